@@ -1,0 +1,135 @@
+"""The supplier master record and what hangs off it, as plain values.
+
+These are what services and the web layer read and write: sensitive values
+(account numbers, ID numbers, phones) are plaintext here; the storage layer
+encrypts them on the way to the database and decrypts them on the way back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+
+class LifecycleState(StrEnum):
+    """Where the supplier stands with us."""
+
+    PROSPECTIVE = "prospective"
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+    ARCHIVED = "archived"
+
+
+class RegistryStatus(StrEnum):
+    """The registry's status, in one vocabulary for every provider."""
+
+    ACTIVE = "存续"
+    OPERATING = "在业"
+    REVOKED = "吊销"
+    DEREGISTERED = "注销"
+    MOVED_OUT = "迁出"
+    CANCELLED = "撤销"
+    SUSPENDED = "停业"
+    LIQUIDATING = "清算"
+    UNKNOWN = "未知"
+
+    @property
+    def is_inactive(self) -> bool:
+        """Whether a company in this state should no longer be paid."""
+        return self in {self.REVOKED, self.DEREGISTERED, self.MOVED_OUT, self.CANCELLED}
+
+
+class TaxpayerQualification(StrEnum):
+    """增值税纳税人资格."""
+
+    GENERAL = "一般纳税人"
+    SMALL_SCALE = "小规模纳税人"
+    UNKNOWN = "未知"
+
+
+class TaxStatus(StrEnum):
+    """税务状态."""
+
+    NORMAL = "正常"
+    ABNORMAL = "非正常户"
+    UNKNOWN = "未知"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in a currency (ISO 4217)."""
+
+    amount: Decimal
+    currency: str = "CNY"
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    """A bank account the supplier is paid into."""
+
+    bank_name: str
+    account_number: str
+    holder_name: str
+    cnaps_code: str | None = None
+    currency: str = "CNY"
+    purpose: str | None = None
+    department: str | None = None
+    is_default: bool = False
+    id: str | None = None
+    retired: bool = False
+
+
+@dataclass(frozen=True)
+class InvoicingProfile:
+    """开票信息: what goes on a VAT invoice issued to or by the supplier."""
+
+    title: str
+    tax_number: str
+    address: str | None = None
+    phone: str | None = None
+    bank_name: str | None = None
+    account_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person at the supplier."""
+
+    name: str
+    role: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Supplier:
+    """The master record."""
+
+    uscc: str
+    name: str
+    entity_type: str | None = None
+    legal_representative: str | None = None
+    legal_rep_id_number: str | None = None
+    registered_capital: Money | None = None
+    established_on: date | None = None
+    term_from: date | None = None
+    term_to: date | None = None  # None with term_from set means 长期 (open-ended)
+    address: str | None = None
+    business_scope: str | None = None
+    registration_authority: str | None = None
+    registry_status: RegistryStatus = RegistryStatus.UNKNOWN
+    taxpayer_qualification: TaxpayerQualification = TaxpayerQualification.UNKNOWN
+    tax_status: TaxStatus = TaxStatus.UNKNOWN
+    lifecycle_state: LifecycleState = LifecycleState.PROSPECTIVE
+    aliases: tuple[str, ...] = ()
+    legacy_tax_number: str | None = None
+    bank_accounts: tuple[BankAccount, ...] = ()
+    invoicing_profile: InvoicingProfile | None = None
+    contacts: tuple[Contact, ...] = ()
+    id: str | None = None
+    version: int = 0
+    validated: bool = False
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,228 @@
+"""Turn what a person typed (a form, an API body, a spreadsheet row) into a
+:class:`~portal.domain.supplier.Supplier`, or findings that say what is wrong.
+
+Everything is normalised before it is judged; every problem becomes a finding
+with a stable code; a record with an error finding is not built.
+
+>>> supplier, findings = parse_supplier({
+...     'uscc': '９１１１００００ ６０００３７３４１ｌ', 'name': '北京示例科技 有限公司',
+...     'bank_name': '中国工商银行北京分行', 'bank_account': '6222 0212 3456 7891 234',
+...     'account_holder': '北京示例科技有限公司', 'contact_phone': '138-1234-5678'})
+>>> supplier.uscc, supplier.name, supplier.bank_accounts[0].account_number
+('91110000600037341L', '北京示例科技有限公司', '6222021234567891234')
+>>> findings
+[]
+>>> supplier, findings = parse_supplier({'uscc': '91110000600037341K', 'name': ''})
+>>> supplier is None, sorted(f.code for f in findings)
+(True, ['required.missing', 'uscc.invalid_checksum'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import TypeVar
+
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+
+from portal.domain import bank_account, cnaps, names, phone, tax_number, text, uscc
+from portal.domain.amounts import is_open_ended, parse_capital, parse_date
+from portal.domain.errors import DomainValidationError
+from portal.domain.findings import Finding, Severity, finding
+from portal.domain.supplier import (
+    BankAccount,
+    Contact,
+    InvoicingProfile,
+    LifecycleState,
+    Money,
+    RegistryStatus,
+    Supplier,
+    TaxpayerQualification,
+    TaxStatus,
+)
+
+Raw = Mapping[str, object]
+T = TypeVar("T")
+
+#: Every key ``parse_supplier`` reads; the import maps spreadsheet headers onto these.
+FIELDS: tuple[str, ...] = (
+    "uscc", "name", "aliases", "entity_type", "legal_representative", "legal_rep_id_number",
+    "registered_capital", "established_on", "term_from", "term_to", "address", "business_scope",
+    "registration_authority", "registry_status", "taxpayer_qualification", "tax_status",
+    "lifecycle_state", "bank_name", "cnaps_code", "bank_account", "account_holder",
+    "bank_currency", "bank_purpose", "contact_name", "contact_role", "contact_phone",
+    "contact_email", "invoice_title", "invoice_tax_number", "invoice_address", "invoice_phone",
+    "invoice_bank_name", "invoice_account",
+)  # fmt: skip
+REQUIRED = ("uscc", "name")
+
+
+class _Collector:
+    """Runs one check per field, turning validation errors into findings."""
+
+    def __init__(self, raw: Raw) -> None:
+        self.raw = raw
+        self.findings: list[Finding] = []
+
+    def text(self, key: str) -> str | None:
+        value = self.raw.get(key)
+        if value is None:
+            return None
+        value = str(value).strip() if not isinstance(value, str) else value.strip()
+        if not value:
+            return None
+        try:
+            return text.clean(value, key)
+        except DomainValidationError as exc:
+            self.add(exc.code, key, str(exc))
+            return None
+
+    def add(self, code: str, key: str, detail: str, severity: Severity | None = None) -> None:
+        self.findings.append(finding(code, key, detail=detail, severity=severity))
+
+    def check(self, key: str, parser: Callable[[str], T], value: str | None = None) -> T | None:
+        value = value if value is not None else self.text(key)
+        if value is None:
+            return None
+        try:
+            return parser(value)
+        except DomainValidationError as exc:
+            self.add(exc.code, key, str(exc))
+        except ValidationError as exc:
+            self.add("id_number.invalid", key, str(exc) or "check digit or date is wrong")
+        return None
+
+    def raw_date(self, key: str) -> date | None:
+        value = self.raw.get(key)
+        if isinstance(value, date):
+            return parse_date(value)
+        return self.check(key, parse_date)
+
+    def choice(self, key: str, enum: type[T], default: T) -> T:
+        value = self.text(key)
+        if value is None:
+            return default
+        for member in enum:  # type: ignore[attr-defined]
+            if value in (member.value, member.name.lower()):
+                return member  # type: ignore[no-any-return]
+        self.add("value.invalid", key, f"{value} is not one of the known values")
+        return default
+
+
+def _uscc(c: _Collector) -> tuple[str | None, str | None]:
+    """The credit code, or the legacy tax number someone typed in its place."""
+    value = c.text("uscc")
+    if value is None:
+        return None, None
+    if len(uscc.compact(value)) == 15 and tax_number.is_valid(value):
+        legacy = tax_number.validate(value)
+        c.add(
+            "uscc.legacy_tax_number", "uscc", f"{legacy}; give the 18-character credit code",
+            severity=Severity.ERROR,
+        )
+        return None, legacy
+    return c.check("uscc", uscc.validate, value), None
+
+
+def _bank_account(c: _Collector, name: str | None) -> BankAccount | None:
+    number = c.check("bank_account", bank_account.validate)
+    bank = c.text("bank_name")
+    holder = c.text("account_holder")
+    code = c.check("cnaps_code", cnaps.validate)
+    if number is None and not (bank or holder or code):
+        return None
+    if number is None:
+        if c.raw.get("bank_account") in (None, ""):
+            c.add("required.missing", "bank_account", "bank account number")
+        return None
+    if not bank:
+        c.add("required.missing", "bank_name", "bank full name (开户行全称)")
+        return None
+    holder = names.normalise(holder) if holder else name
+    if holder and name and holder != name:
+        c.add("bank_account.holder_mismatch", "account_holder", f"{holder} ≠ {name}")
+    return BankAccount(
+        bank_name=bank, account_number=number, holder_name=holder or "", cnaps_code=code,
+        currency=c.text("bank_currency") or "CNY", purpose=c.text("bank_purpose"), is_default=True,
+    )  # fmt: skip
+
+
+def _contact(c: _Collector) -> Contact | None:
+    contact_name = c.text("contact_name")
+    number = c.check("contact_phone", phone.validate)
+    email = c.text("contact_email")
+    if email and ("@" not in email or "." not in email.rsplit("@", 1)[-1]):
+        c.add("email.invalid", "contact_email", email)
+        email = None
+    if not (contact_name or number or email):
+        return None
+    return Contact(name=contact_name or "", role=c.text("contact_role"), phone=number, email=email)
+
+
+def _invoicing(c: _Collector) -> InvoicingProfile | None:
+    title = c.text("invoice_title")
+    number = c.text("invoice_tax_number")
+    if not (title or number):
+        return None
+    if number:
+        number = c.check("invoice_tax_number", uscc.validate, number)
+    account = c.check("invoice_account", bank_account.validate)
+    invoice_phone = c.text("invoice_phone")
+    return InvoicingProfile(
+        title=names.normalise(title) if title else "", tax_number=number or "",
+        address=c.text("invoice_address"), phone=invoice_phone,
+        bank_name=c.text("invoice_bank_name"), account_number=account,
+    )  # fmt: skip
+
+
+def parse_supplier(raw: Raw) -> tuple[Supplier | None, list[Finding]]:
+    """Normalise and judge one supplier; return it only when no finding is an error."""
+    c = _Collector(raw)
+    for key in REQUIRED:
+        if raw.get(key) in (None, "") or not str(raw.get(key)).strip():
+            c.add("required.missing", key, key)
+    credit_code, legacy = _uscc(c)
+    raw_name = c.text("name")
+    name = names.normalise(raw_name) if raw_name else None
+    id_number = c.check("legal_rep_id_number", ric.validate)
+    capital_text = c.text("registered_capital")
+    capital: Money | None = c.check("registered_capital", parse_capital, capital_text)
+    term_to_text = c.text("term_to")
+    term_to = None
+    if term_to_text and not is_open_ended(term_to_text):
+        term_to = c.check("term_to", parse_date, term_to_text)
+    account = _bank_account(c, name)
+    contact = _contact(c)
+    invoicing = _invoicing(c)
+    aliases_text = c.text("aliases") or ""
+    aliases = tuple(
+        names.normalise(a) for a in aliases_text.replace("；", ";").split(";") if a.strip()
+    )
+    supplier_fields = {
+        "entity_type": c.text("entity_type"), "legal_representative": c.text("legal_representative"),
+        "address": c.text("address"), "business_scope": c.text("business_scope"),
+        "registration_authority": c.text("registration_authority"),
+    }  # fmt: skip
+    established_on = c.raw_date("established_on")
+    term_from = c.raw_date("term_from")
+    statuses = (
+        c.choice("registry_status", RegistryStatus, RegistryStatus.UNKNOWN),
+        c.choice("taxpayer_qualification", TaxpayerQualification, TaxpayerQualification.UNKNOWN),
+        c.choice("tax_status", TaxStatus, TaxStatus.UNKNOWN),
+        c.choice("lifecycle_state", LifecycleState, LifecycleState.PROSPECTIVE),
+    )
+    if any(f.severity is Severity.ERROR for f in c.findings) or not credit_code or not name:
+        return None, c.findings
+    return (
+        Supplier(
+            uscc=credit_code, name=name, legal_rep_id_number=id_number,
+            registered_capital=capital, established_on=established_on, term_from=term_from,
+            term_to=term_to, registry_status=statuses[0], taxpayer_qualification=statuses[1],
+            tax_status=statuses[2], lifecycle_state=statuses[3], aliases=aliases,
+            legacy_tax_number=legacy, bank_accounts=(account,) if account else (),
+            contacts=(contact,) if contact else (), invoicing_profile=invoicing,
+            **supplier_fields,
+        ),
+        c.findings,
+    )  # fmt: skip
