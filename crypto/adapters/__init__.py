@@ -1,0 +1,1 @@
+"""Real implementations of the crypto ports (one module per provider or engine)."""
