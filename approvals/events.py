@@ -1,0 +1,107 @@
+"""Past-tense events recorded by :class:`approvals.model.ChangeRequest` acts.
+
+Each business method returns ``(new_request, [events])``; the caller stores the request
+and writes each event to the outbox and the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from approvals.model import CallBack, FieldChange
+
+__all__ = [
+    "ChangeApplied",
+    "ChangeApproved",
+    "ChangeConflicted",
+    "ChangeEvent",
+    "ChangeRejected",
+    "ChangeSubmitted",
+    "ChangeWithdrawn",
+    "FieldsRejected",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeEvent:
+    request_id: str
+    supplier_id: str
+    at: datetime
+
+    @property
+    def name(self) -> str:
+        """Dotted audit action, e.g. ``change.approved``."""
+        return _NAMES[type(self)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeSubmitted(ChangeEvent):
+    kind: str
+    channel: str
+    requested_by: str
+    field_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeApproved(ChangeEvent):
+    """One approval was recorded; ``fully_approved`` says whether the policy is now met."""
+
+    approver_id: str
+    role: str
+    call_back: CallBack | None
+    approvals_given: int
+    approvals_required: int
+    fully_approved: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class FieldsRejected(ChangeEvent):
+    """Some fields were rejected; the rest of the request is still under review."""
+
+    reviewer_id: str
+    role: str
+    reasons: Mapping[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeRejected(ChangeEvent):
+    """Every field is now rejected, so the whole request is closed."""
+
+    reviewer_id: str
+    role: str
+    reasons: Mapping[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeWithdrawn(ChangeEvent):
+    withdrawn_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeApplied(ChangeEvent):
+    """The approved fields reached the master record; rejected fields were left out."""
+
+    applied: tuple[FieldChange, ...]
+    skipped_field_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeConflicted(ChangeEvent):
+    base_version: int
+    current_version: int
+
+
+_NAMES: dict[type[ChangeEvent], str] = {
+    ChangeEvent: "change.event",
+    ChangeSubmitted: "change.submitted",
+    ChangeApproved: "change.approved",
+    FieldsRejected: "change.fields_rejected",
+    ChangeRejected: "change.rejected",
+    ChangeWithdrawn: "change.withdrawn",
+    ChangeApplied: "change.applied",
+    ChangeConflicted: "change.conflicted",
+}
