@@ -132,4 +132,5 @@ class Supplier:
     id: str | None = None
     version: int = 0
     validated: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+    #: Fields whose stored ciphertext could not be opened: path -> reason.
+    unreadable: dict[str, str] = field(default_factory=dict)

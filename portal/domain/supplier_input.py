@@ -118,7 +118,9 @@ def _uscc(c: _Collector) -> tuple[str | None, str | None]:
     if len(uscc.compact(value)) == 15 and tax_number.is_valid(value):
         legacy = tax_number.validate(value)
         c.add(
-            "uscc.legacy_tax_number", "uscc", f"{legacy}; give the 18-character credit code",
+            "uscc.legacy_tax_number",
+            "uscc",
+            f"{legacy}; give the 18-character credit code",
             severity=Severity.ERROR,
         )
         return None, legacy

@@ -1,0 +1,52 @@
+"""Sealing sensitive values on their way to the database and back.
+
+Application code hands plaintext to the stores; only ciphertext tokens bound
+to (table, column, row id) and blind indexes reach SQL. A token that does not
+open (corrupted, or under a key that is gone) is reported for that one field
+while the rest of the record stays readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crypto import BlindIndexer, FieldCipher, FieldDecryptionError
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A decrypted value, or the reason it could not be decrypted."""
+
+    value: str | None
+    error: str | None = None
+
+
+class Sealer:
+    """Encrypts, decrypts and blind-indexes field values."""
+
+    def __init__(self, cipher: FieldCipher, indexer: BlindIndexer) -> None:
+        self.cipher = cipher
+        self.indexer = indexer
+
+    def seal(self, table: str, column: str, row_id: str, value: str | None) -> str | None:
+        """Encrypt ``value`` for this exact table, column and row."""
+        if value is None:
+            return None
+        return self.cipher.encrypt(value, table=table, column=column, row_id=row_id)
+
+    def open(self, table: str, column: str, row_id: str, token: str | None) -> Opened:
+        """Decrypt a token; a failure is returned, not raised."""
+        if token is None:
+            return Opened(None)
+        try:
+            return Opened(self.cipher.decrypt(token, table=table, column=column, row_id=row_id))
+        except FieldDecryptionError as exc:
+            return Opened(None, str(exc))
+
+    def index(self, kind: str, value: str | None) -> str | None:
+        """Blind index of a normalised value (None stays None)."""
+        return None if value is None else self.indexer.index(kind, value)
+
+    def candidates(self, kind: str, value: str) -> list[str]:
+        """Index values of every live key version, for lookups during rotation."""
+        return self.indexer.candidates(kind, value)

@@ -1,0 +1,206 @@
+"""SQLModel tables of the master data.
+
+Sensitive values live only in ``*_enc`` columns (ciphertext tokens bound to
+table, column and row) and ``*_bidx`` columns (blind indexes for exact-match
+lookups). Primary keys are UUID strings made by the application, so a row's
+ciphertext can be bound to its id before the row is inserted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, Index, LargeBinary, Numeric, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class SupplierRow(SQLModel, table=True):
+    """The supplier master record."""
+
+    __tablename__ = "supplier"
+
+    id: str = Field(primary_key=True, max_length=36)
+    uscc: str = Field(max_length=18, unique=True, index=True)
+    org_code: str = Field(max_length=9, index=True)
+    legacy_tax_number: str | None = Field(default=None, max_length=15, index=True)
+    name: str = Field(max_length=200, index=True)
+    name_core: str = Field(max_length=200, index=True)
+    aliases: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    entity_type: str | None = Field(default=None, max_length=100)
+    legal_representative: str | None = Field(default=None, max_length=100)
+    legal_rep_id_number_enc: str | None = Field(default=None, sa_column=Column(Text))
+    legal_rep_id_number_bidx: str | None = Field(default=None, max_length=64, index=True)
+    registered_capital_amount: Decimal | None = Field(
+        default=None, sa_column=Column(Numeric(20, 2))
+    )
+    registered_capital_currency: str | None = Field(default=None, max_length=3)
+    established_on: date | None = None
+    term_from: date | None = None
+    term_to: date | None = None
+    address: str | None = Field(default=None, max_length=500)
+    business_scope: str | None = Field(default=None, sa_column=Column(Text))
+    registration_authority: str | None = Field(default=None, max_length=200)
+    registry_status: str = Field(default="未知", max_length=20)
+    taxpayer_qualification: str = Field(default="未知", max_length=20)
+    tax_status: str = Field(default="未知", max_length=20)
+    lifecycle_state: str = Field(default="prospective", max_length=20, index=True)
+    validated: bool = Field(default=False, index=True)
+    version: int = Field(default=1)
+    created_at: datetime
+    updated_at: datetime
+
+
+class BankAccountRow(SQLModel, table=True):
+    """One account a supplier is paid into (several per supplier are allowed)."""
+
+    __tablename__ = "bank_account"
+
+    id: str = Field(primary_key=True, max_length=36)
+    supplier_id: str = Field(foreign_key="supplier.id", index=True, max_length=36)
+    bank_name: str = Field(max_length=200)
+    cnaps_code: str | None = Field(default=None, max_length=12)
+    account_number_enc: str = Field(sa_column=Column(Text, nullable=False))
+    account_number_bidx: str = Field(max_length=64, index=True)
+    holder_name: str = Field(max_length=200)
+    currency: str = Field(default="CNY", max_length=3)
+    purpose: str | None = Field(default=None, max_length=200)
+    department: str | None = Field(default=None, max_length=200)
+    is_default: bool = False
+    retired: bool = False
+    created_at: datetime
+
+
+class InvoicingProfileRow(SQLModel, table=True):
+    """开票信息, one per supplier."""
+
+    __tablename__ = "invoicing_profile"
+
+    id: str = Field(primary_key=True, max_length=36)
+    supplier_id: str = Field(foreign_key="supplier.id", unique=True, max_length=36)
+    title: str = Field(max_length=200)
+    tax_number: str = Field(max_length=20)
+    address: str | None = Field(default=None, max_length=500)
+    phone_enc: str | None = Field(default=None, sa_column=Column(Text))
+    bank_name: str | None = Field(default=None, max_length=200)
+    account_number_enc: str | None = Field(default=None, sa_column=Column(Text))
+    account_number_bidx: str | None = Field(default=None, max_length=64, index=True)
+
+
+class ContactRow(SQLModel, table=True):
+    """A person at the supplier."""
+
+    __tablename__ = "contact"
+
+    id: str = Field(primary_key=True, max_length=36)
+    supplier_id: str = Field(foreign_key="supplier.id", index=True, max_length=36)
+    name: str = Field(max_length=100)
+    role: str | None = Field(default=None, max_length=100)
+    phone_enc: str | None = Field(default=None, sa_column=Column(Text))
+    phone_bidx: str | None = Field(default=None, max_length=64, index=True)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class DocumentRow(SQLModel, table=True):
+    """An uploaded document; the bytes are encrypted in the blob storage."""
+
+    __tablename__ = "document"
+
+    id: str = Field(primary_key=True, max_length=36)
+    supplier_id: str = Field(foreign_key="supplier.id", index=True, max_length=36)
+    kind: str = Field(max_length=40)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    key_material: str = Field(sa_column=Column(Text, nullable=False))
+    expires_on: date | None = None
+    uploaded_by: str = Field(max_length=100)
+    created_at: datetime
+
+
+class ContractRow(SQLModel, table=True):
+    """A purchasing contract with a supplier."""
+
+    __tablename__ = "contract"
+    __table_args__ = (UniqueConstraint("contract_number"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    supplier_id: str = Field(foreign_key="supplier.id", index=True, max_length=36)
+    contract_number: str = Field(max_length=64)
+    title: str = Field(max_length=200)
+    signed_on: date | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(20, 2)))
+    currency: str = Field(default="CNY", max_length=3)
+
+
+class InvoiceRow(SQLModel, table=True):
+    """A purchase invoice as printed, matched to a supplier when possible."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (UniqueConstraint("invoice_code", "invoice_number"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    supplier_id: str | None = Field(
+        default=None, foreign_key="supplier.id", index=True, max_length=36
+    )
+    invoice_code: str = Field(default="", max_length=20)
+    invoice_number: str = Field(max_length=20)
+    seller_name: str = Field(max_length=200)
+    seller_tax_number: str = Field(max_length=20, index=True)
+    issued_on: date | None = None
+    amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(20, 2)))
+    status: str = Field(default="received", max_length=20)
+    rejection_reason: str | None = Field(default=None, max_length=500)
+    rejection_cause: str | None = Field(default=None, max_length=40)
+
+
+class StoreRow(SQLModel, table=True):
+    """A store or warehouse that receives goods."""
+
+    __tablename__ = "store"
+
+    id: str = Field(primary_key=True, max_length=36)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+
+
+class StoreSupplierRow(SQLModel, table=True):
+    """Which supplier delivers to which store."""
+
+    __tablename__ = "store_supplier"
+
+    store_id: str = Field(foreign_key="store.id", primary_key=True, max_length=36)
+    supplier_id: str = Field(foreign_key="supplier.id", primary_key=True, max_length=36)
+
+
+class DataKeyRow(SQLModel, table=True):
+    """A data-encryption key, only ever stored wrapped by the customer's KEK."""
+
+    __tablename__ = "data_key"
+
+    purpose: str = Field(primary_key=True, max_length=20)
+    version: int = Field(primary_key=True)
+    algorithm: str = Field(max_length=10)
+    wrapped: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    kek_id: str = Field(max_length=100)
+    state: str = Field(max_length=10)
+    created_at: datetime
+
+
+class JobStateRow(SQLModel, table=True):
+    """Progress of a resumable batch job (key rotation, duplicate sweep)."""
+
+    __tablename__ = "job_state"
+
+    name: str = Field(primary_key=True, max_length=100)
+    cursor: str = Field(default="", max_length=200)
+    done: int = 0
+    state: str = Field(default="running", max_length=20)
+    updated_at: datetime
+
+
+Index("ix_supplier_name_core_state", SupplierRow.name_core, SupplierRow.lifecycle_state)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Importing the supplier list a company already has (xlsx, csv)."""

@@ -1,0 +1,155 @@
+"""``portal import suppliers FILE``: stream, validate, de-duplicate, store, report.
+
+Rows are read one at a time and handled in batches; each batch goes through
+the same registration service as every other write. The report lists, per
+row, what happened and every finding with its code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from portal.db.supplier_store import SupplierStore
+from portal.domain.findings import Finding, finding
+from portal.domain.supplier import Supplier
+from portal.domain.supplier_input import parse_supplier
+from portal.importing.headers import canonical_header
+from portal.importing.readers import UnreadableFileError, iter_rows
+from portal.services.registration import Outcome, OutcomeStatus, register_suppliers
+
+BATCH_SIZE = 1000
+
+
+@dataclass
+class RowReport:
+    """What happened to one data row (row numbers as the spreadsheet shows them)."""
+
+    row: int
+    status: str
+    uscc: str | None
+    supplier_id: str | None
+    findings: list[Finding]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready view."""
+        return {
+            "row": self.row, "status": self.status, "uscc": self.uscc,
+            "supplier_id": self.supplier_id, "findings": [f.as_dict() for f in self.findings],
+        }  # fmt: skip
+
+
+@dataclass
+class ImportReport:
+    """Totals and the rows worth a look."""
+
+    file: str
+    dry_run: bool
+    columns: dict[str, str] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    rows: list[RowReport] = field(default_factory=list)
+
+    def add(self, report: RowReport) -> None:
+        """Count a row; keep it in the listing when it has findings or was not created."""
+        self.counts[report.status] = self.counts.get(report.status, 0) + 1
+        self.counts["rows"] = self.counts.get("rows", 0) + 1
+        if report.findings or report.status not in ("created", "would_create"):
+            self.rows.append(report)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready view."""
+        return {
+            "file": self.file, "dry_run": self.dry_run, "columns": self.columns,
+            "ignored_columns": self.ignored_columns, "counts": self.counts,
+            "rows": [r.as_dict() for r in self.rows],
+        }  # fmt: skip
+
+
+def _cell(value: object) -> object:
+    if value is None or isinstance(value, (date, datetime)):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _records(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, object]]]:
+    rows = iter_rows(path)
+    header = next(rows, None)
+    if header is None:
+        raise UnreadableFileError(f"{path.name} is empty")
+    mapping: dict[int, str] = {}
+    for i, title in enumerate(header):
+        key = canonical_header(title)
+        if key and key not in mapping.values():
+            mapping[i] = key
+            report.columns[str(title)] = key
+        elif title not in (None, ""):
+            report.ignored_columns.append(str(title))
+    if "uscc" not in mapping.values() or "name" not in mapping.values():
+        raise UnreadableFileError(
+            f"{path.name} needs a credit-code column (统一社会信用代码) and a name column "
+            f"(供应商名称); found {', '.join(str(h) for h in header if h)}"
+        )
+    for number, values in enumerate(rows, start=2):
+        if not any(v not in (None, "") for v in values):
+            continue
+        yield number, {key: _cell(values[i]) for i, key in mapping.items() if i < len(values)}
+
+
+def import_suppliers(
+    path: Path,
+    *,
+    engine: Engine,
+    store: SupplierStore,
+    dry_run: bool = False,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Import a supplier list; never stops at a bad row."""
+    report = ImportReport(file=path.name, dry_run=dry_run)
+    seen: dict[str, int] = {}
+    pending: list[tuple[int, Supplier, list[Finding]]] = []
+
+    def flush() -> None:
+        outcomes = register_suppliers(engine, store, pending, now=clock(), dry_run=dry_run)
+        for (row, supplier, _), outcome in zip(pending, outcomes, strict=True):
+            report.add(_row_report(row, supplier.uscc, outcome))
+        pending.clear()
+
+    for row, raw in _records(path, report):
+        supplier, findings = parse_supplier(raw)
+        if supplier is None:
+            uscc = str(raw.get("uscc") or "") or None
+            report.add(RowReport(row, OutcomeStatus.REJECTED.value, uscc, None, findings))
+            continue
+        first = seen.setdefault(supplier.uscc, row)
+        if first != row:
+            findings.append(
+                finding("duplicate.uscc", "uscc", detail=f"{supplier.uscc} is also on row {first}",
+                        source="import", evidence={"row": str(first)})
+            )  # fmt: skip
+            report.add(RowReport(row, OutcomeStatus.REJECTED.value, supplier.uscc, None, findings))
+            continue
+        pending.append((row, supplier, findings))
+        if len(pending) >= batch_size:
+            flush()
+    if pending:
+        flush()
+    return report
+
+
+def _row_report(row: int, uscc: str, outcome: Outcome) -> RowReport:
+    return RowReport(row, outcome.status.value, uscc, outcome.supplier_id, outcome.findings)
+
+
+def write_report(report: ImportReport, path: Path) -> None:
+    """Write the report as JSON (UTF-8, Chinese kept readable)."""
+    path.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")

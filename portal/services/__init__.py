@@ -1,0 +1,1 @@
+"""Use cases: plain functions over stores and ports; no web framework here."""

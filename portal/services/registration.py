@@ -1,0 +1,124 @@
+"""Registering new suppliers: the one write path for forms, the API and imports.
+
+A batch is probed for duplicates in a few queries (credit codes, organisation
+codes, bank-account blind indexes), then written in one transaction. Should
+the batch fail at the database (a concurrent writer took a credit code), each
+supplier is retried in a transaction of its own, so one bad row never costs
+the others and never leaves half a supplier behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from portal.db.supplier_store import RowBatch, SupplierStore
+from portal.domain.findings import Finding, Severity, finding
+from portal.domain.supplier import Supplier
+
+
+class OutcomeStatus(StrEnum):
+    """What happened to one candidate supplier."""
+
+    CREATED = "created"
+    WOULD_CREATE = "would_create"
+    EXISTS = "exists"
+    REJECTED = "rejected"
+
+
+@dataclass
+class Outcome:
+    """The result for one candidate, in input order."""
+
+    position: int
+    status: OutcomeStatus
+    supplier_id: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _has_error(findings: Sequence[Finding]) -> bool:
+    return any(f.severity is Severity.ERROR for f in findings)
+
+
+def register_suppliers(
+    engine: Engine,
+    store: SupplierStore,
+    candidates: Sequence[tuple[int, Supplier, list[Finding]]],
+    *,
+    now: datetime,
+    dry_run: bool = False,
+) -> list[Outcome]:
+    """Create the candidates that pass validation and the duplicate probes."""
+    outcomes = [Outcome(pos, OutcomeStatus.REJECTED, None, list(f)) for pos, _, f in candidates]
+    with engine.connect() as conn:
+        existing = store.existing_usccs(conn, (s.uscc for _, s, _ in candidates))
+        indexes = {
+            acc.account_number: store.sealer.index("bank_account", acc.account_number) or ""
+            for _, s, _ in candidates
+            for acc in s.bank_accounts
+        }
+        owners = store.bank_account_owners(conn, indexes.values())
+    batch, members = RowBatch(), []
+    for outcome, (_, supplier, _) in zip(outcomes, candidates, strict=True):
+        if supplier.uscc in existing:
+            outcome.status = OutcomeStatus.EXISTS
+            outcome.supplier_id = existing[supplier.uscc]
+            outcome.findings.append(
+                finding("duplicate.uscc", "uscc", detail=f"{supplier.uscc} is supplier "
+                        f"{existing[supplier.uscc]}", evidence={"existing_id": existing[supplier.uscc]})
+            )  # fmt: skip
+            continue
+        for account in supplier.bank_accounts:
+            others = owners.get(indexes[account.account_number], set())
+            if others:
+                outcome.findings.append(
+                    finding("duplicate.bank_account", "bank_account",
+                            detail=f"also the account of supplier(s) {', '.join(sorted(others))}",
+                            evidence={"supplier_ids": ",".join(sorted(others))})
+                )  # fmt: skip
+        if _has_error(outcome.findings):
+            continue
+        if dry_run:
+            outcome.status = OutcomeStatus.WOULD_CREATE
+            continue
+        outcome.supplier_id = store.add_to_batch(batch, supplier, now)
+        members.append(outcome)
+    if not batch:
+        return outcomes
+    try:
+        with engine.begin() as conn:
+            store.insert_batch(conn, batch)
+        for outcome in members:
+            outcome.status = OutcomeStatus.CREATED
+    except IntegrityError:
+        _retry_one_by_one(engine, store, batch, members)
+    return outcomes
+
+
+def _retry_one_by_one(
+    engine: Engine, store: SupplierStore, batch: RowBatch, members: list[Outcome]
+) -> None:
+    """Insert each supplier of a failed batch in its own transaction."""
+    for outcome, row in zip(members, batch.suppliers, strict=True):
+        sid = row["id"]
+        single = RowBatch(
+            suppliers=[row],
+            bank_accounts=[r for r in batch.bank_accounts if r["supplier_id"] == sid],
+            contacts=[r for r in batch.contacts if r["supplier_id"] == sid],
+            invoicing=[r for r in batch.invoicing if r["supplier_id"] == sid],
+        )
+        try:
+            with engine.begin() as conn:
+                store.insert_batch(conn, single)
+            outcome.status = OutcomeStatus.CREATED
+        except IntegrityError:
+            outcome.status = OutcomeStatus.EXISTS
+            outcome.supplier_id = None
+            outcome.findings.append(
+                finding("duplicate.uscc", "uscc", detail=f"{row['uscc']} was stored meanwhile")
+            )

@@ -1,0 +1,86 @@
+"""Shared fixtures: a fresh database per test on SQLite and on PostgreSQL.
+
+PostgreSQL is reached at ``PORTAL_TEST_PG_URL`` (default: the machine's local
+server, trust auth, database ``test``); each test gets a schema of its own.
+Set ``PORTAL_TEST_DATABASES=sqlite`` to run only on SQLite while iterating;
+CI runs both and fails, rather than skips, when PostgreSQL is down.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlmodel import SQLModel
+
+import portal.db.all_tables  # noqa: F401
+from crypto import Algorithm, Keyring
+from crypto.fakes import InMemoryKeyProvider
+from portal.db.engine import make_engine
+from portal.db.keystore import SqlDataKeyStore
+from portal.db.sealing import Sealer
+from portal.db.supplier_store import SupplierStore
+
+PG_URL = os.environ.get("PORTAL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DATABASES = os.environ.get("PORTAL_TEST_DATABASES", "sqlite,postgresql").split(",")
+
+
+def _pg_engine(schema: str) -> Engine:
+    return create_engine(
+        PG_URL, connect_args={"options": f"-csearch_path={schema}"}, pool_pre_ping=True
+    )
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
+    """A URL of an empty database (SQLite file, or a PostgreSQL schema of its own)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/portal.db"
+        return
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_engine(db_url: str) -> Iterator[Engine]:
+    """An engine on an empty database."""
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(empty_engine: Engine) -> Engine:
+    """An engine on a database with every table created."""
+    SQLModel.metadata.create_all(empty_engine)
+    return empty_engine
+
+
+@pytest.fixture
+def key_provider() -> InMemoryKeyProvider:
+    """The customer's KEK, held in memory for the test."""
+    return InMemoryKeyProvider()
+
+
+@pytest.fixture
+def keyring(engine: Engine, key_provider: InMemoryKeyProvider) -> Keyring:
+    """Data keys created in the test database, wrapped by the test KEK."""
+    return Keyring.initialise(SqlDataKeyStore(engine), key_provider, Algorithm.AES_256_GCM)
+
+
+@pytest.fixture
+def store(keyring: Keyring) -> SupplierStore:
+    """The supplier store, sealing with the test keyring."""
+    return SupplierStore(Sealer(keyring.field_cipher(), keyring.blind_indexer()))
