@@ -69,8 +69,17 @@ def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsmT
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOFTHSM2_CONF", str(conf))
         subprocess.run(
-            [util, "--init-token", "--free", "--label", token.label]
-            + ["--pin", token.pin, "--so-pin", "654321"],
+            [
+                util,
+                "--init-token",
+                "--free",
+                "--label",
+                token.label,
+                "--pin",
+                token.pin,
+                "--so-pin",
+                "654321",
+            ],
             check=True,
             capture_output=True,
             env={**os.environ},

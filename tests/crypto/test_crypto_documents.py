@@ -6,8 +6,8 @@ import hashlib
 import io
 import os
 import tracemalloc
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 

@@ -8,10 +8,10 @@ import pytest
 
 from crypto import (
     Algorithm,
+    Keyring,
     KeyState,
     KeyStoreError,
     KeyUnavailableError,
-    Keyring,
     Purpose,
 )
 from crypto.fakes import InMemoryDataKeyStore, InMemoryKeyProvider
