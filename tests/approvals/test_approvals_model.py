@@ -3,23 +3,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from approvals_builders import (
-    ALICE,
-    BOB,
-    CONTACT_ON_FILE,
-    ON_FILE,
-    REQUESTER,
-    SUPERVISOR,
-    T0,
-    at,
-    bank_change,
-    bank_holder_change,
-    bank_number_change,
-    call_back,
-    contact_change,
-    first_bank_approval,
-    request,
-)
 
 from approvals import (
     TRANSITIONS,
@@ -42,6 +25,23 @@ from approvals import (
     UnknownFieldError,
     Verdict,
     VersionConflictError,
+)
+from approvals.testing import (
+    ALICE,
+    BOB,
+    CONTACT_ON_FILE,
+    ON_FILE,
+    REQUESTER,
+    SUPERVISOR,
+    T0,
+    at,
+    bank_change,
+    bank_holder_change,
+    bank_number_change,
+    call_back,
+    contact_change,
+    first_bank_approval,
+    request,
 )
 
 EMAIL = f"contact[{CONTACT_ON_FILE}].email"

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from approvals_builders import (
+from approvals import PaymentHold, evaluate_payment_hold
+from approvals.payment_hold import COOLING_OFF, PENDING_BANK_CHANGE
+from approvals.testing import (
     REQUESTER,
     SUPERVISOR,
     T0,
@@ -11,9 +13,6 @@ from approvals_builders import (
     contact_change,
     first_bank_approval,
 )
-
-from approvals import PaymentHold, evaluate_payment_hold
-from approvals.payment_hold import COOLING_OFF, PENDING_BANK_CHANGE
 
 HOUR = timedelta(hours=1)
 

@@ -1,22 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from approvals_builders import (
-    ALICE,
-    BOB,
-    CLERK,
-    CONTACT_ON_FILE,
-    NEW_CONTACT,
-    ON_FILE,
-    REQUESTER,
-    SUPERVISOR,
-    at,
-    bank_change,
-    call_back,
-    contact_change,
-    first_bank_approval,
-    request,
-)
 
 from approvals import (
     DEFAULT_POLICY,
@@ -35,6 +19,22 @@ from approvals import (
     PolicyConfigError,
     SelfApprovalError,
     Status,
+)
+from approvals.testing import (
+    ALICE,
+    BOB,
+    CLERK,
+    CONTACT_ON_FILE,
+    NEW_CONTACT,
+    ON_FILE,
+    REQUESTER,
+    SUPERVISOR,
+    at,
+    bank_change,
+    call_back,
+    contact_change,
+    first_bank_approval,
+    request,
 )
 
 

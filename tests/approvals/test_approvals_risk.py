@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from approvals_builders import SUPPLIER, T0, at, bank_change, contact_change
 
 from approvals.risk import (
     BANK_ACCOUNT_CHANGED,
@@ -18,6 +17,7 @@ from approvals.risk import (
     normalise_company_name,
     shared_account,
 )
+from approvals.testing import SUPPLIER, T0, at, bank_change, contact_change
 
 
 def test_bank_change_is_flagged_as_bank_account_changed() -> None:

@@ -1,10 +1,18 @@
-"""Builders shared by the approvals tests: a supplier, its people, and typical requests."""
+"""Builders for tests of code that uses approvals: this package's tests, the SQL store and
+the web layer. A supplier, its people, and typical requests, all at fixed times.
+
+Kept in the package (like ``crypto.fakes``) because tests run with
+``--import-mode=importlib``, where test folders cannot import helper modules.
+
+>>> first_bank_approval(bank_change()).status
+<Status.PARTIALLY_APPROVED: 'partially_approved'>
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from approvals import (
+from approvals.model import (
     CallBack,
     CallBackOutcome,
     ChangeKind,
@@ -71,12 +79,12 @@ def bank_change(*extra: FieldChange, requested_by: str = REQUESTER) -> ChangeReq
     )
 
 
-def contact_change(**kwargs: object) -> ChangeRequest:
+def contact_change(*, requested_by: str = REQUESTER, submit: bool = True) -> ChangeRequest:
     changes = (
         FieldChange("contact", CONTACT_ON_FILE, "email", "wang@acme.cn", "w@acme.cn"),
         FieldChange("contact", CONTACT_ON_FILE, "title", "经理", "总监"),
     )
-    return request(ChangeKind.CONTACT_CHANGE, *changes, **kwargs)  # type: ignore[arg-type]
+    return request(ChangeKind.CONTACT_CHANGE, *changes, requested_by=requested_by, submit=submit)
 
 
 def call_back(
