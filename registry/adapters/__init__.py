@@ -1,0 +1,1 @@
+"""Real and demo implementations of :class:`registry.ports.BusinessRegistry`."""
