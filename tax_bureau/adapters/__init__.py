@@ -1,0 +1,1 @@
+"""Real and demo implementations of :mod:`tax_bureau.ports`."""

@@ -1,0 +1,50 @@
+"""The registry's resilience (timeouts, retries, breakers, fallback, cache, quota) for tax sources.
+
+See :mod:`registry.resilience`; this module only binds :class:`~registry.resilience.Failover`
+to the :class:`~tax_bureau.ports.TaxBureau` port and the tax-bureau error family. A provider
+that does not support an operation (天眼查 has no 开票信息) is skipped without counting a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random as _random
+from collections.abc import Callable, Sequence
+
+from registry.dates import utc_now
+from registry.ports import LookupCache
+from registry.resilience import Clock, Failover, ResiliencePolicy, Sleep
+from tax_bureau.errors import TAX_ERRORS
+from tax_bureau.model import InvoicingDetails, TaxpayerStatus, parse_tax_number
+from tax_bureau.ports import TaxBureau
+
+
+class ResilientTaxBureau:
+    """:class:`~tax_bureau.ports.TaxBureau` over providers in fallback order."""
+
+    def __init__(
+        self,
+        providers: Sequence[tuple[str, TaxBureau]],
+        *,
+        policy: ResiliencePolicy | None = None,
+        cache: LookupCache | None = None,
+        clock: Clock = utc_now,
+        sleep: Sleep = asyncio.sleep,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        self.failover: Failover[TaxBureau] = Failover(
+            providers, TAX_ERRORS, policy or ResiliencePolicy(), cache, clock, sleep, random
+        )
+
+    async def invoicing_details(self, tax_number: str) -> InvoicingDetails:
+        number = parse_tax_number(tax_number)
+        return await self.failover.call(
+            f"tax.invoicing:{number}", lambda p: p.invoicing_details(number)
+        )
+
+    async def taxpayer_status(self, tax_number: str) -> TaxpayerStatus:
+        number = parse_tax_number(tax_number)
+        return await self.failover.call(f"tax.status:{number}", lambda p: p.taxpayer_status(number))
+
+
+__all__ = ["ResilientTaxBureau"]
