@@ -11,30 +11,46 @@ row or column, or given another key version, fails to decrypt.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple
 
 from crypto._aead import NONCE_SIZE, TAG_SIZE, AuthenticationFailed
 from crypto.errors import CryptoError, DecryptionFailure, FieldDecryptionError
 from crypto.model import Algorithm, Purpose
 
 if TYPE_CHECKING:
-    from crypto.keyring import Keyring
+    from crypto.keyring import DataKey, Keyring
 
 __all__ = ["FieldCipher"]
 
 _FORMAT = "v1"
-_FROM_URLSAFE = str.maketrans("-_", "+/")
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _ALGORITHMS = {a.value: a for a in Algorithm}
+_FIELD = Purpose.FIELD
+_MIN_RAW = NONCE_SIZE + TAG_SIZE
+_PADDING = (b"", b"===", b"==", b"=")  # indexed by len(body) % 4
+_urandom = os.urandom
+_b2a = binascii.b2a_base64
+_a2b = binascii.a2b_base64
 
 
-def _aad(header: str, table: str, column: str, row_id: str) -> bytes:
-    # Netstring-style lengths make the encoding unambiguous for any cell coordinates.
-    return (
-        f"sp-field|{header}|{len(table)}:{table}{len(column)}:{column}{len(row_id)}:{row_id}"
-    ).encode()
+class _Prepared(NamedTuple):
+    """Per key version, built once: what the hot path needs, nothing to look up."""
+
+    key: DataKey
+    header: str  # "v1:A256GCM:3"
+    aad_prefix: str  # "sp-field|v1:A256GCM:3|"
+    encrypt: Callable[[bytes, bytes, bytes], bytes]
+    decrypt: Callable[[bytes, bytes, bytes], bytes]
+
+
+def _prepare(key: DataKey) -> _Prepared:
+    assert key.aead is not None
+    header = f"{_FORMAT}:{key.meta.algorithm.value}:{key.meta.version}"
+    return _Prepared(key, header, f"sp-field|{header}|", key.aead.encrypt, key.aead.decrypt)
 
 
 class FieldCipher:
@@ -42,16 +58,23 @@ class FieldCipher:
 
     def __init__(self, keyring: Keyring) -> None:
         self._keyring = keyring
+        self._current: _Prepared | None = None
+        self._by_header: dict[tuple[str, str], _Prepared] = {}
 
     def encrypt(self, plaintext: str, *, table: str, column: str, row_id: str) -> str:
-        """Encrypt under the current FIELD key; a fresh nonce every call."""
-        key = self._keyring.current(Purpose.FIELD)
-        meta = key.meta
-        header = f"{_FORMAT}:{meta.algorithm.value}:{meta.version}"
-        nonce = os.urandom(NONCE_SIZE)
-        assert key.aead is not None
-        sealed = key.aead.encrypt(nonce, plaintext.encode(), _aad(header, table, column, row_id))
-        body = base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode()
+        """Encrypt under the current FIELD key; a fresh random nonce every call."""
+        key = self._keyring.current(_FIELD)
+        prepared = self._current
+        if prepared is None or prepared.key is not key:
+            prepared = self._current = _prepare(key)
+        _, header, aad_prefix, encrypt, _ = prepared
+        nonce = _urandom(NONCE_SIZE)
+        # Netstring-style lengths make the AAD unambiguous for any cell coordinates.
+        aad = (
+            f"{aad_prefix}{len(table)}:{table}{len(column)}:{column}{len(row_id)}:{row_id}"
+        ).encode()
+        sealed = nonce + encrypt(nonce, plaintext.encode(), aad)
+        body = _b2a(sealed, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode()
         return f"{header}:{body}"
 
     def decrypt(self, token: str, *, table: str, column: str, row_id: str) -> str:
@@ -60,8 +83,63 @@ class FieldCipher:
         Raises :class:`FieldDecryptionError` saying whether the token is not ours,
         its key is missing, or it was altered / moved; never returns garbage.
         """
+        parts = token.split(":")
+        if len(parts) != 4 or parts[0] != _FORMAT:
+            raise _malformed(f"not a {_FORMAT} field token", table, column, row_id)
+        body = parts[3]
+        try:
+            raw = _a2b(
+                body.encode("ascii").translate(_FROM_URLSAFE) + _PADDING[len(body) & 3],
+                strict_mode=True,
+            )
+        except ValueError as exc:  # binascii.Error and UnicodeEncodeError
+            raise _malformed("ciphertext is not base64url", table, column, row_id) from exc
+        if len(raw) < _MIN_RAW:
+            raise _malformed("ciphertext too short", table, column, row_id)
+        prepared = self._by_header.get((parts[1], parts[2]))
+        if prepared is None:
+            prepared = self._lookup(parts[1], parts[2], table, column, row_id)
+        aad = (
+            f"{prepared.aad_prefix}{len(table)}:{table}{len(column)}:{column}{len(row_id)}:{row_id}"
+        ).encode()
+        try:
+            return prepared.decrypt(raw[:NONCE_SIZE], raw[NONCE_SIZE:], aad).decode()
+        except AuthenticationFailed as exc:
+            raise FieldDecryptionError(
+                DecryptionFailure.CORRUPT,
+                "authentication failed: the value was altered, or it belongs to another "
+                "row or column",
+                table=table,
+                column=column,
+                row_id=row_id,
+            ) from exc
+
+    def key_version(self, token: str) -> int:
+        """The FIELD key version a token was written under.
+
+        >>> FieldCipher.__new__(FieldCipher).key_version("v1:A256GCM:3:" + "A" * 40)
+        3
+        """
+        return _parse_header(token)[1]
+
+    def needs_reencryption(self, token: str) -> bool:
+        """True when ``token`` is not under the current FIELD key (version or algorithm)."""
+        algorithm, version = _parse_header(token)
+        current = self._keyring.current(Purpose.FIELD).meta
+        return version != current.version or algorithm is not current.algorithm
+
+    def reencrypt(self, token: str, *, table: str, column: str, row_id: str) -> str:
+        """Return ``token`` re-encrypted under the current key, or unchanged if it is."""
+        if not self.needs_reencryption(token):
+            return token
+        clear = self.decrypt(token, table=table, column=column, row_id=row_id)
+        return self.encrypt(clear, table=table, column=column, row_id=row_id)
+
+    def _lookup(
+        self, alg_name: str, version_text: str, table: str, column: str, row_id: str
+    ) -> _Prepared:
         where = {"table": table, "column": column, "row_id": row_id}
-        algorithm, version, raw = _parse(token, where)
+        algorithm, version = _parse_header(f"{_FORMAT}:{alg_name}:{version_text}:", where)
         try:
             key = self._keyring.find(Purpose.FIELD, version)
         except CryptoError as exc:
@@ -83,64 +161,30 @@ class FieldCipher:
                 f"{key.meta.algorithm.value}",
                 **where,
             )
-        header = token[: token.rindex(":")]
-        try:
-            clear = key.aead.decrypt(
-                raw[:NONCE_SIZE], raw[NONCE_SIZE:], _aad(header, table, column, row_id)
-            )
-        except AuthenticationFailed as exc:
-            raise FieldDecryptionError(
-                DecryptionFailure.CORRUPT,
-                "authentication failed: the value was altered, or it belongs to another "
-                "row or column",
-                **where,
-            ) from exc
-        return clear.decode()
-
-    def key_version(self, token: str) -> int:
-        """The FIELD key version a token was written under.
-
-        >>> FieldCipher.__new__(FieldCipher).key_version("v1:A256GCM:3:" + "A" * 40)
-        3
-        """
-        return _parse(token, {})[1]
-
-    def needs_reencryption(self, token: str) -> bool:
-        """True when ``token`` is not under the current FIELD key (version or algorithm)."""
-        algorithm, version, _ = _parse(token, {})
-        current = self._keyring.current(Purpose.FIELD).meta
-        return version != current.version or algorithm is not current.algorithm
-
-    def reencrypt(self, token: str, *, table: str, column: str, row_id: str) -> str:
-        """Return ``token`` re-encrypted under the current key, or unchanged if it is."""
-        if not self.needs_reencryption(token):
-            return token
-        clear = self.decrypt(token, table=table, column=column, row_id=row_id)
-        return self.encrypt(clear, table=table, column=column, row_id=row_id)
+        prepared = _prepare(key)
+        self._by_header[(alg_name, version_text)] = prepared  # key material never changes
+        return prepared
 
 
-def _parse(token: str, where: dict[str, str]) -> tuple[Algorithm, int, bytes]:
+def _malformed(detail: str, table: str, column: str, row_id: str) -> FieldDecryptionError:
+    return FieldDecryptionError(
+        DecryptionFailure.MALFORMED, detail, table=table, column=column, row_id=row_id
+    )
+
+
+def _parse_header(token: str, where: dict[str, str] | None = None) -> tuple[Algorithm, int]:
+    where = where or {}
     parts = token.split(":")
     if len(parts) != 4 or parts[0] != _FORMAT:
         raise FieldDecryptionError(
             DecryptionFailure.MALFORMED, f"not a {_FORMAT} field token", **where
         )
-    _, alg_name, version_text, body = parts
-    algorithm = _ALGORITHMS.get(alg_name)
+    algorithm = _ALGORITHMS.get(parts[1])
     if algorithm is None:
         raise FieldDecryptionError(
-            DecryptionFailure.MALFORMED, f"unknown algorithm {alg_name[:16]!r}", **where
+            DecryptionFailure.MALFORMED, f"unknown algorithm {parts[1][:16]!r}", **where
         )
-    if not (version_text.isascii() and version_text.isdigit()) or len(version_text) > 9:
+    text = parts[2]
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or str(int(text)) != text:
         raise FieldDecryptionError(DecryptionFailure.MALFORMED, "bad key version", **where)
-    try:
-        raw = binascii.a2b_base64(
-            (body + "=" * (-len(body) % 4)).translate(_FROM_URLSAFE), strict_mode=True
-        )
-    except (binascii.Error, ValueError) as exc:
-        raise FieldDecryptionError(
-            DecryptionFailure.MALFORMED, "ciphertext is not base64url", **where
-        ) from exc
-    if len(raw) < NONCE_SIZE + TAG_SIZE:
-        raise FieldDecryptionError(DecryptionFailure.MALFORMED, "ciphertext too short", **where)
-    return algorithm, int(version_text), raw
+    return algorithm, int(text)
