@@ -204,3 +204,17 @@ class JobStateRow(SQLModel, table=True):
 
 
 Index("ix_supplier_name_core_state", SupplierRow.name_core, SupplierRow.lifecycle_state)  # type: ignore[arg-type]
+
+
+class ApiClientRow(SQLModel, table=True):
+    """A machine client of the API (finance systems); only the token's hash is stored."""
+
+    __tablename__ = "api_client"
+
+    id: str = Field(primary_key=True, max_length=36)
+    name: str = Field(max_length=100, unique=True)
+    role: str = Field(max_length=40)
+    can_reveal: bool = False
+    token_sha256: str = Field(max_length=64, unique=True)
+    created_at: datetime
+    revoked_at: datetime | None = None

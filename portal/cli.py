@@ -1,0 +1,50 @@
+"""The ``portal`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from portal.commands import CommandError
+
+#: Command modules, each with ``register(subparsers)``.
+COMMAND_MODULES: tuple[str, ...] = (
+    "portal.commands.db",
+    "portal.commands.serve",
+    "portal.commands.demo",
+    "portal.commands.importing",
+    "portal.commands.keys",
+    "portal.commands.api_tokens",
+    "portal.commands.ocr",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every command group registered."""
+    parser = argparse.ArgumentParser(
+        prog="portal", description="Supplier portal and master-data compliance service"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.handler(args)
+    except CommandError as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

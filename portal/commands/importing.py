@@ -1,0 +1,47 @@
+"""``portal import suppliers FILE [--dry-run] [--report report.json]``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from portal.commands import CommandError
+from portal.commands.common import SubParsers, add_db_options, open_services, settings_from
+from portal.importing.readers import UnreadableFileError
+from portal.importing.run import import_suppliers, write_report
+
+
+def _suppliers(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{path} does not exist or is not a file")
+    services = open_services(settings_from(args))
+    try:
+        report = import_suppliers(
+            path, engine=services.engine, store=services.suppliers, dry_run=args.dry_run
+        )
+    except UnreadableFileError as exc:
+        raise CommandError(str(exc)) from exc
+    if args.report:
+        write_report(report, Path(args.report))
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
+    print(f"{path.name}: {counts}" + (" (dry run, nothing stored)" if args.dry_run else ""))
+    for row in report.rows[: args.show]:
+        codes = ", ".join(f.code for f in row.findings) or "-"
+        print(f"  row {row.row}: {row.status} [{codes}]")
+    if len(report.rows) > args.show:
+        print(f"  ... {len(report.rows) - args.show} more rows in the report")
+    return 0
+
+
+def register(sub: SubParsers) -> None:
+    """Add the ``import`` group."""
+    imp = sub.add_parser("import", help="import master data from .xlsx or .csv")
+    isub = imp.add_subparsers(dest="import_command", required=True)
+    sup = isub.add_parser("suppliers", help="import a supplier list")
+    sup.add_argument("file")
+    sup.add_argument("--dry-run", action="store_true", help="check and report, store nothing")
+    sup.add_argument("--report", help="write the per-row report as JSON to this file")
+    sup.add_argument("--show", type=int, default=20, help="rows with findings to print")
+    add_db_options(sup)
+    sup.set_defaults(handler=_suppliers)

@@ -1,0 +1,41 @@
+"""``portal serve``: run the web service (production settings from the environment)."""
+
+from __future__ import annotations
+
+import argparse
+
+from portal.commands import CommandError
+from portal.commands.common import SubParsers, add_db_options, open_services, settings_from
+from portal.db.migrate import current
+
+
+def serve(services_args: argparse.Namespace, *, migrate: bool) -> int:
+    """Start uvicorn on the configured host and port."""
+    import uvicorn
+
+    from portal.web.site import build_site
+
+    settings = settings_from(services_args)
+    services = open_services(settings, migrate=migrate)
+    if current(services.engine) is None:
+        raise CommandError("the database has no schema; run `portal db upgrade` first")
+    app = build_site(services)
+    host = getattr(services_args, "host", None) or settings.web.host
+    port = getattr(services_args, "port", None) or settings.web.port
+    print(f"serving on http://{host}:{port}/", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    return serve(args, migrate=args.migrate)
+
+
+def register(sub: SubParsers) -> None:
+    """Add ``serve``."""
+    parser = sub.add_parser("serve", help="run the web service")
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--migrate", action="store_true", help="apply migrations first")
+    add_db_options(parser)
+    parser.set_defaults(handler=_serve)

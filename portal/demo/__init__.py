@@ -1,0 +1,1 @@
+"""Demo mode: realistic fictional suppliers and a self-contained set-up."""

@@ -1,0 +1,106 @@
+"""Demo suppliers, built from the registry's demo data set (fictional companies).
+
+A few are entered the way real supplier lists get them wrong (a name typed
+short, an outdated legal representative), so the verification panel has
+something to show; all go through the normal registration path.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from portal.bootstrap import Services
+from portal.domain.amounts import parse_capital
+from portal.domain.supplier import (
+    BankAccount,
+    Contact,
+    InvoicingProfile,
+    LifecycleState,
+    RegistryStatus,
+    Supplier,
+    TaxpayerQualification,
+    TaxStatus,
+)
+from portal.services.registration import Outcome, register_suppliers
+
+DEMO_DATA = Path(__file__).resolve().parents[2] / "registry" / "demo_data.json"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = ("伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平")
+#: Deliberate defects, by position in the demo data: (kind, detail).
+DEFECTS: dict[int, tuple[str, str]] = {
+    0: ("short_name", ""),  # 上海澜川智能科技 (有限公司 dropped)
+    1: ("legal_rep", "周立新"),  # the registry has another legal representative now
+    2: ("short_name", ""),
+}
+
+
+def _status(text: str) -> RegistryStatus:
+    for status in RegistryStatus:
+        if text.startswith(status.value):
+            return status
+    return RegistryStatus.UNKNOWN
+
+
+def load_companies(path: Path = DEMO_DATA) -> list[dict[str, Any]]:
+    """The fictional companies of the demo data set."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    companies: list[dict[str, Any]] = data["companies"]
+    return companies
+
+
+def demo_supplier(index: int, company: dict[str, Any], rng: random.Random) -> Supplier:
+    """A supplier as the customer's old list would have had it."""
+    name = company["name"]
+    legal_rep = company["legal_representative"]
+    defect = DEFECTS.get(index)
+    if defect and defect[0] == "short_name":
+        name = name.removesuffix("股份有限公司").removesuffix("有限公司")
+    if defect and defect[0] == "legal_rep":
+        legal_rep = defect[1]
+    status = _status(company["status"])
+    invoicing = company["invoicing"]
+    tax = company["tax"]
+    contact_name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(("", *GIVEN))
+    phone = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+    clean = defect is None and status is RegistryStatus.ACTIVE and tax["status"] == "正常"
+    return Supplier(
+        uscc=company["uscc"], name=name, entity_type=company.get("entity_type"),
+        legal_representative=legal_rep,
+        registered_capital=parse_capital(company["registered_capital"]),
+        established_on=date.fromisoformat(company["established_on"]),
+        term_from=date.fromisoformat(company["term_from"]) if company.get("term_from") else None,
+        term_to=date.fromisoformat(company["term_to"]) if company.get("term_to") else None,
+        address=company["address"], business_scope=company["business_scope"],
+        registration_authority=company["registration_authority"], registry_status=status,
+        taxpayer_qualification=TaxpayerQualification(tax["qualification"]),
+        tax_status=TaxStatus.ABNORMAL if tax["status"] == "非正常户" else TaxStatus.NORMAL,
+        lifecycle_state=LifecycleState.ACTIVE if not status.is_inactive else LifecycleState.BLOCKED,
+        aliases=tuple(company.get("former_names") or ()),
+        bank_accounts=(
+            BankAccount(bank_name=invoicing["bank"], account_number=invoicing["account"],
+                        holder_name=company["name"], is_default=True, purpose="货款"),
+        ),
+        invoicing_profile=InvoicingProfile(
+            title=invoicing["title"], tax_number=invoicing["tax_number"],
+            address=invoicing["address"], phone=invoicing["phone"],
+            bank_name=invoicing["bank"], account_number=invoicing["account"],
+        ),
+        contacts=(Contact(name=contact_name, role="销售经理", phone=phone,
+                          email=f"sales{index:02d}@example.cn"),),
+        validated=clean,
+    )  # fmt: skip
+
+
+def seed_demo(services: Services, *, path: Path = DEMO_DATA) -> list[Outcome]:
+    """Register the demo suppliers (idempotent: existing ones are left alone)."""
+    rng = random.Random(20261126)
+    candidates = [
+        (i, demo_supplier(i, company, rng), []) for i, company in enumerate(load_companies(path))
+    ]
+    return register_suppliers(
+        services.engine, services.suppliers, candidates, now=datetime.now(UTC)
+    )

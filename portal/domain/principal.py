@@ -1,0 +1,39 @@
+"""Who is asking, and what each role may do. Deny unless allowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Roles of people and machine clients."""
+
+    SUPPLIER = "supplier"
+    PURCHASING_CLERK = "purchasing_clerk"
+    PURCHASING_SUPERVISOR = "purchasing_supervisor"
+    FINANCE = "finance"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+STAFF = frozenset(Role) - {Role.SUPPLIER}
+#: Roles that may ask for clear sensitive values (each reveal is audit-logged).
+MAY_REVEAL = frozenset({Role.FINANCE, Role.PURCHASING_SUPERVISOR})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller."""
+
+    subject: str
+    role: Role
+    display_name: str = ""
+    supplier_id: str | None = None  # set for supplier users: the one supplier they belong to
+    can_reveal: bool = False
+    kind: str = "user"  # "user" (browser session) or "api" (token)
+
+    @property
+    def is_staff(self) -> bool:
+        """Whether this is one of our own people or systems."""
+        return self.role in STAFF

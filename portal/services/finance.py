@@ -1,0 +1,132 @@
+"""What finance sees: validated, approved master data, masked by default.
+
+Clear account numbers go only to callers whose role may reveal them, and each
+value revealed is reported to the reveal hook (the audit log) first.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from crypto import mask_bank_account, mask_id_number, mask_phone
+from portal.db.supplier_store import SupplierFilter, SupplierStore
+from portal.domain.supplier import Supplier
+
+RevealCallback = Callable[[str, str, str], None]  # (table, column, row_id)
+
+
+class BadCursorError(ValueError):
+    """The pagination cursor was not one we issued; permanent."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of suppliers and the cursor of the next."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def encode_cursor(name: str, supplier_id: str) -> str:
+    """Opaque cursor for keyset pagination."""
+    raw = json.dumps([name, supplier_id], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    """Inverse of :func:`encode_cursor`; a tampered cursor is a clear input error."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        name, sid = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as exc:
+        raise BadCursorError("the cursor is not valid; start again without one") from exc
+    if not isinstance(name, str) or not isinstance(sid, str):
+        raise BadCursorError("the cursor is not valid; start again without one")
+    return name, sid
+
+
+def supplier_view(supplier: Supplier, *, reveal: RevealCallback | None = None) -> dict[str, Any]:
+    """JSON view of a supplier; sensitive values masked unless ``reveal`` is given."""
+
+    def shown(value: str | None, mask: Callable[[str], str], table: str, column: str,
+              row_id: str | None) -> str | None:  # fmt: skip
+        if value is None or value == "":
+            return value
+        if reveal is None or row_id is None:
+            return mask(value)
+        reveal(table, column, row_id)
+        return value
+
+    capital = supplier.registered_capital
+    profile = supplier.invoicing_profile
+    return {
+        "id": supplier.id, "uscc": supplier.uscc, "name": supplier.name,
+        "aliases": list(supplier.aliases), "entity_type": supplier.entity_type,
+        "legal_representative": supplier.legal_representative,
+        "legal_rep_id_number": shown(supplier.legal_rep_id_number, mask_id_number, "supplier",
+                                     "legal_rep_id_number", supplier.id),
+        "registered_capital": (
+            {"amount": str(capital.amount), "currency": capital.currency} if capital else None
+        ),
+        "established_on": _iso(supplier.established_on), "term_from": _iso(supplier.term_from),
+        "term_to": _iso(supplier.term_to),
+        "open_ended_term": supplier.term_from is not None and supplier.term_to is None,
+        "address": supplier.address, "registration_authority": supplier.registration_authority,
+        "registry_status": supplier.registry_status.value,
+        "taxpayer_qualification": supplier.taxpayer_qualification.value,
+        "tax_status": supplier.tax_status.value, "lifecycle_state": supplier.lifecycle_state.value,
+        "validated": supplier.validated, "version": supplier.version,
+        "bank_accounts": [
+            {
+                "id": a.id, "bank_name": a.bank_name, "cnaps_code": a.cnaps_code,
+                "account_number": shown(a.account_number, mask_bank_account, "bank_account",
+                                        "account_number", a.id),
+                "holder_name": a.holder_name, "currency": a.currency, "purpose": a.purpose,
+                "department": a.department, "is_default": a.is_default, "retired": a.retired,
+            }
+            for a in supplier.bank_accounts
+        ],
+        "invoicing_profile": None if profile is None else {
+            "title": profile.title, "tax_number": profile.tax_number, "address": profile.address,
+            "phone": shown(profile.phone, mask_phone, "invoicing_profile", "phone", None),
+            "bank_name": profile.bank_name,
+            "account_number": shown(profile.account_number, mask_bank_account,
+                                    "invoicing_profile", "account_number", None),
+        },
+        "contacts": [
+            {"id": c.id, "name": c.name, "role": c.role, "email": c.email,
+             "phone": shown(c.phone, mask_phone, "contact", "phone", c.id)}
+            for c in supplier.contacts
+        ],
+        "unreadable_fields": dict(supplier.unreadable),
+    }  # fmt: skip
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
+
+
+def search_suppliers(
+    conn: Connection,
+    store: SupplierStore,
+    flt: SupplierFilter,
+    *,
+    cursor: str | None,
+    limit: int,
+    reveal: RevealCallback | None = None,
+) -> Page:
+    """A page of suppliers matching the filter, ordered by name."""
+    after = decode_cursor(cursor) if cursor else None
+    suppliers = store.page(conn, flt, after=after, limit=limit + 1)
+    more = len(suppliers) > limit
+    suppliers = suppliers[:limit]
+    next_cursor = (
+        encode_cursor(suppliers[-1].name, suppliers[-1].id or "") if more and suppliers else None
+    )
+    return Page([supplier_view(s, reveal=reveal) for s in suppliers], next_cursor)

@@ -1,0 +1,127 @@
+"""The finance API (JSON; OpenAPI at /schema): search, get by credit code, export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Parameter
+from litestar.response import Response, Stream
+
+from portal.bootstrap import Services
+from portal.db.supplier_store import SupplierFilter
+from portal.domain import uscc as uscc_number
+from portal.domain.principal import Principal, Role
+from portal.services import export
+from portal.services.finance import RevealCallback, search_suppliers, supplier_view
+from portal.web.security import principal_of, requires
+
+FINANCE_READERS = (Role.FINANCE, Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.ADMIN,
+                   Role.AUDITOR)  # fmt: skip
+
+
+def _reveal_callback(
+    request: Request[Any, Any, Any], services: Services, want: bool
+) -> RevealCallback | None:
+    """Clear values only when asked for and allowed; every reveal reaches the audit hook."""
+    if not want:
+        return None
+    principal: Principal = principal_of(request)
+    if not principal.can_reveal:
+        raise PermissionDeniedException(
+            "this client may not see clear account numbers; ask an admin for a token with reveal"
+        )
+    hook = request.app.state.get("reveal_hook")
+
+    def reveal(table: str, column: str, row_id: str) -> None:
+        if hook is not None:
+            hook(principal, table, column, row_id, request)
+
+    return reveal
+
+
+class FinanceApi(Controller):
+    """Validated, approved master data for finance systems."""
+
+    path = "/api/v1/suppliers"
+    guards = [requires(*FINANCE_READERS)]  # noqa: RUF012
+    tags = ["finance"]  # noqa: RUF012
+
+    @get("/", sync_to_thread=True, summary="Search suppliers (cursor pagination)")
+    def search(
+        self,
+        request: Request[Any, Any, Any],
+        services: Services,
+        q: Annotated[str | None, Parameter(description="name fragment", max_length=100)] = None,
+        uscc: Annotated[str | None, Parameter(max_length=40)] = None,
+        lifecycle: Annotated[
+            str | None, Parameter(query="state", description="lifecycle state")
+        ] = None,
+        validated: Annotated[bool, Parameter(description="only validated suppliers")] = False,
+        cursor: Annotated[str | None, Parameter(max_length=500)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
+        reveal: Annotated[bool, Parameter(description="clear account numbers")] = False,
+    ) -> dict[str, Any]:
+        flt = SupplierFilter(
+            uscc=uscc_number.compact(uscc) if uscc else None, name_contains=q,
+            lifecycle_state=lifecycle, validated_only=validated,
+        )  # fmt: skip
+        callback = _reveal_callback(request, services, reveal)
+        with services.engine.connect() as conn:
+            page = search_suppliers(
+                conn, services.suppliers, flt, cursor=cursor, limit=limit, reveal=callback
+            )
+        return {"items": page.items, "next_cursor": page.next_cursor}
+
+    @get("/{code:str}", sync_to_thread=True, summary="One supplier by credit code")
+    def by_uscc(
+        self, request: Request[Any, Any, Any], services: Services, code: str, reveal: bool = False
+    ) -> dict[str, Any]:
+        canonical = uscc_number.validate(code)
+        callback = _reveal_callback(request, services, reveal)
+        with services.engine.connect() as conn:
+            supplier = services.suppliers.get_by_uscc(conn, canonical)
+        if supplier is None:
+            raise NotFoundException(f"no supplier with credit code {canonical}")
+        return supplier_view(supplier, reveal=callback)
+
+    @get("/export.csv", sync_to_thread=True, summary="Export as CSV (UTF-8 with BOM)")
+    def export_csv(
+        self,
+        services: Services,
+        validated: bool = True,
+        lifecycle: Annotated[str | None, Parameter(query="state")] = None,
+    ) -> Stream:
+        flt = SupplierFilter(lifecycle_state=lifecycle, validated_only=validated)
+        return Stream(
+            export.csv_chunks(_all_views(services, flt)),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="suppliers.csv"'},
+        )
+
+    @get("/export.xlsx", sync_to_thread=True, summary="Export as XLSX")
+    def export_xlsx(
+        self,
+        services: Services,
+        validated: bool = True,
+        lifecycle: Annotated[str | None, Parameter(query="state")] = None,
+    ) -> Response[bytes]:
+        flt = SupplierFilter(lifecycle_state=lifecycle, validated_only=validated)
+        return Response(
+            export.xlsx_bytes(_all_views(services, flt)),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"content-disposition": 'attachment; filename="suppliers.xlsx"'},
+        )
+
+
+def _all_views(services: Services, flt: SupplierFilter) -> Any:
+    """Every matching supplier, page by page, masked."""
+    cursor: str | None = None
+    while True:
+        with services.engine.connect() as conn:
+            page = search_suppliers(conn, services.suppliers, flt, cursor=cursor, limit=500)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor

@@ -1,0 +1,83 @@
+"""The app factory: wires services, routes, auth, templates and error handling."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.response import Template
+from litestar.template.config import TemplateConfig
+from litestar.types import ControllerRouterHandler
+from sqlalchemy import text
+
+from portal.bootstrap import Services
+from portal.services.api_clients import principal_for_token
+from portal.web.api import FinanceApi
+from portal.web.errors import handlers
+from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+
+
+@get("/healthz", sync_to_thread=True, include_in_schema=True, tags=["ops"])
+def healthz(services: Services) -> Response[dict[str, str]]:
+    """200 when the database answers, 503 otherwise."""
+    try:
+        with services.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means "not healthy"
+        return Response({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
+    return Response({"status": "ok", "database": "ok"})
+
+
+@get("/", media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=False)
+def index(request: Request[Any, Any, Any]) -> Template:
+    """Landing page."""
+    return Template(template_name="index.html", context={"user": request.scope.get("user")})
+
+
+def create_app(
+    services: Services,
+    *,
+    route_handlers: Sequence[ControllerRouterHandler] = (),
+    resolvers: Sequence[Resolver] = (),
+    middleware: Sequence[Any] = (),
+    debug: bool = False,
+    state: dict[str, Any] | None = None,
+    on_startup: Sequence[Any] = (),
+    on_shutdown: Sequence[Any] = (),
+    template_dir: Path = TEMPLATES_DIR,
+) -> Litestar:
+    """Build the Litestar application around already-built services."""
+
+    def token_resolver(connection: Any) -> Any:
+        token = bearer_token(connection)
+        return principal_for_token(services.engine, token) if token else None
+
+    return Litestar(
+        route_handlers=[healthz, index, FinanceApi, *route_handlers],
+        dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
+        middleware=[
+            *middleware,
+            DefineMiddleware(PrincipalMiddleware, resolvers=[token_resolver, *resolvers]),
+        ],
+        exception_handlers=handlers(),
+        template_config=TemplateConfig(directory=template_dir, engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="supplier-portal",
+            version="1",
+            path="/schema",
+            description="Supplier master data: finance API, portal and staff endpoints.",
+        ),  # fmt: skip
+        state=State(state or {}),
+        on_startup=list(on_startup),
+        on_shutdown=list(on_shutdown),
+        debug=debug,
+    )
