@@ -78,9 +78,8 @@ def _unwrap(meta: WrappedDataKey, providers: Sequence[KeyProvider]) -> DataKey:
         raise KeyUnavailableError(
             f"{_describe(meta)} could not be unwrapped: {exc}", permanent=exc.permanent
         ) from exc
-    parts = payload.split(b"\x00", 4)
     expected = _payload(meta, b"")
-    if len(parts) != 5 or payload[: len(expected)] != expected:
+    if payload[: len(expected)] != expected:
         raise KeyUnavailableError(
             f"{_describe(meta)} unwrapped to a key labelled for another purpose, version or "
             "algorithm: the key table was altered"
@@ -231,11 +230,7 @@ class Keyring:
             if meta.kek_id == new_provider.kek_id:
                 continue
             known = self._keyset.keys.get((meta.purpose, meta.version))
-            secret = (
-                known.secret
-                if known is not None and known.meta.wrapped == meta.wrapped
-                else _unwrap(meta, providers).secret
-            )
+            secret = known.secret if known is not None else _unwrap(meta, providers).secret
             updated = replace(meta, kek_id=new_provider.kek_id, wrapped=b"")
             wrapped = new_provider.wrap(_payload(updated, secret))
             store.update_key(replace(updated, wrapped=wrapped))
@@ -309,8 +304,10 @@ def _build_keyset(
     keys: dict[tuple[Purpose, int], DataKey] = {}
     for meta in stored:
         old = previous.keys.get((meta.purpose, meta.version)) if previous else None
-        if old is not None and old.meta.wrapped == meta.wrapped:
-            keys[(meta.purpose, meta.version)] = replace(old, meta=meta)  # state may change
+        if old is not None and old.meta.algorithm is meta.algorithm:
+            # A version's key material never changes; only its state or its KEK wrapping
+            # does, so a running instance keeps working across a KEK rotation.
+            keys[(meta.purpose, meta.version)] = replace(old, meta=meta)
             continue
         ensure_self_test(meta.algorithm)
         keys[(meta.purpose, meta.version)] = _unwrap(meta, providers)

@@ -222,3 +222,25 @@ def test_status_lists_every_key_and_marks_the_current_ones(
     assert (Purpose.DOCUMENT, 2) in current
     assert (Purpose.DOCUMENT, 1) not in current
     assert all(s.kek_id == provider.kek_id for s in status)
+
+
+def test_running_instance_with_only_the_old_kek_survives_a_kek_rotation(
+    keyring: Keyring, store: InMemoryDataKeyStore, provider: InMemoryKeyProvider
+) -> None:
+    running = Keyring.load(store, provider)  # an app server started before the rotation
+    new_kek = InMemoryKeyProvider()
+    keyring.rotate_kek(store, new_kek)
+    running.refresh()  # re-wrapped versions keep their material: no new KEK needed
+    assert {s.kek_id for s in running.status()} == {new_kek.kek_id}
+    keyring.add_version(store, Purpose.FIELD)  # wrapped under the new KEK
+    token = keyring.field_cipher().encrypt("13812345678", **CELL)
+
+    # It cannot learn v2 (wrapped under a KEK it was not given) and says so...
+    with pytest.raises(KeyUnavailableError, match="not offered"):
+        running.refresh()
+    # ...but keeps serving with what it has, and its output stays readable everywhere.
+    old_token = running.field_cipher().encrypt("x", **CELL)
+    assert keyring.field_cipher().decrypt(old_token, **CELL) == "x"
+    restarted = Keyring.load(store, new_kek)
+    assert restarted.field_cipher().decrypt(token, **CELL) == "13812345678"
+    assert restarted.field_cipher().decrypt(old_token, **CELL) == "x"
