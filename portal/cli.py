@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "portal.commands.keys",
     "portal.commands.api_tokens",
     "portal.commands.ocr",
+    "portal.commands.audit",
 )
 
 

@@ -40,8 +40,9 @@ def register(sub: SubParsers) -> None:
     tsub = tok.add_subparsers(dest="token_command", required=True)
     create = tsub.add_parser("create", help="create a client; prints its token once")
     create.add_argument("name")
-    create.add_argument("--role", choices=[r.value for r in Role if r is not Role.SUPPLIER],
-                        default="finance")  # fmt: skip
+    create.add_argument(
+        "--role", choices=[r.value for r in Role if r is not Role.SUPPLIER], default="finance"
+    )
     create.add_argument("--reveal", action="store_true", help="may ask for clear account numbers")
     revoke = tsub.add_parser("revoke", help="revoke a client's token")
     revoke.add_argument("name")

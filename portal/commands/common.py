@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from crypto import CryptoError
@@ -48,3 +49,13 @@ def add_db_options(parser: argparse.ArgumentParser) -> None:
     """--data-dir and --database, shared by most commands."""
     parser.add_argument("--data-dir", help="data folder (default $PORTAL_DATA_DIR or ./var)")
     parser.add_argument("--database", help="database URL (default $PORTAL_DATABASE_URL)")
+
+
+@contextmanager
+def services_for(args: argparse.Namespace, *, migrate: bool = True) -> Iterator[Services]:
+    """Services for one command; the database connections are closed afterwards."""
+    services = open_services(settings_from(args), migrate=migrate)
+    try:
+        yield services
+    finally:
+        services.engine.dispose()

@@ -64,8 +64,9 @@ def _demo(args: argparse.Namespace) -> int:
     created = sum(o.status.value == "created" for o in outcomes)
     token_file = folder / "finance-api-token.txt"
     try:
-        token = create_client(services.engine, "demo-finance", Role.FINANCE, can_reveal=True,
-                              now=datetime.now(UTC))  # fmt: skip
+        token = create_client(
+            services.engine, "demo-finance", Role.FINANCE, can_reveal=True, now=datetime.now(UTC)
+        )
         token_file.write_text(token + "\n", encoding="utf-8")
         token_file.chmod(0o600)
     except ApiClientError:
@@ -73,8 +74,10 @@ def _demo(args: argparse.Namespace) -> int:
     services.engine.dispose()
     print(f"demo data folder: {folder} ({created} demo suppliers added)")
     print(f"finance API token (also in {token_file}): {token}")
-    print(f"try: curl -H 'Authorization: Bearer {token}' "
-          f"http://127.0.0.1:{args.port}/api/v1/suppliers/")  # fmt: skip
+    print(
+        f"try: curl -H 'Authorization: Bearer {token}' "
+        f"http://127.0.0.1:{args.port}/api/v1/suppliers/"
+    )
     print(f"open http://127.0.0.1:{args.port}/ in a browser", flush=True)
     if args.no_serve:
         return 0

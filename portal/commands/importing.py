@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from portal.commands import CommandError
-from portal.commands.common import SubParsers, add_db_options, open_services, settings_from
+from portal.commands.common import SubParsers, add_db_options, services_for
 from portal.importing.readers import UnreadableFileError
 from portal.importing.run import import_suppliers, write_report
 
@@ -15,13 +15,13 @@ def _suppliers(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(f"{path} does not exist or is not a file")
-    services = open_services(settings_from(args))
-    try:
-        report = import_suppliers(
-            path, engine=services.engine, store=services.suppliers, dry_run=args.dry_run
-        )
-    except UnreadableFileError as exc:
-        raise CommandError(str(exc)) from exc
+    with services_for(args) as services:
+        try:
+            report = import_suppliers(
+                path, engine=services.engine, store=services.suppliers, dry_run=args.dry_run
+            )
+        except UnreadableFileError as exc:
+            raise CommandError(str(exc)) from exc
     if args.report:
         write_report(report, Path(args.report))
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from crypto import Algorithm, CryptoError, Keyring, Purpose
 from crypto.adapters.local import LocalKeyProvider, generate_key_file
-from portal.bootstrap import key_provider
+from portal.bootstrap import Services, key_provider
 from portal.commands import CommandError
-from portal.commands.common import SubParsers, add_db_options, open_services, settings_from
+from portal.commands.common import SubParsers, add_db_options, services_for, settings_from
 from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.migrate import upgrade
@@ -44,14 +44,16 @@ def _init(args: argparse.Namespace) -> int:
 def _print_status(keyring: Keyring) -> None:
     print(f"{'purpose':<12} {'ver':>3} {'algorithm':<8} {'state':<8} {'current':<7} kek")
     for s in keyring.status():
-        print(f"{s.purpose.value:<12} {s.version:>3} {s.algorithm.value:<8} {s.state.value:<8} "
-              f"{'yes' if s.current else '':<7} {s.kek_id}")  # fmt: skip
+        print(
+            f"{s.purpose.value:<12} {s.version:>3} {s.algorithm.value:<8} {s.state.value:<8} "
+            f"{'yes' if s.current else '':<7} {s.kek_id}"
+        )
 
 
 def _status(args: argparse.Namespace) -> int:
-    services = open_services(settings_from(args))
-    _print_status(services.keyring)
-    remaining = remaining_on_old_keys(services.engine, services.sealer)
+    with services_for(args) as services:
+        _print_status(services.keyring)
+        remaining = remaining_on_old_keys(services.engine, services.sealer)
     print(f"sealed values not under the current field key: {remaining}")
     return 0
 
@@ -78,13 +80,18 @@ def _rotate_kek(args: argparse.Namespace) -> int:
 
 
 def _rotate_dek(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-    services = open_services(settings)
+    with services_for(args) as services:
+        return _rotate_dek_with(args, services)
+
+
+def _rotate_dek_with(args: argparse.Namespace, services: Services) -> int:
     purpose = Purpose(args.purpose)
     store = SqlDataKeyStore(services.engine)
     progress = start_or_resume(services.engine, services.keyring, store, purpose)
-    print(f"rotating {purpose.value} to version {progress.version}"
-          + (f", resuming at column {progress.column_index}" if progress.after else ""))  # fmt: skip
+    print(
+        f"rotating {purpose.value} to version {progress.version}"
+        + (f", resuming at column {progress.column_index}" if progress.after else "")
+    )
     services.keyring.refresh()
 
     def report(p: object) -> None:

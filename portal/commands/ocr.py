@@ -10,7 +10,8 @@ from portal.commands.common import SubParsers
 def _licence(args: argparse.Namespace) -> int:
     from ocr.cli import main as ocr_main
 
-    return ocr_main(["licence", args.file, *(["--json"] if args.json else [])])
+    status: int = ocr_main(["licence", args.file, *(["--json"] if args.json else [])])
+    return status
 
 
 def register(sub: SubParsers) -> None:

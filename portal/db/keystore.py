@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from crypto import KeyConflictError, WrappedDataKey
 from crypto.errors import KeyStoreError
 from crypto.model import Algorithm, KeyState, Purpose
-from portal.db.tables import DataKeyRow
+from portal.db.tables import DataKeyRow, table_of
 
-_T = DataKeyRow.__table__  # type: ignore[attr-defined]
+_T = table_of(DataKeyRow)
 
 
 class SqlDataKeyStore:
@@ -35,7 +35,7 @@ class SqlDataKeyStore:
                 kek_id=r.kek_id,
                 state=KeyState(r.state),
                 created_at=r.created_at,
-            )  # fmt: skip
+            )
             for r in rows
         ]
 
@@ -51,7 +51,7 @@ class SqlDataKeyStore:
                         kek_id=key.kek_id,
                         state=key.state.value,
                         created_at=key.created_at,
-                    )  # fmt: skip
+                    )
                 )
         except IntegrityError as exc:
             raise KeyConflictError(

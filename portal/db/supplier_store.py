@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, and_, insert, or_, select
 
 from portal.db.sealing import Sealer
-from portal.db.tables import BankAccountRow, ContactRow, InvoicingProfileRow, SupplierRow
+from portal.db.tables import BankAccountRow, ContactRow, InvoicingProfileRow, SupplierRow, table_of
 from portal.domain import names
 from portal.domain.supplier import (
     BankAccount,
@@ -31,10 +31,10 @@ from portal.domain.supplier import (
     TaxStatus,
 )
 
-SUPPLIER = SupplierRow.__table__  # type: ignore[attr-defined]
-BANK = BankAccountRow.__table__  # type: ignore[attr-defined]
-CONTACT = ContactRow.__table__  # type: ignore[attr-defined]
-INVOICING = InvoicingProfileRow.__table__  # type: ignore[attr-defined]
+SUPPLIER = table_of(SupplierRow)
+BANK = table_of(BankAccountRow)
+CONTACT = table_of(ContactRow)
+INVOICING = table_of(InvoicingProfileRow)
 
 
 def new_id() -> str:
@@ -80,8 +80,11 @@ class SupplierStore:
         capital = supplier.registered_capital
         batch.suppliers.append(
             {
-                "id": sid, "uscc": supplier.uscc, "org_code": supplier.uscc[8:17],
-                "legacy_tax_number": supplier.legacy_tax_number, "name": supplier.name,
+                "id": sid,
+                "uscc": supplier.uscc,
+                "org_code": supplier.uscc[8:17],
+                "legacy_tax_number": supplier.legacy_tax_number,
+                "name": supplier.name,
                 "name_core": names.core(supplier.name),
                 "aliases": json.dumps(list(supplier.aliases), ensure_ascii=False),
                 "entity_type": supplier.entity_type,
@@ -92,18 +95,22 @@ class SupplierStore:
                 "legal_rep_id_number_bidx": index("id_number", supplier.legal_rep_id_number),
                 "registered_capital_amount": capital.amount if capital else None,
                 "registered_capital_currency": capital.currency if capital else None,
-                "established_on": supplier.established_on, "term_from": supplier.term_from,
-                "term_to": supplier.term_to, "address": supplier.address,
+                "established_on": supplier.established_on,
+                "term_from": supplier.term_from,
+                "term_to": supplier.term_to,
+                "address": supplier.address,
                 "business_scope": supplier.business_scope,
                 "registration_authority": supplier.registration_authority,
                 "registry_status": supplier.registry_status.value,
                 "taxpayer_qualification": supplier.taxpayer_qualification.value,
                 "tax_status": supplier.tax_status.value,
                 "lifecycle_state": supplier.lifecycle_state.value,
-                "validated": supplier.validated, "version": 1,
-                "created_at": now, "updated_at": now,
+                "validated": supplier.validated,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
             }
-        )  # fmt: skip
+        )
         for account in supplier.bank_accounts:
             batch.bank_accounts.append(self.bank_account_row(sid, account, now))
         for contact in supplier.contacts:
@@ -116,39 +123,52 @@ class SupplierStore:
         """Row for one bank account, account number sealed."""
         aid = account.id or new_id()
         return {
-            "id": aid, "supplier_id": sid, "bank_name": account.bank_name,
+            "id": aid,
+            "supplier_id": sid,
+            "bank_name": account.bank_name,
             "cnaps_code": account.cnaps_code,
             "account_number_enc": self.sealer.seal(
                 "bank_account", "account_number", aid, account.account_number
             ),
             "account_number_bidx": self.sealer.index("bank_account", account.account_number),
-            "holder_name": account.holder_name, "currency": account.currency,
-            "purpose": account.purpose, "department": account.department,
-            "is_default": account.is_default, "retired": account.retired, "created_at": now,
-        }  # fmt: skip
+            "holder_name": account.holder_name,
+            "currency": account.currency,
+            "purpose": account.purpose,
+            "department": account.department,
+            "is_default": account.is_default,
+            "retired": account.retired,
+            "created_at": now,
+        }
 
     def contact_row(self, sid: str, contact: Contact) -> dict[str, Any]:
         """Row for one contact, phone sealed."""
         cid = contact.id or new_id()
         return {
-            "id": cid, "supplier_id": sid, "name": contact.name, "role": contact.role,
+            "id": cid,
+            "supplier_id": sid,
+            "name": contact.name,
+            "role": contact.role,
             "phone_enc": self.sealer.seal("contact", "phone", cid, contact.phone),
-            "phone_bidx": self.sealer.index("phone", contact.phone), "email": contact.email,
-        }  # fmt: skip
+            "phone_bidx": self.sealer.index("phone", contact.phone),
+            "email": contact.email,
+        }
 
     def invoicing_row(self, sid: str, profile: InvoicingProfile) -> dict[str, Any]:
         """Row for the invoicing profile, phone and account sealed."""
         pid = new_id()
         return {
-            "id": pid, "supplier_id": sid, "title": profile.title,
-            "tax_number": profile.tax_number, "address": profile.address,
+            "id": pid,
+            "supplier_id": sid,
+            "title": profile.title,
+            "tax_number": profile.tax_number,
+            "address": profile.address,
             "phone_enc": self.sealer.seal("invoicing_profile", "phone", pid, profile.phone),
             "bank_name": profile.bank_name,
             "account_number_enc": self.sealer.seal(
                 "invoicing_profile", "account_number", pid, profile.account_number
             ),
             "account_number_bidx": self.sealer.index("bank_account", profile.account_number),
-        }  # fmt: skip
+        }
 
     @staticmethod
     def insert_batch(conn: Connection, batch: RowBatch) -> None:
@@ -299,7 +319,7 @@ class SupplierStore:
                 department=a.department,
                 is_default=a.is_default,
                 retired=a.retired,
-            )  # fmt: skip
+            )
             for i, a in enumerate(accounts)
         )
         contact_values = tuple(
@@ -309,37 +329,66 @@ class SupplierStore:
                 role=c.role,
                 email=c.email,
                 phone=opened(f"contacts[{i}].phone", "contact", "phone", c.id, c.phone_enc),
-            )  # fmt: skip
+            )
             for i, c in enumerate(contacts)
         )
         profile = None
         if invoicing is not None:
             profile = InvoicingProfile(
-                title=invoicing.title, tax_number=invoicing.tax_number, address=invoicing.address,
-                phone=opened("invoicing_profile.phone", "invoicing_profile", "phone", invoicing.id,
-                             invoicing.phone_enc),
+                title=invoicing.title,
+                tax_number=invoicing.tax_number,
+                address=invoicing.address,
+                phone=opened(
+                    "invoicing_profile.phone",
+                    "invoicing_profile",
+                    "phone",
+                    invoicing.id,
+                    invoicing.phone_enc,
+                ),
                 bank_name=invoicing.bank_name,
-                account_number=opened("invoicing_profile.account_number", "invoicing_profile",
-                                      "account_number", invoicing.id, invoicing.account_number_enc),
-            )  # fmt: skip
+                account_number=opened(
+                    "invoicing_profile.account_number",
+                    "invoicing_profile",
+                    "account_number",
+                    invoicing.id,
+                    invoicing.account_number_enc,
+                ),
+            )
         capital = (
             Money(row.registered_capital_amount, row.registered_capital_currency or "CNY")
             if row.registered_capital_amount is not None
             else None
         )
         return Supplier(
-            id=row.id, uscc=row.uscc, name=row.name, aliases=tuple(json.loads(row.aliases)),
-            entity_type=row.entity_type, legal_representative=row.legal_representative,
-            legal_rep_id_number=opened("legal_rep_id_number", "supplier", "legal_rep_id_number",
-                                       row.id, row.legal_rep_id_number_enc),
-            registered_capital=capital, established_on=row.established_on,
-            term_from=row.term_from, term_to=row.term_to, address=row.address,
-            business_scope=row.business_scope, registration_authority=row.registration_authority,
+            id=row.id,
+            uscc=row.uscc,
+            name=row.name,
+            aliases=tuple(json.loads(row.aliases)),
+            entity_type=row.entity_type,
+            legal_representative=row.legal_representative,
+            legal_rep_id_number=opened(
+                "legal_rep_id_number",
+                "supplier",
+                "legal_rep_id_number",
+                row.id,
+                row.legal_rep_id_number_enc,
+            ),
+            registered_capital=capital,
+            established_on=row.established_on,
+            term_from=row.term_from,
+            term_to=row.term_to,
+            address=row.address,
+            business_scope=row.business_scope,
+            registration_authority=row.registration_authority,
             registry_status=RegistryStatus(row.registry_status),
             taxpayer_qualification=TaxpayerQualification(row.taxpayer_qualification),
             tax_status=TaxStatus(row.tax_status),
             lifecycle_state=LifecycleState(row.lifecycle_state),
-            legacy_tax_number=row.legacy_tax_number, bank_accounts=bank_accounts,
-            contacts=contact_values, invoicing_profile=profile, version=row.version,
-            validated=row.validated, unreadable=unreadable,
-        )  # fmt: skip
+            legacy_tax_number=row.legacy_tax_number,
+            bank_accounts=bank_accounts,
+            contacts=contact_values,
+            invoicing_profile=profile,
+            version=row.version,
+            validated=row.validated,
+            unreadable=unreadable,
+        )

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import Column, Index, LargeBinary, Numeric, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Numeric, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel class (for bulk statements)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 class SupplierRow(SQLModel, table=True):
@@ -203,7 +209,7 @@ class JobStateRow(SQLModel, table=True):
     updated_at: datetime
 
 
-Index("ix_supplier_name_core_state", SupplierRow.name_core, SupplierRow.lifecycle_state)  # type: ignore[arg-type]
+Index("ix_supplier_name_core_state", SupplierRow.name_core, SupplierRow.lifecycle_state)
 
 
 class ApiClientRow(SQLModel, table=True):
@@ -218,3 +224,41 @@ class ApiClientRow(SQLModel, table=True):
     token_sha256: str = Field(max_length=64, unique=True)
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+class AuditEntryRow(SQLModel, table=True):
+    """One entry of the append-only, hash-chained audit log (retention: 10 years).
+
+    The application has no code path that updates or deletes these rows.
+    """
+
+    __tablename__ = "audit_entry"
+
+    pos: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    id: str = Field(max_length=36, unique=True)
+    at: datetime = Field(index=True)
+    actor: str = Field(max_length=200)
+    actor_role: str | None = Field(default=None, max_length=40)
+    action: str = Field(max_length=60, index=True)
+    subject_type: str | None = Field(default=None, max_length=40)
+    subject_id: str | None = Field(default=None, max_length=36, index=True)
+    field_name: str | None = Field(default=None, max_length=120)
+    before: str | None = Field(default=None, sa_column=Column(Text))
+    after: str | None = Field(default=None, sa_column=Column(Text))
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=400)
+    request_id: str | None = Field(default=None, max_length=64)
+    device: str | None = Field(default=None, max_length=200)
+    prev_hash: str = Field(max_length=80)
+    hash: str = Field(max_length=80)
+
+
+class AuditHeadRow(SQLModel, table=True):
+    """The newest entry's seq and hash: appends lock this row, verify uses it as an anchor."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(primary_key=True)
+    seq: int
+    hash: str = Field(max_length=80)

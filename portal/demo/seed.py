@@ -15,6 +15,7 @@ from typing import Any
 
 from portal.bootstrap import Services
 from portal.domain.amounts import parse_capital
+from portal.domain.findings import Finding
 from portal.domain.supplier import (
     BankAccount,
     Contact,
@@ -68,37 +69,55 @@ def demo_supplier(index: int, company: dict[str, Any], rng: random.Random) -> Su
     phone = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
     clean = defect is None and status is RegistryStatus.ACTIVE and tax["status"] == "正常"
     return Supplier(
-        uscc=company["uscc"], name=name, entity_type=company.get("entity_type"),
+        uscc=company["uscc"],
+        name=name,
+        entity_type=company.get("entity_type"),
         legal_representative=legal_rep,
         registered_capital=parse_capital(company["registered_capital"]),
         established_on=date.fromisoformat(company["established_on"]),
         term_from=date.fromisoformat(company["term_from"]) if company.get("term_from") else None,
         term_to=date.fromisoformat(company["term_to"]) if company.get("term_to") else None,
-        address=company["address"], business_scope=company["business_scope"],
-        registration_authority=company["registration_authority"], registry_status=status,
+        address=company["address"],
+        business_scope=company["business_scope"],
+        registration_authority=company["registration_authority"],
+        registry_status=status,
         taxpayer_qualification=TaxpayerQualification(tax["qualification"]),
         tax_status=TaxStatus.ABNORMAL if tax["status"] == "非正常户" else TaxStatus.NORMAL,
         lifecycle_state=LifecycleState.ACTIVE if not status.is_inactive else LifecycleState.BLOCKED,
         aliases=tuple(company.get("former_names") or ()),
         bank_accounts=(
-            BankAccount(bank_name=invoicing["bank"], account_number=invoicing["account"],
-                        holder_name=company["name"], is_default=True, purpose="货款"),
+            BankAccount(
+                bank_name=invoicing["bank"],
+                account_number=invoicing["account"],
+                holder_name=company["name"],
+                is_default=True,
+                purpose="货款",
+            ),
         ),
         invoicing_profile=InvoicingProfile(
-            title=invoicing["title"], tax_number=invoicing["tax_number"],
-            address=invoicing["address"], phone=invoicing["phone"],
-            bank_name=invoicing["bank"], account_number=invoicing["account"],
+            title=invoicing["title"],
+            tax_number=invoicing["tax_number"],
+            address=invoicing["address"],
+            phone=invoicing["phone"],
+            bank_name=invoicing["bank"],
+            account_number=invoicing["account"],
         ),
-        contacts=(Contact(name=contact_name, role="销售经理", phone=phone,
-                          email=f"sales{index:02d}@example.cn"),),
+        contacts=(
+            Contact(
+                name=contact_name,
+                role="销售经理",
+                phone=phone,
+                email=f"sales{index:02d}@example.cn",
+            ),
+        ),
         validated=clean,
-    )  # fmt: skip
+    )
 
 
 def seed_demo(services: Services, *, path: Path = DEMO_DATA) -> list[Outcome]:
     """Register the demo suppliers (idempotent: existing ones are left alone)."""
     rng = random.Random(20261126)
-    candidates = [
+    candidates: list[tuple[int, Supplier, list[Finding]]] = [
         (i, demo_supplier(i, company, rng), []) for i, company in enumerate(load_companies(path))
     ]
     return register_suppliers(

@@ -51,7 +51,7 @@ def is_valid(number: str) -> bool:
     return True
 
 
-def format(number: str) -> str:  # noqa: A001 - python-stdnum's verb
+def format(number: str) -> str:
     """Group in fours as printed on permits."""
     digits = compact(number)
     return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))

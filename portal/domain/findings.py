@@ -67,29 +67,79 @@ class CatalogEntry:
     zh: str
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 CATALOG: dict[str, CatalogEntry] = {
-    "uscc.invalid_checksum": CatalogEntry(E, "Credit code check failed: {detail}", "统一社会信用代码校验位错误：{detail}"),
-    "uscc.invalid_length": CatalogEntry(E, "Credit code has the wrong length: {detail}", "统一社会信用代码长度错误：{detail}"),
-    "uscc.invalid_format": CatalogEntry(E, "Not a credit code: {detail}", "统一社会信用代码格式错误：{detail}"),
-    "uscc.unknown_region": CatalogEntry(E, "Credit code region is unknown: {detail}", "统一社会信用代码中的登记管理机关行政区划码无效：{detail}"),
-    "uscc.legacy_tax_number": CatalogEntry(W, "This is a legacy 15-digit tax registration number, not a credit code: {detail}", "这是旧版15位税务登记号，不是统一社会信用代码：{detail}"),
-    "required.missing": CatalogEntry(E, "Required field is missing: {detail}", "必填项缺失：{detail}"),
-    "phone.invalid": CatalogEntry(E, "Not a mainland mobile or landline number: {detail}", "不是有效的手机号或固定电话：{detail}"),
-    "email.invalid": CatalogEntry(E, "Not an e-mail address: {detail}", "电子邮箱格式错误：{detail}"),
-    "id_number.invalid": CatalogEntry(E, "Not a valid resident ID number: {detail}", "居民身份证号码无效：{detail}"),
-    "bank_account.invalid": CatalogEntry(E, "Not a bank account number: {detail}", "银行账号格式错误：{detail}"),
-    "cnaps.invalid": CatalogEntry(E, "Not a 12-digit CNAPS bank code: {detail}", "联行号应为12位数字：{detail}"),
-    "bank_account.holder_mismatch": CatalogEntry(E, "Account holder differs from the registered name: {detail}", "银行户名与登记名称不一致：{detail}"),
-    "duplicate.uscc": CatalogEntry(E, "A supplier with this credit code already exists: {detail}", "该统一社会信用代码的供应商已存在：{detail}"),
-    "duplicate.similar_name": CatalogEntry(W, "A supplier with a similar name exists: {detail}", "存在名称相近的供应商：{detail}"),
-    "duplicate.bank_account": CatalogEntry(W, "This bank account is used by another supplier: {detail}", "该银行账号已被其他供应商使用：{detail}"),
-    "duplicate.phone": CatalogEntry(W, "This phone number belongs to another supplier: {detail}", "该电话号码属于其他供应商：{detail}"),
-    "duplicate.legal_rep_address": CatalogEntry(W, "Another supplier has the same legal representative and address: {detail}", "其他供应商的法定代表人和地址相同：{detail}"),
+    "uscc.invalid_checksum": CatalogEntry(
+        E, "Credit code check failed: {detail}", "统一社会信用代码校验位错误：{detail}"
+    ),
+    "uscc.invalid_length": CatalogEntry(
+        E, "Credit code has the wrong length: {detail}", "统一社会信用代码长度错误：{detail}"
+    ),
+    "uscc.invalid_format": CatalogEntry(
+        E, "Not a credit code: {detail}", "统一社会信用代码格式错误：{detail}"
+    ),
+    "uscc.unknown_region": CatalogEntry(
+        E,
+        "Credit code region is unknown: {detail}",
+        "统一社会信用代码中的登记管理机关行政区划码无效：{detail}",
+    ),
+    "uscc.legacy_tax_number": CatalogEntry(
+        W,
+        "This is a legacy 15-digit tax registration number, not a credit code: {detail}",
+        "这是旧版15位税务登记号，不是统一社会信用代码：{detail}",
+    ),
+    "required.missing": CatalogEntry(
+        E, "Required field is missing: {detail}", "必填项缺失：{detail}"
+    ),
+    "phone.invalid": CatalogEntry(
+        E,
+        "Not a mainland mobile or landline number: {detail}",
+        "不是有效的手机号或固定电话：{detail}",
+    ),
+    "email.invalid": CatalogEntry(
+        E, "Not an e-mail address: {detail}", "电子邮箱格式错误：{detail}"
+    ),
+    "id_number.invalid": CatalogEntry(
+        E, "Not a valid resident ID number: {detail}", "居民身份证号码无效：{detail}"
+    ),
+    "bank_account.invalid": CatalogEntry(
+        E, "Not a bank account number: {detail}", "银行账号格式错误：{detail}"
+    ),
+    "cnaps.invalid": CatalogEntry(
+        E, "Not a 12-digit CNAPS bank code: {detail}", "联行号应为12位数字：{detail}"
+    ),
+    "bank_account.holder_mismatch": CatalogEntry(
+        E,
+        "Account holder differs from the registered name: {detail}",
+        "银行户名与登记名称不一致：{detail}",
+    ),
+    "duplicate.uscc": CatalogEntry(
+        E,
+        "A supplier with this credit code already exists: {detail}",
+        "该统一社会信用代码的供应商已存在：{detail}",
+    ),
+    "duplicate.similar_name": CatalogEntry(
+        W, "A supplier with a similar name exists: {detail}", "存在名称相近的供应商：{detail}"
+    ),
+    "duplicate.bank_account": CatalogEntry(
+        W,
+        "This bank account is used by another supplier: {detail}",
+        "该银行账号已被其他供应商使用：{detail}",
+    ),
+    "duplicate.phone": CatalogEntry(
+        W,
+        "This phone number belongs to another supplier: {detail}",
+        "该电话号码属于其他供应商：{detail}",
+    ),
+    "duplicate.legal_rep_address": CatalogEntry(
+        W,
+        "Another supplier has the same legal representative and address: {detail}",
+        "其他供应商的法定代表人和地址相同：{detail}",
+    ),
     "input.rejected": CatalogEntry(E, "Input refused: {detail}", "输入被拒绝：{detail}"),
     "value.invalid": CatalogEntry(E, "Value is not valid: {detail}", "取值无效：{detail}"),
-}  # fmt: skip
+}
 
 
 def finding(

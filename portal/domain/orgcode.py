@@ -69,7 +69,7 @@ def is_valid(number: str) -> bool:
     return True
 
 
-def format(number: str) -> str:  # noqa: A001 - python-stdnum's verb
+def format(number: str) -> str:
     """Present the code as printed on certificates (``XXXXXXXX-X``)."""
     code = compact(number)
     return f"{code[:8]}-{code[8:]}"

@@ -79,7 +79,7 @@ def is_mobile(number: str) -> bool:
     return bool(_MOBILE.fullmatch(number))
 
 
-def format(number: str) -> str:  # noqa: A001 - python-stdnum's verb
+def format(number: str) -> str:
     """Group a mobile as 3-4-4; landlines keep their canonical form."""
     canonical = validate(number)
     if is_mobile(canonical):

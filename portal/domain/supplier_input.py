@@ -47,14 +47,40 @@ T = TypeVar("T")
 
 #: Every key ``parse_supplier`` reads; the import maps spreadsheet headers onto these.
 FIELDS: tuple[str, ...] = (
-    "uscc", "name", "aliases", "entity_type", "legal_representative", "legal_rep_id_number",
-    "registered_capital", "established_on", "term_from", "term_to", "address", "business_scope",
-    "registration_authority", "registry_status", "taxpayer_qualification", "tax_status",
-    "lifecycle_state", "bank_name", "cnaps_code", "bank_account", "account_holder",
-    "bank_currency", "bank_purpose", "contact_name", "contact_role", "contact_phone",
-    "contact_email", "invoice_title", "invoice_tax_number", "invoice_address", "invoice_phone",
-    "invoice_bank_name", "invoice_account",
-)  # fmt: skip
+    "uscc",
+    "name",
+    "aliases",
+    "entity_type",
+    "legal_representative",
+    "legal_rep_id_number",
+    "registered_capital",
+    "established_on",
+    "term_from",
+    "term_to",
+    "address",
+    "business_scope",
+    "registration_authority",
+    "registry_status",
+    "taxpayer_qualification",
+    "tax_status",
+    "lifecycle_state",
+    "bank_name",
+    "cnaps_code",
+    "bank_account",
+    "account_holder",
+    "bank_currency",
+    "bank_purpose",
+    "contact_name",
+    "contact_role",
+    "contact_phone",
+    "contact_email",
+    "invoice_title",
+    "invoice_tax_number",
+    "invoice_address",
+    "invoice_phone",
+    "invoice_bank_name",
+    "invoice_account",
+)
 REQUIRED = ("uscc", "name")
 
 
@@ -145,9 +171,14 @@ def _bank_account(c: _Collector, name: str | None) -> BankAccount | None:
     if holder and name and holder != name:
         c.add("bank_account.holder_mismatch", "account_holder", f"{holder} ≠ {name}")
     return BankAccount(
-        bank_name=bank, account_number=number, holder_name=holder or "", cnaps_code=code,
-        currency=c.text("bank_currency") or "CNY", purpose=c.text("bank_purpose"), is_default=True,
-    )  # fmt: skip
+        bank_name=bank,
+        account_number=number,
+        holder_name=holder or "",
+        cnaps_code=code,
+        currency=c.text("bank_currency") or "CNY",
+        purpose=c.text("bank_purpose"),
+        is_default=True,
+    )
 
 
 def _contact(c: _Collector) -> Contact | None:
@@ -172,10 +203,13 @@ def _invoicing(c: _Collector) -> InvoicingProfile | None:
     account = c.check("invoice_account", bank_account.validate)
     invoice_phone = c.text("invoice_phone")
     return InvoicingProfile(
-        title=names.normalise(title) if title else "", tax_number=number or "",
-        address=c.text("invoice_address"), phone=invoice_phone,
-        bank_name=c.text("invoice_bank_name"), account_number=account,
-    )  # fmt: skip
+        title=names.normalise(title) if title else "",
+        tax_number=number or "",
+        address=c.text("invoice_address"),
+        phone=invoice_phone,
+        bank_name=c.text("invoice_bank_name"),
+        account_number=account,
+    )
 
 
 def parse_supplier(raw: Raw) -> tuple[Supplier | None, list[Finding]]:
@@ -201,11 +235,11 @@ def parse_supplier(raw: Raw) -> tuple[Supplier | None, list[Finding]]:
     aliases = tuple(
         names.normalise(a) for a in aliases_text.replace("；", ";").split(";") if a.strip()
     )
-    supplier_fields = {
-        "entity_type": c.text("entity_type"), "legal_representative": c.text("legal_representative"),
-        "address": c.text("address"), "business_scope": c.text("business_scope"),
-        "registration_authority": c.text("registration_authority"),
-    }  # fmt: skip
+    entity_type = c.text("entity_type")
+    legal_representative = c.text("legal_representative")
+    address = c.text("address")
+    business_scope = c.text("business_scope")
+    registration_authority = c.text("registration_authority")
     established_on = c.raw_date("established_on")
     term_from = c.raw_date("term_from")
     statuses = (
@@ -218,13 +252,27 @@ def parse_supplier(raw: Raw) -> tuple[Supplier | None, list[Finding]]:
         return None, c.findings
     return (
         Supplier(
-            uscc=credit_code, name=name, legal_rep_id_number=id_number,
-            registered_capital=capital, established_on=established_on, term_from=term_from,
-            term_to=term_to, registry_status=statuses[0], taxpayer_qualification=statuses[1],
-            tax_status=statuses[2], lifecycle_state=statuses[3], aliases=aliases,
-            legacy_tax_number=legacy, bank_accounts=(account,) if account else (),
-            contacts=(contact,) if contact else (), invoicing_profile=invoicing,
-            **supplier_fields,
+            uscc=credit_code,
+            name=name,
+            legal_rep_id_number=id_number,
+            registered_capital=capital,
+            established_on=established_on,
+            term_from=term_from,
+            term_to=term_to,
+            registry_status=statuses[0],
+            taxpayer_qualification=statuses[1],
+            tax_status=statuses[2],
+            lifecycle_state=statuses[3],
+            aliases=aliases,
+            legacy_tax_number=legacy,
+            bank_accounts=(account,) if account else (),
+            contacts=(contact,) if contact else (),
+            invoicing_profile=invoicing,
+            entity_type=entity_type,
+            legal_representative=legal_representative,
+            address=address,
+            business_scope=business_scope,
+            registration_authority=registration_authority,
         ),
         c.findings,
-    )  # fmt: skip
+    )

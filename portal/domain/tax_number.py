@@ -54,7 +54,7 @@ def is_valid(number: str) -> bool:
     return True
 
 
-def format(number: str) -> str:  # noqa: A001 - python-stdnum's verb
+def format(number: str) -> str:
     """Return the canonical presentation."""
     return compact(number)
 

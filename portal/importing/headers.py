@@ -18,15 +18,39 @@ import re
 import unicodedata
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "uscc": ("统一社会信用代码", "社会信用代码", "信用代码", "纳税人识别号", "税号", "uscc",
-             "creditcode", "unifiedsocialcreditcode", "taxid", "taxnumber"),
-    "name": ("供应商名称", "单位名称", "公司名称", "企业名称", "名称", "供应商", "name",
-             "suppliername", "companyname"),
+    "uscc": (
+        "统一社会信用代码",
+        "社会信用代码",
+        "信用代码",
+        "纳税人识别号",
+        "税号",
+        "uscc",
+        "creditcode",
+        "unifiedsocialcreditcode",
+        "taxid",
+        "taxnumber",
+    ),
+    "name": (
+        "供应商名称",
+        "单位名称",
+        "公司名称",
+        "企业名称",
+        "名称",
+        "供应商",
+        "name",
+        "suppliername",
+        "companyname",
+    ),
     "aliases": ("曾用名", "别名", "aliases", "formernames"),
     "entity_type": ("企业类型", "类型", "主体类型", "entitytype", "type"),
     "legal_representative": ("法定代表人", "法人", "负责人", "legalrepresentative", "legalrep"),
-    "legal_rep_id_number": ("法定代表人身份证号", "法人身份证号", "身份证号", "idnumber",
-                            "legalrepidnumber"),
+    "legal_rep_id_number": (
+        "法定代表人身份证号",
+        "法人身份证号",
+        "身份证号",
+        "idnumber",
+        "legalrepidnumber",
+    ),
     "registered_capital": ("注册资本", "出资额", "registeredcapital", "capital"),
     "established_on": ("成立日期", "注册日期", "establishedon", "established"),
     "term_from": ("营业期限自", "经营期限自", "termfrom"),
@@ -54,7 +78,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "invoice_phone": ("开票电话", "invoicephone"),
     "invoice_bank_name": ("开票开户行", "invoicebankname"),
     "invoice_account": ("开票账号", "invoiceaccount"),
-}  # fmt: skip
+}
 
 _LOOKUP = {syn: key for key, syns in SYNONYMS.items() for syn in syns}
 

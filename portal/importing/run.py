@@ -40,9 +40,12 @@ class RowReport:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready view."""
         return {
-            "row": self.row, "status": self.status, "uscc": self.uscc,
-            "supplier_id": self.supplier_id, "findings": [f.as_dict() for f in self.findings],
-        }  # fmt: skip
+            "row": self.row,
+            "status": self.status,
+            "uscc": self.uscc,
+            "supplier_id": self.supplier_id,
+            "findings": [f.as_dict() for f in self.findings],
+        }
 
 
 @dataclass
@@ -66,10 +69,13 @@ class ImportReport:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready view."""
         return {
-            "file": self.file, "dry_run": self.dry_run, "columns": self.columns,
-            "ignored_columns": self.ignored_columns, "counts": self.counts,
+            "file": self.file,
+            "dry_run": self.dry_run,
+            "columns": self.columns,
+            "ignored_columns": self.ignored_columns,
+            "counts": self.counts,
             "rows": [r.as_dict() for r in self.rows],
-        }  # fmt: skip
+        }
 
 
 def _cell(value: object) -> object:
@@ -133,9 +139,14 @@ def import_suppliers(
         first = seen.setdefault(supplier.uscc, row)
         if first != row:
             findings.append(
-                finding("duplicate.uscc", "uscc", detail=f"{supplier.uscc} is also on row {first}",
-                        source="import", evidence={"row": str(first)})
-            )  # fmt: skip
+                finding(
+                    "duplicate.uscc",
+                    "uscc",
+                    detail=f"{supplier.uscc} is also on row {first}",
+                    source="import",
+                    evidence={"row": str(first)},
+                )
+            )
             report.add(RowReport(row, OutcomeStatus.REJECTED.value, supplier.uscc, None, findings))
             continue
         pending.append((row, supplier, findings))

@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.db.tables import ApiClientRow
+from portal.db.tables import ApiClientRow, table_of
 from portal.domain.principal import Principal, Role
 
-_T = ApiClientRow.__table__  # type: ignore[attr-defined]
+_T = table_of(ApiClientRow)
 PREFIX = "spk_"
 
 
@@ -44,7 +44,7 @@ def create_client(engine: Engine, name: str, role: Role, *, can_reveal: bool, no
                     can_reveal=can_reveal,
                     token_sha256=_digest(token),
                     created_at=now,
-                )  # fmt: skip
+                )
             )
     except IntegrityError as exc:
         raise ApiClientError(f"an API client named {name!r} already exists") from exc
@@ -71,6 +71,9 @@ def principal_for_token(engine: Engine, token: str) -> Principal | None:
     if row is None:
         return None
     return Principal(
-        subject=f"api:{row.name}", role=Role(row.role), display_name=row.name,
-        can_reveal=row.can_reveal, kind="api",
-    )  # fmt: skip
+        subject=f"api:{row.name}",
+        role=Role(row.role),
+        display_name=row.name,
+        can_reveal=row.can_reveal,
+        kind="api",
+    )

@@ -17,12 +17,21 @@ from openpyxl import Workbook
 from portal.domain.text import neutralise_cell
 
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("uscc", "统一社会信用代码"), ("name", "供应商名称"), ("lifecycle_state", "状态"),
-    ("registry_status", "登记状态"), ("taxpayer_qualification", "纳税人资格"),
-    ("tax_status", "税务状态"), ("bank_name", "开户行"), ("cnaps_code", "联行号"),
-    ("account_number", "银行账号"), ("holder_name", "户名"), ("currency", "币种"),
-    ("purpose", "用途"), ("invoice_title", "发票抬头"), ("invoice_tax_number", "开票税号"),
-)  # fmt: skip
+    ("uscc", "统一社会信用代码"),
+    ("name", "供应商名称"),
+    ("lifecycle_state", "状态"),
+    ("registry_status", "登记状态"),
+    ("taxpayer_qualification", "纳税人资格"),
+    ("tax_status", "税务状态"),
+    ("bank_name", "开户行"),
+    ("cnaps_code", "联行号"),
+    ("account_number", "银行账号"),
+    ("holder_name", "户名"),
+    ("currency", "币种"),
+    ("purpose", "用途"),
+    ("invoice_title", "发票抬头"),
+    ("invoice_tax_number", "开票税号"),
+)
 
 
 def flatten(views: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
@@ -31,9 +40,13 @@ def flatten(views: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
         profile = view.get("invoicing_profile") or {}
         accounts = [a for a in view["bank_accounts"] if not a["retired"]] or [{}]
         for account in accounts:
-            merged = {**view, **account, "id": view["id"],
-                      "invoice_title": profile.get("title"),
-                      "invoice_tax_number": profile.get("tax_number")}  # fmt: skip
+            merged = {
+                **view,
+                **account,
+                "id": view["id"],
+                "invoice_title": profile.get("title"),
+                "invoice_tax_number": profile.get("tax_number"),
+            }
             yield [neutralise_cell(str(merged.get(key) or "")) for key, _ in COLUMNS]
 
 

@@ -66,46 +66,79 @@ def supplier_view(supplier: Supplier, *, reveal: RevealCallback | None = None) -
     capital = supplier.registered_capital
     profile = supplier.invoicing_profile
     return {
-        "id": supplier.id, "uscc": supplier.uscc, "name": supplier.name,
-        "aliases": list(supplier.aliases), "entity_type": supplier.entity_type,
+        "id": supplier.id,
+        "uscc": supplier.uscc,
+        "name": supplier.name,
+        "aliases": list(supplier.aliases),
+        "entity_type": supplier.entity_type,
         "legal_representative": supplier.legal_representative,
-        "legal_rep_id_number": shown(supplier.legal_rep_id_number, mask_id_number, "supplier",
-                                     "legal_rep_id_number", supplier.id),
+        "legal_rep_id_number": shown(
+            supplier.legal_rep_id_number,
+            mask_id_number,
+            "supplier",
+            "legal_rep_id_number",
+            supplier.id,
+        ),
         "registered_capital": (
             {"amount": str(capital.amount), "currency": capital.currency} if capital else None
         ),
-        "established_on": _iso(supplier.established_on), "term_from": _iso(supplier.term_from),
+        "established_on": _iso(supplier.established_on),
+        "term_from": _iso(supplier.term_from),
         "term_to": _iso(supplier.term_to),
         "open_ended_term": supplier.term_from is not None and supplier.term_to is None,
-        "address": supplier.address, "registration_authority": supplier.registration_authority,
+        "address": supplier.address,
+        "registration_authority": supplier.registration_authority,
         "registry_status": supplier.registry_status.value,
         "taxpayer_qualification": supplier.taxpayer_qualification.value,
-        "tax_status": supplier.tax_status.value, "lifecycle_state": supplier.lifecycle_state.value,
-        "validated": supplier.validated, "version": supplier.version,
+        "tax_status": supplier.tax_status.value,
+        "lifecycle_state": supplier.lifecycle_state.value,
+        "validated": supplier.validated,
+        "version": supplier.version,
         "bank_accounts": [
             {
-                "id": a.id, "bank_name": a.bank_name, "cnaps_code": a.cnaps_code,
-                "account_number": shown(a.account_number, mask_bank_account, "bank_account",
-                                        "account_number", a.id),
-                "holder_name": a.holder_name, "currency": a.currency, "purpose": a.purpose,
-                "department": a.department, "is_default": a.is_default, "retired": a.retired,
+                "id": a.id,
+                "bank_name": a.bank_name,
+                "cnaps_code": a.cnaps_code,
+                "account_number": shown(
+                    a.account_number, mask_bank_account, "bank_account", "account_number", a.id
+                ),
+                "holder_name": a.holder_name,
+                "currency": a.currency,
+                "purpose": a.purpose,
+                "department": a.department,
+                "is_default": a.is_default,
+                "retired": a.retired,
             }
             for a in supplier.bank_accounts
         ],
-        "invoicing_profile": None if profile is None else {
-            "title": profile.title, "tax_number": profile.tax_number, "address": profile.address,
+        "invoicing_profile": None
+        if profile is None
+        else {
+            "title": profile.title,
+            "tax_number": profile.tax_number,
+            "address": profile.address,
             "phone": shown(profile.phone, mask_phone, "invoicing_profile", "phone", None),
             "bank_name": profile.bank_name,
-            "account_number": shown(profile.account_number, mask_bank_account,
-                                    "invoicing_profile", "account_number", None),
+            "account_number": shown(
+                profile.account_number,
+                mask_bank_account,
+                "invoicing_profile",
+                "account_number",
+                None,
+            ),
         },
         "contacts": [
-            {"id": c.id, "name": c.name, "role": c.role, "email": c.email,
-             "phone": shown(c.phone, mask_phone, "contact", "phone", c.id)}
+            {
+                "id": c.id,
+                "name": c.name,
+                "role": c.role,
+                "email": c.email,
+                "phone": shown(c.phone, mask_phone, "contact", "phone", c.id),
+            }
             for c in supplier.contacts
         ],
         "unreadable_fields": dict(supplier.unreadable),
-    }  # fmt: skip
+    }
 
 
 def _iso(value: object) -> str | None:

@@ -24,9 +24,10 @@ from portal.db.tables import (
     InvoicingProfileRow,
     JobStateRow,
     SupplierRow,
+    table_of,
 )
 
-JOB = JobStateRow.__table__  # type: ignore[attr-defined]
+JOB = table_of(JobStateRow)
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,30 @@ class SealedColumn:
 
 
 SEALED_COLUMNS: tuple[SealedColumn, ...] = (
-    SealedColumn(SupplierRow.__table__, "legal_rep_id_number", "legal_rep_id_number_enc",  # type: ignore[attr-defined]
-                 "legal_rep_id_number_bidx", "id_number"),
-    SealedColumn(BankAccountRow.__table__, "account_number", "account_number_enc",  # type: ignore[attr-defined]
-                 "account_number_bidx", "bank_account"),
-    SealedColumn(ContactRow.__table__, "phone", "phone_enc", "phone_bidx", "phone"),  # type: ignore[attr-defined]
-    SealedColumn(InvoicingProfileRow.__table__, "phone", "phone_enc"),  # type: ignore[attr-defined]
-    SealedColumn(InvoicingProfileRow.__table__, "account_number", "account_number_enc",  # type: ignore[attr-defined]
-                 "account_number_bidx", "bank_account"),
-)  # fmt: skip
+    SealedColumn(
+        table_of(SupplierRow),
+        "legal_rep_id_number",
+        "legal_rep_id_number_enc",
+        "legal_rep_id_number_bidx",
+        "id_number",
+    ),
+    SealedColumn(
+        table_of(BankAccountRow),
+        "account_number",
+        "account_number_enc",
+        "account_number_bidx",
+        "bank_account",
+    ),
+    SealedColumn(table_of(ContactRow), "phone", "phone_enc", "phone_bidx", "phone"),
+    SealedColumn(table_of(InvoicingProfileRow), "phone", "phone_enc"),
+    SealedColumn(
+        table_of(InvoicingProfileRow),
+        "account_number",
+        "account_number_enc",
+        "account_number_bidx",
+        "bank_account",
+    ),
+)
 
 
 @dataclass
@@ -102,7 +118,7 @@ def start_or_resume(
                 done=0,
                 state="running",
                 updated_at=now,
-            )  # fmt: skip
+            )
         )
     return progress
 
@@ -135,7 +151,7 @@ def run_rotation(
                 cursor=_cursor(progress),
                 done=progress.rewritten,
                 updated_at=datetime.now(UTC),
-            )  # fmt: skip
+            )
         )
     return progress
 
@@ -161,8 +177,9 @@ def _rotate_batch(
             name = table.name
             if progress.purpose is Purpose.FIELD:
                 if sealer.cipher.needs_reencryption(token):
-                    new = sealer.cipher.reencrypt(token, table=name, column=column.name,
-                                                  row_id=row.id)  # fmt: skip
+                    new = sealer.cipher.reencrypt(
+                        token, table=name, column=column.name, row_id=row.id
+                    )
                     changes.append({"_id": row.id, column.enc: new})
             elif column.bidx is not None and column.kind is not None:
                 clear = sealer.cipher.decrypt(token, table=name, column=column.name, row_id=row.id)
@@ -181,9 +198,7 @@ def _rotate_batch(
         conn.execute(
             update(JOB)
             .where(JOB.c.name == _job_name(progress.purpose))
-            .values(
-                cursor=_cursor(progress), done=progress.rewritten, updated_at=datetime.now(UTC)
-            )  # fmt: skip
+            .values(cursor=_cursor(progress), done=progress.rewritten, updated_at=datetime.now(UTC))
         )
     return True
 

@@ -69,18 +69,25 @@ def register_suppliers(
             outcome.status = OutcomeStatus.EXISTS
             outcome.supplier_id = existing[supplier.uscc]
             outcome.findings.append(
-                finding("duplicate.uscc", "uscc", detail=f"{supplier.uscc} is supplier "
-                        f"{existing[supplier.uscc]}", evidence={"existing_id": existing[supplier.uscc]})
-            )  # fmt: skip
+                finding(
+                    "duplicate.uscc",
+                    "uscc",
+                    detail=f"{supplier.uscc} is supplier {existing[supplier.uscc]}",
+                    evidence={"existing_id": existing[supplier.uscc]},
+                )
+            )
             continue
         for account in supplier.bank_accounts:
             others = owners.get(indexes[account.account_number], set())
             if others:
                 outcome.findings.append(
-                    finding("duplicate.bank_account", "bank_account",
-                            detail=f"also the account of supplier(s) {', '.join(sorted(others))}",
-                            evidence={"supplier_ids": ",".join(sorted(others))})
-                )  # fmt: skip
+                    finding(
+                        "duplicate.bank_account",
+                        "bank_account",
+                        detail=f"also the account of supplier(s) {', '.join(sorted(others))}",
+                        evidence={"supplier_ids": ",".join(sorted(others))},
+                    )
+                )
         if _has_error(outcome.findings):
             continue
         if dry_run:

@@ -17,8 +17,13 @@ from portal.services import export
 from portal.services.finance import RevealCallback, search_suppliers, supplier_view
 from portal.web.security import principal_of, requires
 
-FINANCE_READERS = (Role.FINANCE, Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.ADMIN,
-                   Role.AUDITOR)  # fmt: skip
+FINANCE_READERS = (
+    Role.FINANCE,
+    Role.PURCHASING_CLERK,
+    Role.PURCHASING_SUPERVISOR,
+    Role.ADMIN,
+    Role.AUDITOR,
+)
 
 
 def _reveal_callback(
@@ -64,9 +69,11 @@ class FinanceApi(Controller):
         reveal: Annotated[bool, Parameter(description="clear account numbers")] = False,
     ) -> dict[str, Any]:
         flt = SupplierFilter(
-            uscc=uscc_number.compact(uscc) if uscc else None, name_contains=q,
-            lifecycle_state=lifecycle, validated_only=validated,
-        )  # fmt: skip
+            uscc=uscc_number.compact(uscc) if uscc else None,
+            name_contains=q,
+            lifecycle_state=lifecycle,
+            validated_only=validated,
+        )
         callback = _reveal_callback(request, services, reveal)
         with services.engine.connect() as conn:
             page = search_suppliers(

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
@@ -75,7 +75,7 @@ def create_app(
             version="1",
             path="/schema",
             description="Supplier master data: finance API, portal and staff endpoints.",
-        ),  # fmt: skip
+        ),
         state=State(state or {}),
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),

@@ -61,9 +61,9 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     )
 
 
-def handlers() -> dict[type[Exception], Any]:
+def handlers() -> dict[int | type[Exception], Any]:
     """Exception handlers for the app factory."""
-    table: dict[type[Exception], Any] = {
+    table: dict[int | type[Exception], Any] = {
         error: domain_error_handler for error, _, _ in STATUS_TABLE
     }
     table[HTTPException] = http_error_handler

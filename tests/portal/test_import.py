@@ -26,20 +26,44 @@ def messy_rows() -> list[list[str]]:
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in GOOD[2])
     return [
         HEADER,
-        [GOOD[0], "上海甲科技有限公司", "招商银行上海分行", "6222021234567891234", "上海甲科技有限公司", "张三", "13812345678"],
+        [
+            GOOD[0],
+            "上海甲科技有限公司",
+            "招商银行上海分行",
+            "6222021234567891234",
+            "上海甲科技有限公司",
+            "张三",
+            "13812345678",
+        ],
         [_with_bad_check(GOOD[1]), "乙公司", "", "", "", "", ""],  # wrong check character
         [GOOD[1][:17], "丙公司", "", "", "", "", ""],  # missing a character
         [GOOD[1][:9] + "I" + GOOD[1][10:], "丁公司", "", "", "", "", ""],  # forbidden letter I
-        [f" {full_width.lower()} ", "北京丙科技 有限公司", "", "", "", "", ""],  # full-width, lower, spaced
-        [f"{GOOD[3][:4]} {GOOD[3][4:10]}-{GOOD[3][10:]}", "深圳丁贸易有限公司", "", "", "", "李四", "0755-8888888"],
+        [
+            f" {full_width.lower()} ",
+            "北京丙科技 有限公司",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],  # full-width, lower, spaced
+        [
+            f"{GOOD[3][:4]} {GOOD[3][4:10]}-{GOOD[3][10:]}",
+            "深圳丁贸易有限公司",
+            "",
+            "",
+            "",
+            "李四",
+            "0755-8888888",
+        ],
         ["", "无代码公司", "", "", "", "", ""],  # missing required credit code
         [GOOD[4], "", "", "", "", "", ""],  # missing required name
         [make_uscc(50), "戊公司", "", "", "", "王五", "12345"],  # bad phone
         [GOOD[0], "上海甲科技有限公司（重复）", "", "", "", "", ""],  # duplicate in the file
-        [make_uscc(51), "=HYPERLINK(\"http://evil\")", "", "", "", "", ""],  # formula cell
+        [make_uscc(51), '=HYPERLINK("http://evil")', "", "", "", "", ""],  # formula cell
         [legacy_tax_number(GOOD[0]), "上海甲科技", "", "", "", "", ""],  # legacy tax number
         [make_uscc(52), "己公司", "工行", "6222021234567891234", "别人", "", ""],  # holder mismatch
-    ]  # fmt: skip
+    ]
 
 
 def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
@@ -86,8 +110,11 @@ def test_full_width_and_spaced_codes_are_stored_canonically(
     import_suppliers(write_csv(tmp_path / "s.csv", messy_rows()), engine=engine, store=store)
     with engine.connect() as conn:
         stored = {r.uscc: r.name for r in conn.execute(select(SUPPLIER.c.uscc, SUPPLIER.c.name))}
-        assert stored == {GOOD[0]: "上海甲科技有限公司", GOOD[2]: "北京丙科技有限公司",
-                          GOOD[3]: "深圳丁贸易有限公司"}  # fmt: skip
+        assert stored == {
+            GOOD[0]: "上海甲科技有限公司",
+            GOOD[2]: "北京丙科技有限公司",
+            GOOD[3]: "深圳丁贸易有限公司",
+        }
         supplier = store.get_by_uscc(conn, GOOD[0])
     assert supplier is not None
     assert supplier.bank_accounts[0].account_number == "6222021234567891234"
