@@ -1,0 +1,197 @@
+"""Accuracy and speed of licence OCR on generated licences, next to a plain baseline.
+
+    .venv/bin/python bench/ocr_bench.py --n 112 --seed 1            # ours + baseline
+    .venv/bin/python bench/ocr_bench.py --n 32 --no-baseline --ablate deskew
+
+The corpus is generated (``ocr.corpus``) into ``/tmp/ocr-corpus-<seed>-<n>``
+unless ``--corpus DIR`` is given. "Ours" is ``ocr.service.read_licence``.
+The baseline is one plain ``pytesseract.image_to_string`` of the decoded
+image, parsed by the same layout parser and field rules (no preprocessing,
+no QR code, no seal reading). A field counts as right when its value equals
+the ground truth after normalisation (NFKC, no whitespace); a USCC counts as
+"wrong but confident" when a different code is returned as read or repaired.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import unicodedata
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ocr.corpus import CONDITIONS, generate  # noqa: E402
+from ocr.model import FIELD_KEYS  # noqa: E402
+
+
+def norm(value: Any) -> Any:
+    if isinstance(value, str):
+        return "".join(unicodedata.normalize("NFKC", value).split())
+    if isinstance(value, dict):
+        return {k: norm(v) for k, v in value.items()}
+    return value
+
+
+def field_right(key: str, got: dict[str, Any], want: Any) -> bool:
+    value = got["value"]
+    if key == "registered_capital" and value is not None and want is not None:
+        from decimal import Decimal
+
+        return bool(Decimal(value["amount"]) == Decimal(want["amount"]) and value["currency"] == want["currency"])
+    if key == "term_to" and want is None:
+        return value is None and got["status"] == "read"
+    return bool(norm(value) == norm(want))
+
+
+def run_ours(data: bytes, name: str, engines: Any) -> dict[str, Any]:
+    from ocr.errors import OcrError
+    from ocr.service import read_licence
+
+    try:
+        return read_licence(data, filename=name, engines=engines).as_dict()
+    except OcrError as exc:
+        return {"error": str(exc), "fields": {}}
+
+
+def run_baseline(data: bytes, name: str, tesseract: Any) -> dict[str, Any]:
+    from ocr.fields import build_reading, uscc_reads_from
+    from ocr.inputs import load_image
+    from ocr.layout import parse_segments, segments_from_text
+    from ocr.model import Layout
+
+    image = load_image(data, name)
+    text = tesseract.image_to_string(image)
+    fields = parse_segments(segments_from_text(text, width=image.shape[1]))
+    layout = Layout.LANDSCAPE if image.shape[1] >= image.shape[0] else Layout.PORTRAIT
+    reads = uscc_reads_from(fields, "baseline", 1.0)
+    return build_reading(fields, layout, source="baseline", uscc_reads=reads).as_dict()
+
+
+def pct(values: list[bool]) -> str:
+    return f"{100 * sum(values) / len(values):5.1f}" if values else "    -"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path)
+    parser.add_argument("--n", type=int, default=112)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--ablate", action="append", default=[],
+                        help="switch a preprocessing step off: find_document, deskew, flatten_light, red_channel")
+    parser.add_argument("--engine", choices=["default", "tesseract"], default="default")
+    parser.add_argument("--only", help="only this degradation")
+    parser.add_argument("--json", type=Path, help="write per-licence results here")
+    args = parser.parse_args(argv)
+
+    corpus = args.corpus or Path(f"/tmp/ocr-corpus-{args.seed}-{args.n}")
+    if not (corpus / f"{args.n - 1:04d}.json").exists():
+        print(f"generating {args.n} licences into {corpus} …", file=sys.stderr)
+        generate(corpus, args.n, args.seed)
+
+    from ocr.adapters.tesseract import TesseractOcrEngine
+    from ocr.service import Engines, default_engines
+
+    engines = default_engines()
+    if args.engine == "tesseract":
+        engines = Engines(page=TesseractOcrEngine(), check=None)
+    if args.ablate:
+        engines = replace(engines, options=replace(engines.options, **{a: False for a in args.ablate}))
+    tesseract = TesseractOcrEngine()
+
+    rows = []
+    for gt_path in sorted(corpus.glob("*.json"))[: args.n]:
+        truth = json.loads(gt_path.read_text())
+        if args.only and truth["condition"] != args.only:
+            continue
+        image_path = next(p for p in gt_path.parent.glob(gt_path.stem + ".*") if p.suffix != ".json")
+        data = image_path.read_bytes()
+        row: dict[str, Any] = {"file": image_path.name, "condition": truth["condition"], "layout": truth["layout"]}
+        t = time.perf_counter()
+        row["ours"] = run_ours(data, image_path.name, engines)
+        row["ours_s"] = time.perf_counter() - t
+        if not args.no_baseline:
+            t = time.perf_counter()
+            row["base"] = run_baseline(data, image_path.name, tesseract)
+            row["base_s"] = time.perf_counter() - t
+        row["truth"] = truth
+        rows.append(row)
+        right = sum(
+            field_right(k, row["ours"]["fields"][k], truth["fields"][k])
+            for k in FIELD_KEYS
+            if k in row["ours"]["fields"]
+        )
+        print(f"{image_path.name} {truth['condition']:<13} {right:2d}/12 {row['ours_s']:.1f}s", file=sys.stderr)
+
+    report(rows, not args.no_baseline)
+    if args.json:
+        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
+    return 0
+
+
+def report(rows: list[dict[str, Any]], baseline: bool) -> None:
+    systems = ["ours", "base"] if baseline else ["ours"]
+    right: dict[tuple[str, str, str], list[bool]] = defaultdict(list)  # (system, cond, field)
+    wrong_confident = {s: 0 for s in systems}
+    unreadable_uscc = {s: 0 for s in systems}
+    for row in rows:
+        for system in systems:
+            fields = row[system]["fields"]
+            for key in FIELD_KEYS:
+                want = row["truth"]["fields"][key]
+                got = fields.get(key, {"value": None, "status": "missing"})
+                ok = field_right(key, got, want)
+                right[(system, row["condition"], key)].append(ok)
+                right[(system, "ALL", key)].append(ok)
+                if key == "uscc" and got["value"] is not None and not ok and got["status"] in ("read", "repaired"):
+                    wrong_confident[system] += 1
+                if key == "uscc" and got["value"] is None:
+                    unreadable_uscc[system] += 1
+    conditions = [c for c in CONDITIONS if any(r["condition"] == c for r in rows)]
+    print(f"\n## Per field, exact match % over {len(rows)} licences (ours | baseline)\n")
+    print("| field | ours | baseline |\n|---|---:|---:|")
+    for key in FIELD_KEYS:
+        base = pct(right[("base", "ALL", key)]) if baseline else "-"
+        print(f"| {key} | {pct(right[('ours', 'ALL', key)])} | {base} |")
+    mean = {s: statistics.fmean(sum(right[(s, "ALL", k)]) / len(rows) for k in FIELD_KEYS) for s in systems}
+    print(f"| **mean** | {100 * mean['ours']:5.1f} | {100 * mean['base']:5.1f} |" if baseline
+          else f"| **mean** | {100 * mean['ours']:5.1f} | - |")
+    print("\n## Per degradation (mean field exact match %, USCC %, seconds per licence)\n")
+    head = "| degradation | n | ours mean | ours USCC | ours s median | ours s p90 |"
+    head += " base mean | base USCC | base s median |" if baseline else ""
+    print(head)
+    print("|---" * (head.count("|") - 1) + "|")
+    for cond in [*conditions, "ALL"]:
+        sel = [r for r in rows if cond in ("ALL", r["condition"])]
+        line = f"| {cond} | {len(sel)} |"
+        for system in systems:
+            vals = [v for k in FIELD_KEYS for v in right[(system, cond, k)]]
+            times = sorted(r[f"{system}_s"] for r in sel)
+            p90 = times[min(len(times) - 1, int(0.9 * len(times)))]
+            line += f" {pct(vals)} | {pct(right[(system, cond, 'uscc')])} | {statistics.median(times):.2f} |"
+            if system == "ours":
+                line += f" {p90:.2f} |"
+        print(line)
+    print("\n## Ours, per field and degradation (exact match %)\n")
+    print("| field | " + " | ".join(conditions) + " |")
+    print("|---" * (len(conditions) + 1) + "|")
+    for key in FIELD_KEYS:
+        print(f"| {key} | " + " | ".join(pct(right[("ours", c, key)]) for c in conditions) + " |")
+    print()
+    for system in systems:
+        print(f"{system}: USCC wrong but confident = {wrong_confident[system]}, "
+              f"returned unreadable/missing = {unreadable_uscc[system]} of {len(rows)}")
+    errors = [r["file"] for r in rows if "error" in r["ours"]]
+    if errors:
+        print(f"ours raised on: {', '.join(errors)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

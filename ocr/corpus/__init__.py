@@ -1,0 +1,82 @@
+"""Generated licences with ground truth, for tests and the benchmark.
+
+``python -m ocr.corpus --out DIR --n 100 --seed 1`` writes ``0000.jpg`` (or
+``.png``) and ``0000.json`` pairs; licence ``i`` is drawn in layout
+``i % 2`` and degraded by condition ``i // 2 % len(CONDITIONS)``, so any
+``n >= 16`` covers every layout and condition. The same seed always gives the
+same files.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ocr.corpus.data import LicenceFacts, fictional_licence
+from ocr.corpus.degrade import CONDITIONS, DEGRADE
+from ocr.corpus.draw import QR_URL, render
+
+__all__ = ["CONDITIONS", "LicenceFacts", "generate", "make_licence", "truth"]
+
+LAYOUTS = ("landscape", "portrait")
+
+
+def truth(facts: LicenceFacts, layout: str, condition: str) -> dict[str, Any]:
+    """Return the ground truth in the shape of ``LicenceReading.as_dict()`` values."""
+    capital = None
+    if facts.capital_amount is not None:
+        capital = {"amount": str(facts.capital_amount), "currency": facts.capital_currency}
+    return {
+        "layout": layout,
+        "condition": condition,
+        "qr_payload": QR_URL.format(facts.uscc),
+        "licence_number": facts.licence_number,
+        "fields": {
+            "name": facts.name,
+            "uscc": facts.uscc,
+            "entity_type": facts.entity_type,
+            "legal_representative": facts.legal_representative,
+            "registered_capital": capital,
+            "established_on": facts.established_on.isoformat(),
+            "term_from": facts.term_from.isoformat(),
+            "term_to": facts.term_to.isoformat() if facts.term_to else None,
+            "address": facts.address,
+            "business_scope": facts.business_scope,
+            "registration_authority": facts.registration_authority,
+            "issued_on": facts.issued_on.isoformat(),
+        },
+    }
+
+
+def make_licence(
+    seed: int, index: int, layout: str | None = None, condition: str | None = None
+) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], dict[str, Any]]:
+    """Draw licence ``index`` of corpus ``seed``: a BGR image and its ground truth."""
+    rng = random.Random(f"{seed}:{index}")
+    layout = layout or LAYOUTS[index % 2]
+    condition = condition or CONDITIONS[index // 2 % len(CONDITIONS)]
+    facts = fictional_licence(rng)
+    page = render(facts, layout, rng)
+    bgr = cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR)
+    degraded = DEGRADE[condition](bgr, np.random.default_rng([seed, index]))
+    return degraded, truth(facts, layout, condition)
+
+
+def generate(out: Path, n: int, seed: int) -> list[Path]:
+    """Write ``n`` licences and their ground truth into ``out``; return the image paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        img, gt = make_licence(seed, i)
+        suffix = ".png" if gt["condition"] == "clean" else ".jpg"
+        path = out / f"{i:04d}{suffix}"
+        params = [cv2.IMWRITE_JPEG_QUALITY, 92] if suffix == ".jpg" else []
+        cv2.imwrite(str(path), img, params)
+        (out / f"{i:04d}.json").write_text(json.dumps(gt, ensure_ascii=False, indent=1))
+        paths.append(path)
+    return paths

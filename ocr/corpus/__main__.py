@@ -1,0 +1,24 @@
+"""``python -m ocr.corpus --out DIR --n 100 --seed 1``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ocr.corpus import generate
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ocr.corpus", description=__doc__)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    paths = generate(args.out, args.n, args.seed)
+    print(f"wrote {len(paths)} licences to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,212 @@
+"""From label texts to a :class:`~ocr.model.LicenceReading` (pure: no images, no engines).
+
+The credit code is fused from every reading offered (each engine's, and the
+QR code's ``uniscid=``): all codes that pass the checks must agree, or the
+field is unreadable. A wrong code is never returned as read.
+
+>>> from ocr.layout import parse_segments, segments_from_text
+>>> labels = parse_segments(segments_from_text('''
+... 统一社会信用代码  91110000600037341L
+... 名    称  北京恒泰信息科技有限公司
+... 注册资本  壹佰万元整
+... 营业期限  2015年03月12日至长期
+... '''))
+>>> reading = build_reading(labels, Layout.LANDSCAPE, uscc_reads=uscc_reads_from(labels, "t", 0.9))
+>>> reading.uscc.value, reading.registered_capital.value.amount, reading.term_to.status
+('91110000600037341L', Decimal('1000000'), <FieldStatus.READ: 'read'>)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from rapidfuzz.distance import Levenshtein
+
+from ocr.layout import FieldText
+from ocr.model import FieldReading, FieldStatus, LicenceReading, Money
+from ocr.normalise import clean_text, parse_capital, parse_date, parse_term
+from ocr.uscc_repair import candidate_strings, repair
+
+_AUTHORITY = re.compile(r"^(.{2,14}?)(市场监督管理局|工商行政管理局|行政审批局|市场监管局|工商局)$")
+_SCOPE_HEADS = ("一般项目", "许可项目")
+
+
+@dataclass(frozen=True)
+class UsccRead:
+    source: str  # engine name or "qr"
+    raw: str
+    score: float
+
+
+def qr_uscc(payload: str | None) -> str | None:
+    """The ``uniscid`` parameter of a licence QR code, if it carries one.
+
+    >>> qr_uscc("http://www.gsxt.gov.cn/index.html?uniscid=91110000600037341L")
+    '91110000600037341L'
+    """
+    if not payload:
+        return None
+    values = parse_qs(urlparse(payload.strip()).query).get("uniscid")
+    return values[0] if values else None
+
+
+def uscc_reads_from(fields: dict[str, FieldText], source: str, score: float) -> list[UsccRead]:
+    f = fields.get("uscc")
+    if f is None:
+        return []
+    return [UsccRead(source, c, min(score, f.score)) for c in candidate_strings([f.text])]
+
+
+def fuse_uscc(reads: Sequence[UsccRead]) -> tuple[FieldReading[str], list[str]]:
+    """Agreeing valid codes give the value; disagreeing ones make it unreadable."""
+    valid: dict[str, list[tuple[UsccRead, str]]] = {}
+    notes: list[str] = []
+    for read in reads:
+        outcome = repair(read.raw)
+        if outcome.code is not None:
+            valid.setdefault(outcome.code, []).append((read, outcome.status))
+        elif outcome.candidates:
+            notes.append(f"credit code from {read.source}: {outcome.reason}")
+    if not valid:
+        if reads:
+            return FieldReading.unreadable(reads[0].source), notes
+        return FieldReading.missing(), notes
+    if len(valid) > 1:
+        notes.append("credit code readings disagree: " + ", ".join(sorted(valid)))
+        return FieldReading.unreadable("conflict"), notes
+    code, support = next(iter(valid.items()))
+    sources = sorted({r.source for r, _ in support})
+    direct = any(status == "read" for _, status in support)
+    if len(sources) >= 2:
+        confidence = 0.99
+    elif direct:
+        confidence = 0.9 * max(r.score for r, _ in support) + 0.05
+    else:
+        confidence = 0.7 * max(r.score for r, _ in support)
+    status = FieldStatus.READ if direct else FieldStatus.REPAIRED
+    return FieldReading(code, confidence, status, "+".join(sources)), notes
+
+
+def _text(fields: dict[str, FieldText], key: str, source: str) -> FieldReading[str]:
+    f = fields.get(key)
+    if f is None:
+        return FieldReading.missing()
+    value = clean_text(f.text)
+    if key == "business_scope" and value.startswith("般项目"):  # 一 is too thin to detect
+        value = "一" + value
+    if not value:
+        return FieldReading.unreadable(source)
+    return FieldReading(value, f.score, FieldStatus.READ, source)
+
+
+def _date(text: str | None, score: float, source: str) -> FieldReading[date]:
+    if text is None:
+        return FieldReading.missing()
+    value = parse_date(text)
+    if value is None:
+        return FieldReading.unreadable(source)
+    return FieldReading(value, score, FieldStatus.READ, source)
+
+
+def authority_reading(
+    text: str, score: float, source: str, address: str | None
+) -> FieldReading[str]:
+    """The 登记机关 as read from the seal, its place name checked against the address."""
+    value = clean_text(text)
+    match = _AUTHORITY.match(value)
+    if not match:
+        near = re.match(r"^(.{2,14}?)市场[监临][督瞥督普最督]?管理局$", value)
+        if near is None:
+            return FieldReading.unreadable(source) if value else FieldReading.missing()
+        value = near.group(1) + "市场监督管理局"
+        match = _AUTHORITY.match(value)
+        assert match is not None
+    place, suffix = match.groups()
+    if address and not address.startswith(place):
+        prefix = address[: len(place)]
+        if Levenshtein.distance(place, prefix) == 1:
+            return FieldReading(prefix + suffix, score * 0.9, FieldStatus.REPAIRED, source)
+    return FieldReading(value, score, FieldStatus.READ, source)
+
+
+def build_reading(
+    fields: dict[str, FieldText],
+    layout: Any,
+    *,
+    source: str = "",
+    uscc_reads: Sequence[UsccRead] = (),
+    qr_payload: str | None = None,
+    seal_text: tuple[str, float, str] | None = None,
+) -> LicenceReading:
+    """Turn the label texts (and the seal and QR readings) into typed fields."""
+    warnings: list[str] = []
+    reads = list(uscc_reads)
+    from_qr = qr_uscc(qr_payload)
+    if from_qr:
+        reads.append(UsccRead("qr", from_qr, 0.99))
+    uscc, notes = fuse_uscc(reads)
+    warnings += notes
+
+    capital: FieldReading[Money] = FieldReading.missing()
+    if "registered_capital" in fields:
+        f = fields["registered_capital"]
+        money = parse_capital(f.text)
+        capital = (
+            FieldReading(money, f.score, FieldStatus.READ, source)
+            if money
+            else FieldReading.unreadable(source)
+        )
+
+    established = fields.get("established_on")
+    est = _date(established.text if established else None, established.score if established else 0, source)
+
+    term_from: FieldReading[date] = FieldReading.missing()
+    term_to: FieldReading[date] = FieldReading.missing()
+    if "term" in fields:
+        f = fields["term"]
+        start, end, open_ended = parse_term(f.text)
+        term_from = FieldReading(start, f.score, FieldStatus.READ, source) if start else FieldReading.unreadable(source)
+        if open_ended:
+            term_to = FieldReading(None, f.score, FieldStatus.READ, source)
+        elif end:
+            term_to = FieldReading(end, f.score, FieldStatus.READ, source)
+        else:
+            term_to = FieldReading.unreadable(source)
+
+    address = _text(fields, "address", source)
+    authority_field = fields.get("registration_authority")
+    authority: FieldReading[str] = FieldReading.missing()
+    if seal_text is not None and seal_text[0]:
+        authority = authority_reading(seal_text[0], seal_text[1], seal_text[2], address.value)
+    if not authority.is_confident and authority_field is not None:
+        printed = re.sub(r"\d{4}.*$", "", clean_text(authority_field.text))
+        fallback = authority_reading(printed, authority_field.score, source, address.value)
+        if fallback.is_confident or authority.status is FieldStatus.MISSING:
+            authority = fallback
+
+    issued: FieldReading[date] = FieldReading.missing()
+    if authority_field is not None:
+        issued = _date(authority_field.text, authority_field.score, source)
+
+    return LicenceReading(
+        layout=layout,
+        name=_text(fields, "name", source),
+        uscc=uscc,
+        entity_type=_text(fields, "entity_type", source),
+        legal_representative=_text(fields, "legal_representative", source),
+        registered_capital=capital,
+        established_on=est,
+        term_from=term_from,
+        term_to=term_to,
+        address=address,
+        business_scope=_text(fields, "business_scope", source),
+        registration_authority=authority,
+        issued_on=issued,
+        qr_payload=qr_payload,
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,131 @@
+"""What a licence reading is: one :class:`FieldReading` per printed field.
+
+>>> from decimal import Decimal
+>>> reading = FieldReading(Money(Decimal("1000000"), "CNY"), 0.97, FieldStatus.READ)
+>>> reading.as_dict()
+{'value': {'amount': '1000000', 'currency': 'CNY'}, 'confidence': 0.97, 'status': 'read', 'source': ''}
+>>> FieldReading.missing().as_dict()["status"]
+'missing'
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class FieldStatus(enum.StrEnum):
+    READ = "read"  # read as printed, and it passed every check that applies
+    REPAIRED = "repaired"  # a check character pinned down a single correction
+    UNREADABLE = "unreadable"  # the label is there but the value could not be read safely
+    MISSING = "missing"  # the label was not found (or the field is not printed)
+
+
+class Layout(enum.StrEnum):
+    LANDSCAPE = "landscape"  # 正本
+    PORTRAIT = "portrait"  # 副本
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str  # ISO 4217
+
+    def as_dict(self) -> dict[str, str]:
+        return {"amount": str(self.amount), "currency": self.currency}
+
+
+@dataclass(frozen=True)
+class FieldReading(Generic[T]):
+    """One field: its value, how sure we are (0..1), and how it was obtained."""
+
+    value: T | None
+    confidence: float
+    status: FieldStatus
+    source: str = ""  # the engine (or "qr") the value came from
+
+    @classmethod
+    def missing(cls) -> FieldReading[Any]:
+        return cls(None, 0.0, FieldStatus.MISSING)
+
+    @classmethod
+    def unreadable(cls, source: str = "") -> FieldReading[Any]:
+        return cls(None, 0.0, FieldStatus.UNREADABLE, source)
+
+    @property
+    def is_confident(self) -> bool:
+        return self.status in (FieldStatus.READ, FieldStatus.REPAIRED)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "value": _jsonable(self.value),
+            "confidence": round(self.confidence, 3),
+            "status": self.status.value,
+            "source": self.source,
+        }
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Money):
+        return value.as_dict()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _missing() -> FieldReading[Any]:
+    return FieldReading.missing()
+
+
+@dataclass(frozen=True)
+class LicenceReading:
+    """Everything read from one business licence (营业执照).
+
+    ``term_to`` is ``None`` with status ``read`` when the term is 长期 (open-ended).
+    """
+
+    layout: Layout
+    name: FieldReading[str] = field(default_factory=_missing)
+    uscc: FieldReading[str] = field(default_factory=_missing)
+    entity_type: FieldReading[str] = field(default_factory=_missing)
+    legal_representative: FieldReading[str] = field(default_factory=_missing)
+    registered_capital: FieldReading[Money] = field(default_factory=_missing)
+    established_on: FieldReading[date] = field(default_factory=_missing)
+    term_from: FieldReading[date] = field(default_factory=_missing)
+    term_to: FieldReading[date] = field(default_factory=_missing)
+    address: FieldReading[str] = field(default_factory=_missing)
+    business_scope: FieldReading[str] = field(default_factory=_missing)
+    registration_authority: FieldReading[str] = field(default_factory=_missing)
+    issued_on: FieldReading[date] = field(default_factory=_missing)
+    qr_payload: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    def field_readings(self) -> dict[str, FieldReading[Any]]:
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), FieldReading)
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"layout", "qr_payload", "warnings", "fields": {key: {...}}}``."""
+        return {
+            "layout": self.layout.value,
+            "qr_payload": self.qr_payload,
+            "warnings": list(self.warnings),
+            "fields": {k: r.as_dict() for k, r in self.field_readings().items()},
+        }
+
+
+FIELD_KEYS = (
+    "name", "uscc", "entity_type", "legal_representative", "registered_capital",
+    "established_on", "term_from", "term_to", "address", "business_scope",
+    "registration_authority", "issued_on",
+)  # fmt: skip
