@@ -21,6 +21,7 @@ from portal.bootstrap import Services
 from portal.services.api_clients import principal_for_token
 from portal.web.api import FinanceApi
 from portal.web.errors import handlers
+from portal.web.i18n import switch_language, translator
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -40,7 +41,10 @@ def healthz(services: Services) -> Response[dict[str, str]]:
 @get("/", media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=False)
 def index(request: Request[Any, Any, Any]) -> Template:
     """Landing page."""
-    return Template(template_name="index.html", context={"user": request.scope.get("user")})
+    return Template(
+        template_name="index.html",
+        context={"user": request.scope.get("user"), "t": translator(request)},
+    )
 
 
 def create_app(
@@ -62,7 +66,7 @@ def create_app(
         return principal_for_token(services.engine, token) if token else None
 
     return Litestar(
-        route_handlers=[healthz, index, FinanceApi, *route_handlers],
+        route_handlers=[healthz, index, switch_language, FinanceApi, *route_handlers],
         dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
         middleware=[
             *middleware,
