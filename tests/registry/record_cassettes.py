@@ -12,12 +12,14 @@ the credentials, exactly as they would on a live recording.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from registry import CompanyNotFoundError
 from registry.adapters.qichacha import QichachaBusinessRegistry
 from registry.adapters.qixin import QixinBusinessRegistry
 from registry.adapters.tianyancha import TianyanchaBusinessRegistry
@@ -69,7 +71,7 @@ def qcc_handler(request: httpx.Request) -> httpx.Response:
                     "Result": None,
                     "Status": "201",
                     "Message": "【有效请求】查询无结果",
-                }  # fmt: skip
+                }
             )
         legacy = c.record.name == FORMER_NAMES  # one body in the legacy V4 shape (TeamEnd)
         result = qcc_410(c, legacy=legacy)
@@ -80,7 +82,7 @@ def qcc_handler(request: httpx.Request) -> httpx.Response:
                 "OrderNumber": order,
                 "Paging": None,
                 "Result": result,
-            }  # fmt: skip
+            }
         )
     if request.url.path == "/ECIThreeElVerify/GetInfo":
         c = _by_uscc(q["creditCode"])
@@ -98,7 +100,7 @@ def qcc_handler(request: httpx.Request) -> httpx.Response:
                 "Message": "【有效请求】查询成功",
                 "OrderNumber": f"ECITHREEELVERIFY2026112610{next(_ORDER):06d}",
                 "Result": {"VerifyResult": verdict},
-            }  # fmt: skip
+            }
         )
     return _json({"Status": "202", "Message": "查询参数错误，请检查", "Result": None})
 
@@ -137,10 +139,8 @@ def qixin_handler(request: httpx.Request) -> httpx.Response:
 async def _exercise(registry: Any) -> None:
     for name in COMPANIES:
         await registry.lookup(company(name).record.uscc)
-    try:
+    with contextlib.suppress(CompanyNotFoundError):  # recording the not-found answer
         await registry.lookup(unknown_uscc())
-    except Exception:  # noqa: BLE001, S110 - recording the not-found answer is the point
-        pass
     known = company(KNOWN).record
     await registry.verify_three_elements(known.uscc, known.name, known.legal_representative)
     await registry.verify_three_elements(known.uscc, known.name, "王五")
@@ -148,11 +148,23 @@ async def _exercise(registry: Any) -> None:
 
 async def record() -> None:
     clock = TestClock()
-    jobs = [
-        ("qichacha.yaml", qcc_handler, lambda c: QichachaBusinessRegistry(c, RECORDING_QCC, clock=clock)),
-        ("tianyancha.yaml", tyc_handler, lambda c: TianyanchaBusinessRegistry(c, RECORDING_TYC, clock=clock)),
-        ("qixin.yaml", qixin_handler, lambda c: QixinBusinessRegistry(c, RECORDING_QIXIN, clock=clock)),
-    ]  # fmt: skip
+    jobs: list[tuple[str, Any, Any]] = [
+        (
+            "qichacha.yaml",
+            qcc_handler,
+            lambda c: QichachaBusinessRegistry(c, RECORDING_QCC, clock=clock),
+        ),
+        (
+            "tianyancha.yaml",
+            tyc_handler,
+            lambda c: TianyanchaBusinessRegistry(c, RECORDING_TYC, clock=clock),
+        ),
+        (
+            "qixin.yaml",
+            qixin_handler,
+            lambda c: QixinBusinessRegistry(c, RECORDING_QIXIN, clock=clock),
+        ),
+    ]
     for filename, handler, build in jobs:
         path = HERE / filename
         path.unlink(missing_ok=True)
