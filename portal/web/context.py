@@ -1,0 +1,80 @@
+"""Who is asking and from where: a request id per request, and the audit context.
+
+:class:`RequestIdMiddleware` gives every HTTP request an id (kept in the scope
+state, and sent back as ``X-Request-ID`` so a user can quote it to support).
+:func:`audit_context` turns a request into the
+:class:`~portal.services.audit_log.AuditContext` every audit entry needs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from portal.domain.principal import Principal
+from portal.services.audit_log import AuditContext
+
+REQUEST_ID_KEY = "request_id"
+ANONYMOUS = "anonymous"
+
+
+def _new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def request_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The id of this request (made here when the middleware did not run)."""
+    state: dict[str, Any] = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    request_id = state.get(REQUEST_ID_KEY)
+    if not isinstance(request_id, str):
+        request_id = state[REQUEST_ID_KEY] = _new_request_id()
+    return request_id
+
+
+def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The peer address (the proxy's, when there is one: configure it to pass the client's)."""
+    client = connection.client
+    return client.host if client is not None else None
+
+
+def audit_context(
+    connection: ASGIConnection[Any, Any, Any, Any], *, actor: str | None = None
+) -> AuditContext:
+    """The audit context of a request: actor and role of the logged-in principal (or
+    ``actor`` when given, e.g. a user who is only now logging in), IP, user agent, request id.
+    """
+    user = connection.scope.get("user")
+    principal = user if isinstance(user, Principal) else None
+    who = actor or (principal.subject if principal is not None else ANONYMOUS)
+    if principal is not None and principal.kind == "api" and actor is None:
+        who = f"api:{principal.subject}"
+    return AuditContext(
+        actor=who,
+        actor_role=principal.role.value if principal is not None else None,
+        ip=client_ip(connection),
+        user_agent=connection.headers.get("user-agent"),
+        request_id=request_id_of(connection),
+    )
+
+
+class RequestIdMiddleware(ASGIMiddleware):
+    """Give each HTTP request an id and send it back as ``X-Request-ID``."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        request_id = _new_request_id()
+        scope.setdefault("state", {})[REQUEST_ID_KEY] = request_id  # type: ignore[typeddict-item]
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableScopeHeaders.from_message(message)["x-request-id"] = request_id
+            await send(message)
+
+        await next_app(scope, receive, send_with_id)
