@@ -30,7 +30,7 @@ def _new_request_id() -> str:
 
 def request_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The id of this request (made here when the middleware did not run)."""
-    state: dict[str, Any] = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state: dict[str, Any] = connection.scope.setdefault("state", {})
     request_id = state.get(REQUEST_ID_KEY)
     if not isinstance(request_id, str):
         request_id = state[REQUEST_ID_KEY] = _new_request_id()
@@ -70,7 +70,7 @@ class RequestIdMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request_id = _new_request_id()
-        scope.setdefault("state", {})[REQUEST_ID_KEY] = request_id  # type: ignore[typeddict-item]
+        scope.setdefault("state", {})[REQUEST_ID_KEY] = request_id
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
