@@ -90,9 +90,7 @@ def claims(**changes: object) -> SupplierClaims:
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
-def test_a_truncated_name_a_changed_legal_rep_and_a_licence_ending_in_20_days_give_exactly_those_findings() -> (
-    None
-):
+def test_truncated_name_new_legal_rep_and_licence_ending_in_20_days_are_the_only_findings() -> None:
     term_end = TODAY + timedelta(days=20)
     record = registered(legal_representative="周新", term_to=term_end)
     typed = claims(
@@ -316,7 +314,7 @@ def demo_claims(name: str) -> SupplierClaims:
             inv["phone"],
             inv["bank"],
             inv["account"],
-        ),  # fmt: skip
+        ),
         bank_account_holders=(c.record.name,),
     )
 
