@@ -5,6 +5,7 @@ QR code's ``uniscid=``): all codes that pass the checks must agree, or the
 field is unreadable. A wrong code is never returned as read.
 
 >>> from ocr.layout import parse_segments, segments_from_text
+>>> from ocr.model import Layout
 >>> labels = parse_segments(segments_from_text('''
 ... 统一社会信用代码  91110000600037341L
 ... 名    称  北京恒泰信息科技有限公司
@@ -189,8 +190,11 @@ def build_reading(
         if fallback.is_confident or authority.status is FieldStatus.MISSING:
             authority = fallback
 
+    issued_field = fields.get("issued_on")
     issued: FieldReading[date] = FieldReading.missing()
-    if authority_field is not None:
+    if issued_field is not None:
+        issued = _date(issued_field.text, issued_field.score, source)
+    elif authority_field is not None:
         issued = _date(authority_field.text, authority_field.score, source)
 
     return LicenceReading(

@@ -47,7 +47,9 @@ _LABEL_RE = re.compile(
     )
     + r")[:：]?"
 )
-_NO_CONTINUATION = frozenset({"established_on", "legal_representative", "registered_capital"})
+_NO_CONTINUATION = frozenset(
+    {"established_on", "legal_representative", "registered_capital", "issued_on"}
+)
 
 
 @dataclass
@@ -94,53 +96,107 @@ def _x_at(row: list[TextSegment], starts: list[int], index: int) -> tuple[float,
     return row[0].x0, row[0].score
 
 
-def _pieces(row: list[TextSegment]) -> list[tuple[str | None, str, float, float, float]]:
-    """Split a row into ``(label or None, text, x0, x_text, score)`` pieces."""
+@dataclass(frozen=True)
+class _Piece:
+    label: str | None
+    x0: float  # where the label (or the unlabelled text) starts
+    x_text: float  # where the text after the label starts
+    score: float
+    parts: tuple[tuple[TextSegment, str], ...]  # the segments the text comes from
+
+    @property
+    def text(self) -> str:
+        return _SEP.join(part for _, part in self.parts)
+
+
+def _pieces(row: list[TextSegment]) -> list[_Piece]:
+    """Split a row into unlabelled segments and labelled runs (label + text up to the next)."""
     starts, joined = [], ""
     for seg in row:
         starts.append(len(joined))
         joined += seg.text + _SEP
     matches = list(_LABEL_RE.finditer(joined))
-    out: list[tuple[str | None, str, float, float, float]] = []
+
+    def parts(lo: int, hi: int) -> tuple[tuple[TextSegment, str], ...]:
+        out = []
+        for seg, start in zip(row, starts, strict=True):
+            a, b = max(lo, start), min(hi, start + len(seg.text))
+            if a < b and joined[a:b].strip():
+                out.append((seg, joined[a:b]))
+        return tuple(out)
+
+    pieces = []
     head_end = matches[0].start() if matches else len(joined)
-    # Unlabelled text before the first label: keep each segment apart (columns differ).
-    for seg, start in zip(row, starts, strict=True):
-        if start < head_end:
-            text = joined[start : min(start + len(seg.text), head_end)]
-            if text.strip(_SEP + " "):
-                out.append((None, text, seg.x0, seg.x0, seg.score))
+    for seg, text in parts(0, head_end):  # before the first label: one piece per segment
+        pieces.append(_Piece(None, seg.x0, seg.x0, seg.score, ((seg, text),)))
     for i, match in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(joined)
         label = re.sub(rf"[{_SEP}\s:：]", "", match.group(0))
         x0, score = _x_at(row, starts, match.start(1))
         x_text, _ = _x_at(row, starts, match.end())
-        out.append((label, joined[match.end() : end], x0, x_text, score))
-    return out
+        pieces.append(_Piece(label, x0, x_text, score, parts(match.end(), end)))
+    return pieces
 
 
 def parse_segments(segments: Iterable[TextSegment]) -> dict[str, FieldText]:
-    """Return the text found after each label, keyed as in :data:`FIELD_LABELS`."""
+    """Return the text found after each label, keyed as in :data:`FIELD_LABELS`.
+
+    Besides the labelled fields, ``issued_on`` holds the text printed below
+    登记机关 (the issue date, under the seal).
+    """
     segs = [s for s in segments if s.text.strip()]
     if not segs:
         return {}
     line_h = statistics.median(s.height for s in segs)
+    rows = [(row, _pieces(row)) for row in _rows(segs)]
+    label_xs = _column_starts(
+        [p.x0 for _, pieces in rows for p in pieces if p.label is not None], line_h
+    )
     found: dict[str, FieldText] = {}
-    for row in _rows(segs):
+    for row, pieces in rows:
         cy = statistics.fmean(s.cy for s in row)
-        for label, text, x0, _x_text, score in _pieces(row):
-            clean = text.replace(_SEP, " ").strip()
-            if label is not None:
-                key = _LABEL_OF[label]
-                if key in found:  # a label read twice: keep the first, it is the printed one
-                    continue
-                found[key] = FieldText(key, label, x0, cy, cy, [clean] if clean else [], [score])
+        loose: list[tuple[TextSegment, str]] = []
+        for piece in pieces:
+            if piece.label is None:
+                loose.extend(piece.parts)
                 continue
-            owner = _column_owner(found.values(), x0, cy, line_h)
+            # Text beyond the next label column belongs to that column (a wrapped line).
+            boundary = min((x for x in label_xs if x > piece.x0 + 3 * line_h), default=1e9)
+            mine = [(s, t) for s, t in piece.parts if s.x0 < boundary - line_h / 2]
+            loose.extend((s, t) for s, t in piece.parts if s.x0 >= boundary - line_h / 2)
+            key = _LABEL_OF[piece.label]
+            if key in found:  # a label read twice: keep the first, it is the printed one
+                continue
+            text = " ".join(t.replace(_SEP, " ").strip() for _, t in mine).strip()
+            found[key] = FieldText(key, piece.label, piece.x0, cy, cy, [text] if text else [],
+                                   [piece.score])  # fmt: skip
+        for seg, text in loose:
+            owner = _column_owner(found.values(), seg.x0, cy, line_h)
+            clean = text.replace(_SEP, " ").strip()
             if owner is not None and clean:
                 owner.parts.append(clean)
-                owner.scores.append(score)
+                owner.scores.append(seg.score)
                 owner.last_y = cy
+    authority = found.get("registration_authority")
+    if authority is not None:
+        below = [s for s in segs if authority.y < s.cy < authority.y + 6 * line_h
+                 and s.x1 > authority.x0 and "年" in s.text]  # fmt: skip
+        if below:
+            first = min(below, key=lambda s: s.cy)
+            found["issued_on"] = FieldText("issued_on", "", first.x0, first.cy, first.cy,
+                                           [first.text], [first.score])  # fmt: skip
     return found
+
+
+def _column_starts(xs: list[float], line_h: float) -> list[float]:
+    """Left edges of the label columns: two or more labels starting at about the same x."""
+    columns: list[list[float]] = []
+    for x in sorted(xs):
+        if columns and x - columns[-1][-1] < 3 * line_h:
+            columns[-1].append(x)
+        else:
+            columns.append([x])
+    return [min(c) for c in columns if len(c) >= 2]
 
 
 def _column_owner(
@@ -151,7 +207,7 @@ def _column_owner(
     for f in fields:
         if f.key in _NO_CONTINUATION or f.x0 > x0 + line_h or cy - f.last_y > 2.6 * line_h:
             continue
-        if cy <= f.last_y:
+        if cy - f.last_y < line_h / 2:  # same row: the text is not below this field
             continue
         if best is None or (f.x0, f.last_y) > (best.x0, best.last_y):
             best = f
@@ -190,10 +246,11 @@ def label_holes(segments: list[TextSegment]) -> list[tuple[tuple[float, float, f
     line_h = statistics.median(s.height for s in segs)
     columns: list[tuple[float, float]] = []  # (label x0, value x0)
     for row in _rows(segs):
-        for label, text, x0, x_text, _ in _pieces(row):
-            if label is None or len(label) < 4 or not text.strip(_SEP + " "):
+        for piece in _pieces(row):
+            label, x0 = piece.label, piece.x0
+            if label is None or len(label) < 4 or not piece.text.strip(_SEP + " "):
                 continue
-            value = next((s for s in row if s.x0 > x_text - line_h / 2), None)
+            value = next((s for s in row if s.x0 > piece.x_text - line_h / 2), None)
             if value is None:
                 continue
             for i, (lx, vx) in enumerate(columns):
@@ -204,7 +261,7 @@ def label_holes(segments: list[TextSegment]) -> list[tuple[tuple[float, float, f
                 columns.append((x0, value.x0))
     holes = []
     for row in _rows(segs):
-        labelled = [x0 for label, _, x0, _, _ in _pieces(row) if label is not None]
+        labelled = [p.x0 for p in _pieces(row) if p.label is not None]
         for lx, vx in columns:
             starts = [s for s in row if abs(s.x0 - vx) < 1.5 * line_h]
             if not starts or any(lx - line_h <= x < vx - line_h / 2 for x in labelled):

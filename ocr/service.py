@@ -31,7 +31,7 @@ from ocr.uscc_repair import repair
 
 Progress = Callable[[str, float], None]
 _USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_LABEL_CHARS = frozenset("".join(label for labels in FIELD_LABELS.values() for label in labels))
+_LABELS = frozenset(label for labels in FIELD_LABELS.values() for label in labels)
 _MIN_LABELS = 3
 
 
@@ -82,7 +82,7 @@ def _fill_label_holes(segments: list[TextSegment], text: Image, engine: OcrEngin
             continue
         read, score = engine.read_line(_bgr(crop))
         read = clean_text(read)
-        if len(read) < 1 or not set(read) <= _LABEL_CHARS:
+        if read not in _LABELS:
             continue
         out = [s for s in out if s not in strays]
         out.append(TextSegment(read, box[0], box[1], box[2], box[3], score))
