@@ -16,8 +16,10 @@ from pathlib import Path
 
 from crypto import Algorithm, Keyring
 from crypto.adapters.local import LocalKeyProvider, generate_key_file
-from portal.commands.common import SubParsers, settings_from
+from portal.commands import CommandError
+from portal.commands.common import SubParsers
 from portal.commands.serve import serve
+from portal.config import ConfigError, load_settings
 from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.migrate import upgrade
@@ -42,7 +44,6 @@ def prepare_demo(folder: Path, *, port: int) -> dict[str, str]:
         "PORTAL_PORT": str(port),
         "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
-    os.environ.update(env)
     engine = make_engine(env["PORTAL_DATABASE_URL"])
     upgrade(engine)
     Keyring.initialise(
@@ -57,8 +58,11 @@ def _demo(args: argparse.Namespace) -> int:
     from portal.demo.seed import seed_demo
 
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="portal-demo-"))
-    prepare_demo(folder, port=args.port)
-    settings = settings_from(argparse.Namespace())
+    env = prepare_demo(folder, port=args.port)
+    try:
+        settings = load_settings({**os.environ, **env})
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
     services = open_services(settings)
     outcomes = seed_demo(services)
     created = sum(o.status.value == "created" for o in outcomes)
@@ -81,7 +85,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"open http://127.0.0.1:{args.port}/ in a browser", flush=True)
     if args.no_serve:
         return 0
-    return serve(argparse.Namespace(host="127.0.0.1", port=args.port), migrate=False)
+    return serve(settings, host="127.0.0.1", port=args.port, migrate=False)
 
 
 def register(sub: SubParsers) -> None:

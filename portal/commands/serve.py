@@ -6,29 +6,29 @@ import argparse
 
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, open_services, settings_from
+from portal.config import Settings
 from portal.db.migrate import current
 
 
-def serve(services_args: argparse.Namespace, *, migrate: bool) -> int:
+def serve(settings: Settings, *, host: str | None, port: int | None, migrate: bool) -> int:
     """Start uvicorn on the configured host and port."""
     import uvicorn
 
     from portal.web.site import build_site
 
-    settings = settings_from(services_args)
     services = open_services(settings, migrate=migrate)
     if current(services.engine) is None:
         raise CommandError("the database has no schema; run `portal db upgrade` first")
     app = build_site(services)
-    host = getattr(services_args, "host", None) or settings.web.host
-    port = getattr(services_args, "port", None) or settings.web.port
+    host = host or settings.web.host
+    port = port or settings.web.port
     print(f"serving on http://{host}:{port}/", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
-    return serve(args, migrate=args.migrate)
+    return serve(settings_from(args), host=args.host, port=args.port, migrate=args.migrate)
 
 
 def register(sub: SubParsers) -> None:

@@ -1,0 +1,98 @@
+"""The ``portal`` command line as an operator uses it."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from portal.cli import main
+from portal.domain.uscc_factory import make_uscc
+
+
+@pytest.fixture
+def demo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("PORTAL_DATA_DIR", "PORTAL_DATABASE_URL", "PORTAL_KEK_FILE", "PORTAL_DEMO"):
+        monkeypatch.delenv(name, raising=False)
+    folder = tmp_path / "demo"
+    assert main(["demo", "--dir", str(folder), "--no-serve"]) == 0
+    monkeypatch.setenv("PORTAL_KEK_FILE", str(folder / "keys" / "kek.key"))
+    return folder
+
+
+def test_demo_sets_up_a_database_a_key_outside_it_and_a_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demo_dir = tmp_path / "fresh"
+    assert main(["demo", "--dir", str(demo_dir), "--no-serve"]) == 0
+    out = capsys.readouterr().out
+    assert "30 demo suppliers added" in out
+    key = demo_dir / "keys" / "kek.key"
+    assert key.stat().st_mode & 0o077 == 0
+    assert key.read_bytes().strip() not in (demo_dir / "portal.db").read_bytes()
+    assert (demo_dir / "finance-api-token.txt").read_text().startswith("spk_")
+
+
+def test_service_refuses_to_start_without_its_key_and_says_which(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (demo_dir / "keys" / "kek.key").unlink()
+    status = main(["keys", "status", "--data-dir", str(demo_dir)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "kek.key not found" in err and "cannot start" in err
+
+
+def test_service_refuses_a_key_file_others_can_read(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (demo_dir / "keys" / "kek.key").chmod(0o644)
+    assert main(["keys", "status", "--data-dir", str(demo_dir)]) == 2
+    assert "chmod 600" in capsys.readouterr().err
+
+
+def test_import_command_reports_and_stores(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "list.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [
+                ["统一社会信用代码", "供应商名称"],
+                [make_uscc(77), "新供应商有限公司"],
+                ["123", "坏公司"],
+            ]
+        )
+    report = tmp_path / "report.json"
+    status = main(["import", "suppliers", str(path), "--data-dir", str(demo_dir),
+                   "--report", str(report)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "created 1" in out and "rejected 1" in out
+    assert "uscc.invalid_length" in report.read_text(encoding="utf-8")
+
+
+def test_import_of_a_missing_file_is_a_clear_error(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", "suppliers", "/nonexistent.csv", "--data-dir", str(demo_dir)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_key_rotation_commands_keep_data_readable(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    new_key = tmp_path / "new" / "kek.key"
+    assert (
+        main(["keys", "rotate-kek", "--new-kek-file", str(new_key), "--data-dir", str(demo_dir)])
+        == 0
+    )
+    monkeypatch.setenv("PORTAL_KEK_FILE", str(new_key))
+    assert main(["keys", "rotate-dek", "--data-dir", str(demo_dir)]) == 0
+    capsys.readouterr()
+    assert main(["keys", "status", "--data-dir", str(demo_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "not under the current field key: 0" in out
+    assert "retired" in out
