@@ -1,0 +1,66 @@
+"""Tables of people who log in, invitations that bind them to a supplier, and the outbox.
+
+Invitations store only the SHA-256 of their random token: the link itself
+(token plus an HMAC made with a secret from the settings) exists only in the
+e-mail. Outbox rows are claimed by a conditional UPDATE on ``next_attempt_at``
+(a lease), so several workers never send one message twice at the same time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UserAccountRow(SQLModel, table=True):
+    """A person known from an OpenID provider (issuer + subject)."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    issuer: str = Field(max_length=300)
+    subject: str = Field(max_length=255)
+    email: str | None = Field(default=None, max_length=320)
+    display_name: str = Field(default="", max_length=200)
+    role: str | None = Field(default=None, max_length=40)
+    supplier_id: str | None = Field(
+        default=None, foreign_key="supplier.id", index=True, max_length=36
+    )
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+
+class InvitationRow(SQLModel, table=True):
+    """A one-time invitation for a person at a supplier to bind their login to it."""
+
+    __tablename__ = "invitation"
+
+    id: str = Field(primary_key=True, max_length=36)
+    supplier_id: str = Field(foreign_key="supplier.id", index=True, max_length=36)
+    email: str = Field(max_length=320)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by: str = Field(max_length=200)
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None = None
+    accepted_by: str | None = Field(default=None, foreign_key="user_account.id", max_length=36)
+
+
+class OutboxMessageRow(SQLModel, table=True):
+    """A message to send (e-mail or webhook), retried with backoff until sent."""
+
+    __tablename__ = "outbox_message"
+
+    id: str = Field(primary_key=True, max_length=36)
+    channel: str = Field(max_length=20)
+    recipient: str = Field(max_length=500)
+    subject: str = Field(default="", max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(index=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    next_attempt_at: datetime = Field(index=True)
+    sent_at: datetime | None = Field(default=None, index=True)
