@@ -1,0 +1,318 @@
+"""The outbox: side effects (e-mail, webhooks) leave as rows a worker claims and sends.
+
+Callers :func:`enqueue` inside their own transaction, so a message exists if
+and only if the change it announces committed. :class:`OutboxWorker` claims a
+due row with a conditional UPDATE (``... WHERE attempts = :seen AND sent_at IS
+NULL``, then checks the row count), which also leases it for a while; it sends
+through the :class:`Sender` registered for the row's channel and records the
+outcome. Every attempt leaves a trace (``attempts``, ``last_error``); temporary
+failures are retried with exponential backoff, permanent ones are not.
+
+Errors::
+
+    SendError          a sender could not deliver (``permanent`` says whether retrying can help)
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from portal.db.auth_tables import OutboxMessageRow
+from portal.db.tables import table_of
+
+OUTBOX = table_of(OutboxMessageRow)
+
+__all__ = [
+    "Channel",
+    "OutboxMessage",
+    "OutboxWorker",
+    "SendError",
+    "Sender",
+    "SmtpEmailSender",
+    "SmtpSettings",
+    "WorkerReport",
+    "enqueue",
+    "load_smtp_settings",
+    "recent",
+]
+
+
+class Channel(StrEnum):
+    """How a message travels."""
+
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+
+
+class SendError(Exception):
+    """A message could not be delivered; ``permanent`` says a retry cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One message as the sender sees it."""
+
+    id: str
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    attempts: int = 0
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None
+
+
+@runtime_checkable
+class Sender(Protocol):
+    """Delivers messages of one channel; raises :class:`SendError` when it cannot."""
+
+    def send(self, message: OutboxMessage) -> None:
+        """Deliver the message or raise SendError."""
+
+
+def enqueue(
+    conn: Connection,
+    channel: Channel | str,
+    recipient: str,
+    subject: str,
+    body: str,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """Add a message in the caller's transaction; returns its id."""
+    now = now or datetime.now(UTC)
+    message_id = str(uuid.uuid4())
+    conn.execute(
+        insert(OUTBOX).values(
+            id=message_id,
+            channel=Channel(channel).value,
+            recipient=recipient,
+            subject=subject[:300],
+            body=body,
+            created_at=now,
+            attempts=0,
+            next_attempt_at=now,
+        )
+    )
+    return message_id
+
+
+def pending(
+    conn: Connection, *, limit: int = 100, channel: str | None = None
+) -> list[OutboxMessage]:
+    """The newest messages first (sent or not), for the demo outbox page and operators."""
+    query = select(OUTBOX).order_by(OUTBOX.c.created_at.desc()).limit(limit)
+    if channel is not None:
+        query = query.where(OUTBOX.c.channel == channel)
+    return [
+        OutboxMessage(
+            id=row.id,
+            channel=row.channel,
+            recipient=row.recipient,
+            subject=row.subject,
+            body=row.body,
+            attempts=row.attempts,
+            created_at=row.created_at,
+            sent_at=row.sent_at,
+            last_error=row.last_error,
+        )
+        for row in conn.execute(query)
+    ]
+
+
+@dataclass
+class WorkerReport:
+    """What one run of the worker did."""
+
+    sent: int = 0
+    retrying: int = 0
+    gave_up: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class OutboxWorker:
+    """Claims due messages and sends them through the sender of their channel."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        senders: Mapping[str, Sender],
+        *,
+        max_attempts: int = 8,
+        lease: timedelta = timedelta(minutes=5),
+        backoff: timedelta = timedelta(minutes=1),
+        max_backoff: timedelta = timedelta(hours=6),
+    ) -> None:
+        self.engine = engine
+        self.senders = dict(senders)
+        self.max_attempts = max_attempts
+        self.lease = lease
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """Exponential backoff after the ``attempts``-th failed attempt."""
+        delay: timedelta = self.backoff * 2 ** max(attempts - 1, 0)
+        return min(delay, self.max_backoff)
+
+    def run_once(self, *, now: datetime | None = None, limit: int = 50) -> WorkerReport:
+        """Send what is due now (at most ``limit`` messages)."""
+        now = now or datetime.now(UTC)
+        report = WorkerReport()
+        with self.engine.connect() as conn:
+            due = conn.execute(
+                select(OUTBOX.c.id, OUTBOX.c.attempts)
+                .where(
+                    OUTBOX.c.sent_at.is_(None),
+                    OUTBOX.c.next_attempt_at <= now,
+                    OUTBOX.c.attempts < self.max_attempts,
+                    OUTBOX.c.channel.in_(list(self.senders)),
+                )
+                .order_by(OUTBOX.c.next_attempt_at)
+                .limit(limit)
+            ).all()
+        for row in due:
+            message = self._claim(row.id, row.attempts, now)
+            if message is not None:
+                self._deliver(message, now, report)
+        return report
+
+    def _claim(self, message_id: str, seen_attempts: int, now: datetime) -> OutboxMessage | None:
+        """Take the row if nobody else did since we looked; lease it for a while."""
+        with self.engine.begin() as conn:
+            claimed = conn.execute(
+                update(OUTBOX)
+                .where(
+                    OUTBOX.c.id == message_id,
+                    OUTBOX.c.sent_at.is_(None),
+                    OUTBOX.c.attempts == seen_attempts,
+                    OUTBOX.c.next_attempt_at <= now,
+                )
+                .values(attempts=seen_attempts + 1, next_attempt_at=now + self.lease)
+            )
+            if claimed.rowcount != 1:
+                return None
+            row = conn.execute(select(OUTBOX).where(OUTBOX.c.id == message_id)).one()
+        return OutboxMessage(
+            id=row.id,
+            channel=row.channel,
+            recipient=row.recipient,
+            subject=row.subject,
+            body=row.body,
+            attempts=row.attempts,
+        )
+
+    def _deliver(self, message: OutboxMessage, now: datetime, report: WorkerReport) -> None:
+        try:
+            self.senders[message.channel].send(message)
+        except SendError as exc:
+            give_up = exc.permanent or message.attempts >= self.max_attempts
+            values: dict[str, object] = {
+                "last_error": f"{'permanent: ' if exc.permanent else ''}{exc}"[:2000],
+                "next_attempt_at": now + self.retry_delay(message.attempts),
+            }
+            if exc.permanent:
+                values["attempts"] = self.max_attempts  # no further attempt can help
+            with self.engine.begin() as conn:
+                conn.execute(update(OUTBOX).where(OUTBOX.c.id == message.id).values(**values))
+            report.errors.append(f"{message.id}: {exc}")
+            if give_up:
+                report.gave_up += 1
+            else:
+                report.retrying += 1
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(OUTBOX).where(OUTBOX.c.id == message.id).values(sent_at=now, last_error=None)
+            )
+        report.sent += 1
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where e-mail goes out (PORTAL_SMTP_*)."""
+
+    host: str | None = None
+    port: int = 587
+    user: str | None = None
+    password: str | None = None
+    sender: str = "supplier-portal@localhost"
+    starttls: bool = True
+    timeout: float = 20.0
+
+    @property
+    def configured(self) -> bool:
+        """Whether a server is set at all (the demo has none)."""
+        return bool(self.host)
+
+
+def load_smtp_settings(env: Mapping[str, str]) -> SmtpSettings:
+    """Read PORTAL_SMTP_HOST/PORT/USER/PASSWORD/FROM/STARTTLS."""
+    port = env.get("PORTAL_SMTP_PORT") or "587"
+    if not port.isdigit():
+        raise ValueError(f"PORTAL_SMTP_PORT must be a whole number, not {port!r}")
+    return SmtpSettings(
+        host=env.get("PORTAL_SMTP_HOST") or None,
+        port=int(port),
+        user=env.get("PORTAL_SMTP_USER") or None,
+        password=env.get("PORTAL_SMTP_PASSWORD") or None,
+        sender=env.get("PORTAL_SMTP_FROM") or "supplier-portal@localhost",
+        starttls=env.get("PORTAL_SMTP_STARTTLS", "1") == "1",
+    )
+
+
+class SmtpEmailSender:
+    """Sends e-mail with smtplib (STARTTLS unless turned off; SMTPS on port 465)."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        if not settings.host:
+            raise ValueError("PORTAL_SMTP_HOST is not set")
+        self.settings = settings
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        host = s.host or ""
+        if s.port == 465:
+            return smtplib.SMTP_SSL(
+                host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+            )
+        client = smtplib.SMTP(host, s.port, timeout=s.timeout)
+        if s.starttls:
+            client.starttls(context=ssl.create_default_context())
+        return client
+
+    def send(self, message: OutboxMessage) -> None:
+        """Deliver one e-mail; refused recipients are permanent, the rest temporary."""
+        email = EmailMessage()
+        email["From"] = self.settings.sender
+        email["To"] = message.recipient
+        email["Subject"] = message.subject
+        email["Message-ID"] = make_msgid(idstring=message.id)
+        email.set_content(message.body)
+        try:
+            with self._connect() as client:
+                if self.settings.user:
+                    client.login(self.settings.user, self.settings.password or "")
+                client.send_message(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise SendError(f"recipient refused: {exc.recipients}", permanent=True) from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            raise SendError(f"SMTP login refused: {exc.smtp_code}") from exc
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            raise SendError(f"SMTP unavailable: {type(exc).__name__}: {exc}") from exc
