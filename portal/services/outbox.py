@@ -113,7 +113,7 @@ def enqueue(
     return message_id
 
 
-def pending(
+def recent(
     conn: Connection, *, limit: int = 100, channel: str | None = None
 ) -> list[OutboxMessage]:
     """The newest messages first (sent or not), for the demo outbox page and operators."""
