@@ -143,16 +143,21 @@ def normalise(name: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+_PLACE_PREFIX = re.compile(
+    "^(?:"
+    + "|".join(_PLACES)
+    + ")(?:"
+    + "|".join(sorted(_PLACE_SUFFIX, key=len, reverse=True))
+    + ")?"
+)
+_LEGAL_FORM_SUFFIX = re.compile(
+    "(?:" + "|".join(re.escape(f) for f in sorted(LEGAL_FORMS, key=len, reverse=True)) + ")+$"
+)
+
+
 def _strip_place_prefix(text: str) -> str:
-    for place in _PLACES:
-        if text.startswith(place):
-            rest = text[len(place) :]
-            for suffix in _PLACE_SUFFIX:
-                if rest.startswith(suffix):
-                    rest = rest[len(suffix) :]
-                    break
-            return rest if rest else text
-    return text
+    rest = _PLACE_PREFIX.sub("", text, count=1)
+    return rest if rest else text
 
 
 def _is_place(text: str) -> bool:
@@ -165,14 +170,8 @@ def _is_place(text: str) -> bool:
 def strip_legal_form(name: str) -> str:
     """Remove trailing legal-form words (repeatedly: 集团有限公司)."""
     text = normalise(name)
-    changed = True
-    while changed:
-        changed = False
-        for form in LEGAL_FORMS:
-            if text.endswith(form) and len(text) > len(form):
-                text = text[: -len(form)]
-                changed = True
-    return text
+    stripped = _LEGAL_FORM_SUFFIX.sub("", text)
+    return stripped if stripped else text
 
 
 def core(name: str) -> str:

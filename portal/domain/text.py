@@ -16,6 +16,7 @@ portal.domain.errors.InvalidFormat: name starts with =, which spreadsheets run a
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from portal.domain.errors import InvalidFormat, InvalidLength
@@ -23,6 +24,7 @@ from portal.domain.errors import InvalidFormat, InvalidLength
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_LENGTHS = {"name": 200, "address": 500, "business_scope": 4000}
 DEFAULT_MAX = 500
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 def clean(value: str, field_name: str, *, max_length: int | None = None) -> str:
@@ -34,7 +36,7 @@ def clean(value: str, field_name: str, *, max_length: int | None = None) -> str:
             f"{field_name} has {len(text)} characters; at most {limit} are accepted",
             code="input.rejected",
         )
-    if any(unicodedata.category(c) == "Cc" and c not in "\n" for c in text):
+    if _CONTROL.search(text):
         raise InvalidFormat(f"{field_name} contains control characters", code="input.rejected")
     if text.startswith(FORMULA_PREFIXES):
         raise InvalidFormat(

@@ -2,8 +2,8 @@
 
 Eighteen characters: registration department (1), entity type (1), region
 code (6), organisation code (9, GB 11714, with its own check character) and a
-final check character (modulo 31). python-stdnum checks length, alphabet and
-the final character; this module adds the embedded organisation-code check
+final check character (modulo 31). python-stdnum defines length, alphabet and
+the final character (its algorithm is used here, see ``calc_check_digit``); this module adds the embedded organisation-code check
 and a known province in the region code, and accepts what people type: lower
 case, spaces, hyphens and full-width characters are normalised first.
 
@@ -31,10 +31,9 @@ portal.domain.errors.InvalidComponent: region code 990000 is not in a known prov
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-from stdnum.cn import uscc as _stdnum_uscc
-from stdnum.exceptions import ValidationError
 
 from portal.domain import orgcode
 from portal.domain.errors import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
@@ -82,15 +81,28 @@ PROVINCES: dict[str, str] = {
 }
 
 
+_SEPARATORS = re.compile(r"[\s\-_.]+")
+
+
 def compact(number: str) -> str:
     """Normalise full-width characters, drop spaces and hyphens, upper-case."""
-    text = unicodedata.normalize("NFKC", number)
-    return "".join(c for c in text if not c.isspace() and c not in "-_.").upper()
+    if not number.isascii():
+        number = unicodedata.normalize("NFKC", number)
+    return _SEPARATORS.sub("", number).upper()
+
+
+_VALUES = {c: i for i, c in enumerate(ALPHABET)}
+_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def calc_check_digit(number: str) -> str:
-    """Return the final (modulo 31) check character for the first 17 characters."""
-    return str(_stdnum_uscc.calc_check_digit(compact(number)[:17]))
+    """Return the final (modulo 31) check character for the first 17 characters.
+
+    The algorithm of ``stdnum.cn.uscc.calc_check_digit`` (a test holds the two
+    equal), without its per-call re-cleaning, which cost most of an import's time.
+    """
+    total = sum(_VALUES[c] * w for c, w in zip(number, _WEIGHTS))
+    return ALPHABET[(31 - total) % 31]
 
 
 def validate(number: str) -> str:
@@ -101,17 +113,15 @@ def validate(number: str) -> str:
             f"a credit code has 18 characters, this one has {len(code)}",
             code="uscc.invalid_length",
         )
-    bad = sorted({c for c in code[8:] if c not in ALPHABET})
+    bad = sorted({c for c in code[8:] if c not in _VALUES})
     if not code[:8].isdigit() or bad:
         detail = f"letters {''.join(bad)} are never used" if bad else "the first 8 must be digits"
         raise InvalidFormat(f"not a credit code: {detail}", code="uscc.invalid_format")
-    try:
-        _stdnum_uscc.validate(code)
-    except ValidationError as exc:
+    expected = calc_check_digit(code)
+    if code[17] != expected:
         raise InvalidChecksum(
-            f"check character should be {calc_check_digit(code)}, not {code[17]}",
-            code="uscc.invalid_checksum",
-        ) from exc
+            f"check character should be {expected}, not {code[17]}", code="uscc.invalid_checksum"
+        )
     if code[2:4] not in PROVINCES:
         raise InvalidComponent(
             f"region code {code[2:8]} is not in a known province", code="uscc.unknown_region"

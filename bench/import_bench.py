@@ -1,0 +1,172 @@
+"""Import throughput and finance lookups, next to plain baselines.
+
+    python bench/import_bench.py --n 100000 [--database URL]
+
+Prints, for N generated suppliers (each with a bank account and a contact):
+- our full import path (stream the CSV, validate, duplicate probes, encrypt,
+  blind-index, insert into three tables) in rows/s, with encryption on and off;
+- the plain baseline: a bare ``executemany`` INSERT of the same N rows, four
+  columns, into one table of the same database;
+- finance lookups by credit code through the store (decrypting) next to a bare
+  ``SELECT`` by primary key on the same data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from sqlmodel import SQLModel
+
+import portal.db.all_tables  # noqa: F401
+from crypto import Algorithm, Keyring
+from crypto.fakes import InMemoryKeyProvider
+from portal.db.engine import make_engine
+from portal.db.keystore import SqlDataKeyStore
+from portal.db.sealing import Sealer
+from portal.db.supplier_store import SupplierStore
+from portal.domain.uscc_factory import make_uscc
+from portal.importing.run import import_suppliers
+
+HEADER = [
+    "统一社会信用代码",
+    "供应商名称",
+    "法定代表人",
+    "开户行",
+    "银行账号",
+    "户名",
+    "联系人",
+    "联系电话",
+]
+
+
+def generate(path: Path, n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    codes: list[str] = []
+    seen: set[str] = set()
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        while len(codes) < n:
+            code = make_uscc(rng)
+            if code in seen:
+                continue
+            seen.add(code)
+            codes.append(code)
+            name = f"测试{len(codes):07d}科技有限公司"
+            account = "6222" + "".join(rng.choice("0123456789") for _ in range(15))
+            phone = f"13{rng.randrange(10**9):09d}"
+            writer.writerow([code, name, "张三", "招商银行上海分行", account, name, "李四", phone])
+    return codes
+
+
+class PlainCipher:
+    """No encryption at all: the 'encryption off' comparison only."""
+
+    def encrypt(self, plaintext: str, *, table: str, column: str, row_id: str) -> str:
+        return plaintext
+
+    def decrypt(self, token: str, *, table: str, column: str, row_id: str) -> str:
+        return token
+
+
+class PlainIndexer:
+    def index(self, kind: str, value: str) -> str:
+        return value
+
+    def candidates(self, kind: str, value: str) -> list[str]:
+        return [value]
+
+
+def run_import(url: str, csv_path: Path, *, encrypted: bool) -> tuple[float, SupplierStore]:
+    engine = make_engine(url)
+    SQLModel.metadata.create_all(engine)
+    keyring = Keyring.initialise(
+        SqlDataKeyStore(engine), InMemoryKeyProvider(), Algorithm.AES_256_GCM
+    )
+    sealer = (
+        Sealer(keyring.field_cipher(), keyring.blind_indexer())
+        if encrypted
+        else Sealer(PlainCipher(), PlainIndexer())  # type: ignore[arg-type]
+    )
+    store = SupplierStore(sealer)
+    start = time.perf_counter()
+    report = import_suppliers(csv_path, engine=engine, store=store)
+    elapsed = time.perf_counter() - start
+    assert report.counts.get("created") == report.counts["rows"], report.counts
+    return elapsed, store
+
+
+def bare_insert(path: Path, n: int) -> float:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE plain (uscc TEXT PRIMARY KEY, name TEXT, account TEXT, phone TEXT)")
+    rows = [
+        (f"{i:018d}", f"测试{i:07d}科技有限公司", f"6222{i:015d}", f"13{i:09d}") for i in range(n)
+    ]
+    start = time.perf_counter()
+    conn.executemany("INSERT INTO plain VALUES (?, ?, ?, ?)", rows)
+    conn.commit()
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def lookups(url: str, store: SupplierStore, codes: list[str], k: int) -> tuple[float, float]:
+    engine = make_engine(url)
+    sample = random.Random(3).sample(codes, k)
+    with engine.connect() as conn:
+        start = time.perf_counter()
+        for code in sample:
+            assert store.get_by_uscc(conn, code) is not None
+        ours = k / (time.perf_counter() - start)
+        raw = conn.connection.driver_connection
+        cursor = raw.cursor()  # type: ignore[union-attr]
+        start = time.perf_counter()
+        for code in sample:
+            cursor.execute("SELECT * FROM supplier WHERE uscc = ?", (code,))
+            assert cursor.fetchone() is not None
+        bare = k / (time.perf_counter() - start)
+    return ours, bare
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--lookups", type=int, default=2000)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="import-bench-"))
+    csv_path = folder / "suppliers.csv"
+    codes = generate(csv_path, args.n)
+    print(
+        f"{args.n} generated suppliers, CSV {csv_path.stat().st_size / 1e6:.1f} MB, SQLite in {folder}"
+    )
+    enc_url = f"sqlite:///{folder / 'enc.db'}"
+    t_enc, store = run_import(enc_url, csv_path, encrypted=True)
+    t_plain, _ = run_import(f"sqlite:///{folder / 'plain.db'}", csv_path, encrypted=False)
+    t_bare = bare_insert(folder / "bare.db", args.n)
+    r_enc, r_plain, r_bare = args.n / t_enc, args.n / t_plain, args.n / t_bare
+    print(f"{'path':<58} {'rows/s':>10} {'vs bare':>8}")
+    print(
+        f"{'bare executemany INSERT, 4 columns, 1 table (baseline)':<58} {r_bare:>10,.0f} {1:>8.3f}"
+    )
+    print(f"{'full import, encryption OFF':<58} {r_plain:>10,.0f} {r_plain / r_bare:>8.3f}")
+    print(
+        f"{'full import, encryption ON (AES-256-GCM + blind indexes)':<58} {r_enc:>10,.0f} {r_enc / r_bare:>8.3f}"
+    )
+    print(
+        f"encryption on / off: {r_enc / r_plain:.2f} (goal >= 0.7); full path goal >= 10,000 rows/s"
+    )
+    ours, bare = lookups(enc_url, store, codes, args.lookups)
+    print(
+        f"finance lookup by USCC: store (3 tables, decrypt) {ours:,.0f}/s; bare SELECT {bare:,.0f}/s; ratio {ours / bare:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,273 @@
+"""From what someone wants ("this account, with these values") to a field-level diff.
+
+A :class:`Proposal` names one entity of a supplier (an existing bank account, contact,
+the invoicing profile, the supplier itself, or a new account or contact) and the values
+wanted. :func:`diff` validates and normalises every value with the validators of
+:mod:`portal.domain` and keeps only the fields that really change, as
+:class:`approvals.FieldChange` values with plaintext ``before``/``after`` (the change
+records seal the sensitive ones). Format errors refuse the proposal; a holder name that
+differs from the registered name is carried as a warning finding for the reviewer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from approvals import ChangeKind, Entity, FieldChange
+from portal.domain import bank_account, cnaps, names, phone, text, uscc
+from portal.domain.errors import DomainValidationError
+from portal.domain.findings import Finding, Severity, finding
+from portal.domain.supplier import Supplier
+
+__all__ = [
+    "EDITABLE",
+    "REMOVED",
+    "RETIRED",
+    "SENSITIVE",
+    "InvalidProposalError",
+    "Proposal",
+    "current_values",
+    "diff",
+    "is_sensitive",
+    "kind_for",
+]
+
+#: Fields a change request may touch, per entity.
+EDITABLE: Mapping[str, tuple[str, ...]] = {
+    Entity.SUPPLIER: ("address", "legal_representative"),
+    Entity.BANK_ACCOUNT: (
+        "bank_name",
+        "cnaps_code",
+        "account_number",
+        "holder_name",
+        "currency",
+        "purpose",
+    ),
+    Entity.INVOICING_PROFILE: (
+        "title",
+        "tax_number",
+        "address",
+        "phone",
+        "bank_name",
+        "account_number",
+    ),  # fmt: skip
+    Entity.CONTACT: ("name", "role", "phone", "email"),
+}
+SENSITIVE: frozenset[tuple[str, str]] = frozenset(
+    {
+        (Entity.BANK_ACCOUNT, "account_number"),
+        (Entity.CONTACT, "phone"),
+        (Entity.INVOICING_PROFILE, "phone"),
+        (Entity.INVOICING_PROFILE, "account_number"),
+    }
+)
+#: Pseudo-fields for retiring an account and removing a contact ("false" -> "true").
+RETIRED = "retired"
+REMOVED = "removed"
+_REQUIRED_ON_ADD: Mapping[str, tuple[str, ...]] = {
+    Entity.BANK_ACCOUNT: ("bank_name", "account_number", "holder_name"),
+    Entity.CONTACT: ("name",),
+}
+_BLOCKING = frozenset(
+    {
+        "bank_account.invalid",
+        "cnaps.invalid",
+        "phone.invalid",
+        "email.invalid",
+        "required.missing",
+        "input.rejected",
+        "value.invalid",
+        "uscc.invalid_checksum",
+        "uscc.invalid_length",
+        "uscc.invalid_format",
+        "uscc.unknown_region",
+    }
+)
+
+
+class InvalidProposalError(ValueError):
+    """The proposed values do not validate, or change nothing; ``findings`` say why."""
+
+    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+        super().__init__(message)
+        self.findings = list(findings)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The wanted values of one entity; ``entity_id`` None adds a bank account or contact."""
+
+    entity: Entity
+    entity_id: str | None = None
+    values: Mapping[str, str | None] = field(default_factory=dict)
+    remove: bool = False
+
+
+def is_sensitive(entity: str, field_name: str) -> bool:
+    return (entity, field_name) in SENSITIVE
+
+
+def kind_for(proposal: Proposal) -> ChangeKind:
+    """The change kind a single proposal amounts to."""
+    adding = proposal.entity_id is None
+    if proposal.entity is Entity.BANK_ACCOUNT:
+        if proposal.remove:
+            return ChangeKind.BANK_ACCOUNT_RETIRE
+        return ChangeKind.BANK_ACCOUNT_ADD if adding else ChangeKind.BANK_ACCOUNT_CHANGE
+    if proposal.entity is Entity.CONTACT:
+        if proposal.remove:
+            return ChangeKind.CONTACT_REMOVE
+        return ChangeKind.CONTACT_ADD if adding else ChangeKind.CONTACT_CHANGE
+    if proposal.entity is Entity.INVOICING_PROFILE:
+        return ChangeKind.INVOICING_PROFILE
+    return ChangeKind.SUPPLIER_PROFILE
+
+
+def current_values(supplier: Supplier, entity: str, entity_id: str) -> dict[str, str | None]:
+    """The stored values of one entity of ``supplier``; unknown ids are input errors."""
+    if entity == Entity.SUPPLIER:
+        return {"address": supplier.address, "legal_representative": supplier.legal_representative}
+    if entity == Entity.BANK_ACCOUNT:
+        for a in supplier.bank_accounts:
+            if a.id == entity_id:
+                values: dict[str, str | None] = {
+                    "bank_name": a.bank_name,
+                    "cnaps_code": a.cnaps_code,
+                    "account_number": a.account_number,
+                    "holder_name": a.holder_name,
+                    "currency": a.currency,
+                    "purpose": a.purpose,
+                }
+                return values | {RETIRED: _flag(a.retired)}
+    if entity == Entity.CONTACT:
+        for c in supplier.contacts:
+            if c.id == entity_id:
+                return {"name": c.name, "role": c.role, "phone": c.phone, "email": c.email,
+                        REMOVED: "false"}  # fmt: skip
+    if entity == Entity.INVOICING_PROFILE:
+        p = supplier.invoicing_profile
+        if p is None:
+            return dict.fromkeys(EDITABLE[Entity.INVOICING_PROFILE])
+        return {
+            "title": p.title,
+            "tax_number": p.tax_number,
+            "address": p.address,
+            "phone": p.phone,
+            "bank_name": p.bank_name,
+            "account_number": p.account_number,
+        }
+    raise InvalidProposalError(
+        f"{entity} {entity_id} is not part of this supplier's record",
+        [finding("input.rejected", entity, detail=f"unknown {entity} {entity_id}")],
+    )
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _normalise(entity: str, name: str, value: str | None, found: list[Finding]) -> str | None:
+    if value is None or not value.strip():
+        return None
+    key = f"{entity}.{name}"
+    try:
+        if name == "account_number":
+            return bank_account.validate(value)
+        if name == "cnaps_code":
+            return cnaps.validate(value)
+        if name == "phone":
+            return phone.validate(value)
+        if name == "tax_number":
+            return uscc.validate(value)
+        cleaned = text.clean(value.strip(), key, max_length=200)
+        if name == "email" and ("@" not in cleaned or "." not in cleaned.rsplit("@", 1)[-1]):
+            found.append(finding("email.invalid", key, detail=cleaned))
+            return None
+        if name in ("holder_name", "title"):
+            return names.normalise(cleaned)
+        return cleaned
+    except DomainValidationError as exc:
+        found.append(finding(exc.code, key, detail=str(exc)))
+        return None
+
+
+def _proposal_changes(
+    supplier: Supplier, proposal: Proposal, found: list[Finding]
+) -> list[FieldChange]:
+    entity = str(proposal.entity)
+    allowed = EDITABLE.get(entity, ())
+    unknown = sorted(set(proposal.values) - set(allowed))
+    if unknown:
+        found.append(finding("input.rejected", entity, detail=f"cannot change {unknown[0]}"))
+        return []
+    if proposal.entity_id is None:
+        if proposal.entity not in (Entity.BANK_ACCOUNT, Entity.CONTACT):
+            raise InvalidProposalError(f"a {entity} cannot be added, only changed")
+        entity_id, before = str(uuid.uuid4()), dict.fromkeys(allowed)
+    else:
+        entity_id = proposal.entity_id
+        before = current_values(supplier, entity, entity_id)
+    if proposal.remove:
+        flag = RETIRED if proposal.entity is Entity.BANK_ACCOUNT else REMOVED
+        if flag not in before or proposal.entity_id is None:
+            raise InvalidProposalError(f"a {entity} cannot be removed")
+        if before[flag] == "true":
+            return []
+        return [FieldChange(entity, entity_id, flag, "false", "true")]
+    wanted = {name: _normalise(entity, name, value, found)
+              for name, value in proposal.values.items()}  # fmt: skip
+    if proposal.entity_id is None:
+        for name in _REQUIRED_ON_ADD.get(entity, ()):
+            if wanted.get(name) is None and not any(f.field_name == f"{entity}.{name}"
+                                                    for f in found):  # fmt: skip
+                found.append(finding("required.missing", f"{entity}.{name}", detail=name))
+    return [
+        FieldChange(
+            entity, entity_id, name, before.get(name), after, sensitive=is_sensitive(entity, name)
+        )  # fmt: skip
+        for name, after in wanted.items()
+        if after != before.get(name) and name in allowed
+    ]
+
+
+def _holder_findings(supplier: Supplier, changes: Sequence[FieldChange]) -> list[Finding]:
+    registered = names.normalise(supplier.name)
+    return [
+        finding(
+            "bank_account.holder_mismatch",
+            change.key,
+            detail=f"{change.after} ≠ {registered}",
+            severity=Severity.WARNING,
+        )
+        for change in changes
+        if change.entity == Entity.BANK_ACCOUNT
+        and change.field_name == "holder_name"
+        and change.after is not None
+        and names.normalise(change.after) != registered
+    ]
+
+
+def diff(
+    supplier: Supplier, proposals: Sequence[Proposal]
+) -> tuple[tuple[FieldChange, ...], list[Finding]]:
+    """The field changes the proposals amount to, and the findings about them.
+
+    Raises :class:`InvalidProposalError` when a value does not validate or nothing
+    would change.
+    """
+    found: list[Finding] = []
+    changes: list[FieldChange] = []
+    for proposal in proposals:
+        changes += _proposal_changes(supplier, proposal, found)
+    blocking = [f for f in found if f.code in _BLOCKING]
+    if blocking:
+        raise InvalidProposalError("some values are not valid", blocking)
+    if not changes:
+        raise InvalidProposalError(
+            "nothing would change: the proposed values are the ones on file",
+            [finding("input.rejected", None, detail="no field changes")],
+        )
+    found += _holder_findings(supplier, changes)
+    return tuple(changes), found
