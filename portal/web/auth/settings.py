@@ -132,7 +132,7 @@ def load_auth_settings(settings: Settings, env: Mapping[str, str] | None = None)
     return AuthSettings(
         public_url=web.public_url,
         secret=secret,
-        issuer=issuer.rstrip("/") if issuer and issuer.endswith("/") and False else issuer,
+        issuer=issuer,  # compared verbatim with the tokens' iss: no normalising
         client_id=client_id,
         client_secret=client_secret,
         role_claim=env.get("PORTAL_OIDC_ROLE_CLAIM") or "roles",

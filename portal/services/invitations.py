@@ -1,0 +1,297 @@
+"""Inviting a supplier: a signed one-time link that binds one login to one supplier.
+
+The link carries ``<invitation id>.<random token>.<HMAC>``. The HMAC (keyed
+with a secret from the settings, never stored) is checked first, so a tampered
+link is refused without a database read; the database holds only the SHA-256
+of the token. Accepting is a conditional UPDATE (``... WHERE accepted_at IS
+NULL AND expires_at > now``), so two clicks on one link bind at most once.
+
+Errors::
+
+    InvitationError
+    ├── InvitationTamperedError (ValueError)  the link was altered or made up
+    ├── InvitationExpiredError                past its expiry
+    ├── InvitationUsedError                   already accepted
+    └── InvitationBindingError                this login cannot be bound (staff, other supplier)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, insert, select, update
+
+from portal.db.auth_tables import InvitationRow, UserAccountRow
+from portal.db.supplier_store import SupplierStore
+from portal.db.tables import SupplierRow, table_of
+from portal.domain.errors import DomainValidationError
+from portal.domain.principal import STAFF, Role
+from portal.domain.supplier_input import parse_supplier
+from portal.services.registration import OutcomeStatus, register_suppliers
+
+INVITATION = table_of(InvitationRow)
+ACCOUNT = table_of(UserAccountRow)
+SUPPLIER = table_of(SupplierRow)
+DEFAULT_TTL = timedelta(days=7)
+
+
+class InvitationError(Exception):
+    """Base of the invitation errors; ``reason`` is a short code for the audit log."""
+
+    reason = "invalid"
+
+
+class InvitationTamperedError(InvitationError, ValueError):
+    """The link was altered, truncated or made up."""
+
+    reason = "tampered"
+
+
+class InvitationExpiredError(InvitationError):
+    """The link is past its expiry; purchasing can send a new one."""
+
+    reason = "expired"
+
+
+class InvitationUsedError(InvitationError):
+    """The link was already used."""
+
+    reason = "used"
+
+
+class InvitationBindingError(InvitationError):
+    """This login cannot be bound to the supplier (staff, or bound to another supplier)."""
+
+    reason = "binding"
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation as purchasing and the invitee see it."""
+
+    id: str
+    supplier_id: str
+    supplier_name: str
+    email: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None = None
+    accepted_by: str | None = None
+
+    def status(self, now: datetime) -> str:
+        """accepted, expired or open."""
+        if self.accepted_at is not None:
+            return "accepted"
+        return "expired" if _aware(self.expires_at) <= now else "open"
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """A new invitation and the secret part of its link (shown once, in the e-mail)."""
+
+    invitation: Invitation
+    link_token: str
+
+
+class InvitationSigner:
+    """Makes and checks the signed link tokens."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 32:
+            raise ValueError("the invitation key must have at least 32 bytes")
+        self._key = key
+
+    def _mac(self, invitation_id: str, token: str) -> str:
+        digest = hmac.new(self._key, f"{invitation_id}.{token}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def sign(self, invitation_id: str, token: str) -> str:
+        """The link token for an invitation id and its random token."""
+        return f"{invitation_id}.{token}.{self._mac(invitation_id, token)}"
+
+    def open(self, link_token: str) -> tuple[str, str]:
+        """The invitation id and random token, or InvitationTamperedError."""
+        parts = link_token.split(".")
+        if len(parts) != 3 or not all(parts):
+            raise InvitationTamperedError("the invitation link is incomplete or altered")
+        invitation_id, token, mac = parts
+        if not hmac.compare_digest(mac, self._mac(invitation_id, token)):
+            raise InvitationTamperedError("the invitation link is incomplete or altered")
+        return invitation_id, token
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _invitation(row: Row[Any]) -> Invitation:
+    return Invitation(
+        id=row.id,
+        supplier_id=row.supplier_id,
+        supplier_name=row.supplier_name,
+        email=row.email,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        accepted_at=row.accepted_at,
+        accepted_by=row.accepted_by,
+    )
+
+
+def _query() -> Any:
+    return select(INVITATION, SUPPLIER.c.name.label("supplier_name")).join(
+        SUPPLIER, SUPPLIER.c.id == INVITATION.c.supplier_id
+    )
+
+
+def supplier_name(conn: Connection, supplier_id: str) -> str | None:
+    """The supplier's registered name, or None when there is no such supplier."""
+    return conn.execute(select(SUPPLIER.c.name).where(SUPPLIER.c.id == supplier_id)).scalar()
+
+
+def create_invitation(
+    conn: Connection,
+    signer: InvitationSigner,
+    *,
+    supplier_id: str,
+    email: str,
+    created_by: str,
+    now: datetime,
+    ttl: timedelta = DEFAULT_TTL,
+) -> IssuedInvitation:
+    """Store a new invitation (only its token's hash) and return its link token."""
+    if supplier_name(conn, supplier_id) is None:
+        raise DomainValidationError(f"there is no supplier {supplier_id}")
+    address = email.strip()
+    if "@" not in address or len(address) > 320 or any(c.isspace() for c in address):
+        raise DomainValidationError(f"{email!r} is not an e-mail address")
+    invitation_id, token = str(uuid.uuid4()), secrets.token_urlsafe(32)
+    conn.execute(
+        insert(INVITATION).values(
+            id=invitation_id,
+            supplier_id=supplier_id,
+            email=address,
+            token_hash=_hash(token),
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    row = conn.execute(_query().where(INVITATION.c.id == invitation_id)).one()
+    return IssuedInvitation(_invitation(row), signer.sign(invitation_id, token))
+
+
+def register_prospect(
+    engine: Engine, store: SupplierStore, *, name: str, uscc: str, email: str, now: datetime
+) -> str:
+    """The id of the supplier with this USCC, registering it as prospective if new."""
+    supplier, findings = parse_supplier(
+        {"uscc": uscc, "name": name, "lifecycle_state": "prospective", "contact_email": email}
+    )
+    if supplier is None:
+        raise DomainValidationError(
+            "; ".join(
+                f"{f.field_name or f.code}: {f.message_zh} / {f.message_en}" for f in findings
+            )
+            or "invalid supplier"
+        )
+    (outcome,) = register_suppliers(engine, store, [(0, supplier, findings)], now=now)
+    if outcome.status in (OutcomeStatus.CREATED, OutcomeStatus.EXISTS) and outcome.supplier_id:
+        return outcome.supplier_id
+    raise DomainValidationError(
+        "; ".join(
+            f"{f.field_name or f.code}: {f.message_zh} / {f.message_en}" for f in outcome.findings
+        )
+        or "the supplier could not be registered"
+    )
+
+
+def check_invitation(
+    conn: Connection, signer: InvitationSigner, link_token: str, *, now: datetime
+) -> Invitation:
+    """The invitation behind a link, if it can still be accepted; else why not."""
+    invitation_id, token = signer.open(link_token)
+    row = conn.execute(_query().where(INVITATION.c.id == invitation_id)).first()
+    if row is None or not hmac.compare_digest(row.token_hash, _hash(token)):
+        raise InvitationTamperedError("the invitation link is incomplete or altered")
+    invitation = _invitation(row)
+    if invitation.accepted_at is not None:
+        raise InvitationUsedError("this invitation was already used")
+    if _aware(invitation.expires_at) <= now:
+        raise InvitationExpiredError("this invitation has expired")
+    return invitation
+
+
+def accept_invitation(
+    conn: Connection,
+    signer: InvitationSigner,
+    link_token: str,
+    *,
+    account_id: str,
+    now: datetime,
+) -> Invitation:
+    """Bind the account to the invitation's supplier (role supplier), exactly once."""
+    invitation = check_invitation(conn, signer, link_token, now=now)
+    account = conn.execute(select(ACCOUNT).where(ACCOUNT.c.id == account_id)).first()
+    if account is None:
+        raise InvitationBindingError("log in before accepting the invitation")
+    if account.role and Role(account.role) in STAFF:
+        raise InvitationBindingError("staff accounts cannot accept supplier invitations")
+    if account.supplier_id and account.supplier_id != invitation.supplier_id:
+        raise InvitationBindingError("this login already belongs to another supplier")
+    taken = conn.execute(
+        update(INVITATION)
+        .where(
+            INVITATION.c.id == invitation.id,
+            INVITATION.c.accepted_at.is_(None),
+            INVITATION.c.expires_at > now,
+        )
+        .values(accepted_at=now, accepted_by=account_id)
+    )
+    if taken.rowcount != 1:
+        raise InvitationUsedError("this invitation was already used")
+    conn.execute(
+        update(ACCOUNT)
+        .where(ACCOUNT.c.id == account_id)
+        .values(role=Role.SUPPLIER.value, supplier_id=invitation.supplier_id)
+    )
+    return Invitation(**{**invitation.__dict__, "accepted_at": now, "accepted_by": account_id})
+
+
+def list_invitations(
+    conn: Connection, *, supplier_id: str | None = None, limit: int = 200
+) -> list[Invitation]:
+    """Newest first, optionally of one supplier."""
+    query = _query().order_by(INVITATION.c.created_at.desc()).limit(limit)
+    if supplier_id is not None:
+        query = query.where(INVITATION.c.supplier_id == supplier_id)
+    return [_invitation(row) for row in conn.execute(query)]
+
+
+def invitation_email(invitation: Invitation, link: str) -> tuple[str, str]:
+    """Subject and body (Chinese, then English) of the invitation e-mail."""
+    expires = _aware(invitation.expires_at).strftime("%Y-%m-%d %H:%M UTC")
+    subject = f"供应商门户邀请 / Supplier portal invitation: {invitation.supplier_name}"
+    body = (
+        f"您好，\n\n{invitation.supplier_name} 受邀在供应商主数据门户维护本公司的资料。\n"
+        f"请在 {expires} 之前打开以下链接，登录后接受邀请（链接仅可使用一次）：\n\n{link}\n\n"
+        "如非本人操作，请忽略此邮件。\n\n"
+        "----\n\n"
+        f"Hello,\n\n{invitation.supplier_name} is invited to maintain its data on the "
+        f"supplier portal. Open this link before {expires}, log in and accept "
+        f"(the link works once):\n\n{link}\n\n"
+        "If you did not expect this e-mail, ignore it.\n"
+    )
+    return subject, body
