@@ -27,8 +27,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ocr.corpus import CONDITIONS, generate  # noqa: E402
-from ocr.model import FIELD_KEYS  # noqa: E402
+from ocr.corpus import CONDITIONS, generate
+from ocr.model import FIELD_KEYS
 
 
 def norm(value: Any) -> Any:
@@ -44,7 +44,10 @@ def field_right(key: str, got: dict[str, Any], want: Any) -> bool:
     if key == "registered_capital" and value is not None and want is not None:
         from decimal import Decimal
 
-        return bool(Decimal(value["amount"]) == Decimal(want["amount"]) and value["currency"] == want["currency"])
+        return bool(
+            Decimal(value["amount"]) == Decimal(want["amount"])
+            and value["currency"] == want["currency"]
+        )
     if key == "term_to" and want is None:
         return value is None and got["status"] == "read"
     return bool(norm(value) == norm(want))
@@ -79,13 +82,19 @@ def pct(values: list[bool]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--n", type=int, default=112)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--ablate", action="append", default=[],
-                        help="switch a preprocessing step off: find_document, deskew, flatten_light, red_channel")
+    parser.add_argument(
+        "--ablate",
+        action="append",
+        default=[],
+        help="switch a preprocessing step off: find_document, deskew, flatten_light, red_channel",
+    )
     parser.add_argument("--engine", choices=["default", "tesseract"], default="default")
     parser.add_argument("--only", help="only this degradation")
     parser.add_argument("--json", type=Path, help="write per-licence results here")
@@ -103,7 +112,9 @@ def main(argv: list[str]) -> int:
     if args.engine == "tesseract":
         engines = Engines(page=TesseractOcrEngine(), check=None)
     if args.ablate:
-        engines = replace(engines, options=replace(engines.options, **{a: False for a in args.ablate}))
+        engines = replace(
+            engines, options=replace(engines.options, **{a: False for a in args.ablate})
+        )
     tesseract = TesseractOcrEngine()
 
     rows = []
@@ -111,9 +122,15 @@ def main(argv: list[str]) -> int:
         truth = json.loads(gt_path.read_text())
         if args.only and truth["condition"] != args.only:
             continue
-        image_path = next(p for p in gt_path.parent.glob(gt_path.stem + ".*") if p.suffix != ".json")
+        image_path = next(
+            p for p in gt_path.parent.glob(gt_path.stem + ".*") if p.suffix != ".json"
+        )
         data = image_path.read_bytes()
-        row: dict[str, Any] = {"file": image_path.name, "condition": truth["condition"], "layout": truth["layout"]}
+        row: dict[str, Any] = {
+            "file": image_path.name,
+            "condition": truth["condition"],
+            "layout": truth["layout"],
+        }
         t = time.perf_counter()
         row["ours"] = run_ours(data, image_path.name, engines)
         row["ours_s"] = time.perf_counter() - t
@@ -128,7 +145,10 @@ def main(argv: list[str]) -> int:
             for k in FIELD_KEYS
             if k in row["ours"]["fields"]
         )
-        print(f"{image_path.name} {truth['condition']:<13} {right:2d}/12 {row['ours_s']:.1f}s", file=sys.stderr)
+        print(
+            f"{image_path.name} {truth['condition']:<13} {right:2d}/12 {row['ours_s']:.1f}s",
+            file=sys.stderr,
+        )
 
     report(rows, not args.no_baseline)
     if args.json:
@@ -150,7 +170,12 @@ def report(rows: list[dict[str, Any]], baseline: bool) -> None:
                 ok = field_right(key, got, want)
                 right[(system, row["condition"], key)].append(ok)
                 right[(system, "ALL", key)].append(ok)
-                if key == "uscc" and got["value"] is not None and not ok and got["status"] in ("read", "repaired"):
+                if (
+                    key == "uscc"
+                    and got["value"] is not None
+                    and not ok
+                    and got["status"] in ("read", "repaired")
+                ):
                     wrong_confident[system] += 1
                 if key == "uscc" and got["value"] is None:
                     unreadable_uscc[system] += 1
@@ -160,9 +185,15 @@ def report(rows: list[dict[str, Any]], baseline: bool) -> None:
     for key in FIELD_KEYS:
         base = pct(right[("base", "ALL", key)]) if baseline else "-"
         print(f"| {key} | {pct(right[('ours', 'ALL', key)])} | {base} |")
-    mean = {s: statistics.fmean(sum(right[(s, "ALL", k)]) / len(rows) for k in FIELD_KEYS) for s in systems}
-    print(f"| **mean** | {100 * mean['ours']:5.1f} | {100 * mean['base']:5.1f} |" if baseline
-          else f"| **mean** | {100 * mean['ours']:5.1f} | - |")
+    mean = {
+        s: statistics.fmean(sum(right[(s, "ALL", k)]) / len(rows) for k in FIELD_KEYS)
+        for s in systems
+    }
+    print(
+        f"| **mean** | {100 * mean['ours']:5.1f} | {100 * mean['base']:5.1f} |"
+        if baseline
+        else f"| **mean** | {100 * mean['ours']:5.1f} | - |"
+    )
     print("\n## Per degradation (mean field exact match %, USCC %, seconds per licence)\n")
     head = "| degradation | n | ours mean | ours USCC | ours s median | ours s p90 |"
     head += " base mean | base USCC | base s median |" if baseline else ""
@@ -175,7 +206,8 @@ def report(rows: list[dict[str, Any]], baseline: bool) -> None:
             vals = [v for k in FIELD_KEYS for v in right[(system, cond, k)]]
             times = sorted(r[f"{system}_s"] for r in sel)
             p90 = times[min(len(times) - 1, int(0.9 * len(times)))]
-            line += f" {pct(vals)} | {pct(right[(system, cond, 'uscc')])} | {statistics.median(times):.2f} |"
+            usccs = pct(right[(system, cond, "uscc")])
+            line += f" {pct(vals)} | {usccs} | {statistics.median(times):.2f} |"
             if system == "ours":
                 line += f" {p90:.2f} |"
         print(line)
@@ -186,8 +218,10 @@ def report(rows: list[dict[str, Any]], baseline: bool) -> None:
         print(f"| {key} | " + " | ".join(pct(right[("ours", c, key)]) for c in conditions) + " |")
     print()
     for system in systems:
-        print(f"{system}: USCC wrong but confident = {wrong_confident[system]}, "
-              f"returned unreadable/missing = {unreadable_uscc[system]} of {len(rows)}")
+        print(
+            f"{system}: USCC wrong but confident = {wrong_confident[system]}, "
+            f"returned unreadable/missing = {unreadable_uscc[system]} of {len(rows)}"
+        )
     errors = [r["file"] for r in rows if "error" in r["ours"]]
     if errors:
         print(f"ours raised on: {', '.join(errors)}")

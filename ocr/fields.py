@@ -164,14 +164,20 @@ def build_reading(
         )
 
     established = fields.get("established_on")
-    est = _date(established.text if established else None, established.score if established else 0, source)
+    est = _date(
+        established.text if established else None, established.score if established else 0, source
+    )
 
     term_from: FieldReading[date] = FieldReading.missing()
     term_to: FieldReading[date] = FieldReading.missing()
     if "term" in fields:
         f = fields["term"]
         start, end, open_ended = parse_term(f.text)
-        term_from = FieldReading(start, f.score, FieldStatus.READ, source) if start else FieldReading.unreadable(source)
+        term_from = (
+            FieldReading(start, f.score, FieldStatus.READ, source)
+            if start
+            else FieldReading.unreadable(source)
+        )
         if open_ended:
             term_to = FieldReading(None, f.score, FieldStatus.READ, source)
         elif end:

@@ -52,7 +52,9 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
 
 
-def load_image(data: bytes, filename: str | None = None, limits: InputLimits | None = None) -> Image:
+def load_image(
+    data: bytes, filename: str | None = None, limits: InputLimits | None = None
+) -> Image:
     """Decode ``data`` (JPEG, PNG or PDF) into a BGR image no longer than the working size."""
     lim = limits or InputLimits()
     if len(data) > lim.max_upload_bytes:
@@ -70,14 +72,14 @@ def _load_picture(data: bytes, lim: InputLimits) -> Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PilImage.DecompressionBombWarning)
-            img = PilImage.open(io.BytesIO(data))
+            img: PilImage.Image = PilImage.open(io.BytesIO(data))
             width, height = img.size
             if width * height > lim.max_pixels:
                 raise ImageTooLargeError(
                     f"the picture is {width}×{height} pixels; at most "
                     f"{lim.max_pixels // 1_000_000} megapixels are accepted"
                 )
-            if img.format == "JPEG":
+            if img.format == "JPEG" and hasattr(img, "draft"):
                 # Decode at 1/2, 1/4 or 1/8 scale when that is still big enough.
                 img.draft("RGB", (lim.working_long_side // 2, lim.working_long_side // 2))
             img.load()
@@ -85,7 +87,7 @@ def _load_picture(data: bytes, lim: InputLimits) -> Image:
     except OcrError:
         raise
     except (PilImage.DecompressionBombError, PilImage.DecompressionBombWarning) as exc:
-        raise ImageTooLargeError(f"the picture is too large to open safely ({exc})") from exc
+        raise ImageTooLargeError(f"the picture has too many pixels to open safely ({exc})") from exc
     except UnidentifiedImageError as exc:
         raise UnsupportedInputError(
             "this file is not a picture we can read; upload a JPEG, PNG or PDF"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -214,24 +215,31 @@ def _column_owner(
     return best
 
 
+def _columns(text: str) -> int:
+    """Display width: CJK characters take two columns, as in a terminal."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def segments_from_text(text: str, width: float = 1000.0) -> list[TextSegment]:
     """Make segments from plain OCR text: one row per line, split at 2+ spaces.
 
     Used for engines that give no boxes (the plain ``image_to_string`` baseline);
-    x positions are estimated from the character offset in the line.
+    x positions are estimated from the display column in the line.
     """
     out = []
     lines = [line for line in text.splitlines() if line.strip()]
-    longest = max((len(line) for line in lines), default=1)
+    longest = max((_columns(line) for line in lines), default=1)
     for row, line in enumerate(lines):
         for match in re.finditer(r"\S+(?: \S+)*", line):
-            x0 = match.start() / longest * width
-            x1 = match.end() / longest * width
+            x0 = _columns(line[: match.start()]) / longest * width
+            x1 = _columns(line[: match.end()]) / longest * width
             out.append(TextSegment(match.group(0), x0, row * 20.0, x1, row * 20.0 + 16.0))
     return out
 
 
-def label_holes(segments: list[TextSegment]) -> list[tuple[tuple[float, float, float, float], list[TextSegment]]]:
+def label_holes(
+    segments: list[TextSegment],
+) -> list[tuple[tuple[float, float, float, float], list[TextSegment]]]:
     """Boxes where a label is probably printed but was not read.
 
     Labels such as ``名　　称`` are printed with wide gaps, and text detectors

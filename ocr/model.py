@@ -2,8 +2,8 @@
 
 >>> from decimal import Decimal
 >>> reading = FieldReading(Money(Decimal("1000000"), "CNY"), 0.97, FieldStatus.READ)
->>> reading.as_dict()
-{'value': {'amount': '1000000', 'currency': 'CNY'}, 'confidence': 0.97, 'status': 'read', 'source': ''}
+>>> reading.as_dict()["value"], reading.as_dict()["status"]
+({'amount': '1000000', 'currency': 'CNY'}, 'read')
 >>> FieldReading.missing().as_dict()["status"]
 'missing'
 """

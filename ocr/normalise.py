@@ -30,10 +30,27 @@ from decimal import Decimal, InvalidOperation
 from ocr.model import Money
 
 _DIGIT_LOOKALIKE = str.maketrans(
-    {"O": "0", "o": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1",
-     "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "g": "9", "q": "9"}  # fmt: skip
+    {
+        "O": "0",
+        "o": "0",
+        "D": "0",
+        "Q": "0",
+        "l": "1",
+        "I": "1",
+        "|": "1",
+        "i": "1",
+        "Z": "2",
+        "z": "2",
+        "S": "5",
+        "s": "5",
+        "B": "8",
+        "g": "9",
+        "q": "9",
+    }
 )
-_DATE = re.compile(r"([0-9OoDQlIi|ZzSsBgq]{4})年([0-9OoDQlIi|ZzSsBgq]{1,2})月([0-9OoDQlIi|ZzSsBgq]{1,2})日?")
+_DATE = re.compile(
+    r"([0-9OoDQlIi|ZzSsBgq]{4})年([0-9OoDQlIi|ZzSsBgq]{1,2})月([0-9OoDQlIi|ZzSsBgq]{1,2})日?"
+)
 _OPEN_ENDED = ("长期", "永久", "不约定期限", "无固定期限")
 _CN_DIGITS = {c: i for i, c in enumerate("零壹贰叁肆伍陆柒捌玖")} | {
     c: i for i, c in enumerate("〇一二三四五六七八九")
@@ -110,4 +127,6 @@ def parse_capital(text: str) -> Money | None:
         amount = _chinese_number(body)
     if amount is None or amount <= 0:
         return None
-    return Money(amount.normalize() if amount != amount.to_integral() else amount.quantize(1), currency)
+    return Money(
+        amount.normalize() if amount != amount.to_integral() else amount.quantize(1), currency
+    )

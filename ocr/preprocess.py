@@ -58,8 +58,8 @@ def _plausible(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
     if (pts[:, 0] > w - margin).any() or (pts[:, 1] > h - margin).any():
         return False
     tl, tr, br, bl = _order(quad)
-    width = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
-    height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
+    width = float(np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
+    height = float(np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
     ratio = max(width, height) / max(1.0, min(width, height))
     return 1.2 < ratio < 1.7
 
@@ -100,7 +100,8 @@ def find_document(image: Image) -> np.ndarray | None:
         quad = _quad_from_mask(as_image(edges), 0.35, 0.97)
     if quad is None:
         return None
-    return _order(quad) / scale
+    corners: np.ndarray = _order(quad) / scale
+    return corners
 
 
 def warp(image: Image, corners: np.ndarray, long_side: int) -> Image:

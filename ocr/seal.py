@@ -28,7 +28,7 @@ def find_seal(page: Image) -> tuple[float, float, float] | None:
     mask = red_mask(page)
     h, w = mask.shape
     mask[: h // 2] = 0
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    mask = as_image(cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8)))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
@@ -48,7 +48,7 @@ def seal_strip(page: Image, seal: tuple[float, float, float]) -> Image:
     band = polar[:, round(0.5 * r) : round(0.98 * r)]  # rows: angle, columns: radius
     redness = red_mask(as_image(band))
     # Start the strip in the widest angular gap without text (the bottom of the seal).
-    inked = redness[:, : band.shape[1] * 3 // 4].max(axis=1) > 0
+    inked = np.asarray(redness[:, : band.shape[1] * 3 // 4].max(axis=1) > 0)
     run, best, best_end = 0, 0, 0
     for i, v in enumerate(np.concatenate([inked, inked])):
         run = 0 if v else run + 1
@@ -57,7 +57,7 @@ def seal_strip(page: Image, seal: tuple[float, float, float]) -> Image:
     start = (best_end - best // 2) % n_angles
     rolled = np.roll(redness, -start, axis=0)
     strip = cv2.flip(cv2.transpose(rolled), 0)  # outer edge on top, angle left to right
-    text = 255 - strip
+    text = as_image(255 - strip)
     pad = cv2.copyMakeBorder(text, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255)
     return as_image(cv2.cvtColor(pad, cv2.COLOR_GRAY2BGR))
 

@@ -73,7 +73,9 @@ def _crop(image: Image, box: tuple[float, float, float, float]) -> Image:
     return as_image(image[min(y0, h) : min(y1, h), min(x0, w) : min(x1, w)])
 
 
-def _fill_label_holes(segments: list[TextSegment], text: Image, engine: OcrEngine) -> list[TextSegment]:
+def _fill_label_holes(
+    segments: list[TextSegment], text: Image, engine: OcrEngine
+) -> list[TextSegment]:
     """Read again the label boxes whose lone characters the detector skipped."""
     out = list(segments)
     for box, strays in label_holes(segments)[:16]:

@@ -7,8 +7,8 @@ are digits while the rest never use I, O, S, V or Z. A repair is accepted
 only when **exactly one** candidate passes every check at the smallest edit
 distance that has any (at most two substitutions among confusable characters,
 or one spurious character dropped); two or more valid candidates mean the
-field is unreadable, never a guess. A run of 19 or more digits is the 20-digit 证照编号 printed beside the
-code, and is never taken for it.
+field is unreadable, never a guess. A run of 19 or more digits is the
+20-digit 证照编号 printed beside the code, and is never taken for it.
 
 >>> repair("91110000600037341L").status
 'read'
@@ -41,6 +41,9 @@ _FORBIDDEN = {"I": "1", "O": "0", "S": "5", "V": "U", "Z": "2"}  # letters the a
 _ALLOWED_TAIL = frozenset(uscc.ALPHABET)
 _LICENCE_NUMBER = re.compile(r"\d{19,}")
 _MAX_SUBSTITUTIONS = 2
+#: Business licences are issued by market regulation (9) to companies (1),
+#: sole proprietors (2) and farmers' cooperatives (3).
+LICENCE_PREFIXES = ("91", "92", "93")
 
 Status = Literal["read", "repaired", "unreadable"]
 
@@ -97,13 +100,20 @@ def _variants(code: str) -> list[tuple[str, int]]:
     return []
 
 
-def repair(raw: str) -> UsccRepair:
-    """Return the code ``raw`` stands for, if exactly one correction fits."""
+def repair(raw: str, prefixes: tuple[str, ...] = LICENCE_PREFIXES) -> UsccRepair:
+    """Return the code ``raw`` stands for, if exactly one correction fits.
+
+    Only codes starting with one of ``prefixes`` are proposed as repairs.
+    """
     code = uscc.compact(raw)
+
+    def fits(candidate: str) -> bool:
+        return candidate.startswith(prefixes) and uscc.is_valid(candidate)
+
     if _LICENCE_NUMBER.search(code):
         reason = "a run of 19 or more digits is the licence number (证照编号), not a credit code"
         return UsccRepair(None, "unreadable", reason)
-    if len(code) == 18 and uscc.is_valid(code):
+    if len(code) == 18 and fits(code):
         return UsccRepair(code, "read")
     found: set[str] = set()
     # Smallest edit first: a code with one misread character is far likelier than one
@@ -114,7 +124,7 @@ def repair(raw: str) -> UsccRepair:
             if forced is None or budget < level:
                 continue
             pool = [forced] if level == 0 else _substitutions(forced, level, level)
-            found.update(c for c in pool if uscc.is_valid(c))
+            found.update(c for c in pool if fits(c))
         if found:
             break
     if len(found) == 1:
@@ -135,7 +145,7 @@ def candidate_strings(texts: Iterable[str]) -> list[str]:
 
     Runs inside a 19+ digit number (the 证照编号) are left out.
 
-    >>> candidate_strings(["统一社会信用代码 9111 0000 6000 3734 1L", "证照编号：38778408016097535139"])
+    >>> candidate_strings(["代码 9111 0000 6000 3734 1L", "证照编号：38778408016097535139"])
     ['91110000600037341L']
     """
     out: list[str] = []

@@ -24,7 +24,7 @@ class RapidOcrEngine:
 
     def __init__(self, threads: int = 2) -> None:
         try:
-            from opencc import OpenCC
+            from opencc import OpenCC  # type: ignore[import-untyped]
             from rapidocr import RapidOCR
         except ImportError as exc:
             raise EngineUnavailableError(

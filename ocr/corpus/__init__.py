@@ -20,6 +20,7 @@ import numpy as np
 from ocr.corpus.data import LicenceFacts, fictional_licence
 from ocr.corpus.degrade import CONDITIONS, DEGRADE
 from ocr.corpus.draw import QR_URL, render
+from ocr.ports import as_image
 
 __all__ = ["CONDITIONS", "LicenceFacts", "generate", "make_licence", "truth"]
 
@@ -57,13 +58,13 @@ def make_licence(
     seed: int, index: int, layout: str | None = None, condition: str | None = None
 ) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], dict[str, Any]]:
     """Draw licence ``index`` of corpus ``seed``: a BGR image and its ground truth."""
-    rng = random.Random(f"{seed}:{index}")
+    rng = random.Random(f"{seed}:{index}")  # noqa: S311 - reproducible, not secret
     layout = layout or LAYOUTS[index % 2]
     condition = condition or CONDITIONS[index // 2 % len(CONDITIONS)]
     facts = fictional_licence(rng)
     page = render(facts, layout, rng)
     bgr = cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR)
-    degraded = DEGRADE[condition](bgr, np.random.default_rng([seed, index]))
+    degraded = DEGRADE[condition](as_image(bgr), np.random.default_rng([seed, index]))
     return degraded, truth(facts, layout, condition)
 
 

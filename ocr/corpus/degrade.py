@@ -11,9 +11,8 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
-from numpy.typing import NDArray
 
-Image = NDArray[np.uint8]
+from ocr.ports import Image, as_image
 
 CONDITIONS = (
     "clean",
@@ -32,7 +31,7 @@ def _desk(rng: np.random.Generator, h: int, w: int) -> Image:
     noise = rng.normal(0, 12, size=(h // 8 + 1, w // 8 + 1, 1))
     tex = cv2.resize(noise, (w, h), interpolation=cv2.INTER_LINEAR)[..., None]
     grain = np.sin(np.linspace(0, rng.uniform(20, 60), w))[None, :, None] * 10
-    return np.clip(base[None, None, :] + tex + grain, 0, 255).astype(np.uint8)
+    return as_image(np.clip(base[None, None, :] + tex + grain, 0, 255))
 
 
 def rotated(img: Image, rng: np.random.Generator) -> Image:
@@ -45,7 +44,7 @@ def rotated(img: Image, rng: np.random.Generator) -> Image:
     rot[0, 2] += nw / 2 - w / 2
     rot[1, 2] += nh / 2 - h / 2
     out = cv2.warpAffine(img, rot, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=(245, 245, 245))
-    return out
+    return as_image(out)
 
 
 def perspective(img: Image, rng: np.random.Generator) -> Image:
@@ -62,19 +61,18 @@ def perspective(img: Image, rng: np.random.Generator) -> Image:
     desk = _desk(rng, out_h, out_w)
     warped = cv2.warpPerspective(img, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR)
     mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), matrix, (out_w, out_h))
-    out = np.where(mask[..., None] > 127, warped, desk)
-    return out.astype(np.uint8)
+    return as_image(np.where(mask[..., None] > 127, warped, desk))
 
 
 def blur(img: Image, rng: np.random.Generator) -> Image:
-    return cv2.GaussianBlur(img, (0, 0), float(rng.uniform(1.5, 2.5)))
+    return as_image(cv2.GaussianBlur(img, (0, 0), float(rng.uniform(1.5, 2.5))))
 
 
 def jpeg(img: Image, rng: np.random.Generator) -> Image:
     quality = int(rng.integers(12, 30))
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR).astype(np.uint8)
+    return as_image(cv2.imdecode(buf, cv2.IMREAD_COLOR))
 
 
 def uneven_light(img: Image, rng: np.random.Generator) -> Image:
@@ -89,21 +87,21 @@ def uneven_light(img: Image, rng: np.random.Generator) -> Image:
     shadow = cv2.GaussianBlur(shadow.astype(np.float32), (0, 0), 25)
     tint = np.array([rng.uniform(0.85, 1.0), rng.uniform(0.9, 1.0), 1.0], np.float32)
     out = img.astype(np.float32) * (light * shadow)[..., None] * tint
-    return np.clip(out, 0, 255).astype(np.uint8)
+    return as_image(np.clip(out, 0, 255))
 
 
 def low_res(img: Image, rng: np.random.Generator) -> Image:
     """A small scan: about 110-130 dpi."""
     f = float(rng.uniform(0.38, 0.45))
-    return cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    return as_image(cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_AREA))
 
 
 def combined(img: Image, rng: np.random.Generator) -> Image:
     out = uneven_light(perspective(img, rng), rng)
-    out = cv2.GaussianBlur(out, (0, 0), float(rng.uniform(0.8, 1.3)))
+    out = as_image(cv2.GaussianBlur(out, (0, 0), float(rng.uniform(0.8, 1.3))))
     ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(40, 60))])
     assert ok
-    return cv2.imdecode(buf, cv2.IMREAD_COLOR).astype(np.uint8)
+    return as_image(cv2.imdecode(buf, cv2.IMREAD_COLOR))
 
 
 DEGRADE: dict[str, Callable[[Image, np.random.Generator], Image]] = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import qrcode
+import qrcode  # type: ignore[import-untyped]
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from ocr.corpus.data import LicenceFacts
@@ -157,8 +157,8 @@ def _qr(payload: str, size: int) -> Image.Image:
     code = qrcode.QRCode(border=2, box_size=8, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(payload)
     code.make(fit=True)
-    img = code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
-    return img.resize((size, size), Image.Resampling.NEAREST)
+    img: Image.Image = code.make_image(fill_color="black", back_color="white").get_image()
+    return img.convert("RGB").resize((size, size), Image.Resampling.NEAREST)
 
 
 def _fields(facts: LicenceFacts) -> list[tuple[str, str]]:
@@ -231,8 +231,10 @@ def render(facts: LicenceFacts, layout: str, rng: random.Random) -> Image.Image:
         for key in order:
             y = _draw_field(draw, left + 40, y, key, by_label[key], st, 1290, line_h)
         seal_c = (1250, 2080)
-    draw.text((seal_c[0] - 380, seal_c[1] - 30), "登记机关", font=font(st.label_font, 44), fill=_INK)
-    draw.text((seal_c[0] - 150, seal_c[1] + 110), ymd(facts.issued_on), font=font(st.value_font, 40),
-              fill=_INK)  # fmt: skip
+    draw.text(
+        (seal_c[0] - 380, seal_c[1] - 30), "登记机关", font=font(st.label_font, 44), fill=_INK
+    )
+    date_font = font(st.value_font, 40)
+    draw.text((seal_c[0] - 150, seal_c[1] + 110), ymd(facts.issued_on), font=date_font, fill=_INK)
     _seal(page, seal_c[0], seal_c[1], 150, facts.registration_authority, rng)
     return page

@@ -1,0 +1,34 @@
+import io
+import json
+
+from ocr.cli import main
+from ocr.corpus import generate
+from ocr.corpus.data import fictional_licence
+from portal.domain import uscc
+
+
+def test_cli_refuses_a_file_that_is_not_an_image(tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a licence")
+    err = io.StringIO()
+    assert main(["licence", str(bad)], out=io.StringIO(), err=err) == 2
+    assert "JPEG, PNG or PDF" in err.getvalue()
+
+
+def test_cli_reports_a_missing_file(tmp_path):
+    err = io.StringIO()
+    assert main(["licence", str(tmp_path / "nope.jpg")], err=err) == 2
+    assert "cannot read" in err.getvalue()
+
+
+def test_corpus_is_deterministic_and_its_codes_are_valid(tmp_path):
+    import random
+
+    a = fictional_licence(random.Random("1:3"))
+    b = fictional_licence(random.Random("1:3"))
+    assert a == b
+    assert uscc.is_valid(a.uscc) and a.uscc[:2] in ("91", "92", "93")
+    paths = generate(tmp_path, 1, seed=9)
+    truth = json.loads(paths[0].with_suffix(".json").read_text())
+    assert truth["fields"]["uscc"] in truth["qr_payload"]
+    assert len(truth["licence_number"]) == 20

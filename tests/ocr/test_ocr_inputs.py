@@ -1,0 +1,97 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ocr.errors import (
+    ImageTooLargeError,
+    OcrInputError,
+    TruncatedImageError,
+    UnsupportedInputError,
+    UploadTooLargeError,
+)
+from ocr.inputs import InputLimits, load_image
+
+
+def _jpeg(width=400, height=200, exif_orientation=None) -> bytes:
+    img = Image.new("RGB", (width, height), "white")
+    img.paste((255, 0, 0), (0, 0, 50, 50))  # a red mark in the top-left corner
+    buf = io.BytesIO()
+    if exif_orientation is not None:
+        exif = Image.Exif()
+        exif[0x0112] = exif_orientation
+        img.save(buf, "JPEG", exif=exif.tobytes())
+    else:
+        img.save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def _png(width, height) -> bytes:
+    buf = io.BytesIO()
+    Image.new("L", (width, height), 255).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_a_text_file_is_not_an_image():
+    with pytest.raises(UnsupportedInputError, match="JPEG, PNG or PDF"):
+        load_image(b"hello, this is not a picture\n" * 10)
+
+
+def test_an_empty_upload_is_refused():
+    with pytest.raises(UnsupportedInputError):
+        load_image(b"")
+
+
+def test_a_truncated_jpeg_is_reported_as_damaged():
+    data = _jpeg(800, 600)
+    with pytest.raises(TruncatedImageError, match="damaged or incomplete"):
+        load_image(data[: len(data) // 2])
+
+
+def test_a_decompression_bomb_is_refused_before_decoding():
+    bomb = _png(20_000, 20_000)  # 400 megapixels in a few hundred kilobytes
+    assert len(bomb) < 2_000_000
+    with pytest.raises(ImageTooLargeError, match="pixels"):
+        load_image(bomb)
+
+
+def test_an_oversize_upload_is_refused_without_decoding():
+    with pytest.raises(UploadTooLargeError, match="MB"):
+        load_image(b"\xff\xd8" + b"\0" * 100, limits=InputLimits(max_upload_bytes=50))
+    with pytest.raises(UploadTooLargeError):
+        load_image(bytes(100 * 1024 * 1024))  # the 100 MB upload of the issue
+
+
+def test_input_errors_are_permanent_value_errors():
+    assert issubclass(UploadTooLargeError, ValueError)
+    assert UploadTooLargeError("x").permanent
+
+
+def test_exif_orientation_is_honoured():
+    img = load_image(_jpeg(400, 200, exif_orientation=6))  # rotate 90° clockwise to view
+    assert img.shape[:2] == (400, 200)
+    _b, g, r = img[10, 190].astype(int)  # the red mark is now top-right
+    assert r > 200 and g < 80
+
+
+def test_a_large_phone_photo_is_reduced_to_the_working_size():
+    data = _jpeg(4000, 3000)
+    img = load_image(data, limits=InputLimits(working_long_side=2000))
+    assert max(img.shape[:2]) <= 2000
+
+
+def test_a_pdf_is_read_from_its_first_page():
+    pdf = io.BytesIO()
+    first = Image.new("RGB", (842, 595), "white")
+    second = Image.new("RGB", (595, 842), "black")
+    first.save(pdf, "PDF", save_all=True, append_images=[second], resolution=72)
+    img = load_image(pdf.getvalue(), filename="licence.pdf")
+    h, w = img.shape[:2]
+    assert w > h  # the landscape first page, not the portrait second one
+    assert np.mean(img) > 200  # and it is the white one
+
+
+def test_a_truncated_pdf_is_reported():
+    with pytest.raises(OcrInputError):
+        load_image(b"%PDF-1.4\n1 0 obj\n<<", filename="x.pdf")
