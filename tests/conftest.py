@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -18,7 +19,10 @@ from sqlmodel import SQLModel
 
 import portal.db.all_tables  # noqa: F401
 from crypto import Algorithm, Keyring
+from crypto.adapters.filesystem import FilesystemBlobStorage
 from crypto.fakes import InMemoryKeyProvider
+from portal.bootstrap import Services
+from portal.config import load_settings
 from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.sealing import Sealer
@@ -84,3 +88,20 @@ def keyring(engine: Engine, key_provider: InMemoryKeyProvider) -> Keyring:
 def store(keyring: Keyring) -> SupplierStore:
     """The supplier store, sealing with the test keyring."""
     return SupplierStore(Sealer(keyring.field_cipher(), keyring.blind_indexer()))
+
+
+@pytest.fixture
+def services(engine: Engine, keyring: Keyring, store: SupplierStore, tmp_path: Path) -> Services:
+    """Everything the app needs, on the test database and keyring."""
+    settings = load_settings(
+        {"PORTAL_DATA_DIR": str(tmp_path / "data"), "PORTAL_SECURE_COOKIES": "0"}
+    )
+    settings.documents_dir.mkdir(parents=True, exist_ok=True)
+    return Services(
+        settings=settings,
+        engine=engine,
+        keyring=keyring,
+        sealer=store.sealer,
+        suppliers=store,
+        documents=keyring.document_vault(FilesystemBlobStorage(settings.documents_dir)),
+    )

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Response, Stream
 
 from portal.bootstrap import Services
@@ -15,6 +15,7 @@ from portal.domain import uscc as uscc_number
 from portal.domain.principal import Principal, Role
 from portal.services import export
 from portal.services.finance import RevealCallback, search_suppliers, supplier_view
+from portal.web.deps import ServicesDep
 from portal.web.security import principal_of, requires
 
 FINANCE_READERS = (
@@ -57,16 +58,18 @@ class FinanceApi(Controller):
     def search(
         self,
         request: Request[Any, Any, Any],
-        services: Services,
-        q: Annotated[str | None, Parameter(description="name fragment", max_length=100)] = None,
-        uscc: Annotated[str | None, Parameter(max_length=40)] = None,
-        lifecycle: Annotated[
-            str | None, Parameter(query="state", description="lifecycle state")
+        services: ServicesDep,
+        q: Annotated[
+            str | None, QueryParameter(description="name fragment", max_length=100)
         ] = None,
-        validated: Annotated[bool, Parameter(description="only validated suppliers")] = False,
-        cursor: Annotated[str | None, Parameter(max_length=500)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 50,
-        reveal: Annotated[bool, Parameter(description="clear account numbers")] = False,
+        uscc: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        lifecycle: Annotated[
+            str | None, QueryParameter(name="state", description="lifecycle state")
+        ] = None,
+        validated: Annotated[bool, QueryParameter(description="only validated suppliers")] = False,
+        cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        reveal: Annotated[bool, QueryParameter(description="clear account numbers")] = False,
     ) -> dict[str, Any]:
         flt = SupplierFilter(
             uscc=uscc_number.compact(uscc) if uscc else None,
@@ -83,7 +86,11 @@ class FinanceApi(Controller):
 
     @get("/{code:str}", sync_to_thread=True, summary="One supplier by credit code")
     def by_uscc(
-        self, request: Request[Any, Any, Any], services: Services, code: str, reveal: bool = False
+        self,
+        request: Request[Any, Any, Any],
+        services: ServicesDep,
+        code: FromPath[str],
+        reveal: FromQuery[bool] = False,
     ) -> dict[str, Any]:
         canonical = uscc_number.validate(code)
         callback = _reveal_callback(request, services, reveal)
@@ -96,9 +103,9 @@ class FinanceApi(Controller):
     @get("/export.csv", sync_to_thread=True, summary="Export as CSV (UTF-8 with BOM)")
     def export_csv(
         self,
-        services: Services,
-        validated: bool = True,
-        lifecycle: Annotated[str | None, Parameter(query="state")] = None,
+        services: ServicesDep,
+        validated: FromQuery[bool] = True,
+        lifecycle: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> Stream:
         flt = SupplierFilter(lifecycle_state=lifecycle, validated_only=validated)
         return Stream(
@@ -110,9 +117,9 @@ class FinanceApi(Controller):
     @get("/export.xlsx", sync_to_thread=True, summary="Export as XLSX")
     def export_xlsx(
         self,
-        services: Services,
-        validated: bool = True,
-        lifecycle: Annotated[str | None, Parameter(query="state")] = None,
+        services: ServicesDep,
+        validated: FromQuery[bool] = True,
+        lifecycle: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> Response[bytes]:
         flt = SupplierFilter(lifecycle_state=lifecycle, validated_only=validated)
         return Response(

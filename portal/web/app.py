@@ -20,6 +20,7 @@ from sqlalchemy import text
 from portal.bootstrap import Services
 from portal.services.api_clients import principal_for_token
 from portal.web.api import FinanceApi
+from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
 from portal.web.i18n import switch_language, translator
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
@@ -28,7 +29,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
 @get("/healthz", sync_to_thread=True, include_in_schema=True, tags=["ops"])
-def healthz(services: Services) -> Response[dict[str, str]]:
+def healthz(services: ServicesDep) -> Response[dict[str, str]]:
     """200 when the database answers, 503 otherwise."""
     try:
         with services.engine.connect() as conn:

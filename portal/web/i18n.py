@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 LANGUAGES = ("zh", "en")
@@ -52,7 +53,7 @@ def translator(request: Request[Any, Any, Any]) -> Any:
 
 
 @get("/lang/{code:str}", sync_to_thread=False, include_in_schema=False)
-def switch_language(request: Request[Any, Any, Any], code: str) -> Redirect:
+def switch_language(request: Request[Any, Any, Any], code: FromPath[str]) -> Redirect:
     """Set the language cookie and return to the referring page on this site."""
     referer = request.headers.get("referer", "/")
     base = str(request.base_url)

@@ -13,7 +13,7 @@ import hmac
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,7 +52,7 @@ class AuthSettings:
     login_rate: RateLimit = RateLimit(20, 60)
     accept_rate: RateLimit = RateLimit(10, 60)
     upload_rate: RateLimit = RateLimit(30, 60)
-    smtp: SmtpSettings = SmtpSettings()
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @property
     def redirect_uri(self) -> str:

@@ -1,0 +1,103 @@
+"""Texts of the login, logout and invitation pages (Chinese first, English on request)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "auth.login": {"zh": "登录", "en": "Log in"},
+    "auth.logout": {"zh": "退出登录", "en": "Log out"},
+    "auth.logged_in_as": {"zh": "当前用户", "en": "Logged in as"},
+    "auth.home": {"zh": "返回首页", "en": "Back to the start page"},
+    "auth.try_again": {"zh": "重新登录", "en": "Log in again"},
+    "auth.login_failed.title": {"zh": "登录失败", "en": "Login failed"},
+    "auth.login_failed.body": {
+        "zh": "登录未能完成，可能是登录页面已过期或链接被篡改。请重新登录。",
+        "en": "The login could not be completed: the login page may have expired or the "
+        "answer was altered. Please log in again.",
+    },
+    "auth.provider_down.title": {"zh": "登录服务暂不可用", "en": "Login service unavailable"},
+    "auth.provider_down.body": {
+        "zh": "身份认证服务暂时无法访问，请稍后再试。",
+        "en": "The identity provider cannot be reached right now. Please try again later.",
+    },
+    "auth.not_configured.title": {"zh": "未配置登录", "en": "Login is not configured"},
+    "auth.not_configured.body": {
+        "zh": "管理员尚未配置 OpenID Connect 身份认证服务（PORTAL_OIDC_ISSUER）。",
+        "en": "No OpenID Connect provider is configured (PORTAL_OIDC_ISSUER).",
+    },
+    "auth.no_access.title": {"zh": "无访问权限", "en": "No access"},
+    "auth.no_access.body": {
+        "zh": "您的账号已通过身份认证，但尚未获得本门户的任何角色。供应商用户请使用采购部门发送的邀请链接；"
+        "员工请联系管理员分配角色。",
+        "en": "You are known to the identity provider but hold no role in this portal. "
+        "Suppliers: open the invitation link purchasing sent you. Staff: ask an "
+        "administrator for a role.",
+    },
+    "auth.logged_out.title": {"zh": "已退出登录", "en": "Logged out"},
+    "auth.logged_out.body": {
+        "zh": "您已安全退出。",
+        "en": "You have been logged out.",
+    },
+    "auth.invite.title": {"zh": "供应商邀请", "en": "Supplier invitation"},
+    "auth.invite.body": {
+        "zh": "{supplier} 邀请您在供应商门户维护本公司资料。接受后，您的登录账号将绑定到该供应商。",
+        "en": "You are invited to maintain the data of {supplier} on the supplier portal. "
+        "Accepting binds your login to this supplier.",
+    },
+    "auth.invite.expires": {"zh": "有效期至", "en": "Valid until"},
+    "auth.invite.login_first": {
+        "zh": "请先登录，然后接受邀请。",
+        "en": "Log in first, then accept the invitation.",
+    },
+    "auth.invite.accept": {"zh": "接受邀请", "en": "Accept the invitation"},
+    "auth.invite.tampered.title": {"zh": "邀请链接无效", "en": "Invalid invitation link"},
+    "auth.invite.tampered.body": {
+        "zh": "该邀请链接不完整或已被修改。请从邮件中完整复制链接，或联系采购部门重新发送邀请。",
+        "en": "This invitation link is incomplete or has been altered. Copy the whole link "
+        "from the e-mail, or ask purchasing to send a new invitation.",
+    },
+    "auth.invite.expired.title": {"zh": "邀请已过期", "en": "Invitation expired"},
+    "auth.invite.expired.body": {
+        "zh": "该邀请链接已过期。请联系采购部门重新发送邀请。",
+        "en": "This invitation has expired. Ask purchasing to send a new one.",
+    },
+    "auth.invite.used.title": {"zh": "邀请已被使用", "en": "Invitation already used"},
+    "auth.invite.used.body": {
+        "zh": "该邀请链接已被使用，每个链接只能使用一次。如需再次邀请，请联系采购部门。",
+        "en": "This invitation link has already been used; each link works once. "
+        "Ask purchasing if you need a new one.",
+    },
+    "auth.invite.binding.title": {"zh": "无法接受邀请", "en": "Cannot accept the invitation"},
+    "auth.invite.binding.body": {
+        "zh": "当前登录账号不能绑定到该供应商（员工账号或已绑定其他供应商的账号）。请使用其他账号登录。",
+        "en": "This login cannot be bound to the supplier (it is a staff account or already "
+        "belongs to another supplier). Log in with another account.",
+    },
+    "auth.invitations.title": {"zh": "供应商邀请", "en": "Supplier invitations"},
+    "auth.invitations.new": {"zh": "发送邀请", "en": "Send an invitation"},
+    "auth.invitations.uscc": {"zh": "统一社会信用代码", "en": "Unified social credit code"},
+    "auth.invitations.name": {
+        "zh": "供应商名称（新供应商必填）",
+        "en": "Supplier name (required for a new supplier)",
+    },
+    "auth.invitations.email": {"zh": "收件人邮箱", "en": "Recipient e-mail"},
+    "auth.invitations.sent": {
+        "zh": "邀请已发送至 {email}。",
+        "en": "The invitation was sent to {email}.",
+    },
+    "auth.invitations.status": {"zh": "状态", "en": "Status"},
+    "auth.invitations.supplier": {"zh": "供应商", "en": "Supplier"},
+    "auth.invitations.created": {"zh": "创建时间", "en": "Created"},
+    "auth.status.open": {"zh": "待接受", "en": "open"},
+    "auth.status.accepted": {"zh": "已接受", "en": "accepted"},
+    "auth.status.expired": {"zh": "已过期", "en": "expired"},
+    "auth.outbox.title": {"zh": "发件箱（演示）", "en": "Outbox (demo)"},
+    "auth.outbox.body": {
+        "zh": "演示模式不发送邮件，所有邮件与通知都显示在这里。",
+        "en": "The demo sends no e-mail: every message and notification is listed here.",
+    },
+    "auth.demo.title": {"zh": "演示身份认证服务", "en": "Demo identity provider"},
+    "auth.demo.body": {
+        "zh": "仅用于演示：请选择要登录的演示用户。",
+        "en": "Demo only: pick the demo user to log in as.",
+    },
+}

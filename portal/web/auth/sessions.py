@@ -1,0 +1,144 @@
+"""Server-side sessions: the cookie holds a random id, the data stays in a store.
+
+The store is in memory by default (one process) or Redis when
+``PORTAL_SESSION_REDIS_URL`` is set (several workers). The session id changes
+at login (:func:`rotate_session`), so an id planted before login is worthless
+after it. :func:`session_resolver` maps a session to the logged-in
+:class:`~portal.domain.principal.Principal`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Litestar
+from litestar.connection import ASGIConnection
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.types import Message, ScopeSession
+
+from portal.domain.principal import MAY_REVEAL, Principal, Role
+from portal.services.users import UserAccount
+from portal.web.auth.settings import AuthSettings
+from portal.web.security import bearer_token
+
+SESSION_COOKIE = "portal_session"
+_NEW_ID = "auth.session.new_id"
+_OLD_ID = "auth.session.old_id"
+
+
+def _state(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+    state: dict[str, Any] = connection.scope.setdefault("state", {})
+    return state
+
+
+class RotatingSessionBackend(ServerSideSessionBackend):
+    """The stock backend, plus a new session id on demand (at login)."""
+
+    def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+        new_id = _state(connection).get(_NEW_ID)
+        return new_id if isinstance(new_id, str) else super().get_session_id(connection)
+
+    async def store_in_message(
+        self,
+        scope_session: ScopeSession,
+        message: Message,
+        connection: ASGIConnection[Any, Any, Any, Any],
+    ) -> None:
+        old_id = _state(connection).pop(_OLD_ID, None)
+        if isinstance(old_id, str):
+            await self.delete(old_id, store=self.config.get_store_from_app(connection.app))
+        await super().store_in_message(scope_session, message, connection)
+
+
+@dataclass
+class PortalSessionConfig(ServerSideSessionConfig):
+    """Server-side session config that holds its store instead of naming one."""
+
+    session_store: Store = field(default_factory=MemoryStore)
+
+    _backend_class = RotatingSessionBackend
+
+    def get_store_from_app(self, app: Litestar) -> Store:
+        return self.session_store
+
+
+def session_store(settings: AuthSettings) -> Store:
+    """Redis when configured (needs the ``redis`` package), else memory."""
+    if settings.session_redis_url:
+        from litestar.stores.redis import RedisStore
+
+        return RedisStore.with_client(settings.session_redis_url, namespace="portal-session")
+    return MemoryStore()
+
+
+def session_config(settings: AuthSettings, store: Store) -> PortalSessionConfig:
+    """Secure (unless turned off for plain-HTTP demos), HttpOnly, SameSite=Lax cookies."""
+    return PortalSessionConfig(
+        session_store=store,
+        key=SESSION_COOKIE,
+        max_age=settings.session_max_age,
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+        renew_on_access=False,
+    )
+
+
+def rotate_session(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Give the session a new id when the response goes out; the old one is deleted."""
+    state = _state(connection)
+    old_id = connection.cookies.get(SESSION_COOKIE)
+    if old_id and old_id != "null":
+        state[_OLD_ID] = old_id
+    state[_NEW_ID] = secrets.token_hex(32)
+
+
+def log_in(
+    connection: ASGIConnection[Any, Any, Any, Any], account: UserAccount, *, id_token: str | None
+) -> Principal:
+    """Start a fresh session for an account that has access."""
+    principal = account.principal()
+    rotate_session(connection)
+    connection.set_session(
+        {
+            "uid": principal.subject,
+            "role": principal.role.value,
+            "name": principal.display_name,
+            "supplier_id": principal.supplier_id,
+            "id_token": id_token,
+        }
+    )
+    connection.scope["user"] = principal
+    return principal
+
+
+def session_resolver(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The principal of a logged-in browser session (requests with a bearer token never
+    use the session: they are authenticated by the token alone, which is also why they
+    need no CSRF token)."""
+    if bearer_token(connection) is not None:
+        return None
+    session = connection.scope.get("session")
+    if not isinstance(session, dict) or not session.get("uid") or not session.get("role"):
+        return None
+    try:
+        role = Role(session["role"])
+    except ValueError:
+        return None
+    if role is Role.SUPPLIER and not session.get("supplier_id"):
+        return None
+    return Principal(
+        subject=str(session["uid"]),
+        role=role,
+        display_name=str(session.get("name") or ""),
+        supplier_id=session.get("supplier_id") if role is Role.SUPPLIER else None,
+        can_reveal=role in MAY_REVEAL,
+        kind="user",
+    )
