@@ -76,16 +76,18 @@ class ChangeWriter:
         exists = conn.execute(
             select(BANK.c.id).where(BANK.c.id == aid, BANK.c.supplier_id == sid)
         ).first()
-        row: dict[str, Any] = {k: v for k, v in values.items() if k not in (RETIRED,
-                                                                          "account_number")}  # fmt: skip
+        row: dict[str, Any] = {
+            k: v for k, v in values.items() if k not in (RETIRED, "account_number")
+        }
         if RETIRED in values:
             row["retired"] = values[RETIRED] == "true"
             if row["retired"]:
                 row["is_default"] = False
         if "account_number" in values:
             number = values["account_number"]
-            row["account_number_enc"] = self.sealer.seal("bank_account", "account_number",
-                                                         aid, number)  # fmt: skip
+            row["account_number_enc"] = self.sealer.seal(
+                "bank_account", "account_number", aid, number
+            )
             row["account_number_bidx"] = self.sealer.index("bank_account", number)
         if exists:
             conn.execute(update(BANK).where(BANK.c.id == aid).values(**row))
@@ -127,14 +129,16 @@ class ChangeWriter:
             select(INVOICING.c.id).where(INVOICING.c.supplier_id == sid)
         ).first()
         pid = existing.id if existing else str(uuid.uuid4())
-        row: dict[str, Any] = {k: v for k, v in values.items()
-                               if k not in ("phone", "account_number")}  # fmt: skip
+        row: dict[str, Any] = {
+            k: v for k, v in values.items() if k not in ("phone", "account_number")
+        }
         if "phone" in values:
             row["phone_enc"] = self.sealer.seal("invoicing_profile", "phone", pid, values["phone"])
         if "account_number" in values:
             number = values["account_number"]
-            row["account_number_enc"] = self.sealer.seal("invoicing_profile", "account_number",
-                                                         pid, number)  # fmt: skip
+            row["account_number_enc"] = self.sealer.seal(
+                "invoicing_profile", "account_number", pid, number
+            )
             row["account_number_bidx"] = self.sealer.index("bank_account", number)
         if existing:
             conn.execute(update(INVOICING).where(INVOICING.c.id == pid).values(**row))

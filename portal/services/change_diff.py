@@ -52,7 +52,7 @@ EDITABLE: Mapping[str, tuple[str, ...]] = {
         "phone",
         "bank_name",
         "account_number",
-    ),  # fmt: skip
+    ),
     Entity.CONTACT: ("name", "role", "phone", "email"),
 }
 SENSITIVE: frozenset[tuple[str, str]] = frozenset(
@@ -144,8 +144,13 @@ def current_values(supplier: Supplier, entity: str, entity_id: str) -> dict[str,
     if entity == Entity.CONTACT:
         for c in supplier.contacts:
             if c.id == entity_id:
-                return {"name": c.name, "role": c.role, "phone": c.phone, "email": c.email,
-                        REMOVED: "false"}  # fmt: skip
+                return {
+                    "name": c.name,
+                    "role": c.role,
+                    "phone": c.phone,
+                    "email": c.email,
+                    REMOVED: "false",
+                }
     if entity == Entity.INVOICING_PROFILE:
         p = supplier.invoicing_profile
         if p is None:
@@ -216,17 +221,19 @@ def _proposal_changes(
         if before[flag] == "true":
             return []
         return [FieldChange(entity, entity_id, flag, "false", "true")]
-    wanted = {name: _normalise(entity, name, value, found)
-              for name, value in proposal.values.items()}  # fmt: skip
+    wanted = {
+        name: _normalise(entity, name, value, found) for name, value in proposal.values.items()
+    }
     if proposal.entity_id is None:
         for name in _REQUIRED_ON_ADD.get(entity, ()):
-            if wanted.get(name) is None and not any(f.field_name == f"{entity}.{name}"
-                                                    for f in found):  # fmt: skip
+            if wanted.get(name) is None and not any(
+                f.field_name == f"{entity}.{name}" for f in found
+            ):
                 found.append(finding("required.missing", f"{entity}.{name}", detail=name))
     return [
         FieldChange(
             entity, entity_id, name, before.get(name), after, sensitive=is_sensitive(entity, name)
-        )  # fmt: skip
+        )
         for name, after in wanted.items()
         if after != before.get(name) and name in allowed
     ]

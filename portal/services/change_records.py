@@ -88,8 +88,8 @@ class ChangeRecords:
             insert(REQUEST).values(
                 id=request.id,
                 supplier_id=request.supplier_id,
-                kind=request.kind.value,
-                channel=request.channel.value,
+                kind=str(request.kind),
+                channel=str(request.channel),
                 requested_by=request.requested_by,
                 requester_role=request.requester_role,
                 requested_at=request.requested_at,
@@ -101,10 +101,10 @@ class ChangeRecords:
                 revision=1,
                 findings=json.dumps(
                     [_finding_dict(f) for f in request.findings], ensure_ascii=False
-                ),  # fmt: skip
+                ),
                 risk_flags=json.dumps(
                     [_flag_dict(f) for f in request.risk_flags], ensure_ascii=False
-                ),  # fmt: skip
+                ),
                 submitted_at=request.submitted_at,
                 closed_at=request.closed_at,
             )
@@ -138,7 +138,7 @@ class ChangeRecords:
                     "position": i,
                     "field_key": d.field_key,
                     "verdict": d.verdict.value,
-                }  # fmt: skip
+                }
                 for i, d in enumerate(request.decisions)
             ],
         )
@@ -316,7 +316,7 @@ class ChangeRecords:
                 self._opened(f, "before"),
                 self._opened(f, "after"),
                 sensitive=f.sensitive,
-            )  # fmt: skip
+            )
             for f in fields
         )
         return ChangeRequest(
@@ -333,9 +333,7 @@ class ChangeRecords:
             risk_flags=tuple(RiskFlag(**d) for d in json.loads(row.risk_flags)),
             approvals=tuple(_approval(a) for a in approvals),
             decisions=tuple(
-                FieldDecision(
-                    d.field_key, Verdict(d.verdict), d.reason, d.decided_by, d.decided_at
-                )  # fmt: skip
+                FieldDecision(d.field_key, Verdict(d.verdict), d.reason, d.decided_by, d.decided_at)
                 for d in decisions
             ),
             status=Status(row.status),
