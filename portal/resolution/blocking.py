@@ -9,7 +9,7 @@ probe's core, or enough of the probe's usable bigrams.
 >>> postings = {'c:示例科技': ['s1'], 'b:示例': ['s1', 's2'], 'b:例科': ['s1'],
 ...             'b:科技': ['s%d' % i for i in range(500)]}
 >>> select_candidates({'c:示例科技', 'b:示例', 'b:例科', 'b:科技'}, postings, cap=200)
-['s1']
+['s1', 's2']
 """
 
 from __future__ import annotations

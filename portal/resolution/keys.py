@@ -18,7 +18,8 @@ digest, so "same person, same address" is one lookup as well.
 'acmechina'
 >>> sorted(name_keys('上海示例科技有限公司'))
 ['b:例科', 'b:示例', 'b:科技', 'c:示例科技']
->>> rep_address_key('张 三', '上海市浦东新区 世纪大道1号') == rep_address_key('张三', '上海浦东新区世纪大道１号')
+>>> a = rep_address_key('张 三', '上海市浦东新区 世纪大道1号')
+>>> a == rep_address_key('张三', '上海浦东新区世纪大道１号')
 True
 >>> rep_address_key('张三', None) is None
 True

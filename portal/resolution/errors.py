@@ -1,0 +1,22 @@
+"""Errors of duplicate handling.
+
+::
+
+    DedupError
+    ├── MergeRefusedError (ValueError)     the merge makes no sense as asked
+    └── SupplierNotFoundError (LookupError) one of the suppliers does not exist
+"""
+
+from __future__ import annotations
+
+
+class DedupError(Exception):
+    """Base of duplicate-handling errors."""
+
+
+class MergeRefusedError(DedupError, ValueError):
+    """A merge that cannot be done (same supplier twice, an archived survivor ...)."""
+
+
+class SupplierNotFoundError(DedupError, LookupError):
+    """A supplier named in a decision or merge does not exist."""
