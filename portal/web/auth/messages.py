@@ -26,7 +26,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "auth.no_access.title": {"zh": "无访问权限", "en": "No access"},
     "auth.no_access.body": {
-        "zh": "您的账号已通过身份认证，但尚未获得本门户的任何角色。供应商用户请使用采购部门发送的邀请链接；"
+        "zh": "您的账号已通过身份认证，但尚未获得本门户的任何角色。"
+        "供应商用户请使用采购部门发送的邀请链接；"
         "员工请联系管理员分配角色。",
         "en": "You are known to the identity provider but hold no role in this portal. "
         "Suppliers: open the invitation link purchasing sent you. Staff: ask an "
@@ -68,7 +69,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "auth.invite.binding.title": {"zh": "无法接受邀请", "en": "Cannot accept the invitation"},
     "auth.invite.binding.body": {
-        "zh": "当前登录账号不能绑定到该供应商（员工账号或已绑定其他供应商的账号）。请使用其他账号登录。",
+        "zh": "当前登录账号不能绑定到该供应商（员工账号或已绑定其他供应商的账号）。"
+        "请使用其他账号登录。",
         "en": "This login cannot be bound to the supplier (it is a staff account or already "
         "belongs to another supplier). Log in with another account.",
     },

@@ -231,6 +231,8 @@ class OidcClient:
         """Check the callback, exchange the code, validate the ID token, return who it is."""
         if not hmac.compare_digest(params.get("state", ""), pending.state):
             raise LoginRefusedError("state_mismatch", "the login answer does not belong here")
+        if "iss" in params and params["iss"] != self.issuer:  # RFC 9207 mix-up defence
+            raise LoginRefusedError("issuer_mismatch", "the answer comes from another provider")
         if params.get("error"):
             raise LoginRefusedError(
                 "provider_error", f"{params['error']}: {params.get('error_description', '')}"

@@ -1,0 +1,147 @@
+"""Authentication area: OIDC login, server-side sessions, CSRF, rate limits, invitations.
+
+``auth_area`` is listed in :data:`portal.web.site.AREAS`; tests call
+:func:`build_auth` with their own settings (and HTTP client). What other areas
+use:
+
+- ``request.user`` is a :class:`~portal.domain.principal.Principal` for a
+  logged-in browser (resolved from the session by :func:`session_resolver`);
+- :func:`portal.web.context.audit_context` for audit entries;
+- ``guards=[rate_limited("upload")]`` for upload endpoints;
+- templates get ``csrf_input`` (``{{ csrf_input|safe }}`` in every form) and
+  ``csrf_token()``; ``{% include "auth/_user_nav.html" %}`` shows who is logged
+  in with a logout button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import httpx
+from litestar import Router
+from litestar.di import Provide
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+
+from portal.bootstrap import Services
+from portal.services.audit_log import AuditLog
+from portal.services.invitations import InvitationSigner
+from portal.web.auth import invitation_routes, routes
+from portal.web.auth.csrf import csrf_middleware
+from portal.web.auth.messages import MESSAGES
+from portal.web.auth.oidc import OidcClient
+from portal.web.auth.ratelimit import STATE_KEY, RateLimiter, rate_limited
+from portal.web.auth.runtime import AuthRuntime
+from portal.web.auth.sessions import session_config, session_resolver, session_store
+from portal.web.auth.settings import DEMO_ISSUER_PATH, AuthSettings, load_auth_settings
+from portal.web.context import RequestIdMiddleware, audit_context
+from portal.web.i18n import add_messages
+from portal.web.site import Contribution
+
+__all__ = [
+    "AuthRuntime",
+    "AuthSettings",
+    "audit_context",
+    "auth_area",
+    "build_auth",
+    "load_auth_settings",
+    "rate_limited",
+    "session_resolver",
+]
+
+
+def _limiter_store(settings: AuthSettings) -> Store:
+    if settings.session_redis_url:
+        from litestar.stores.redis import RedisStore
+
+        return RedisStore.with_client(settings.session_redis_url, namespace="portal-ratelimit")
+    return MemoryStore()
+
+
+def _dev_provider(services: Services, settings: AuthSettings) -> Router | None:
+    """The demo's own OpenID provider: only in demo mode, never otherwise."""
+    if not (settings.demo and services.settings.web.demo):
+        return None
+    from portal.devoidc import DemoClient, DevProvider, provider_router
+
+    issuer = settings.public_url.rstrip("/") + DEMO_ISSUER_PATH
+    client = DemoClient(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        redirect_uris=(settings.redirect_uri,),
+        post_logout_redirect_uris=(settings.public_url.rstrip("/") + "/auth/logged-out",),
+    )
+    return provider_router(DevProvider(issuer=issuer, client=client), DEMO_ISSUER_PATH)
+
+
+def build_auth(
+    services: Services,
+    settings: AuthSettings,
+    *,
+    http: httpx.AsyncClient | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Contribution:
+    """Everything the auth area adds to the app."""
+    add_messages(MESSAGES)
+    own_client = http is None
+    client = http or httpx.AsyncClient(timeout=httpx.Timeout(10.0), follow_redirects=False)
+    oidc = (
+        OidcClient(
+            issuer=settings.issuer or "",
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            redirect_uri=settings.redirect_uri,
+            http=client,
+            scopes=settings.scopes,
+        )
+        if settings.oidc_configured
+        else None
+    )
+    limiter_store = _limiter_store(settings)
+    limiters = {
+        "login": RateLimiter(limiter_store, "login", settings.login_rate),
+        "invitation": RateLimiter(limiter_store, "invitation", settings.accept_rate),
+        "upload": RateLimiter(limiter_store, "upload", settings.upload_rate),
+    }
+    runtime = AuthRuntime(
+        settings=settings,
+        services=services,
+        oidc=oidc,
+        signer=InvitationSigner(settings.derived_key("invitation")),
+        audit=AuditLog(services.sealer),
+        limiters=limiters,
+        clock=clock,
+    )
+    handlers: list[Any] = [*routes.ROUTES, *invitation_routes.ROUTES]
+    provider = _dev_provider(services, settings)
+    if provider is not None:
+        handlers += invitation_routes.DEMO_ROUTES
+    router = Router(
+        path="/",
+        route_handlers=handlers,
+        dependencies={"auth": Provide(lambda: runtime, sync_to_thread=False)},
+        include_in_schema=False,
+    )
+
+    async def close_client() -> None:
+        if own_client:
+            await client.aclose()
+
+    return Contribution(
+        route_handlers=[router, *([provider] if provider is not None else [])],
+        resolvers=[session_resolver],
+        middleware=[
+            RequestIdMiddleware(),
+            session_config(settings, session_store(settings)).middleware,
+            csrf_middleware(settings),
+        ],
+        state={STATE_KEY: limiters, "auth": runtime},
+        on_shutdown=[close_client],
+    )
+
+
+def auth_area(services: Services) -> Contribution:
+    """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
+    return build_auth(services, load_auth_settings(services.settings))

@@ -1,0 +1,192 @@
+"""Login through the OpenID provider, the callback, logout.
+
+Thin handlers: the OIDC client checks the provider's answer, the users service
+records the account, the session holds the result. Every outcome is audited:
+``login.succeeded``, ``login.failed`` (with the reason), ``logout``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import anyio
+from litestar import Request, Response, get, post
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from portal.services.audit_log import AuditContext
+from portal.services.users import UserAccount, record_login, staff_role_from_claim
+from portal.web.auth.oidc import Identity, LoginRefusedError, PendingLogin, ProviderUnavailableError
+from portal.web.auth.ratelimit import rate_limited
+from portal.web.auth.runtime import AuthDep, current_user, landing, message_page, safe_next
+from portal.web.auth.sessions import log_in, rotate_session
+from portal.web.context import audit_context
+
+PENDING_KEY = "oidc"
+INVITE_PREFIX = "/invite/"
+
+
+def _audit(auth: AuthDep, ctx: AuditContext, action: str, **fields: Any) -> None:
+    with auth.services.engine.begin() as conn:
+        auth.audit.record(conn, ctx, action, **fields)
+
+
+async def _login_failed(
+    request: Request[Any, Any, Any], auth: AuthDep, reason: str, detail: str = ""
+) -> None:
+    ctx = audit_context(request)
+    await anyio.to_thread.run_sync(
+        lambda: _audit(
+            auth, ctx, "login.failed", field_name="reason", after=f"{reason} {detail}".strip()
+        )
+    )
+
+
+@get("/auth/login", guards=[rate_limited("login")], include_in_schema=False)
+async def login(
+    request: Request[Any, Any, Any], auth: AuthDep, next: FromQuery[str | None] = None
+) -> Any:
+    """Send the browser to the provider with a fresh state, nonce and PKCE challenge."""
+    if auth.oidc is None:
+        return message_page(request, "auth.not_configured", status_code=503)
+    try:
+        authorization = await auth.oidc.begin()
+    except ProviderUnavailableError as exc:
+        await _login_failed(request, auth, "provider_unavailable", str(exc))
+        return message_page(
+            request, "auth.provider_down", status_code=503, action_url="/auth/login"
+        )
+    session = request.session
+    session[PENDING_KEY] = {**authorization.pending.as_dict(), "next": safe_next(next)}
+    request.set_session(session)
+    return Redirect(path=authorization.url, status_code=302)
+
+
+def _complete_login(
+    auth: AuthDep, identity: Identity, ctx: AuditContext, *, for_invitation: bool
+) -> UserAccount | None:
+    """Record the account; audit; the account when it may enter (or may accept an invitation)."""
+    staff_role = staff_role_from_claim(identity.claims.get(auth.settings.role_claim))
+    with auth.services.engine.begin() as conn:
+        account = record_login(
+            conn,
+            issuer=identity.issuer,
+            subject=identity.subject,
+            email=identity.email,
+            display_name=identity.display_name,
+            staff_role=staff_role,
+            now=auth.now(),
+        )
+        who = AuditContext(**{**ctx.__dict__, "actor": account.id})
+        if account.has_access:
+            who = AuditContext(**{**who.__dict__, "actor_role": account.role})
+            auth.audit.record(
+                conn, who, "login.succeeded", subject_type="user_account", subject_id=account.id
+            )
+            return account
+        if for_invitation:
+            auth.audit.record(
+                conn,
+                who,
+                "login.succeeded",
+                subject_type="user_account",
+                subject_id=account.id,
+                field_name="access",
+                after="pending_invitation",
+            )
+            return account
+        auth.audit.record(
+            conn,
+            who,
+            "login.failed",
+            subject_type="user_account",
+            subject_id=account.id,
+            field_name="reason",
+            after="no_access",
+        )
+    return None
+
+
+@get("/auth/callback", guards=[rate_limited("login")], include_in_schema=False)
+async def callback(request: Request[Any, Any, Any], auth: AuthDep) -> Any:
+    """The provider's answer: check it, then log the person in (or refuse, saying why)."""
+    session = request.session
+    raw = session.pop(PENDING_KEY, None)
+    request.set_session(session)
+    if auth.oidc is None:
+        return message_page(request, "auth.not_configured", status_code=503)
+    if not isinstance(raw, dict):
+        await _login_failed(request, auth, "no_pending_login")
+        return message_page(request, "auth.login_failed", status_code=400, action_url="/auth/login")
+    next_path = safe_next(raw.get("next"))
+    try:
+        identity = await auth.oidc.finish(
+            PendingLogin.from_dict(raw), dict(request.query_params.items())
+        )
+    except LoginRefusedError as exc:
+        await _login_failed(request, auth, exc.reason, exc.detail)
+        return message_page(request, "auth.login_failed", status_code=400, action_url="/auth/login")
+    except ProviderUnavailableError as exc:
+        await _login_failed(request, auth, "provider_unavailable", str(exc))
+        return message_page(
+            request, "auth.provider_down", status_code=503, action_url="/auth/login"
+        )
+    for_invitation = bool(next_path and next_path.startswith(INVITE_PREFIX))
+    ctx = audit_context(request)
+    account = await anyio.to_thread.run_sync(
+        lambda: _complete_login(auth, identity, ctx, for_invitation=for_invitation)
+    )
+    if account is None:
+        request.clear_session()
+        return message_page(request, "auth.no_access", status_code=403)
+    if account.has_access:
+        principal = log_in(request, account, id_token=identity.id_token)
+        return Redirect(path=next_path or landing(request, principal.role), status_code=302)
+    rotate_session(request)
+    request.set_session(
+        {"pending_uid": account.id, "name": account.display_name, "id_token": identity.id_token}
+    )
+    return Redirect(path=next_path or "/", status_code=302)
+
+
+@post("/auth/logout", include_in_schema=False, status_code=303)
+async def logout(request: Request[Any, Any, Any], auth: AuthDep) -> Response[Any]:
+    """End the session here, then at the provider when it supports RP-initiated logout."""
+    session = request.scope.get("session")
+    id_token = session.get("id_token") if isinstance(session, dict) else None
+    user = current_user(request)
+    pending_uid = session.get("pending_uid") if isinstance(session, dict) else None
+    if user is not None or pending_uid:
+        ctx = audit_context(request, actor=None if user else str(pending_uid))
+        await anyio.to_thread.run_sync(
+            lambda: _audit(
+                auth,
+                ctx,
+                "logout",
+                subject_type="user_account",
+                subject_id=user.subject if user else str(pending_uid),
+            )
+        )
+    request.clear_session()
+    target = auth.link("/auth/logged-out")
+    if auth.oidc is not None and id_token:
+        # when the provider is down we are still logged out here
+        with contextlib.suppress(ProviderUnavailableError):
+            target = await auth.oidc.end_session_url(id_token, target) or target
+    return Redirect(path=target, status_code=303)
+
+
+@get("/auth/logged-out", include_in_schema=False)
+async def logged_out(request: Request[Any, Any, Any]) -> Template:
+    """Where the provider sends the browser after logging out."""
+    return message_page(
+        request,
+        "auth.logged_out",
+        status_code=200,
+        action_url="/auth/login",
+        action_key="auth.login",
+    )
+
+
+ROUTES = [login, callback, logout, logged_out]
