@@ -1,5 +1,5 @@
 """Import every module that defines tables, so the metadata is complete."""
 
-from portal.db import approval_tables, auth_tables, dedup_tables, tables
+from portal.db import approval_tables, auth_tables, dedup_tables, tables, verification_tables
 
-__all__ = ["approval_tables", "auth_tables", "dedup_tables", "tables"]
+__all__ = ["approval_tables", "auth_tables", "dedup_tables", "tables", "verification_tables"]
