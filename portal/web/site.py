@@ -33,7 +33,7 @@ class Contribution:
 Area = Callable[[Services], Contribution]
 
 #: Areas, in order; each is ``module:function`` returning a Contribution.
-AREAS: tuple[str, ...] = ()
+AREAS: tuple[str, ...] = ("portal.web.auth:auth_area",)
 
 
 def _load(spec: str) -> Area:
