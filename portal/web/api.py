@@ -8,6 +8,7 @@ from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Response, Stream
+from sqlalchemy import Connection
 
 from portal.bootstrap import Services
 from portal.db.supplier_store import SupplierFilter
@@ -47,6 +48,20 @@ def _reveal_callback(
     return reveal
 
 
+def _with_payment_hold(
+    request: Request[Any, Any, Any], conn: Connection, views: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Add ``payment_hold`` to each view, from the hook the portal area provides."""
+    hold = request.app.state.get("payment_hold")
+    for view in views:
+        view["payment_hold"] = (
+            hold(conn, view["id"])
+            if hold is not None
+            else {"on_hold": False, "reason": None, "until": None}
+        )
+    return views
+
+
 class FinanceApi(Controller):
     """Validated, approved master data for finance systems."""
 
@@ -82,7 +97,8 @@ class FinanceApi(Controller):
             page = search_suppliers(
                 conn, services.suppliers, flt, cursor=cursor, limit=limit, reveal=callback
             )
-        return {"items": page.items, "next_cursor": page.next_cursor}
+            items = _with_payment_hold(request, conn, page.items)
+        return {"items": items, "next_cursor": page.next_cursor}
 
     @get("/{code:str}", sync_to_thread=True, summary="One supplier by credit code")
     def by_uscc(
@@ -96,9 +112,9 @@ class FinanceApi(Controller):
         callback = _reveal_callback(request, services, reveal)
         with services.engine.connect() as conn:
             supplier = services.suppliers.get_by_uscc(conn, canonical)
-        if supplier is None:
-            raise NotFoundException(f"no supplier with credit code {canonical}")
-        return supplier_view(supplier, reveal=callback)
+            if supplier is None:
+                raise NotFoundException(f"no supplier with credit code {canonical}")
+            return _with_payment_hold(request, conn, [supplier_view(supplier, reveal=callback)])[0]
 
     @get("/export.csv", sync_to_thread=True, summary="Export as CSV (UTF-8 with BOM)")
     def export_csv(

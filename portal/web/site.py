@@ -33,7 +33,11 @@ class Contribution:
 Area = Callable[[Services], Contribution]
 
 #: Areas, in order; each is ``module:function`` returning a Contribution.
-AREAS: tuple[str, ...] = ("portal.web.auth:auth_area",)
+AREAS: tuple[str, ...] = (
+    "portal.web.auth:auth_area",
+    "portal.web.graph_area:graph_area",
+    "portal.web.portal_area:portal_area",
+)
 
 
 def _load(spec: str) -> Area:

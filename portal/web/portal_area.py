@@ -1,0 +1,289 @@
+"""The portal area: supplier pages, staff pages, the finance API's payment hold and reveal hook.
+
+``portal_area`` is listed in :data:`portal.web.site.AREAS`; tests call
+:func:`build_portal` with their own :class:`~portal.services.changes.ChangeDeps` (clock,
+notifier). This module is also the one place that maps the area's domain errors to HTTP
+statuses (:data:`STATUS_TABLE`); pages show them as a page in the user's language.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeAlias
+
+import httpx
+from litestar import MediaType, Request, Response, Router
+from litestar.di import NamedDependency, Provide
+from litestar.response import Template
+from sqlalchemy import Connection
+
+from approvals import (
+    ApprovalError,
+    CallBackRequiredError,
+    InvalidInputError,
+    InvalidTransitionError,
+    ReviewRefusedError,
+    VersionConflictError,
+)
+from portal.bootstrap import Services
+from portal.domain.principal import Principal
+from portal.services import outbox
+from portal.services.audit_log import AuditLog
+from portal.services.change_diff import InvalidProposalError
+from portal.services.change_policy import cooling_off_from, policy_from_env
+from portal.services.changes import (
+    ChangeDeps,
+    ChangeNotFoundError,
+    ConcurrentReviewError,
+    NotAllowedError,
+    SupplierNotFoundError,
+    payment_hold,
+)
+from portal.services.documents import DocumentNotFoundError, DocumentRejectedError
+from portal.services.notifications import OutboxNotifier, RobotWebhookSender
+from portal.web.context import audit_context, request_id_of
+from portal.web.i18n import add_messages, language_of, translator
+from portal.web.site import Contribution
+
+__all__ = ["STATUS_TABLE", "PortalDep", "PortalRuntime", "build_portal", "portal_area"]
+
+
+@dataclass
+class PortalRuntime:
+    """What the area's handlers need: the services and the change-request collaborators."""
+
+    services: Services
+    changes: ChangeDeps
+
+    @property
+    def audit(self) -> AuditLog:
+        return self.changes.audit
+
+    def now(self) -> datetime:
+        return self.changes.clock()
+
+
+#: ``portal: PortalDep`` in a handler signature gets the area's runtime.
+PortalDep: TypeAlias = NamedDependency[PortalRuntime]
+
+#: (error, HTTP status), most specific first.
+STATUS_TABLE: tuple[tuple[type[Exception], int], ...] = (
+    (ChangeNotFoundError, 404),
+    (SupplierNotFoundError, 404),
+    (DocumentNotFoundError, 404),
+    (NotAllowedError, 403),
+    (CallBackRequiredError, 422),
+    (ReviewRefusedError, 403),
+    (InvalidTransitionError, 409),
+    (VersionConflictError, 409),
+    (ConcurrentReviewError, 409),
+    (InvalidProposalError, 422),
+    (DocumentRejectedError, 422),
+    (InvalidInputError, 422),
+    (ApprovalError, 422),
+)
+
+
+def status_of(exc: Exception) -> int:
+    for error, status in STATUS_TABLE:
+        if isinstance(exc, error):
+            return status
+    return 500
+
+
+def page(
+    request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any
+) -> Template:
+    """A page with the user, ``t``, the language and the request id."""
+    user = request.scope.get("user")
+    return Template(
+        template_name=template,
+        status_code=status_code,
+        context={
+            "user": user if isinstance(user, Principal) else None,
+            "t": translator(request),
+            "lang": "zh-CN" if language_of(request) == "zh" else "en",
+            "request_id": request_id_of(request),
+            **context,
+        },
+    )
+
+
+def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A domain error as a page (or JSON for API callers), with the table's status."""
+    status = status_of(exc)
+    message = str(exc)
+    if isinstance(exc, ApprovalError) and language_of(request) == "zh":
+        message = exc.message_zh
+    findings = getattr(exc, "findings", [])
+    if "application/json" in request.headers.get("accept", ""):
+        return Response(
+            {"error": type(exc).__name__, "message": message, "retryable": status == 409},
+            status_code=status,
+            media_type=MediaType.JSON,
+        )
+    return page(
+        request,
+        "supplier/error.html",
+        status_code=status,
+        message=message,
+        findings=findings,
+        status=status,
+    )
+
+
+def hold_view(deps: ChangeDeps, conn: Connection, supplier_id: str) -> dict[str, Any]:
+    """The finance API's ``payment_hold`` object for one supplier."""
+    hold = payment_hold(deps, conn, supplier_id)
+    return {
+        "on_hold": hold.on_hold,
+        "reason": hold.reason_code,
+        "until": hold.until.astimezone(UTC).isoformat() if hold.until else None,
+    }
+
+
+def reveal_hook(runtime: PortalRuntime) -> Callable[..., None]:
+    """The finance API's reveal hook: every clear value shown is a ``value.revealed`` entry."""
+
+    def hook(
+        principal: Principal, table: str, column: str, row_id: str, request: Request[Any, Any, Any]
+    ) -> None:
+        with runtime.services.engine.begin() as conn:
+            runtime.audit.record(
+                conn,
+                audit_context(request),
+                "value.revealed",
+                subject_type=table,
+                subject_id=row_id,
+                field_name=column,
+                now=runtime.now(),
+            )
+
+    return hook
+
+
+def build_portal(services: Services, deps: ChangeDeps) -> Contribution:
+    """Everything the area adds to the app, around already-built collaborators."""
+    from portal.web.staff_pages import StaffPages
+    from portal.web.supplier_pages import SupplierPages
+
+    add_messages(MESSAGES)
+    runtime = PortalRuntime(services, deps)
+    handlers = dict.fromkeys(t for t, _ in STATUS_TABLE)
+    router = Router(
+        path="/",
+        route_handlers=[SupplierPages, StaffPages],
+        dependencies={"portal": Provide(lambda: runtime, sync_to_thread=False)},
+        exception_handlers={error: error_page for error in handlers},
+        request_max_body_size=services.settings.web.max_upload_bytes + 64 * 1024,
+        include_in_schema=False,
+    )
+    return Contribution(
+        route_handlers=[router],
+        state={
+            "reveal_hook": reveal_hook(runtime),
+            "payment_hold": lambda conn, supplier_id: hold_view(deps, conn, supplier_id),
+            "portal": runtime,
+        },
+    )
+
+
+def webhook_sender(env: Mapping[str, str], client: httpx.Client) -> RobotWebhookSender | None:
+    """The robot sender for the outbox worker, when ``PORTAL_WEBHOOK_URL`` is set
+    (``PORTAL_WEBHOOK_FLAVOUR``: ``wecom``, the default, or ``dingtalk``)."""
+    url = env.get("PORTAL_WEBHOOK_URL")
+    if not url:
+        return None
+    if env.get("PORTAL_WEBHOOK_FLAVOUR") == "dingtalk":
+        return RobotWebhookSender(url, client, flavour="dingtalk")
+    return RobotWebhookSender(url, client, flavour="wecom")
+
+
+def portal_area(services: Services) -> Contribution:
+    """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
+    env = os.environ
+    deps = ChangeDeps(
+        engine=services.engine,
+        suppliers=services.suppliers,
+        audit=AuditLog(services.sealer),
+        notifier=OutboxNotifier(
+            outbox.enqueue,
+            public_url=services.settings.web.public_url.rstrip("/"),
+            webhook=bool(env.get("PORTAL_WEBHOOK_URL")),
+        ),
+        policy=policy_from_env(env),
+        cooling_off=cooling_off_from(env, services.settings.payment_cooling_off_hours),
+    )
+    return build_portal(services, deps)
+
+
+#: The area's messages (Chinese first; ``t(key)`` in templates).
+MESSAGES: dict[str, dict[str, str]] = {
+    k: {"zh": zh, "en": en}
+    for k, zh, en in (
+        ("portal.dashboard", "首页", "Dashboard"),
+        ("portal.profile", "企业档案", "Company profile"),
+        ("portal.documents", "资料上传", "Documents"),
+        ("portal.changes", "我的变更申请", "My change requests"),
+        ("portal.completeness", "资料完整度", "Completeness"),
+        ("portal.verification", "核验状态", "Verification"),
+        ("portal.validated", "已核验", "Verified"),
+        ("portal.not_validated", "未核验", "Not verified"),
+        ("portal.missing", "待补充", "Still missing"),
+        ("portal.open_requests", "审批中的申请", "Requests under review"),
+        ("portal.payment_hold", "付款暂停", "Payments on hold"),
+        ("portal.bank_accounts", "银行账户", "Bank accounts"),
+        ("portal.add_account", "新增银行账户", "Add a bank account"),
+        ("portal.change_account", "变更银行账户", "Change a bank account"),
+        ("portal.retire", "停用", "Retire"),
+        ("portal.edit", "申请修改", "Propose a change"),
+        ("portal.invoicing", "开票信息", "Invoicing profile"),
+        ("portal.contacts", "联系人", "Contacts"),
+        ("portal.add_contact", "新增联系人", "Add a contact"),
+        ("portal.remove", "删除", "Remove"),
+        ("portal.submit", "提交审批", "Submit for approval"),
+        ("portal.upload", "上传", "Upload"),
+        ("portal.upload_hint", "仅接受 PDF、JPEG、PNG 文件", "PDF, JPEG and PNG only"),
+        ("portal.withdraw", "撤回申请", "Withdraw"),
+        ("portal.status", "状态", "Status"),
+        ("portal.field", "字段", "Field"),
+        ("portal.before", "原值", "Before"),
+        ("portal.after", "新值", "After"),
+        ("portal.decision", "审批结论", "Decision"),
+        ("portal.reason", "理由", "Reason"),
+        ("portal.kind", "类型", "Kind"),
+        ("portal.submitted_at", "提交时间", "Submitted"),
+        ("portal.risk_flags", "风险提示", "Risk flags"),
+        ("portal.findings", "校验结果", "Findings"),
+        ("portal.approvals", "审批记录", "Approvals"),
+        ("portal.error", "无法完成操作", "This could not be done"),
+        ("portal.back", "返回", "Back"),
+        ("portal.no_requests", "暂无申请", "No requests"),
+        ("staff.queue", "待审批", "Approval queue"),
+        ("staff.suppliers", "供应商", "Suppliers"),
+        ("staff.invitations", "邀请", "Invitations"),
+        ("staff.approve", "审批通过", "Approve"),
+        ("staff.reject", "驳回", "Reject"),
+        ("staff.reject_all", "全部驳回，理由", "Reject everything, reason"),
+        (
+            "staff.reject_field",
+            "驳回此字段的理由（可选）",
+            "Reason to reject this field (optional)",
+        ),
+        (
+            "staff.call_back",
+            "电话回访（首次审批银行变更必填）",
+            "Call-back (required for the first approval of a bank change)",
+        ),
+        ("staff.call_back_contact", "回访联系人（档案中已有）", "Contact on file"),
+        ("staff.call_back_outcome", "回访结果", "Outcome"),
+        ("staff.call_back_note", "回访记录", "Note"),
+        ("staff.reveal", "查看明文", "Reveal"),
+        ("staff.search", "搜索", "Search"),
+        ("staff.supplier", "供应商", "Supplier"),
+        ("staff.history", "变更记录", "Change history"),
+    )
+}

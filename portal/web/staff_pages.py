@@ -1,0 +1,240 @@
+"""Staff pages (``/staff/...``): the approval queue, one request with its diff and the
+approve/reject forms, the supplier list and a supplier's detail with audited reveal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import PermissionDeniedException
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from approvals import CallBackOutcome, Status
+from portal.db.supplier_store import SupplierFilter
+from portal.domain.principal import MAY_REVEAL, STAFF, Role
+from portal.domain.supplier import Supplier
+from portal.services.changes import (
+    CallBackInput,
+    SupplierNotFoundError,
+    approve_change,
+    get_change,
+    list_changes,
+    payment_hold,
+    reject_change,
+)
+from portal.web.context import audit_context
+from portal.web.portal_area import PortalDep, PortalRuntime, page
+from portal.web.security import principal_of, requires
+from portal.web.supplier_pages import masked
+
+Form = URLEncodedBody[dict[str, str]]
+QUEUE = (Status.PENDING, Status.PARTIALLY_APPROVED)
+REVIEWERS = (Role.PURCHASING_SUPERVISOR, Role.ADMIN)
+
+
+def _supplier(portal: PortalRuntime, supplier_id: str) -> Supplier:
+    with portal.services.engine.connect() as conn:
+        supplier = portal.services.suppliers.get(conn, supplier_id)
+    if supplier is None:
+        raise SupplierNotFoundError(supplier_id)
+    return supplier
+
+
+def _sensitive_value(supplier: Supplier, table: str, column: str, row_id: str) -> str | None:
+    """The clear value of one sensitive field of the supplier (None when it has none)."""
+    if table == "bank_account" and column == "account_number":
+        return next((a.account_number for a in supplier.bank_accounts if a.id == row_id), None)
+    if table == "contact" and column == "phone":
+        return next((c.phone for c in supplier.contacts if c.id == row_id), None)
+    if table == "supplier" and column == "legal_rep_id_number" and row_id == supplier.id:
+        return supplier.legal_rep_id_number
+    return None
+
+
+class StaffPages(Controller):
+    """Purchasing, finance, auditors and admins."""
+
+    path = "/staff"
+    guards = [requires(*STAFF)]  # noqa: RUF012
+
+    @get("/", sync_to_thread=True)
+    def queue(self, request: Request[Any, Any, Any], portal: PortalDep) -> Template:
+        me = principal_of(request)
+        return page(
+            request,
+            "staff/queue.html",
+            requests=list_changes(portal.changes, me, statuses=QUEUE),
+            names=_names(portal),
+        )
+
+    @get("/changes/{request_id:str}", sync_to_thread=True)
+    def change(
+        self, request: Request[Any, Any, Any], portal: PortalDep, request_id: FromPath[str]
+    ) -> Template:
+        me = principal_of(request)
+        found = get_change(portal.changes, me, request_id)
+        supplier = _supplier(portal, found.supplier_id)
+        needs_call_back = (
+            portal.changes.policy.rule_for(found).call_back_required and not found.approvals
+        )
+        return page(
+            request,
+            "staff/change.html",
+            change_request=found,
+            supplier=supplier,
+            masked=masked,
+            needs_call_back=needs_call_back,
+            outcomes=list(CallBackOutcome),
+            can_review=me.role in REVIEWERS,
+            open=found.status in QUEUE,
+        )
+
+    @post("/changes/{request_id:str}/approve", sync_to_thread=True, guards=[requires(*REVIEWERS)])
+    def approve(
+        self,
+        request: Request[Any, Any, Any],
+        portal: PortalDep,
+        request_id: FromPath[str],
+        data: Form,
+    ) -> Redirect:
+        me = principal_of(request)
+        call_back = None
+        if data.get("call_back_contact"):
+            called_at = data.get("call_back_at")
+            call_back = CallBackInput(
+                contact_id=data["call_back_contact"],
+                outcome=CallBackOutcome(data.get("call_back_outcome", "confirmed")),
+                note=data.get("call_back_note", ""),
+                called_at=datetime.fromisoformat(called_at) if called_at else None,
+            )
+        rejected = {
+            key[len("reject:") :]: reason.strip()
+            for key, reason in data.items()
+            if key.startswith("reject:") and reason.strip()
+        }
+        approve_change(
+            portal.changes,
+            audit_context(request),
+            me,
+            request_id,
+            call_back=call_back,
+            rejected_fields=rejected,
+        )
+        return Redirect(path=f"/staff/changes/{request_id}", status_code=303)
+
+    @post("/changes/{request_id:str}/reject", sync_to_thread=True, guards=[requires(*REVIEWERS)])
+    def reject(
+        self,
+        request: Request[Any, Any, Any],
+        portal: PortalDep,
+        request_id: FromPath[str],
+        data: Form,
+    ) -> Redirect:
+        me = principal_of(request)
+        reasons = {
+            key[len("reject:") :]: reason.strip()
+            for key, reason in data.items()
+            if key.startswith("reject:") and reason.strip()
+        }
+        everything = data.get("reason_for_all", "").strip() or None
+        reject_change(
+            portal.changes,
+            audit_context(request),
+            me,
+            request_id,
+            reasons,
+            reason_for_all=everything,
+        )
+        return Redirect(path=f"/staff/changes/{request_id}", status_code=303)
+
+    @get("/suppliers", sync_to_thread=True)
+    def suppliers(
+        self, request: Request[Any, Any, Any], portal: PortalDep, q: FromQuery[str | None] = None
+    ) -> Template:
+        with portal.services.engine.connect() as conn:
+            found = portal.services.suppliers.page(
+                conn, SupplierFilter(name_contains=q or None), after=None, limit=200
+            )
+        return page(request, "staff/suppliers.html", suppliers=found, q=q or "")
+
+    @get("/suppliers/{supplier_id:str}", sync_to_thread=True)
+    def supplier(
+        self, request: Request[Any, Any, Any], portal: PortalDep, supplier_id: FromPath[str]
+    ) -> Template:
+        me = principal_of(request)
+        return self._detail(
+            request, portal, supplier_id, revealed=None, can_reveal=me.role in MAY_REVEAL
+        )
+
+    @post(
+        "/suppliers/{supplier_id:str}/reveal",
+        sync_to_thread=True,
+        guards=[requires(*MAY_REVEAL)],
+        status_code=200,
+    )
+    def reveal(
+        self,
+        request: Request[Any, Any, Any],
+        portal: PortalDep,
+        supplier_id: FromPath[str],
+        data: Form,
+    ) -> Template:
+        supplier = _supplier(portal, supplier_id)
+        table, column, row_id = (
+            data.get("table", ""),
+            data.get("column", ""),
+            data.get("row_id", ""),
+        )
+        value = _sensitive_value(supplier, table, column, row_id)
+        if value is None:
+            raise PermissionDeniedException("nothing to reveal there")
+        with portal.services.engine.begin() as conn:
+            portal.audit.record(
+                conn,
+                audit_context(request),
+                "value.revealed",
+                subject_type=table,
+                subject_id=row_id,
+                field_name=column,
+                now=portal.now(),
+            )
+        return self._detail(
+            request, portal, supplier_id, revealed={(table, column, row_id): value}, can_reveal=True
+        )
+
+    def _detail(
+        self,
+        request: Request[Any, Any, Any],
+        portal: PortalRuntime,
+        supplier_id: str,
+        *,
+        revealed: dict[tuple[str, str, str], str] | None,
+        can_reveal: bool,
+    ) -> Template:
+        me = principal_of(request)
+        supplier = _supplier(portal, supplier_id)
+        with portal.services.engine.connect() as conn:
+            hold = payment_hold(portal.changes, conn, supplier_id)
+        history = list_changes(portal.changes, me, supplier_id=supplier_id, limit=50)
+        return page(
+            request,
+            "staff/supplier.html",
+            supplier=supplier,
+            masked=masked,
+            revealed=revealed or {},
+            can_reveal=can_reveal,
+            hold=hold,
+            history=history,
+        )
+
+
+def _names(portal: PortalRuntime) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from portal.db.supplier_store import SUPPLIER
+
+    with portal.services.engine.connect() as conn:
+        return {r.id: r.name for r in conn.execute(select(SUPPLIER.c.id, SUPPLIER.c.name))}
