@@ -73,7 +73,9 @@ def typed(of: str = KNOWN, **changes: object) -> Supplier:
     return dataclasses.replace(supplier, **changes)  # type: ignore[arg-type]
 
 
-def store_suppliers(services: Services, *suppliers: Supplier, now: datetime = FIXED_NOW) -> list[str]:
+def store_suppliers(
+    services: Services, *suppliers: Supplier, now: datetime = FIXED_NOW
+) -> list[str]:
     outcomes = register_suppliers(
         services.engine, services.suppliers, [(i, s, []) for i, s in enumerate(suppliers)], now=now
     )

@@ -1,4 +1,4 @@
-"""Verifying a stored supplier: what is kept, when it is validated, what happens when a source is down."""
+"""Verifying a stored supplier: what is kept, when it is validated, when a source is down."""
 
 from __future__ import annotations
 
@@ -97,7 +97,9 @@ def test_truncated_name_changed_legal_rep_and_expiring_licence_persist_exactly_t
     assert not validated(services, sid)
     expiring = next(f for f in open_findings(services, sid) if f.code == "licence.expiring")
     assert json.loads(expiring.evidence)["days_left"] == "20"
-    assert expiring.request_id and expiring.observed_at is not None and expiring.source == "registry"
+    assert (
+        expiring.request_id and expiring.observed_at is not None and expiring.source == "registry"
+    )
 
 
 def test_a_supplier_matching_the_authorities_becomes_validated_and_is_audited(
@@ -220,7 +222,9 @@ def test_verify_after_write_marks_due_and_verifies_at_once(
     with services.engine.connect() as conn:
         view = verification_view(conn, sid)
     assert view["runs"][0]["trigger"] == "creation"
-    assert view["schedule"]["next_due_at"].startswith((authorities.clock() + days(30)).date().isoformat())
+    assert view["schedule"]["next_due_at"].startswith(
+        (authorities.clock() + days(30)).date().isoformat()
+    )
 
 
 def test_without_configuration_nothing_is_verified_and_the_supplier_stays_due(
