@@ -20,7 +20,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, delete, insert, select, tuple_, union_all, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 
 from portal.db.dedup_tables import DedupKeyRow, DuplicateDecisionRow, DuplicatePairRow
 from portal.db.sealing import Sealer
@@ -429,15 +440,10 @@ def open_pairs(
         grouped[(a, b)] = (codes, max(best, score))
     ranked = sorted(grouped.items(), key=lambda kv: (-kv[1][1], kv[0]))[:limit]
     ids = {i for pair, _ in ranked for i in pair}
-    names_by_id = (
-        dict(
-            conn.execute(
-                select(SUPPLIER.c.id, SUPPLIER.c.name).where(SUPPLIER.c.id.in_(ids))
-            ).tuples()
-        )
-        if ids
-        else {}
-    )
+    names_by_id: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        rows = conn.execute(select(SUPPLIER.c.id, SUPPLIER.c.name).where(SUPPLIER.c.id.in_(chunk)))
+        names_by_id.update((r.id, r.name) for r in rows)
     return [
         OpenPair(a, b, names_by_id.get(a, ""), names_by_id.get(b, ""), tuple(sorted(c)), s)
         for (a, b), (c, s) in ranked
@@ -446,7 +452,8 @@ def open_pairs(
 
 def count_open_pairs(conn: Connection) -> int:
     """How many pairs wait for a decision."""
-    return len(set(conn.execute(select(PAIR.c.a_id, PAIR.c.b_id).distinct()).tuples()))
+    pairs = select(PAIR.c.a_id, PAIR.c.b_id).distinct().subquery()
+    return int(conn.scalar(select(func.count()).select_from(pairs)) or 0)
 
 
 def decide(

@@ -32,9 +32,7 @@ def test_planted_duplicates_are_found_with_high_precision_and_recall(
     seed(base)
     planted = plant_all(factory, base, per_kind=6, negatives=20)
     with engine.connect() as conn:
-        found = screen_batch(
-            conn, store.sealer, [p.candidate for p in planted], within_batch=False
-        )
+        found = screen_batch(conn, store.sealer, [p.candidate for p in planted], within_batch=False)
     scores = evaluate(planted, found)
     assert scores.recall >= 0.95, scores
     assert scores.precision >= 0.9, scores

@@ -1,0 +1,219 @@
+"""Relationship graph, duplicates, contracts/invoices/stores and the data-health dashboard.
+
+JSON under ``/api/v1`` for staff roles, pages under ``/staff``. Handlers parse,
+call a service and return its view; the few domain errors of these services
+map to HTTP in :data:`STATUS_TABLE`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import Template
+
+from portal.bootstrap import Services
+from portal.domain.principal import STAFF, Role
+from portal.resolution import DedupError, MergeRefusedError, SupplierNotFoundError
+from portal.services import dedup, graph, health, relations_import
+from portal.web.deps import ServicesDep
+from portal.web.i18n import add_messages, translator
+from portal.web.security import principal_of, requires
+from portal.web.site import Contribution
+
+READERS = tuple(sorted(STAFF))
+WRITERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.FINANCE, Role.ADMIN)
+DECIDERS = (Role.PURCHASING_SUPERVISOR, Role.ADMIN)
+KINDS = ("contracts", "invoices", "stores")
+
+#: (error, HTTP status), most specific first.
+STATUS_TABLE: tuple[tuple[type[Exception], int], ...] = (
+    (SupplierNotFoundError, 404),
+    (MergeRefusedError, 409),
+    (DedupError, 422),
+)
+
+MESSAGES = {
+    "graph.title": {"zh": "关系图谱", "en": "Relationship graph"},
+    "graph.legend": {
+        "zh": "合同、发票、门店、银行账户、联系人，"
+        "以及通过共用账户/电话/法人地址/门店关联的其他供应商",
+        "en": "Contracts, invoices, stores, accounts, contacts, and suppliers linked "
+        "through a shared account, phone, legal representative and address, or store",
+    },
+    "health.title": {"zh": "数据健康", "en": "Data health"},
+    "health.verified": {
+        "zh": "关键字段全部核验的在用供应商",
+        "en": "Active suppliers fully verified",
+    },
+    "health.duplicates": {"zh": "待处理的疑似重复", "en": "Open duplicates"},
+    "health.expiring": {"zh": "即将到期的营业执照", "en": "Licences expiring"},
+    "health.changes": {"zh": "待审批的变更（按等待时长）", "en": "Pending change requests by age"},
+    "health.na": {"zh": "0 / 暂无（变更审批未启用）", "en": "0 / not available"},
+    "health.invoices": {
+        "zh": "主数据导致的发票拒收",
+        "en": "Invoice rejections caused by master data",
+    },
+}
+
+
+def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    for error, status in STATUS_TABLE:
+        if isinstance(exc, error):
+            body = {"error": type(exc).__name__, "message": str(exc), "retryable": False}
+            return Response(body, status_code=status, media_type=MediaType.JSON)
+    raise exc
+
+
+HANDLERS: dict[int | type[Exception], Any] = {error: _error for error, _ in STATUS_TABLE}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class GraphApi(Controller):
+    """Graph, duplicates and the dashboard numbers as JSON."""
+
+    path = "/api/v1"
+    guards = [requires(*READERS)]  # noqa: RUF012
+    tags = ["graph"]  # noqa: RUF012
+    exception_handlers = HANDLERS
+
+    @get("/suppliers/{supplier_id:str}/graph", sync_to_thread=True, summary="Neighbourhood")
+    def supplier_graph(
+        self,
+        services: ServicesDep,
+        supplier_id: FromPath[str],
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 40,
+    ) -> dict[str, Any]:
+        with services.engine.connect() as conn:
+            return graph.supplier_graph(conn, services.sealer, supplier_id, limit=limit).as_dict()
+
+    @get("/data-health", sync_to_thread=True, summary="Data-health dashboard numbers")
+    def data_health(self, services: ServicesDep) -> dict[str, Any]:
+        now = _now()
+        with services.engine.connect() as conn:
+            return health.health_report(conn, today=now.date(), now=now).as_dict()
+
+    @get("/duplicates", sync_to_thread=True, summary="Open likely duplicates")
+    def duplicates(
+        self,
+        services: ServicesDep,
+        supplier_id: Annotated[str | None, QueryParameter(max_length=36)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    ) -> dict[str, Any]:
+        with services.engine.connect() as conn:
+            pairs = dedup.open_pairs(conn, supplier_id=supplier_id, limit=limit)
+        return {"items": [p.as_dict() for p in pairs]}
+
+    @post(
+        "/duplicates/not-the-same",
+        sync_to_thread=True,
+        guards=[requires(*DECIDERS)],
+        summary="Decide that two suppliers are not the same (remembered: never raised again)",
+    )
+    def not_the_same(
+        self, request: Request[Any, Any, Any], services: ServicesDep,
+        data: JSONBody[dict[str, str]],
+    ) -> dict[str, str]:  # fmt: skip
+        who = principal_of(request).subject
+        with services.engine.begin() as conn:
+            dedup.decide_not_the_same(
+                conn, data.get("a_id", ""), data.get("b_id", ""), decided_by=who, now=_now(),
+                note=data.get("note"),
+            )  # fmt: skip
+        return {"status": "decided", "decision": "not_the_same"}
+
+
+def _relations_controller(kind: str) -> type[Controller]:
+    """List and upsert endpoints for contracts, invoices or stores."""
+
+    def listing(
+        self: Controller,
+        services: ServicesDep,
+        supplier_id: Annotated[str | None, QueryParameter(max_length=36)] = None,
+        status: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        cause: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        after: Annotated[str | None, QueryParameter(max_length=36)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    ) -> dict[str, Any]:
+        filters = {"status": status, "rejection_cause": cause} if kind == "invoices" else {}
+        with services.engine.connect() as conn:
+            items = relations_import.list_relations(
+                conn, kind, supplier_id=supplier_id, after=after, limit=limit, **filters
+            )
+        return {"items": items, "next_after": items[-1]["id"] if len(items) == limit else None}
+
+    def upsert(
+        self: Controller, services: ServicesDep, data: JSONBody[dict[str, Any]]
+    ) -> Response[dict[str, Any]]:
+        with services.engine.begin() as conn:
+            matcher = relations_import.SupplierMatcher(conn)
+            outcome = relations_import.UPSERT[kind](conn, matcher, data)
+        body = {
+            "status": outcome.status,
+            "id": outcome.row_id,
+            "supplier_id": outcome.ref.supplier_id,
+            "matched_by": outcome.ref.how,
+            "findings": [f.as_dict() for f in outcome.findings],
+        }
+        code = {"created": 201, "updated": 200}.get(outcome.status, 422)
+        return Response(body, status_code=code)
+
+    return type(
+        f"{kind.title()}Api",
+        (Controller,),
+        {
+            "path": f"/api/v1/{kind}",
+            "guards": [requires(*READERS)],
+            "tags": ["relations"],
+            "__doc__": f"{kind.title()} (list, create or update).",
+            "listing": get("/", sync_to_thread=True, summary=f"List {kind}")(listing),
+            "upsert": post("/", sync_to_thread=True, guards=[requires(*WRITERS)],
+                           summary=f"Create or update one of the {kind}")(upsert),
+        },
+    )  # fmt: skip
+
+
+def _page(request: Request[Any, Any, Any], template: str, **context: Any) -> Template:
+    return Template(
+        template_name=template,
+        context={"user": request.scope.get("user"), "t": translator(request), **context},
+    )
+
+
+class GraphPages(Controller):
+    """The graph page and the dashboard page (HTML, everything served by us)."""
+
+    path = "/staff"
+    guards = [requires(*READERS)]  # noqa: RUF012
+    include_in_schema = False
+    exception_handlers = HANDLERS
+
+    @get("/suppliers/{supplier_id:str}/graph", sync_to_thread=True, media_type=MediaType.HTML)
+    def graph_page(
+        self, request: Request[Any, Any, Any], services: ServicesDep,
+        supplier_id: FromPath[str],
+    ) -> Template:  # fmt: skip
+        with services.engine.connect() as conn:
+            data = graph.supplier_graph(conn, services.sealer, supplier_id).as_dict()
+        return _page(request, "graph/supplier_graph.html", graph=data)
+
+    @get("/data-health", sync_to_thread=True, media_type=MediaType.HTML)
+    def health_page(self, request: Request[Any, Any, Any], services: ServicesDep) -> Template:
+        now = _now()
+        with services.engine.connect() as conn:
+            report = health.health_report(conn, today=now.date(), now=now)
+            pairs = dedup.open_pairs(conn, limit=20)
+        return _page(request, "graph/data_health.html", report=report.as_dict(), pairs=pairs)
+
+
+def graph_area(services: Services) -> Contribution:
+    """The area: JSON APIs and pages."""
+    add_messages(MESSAGES)
+    return Contribution(
+        route_handlers=[GraphApi, GraphPages, *(_relations_controller(k) for k in KINDS)]
+    )
