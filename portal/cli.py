@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "portal.commands.ocr",
     "portal.commands.audit",
     "portal.commands.outbox",
+    "portal.commands.relations",
 )
 
 
