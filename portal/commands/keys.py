@@ -7,7 +7,8 @@ from pathlib import Path
 
 from crypto import Algorithm, CryptoError, Keyring, Purpose
 from crypto.adapters.local import LocalKeyProvider, generate_key_file
-from portal.bootstrap import Services, key_provider
+from portal import bootstrap
+from portal.bootstrap import Services
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for, settings_from
 from portal.db.engine import make_engine
@@ -30,7 +31,9 @@ def _init(args: argparse.Namespace) -> int:
     upgrade(engine)
     try:
         provider = (
-            LocalKeyProvider.from_file(kek_file) if kek_file else key_provider(settings.crypto)
+            LocalKeyProvider.from_file(kek_file)
+            if kek_file
+            else bootstrap.key_provider(settings.crypto)
         )
         keyring = Keyring.initialise(
             SqlDataKeyStore(engine), provider, Algorithm(settings.crypto.algorithm)
@@ -69,7 +72,7 @@ def _rotate_kek(args: argparse.Namespace) -> int:
     store = SqlDataKeyStore(engine)
     try:
         new = LocalKeyProvider.from_file(new_file)
-        old = key_provider(settings.crypto)
+        old = bootstrap.key_provider(settings.crypto)
         keyring = Keyring.load(store, [old, new])
         count = keyring.rotate_kek(store, new)
     except CryptoError as exc:
@@ -118,7 +121,11 @@ def register(sub: SubParsers) -> None:
     dek.add_argument("--purpose", choices=["field", "blind_index"], default="field")
     dek.add_argument("--batch", type=int, default=500)
     dek.add_argument("--verbose", action="store_true")
-    for parser, handler in ((init, _init), (status, _status), (kek, _rotate_kek),
-                            (dek, _rotate_dek)):  # fmt: skip
+    for parser, handler in (
+        (init, _init),
+        (status, _status),
+        (kek, _rotate_kek),
+        (dek, _rotate_dek),
+    ):
         add_db_options(parser)
         parser.set_defaults(handler=handler)

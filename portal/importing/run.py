@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from portal.db.supplier_store import SupplierStore
+from portal.domain import tax_number
 from portal.domain.findings import Finding, finding
 from portal.domain.supplier import Supplier
 from portal.domain.supplier_input import parse_supplier
@@ -134,6 +135,8 @@ def import_suppliers(
         supplier, findings = parse_supplier(raw)
         if supplier is None:
             uscc = str(raw.get("uscc") or "") or None
+            if any(f.code == "uscc.legacy_tax_number" for f in findings) and uscc:
+                findings += _legacy_owner(engine, store, uscc)
             report.add(RowReport(row, OutcomeStatus.REJECTED.value, uscc, None, findings))
             continue
         first = seen.setdefault(supplier.uscc, row)
@@ -155,6 +158,27 @@ def import_suppliers(
     if pending:
         flush()
     return report
+
+
+def _legacy_owner(engine: Engine, store: SupplierStore, legacy: str) -> list[Finding]:
+    """A legacy tax number of a supplier we already have: point at it."""
+    org_code = tax_number.organisation_code(legacy)
+    with engine.connect() as conn:
+        owners = store.owners_by_org_code(conn, [org_code])
+    if org_code not in owners:
+        return []
+    return [
+        finding(
+            "duplicate.uscc",
+            "uscc",
+            detail=f"legacy number {tax_number.compact(legacy)} carries organisation code "
+            f"{org_code} of supplier {owners[org_code]}",
+            detail_zh=f"旧税号 {tax_number.compact(legacy)} 的组织机构代码 {org_code} "
+            f"属于供应商 {owners[org_code]}",
+            source="dedup",
+            evidence={"existing_id": owners[org_code], "matched": "legacy_tax_number"},
+        )
+    ]
 
 
 def _row_report(row: int, uscc: str, outcome: Outcome) -> RowReport:

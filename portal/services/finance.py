@@ -54,8 +54,9 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
 def supplier_view(supplier: Supplier, *, reveal: RevealCallback | None = None) -> dict[str, Any]:
     """JSON view of a supplier; sensitive values masked unless ``reveal`` is given."""
 
-    def shown(value: str | None, mask: Callable[[str], str], table: str, column: str,
-              row_id: str | None) -> str | None:  # fmt: skip
+    def shown(
+        value: str | None, mask: Callable[[str], str], table: str, column: str, row_id: str | None
+    ) -> str | None:
         if value is None or value == "":
             return value
         if reveal is None or row_id is None:

@@ -1,7 +1,9 @@
 """Registering new suppliers: the one write path for forms, the API and imports.
 
-A batch is probed for duplicates in a few queries (credit codes, organisation
-codes, bank-account blind indexes), then written in one transaction. Should
+A batch is probed for duplicates in a few indexed queries (credit codes, then
+the entity-resolution screen of ``portal.services.dedup``: similar names, shared
+bank accounts and phones, legal representative and address, within the batch
+too), then written in one transaction with its blocking keys. Should
 the batch fail at the database (a concurrent writer took a credit code), each
 supplier is retried in a transaction of its own, so one bad row never costs
 the others and never leaves half a supplier behind.
@@ -20,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.db.supplier_store import RowBatch, SupplierStore
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
+from portal.services.dedup import index_suppliers, screen_batch
 
 
 class OutcomeStatus(StrEnum):
@@ -57,12 +60,10 @@ def register_suppliers(
     outcomes = [Outcome(pos, OutcomeStatus.REJECTED, None, list(f)) for pos, _, f in candidates]
     with engine.connect() as conn:
         existing = store.existing_usccs(conn, (s.uscc for _, s, _ in candidates))
-        indexes = {
-            acc.account_number: store.sealer.index("bank_account", acc.account_number) or ""
-            for _, s, _ in candidates
-            for acc in s.bank_accounts
-        }
-        owners = store.bank_account_owners(conn, indexes.values())
+        fresh = [i for i, (_, s, _) in enumerate(candidates) if s.uscc not in existing]
+        screened = screen_batch(conn, store.sealer, [candidates[i][1] for i in fresh])
+    for i, found in zip(fresh, screened, strict=True):
+        outcomes[i].findings.extend(found)
     batch, members = RowBatch(), []
     for outcome, (_, supplier, _) in zip(outcomes, candidates, strict=True):
         if supplier.uscc in existing:
@@ -77,17 +78,6 @@ def register_suppliers(
                 )
             )
             continue
-        for account in supplier.bank_accounts:
-            others = owners.get(indexes[account.account_number], set())
-            if others:
-                outcome.findings.append(
-                    finding(
-                        "duplicate.bank_account",
-                        "bank_account",
-                        detail=f"also the account of supplier(s) {', '.join(sorted(others))}",
-                        evidence={"supplier_ids": ",".join(sorted(others))},
-                    )
-                )
         if _has_error(outcome.findings):
             continue
         if dry_run:
@@ -100,6 +90,7 @@ def register_suppliers(
     try:
         with engine.begin() as conn:
             store.insert_batch(conn, batch)
+            index_suppliers(conn, [row["id"] for row in batch.suppliers])
         for outcome in members:
             outcome.status = OutcomeStatus.CREATED
     except IntegrityError:
@@ -122,6 +113,7 @@ def _retry_one_by_one(
         try:
             with engine.begin() as conn:
                 store.insert_batch(conn, single)
+                index_suppliers(conn, [sid])
             outcome.status = OutcomeStatus.CREATED
         except IntegrityError:
             outcome.status = OutcomeStatus.EXISTS

@@ -59,6 +59,11 @@ def switch_language(request: Request[Any, Any, Any], code: FromPath[str]) -> Red
     base = str(request.base_url)
     target = referer if referer.startswith(base) else "/"
     response = Redirect(path=target)
-    response.set_cookie("lang", code if code in LANGUAGES else DEFAULT, max_age=365 * 86400,
-                        httponly=True, samesite="lax")  # fmt: skip
+    response.set_cookie(
+        "lang",
+        code if code in LANGUAGES else DEFAULT,
+        max_age=365 * 86400,
+        httponly=True,
+        samesite="lax",
+    )
     return response

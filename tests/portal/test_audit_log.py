@@ -109,9 +109,14 @@ def test_reordered_entries_are_named(engine: Engine, log: AuditLog) -> None:
 
 
 def test_cli_verify_exits_non_zero_and_names_the_entry(
-    engine: Engine, log: AuditLog, db_url: str, key_provider: object, tmp_path: object,
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+    engine: Engine,
+    log: AuditLog,
+    db_url: str,
+    key_provider: object,
+    tmp_path: object,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from portal.cli import main
 
     _write(engine, log)

@@ -65,8 +65,9 @@ def test_import_command_reports_and_stores(
             ]
         )
     report = tmp_path / "report.json"
-    status = main(["import", "suppliers", str(path), "--data-dir", str(demo_dir),
-                   "--report", str(report)])  # fmt: skip
+    status = main(
+        ["import", "suppliers", str(path), "--data-dir", str(demo_dir), "--report", str(report)]
+    )
     out = capsys.readouterr().out
     assert status == 0
     assert "created 1" in out and "rejected 1" in out
@@ -81,9 +82,11 @@ def test_import_of_a_missing_file_is_a_clear_error(
 
 
 def test_key_rotation_commands_keep_data_readable(
-    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    demo_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     new_key = tmp_path / "new" / "kek.key"
     assert (
         main(["keys", "rotate-kek", "--new-kek-file", str(new_key), "--data-dir", str(demo_dir)])

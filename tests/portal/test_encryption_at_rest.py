@@ -30,22 +30,28 @@ def _suppliers() -> list[Supplier]:
     out = []
     for i, (account, phone) in enumerate(zip(ACCOUNTS, PHONES, strict=True)):
         name = f"测试供应商{i}有限公司"
-        out.append(Supplier(
-            uscc=make_uscc(1000 + i), name=name, legal_rep_id_number=ID_NUMBER if i == 0 else None,
-            bank_accounts=(
-                BankAccount(bank_name="招商银行", account_number=account, holder_name=name),
-            ),
-            contacts=(Contact(name="张三", phone=phone),),
-            invoicing_profile=InvoicingProfile(title=name, tax_number=make_uscc(1000 + i),
-                                               phone=phone, account_number=account),
-        ))  # fmt: skip
+        out.append(
+            Supplier(
+                uscc=make_uscc(1000 + i),
+                name=name,
+                legal_rep_id_number=ID_NUMBER if i == 0 else None,
+                bank_accounts=(
+                    BankAccount(bank_name="招商银行", account_number=account, holder_name=name),
+                ),
+                contacts=(Contact(name="张三", phone=phone),),
+                invoicing_profile=InvoicingProfile(
+                    title=name, tax_number=make_uscc(1000 + i), phone=phone, account_number=account
+                ),
+            )
+        )
     return out
 
 
 def _write(engine: Engine, store: SupplierStore) -> None:
     now = datetime.now(UTC)
-    outcomes = register_suppliers(engine, store, [(i, s, []) for i, s in enumerate(_suppliers())],
-                                  now=now)  # fmt: skip
+    outcomes = register_suppliers(
+        engine, store, [(i, s, []) for i, s in enumerate(_suppliers())], now=now
+    )
     assert all(o.status.value == "created" for o in outcomes)
 
 
@@ -84,10 +90,21 @@ def test_raw_database_bytes_contain_no_sensitive_plaintext(
         url = make_url(db_url)
         schema = dict(url.query)["options"].split("=", 1)[1]
         blob = subprocess.run(
-            [pg_dump, "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432),
-             "-U", url.username or "postgres", "-n", schema, url.database or "test"],
-            check=True, capture_output=True,
-        ).stdout  # fmt: skip
+            [
+                pg_dump,
+                "-h",
+                url.host or "127.0.0.1",
+                "-p",
+                str(url.port or 5432),
+                "-U",
+                url.username or "postgres",
+                "-n",
+                schema,
+                url.database or "test",
+            ],
+            check=True,
+            capture_output=True,
+        ).stdout
         assert b"COPY" in blob and b"bank_account" in blob
     _assert_no_plaintext(blob)
 

@@ -24,12 +24,19 @@ ACCOUNT = "6222021234567891234"
 def _supplier(i: int, *, validated: bool = True, name: str | None = None) -> Supplier:
     name = name or f"示例{i:02d}科技有限公司"
     return Supplier(
-        uscc=make_uscc(500 + i), name=name, validated=validated,
+        uscc=make_uscc(500 + i),
+        name=name,
+        validated=validated,
         lifecycle_state=LifecycleState.ACTIVE,
-        bank_accounts=(BankAccount(bank_name="招商银行上海分行",
-                                   account_number=f"62220212345678{i:05d}", holder_name=name),),
+        bank_accounts=(
+            BankAccount(
+                bank_name="招商银行上海分行",
+                account_number=f"62220212345678{i:05d}",
+                holder_name=name,
+            ),
+        ),
         contacts=(Contact(name="张三", phone="13812345678"),),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -37,8 +44,12 @@ def client(services: Services) -> TestClient:  # type: ignore[type-arg]
     suppliers = [_supplier(i, validated=i % 2 == 0) for i in range(7)]
     suppliers.append(_supplier(99, name="=HYPERLINK(1)公司"))
     # the formula-looking name cannot come in through validation; write it as a stored legacy value
-    register_suppliers(services.engine, services.suppliers,
-                       [(i, s, []) for i, s in enumerate(suppliers)], now=datetime.now(UTC))  # fmt: skip
+    register_suppliers(
+        services.engine,
+        services.suppliers,
+        [(i, s, []) for i, s in enumerate(suppliers)],
+        now=datetime.now(UTC),
+    )
     with TestClient(app=create_app(services)) as test_client:
         yield test_client  # type: ignore[misc]
 
@@ -46,8 +57,9 @@ def client(services: Services) -> TestClient:  # type: ignore[type-arg]
 def _token(
     services: Services, role: Role = Role.FINANCE, *, reveal: bool = False
 ) -> dict[str, str]:
-    token = create_client(services.engine, f"c-{role}-{reveal}", role, can_reveal=reveal,
-                          now=datetime.now(UTC))  # fmt: skip
+    token = create_client(
+        services.engine, f"c-{role}-{reveal}", role, can_reveal=reveal, now=datetime.now(UTC)
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -121,11 +133,15 @@ def test_invalid_and_unknown_credit_codes(client: TestClient, services: Services
 
 def test_reveal_needs_the_right(client: TestClient, services: Services) -> None:  # type: ignore[type-arg]
     code = make_uscc(502)
-    denied = client.get(f"/api/v1/suppliers/{code}", params={"reveal": "true"},
-                        headers=_token(services))  # fmt: skip
+    denied = client.get(
+        f"/api/v1/suppliers/{code}", params={"reveal": "true"}, headers=_token(services)
+    )
     assert denied.status_code == 403
-    allowed = client.get(f"/api/v1/suppliers/{code}", params={"reveal": "true"},
-                         headers=_token(services, reveal=True))  # fmt: skip
+    allowed = client.get(
+        f"/api/v1/suppliers/{code}",
+        params={"reveal": "true"},
+        headers=_token(services, reveal=True),
+    )
     assert allowed.json()["bank_accounts"][0]["account_number"] == "6222021234567800002"
 
 
