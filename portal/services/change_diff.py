@@ -28,6 +28,7 @@ __all__ = [
     "SENSITIVE",
     "InvalidProposalError",
     "Proposal",
+    "UnknownEntityError",
     "current_values",
     "diff",
     "is_sensitive",
@@ -93,6 +94,10 @@ class InvalidProposalError(ValueError):
     def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
         super().__init__(message)
         self.findings = list(findings)
+
+
+class UnknownEntityError(InvalidProposalError, LookupError):
+    """The proposal names an account or contact that is not this supplier's (404)."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,7 @@ def current_values(supplier: Supplier, entity: str, entity_id: str) -> dict[str,
             "bank_name": p.bank_name,
             "account_number": p.account_number,
         }
-    raise InvalidProposalError(
+    raise UnknownEntityError(
         f"{entity} {entity_id} is not part of this supplier's record",
         [finding("input.rejected", entity, detail=f"unknown {entity} {entity_id}")],
     )

@@ -32,7 +32,7 @@ from portal.bootstrap import Services
 from portal.domain.principal import Principal
 from portal.services import outbox
 from portal.services.audit_log import AuditLog
-from portal.services.change_diff import InvalidProposalError
+from portal.services.change_diff import InvalidProposalError, UnknownEntityError
 from portal.services.change_policy import cooling_off_from, policy_from_env
 from portal.services.changes import (
     ChangeDeps,
@@ -72,6 +72,7 @@ PortalDep: TypeAlias = NamedDependency[PortalRuntime]
 #: (error, HTTP status), most specific first.
 STATUS_TABLE: tuple[tuple[type[Exception], int], ...] = (
     (ChangeNotFoundError, 404),
+    (UnknownEntityError, 404),
     (SupplierNotFoundError, 404),
     (DocumentNotFoundError, 404),
     (NotAllowedError, 403),

@@ -1,0 +1,191 @@
+"""Supplier A never reaches supplier B: every route of the app, with B's ids, as A.
+
+The table lists every (method, path) the app registers. A new route without an entry
+fails ``test_every_route_is_in_the_table``, so whoever adds one must decide here what
+supplier A may get from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from approvals import Entity
+from portal.services.audit_log import AuditContext
+from portal.services.change_diff import Proposal
+from portal.services.changes import submit_change
+from portal.services.documents import upload_document
+
+DENY = "deny"  # A gets 401/403/404
+OWN = "own"  # A's own data (or nothing about any supplier): must not show B
+PUBLIC = "public"  # not about a supplier at all (login, health, schema, provider)
+
+#: (method, path) -> (what A may get, URL with B's ids filled in).
+TABLE: dict[tuple[str, str], tuple[str, str]] = {
+    ("GET", "/healthz"): (PUBLIC, "/healthz"),
+    ("GET", "/"): (OWN, "/"),
+    ("GET", "/lang/{code:str}"): (PUBLIC, "/lang/en"),
+    ("GET", "/api/v1/suppliers/{code:str}"): (DENY, "/api/v1/suppliers/{b_uscc}"),
+    ("GET", "/api/v1/suppliers/export.csv"): (DENY, "/api/v1/suppliers/export.csv"),
+    ("GET", "/api/v1/suppliers/export.xlsx"): (DENY, "/api/v1/suppliers/export.xlsx"),
+    ("GET", "/api/v1/suppliers"): (DENY, "/api/v1/suppliers?q=乙"),
+    ("GET", "/auth/login"): (PUBLIC, "/auth/login"),
+    ("GET", "/auth/callback"): (PUBLIC, "/auth/callback?code=x&state=y"),
+    ("POST", "/auth/logout"): (PUBLIC, "/auth/logout"),
+    ("GET", "/auth/logged-out"): (PUBLIC, "/auth/logged-out"),
+    ("GET", "/invite/{link_token:str}"): (PUBLIC, "/invite/not-a-real-token"),
+    ("POST", "/invite/{link_token:str}"): (PUBLIC, "/invite/not-a-real-token"),
+    ("GET", "/staff/invitations"): (DENY, "/staff/invitations"),
+    ("POST", "/staff/invitations"): (DENY, "/staff/invitations"),
+    # Demo only (the demo's stand-in for e-mail); see docs/portal.md.
+    ("GET", "/outbox"): (OWN, "/outbox"),
+    ("GET", "/dev-oidc/.well-known/openid-configuration"): (
+        PUBLIC,
+        "/dev-oidc/.well-known/openid-configuration",
+    ),
+    ("GET", "/dev-oidc/jwks"): (PUBLIC, "/dev-oidc/jwks"),
+    ("GET", "/dev-oidc/authorize"): (PUBLIC, "/dev-oidc/authorize"),
+    ("POST", "/dev-oidc/authorize"): (PUBLIC, "/dev-oidc/authorize"),
+    ("POST", "/dev-oidc/token"): (PUBLIC, "/dev-oidc/token"),
+    ("GET", "/dev-oidc/userinfo"): (PUBLIC, "/dev-oidc/userinfo"),
+    ("GET", "/dev-oidc/logout"): (PUBLIC, "/dev-oidc/logout"),
+    ("GET", "/api/v1/data-health"): (DENY, "/api/v1/data-health"),
+    ("GET", "/api/v1/duplicates"): (DENY, "/api/v1/duplicates"),
+    ("POST", "/api/v1/duplicates/not-the-same"): (DENY, "/api/v1/duplicates/not-the-same"),
+    ("GET", "/api/v1/suppliers/{supplier_id:str}/graph"): (DENY, "/api/v1/suppliers/{b}/graph"),
+    ("GET", "/staff/suppliers/{supplier_id:str}/graph"): (DENY, "/staff/suppliers/{b}/graph"),
+    ("GET", "/staff/data-health"): (DENY, "/staff/data-health"),
+    ("GET", "/api/v1/contracts"): (DENY, "/api/v1/contracts?supplier_id={b}"),
+    ("POST", "/api/v1/contracts"): (DENY, "/api/v1/contracts"),
+    ("GET", "/api/v1/invoices"): (DENY, "/api/v1/invoices?supplier_id={b}"),
+    ("POST", "/api/v1/invoices"): (DENY, "/api/v1/invoices"),
+    ("GET", "/api/v1/stores"): (DENY, "/api/v1/stores"),
+    ("POST", "/api/v1/stores"): (DENY, "/api/v1/stores"),
+    ("GET", "/portal"): (OWN, "/portal/"),
+    ("GET", "/portal/profile"): (OWN, "/portal/profile"),
+    ("GET", "/portal/bank-accounts/new"): (OWN, "/portal/bank-accounts/new"),
+    ("POST", "/portal/bank-accounts"): (OWN, "/portal/bank-accounts"),
+    ("GET", "/portal/bank-accounts/{account_id:str}/edit"): (
+        DENY,
+        "/portal/bank-accounts/{b_account}/edit",
+    ),
+    ("POST", "/portal/bank-accounts/{account_id:str}"): (DENY, "/portal/bank-accounts/{b_account}"),
+    ("POST", "/portal/bank-accounts/{account_id:str}/retire"): (
+        DENY,
+        "/portal/bank-accounts/{b_account}/retire",
+    ),
+    ("GET", "/portal/invoicing/edit"): (OWN, "/portal/invoicing/edit"),
+    ("POST", "/portal/invoicing"): (OWN, "/portal/invoicing"),
+    ("GET", "/portal/contacts/new"): (OWN, "/portal/contacts/new"),
+    ("POST", "/portal/contacts"): (OWN, "/portal/contacts"),
+    ("GET", "/portal/contacts/{contact_id:str}/edit"): (DENY, "/portal/contacts/{b_contact}/edit"),
+    ("POST", "/portal/contacts/{contact_id:str}"): (DENY, "/portal/contacts/{b_contact}"),
+    ("POST", "/portal/contacts/{contact_id:str}/remove"): (
+        DENY,
+        "/portal/contacts/{b_contact}/remove",
+    ),
+    ("GET", "/portal/documents"): (OWN, "/portal/documents"),
+    ("POST", "/portal/documents"): (OWN, "/portal/documents"),
+    ("GET", "/portal/documents/{document_id:str}"): (DENY, "/portal/documents/{b_document}"),
+    ("GET", "/portal/changes"): (OWN, "/portal/changes"),
+    ("GET", "/portal/changes/{request_id:str}"): (DENY, "/portal/changes/{b_request}"),
+    ("POST", "/portal/changes/{request_id:str}/withdraw"): (
+        DENY,
+        "/portal/changes/{b_request}/withdraw",
+    ),
+    ("GET", "/staff"): (DENY, "/staff/"),
+    ("GET", "/staff/changes/{request_id:str}"): (DENY, "/staff/changes/{b_request}"),
+    ("POST", "/staff/changes/{request_id:str}/approve"): (
+        DENY,
+        "/staff/changes/{b_request}/approve",
+    ),
+    ("POST", "/staff/changes/{request_id:str}/reject"): (DENY, "/staff/changes/{b_request}/reject"),
+    ("GET", "/staff/suppliers"): (DENY, "/staff/suppliers"),
+    ("GET", "/staff/suppliers/{supplier_id:str}"): (DENY, "/staff/suppliers/{b}"),
+    ("POST", "/staff/suppliers/{supplier_id:str}/reveal"): (DENY, "/staff/suppliers/{b}/reveal"),
+}
+_IGNORED_METHODS = {"OPTIONS", "HEAD"}
+
+
+def registered(app: Any) -> set[tuple[str, str]]:
+    return {
+        (method, route.path)
+        for route in app.routes
+        if not route.path.startswith("/schema")
+        for method in route.methods - _IGNORED_METHODS
+    }
+
+
+def test_every_route_is_in_the_table(site: Any) -> None:
+    missing = sorted(registered(site.app) - set(TABLE))
+    assert not missing, f"add these routes to TABLE (what may supplier A get?): {missing}"
+    stale = sorted(set(TABLE) - registered(site.app))
+    assert not stale, f"these TABLE entries name no route any more: {stale}"
+
+
+@pytest.fixture
+def b_ids(site: Any) -> dict[str, str]:
+    """Ids of supplier B's things: its record, account, contact, request and document."""
+    b, user_b = site.b, site.people["b"]
+    ctx = AuditContext(actor=user_b.subject, actor_role="supplier")
+    request = submit_change(
+        site.deps, ctx, user_b, b.id, [Proposal(Entity.CONTACT, b.contacts[0].id, {"role": "总监"})]
+    )
+    document = upload_document(
+        site.services.engine,
+        site.services.documents,
+        site.deps.audit,
+        ctx,
+        user_b,
+        b.id,
+        kind="business_licence",
+        filename="licence.pdf",
+        content=b"%PDF-1.4 B's licence",
+        max_bytes=4096,
+        now=site.deps.clock(),
+    )
+    return {
+        "b": b.id,
+        "b_uscc": b.uscc,
+        "b_account": b.bank_accounts[0].id,
+        "b_contact": b.contacts[0].id,
+        "b_request": request.id,
+        "b_document": document.id,
+    }
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(TABLE))
+async def test_supplier_a_never_gets_supplier_b(
+    site: Any, as_user: Any, b_ids: dict[str, str], method: str, path: str
+) -> None:
+    kind, template = TABLE[(method, path)]
+    url = template.format(**b_ids)
+    a = as_user("a")
+    if method == "GET":
+        response = await a.get(url)
+    else:
+        response = await a.post(
+            url,
+            {
+                "role": "x",
+                "account_number": "6222021234567890000",
+                "reason_for_all": "x",
+                "table": "bank_account",
+                "column": "account_number",
+                "row_id": b_ids["b_account"],
+            },
+            form_page="/portal/",
+        )
+    body = response.text
+    b = site.b
+    assert b.name not in body and b.uscc not in body, f"{method} {url} shows supplier B"
+    assert b.bank_accounts[0].account_number not in body
+    if kind == DENY:
+        assert response.status_code in (401, 403, 404), (method, url, response.status_code)
+    elif kind == OWN:
+        assert response.status_code < 500, (method, url, response.status_code, body[:500])
+    with site.services.engine.connect() as conn:
+        still = site.services.suppliers.get(conn, b.id)
+    assert still is not None and still.version == b.version
+    assert [(c.role, c.email) for c in still.contacts] == [(c.role, c.email) for c in b.contacts]
