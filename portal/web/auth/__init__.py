@@ -99,7 +99,7 @@ def build_auth(
         if settings.oidc_configured
         else None
     )
-    limiter_store = _limiter_store(settings)
+    limiter_store, sessions = _limiter_store(settings), session_store(settings)
     limiters = {
         "login": RateLimiter(limiter_store, "login", settings.login_rate),
         "invitation": RateLimiter(limiter_store, "invitation", settings.accept_rate),
@@ -125,20 +125,22 @@ def build_auth(
         include_in_schema=False,
     )
 
-    async def close_client() -> None:
+    async def close_clients() -> None:
         if own_client:
             await client.aclose()
+        for store in (sessions, limiter_store):
+            await store.__aexit__(None, None, None)  # closes a Redis connection pool
 
     return Contribution(
         route_handlers=[router, *([provider] if provider is not None else [])],
         resolvers=[session_resolver],
         middleware=[
             RequestIdMiddleware(),
-            session_config(settings, session_store(settings)).middleware,
+            session_config(settings, sessions).middleware,
             csrf_middleware(settings),
         ],
         state={STATE_KEY: limiters, "auth": runtime},
-        on_shutdown=[close_client],
+        on_shutdown=[close_clients],
     )
 
 
