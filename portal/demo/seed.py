@@ -27,6 +27,8 @@ from portal.domain.supplier import (
     TaxStatus,
 )
 from portal.services.registration import Outcome, register_suppliers
+from portal.services.verification import verify_after_write
+from portal.services.verification_wiring import VerificationWiring
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "registry" / "demo_data.json"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
@@ -114,12 +116,19 @@ def demo_supplier(index: int, company: dict[str, Any], rng: random.Random) -> Su
     )
 
 
-def seed_demo(services: Services, *, path: Path = DEMO_DATA) -> list[Outcome]:
-    """Register the demo suppliers (idempotent: existing ones are left alone)."""
+def seed_demo(
+    services: Services, *, path: Path = DEMO_DATA, wiring: VerificationWiring | None = None
+) -> list[Outcome]:
+    """Register the demo suppliers (idempotent: existing ones are left alone), then verify
+    them against the demo registry so the verification panel has states to show."""
     rng = random.Random(20261126)
     candidates: list[tuple[int, Supplier, list[Finding]]] = [
         (i, demo_supplier(i, company, rng), []) for i, company in enumerate(load_companies(path))
     ]
-    return register_suppliers(
+    outcomes = register_suppliers(
         services.engine, services.suppliers, candidates, now=datetime.now(UTC)
     )
+    verify_after_write(
+        services, [o.supplier_id for o in outcomes if o.supplier_id], reason="demo", wiring=wiring
+    )
+    return outcomes

@@ -1,0 +1,406 @@
+"""The verification area: the staff panel, its JSON twin, auto-fill, and yearly confirmation.
+
+Routes::
+
+    GET  /staff/suppliers/{id}/verification      panel (staff roles)
+    POST /staff/suppliers/{id}/verification      verify now (CSRF form; not auditors)
+    GET  /api/v1/suppliers/{id}/verification     the panel as JSON
+    POST /api/v1/suppliers/{id}/verification     verify now, JSON (bearer clients)
+    GET  /api/v1/autofill/{uscc}                 form values from the authorities (logged in)
+    GET  /confirm/{id}?token=...                 "is your data still right?" (signed link)
+    POST /confirm/{id}                           the supplier confirms
+
+The registry and tax ports are opened once at start-up (``on_startup``) and closed at
+shut-down; with ``PORTAL_VERIFY_IN_PROCESS_MINUTES`` (5 in the demo) a task runs a
+monitoring pass that often. :data:`STATUS_TABLE` maps the area's errors to HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeAlias
+
+from litestar import Controller, MediaType, Request, Response, Router, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from portal.bootstrap import Services
+from portal.domain.principal import Principal, Role
+from portal.services.audit_log import AuditContext, AuditLog
+from portal.services.monitoring import (
+    ConfirmationError,
+    PeriodicVerification,
+    confirm_data,
+    confirmation_supplier,
+)
+from portal.services.verification import (
+    SupplierNotFoundError,
+    VerificationDeps,
+    verification_view,
+    verify_supplier_now,
+)
+from portal.services.verification_wiring import (
+    VerificationNotConfiguredError,
+    VerificationPorts,
+    VerificationWiring,
+    wiring_for,
+)
+from portal.web.context import audit_context, request_id_of
+from portal.web.i18n import add_messages, language_of, translator
+from portal.web.security import requires
+from portal.web.site import Contribution
+from registry.dates import CST
+from registry.errors import ProviderError
+from registry.verification import VerificationService
+
+__all__ = ["STATUS_TABLE", "VerificationRuntime", "area", "verification_area"]
+
+READERS = (
+    Role.PURCHASING_CLERK,
+    Role.PURCHASING_SUPERVISOR,
+    Role.FINANCE,
+    Role.AUDITOR,
+    Role.ADMIN,
+)
+VERIFIERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.FINANCE, Role.ADMIN)
+
+
+@dataclass
+class VerificationRuntime:
+    """The area's state: the wiring, the session's ports, the periodic task."""
+
+    services: Services
+    wiring: VerificationWiring
+    opened: VerificationPorts | None = None
+    periodic: PeriodicVerification | None = None
+    _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+
+    def now(self) -> datetime:
+        return self.wiring.clock()
+
+    async def startup(self) -> None:
+        if not self.wiring.configured:
+            return
+        self.opened = await self._stack.enter_async_context(self.wiring.ports())
+        minutes = self.wiring.settings.in_process_minutes
+        if minutes > 0:
+            self.periodic = PeriodicVerification(
+                self.services, self.wiring, minutes, ports=lambda: self.opened
+            )
+            self.periodic.start()
+
+    async def shutdown(self) -> None:
+        if self.periodic is not None:
+            await self.periodic.stop()
+        await self._stack.aclose()
+        self.opened = None
+
+    def ports(self) -> VerificationPorts:
+        if self.opened is None:
+            raise VerificationNotConfiguredError()
+        return self.opened
+
+    def deps(self) -> VerificationDeps:
+        s = self.services
+        return VerificationDeps(s.suppliers, AuditLog(s.sealer), self.ports(), self.wiring.settings)
+
+
+VerificationDep: TypeAlias = NamedDependency[VerificationRuntime]
+
+#: (error, HTTP status, whether a retry can help), most specific first.
+STATUS_TABLE: tuple[tuple[type[Exception], int, bool], ...] = (
+    (SupplierNotFoundError, 404, False),
+    (ConfirmationError, 410, False),
+    (VerificationNotConfiguredError, 503, False),
+    (ProviderError, 503, True),  # refined by the error's kind below
+)
+_KIND_STATUS = {"input": 422, "not_found": 404, "credentials": 502}
+
+
+def status_of(exc: Exception) -> tuple[int, bool]:
+    if isinstance(exc, ProviderError) and exc.kind in _KIND_STATUS:
+        return _KIND_STATUS[exc.kind], False
+    for error, status, retryable in STATUS_TABLE:
+        if isinstance(exc, error):
+            return status, retryable
+    return 500, False
+
+
+def _page(
+    request: Request[Any, Any, Any], template: str, status: int = 200, **ctx: Any
+) -> Template:
+    user = request.scope.get("user")
+    return Template(
+        template_name=template,
+        status_code=status,
+        context={
+            "user": user if isinstance(user, Principal) else None,
+            "t": translator(request),
+            "lang": "zh-CN" if language_of(request) == "zh" else "en",
+            "zh": language_of(request) == "zh",
+            "request_id": request_id_of(request),
+            "local": _local,
+            **ctx,
+        },
+    )
+
+
+def _local(iso: str | None) -> str:
+    """An ISO time as China time for people (``2026-11-26 10:00``)."""
+    if not iso:
+        return "—"
+    return datetime.fromisoformat(iso).astimezone(CST).strftime("%Y-%m-%d %H:%M")
+
+
+def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status, retryable = status_of(exc)
+    if request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    ):
+        return Response(
+            {"error": type(exc).__name__, "message": str(exc), "retryable": retryable},
+            status_code=status,
+            media_type=MediaType.JSON,
+        )
+    return _page(request, "verification/error.html", status, message=str(exc), code=status)
+
+
+async def _view(runtime: VerificationRuntime, supplier_id: str) -> dict[str, Any]:
+    def read() -> dict[str, Any]:
+        with runtime.services.engine.connect() as conn:
+            return verification_view(conn, supplier_id)
+
+    view = await asyncio.to_thread(read)
+    view["configured"] = runtime.wiring.configured
+    view["mode"] = runtime.wiring.settings.mode
+    return view
+
+
+async def _verify(
+    runtime: VerificationRuntime, request: Request[Any, Any, Any], supplier_id: str
+) -> None:
+    await verify_supplier_now(
+        runtime.services.engine,
+        runtime.deps(),
+        supplier_id,
+        now=runtime.now(),
+        trigger="manual",
+        ctx=audit_context(request),
+    )
+
+
+class VerificationPanel(Controller):
+    """The staff panel: per-field states, findings, runs, "verify now"."""
+
+    path = "/staff/suppliers/{supplier_id:str}/verification"
+
+    @get("/", guards=[requires(*READERS)], media_type=MediaType.HTML)
+    async def panel(
+        self,
+        request: Request[Any, Any, Any],
+        verification: VerificationDep,
+        supplier_id: FromPath[str],
+    ) -> Template:
+        view = await _view(verification, supplier_id)
+        return _page(request, "verification/panel.html", view=view)
+
+    @post("/", guards=[requires(*VERIFIERS)], status_code=303)
+    async def verify_now(
+        self,
+        request: Request[Any, Any, Any],
+        verification: VerificationDep,
+        supplier_id: FromPath[str],
+    ) -> Redirect:
+        await _verify(verification, request, supplier_id)
+        return Redirect(path=f"/staff/suppliers/{supplier_id}/verification", status_code=303)
+
+
+class VerificationApi(Controller):
+    """The panel as JSON, and verify now for API clients."""
+
+    path = "/api/v1/suppliers/{supplier_id:str}/verification"
+    tags = ["verification"]  # noqa: RUF012
+
+    @get("/", guards=[requires(*READERS)], summary="Per-field states and open findings")
+    async def show(
+        self, verification: VerificationDep, supplier_id: FromPath[str]
+    ) -> dict[str, Any]:
+        return await _view(verification, supplier_id)
+
+    @post("/", guards=[requires(*VERIFIERS)], status_code=200, summary="Verify now")
+    async def verify_now(
+        self,
+        request: Request[Any, Any, Any],
+        verification: VerificationDep,
+        supplier_id: FromPath[str],
+    ) -> dict[str, Any]:
+        await _verify(verification, request, supplier_id)
+        return await _view(verification, supplier_id)
+
+
+@get(
+    "/api/v1/autofill/{uscc:str}",
+    guards=[requires(*Role)],
+    tags=["verification"],
+    summary="Form values from the registry and the tax bureau, each with its source",
+)
+async def autofill(verification: VerificationDep, uscc: FromPath[str]) -> dict[str, Any]:
+    ports = verification.ports()
+    service = VerificationService(ports.registry, ports.tax, clock=verification.now)
+    filled = await service.autofill(uscc)
+    return {
+        "uscc": filled["uscc"].value if "uscc" in filled else uscc,
+        "fields": {
+            name: {
+                "value": v.value,
+                "source": v.source,
+                "provider": v.provider,
+                "request_id": v.request_id,
+                "fetched_at": v.fetched_at.isoformat() if v.fetched_at else None,
+            }
+            for name, v in filled.items()
+        },
+    }
+
+
+@dataclass
+class ConfirmForm:
+    token: str = ""
+
+
+class ConfirmationPages(Controller):
+    """The signed link of the yearly confirmation (no login: the link is the credential)."""
+
+    path = "/confirm/{request_id:str}"
+
+    @get("/", media_type=MediaType.HTML)
+    async def show(
+        self,
+        request: Request[Any, Any, Any],
+        verification: VerificationDep,
+        request_id: FromPath[str],
+        token: FromQuery[str] = "",
+    ) -> Template:
+        runtime = verification
+
+        def read() -> Any:
+            sid = confirmation_supplier(
+                runtime.services.engine, request_id, token, now=runtime.now()
+            )
+            with runtime.services.engine.connect() as conn:
+                return runtime.services.suppliers.get(conn, sid)
+
+        supplier = await asyncio.to_thread(read)
+        return _page(request, "verification/confirm.html", supplier=supplier, token=token,
+                     request_id_value=request_id)
+
+    @post("/", media_type=MediaType.HTML, status_code=200)
+    async def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        verification: VerificationDep,
+        request_id: FromPath[str],
+        data: URLEncodedBody[ConfirmForm],
+    ) -> Template:
+        runtime = verification
+        ctx = audit_context(request, actor=f"confirmation-link:{request_id}")
+        ctx = AuditContext(**{**ctx.__dict__, "actor_role": Role.SUPPLIER.value})
+        await asyncio.to_thread(
+            confirm_data, runtime.services.engine, AuditLog(runtime.services.sealer),
+            request_id, data.token, now=runtime.now(), ctx=ctx,
+        )
+        return _page(request, "verification/confirmed.html")
+
+
+def verification_area(
+    services: Services, *, wiring: VerificationWiring | None = None
+) -> Contribution:
+    """What the area adds to the app; tests pass their own ``wiring``."""
+    add_messages(MESSAGES)
+    runtime = VerificationRuntime(services, wiring or wiring_for(services))
+    router = Router(
+        path="/",
+        route_handlers=[VerificationPanel, VerificationApi, autofill, ConfirmationPages],
+        dependencies={"verification": Provide(lambda: runtime, sync_to_thread=False)},
+        exception_handlers={error: error_response for error, _, _ in STATUS_TABLE},
+    )
+    return Contribution(
+        route_handlers=[router],
+        state={"verification": runtime},
+        on_startup=[runtime.startup],
+        on_shutdown=[runtime.shutdown],
+    )
+
+
+def area(services: Services) -> Contribution:
+    """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
+    return verification_area(services)
+
+
+FIELD_LABELS = (
+    ("name", "企业名称", "Company name"),
+    ("uscc", "统一社会信用代码", "Credit code"),
+    ("legal_representative", "法定代表人", "Legal representative"),
+    ("registration_status", "登记状态", "Registration status"),
+    ("business_term_end", "营业期限", "Business term"),
+    ("licence_validity", "营业执照有效", "Licence valid"),
+    ("tax_status", "税务状态", "Tax status"),
+    ("invoicing.title", "开票抬头", "Invoice title"),
+    ("invoicing.tax_number", "纳税人识别号", "Tax number"),
+    ("invoicing.address", "开票地址", "Invoicing address"),
+    ("invoicing.phone", "开票电话", "Invoicing phone"),
+    ("invoicing.bank_name", "开户银行", "Invoicing bank"),
+    ("invoicing.bank_account", "开票银行账号", "Invoicing account"),
+)
+
+#: The area's messages (Chinese first).
+MESSAGES: dict[str, dict[str, str]] = {
+    **{f"vf.field.{k}": {"zh": zh, "en": en} for k, zh, en in FIELD_LABELS},
+    **{
+        k: {"zh": zh, "en": en}
+        for k, zh, en in (
+            ("vf.title", "核验", "Verification"),
+            ("vf.fields", "字段核验状态", "Field states"),
+            ("vf.field.bank_holder", "银行账户户名", "Bank account holder"),
+            ("vf.field", "字段", "Field"),
+            ("vf.state", "状态", "State"),
+            ("vf.checked_at", "核验时间", "Checked"),
+            ("vf.against", "核验来源", "Against"),
+            ("vf.request_id", "请求编号", "Request ID"),
+            ("vf.state.verified", "一致", "verified"),
+            ("vf.state.mismatch", "不一致", "mismatch"),
+            ("vf.state.unknown", "未知", "unknown"),
+            ("vf.findings", "核验发现", "Findings"),
+            ("vf.no_findings", "无待处理的发现", "No open findings"),
+            ("vf.code", "代码", "Code"),
+            ("vf.severity", "级别", "Severity"),
+            ("vf.message", "说明", "Message"),
+            ("vf.source", "来源", "Source"),
+            ("vf.observed_at", "时间", "Time"),
+            ("vf.evidence", "证据", "Evidence"),
+            ("vf.runs", "核验记录", "Runs"),
+            ("vf.trigger", "触发", "Trigger"),
+            ("vf.outcome", "结果", "Outcome"),
+            ("vf.retry_after", "重试时间", "Retry after"),
+            ("vf.next_due", "下次核验", "Next check"),
+            ("vf.verify_now", "立即核验", "Verify now"),
+            ("vf.validated", "已通过核验", "Validated"),
+            ("vf.not_validated", "未通过核验", "Not validated"),
+            ("vf.never", "尚未核验", "Not verified yet"),
+            ("vf.not_configured", "未配置核验数据源：无法核验，任何字段都不会被标记为一致。",
+             "Verification is not configured: nothing is checked, no field is marked verified."),
+            ("vf.demo", "演示数据源（虚构企业）", "Demo data set (fictional companies)"),
+            ("vf.error", "出错了", "Something went wrong"),
+            ("vf.confirm.title", "请确认贵司信息", "Please confirm your company data"),
+            ("vf.confirm.intro", "请核对以下信息是否仍然准确。如有变化，请登录门户提交变更申请。",
+             "Is this still right? If anything changed, log in and submit a change request."),
+            ("vf.confirm.button", "信息准确，确认", "This is right: confirm"),
+            ("vf.confirm.done", "感谢确认！我们已记录，并将重新核验贵司信息。",
+             "Thank you! Your confirmation is recorded and your data will be re-verified."),
+        )
+    },
+}
