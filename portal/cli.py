@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "portal.commands.api_tokens",
     "portal.commands.ocr",
     "portal.commands.audit",
+    "portal.commands.verify",
     "portal.commands.outbox",
     "portal.commands.relations",
 )

@@ -37,6 +37,7 @@ AREAS: tuple[str, ...] = (
     "portal.web.auth:auth_area",
     "portal.web.graph_area:graph_area",
     "portal.web.portal_area:portal_area",
+    "portal.web.verification_area:area",
 )
 
 
