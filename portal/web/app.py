@@ -22,7 +22,7 @@ from portal.services.api_clients import principal_for_token
 from portal.web.api import FinanceApi
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
-from portal.web.i18n import switch_language, translator
+from portal.web.i18n import add_messages, switch_language, translator
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -39,12 +39,36 @@ def healthz(services: ServicesDep) -> Response[dict[str, str]]:
     return Response({"status": "ok", "database": "ok"})
 
 
+HOME_MESSAGES = {
+    "home.title": {"zh": "供应商主数据门户", "en": "Supplier master-data portal"},
+    "home.intro": {
+        "zh": "供应商在此维护银行与开票信息；所有变更经采购主管审批后才进入主数据。",
+        "en": "Suppliers maintain their bank and invoicing details here; nothing reaches "
+        "the master record until purchasing approves it.",
+    },
+    "home.welcome": {"zh": "您好，{name}。", "en": "Welcome, {name}."},
+    "home.portal": {"zh": "进入供应商工作台", "en": "Open the supplier portal"},
+    "home.queue": {"zh": "审批队列", "en": "Approval queue"},
+    "home.suppliers": {"zh": "供应商列表", "en": "Suppliers"},
+    "home.health": {"zh": "主数据健康度", "en": "Data health"},
+    "home.invitations": {"zh": "邀请供应商", "en": "Invite suppliers"},
+    "home.login": {"zh": "登录", "en": "Log in"},
+    "home.api": {"zh": "API 文档", "en": "API documentation"},
+    "home.health_check": {"zh": "健康检查", "en": "Health check"},
+    "home.outbox": {"zh": "演示发件箱", "en": "Demo outbox"},
+}
+
+
 @get("/", media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=False)
-def index(request: Request[Any, Any, Any]) -> Template:
-    """Landing page."""
+def index(request: Request[Any, Any, Any], services: ServicesDep) -> Template:
+    """Landing page: log in, or go to what the role uses."""
     return Template(
         template_name="index.html",
-        context={"user": request.scope.get("user"), "t": translator(request)},
+        context={
+            "user": request.scope.get("user"),
+            "t": translator(request),
+            "demo": services.settings.web.demo,
+        },
     )
 
 
@@ -61,6 +85,8 @@ def create_app(
     template_dir: Path = TEMPLATES_DIR,
 ) -> Litestar:
     """Build the Litestar application around already-built services."""
+
+    add_messages(HOME_MESSAGES)
 
     def token_resolver(connection: Any) -> Any:
         token = bearer_token(connection)
