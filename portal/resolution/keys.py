@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -56,6 +57,7 @@ def _strip_place_suffix(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=65536)
 def comparable_core(name: str) -> str:
     """The part of a name that identifies the company, folded for comparison."""
     text = names.core(_BRACKET_WORDS.sub("", names.normalise(name)))

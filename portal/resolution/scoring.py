@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rapidfuzz.distance import Indel
@@ -42,6 +43,7 @@ _PLACES = tuple(sorted(names.PROVINCES + names.CITIES, key=len, reverse=True))
 _BRACKETED = re.compile(r"（([^（）]*)）")
 
 
+@functools.lru_cache(maxsize=65536)
 def place_of(name: str) -> str | None:
     """The province or city a name states (as prefix or in brackets), if any."""
     text = names.normalise(name)

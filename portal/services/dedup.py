@@ -20,18 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    Select,
-    delete,
-    func,
-    insert,
-    select,
-    tuple_,
-    union_all,
-    update,
-)
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, tuple_, update
 
 from portal.db.dedup_tables import DedupKeyRow, DuplicateDecisionRow, DuplicatePairRow
 from portal.db.sealing import Sealer
@@ -132,8 +121,11 @@ def keys_of_row(
     return keys
 
 
-def load_probes(conn: Connection, ids: Collection[str]) -> dict[str, Probe]:
-    """Probes of stored, not archived suppliers (names, numbers and blind indexes)."""
+def load_probes(
+    conn: Connection, ids: Collection[str], *, with_keys: bool = False
+) -> dict[str, Probe]:
+    """Probes of stored, not archived suppliers (names, numbers and blind indexes); their
+    name keys only ``with_keys`` (needed to look them up, not to compare them)."""
     rows: list[Any] = []
     accounts: dict[str, set[str]] = {}
     phones: dict[str, set[str]] = {}
@@ -182,7 +174,9 @@ def load_probes(conn: Connection, ids: Collection[str]) -> dict[str, Probe]:
             representative=normalise_person(r.legal_representative),
             address=normalise_address(r.address),
             stored=True,
-            name_keys=frozenset(all_name_keys([r.name, *json.loads(r.aliases)])),
+            name_keys=frozenset(all_name_keys([r.name, *json.loads(r.aliases)]))
+            if with_keys
+            else frozenset(),
         )
         for r in rows
     }
@@ -194,20 +188,25 @@ def load_probes(conn: Connection, ids: Collection[str]) -> dict[str, Probe]:
 def postings(
     conn: Connection, keys: Collection[str], *, cap: int = KEY_CAP
 ) -> dict[str, list[str]]:
-    """Supplier ids filed under each key, at most ``cap + 1`` per key (more means "common")."""
+    """Supplier ids filed under each key, at most ``cap + 1`` per key (more means "common").
+
+    One statement per hundred keys, each key read through the primary-key index up
+    to its cap. Written as text: building a hundred-part union with the expression
+    language costs more than the database needs to answer it.
+    """
     found: dict[str, list[str]] = {}
+    limit = int(cap) + 1
     for chunk in _chunks(keys, _POSTING_CHUNK):
-        parts: list[Select[Any]] = []
-        for key in chunk:
-            sub = (
-                select(KEY.c.key, KEY.c.supplier_id)
-                .where(KEY.c.key == key)
-                .limit(cap + 1)
-                .subquery()
+        statement = text(
+            " UNION ALL ".join(
+                # only the table name and integers are inlined; keys are bound
+                f'SELECT * FROM (SELECT "key", supplier_id FROM {KEY.name} '  # noqa: S608
+                f'WHERE "key" = :k{i} LIMIT {limit}) AS p{i}'
+                for i in range(len(chunk))
             )
-            parts.append(select(sub.c.key, sub.c.supplier_id))
-        statement = parts[0] if len(parts) == 1 else union_all(*parts)
-        for key, sid in conn.execute(statement):
+        )
+        rows = conn.execute(statement, {f"k{i}": key for i, key in enumerate(chunk)})
+        for key, sid in rows:
             found.setdefault(key, []).append(sid)
     return found
 
@@ -677,7 +676,7 @@ def sweep(
             )
             if ids:
                 index_suppliers(conn, unindexed(conn, ids))
-                stored = load_probes(conn, ids)
+                stored = load_probes(conn, ids, with_keys=True)
                 probes = [stored[i] for i in ids if i in stored]
                 found = [m for ms in find_matches(conn, probes) for m in ms]
                 progress.new_pairs += remember_pairs(conn, found, now=clock())
@@ -718,5 +717,9 @@ def sweep_state(conn: Connection) -> dict[str, object] | None:
     row = conn.execute(select(JOB).where(JOB.c.name == SWEEP_JOB)).first()
     if row is None:
         return None
-    return {"cursor": row.cursor, "screened": row.done, "state": row.state,
-            "updated_at": row.updated_at.isoformat()}  # fmt: skip
+    return {
+        "cursor": row.cursor,
+        "screened": row.done,
+        "state": row.state,
+        "updated_at": row.updated_at.isoformat(),
+    }

@@ -59,10 +59,18 @@ register(
 )
 
 _SUPPLIER_REF = {
-    "supplier_uscc": ("统一社会信用代码", "供应商信用代码", "信用代码", "供应商税号", "uscc",
-                      "creditcode", "suppliertaxid", "supplieruscc"),
+    "supplier_uscc": (
+        "统一社会信用代码",
+        "供应商信用代码",
+        "信用代码",
+        "供应商税号",
+        "uscc",
+        "creditcode",
+        "suppliertaxid",
+        "supplieruscc",
+    ),
     "supplier_name": ("供应商名称", "供应商", "乙方", "suppliername", "supplier"),
-}  # fmt: skip
+}
 SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "contracts": {
         "contract_number": ("合同编号", "合同号", "contractnumber", "contractno", "number"),
@@ -78,8 +86,14 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "invoice_code": ("发票代码", "invoicecode"),
         "invoice_number": ("发票号码", "发票号", "invoicenumber", "invoiceno"),
         "seller_name": ("销售方名称", "销方名称", "开票方", "sellername", "seller"),
-        "seller_tax_number": ("销售方纳税人识别号", "销售方税号", "销方税号", "纳税人识别号",
-                              "sellertaxnumber", "sellertaxid"),
+        "seller_tax_number": (
+            "销售方纳税人识别号",
+            "销售方税号",
+            "销方税号",
+            "纳税人识别号",
+            "sellertaxnumber",
+            "sellertaxid",
+        ),
         "issued_on": ("开票日期", "issuedon", "date"),
         "amount": ("价税合计", "金额", "amount", "total"),
         "status": ("状态", "发票状态", "status"),
@@ -90,10 +104,16 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "code": ("门店编码", "门店编号", "仓库编码", "storecode", "code"),
         "name": ("门店名称", "仓库名称", "storename", "name"),
         "address": ("门店地址", "地址", "address"),
-        "supplier_uscc": ("供货商信用代码", "供应商信用代码", "统一社会信用代码", "uscc",
-                          "suppliers", "supplieruscc"),
+        "supplier_uscc": (
+            "供货商信用代码",
+            "供应商信用代码",
+            "统一社会信用代码",
+            "uscc",
+            "suppliers",
+            "supplieruscc",
+        ),
     },
-}  # fmt: skip
+}
 REQUIRED = {
     "contracts": ("contract_number",),
     "invoices": ("invoice_number", "seller_name"),
@@ -105,8 +125,20 @@ STATUSES = {
     "paid": ("paid", "已付款", "已支付"),
     "received": ("received", "已收到", "待处理", "收到"),
 }
-MASTER_DATA_WORDS = ("主数据", "masterdata", "抬头", "名称", "税号", "纳税人识别号", "开户行",
-                     "账号", "title", "taxnumber", "taxid", "bank")  # fmt: skip
+MASTER_DATA_WORDS = (
+    "主数据",
+    "masterdata",
+    "抬头",
+    "名称",
+    "税号",
+    "纳税人识别号",
+    "开户行",
+    "账号",
+    "title",
+    "taxnumber",
+    "taxid",
+    "bank",
+)
 
 
 def _fold(text: object) -> str:
@@ -357,8 +389,11 @@ def upsert_store(
     found = _missing("stores", raw)
     if any(f.severity is Severity.ERROR for f in found):
         return RowOutcome("rejected", SupplierRef(None), found)
-    values = {"code": _text(raw, "code"), "name": _text(raw, "name"),
-              "address": _text(raw, "address")}  # fmt: skip
+    values = {
+        "code": _text(raw, "code"),
+        "name": _text(raw, "name"),
+        "address": _text(raw, "address"),
+    }
     status, row_id = _upsert(conn, STORE, STORE.c.code == values["code"], values)
     ref = SupplierRef(None)
     linked = set(
@@ -442,8 +477,11 @@ def import_relations(
                 status = outcome.status
                 if dry_run and status != "rejected":
                     status = f"would_{'create' if status == 'created' else 'update'}"
-                report.add(RowReport(row, status, outcome.ref.uscc, outcome.ref.supplier_id,
-                                     outcome.findings))  # fmt: skip
+                report.add(
+                    RowReport(
+                        row, status, outcome.ref.uscc, outcome.ref.supplier_id, outcome.findings
+                    )
+                )
             if dry_run:
                 conn.rollback()
             else:

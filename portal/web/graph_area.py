@@ -116,15 +116,21 @@ class GraphApi(Controller):
         summary="Decide that two suppliers are not the same (remembered: never raised again)",
     )
     def not_the_same(
-        self, request: Request[Any, Any, Any], services: ServicesDep,
+        self,
+        request: Request[Any, Any, Any],
+        services: ServicesDep,
         data: JSONBody[dict[str, str]],
-    ) -> dict[str, str]:  # fmt: skip
+    ) -> dict[str, str]:
         who = principal_of(request).subject
         with services.engine.begin() as conn:
             dedup.decide_not_the_same(
-                conn, data.get("a_id", ""), data.get("b_id", ""), decided_by=who, now=_now(),
+                conn,
+                data.get("a_id", ""),
+                data.get("b_id", ""),
+                decided_by=who,
+                now=_now(),
                 note=data.get("note"),
-            )  # fmt: skip
+            )
         return {"status": "decided", "decision": "not_the_same"}
 
 
@@ -172,10 +178,14 @@ def _relations_controller(kind: str) -> type[Controller]:
             "tags": ["relations"],
             "__doc__": f"{kind.title()} (list, create or update).",
             "listing": get("/", sync_to_thread=True, summary=f"List {kind}")(listing),
-            "upsert": post("/", sync_to_thread=True, guards=[requires(*WRITERS)],
-                           summary=f"Create or update one of the {kind}")(upsert),
+            "upsert": post(
+                "/",
+                sync_to_thread=True,
+                guards=[requires(*WRITERS)],
+                summary=f"Create or update one of the {kind}",
+            )(upsert),
         },
-    )  # fmt: skip
+    )
 
 
 def _page(request: Request[Any, Any, Any], template: str, **context: Any) -> Template:
@@ -195,9 +205,11 @@ class GraphPages(Controller):
 
     @get("/suppliers/{supplier_id:str}/graph", sync_to_thread=True, media_type=MediaType.HTML)
     def graph_page(
-        self, request: Request[Any, Any, Any], services: ServicesDep,
+        self,
+        request: Request[Any, Any, Any],
+        services: ServicesDep,
         supplier_id: FromPath[str],
-    ) -> Template:  # fmt: skip
+    ) -> Template:
         with services.engine.connect() as conn:
             data = graph.supplier_graph(conn, services.sealer, supplier_id).as_dict()
         return _page(request, "graph/supplier_graph.html", graph=data)
