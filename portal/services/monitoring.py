@@ -468,6 +468,10 @@ class PeriodicVerification:
                 log.exception("verification pass failed")
             await asyncio.sleep(self.minutes * 60)
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
     def start(self) -> None:
         """Start the task in the running loop (Litestar ``on_startup``)."""
         if self._task is None and self.minutes > 0 and self.wiring.configured:

@@ -195,7 +195,11 @@ def _demo_ports(clock: Callable[[], datetime]) -> PortsFactory:
     return open_ports
 
 
-def _live_ports(settings: RegistrySettings, clock: Callable[[], datetime]) -> PortsFactory:
+def _live_ports(
+    settings: RegistrySettings,
+    clock: Callable[[], datetime],
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> PortsFactory:
     from registry.adapters.qichacha import QichachaBusinessRegistry
     from registry.adapters.qixin import QixinBusinessRegistry
     from registry.adapters.tianyancha import TianyanchaBusinessRegistry
@@ -212,7 +216,9 @@ def _live_ports(settings: RegistrySettings, clock: Callable[[], datetime]) -> Po
 
     @asynccontextmanager
     async def open_ports() -> AsyncIterator[VerificationPorts]:
-        async with httpx.AsyncClient(timeout=settings.timeout_seconds) as client:
+        async with httpx.AsyncClient(
+            timeout=settings.timeout_seconds, transport=transport
+        ) as client:
             registries: list[tuple[str, BusinessRegistry]] = []
             taxes: list[tuple[str, TaxBureau]] = []
             for name in order:
@@ -235,11 +241,15 @@ def _live_ports(settings: RegistrySettings, clock: Callable[[], datetime]) -> Po
 
 
 def build_verification(
-    settings: VerificationSettings, *, clock: Callable[[], datetime] = utc_now
+    settings: VerificationSettings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> VerificationWiring:
-    """The wiring for these settings (real adapters, demo data set, or not configured)."""
+    """The wiring for these settings (real adapters, demo data set, or not configured);
+    ``transport`` is the test seam of the real adapters' HTTP client."""
     if settings.mode == "live":
-        return VerificationWiring(settings, _live_ports(settings.registry, clock), clock)
+        return VerificationWiring(settings, _live_ports(settings.registry, clock, transport), clock)
     if settings.mode == "demo":
         return VerificationWiring(settings, _demo_ports(clock), clock)
     return VerificationWiring(settings, None, clock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -215,3 +216,26 @@ def test_the_confirmation_link_shows_the_data_and_records_the_confirmation(
     again = client.post(url, data={"token": match.group(2)})
     assert again.status_code == 410
     assert client.get(url, params={"token": "forged"}).status_code == 410
+
+
+def test_the_demo_app_runs_monitoring_passes_in_process_and_stops_them_on_shutdown(
+    services: Services, clock: TestClock
+) -> None:
+    store_suppliers(services, typed())
+    wiring = demo_wiring(clock)
+    wiring.settings = VerificationSettings(mode="demo", in_process_minutes=1)
+    part = verification_area(services, wiring=wiring)
+    runtime = part.state["verification"]
+
+    with TestClient(app=create_app(services, route_handlers=part.route_handlers,
+                                   state=part.state, on_startup=part.on_startup,
+                                   on_shutdown=part.on_shutdown)):  # fmt: skip
+        for _ in range(100):
+            if runtime.periodic is not None and runtime.periodic.passes:
+                break
+            time.sleep(0.05)
+        assert runtime.periodic is not None and runtime.periodic.passes == 1
+        periodic = runtime.periodic
+    assert not periodic.running and runtime.opened is None
+    with services.engine.connect() as conn:
+        assert monitoring.due_suppliers(conn, clock(), 10) == []  # the pass verified it
