@@ -6,7 +6,7 @@ import argparse
 
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, open_services, settings_from
-from portal.config import Settings
+from portal.config import ConfigError, Settings
 from portal.db.migrate import current
 
 
@@ -19,7 +19,10 @@ def serve(settings: Settings, *, host: str | None, port: int | None, migrate: bo
     services = open_services(settings, migrate=migrate)
     if current(services.engine) is None:
         raise CommandError("the database has no schema; run `portal db upgrade` first")
-    app = build_site(services)
+    try:
+        app = build_site(services)
+    except ConfigError as exc:
+        raise CommandError(f"cannot start: {exc}") from exc
     host = host or settings.web.host
     port = port or settings.web.port
     print(f"serving on http://{host}:{port}/", flush=True)
