@@ -295,8 +295,13 @@ class ConfirmationPages(Controller):
                 return runtime.services.suppliers.get(conn, sid)
 
         supplier = await asyncio.to_thread(read)
-        return _page(request, "verification/confirm.html", supplier=supplier, token=token,
-                     request_id_value=request_id)
+        return _page(
+            request,
+            "verification/confirm.html",
+            supplier=supplier,
+            token=token,
+            request_id_value=request_id,
+        )
 
     @post("/", media_type=MediaType.HTML, status_code=200)
     async def confirm(
@@ -310,8 +315,13 @@ class ConfirmationPages(Controller):
         ctx = audit_context(request, actor=f"confirmation-link:{request_id}")
         ctx = AuditContext(**{**ctx.__dict__, "actor_role": Role.SUPPLIER.value})
         await asyncio.to_thread(
-            confirm_data, runtime.services.engine, AuditLog(runtime.services.sealer),
-            request_id, data.token, now=runtime.now(), ctx=ctx,
+            confirm_data,
+            runtime.services.engine,
+            AuditLog(runtime.services.sealer),
+            request_id,
+            data.token,
+            now=runtime.now(),
+            ctx=ctx,
         )
         return _page(request, "verification/confirmed.html")
 
@@ -391,16 +401,25 @@ MESSAGES: dict[str, dict[str, str]] = {
             ("vf.validated", "已通过核验", "Validated"),
             ("vf.not_validated", "未通过核验", "Not validated"),
             ("vf.never", "尚未核验", "Not verified yet"),
-            ("vf.not_configured", "未配置核验数据源：无法核验，任何字段都不会被标记为一致。",
-             "Verification is not configured: nothing is checked, no field is marked verified."),
+            (
+                "vf.not_configured",
+                "未配置核验数据源：无法核验，任何字段都不会被标记为一致。",
+                "Verification is not configured: nothing is checked, no field is marked verified.",
+            ),
             ("vf.demo", "演示数据源（虚构企业）", "Demo data set (fictional companies)"),
             ("vf.error", "出错了", "Something went wrong"),
             ("vf.confirm.title", "请确认贵司信息", "Please confirm your company data"),
-            ("vf.confirm.intro", "请核对以下信息是否仍然准确。如有变化，请登录门户提交变更申请。",
-             "Is this still right? If anything changed, log in and submit a change request."),
+            (
+                "vf.confirm.intro",
+                "请核对以下信息是否仍然准确。如有变化，请登录门户提交变更申请。",
+                "Is this still right? If anything changed, log in and submit a change request.",
+            ),
             ("vf.confirm.button", "信息准确，确认", "This is right: confirm"),
-            ("vf.confirm.done", "感谢确认！我们已记录，并将重新核验贵司信息。",
-             "Thank you! Your confirmation is recorded and your data will be re-verified."),
+            (
+                "vf.confirm.done",
+                "感谢确认！我们已记录，并将重新核验贵司信息。",
+                "Thank you! Your confirmation is recorded and your data will be re-verified.",
+            ),
         )
     },
 }
