@@ -424,15 +424,7 @@ def _replace_states(conn: Connection, sid: str, run_id: str, result: Verificatio
 
 
 def _wiring(services: Services, wiring: VerificationWiring | None) -> VerificationWiring:
-    if wiring is not None:
-        return wiring
-    key = id(services)
-    if key not in _WIRINGS:
-        _WIRINGS[key] = wiring_for(services)
-    return _WIRINGS[key]
-
-
-_WIRINGS: dict[int, VerificationWiring] = {}
+    return wiring if wiring is not None else wiring_for(services)
 
 
 async def averify_after_write(

@@ -255,10 +255,18 @@ def build_verification(
     return VerificationWiring(settings, None, clock)
 
 
+_BUILT: dict[VerificationSettings, VerificationWiring] = {}
+
+
 def wiring_for(services: Services, env: Mapping[str, str] | None = None) -> VerificationWiring:
-    """The wiring for the portal's services (``PORTAL_DEMO`` comes from their settings)."""
+    """The wiring for the portal's services (``PORTAL_DEMO`` comes from their settings).
+
+    One wiring per distinct settings in a process, so the live mode's daily cache is shared
+    by every caller (web handlers, ``verify_after_write``, the periodic task).
+    """
     web = services.settings.web
     merged = {**(os.environ if env is None else env), **services.settings.extra}
-    return build_verification(
-        load_verification_settings(merged, demo=web.demo, public_url=web.public_url)
-    )
+    settings = load_verification_settings(merged, demo=web.demo, public_url=web.public_url)
+    if settings not in _BUILT:
+        _BUILT[settings] = build_verification(settings)
+    return _BUILT[settings]
