@@ -10,6 +10,8 @@ than one typed twice: their score is lowered below the threshold.
 >>> name_similarity('上海示例科技有限公司', '北京示例科技有限公司') < NAME_THRESHOLD
 True
 >>> round(name_similarity('示例网络信息科技', '示列网络信息科技'), 2)
+0.75
+>>> round(name_similarity('示例网络信息科技', '示例网洛信息科技'), 2)
 0.88
 >>> place_of('示例科技（上海）有限公司'), place_of('北京市示例科技'), place_of('示例科技')
 ('上海', '北京', None)
@@ -57,13 +59,27 @@ def place_of(name: str) -> str | None:
     return None
 
 
+def _common_tail(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
 def core_similarity(core_a: str, core_b: str) -> float:
     """Similarity of two comparable cores, 0..1."""
     if not core_a or not core_b:
         return 0.0
     if core_a == core_b:
         return 1.0
-    return float(Indel.normalized_similarity(core_a, core_b))
+    score = float(Indel.normalized_similarity(core_a, core_b))
+    tail = _common_tail(core_a, core_b)
+    if tail >= 2 and len(core_a) > tail and len(core_b) > tail:
+        # same industry word, different trade name (北汇供应链管理 / 远汇供应链管理): the
+        # trade name is what tells companies apart, so it decides
+        trade = float(Indel.normalized_similarity(core_a[:-tail], core_b[:-tail]))
+        score = min(score, 0.5 + 0.5 * trade)
+    return score
 
 
 def name_similarity(a: str, b: str) -> float:
