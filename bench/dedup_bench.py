@@ -104,6 +104,9 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="reuse an existing generated file")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--sweep-batch", type=int, default=1000)
+    parser.add_argument(
+        "--sweep-batches", type=int, help="stop the sweep after N batches and extrapolate"
+    )
     args = parser.parse_args()
 
     path = Path(args.db or f"/tmp/dedup_bench_{args.n}.db")
@@ -172,8 +175,14 @@ def main() -> int:
 
     if not args.no_sweep:
         t0 = time.perf_counter()
-        progress = sweep(engine, batch_size=args.sweep_batch)
+        progress = sweep(engine, batch_size=args.sweep_batch, max_batches=args.sweep_batches)
         elapsed = time.perf_counter() - t0
+        if not progress.finished:
+            print(
+                f"\nsweep stopped after {progress.screened:,} (resumable): "
+                f"{progress.screened / elapsed:,.0f}/s, whole base ~ "
+                f"{(stored or 0) / (progress.screened / elapsed) / 60:.1f} min"
+            )
         print(
             f"\nsweep: {progress.screened:,} suppliers in {elapsed:.1f} s "
             f"({progress.screened / elapsed:,.0f}/s), {progress.new_pairs:,} pairs found"
