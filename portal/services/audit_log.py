@@ -107,12 +107,14 @@ class AuditLog:
         return entry
 
     def _lock_head(self, conn: Connection) -> AuditEntry | None:
-        locked = conn.execute(
-            update(HEAD).where(HEAD.c.id == 1).values(seq=HEAD.c.seq).returning(HEAD.c.seq)
-        ).first()
+        lock = update(HEAD).where(HEAD.c.id == 1).values(seq=HEAD.c.seq).returning(HEAD.c.seq)
+        locked = conn.execute(lock).first()
         if locked is None:
-            conn.execute(insert(HEAD).values(id=1, seq=0, hash=GENESIS))
-            return None
+            # First entry ever: create the head row; a concurrent first writer may win, in
+            # which case our insert does nothing and the UPDATE below waits for its commit.
+            conn.execute(_insert_ignore(conn, HEAD).values(id=1, seq=0, hash=GENESIS))
+            locked = conn.execute(lock).first()
+            assert locked is not None
         if locked.seq == 0:
             return None
         row = conn.execute(select(ENTRY).where(ENTRY.c.seq == locked.seq)).first()
@@ -136,6 +138,17 @@ class AuditLog:
             head = conn.execute(select(HEAD).where(HEAD.c.id == 1)).first()
             anchors = [Anchor(head.seq, head.hash)] if head is not None and head.seq else []
             return verify_chain(self.entries(conn), anchors=anchors)
+
+
+def _insert_ignore(conn: Connection, table: Any) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING for the connection's dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def _entry(row: Any) -> AuditEntry:

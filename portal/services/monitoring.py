@@ -160,6 +160,17 @@ def request_verification(
             conn.execute(insert(SCHEDULE).values(supplier_id=sid, next_due_at=now, reason=reason))
 
 
+def schedule_new(
+    conn: Connection, supplier_ids: Sequence[str], *, now: datetime, reason: str
+) -> None:
+    """Make newly created suppliers due now: one multi-row insert (the import path)."""
+    if supplier_ids:
+        conn.execute(
+            insert(SCHEDULE),
+            [{"supplier_id": sid, "next_due_at": now, "reason": reason} for sid in supplier_ids],
+        )
+
+
 def reschedule(
     conn: Connection,
     supplier_id: str,

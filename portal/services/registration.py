@@ -3,7 +3,9 @@
 A batch is probed for duplicates in a few indexed queries (credit codes, then
 the entity-resolution screen of ``portal.services.dedup``: similar names, shared
 bank accounts and phones, legal representative and address, within the batch
-too), then written in one transaction with its blocking keys. Should
+too), then written in one transaction with its blocking keys and a due entry in
+the verification schedule, so the monitoring job checks every new supplier
+against the registry and tax bureau without anyone asking. Should
 the batch fail at the database (a concurrent writer took a credit code), each
 supplier is retried in a transaction of its own, so one bad row never costs
 the others and never leaves half a supplier behind.
@@ -23,6 +25,7 @@ from portal.db.supplier_store import RowBatch, SupplierStore
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
 from portal.services.dedup import index_suppliers, screen_batch
+from portal.services.monitoring import schedule_new
 
 
 class OutcomeStatus(StrEnum):
@@ -90,16 +93,18 @@ def register_suppliers(
     try:
         with engine.begin() as conn:
             store.insert_batch(conn, batch)
-            index_suppliers(conn, [row["id"] for row in batch.suppliers])
+            created = [row["id"] for row in batch.suppliers]
+            index_suppliers(conn, created)
+            schedule_new(conn, created, now=now, reason="creation")
         for outcome in members:
             outcome.status = OutcomeStatus.CREATED
     except IntegrityError:
-        _retry_one_by_one(engine, store, batch, members)
+        _retry_one_by_one(engine, store, batch, members, now)
     return outcomes
 
 
 def _retry_one_by_one(
-    engine: Engine, store: SupplierStore, batch: RowBatch, members: list[Outcome]
+    engine: Engine, store: SupplierStore, batch: RowBatch, members: list[Outcome], now: datetime
 ) -> None:
     """Insert each supplier of a failed batch in its own transaction."""
     for outcome, row in zip(members, batch.suppliers, strict=True):
@@ -114,6 +119,7 @@ def _retry_one_by_one(
             with engine.begin() as conn:
                 store.insert_batch(conn, single)
                 index_suppliers(conn, [sid])
+                schedule_new(conn, [sid], now=now, reason="creation")
             outcome.status = OutcomeStatus.CREATED
         except IntegrityError:
             outcome.status = OutcomeStatus.EXISTS

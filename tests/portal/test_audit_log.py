@@ -126,3 +126,27 @@ def test_cli_verify_exits_non_zero_and_names_the_entry(
     status = main(["audit", "verify", "--database", db_url, "--data-dir", str(tmp_path)])
     assert status == 1
     assert "seq 4" in capsys.readouterr().err
+
+
+def test_concurrent_first_appends_on_an_empty_log_both_land(engine: Engine, log: AuditLog) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def append() -> None:
+        try:
+            barrier.wait()
+            with engine.begin() as conn:
+                log.record(conn, CTX, "login.succeeded")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=append) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    report = log.verify(engine)
+    assert report.ok and report.entries_checked == 2
