@@ -95,6 +95,28 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
         "/portal/changes/{b_request}/withdraw",
     ),
     ("GET", "/staff"): (DENY, "/staff/"),
+    # Verification area: the panel and API are staff-only; autofill shows public registry
+    # data for a credit code (not our master data); a confirmation link is its own
+    # credential (a bogus one here).
+    ("GET", "/staff/suppliers/{supplier_id:str}/verification"): (
+        DENY,
+        "/staff/suppliers/{b}/verification",
+    ),
+    ("POST", "/staff/suppliers/{supplier_id:str}/verification"): (
+        DENY,
+        "/staff/suppliers/{b}/verification",
+    ),
+    ("GET", "/api/v1/suppliers/{supplier_id:str}/verification"): (
+        DENY,
+        "/api/v1/suppliers/{b}/verification",
+    ),
+    ("POST", "/api/v1/suppliers/{supplier_id:str}/verification"): (
+        DENY,
+        "/api/v1/suppliers/{b}/verification",
+    ),
+    ("GET", "/api/v1/autofill/{uscc:str}"): (PUBLIC, "/api/v1/autofill/{b_uscc}"),
+    ("GET", "/confirm/{request_id:str}"): (PUBLIC, "/confirm/{b_request}?token=forged"),
+    ("POST", "/confirm/{request_id:str}"): (PUBLIC, "/confirm/{b_request}"),
     ("GET", "/staff/changes/{request_id:str}"): (DENY, "/staff/changes/{b_request}"),
     ("POST", "/staff/changes/{request_id:str}/approve"): (
         DENY,
