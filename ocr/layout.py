@@ -48,6 +48,7 @@ _LABEL_RE = re.compile(
     )
     + r")[:：]?"
 )
+_LABEL_RE_ANYWHERE = re.compile("|".join(sorted(_LABEL_OF, key=len, reverse=True)))
 _NO_CONTINUATION = frozenset(
     {"established_on", "legal_representative", "registered_capital", "issued_on"}
 )
@@ -153,6 +154,10 @@ def parse_segments(segments: Iterable[TextSegment]) -> dict[str, FieldText]:
     label_xs = _column_starts(
         [p.x0 for _, pieces in rows for p in pieces if p.label is not None], line_h
     )
+    split = [part for seg in segs for part in _split_at_columns(seg, label_xs, line_h)]
+    if split != segs:  # a label was glued to the text on its left: parse again
+        segs = split
+        rows = [(row, _pieces(row)) for row in _rows(segs)]
     found: dict[str, FieldText] = {}
     for row, pieces in rows:
         cy = statistics.fmean(s.cy for s in row)
@@ -187,6 +192,23 @@ def parse_segments(segments: Iterable[TextSegment]) -> dict[str, FieldText]:
             found["issued_on"] = FieldText("issued_on", "", first.x0, first.cy, first.cy,
                                            [first.text], [first.score])  # fmt: skip
     return found
+
+
+def _split_at_columns(seg: TextSegment, columns: list[float], line_h: float) -> list[TextSegment]:
+    """Split a box the detector stretched over a label column (``…建住所`` + ``住所``)."""
+    for col in columns:
+        if not seg.x0 + line_h < col < seg.x1 - line_h / 2:
+            continue
+        for match in _LABEL_RE_ANYWHERE.finditer(seg.text):
+            frac = match.start() / max(1, len(seg.text))
+            x = seg.x0 + frac * (seg.x1 - seg.x0)
+            if abs(x - col) < 3 * line_h and match.start() > 0:
+                head = TextSegment(seg.text[: match.start()], seg.x0, seg.y0, x, seg.y1, seg.score)
+                if match.end() == len(seg.text):  # the bare label, also read on its own box
+                    return [head]
+                tail = TextSegment(seg.text[match.start() :], x, seg.y0, seg.x1, seg.y1, seg.score)
+                return [head, *_split_at_columns(tail, columns, line_h)]
+    return [seg]
 
 
 def _column_starts(xs: list[float], line_h: float) -> list[float]:

@@ -82,6 +82,8 @@ def _fill_label_holes(
         crop = _crop(text, box)
         if crop.size == 0 or crop.shape[1] < 4:
             continue
+        if float((crop < 110).mean()) < 0.01:  # blank: a wrapped line, not a missed label
+            continue
         read, score = engine.read_line(_bgr(crop))
         read = clean_text(read)
         if read not in _LABELS:
