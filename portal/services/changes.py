@@ -69,6 +69,8 @@ from portal.services.audit_log import AuditContext, AuditLog
 from portal.services.change_apply import ChangeWriter
 from portal.services.change_diff import InvalidProposalError, Proposal, diff, kind_for
 from portal.services.change_records import OPEN, ChangeRecords
+from portal.services.dedup import index_suppliers
+from portal.services.monitoring import request_verification
 from portal.services.notifications import Notifier, RecordingNotifier
 
 __all__ = [
@@ -451,6 +453,10 @@ def _apply(
         closed, events = request.mark_applied(now)
         if any(c.touches_bank_details for c in written):
             _record_bank_change(conn, request, now)
+        # The changed record is screened again (blocking keys) and re-verified against
+        # the registry and tax bureau by the monitoring job, which picks it up as due.
+        index_suppliers(conn, [request.supplier_id])
+        request_verification(conn, [request.supplier_id], now=now, reason="change")
     if not deps.records.close(conn, closed, from_status=Status.APPROVED):
         raise ConcurrentReviewError(request.id)
     _audit_events(deps, conn, ctx, events, now)

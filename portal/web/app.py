@@ -111,4 +111,6 @@ def create_app(
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
         debug=debug,
+        # Uploads beyond the limit are refused with 413 before they are read whole.
+        request_max_body_size=services.settings.web.max_upload_bytes + 64 * 1024,
     )

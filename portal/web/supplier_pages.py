@@ -29,6 +29,7 @@ from portal.services.changes import (
     submit_change,
     withdraw_change,
 )
+from portal.web.auth.ratelimit import rate_limited
 from portal.web.context import audit_context
 from portal.web.portal_area import PortalDep, PortalRuntime, page
 from portal.web.security import principal_of, requires
@@ -248,7 +249,7 @@ class SupplierPages(Controller):
             documents=docs.list_documents(portal.services.engine, me, sid),
         )
 
-    @post("/documents", sync_to_thread=True)
+    @post("/documents", sync_to_thread=True, guards=[rate_limited("upload")])
     def upload(
         self,
         request: Request[Any, Any, Any],

@@ -192,6 +192,21 @@ def test_second_approval_applies_the_change_and_audits_every_field(
     assert first.call_back is not None and first.call_back.phone_masked == "138****5678"
 
 
+def test_an_applied_change_is_due_for_verification_again(
+    deps: ChangeDeps, world: Any, ctx: Any, engine: Engine
+) -> None:
+    from sqlalchemy import select
+
+    from portal.services.monitoring import SCHEDULE
+
+    request = submit_bank_change(deps, world, ctx)
+    approve_change(deps, ctx(world.alice), world.alice, request.id, call_back=call_back(world))
+    approve_change(deps, ctx(world.bob), world.bob, request.id)
+    with engine.connect() as conn:
+        row = conn.execute(select(SCHEDULE).where(SCHEDULE.c.supplier_id == world.a.id)).one()
+    assert row.reason == "change"
+
+
 def test_a_stale_request_reports_a_conflict_instead_of_overwriting(
     deps: ChangeDeps, world: Any, ctx: Any, engine: Engine
 ) -> None:
