@@ -2,8 +2,8 @@
 
 ``portal outbox send`` runs the worker once (for cron); ``--loop 30`` keeps
 running every 30 seconds. Each channel needs a sender: e-mail is sent when
-PORTAL_SMTP_HOST is set; other channels register a factory in
-:data:`SENDER_FACTORIES`.
+PORTAL_SMTP_HOST is set, webhooks when PORTAL_WEBHOOK_URL is
+(``portal.services.outbox_senders``).
 """
 
 from __future__ import annotations
@@ -11,48 +11,29 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
-from portal.services.outbox import (
-    Channel,
-    OutboxWorker,
-    Sender,
-    SmtpEmailSender,
-    load_smtp_settings,
-    recent,
-)
-
-
-def _email_sender(env: Mapping[str, str]) -> Sender | None:
-    smtp = load_smtp_settings(env)
-    return SmtpEmailSender(smtp) if smtp.configured else None
-
-
-#: channel -> factory reading its settings from the environment (None: not configured).
-SENDER_FACTORIES: dict[str, Callable[[Mapping[str, str]], Sender | None]] = {
-    Channel.EMAIL.value: _email_sender,
-}
+from portal.services import outbox_senders
+from portal.services.outbox import OutboxWorker, Sender, recent
 
 
 def configured_senders(env: Mapping[str, str]) -> dict[str, Sender]:
-    """The senders whose settings are present."""
-    senders = {}
-    for channel, factory in SENDER_FACTORIES.items():
-        try:
-            sender = factory(env)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-        if sender is not None:
-            senders[channel] = sender
-    return senders
+    """The senders whose settings are present; a malformed setting is a clear error."""
+    try:
+        return outbox_senders.configured_senders(env)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def _send(args: argparse.Namespace) -> int:
     senders = configured_senders(os.environ)
     if not senders:
-        raise CommandError("no channel is configured (set PORTAL_SMTP_HOST for e-mail)")
+        raise CommandError(
+            "no channel is configured (set PORTAL_SMTP_HOST for e-mail, "
+            "PORTAL_WEBHOOK_URL for the WeCom/DingTalk robot)"
+        )
     with services_for(args) as services:
         worker = OutboxWorker(services.engine, senders, max_attempts=args.max_attempts)
         while True:

@@ -38,6 +38,7 @@ AREAS: tuple[str, ...] = (
     "portal.web.graph_area:graph_area",
     "portal.web.portal_area:portal_area",
     "portal.web.verification_area:area",
+    "portal.web.outbox_area:area",
 )
 
 
