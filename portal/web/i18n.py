@@ -12,6 +12,8 @@ from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from portal.web.labels import value_messages
+
 LANGUAGES = ("zh", "en")
 DEFAULT = "zh"
 _MESSAGES: dict[str, dict[str, str]] = {
@@ -20,6 +22,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "nav.login": {"zh": "登录", "en": "Log in"},
     "lang.switch": {"zh": "English", "en": "中文"},
 }
+_MESSAGES.update(value_messages())
 
 
 def add_messages(messages: dict[str, dict[str, str]]) -> None:
@@ -41,7 +44,7 @@ def translate(key: str, lang: str, **values: object) -> str:
     """The message in ``lang`` (falls back to Chinese, then to the key itself)."""
     texts = _MESSAGES.get(key)
     if texts is None:
-        return key
+        return key[2:] if key.startswith("v:") else key
     text = texts.get(lang) or texts[DEFAULT]
     return text.format(**values) if values else text
 

@@ -1,0 +1,63 @@
+"""Display names of stored values (states, kinds, roles, fields), Chinese and English.
+
+Templates write ``t('v:' ~ value)``; a value without a label shows as itself.
+"""
+
+from __future__ import annotations
+
+VALUE_LABELS: dict[str, tuple[str, str]] = {
+    # change-request states and verdicts
+    "draft": ("草稿", "draft"), "pending": ("待审批", "pending"),
+    "partially_approved": ("部分审批", "partly approved"), "approved": ("已批准", "approved"),
+    "applied": ("已生效", "applied"), "rejected": ("已驳回", "rejected"),
+    "withdrawn": ("已撤回", "withdrawn"), "conflict": ("数据冲突", "conflict"),
+    # kinds
+    "supplier_profile": ("企业信息变更", "company details"),
+    "bank_account_add": ("新增银行账户", "new bank account"),
+    "bank_account_change": ("银行账户变更", "bank account change"),
+    "bank_account_retire": ("停用银行账户", "bank account retired"),
+    "invoicing_profile": ("开票信息", "invoicing details"),
+    "contact_add": ("新增联系人", "new contact"), "contact_change": ("联系人变更", "contact change"),
+    "contact_remove": ("删除联系人", "contact removed"),
+    "merge_suppliers": ("合并供应商", "merge suppliers"),
+    # channels
+    "portal": ("供应商门户", "portal"), "staff": ("采购录入", "staff"), "import": ("导入", "import"),
+    "api": ("接口", "API"),
+    # roles
+    "supplier": ("供应商", "supplier"), "purchasing_clerk": ("采购专员", "purchasing clerk"),
+    "purchasing_supervisor": ("采购主管", "purchasing supervisor"), "finance": ("财务", "finance"),
+    "auditor": ("审计", "auditor"), "admin": ("管理员", "admin"),
+    # call-back outcomes
+    "confirmed": ("已确认", "confirmed"), "denied": ("对方否认", "denied"),
+    "unreachable": ("未接通", "unreachable"),
+    # lifecycle
+    "prospective": ("待准入", "prospective"), "active": ("合作中", "active"),
+    "blocked": ("已冻结", "blocked"), "archived": ("已归档", "archived"),
+    # entities and fields
+    "bank_account": ("银行账户", "bank account"), "contact": ("联系人", "contact"),
+    "account_number": ("银行账号", "account number"), "bank_name": ("开户行", "bank"),
+    "cnaps_code": ("联行号", "CNAPS code"), "holder_name": ("户名", "account holder"),
+    "currency": ("币种", "currency"), "purpose": ("用途", "purpose"),
+    "title": ("发票抬头", "invoice title"), "tax_number": ("税号", "tax number"),
+    "address": ("地址", "address"), "phone": ("电话", "phone"), "name": ("名称", "name"),
+    "role": ("职务", "role"), "email": ("邮箱", "e-mail"),
+    "legal_representative": ("法定代表人", "legal representative"),
+    "entity_type": ("企业类型", "entity type"), "registered_capital": ("注册资本", "capital"),
+    "established_on": ("成立日期", "established"), "term_from": ("营业期限自", "term from"),
+    "term_to": ("营业期限至", "term to"), "business_scope": ("经营范围", "business scope"),
+    "registration_authority": ("登记机关", "registration authority"),
+    # documents
+    "business_licence": ("营业执照", "business licence"),
+    "bank_permit": ("开户许可证", "bank account permit"),
+    "invoice_info": ("开票资料", "invoicing document"), "other": ("其他", "other"),
+    # risk flags
+    "bank_account.changed": ("收款账户变更", "bank account changed"),
+    "bank_account.holder_mismatch": ("户名与登记名称不符", "holder differs from registered name"),
+    "bank_account.shared": ("账号被其他供应商使用", "account used by another supplier"),
+    "changes.frequent": ("短期内多次变更", "frequent changes"),
+}  # fmt: skip
+
+
+def value_messages() -> dict[str, dict[str, str]]:
+    """The labels as i18n messages under ``v:<value>``."""
+    return {f"v:{value}": {"zh": zh, "en": en} for value, (zh, en) in VALUE_LABELS.items()}
