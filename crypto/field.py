@@ -114,6 +114,11 @@ class FieldCipher:
                 row_id=row_id,
             ) from exc
 
+    @property
+    def algorithm(self) -> Algorithm:
+        """The algorithm new values are written under (the deployment's profile)."""
+        return self._keyring.current(_FIELD).meta.algorithm
+
     def key_version(self, token: str) -> int:
         """The FIELD key version a token was written under.
 

@@ -28,6 +28,7 @@ from approvals.audit import (
     append,
     verify_chain,
 )
+from crypto import Algorithm
 from portal.db.sealing import Sealer
 from portal.db.tables import AuditEntryRow, AuditHeadRow, table_of
 
@@ -61,9 +62,14 @@ class AuditContext:
 class AuditLog:
     """Appends to and reads the chain."""
 
-    def __init__(self, sealer: Sealer, algorithm: str = "sha256") -> None:
+    def __init__(self, sealer: Sealer, algorithm: str | None = None) -> None:
         self.sealer = sealer
-        self.algorithm = algorithm
+        # SM3 with the SM4 profile (国密), SHA-256 otherwise; an existing chain keeps
+        # the algorithm of its newest entry (see ``approvals.audit.append``) only when
+        # none is given here, so a deployment switching profile starts hashing with SM3.
+        self.algorithm = algorithm or (
+            "sm3" if sealer.cipher.algorithm is Algorithm.SM4_GCM else "sha256"
+        )
 
     def record(
         self,

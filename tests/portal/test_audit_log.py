@@ -150,3 +150,16 @@ def test_concurrent_first_appends_on_an_empty_log_both_land(engine: Engine, log:
     assert errors == []
     report = log.verify(engine)
     assert report.ok and report.entries_checked == 2
+
+
+def test_the_sm4_profile_hashes_the_chain_with_sm3(engine: Engine) -> None:
+    from crypto import Algorithm, Keyring
+    from crypto.fakes import InMemoryKeyProvider
+    from portal.db.keystore import SqlDataKeyStore
+
+    keyring = Keyring.initialise(SqlDataKeyStore(engine), InMemoryKeyProvider(), Algorithm.SM4_GCM)
+    sm4_log = AuditLog(Sealer(keyring.field_cipher(), keyring.blind_indexer()))
+    with engine.begin() as conn:
+        entry = sm4_log.record(conn, CTX, "login.succeeded")
+    assert entry.hash.startswith("sm3:")
+    assert sm4_log.verify(engine).ok
