@@ -10,8 +10,9 @@ caller can put it in the audit log.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -19,9 +20,33 @@ from sqlalchemy import Connection, delete, insert, select, update
 from approvals import Entity, FieldChange
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, CONTACT, INVOICING, SUPPLIER
-from portal.services.change_diff import REMOVED, RETIRED
+from portal.domain import names
+from portal.services.change_diff import OPEN_ENDED, REMOVED, RETIRED
 
 _BANK_REQUIRED = ("bank_name", "account_number", "holder_name")
+
+
+def _supplier_row(values: Mapping[str, str | None]) -> dict[str, Any]:
+    """Columns of the ``supplier`` row for the text values of a change (see
+    :func:`~portal.services.change_diff.supplier_values`).
+
+    >>> row = _supplier_row({"registered_capital": "1000000 CNY", "term_to": "长期"})
+    >>> row["registered_capital_amount"], row["registered_capital_currency"], row["term_to"]
+    (Decimal('1000000'), 'CNY', None)
+    """
+    row: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "registered_capital":
+            amount, _, currency = (value or "").partition(" ")
+            row["registered_capital_amount"] = Decimal(amount) if value else None
+            row["registered_capital_currency"] = currency if value else None
+        elif name in ("established_on", "term_from", "term_to"):
+            row[name] = None if value in (None, OPEN_ENDED) else date.fromisoformat(value)
+        elif name == "name" and value:
+            row["name"], row["name_core"] = value, names.core(value)
+        else:
+            row[name] = value
+    return row
 
 
 def _group(changes: Sequence[FieldChange]) -> dict[tuple[str, str], dict[str, str | None]]:
@@ -60,7 +85,8 @@ class ChangeWriter:
         now: datetime,
     ) -> bool:
         if entity == Entity.SUPPLIER:
-            conn.execute(update(SUPPLIER).where(SUPPLIER.c.id == sid).values(**values))
+            row = _supplier_row(values)
+            conn.execute(update(SUPPLIER).where(SUPPLIER.c.id == sid).values(**row))
             return True
         if entity == Entity.BANK_ACCOUNT:
             return self._bank(conn, sid, entity_id, values, now)

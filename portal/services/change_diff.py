@@ -11,18 +11,22 @@ differs from the registered name is carried as a warning finding for the reviewe
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 from approvals import ChangeKind, Entity, FieldChange
-from portal.domain import bank_account, cnaps, names, phone, text, uscc
+from portal.domain import amounts, bank_account, cnaps, names, phone, text, uscc
 from portal.domain.errors import DomainValidationError
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
 
 __all__ = [
     "EDITABLE",
+    "OPEN_ENDED",
     "REMOVED",
     "RETIRED",
     "SENSITIVE",
@@ -33,11 +37,25 @@ __all__ = [
     "diff",
     "is_sensitive",
     "kind_for",
+    "supplier_values",
 ]
 
 #: Fields a change request may touch, per entity.
 EDITABLE: Mapping[str, tuple[str, ...]] = {
-    Entity.SUPPLIER: ("address", "legal_representative"),
+    # The licence fields (营业执照), as a supplier reads them off the licence; the credit
+    # code is the supplier's identity and never changes through a request.
+    Entity.SUPPLIER: (
+        "address",
+        "legal_representative",
+        "name",
+        "entity_type",
+        "registered_capital",
+        "established_on",
+        "term_from",
+        "term_to",
+        "business_scope",
+        "registration_authority",
+    ),
     Entity.BANK_ACCOUNT: (
         "bank_name",
         "cnaps_code",
@@ -67,6 +85,10 @@ SENSITIVE: frozenset[tuple[str, str]] = frozenset(
 #: Pseudo-fields for retiring an account and removing a contact ("false" -> "true").
 RETIRED = "retired"
 REMOVED = "removed"
+#: ``term_to`` of a business term without end (营业期限 长期).
+OPEN_ENDED = "长期"
+_SUPPLIER_DATES = frozenset({"established_on", "term_from", "term_to"})
+_LONG_TEXT = {"business_scope": 4000, "address": 500}
 _REQUIRED_ON_ADD: Mapping[str, tuple[str, ...]] = {
     Entity.BANK_ACCOUNT: ("bank_name", "account_number", "holder_name"),
     Entity.CONTACT: ("name",),
@@ -130,10 +152,44 @@ def kind_for(proposal: Proposal) -> ChangeKind:
     return ChangeKind.SUPPLIER_PROFILE
 
 
+def capital_text(amount: Decimal, currency: str) -> str:
+    """A registered capital as a change request carries it.
+
+    >>> capital_text(Decimal("1000000.00"), "CNY")
+    '1000000 CNY'
+    """
+    plain = format(amount.normalize(), "f")
+    return f"{plain} {currency}"
+
+
+def supplier_values(supplier: Supplier) -> dict[str, str | None]:
+    """The supplier's own (licence) fields as text: ISO dates, ``长期``, ``<amount> <CUR>``."""
+    capital = supplier.registered_capital
+    term_to = supplier.term_to.isoformat() if supplier.term_to else None
+    if term_to is None and supplier.term_from is not None:
+        term_to = OPEN_ENDED
+    return {
+        "address": supplier.address,
+        "legal_representative": supplier.legal_representative,
+        "name": supplier.name,
+        "entity_type": supplier.entity_type,
+        "registered_capital": capital_text(capital.amount, capital.currency) if capital else None,
+        "established_on": _iso(supplier.established_on),
+        "term_from": _iso(supplier.term_from),
+        "term_to": term_to,
+        "business_scope": supplier.business_scope,
+        "registration_authority": supplier.registration_authority,
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def current_values(supplier: Supplier, entity: str, entity_id: str) -> dict[str, str | None]:
     """The stored values of one entity of ``supplier``; unknown ids are input errors."""
     if entity == Entity.SUPPLIER:
-        return {"address": supplier.address, "legal_representative": supplier.legal_representative}
+        return supplier_values(supplier)
     if entity == Entity.BANK_ACCOUNT:
         for a in supplier.bank_accounts:
             if a.id == entity_id:
@@ -191,16 +247,37 @@ def _normalise(entity: str, name: str, value: str | None, found: list[Finding]) 
             return phone.validate(value)
         if name == "tax_number":
             return uscc.validate(value)
-        cleaned = text.clean(value.strip(), key, max_length=200)
+        if entity == Entity.SUPPLIER and name in _SUPPLIER_DATES | {"registered_capital"}:
+            return _licence_value(name, value.strip())
+        cleaned = text.clean(value.strip(), key, max_length=_LONG_TEXT.get(name, 200))
         if name == "email" and ("@" not in cleaned or "." not in cleaned.rsplit("@", 1)[-1]):
             found.append(finding("email.invalid", key, detail=cleaned))
             return None
-        if name in ("holder_name", "title"):
+        if name in ("holder_name", "title") or (entity == Entity.SUPPLIER and name == "name"):
             return names.normalise(cleaned)
         return cleaned
     except DomainValidationError as exc:
         found.append(finding(exc.code, key, detail=str(exc)))
         return None
+
+
+def _licence_value(name: str, value: str) -> str:
+    """A date (ISO, or 长期 for ``term_to``) or a capital in its canonical text.
+
+    >>> _licence_value("term_to", "长期"), _licence_value("term_from", "2019年3月5日")
+    ('长期', '2019-03-05')
+    >>> _licence_value("registered_capital", "壹佰万元整")
+    '1000000 CNY'
+    """
+    if name == "registered_capital":
+        figures = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([A-Z]{3})", value)
+        if figures:
+            return capital_text(Decimal(figures.group(1)), figures.group(2))
+        money = amounts.parse_capital(value)
+        return capital_text(money.amount, money.currency)
+    if name == "term_to" and amounts.is_open_ended(value):
+        return OPEN_ENDED
+    return amounts.parse_date(value).isoformat()
 
 
 def _proposal_changes(
@@ -229,6 +306,13 @@ def _proposal_changes(
     wanted = {
         name: _normalise(entity, name, value, found) for name, value in proposal.values.items()
     }
+    named = "name" in wanted and wanted["name"] is None
+    if (
+        entity == Entity.SUPPLIER
+        and named
+        and not any(f.field_name == f"{entity}.name" for f in found)
+    ):
+        found.append(finding("required.missing", f"{entity}.name", detail="name"))
     if proposal.entity_id is None:
         for name in _REQUIRED_ON_ADD.get(entity, ()):
             if wanted.get(name) is None and not any(
