@@ -39,6 +39,7 @@ AREAS: tuple[str, ...] = (
     "portal.web.portal_area:portal_area",
     "portal.web.verification_area:area",
     "portal.web.outbox_area:area",
+    "portal.web.ocr_area:area",
 )
 
 

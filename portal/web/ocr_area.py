@@ -1,0 +1,387 @@
+"""The licence-OCR area: a supplier uploads their 营业执照, watches it being read, and
+submits the pre-filled form as a change request.
+
+Routes::
+
+    GET  /portal/licence                 upload form (supplier users)
+    POST /portal/licence                 upload (multipart, CSRF, rate-limited) -> the job page
+    GET  /portal/licence/{id}            progress, then the pre-filled form and the comparison
+    GET  /portal/licence/{id}.json       the job as JSON (polled by the page every second)
+    POST /portal/licence/{id}            submit the form: a ``supplier_profile`` change request
+    POST /api/v1/ocr/licence             staff and tools: read a file now, the CLI's JSON
+
+The reading itself runs in :class:`~portal.services.ocr_jobs.OcrWorker`, started in
+``on_startup`` (``PORTAL_OCR_WORKER=0`` leaves the queue to other processes). The change
+request goes through the portal area's ``submit_change`` collaborators (``app.state
+["portal"]``), the registry comparison through the verification area's ports when they
+are open (``app.state["verification"]``). :data:`STATUS_TABLE` maps the area's errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, TypeAlias
+
+from litestar import Controller, MediaType, Request, Response, Router, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from approvals import ChangeKind, Channel
+from ocr.errors import EngineUnavailableError, OcrInputError, UploadTooLargeError
+from ocr.inputs import InputLimits
+from portal.bootstrap import Services
+from portal.domain.findings import Finding
+from portal.domain.principal import STAFF, Principal, Role
+from portal.domain.supplier import Supplier
+from portal.services import documents as docs
+from portal.services.audit_log import AuditLog
+from portal.services.changes import SupplierNotFoundError, submit_change
+from portal.services.ocr_jobs import (
+    ComparisonRow,
+    JobState,
+    OcrJob,
+    OcrJobNotFoundError,
+    OcrJobSettings,
+    OcrWorker,
+    OcrWorkerDeps,
+    Reader,
+    compare_sources,
+    enqueue_licence,
+    get_job,
+    prefill,
+    proposal_from_form,
+)
+from portal.web.auth.ratelimit import rate_limited
+from portal.web.context import audit_context
+from portal.web.portal_area import STATUS_TABLE as PORTAL_STATUS_TABLE
+from portal.web.portal_area import PortalRuntime, error_page, page
+from portal.web.portal_area import status_of as portal_status_of
+from portal.web.security import principal_of, requires
+from portal.web.site import Contribution
+from registry.dates import today_in_china
+from registry.errors import RegistryError
+from registry.model import EnterpriseRecord
+from registry.ports import BusinessRegistry
+
+__all__ = ["STATUS_TABLE", "OcrRuntime", "area", "build_ocr"]
+
+Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+#: (error, HTTP status), most specific first; the portal area's table covers the rest.
+STATUS_TABLE: tuple[tuple[type[Exception], int], ...] = (
+    (OcrJobNotFoundError, 404),
+    (UploadTooLargeError, 413),
+    (OcrInputError, 422),
+    (EngineUnavailableError, 503),
+)
+
+#: Every error the area's handlers answer for (the portal's own table included).
+HANDLED: tuple[type[Exception], ...] = (
+    *(error for error, _ in STATUS_TABLE),
+    docs.DocumentRejectedError,
+    *(error for error, _ in PORTAL_STATUS_TABLE),
+)
+
+LABELS: dict[str, tuple[str, str]] = {
+    "uscc": ("统一社会信用代码", "Credit code"),
+    "name": ("名称", "Name"),
+    "entity_type": ("类型", "Entity type"),
+    "legal_representative": ("法定代表人", "Legal representative"),
+    "registered_capital": ("注册资本", "Registered capital"),
+    "established_on": ("成立日期", "Established on"),
+    "term_from": ("营业期限自", "Term from"),
+    "term_to": ("营业期限至", "Term to"),
+    "address": ("住所", "Address"),
+    "business_scope": ("经营范围", "Business scope"),
+    "registration_authority": ("登记机关", "Registration authority"),
+}
+STAGES: dict[str, str] = {
+    "queued": "排队中 / queued",
+    "waiting": "稍后重试 / waiting to retry",
+    "load": "读取文件 / opening the file",
+    "preprocess": "校正图像 / straightening the picture",
+    "qr": "二维码 / QR code",
+    "read": "识别文字 / reading the text",
+    "labels": "识别栏目 / finding the labels",
+    "seal": "识别印章 / reading the seal",
+    "check": "核对信用代码 / checking the credit code",
+    "done": "完成 / done",
+    "failed": "失败 / failed",
+}
+
+
+def _default_reader(limits: InputLimits) -> Reader:
+    def read(data: bytes, *, filename: str | None = None, progress: Any = None) -> Any:
+        from ocr.service import read_licence  # the engines load on the first read
+
+        return read_licence(data, filename=filename, limits=limits, progress=progress)
+
+    return read
+
+
+@dataclass
+class OcrRuntime:
+    """The area's state: the worker and what the handlers need."""
+
+    services: Services
+    settings: OcrJobSettings
+    worker: OcrWorker
+    api_slot: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+
+    @property
+    def reader(self) -> Reader:
+        return self.worker.deps.reader
+
+    async def startup(self) -> None:
+        if self.settings.worker:
+            self.worker.start()
+
+    async def shutdown(self) -> None:
+        await self.worker.stop()
+
+
+OcrDep: TypeAlias = NamedDependency[OcrRuntime]
+
+
+def _status(exc: Exception) -> int | None:
+    for error, status in STATUS_TABLE:
+        if isinstance(exc, error):
+            return status
+    if isinstance(exc, docs.DocumentRejectedError) and exc.code == "document.too_large":
+        return 413
+    return None
+
+
+def ocr_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The area's errors as JSON (API, fetch) or as the portal's error page."""
+    status = _status(exc)
+    wants_json = request.url.path.startswith("/api/") or "application/json" in (
+        request.headers.get("accept", "")
+    )
+    if not wants_json:
+        if status is None:
+            return error_page(request, exc)
+        return page(
+            request,
+            "supplier/error.html",
+            status_code=status,
+            message=str(exc),
+            findings=[],
+            status=status,
+        )
+    status = status or portal_status_of(exc)
+    return Response(
+        {"error": type(exc).__name__, "message": str(exc), "retryable": status == 503},
+        status_code=status,
+        media_type=MediaType.JSON,
+    )
+
+
+def _portal(request: Request[Any, Any, Any]) -> PortalRuntime:
+    runtime: PortalRuntime = request.app.state["portal"]
+    return runtime
+
+
+def _me(request: Request[Any, Any, Any]) -> tuple[Principal, str]:
+    principal = principal_of(request)
+    if principal.supplier_id is None:
+        raise SupplierNotFoundError("(none)")
+    return principal, principal.supplier_id
+
+
+def _supplier(services: Services, supplier_id: str) -> Supplier:
+    with services.engine.connect() as conn:
+        supplier = services.suppliers.get(conn, supplier_id)
+    if supplier is None:
+        raise SupplierNotFoundError(supplier_id)
+    return supplier
+
+
+def _open_registry(request: Request[Any, Any, Any]) -> BusinessRegistry | None:
+    """The verification area's registry port, when it is open (demo or live providers)."""
+    verification = request.app.state.get("verification")
+    opened = getattr(verification, "opened", None)
+    registry: BusinessRegistry | None = getattr(opened, "registry", None)
+    return registry
+
+
+async def _registry_record(
+    registry: BusinessRegistry | None, code: str
+) -> tuple[EnterpriseRecord | None, str | None]:
+    if registry is None:
+        return None, "未配置工商数据源 / no registry source is configured"
+    try:
+        return await registry.lookup(code), None
+    except RegistryError as exc:
+        return None, f"工商数据暂不可用 / the registry could not answer: {exc}"
+
+
+class LicencePages(Controller):
+    """The supplier's licence upload, progress and pre-filled form."""
+
+    path = "/portal/licence"
+    guards = [requires(Role.SUPPLIER)]  # noqa: RUF012
+
+    @get("/", sync_to_thread=True)
+    def upload_form(self, request: Request[Any, Any, Any], ocr: OcrDep) -> Template:
+        _, sid = _me(request)
+        supplier = _supplier(ocr.services, sid)
+        limit_mb = ocr.services.settings.web.max_upload_bytes / 1024 / 1024
+        return page(request, "ocr/upload.html", supplier=supplier, limit_mb=limit_mb)
+
+    @post("/", sync_to_thread=True, guards=[rate_limited("upload")])
+    def upload(self, request: Request[Any, Any, Any], ocr: OcrDep, data: Multipart) -> Redirect:
+        me, sid = _me(request)
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile):
+            raise docs.DocumentRejectedError("请选择文件 / choose a file", code="document.missing")
+        limit = ocr.services.settings.web.max_upload_bytes
+        portal = _portal(request)
+        job = enqueue_licence(
+            ocr.services.engine,
+            ocr.services.documents,
+            portal.audit,
+            audit_context(request),
+            me,
+            sid,
+            filename=upload.filename or "licence",
+            content=upload.file.read(limit + 1),
+            max_bytes=limit,
+            now=portal.now(),
+        )
+        ocr.worker.wake()
+        return Redirect(path=f"/portal/licence/{job.id}", status_code=303)
+
+    @get("/{job_id:str}")
+    async def show(
+        self, request: Request[Any, Any, Any], ocr: OcrDep, job_id: FromPath[str]
+    ) -> Response[Any]:
+        me, sid = _me(request)
+        # ``{id}.json`` is the same route (Litestar matches whole segments).
+        as_json = job_id.endswith(".json")
+        job = await asyncio.to_thread(
+            get_job, ocr.services.engine, me, job_id.removesuffix(".json")
+        )
+        if as_json:
+            return Response(job.as_dict(), media_type=MediaType.JSON)
+        context: dict[str, Any] = {"job": job, "stages": STAGES, "labels": LABELS}
+        if job.state is JobState.DONE and job.result is not None:
+            context |= await self._form(request, ocr, job, sid)
+        return page(request, "ocr/job.html", **context)
+
+    async def _form(
+        self, request: Request[Any, Any, Any], ocr: OcrDep, job: OcrJob, sid: str
+    ) -> dict[str, Any]:
+        supplier = await asyncio.to_thread(_supplier, ocr.services, sid)
+        assert job.result is not None
+        pre = prefill(supplier, job.result, min_confidence=ocr.settings.min_confidence)
+        record, unavailable = await _registry_record(_open_registry(request), supplier.uscc)
+        rows: list[ComparisonRow] = []
+        findings: list[Finding] = []
+        if record is not None:
+            today = today_in_china(_portal(request).now())
+            rows, findings = compare_sources(supplier, pre, record, today=today)
+        return {
+            "supplier": supplier,
+            "prefill": pre,
+            "comparison": rows,
+            "findings": findings,
+            "registry_note": unavailable,
+        }
+
+    @post("/{job_id:str}", sync_to_thread=True)
+    def submit(
+        self,
+        request: Request[Any, Any, Any],
+        ocr: OcrDep,
+        job_id: FromPath[str],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect:
+        me, sid = _me(request)
+        job = get_job(ocr.services.engine, me, job_id)
+        if job.state is not JobState.DONE:
+            raise OcrJobNotFoundError(job_id)
+        created = submit_change(
+            _portal(request).changes,
+            audit_context(request),
+            me,
+            sid,
+            [proposal_from_form(sid, data)],
+            channel=Channel.PORTAL,
+            kind=ChangeKind.SUPPLIER_PROFILE,
+        )
+        return Redirect(path=f"/portal/changes/{created.id}", status_code=303)
+
+
+@post(
+    "/api/v1/ocr/licence",
+    guards=[requires(*STAFF), rate_limited("upload")],
+    status_code=200,
+    tags=["ocr"],
+    summary="Read a business licence now; the same JSON as `portal ocr licence FILE --json`",
+)
+async def read_licence_now(ocr: OcrDep, data: Multipart) -> dict[str, Any]:
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile):
+        raise docs.DocumentRejectedError(
+            "send the licence as the multipart field 'file'", code="document.missing"
+        )
+    limit = ocr.services.settings.web.max_upload_bytes
+    content = await upload.read(limit + 1)
+    if len(content) > limit:
+        raise UploadTooLargeError(f"the file has more than {limit} bytes")
+    if docs.sniff(content[:16]) is None:
+        raise docs.DocumentRejectedError(
+            "only PDF, JPEG and PNG files are accepted", code="document.type"
+        )
+    async with ocr.api_slot:  # one read at a time per process: each takes seconds of CPU
+        reading = await asyncio.to_thread(ocr.reader, content, filename=upload.filename)
+    result: dict[str, Any] = reading.as_dict()
+    return result
+
+
+def build_ocr(
+    services: Services,
+    *,
+    settings: OcrJobSettings | None = None,
+    reader: Reader | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Contribution:
+    """The area around its collaborators; tests pass a fake ``reader`` and their clock."""
+    settings = settings or OcrJobSettings.from_env({**os.environ, **services.settings.extra})
+    limits = InputLimits(max_upload_bytes=services.settings.web.max_upload_bytes)
+    deps = OcrWorkerDeps(
+        services.engine,
+        services.documents,
+        AuditLog(services.sealer),
+        reader or _default_reader(limits),
+        settings,
+    )
+    if clock is not None:
+        deps.clock = clock
+    runtime = OcrRuntime(services, settings, OcrWorker(deps))
+    router = Router(
+        path="/",
+        route_handlers=[LicencePages, read_licence_now],
+        dependencies={"ocr": Provide(lambda: runtime, sync_to_thread=False)},
+        exception_handlers=dict.fromkeys(HANDLED, ocr_error),
+        request_max_body_size=services.settings.web.max_upload_bytes + 64 * 1024,
+    )
+    return Contribution(
+        route_handlers=[router],
+        state={"ocr": runtime},
+        on_startup=[runtime.startup],
+        on_shutdown=[runtime.shutdown],
+    )
+
+
+def area(services: Services) -> Contribution:
+    """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
+    return build_ocr(services)
