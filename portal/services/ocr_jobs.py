@@ -454,14 +454,20 @@ class OcrWorker:
     next poll.
     """
 
-    def __init__(self, deps: OcrWorkerDeps) -> None:
+    def __init__(self, deps: OcrWorkerDeps, *, warm_up: Callable[[], object] | None = None) -> None:
         self.deps = deps
+        self.warm_up = warm_up  # e.g. load the OCR models before the first upload arrives
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._loop_ref: asyncio.AbstractEventLoop | None = None
         self.jobs = 0
 
     async def _run(self) -> None:
+        if self.warm_up is not None:
+            try:
+                await asyncio.to_thread(self.warm_up)
+            except Exception:  # the first read will say what is wrong
+                log.exception("ocr warm-up failed")
         while True:
             job_id: str | None = None
             try:

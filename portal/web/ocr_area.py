@@ -126,6 +126,12 @@ def _default_reader(limits: InputLimits) -> Reader:
     return read
 
 
+def _load_engines() -> None:
+    from ocr.service import default_engines  # cached per process: the first read is quick
+
+    default_engines()
+
+
 @dataclass
 class OcrRuntime:
     """The area's state: the worker and what the handlers need."""
@@ -366,7 +372,9 @@ def build_ocr(
     )
     if clock is not None:
         deps.clock = clock
-    runtime = OcrRuntime(services, settings, OcrWorker(deps))
+    runtime = OcrRuntime(
+        services, settings, OcrWorker(deps, warm_up=None if reader else _load_engines)
+    )
     router = Router(
         path="/",
         route_handlers=[LicencePages, read_licence_now],
