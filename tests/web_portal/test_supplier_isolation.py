@@ -126,6 +126,11 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/staff/suppliers"): (DENY, "/staff/suppliers"),
     ("GET", "/staff/suppliers/{supplier_id:str}"): (DENY, "/staff/suppliers/{b}"),
     ("POST", "/staff/suppliers/{supplier_id:str}/reveal"): (DENY, "/staff/suppliers/{b}/reveal"),
+    ("GET", "/portal/licence"): (OWN, "/portal/licence"),
+    ("POST", "/portal/licence"): (OWN, "/portal/licence"),
+    ("GET", "/portal/licence/{job_id:str}"): (DENY, "/portal/licence/{b_document}"),
+    ("POST", "/portal/licence/{job_id:str}"): (DENY, "/portal/licence/{b_document}"),
+    ("POST", "/api/v1/ocr/licence"): (DENY, "/api/v1/ocr/licence"),
 }
 _IGNORED_METHODS = {"OPTIONS", "HEAD"}
 
