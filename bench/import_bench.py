@@ -45,7 +45,24 @@ HEADER = [
 ]
 
 
+TRADE_CHARS = (
+    "华 安 达 信 恒 泰 瑞 丰 盛 鑫 源 宏 博 德 海 天 正 新 嘉 利 祥 泽 旭 晨 卓 越 锦 鸿 荣 昌 "
+    "兴 隆 金 银 星 光 明 辉 阳 春 秋 云 峰 川 江 河 湖 山 林 森 松 柏 兰 竹 梅 菊 龙 凤 鹏 鹰 "
+    "骏 驰 腾 飞 翔 远 航 启 创 智 慧 睿 思 哲 诚 和 合 众 联 通 达 汇 聚 融 邦 业 成 "
+    "嘉 佳 美 优 品 尚 雅 致 精 益 顺 福 康 寿 宁 静 平 昊 宇 宙 坤 乾 朗 晶 铭 铸 钢 铁 石"
+).split()
+INDUSTRIES = ("科技", "贸易", "电子", "机械", "包装", "物流", "建材", "食品", "化工", "纺织",
+              "医疗器械", "软件", "新材料", "环保", "印务", "汽车配件", "五金", "光电", "仪表")  # fmt: skip
+CITIES = ("上海", "北京", "深圳", "广州", "杭州", "苏州", "成都", "武汉", "南京", "宁波", "")
+
+
+def company_name(rng: random.Random) -> str:
+    trade = "".join(rng.choice(TRADE_CHARS) for _ in range(rng.choice((2, 3, 3, 4))))
+    return f"{rng.choice(CITIES)}{trade}{rng.choice(INDUSTRIES)}有限公司"
+
+
 def generate(path: Path, n: int, seed: int = 7) -> list[str]:
+    """Realistic, distinct suppliers (names from a pool, so a few are alike by chance)."""
     rng = random.Random(seed)
     codes: list[str] = []
     seen: set[str] = set()
@@ -58,7 +75,7 @@ def generate(path: Path, n: int, seed: int = 7) -> list[str]:
                 continue
             seen.add(code)
             codes.append(code)
-            name = f"测试{len(codes):07d}科技有限公司"
+            name = company_name(rng)
             account = "6222" + "".join(rng.choice("0123456789") for _ in range(15))
             phone = f"13{rng.randrange(10**9):09d}"
             writer.writerow([code, name, "张三", "招商银行上海分行", account, name, "李四", phone])
