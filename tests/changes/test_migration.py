@@ -1,4 +1,4 @@
-"""Migration 0004: one head, and the migrated schema holds the change-request tables."""
+"""Migration 0005 (change requests): one head, and the migrated schema holds the change-request tables."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def test_the_migrations_have_a_single_head() -> None:
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1
     revisions = {r.revision for r in script.walk_revisions()}
-    assert "0004" in revisions
+    assert "0005" in revisions
 
 
 def test_upgrading_creates_the_change_request_tables(empty_engine: Engine) -> None:

@@ -1,6 +1,6 @@
 """dedup: blocking keys, open duplicate pairs and decisions
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-27 00:00:00
 """
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 
-revision = '0005'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """approvals: change requests, field changes, decisions, approvals, payment hold
 
-Revision ID: 0004
-Revises: 0005
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-26 23:54:14.886022
 
 Planned as 0003 -> 0004, but 0005 (dedup) already revises 0003; to keep one head
@@ -16,8 +16,8 @@ import sqlmodel
 from alembic import op
 
 
-revision = '0004'
-down_revision = '0005'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
