@@ -69,7 +69,7 @@ from portal.services.audit_log import AuditContext, AuditLog
 from portal.services.change_apply import ChangeWriter
 from portal.services.change_diff import InvalidProposalError, Proposal, diff, kind_for
 from portal.services.change_records import OPEN, ChangeRecords
-from portal.services.dedup import index_suppliers
+from portal.services.dedup import index_suppliers, merge_suppliers
 from portal.services.monitoring import request_verification
 from portal.services.notifications import Notifier, RecordingNotifier
 
@@ -284,6 +284,63 @@ def submit_change(
     return request
 
 
+MERGED_FROM = "merged_from"
+
+
+def propose_merge(
+    deps: ChangeDeps,
+    ctx: AuditContext,
+    requester: Principal,
+    survivor_id: str,
+    absorbed_id: str,
+    *,
+    channel: Channel = Channel.STAFF,
+) -> ChangeRequest:
+    """Propose merging ``absorbed_id`` into ``survivor_id`` (a likely duplicate).
+
+    It goes through the approval flow like a bank change (two supervisors and a
+    call-back); applying it moves every relationship to the survivor, keeps the
+    absorbed names as aliases and archives the absorbed record.
+    """
+    if requester.role is Role.SUPPLIER or requester.role not in PROPOSERS:
+        raise NotAllowedError("only purchasing may propose a merge of suppliers")
+    if survivor_id == absorbed_id:
+        raise InvalidProposalError("a supplier cannot be merged into itself")
+    now = deps.clock()
+    with deps.engine.begin() as conn:
+        survivor = deps.suppliers.get(conn, survivor_id)
+        absorbed = deps.suppliers.get(conn, absorbed_id)
+        if survivor is None:
+            raise SupplierNotFoundError(survivor_id)
+        if absorbed is None:
+            raise SupplierNotFoundError(absorbed_id)
+        draft = ChangeRequest(
+            id=str(uuid.uuid4()),
+            supplier_id=survivor_id,
+            kind=ChangeKind.MERGE_SUPPLIERS,
+            channel=channel,
+            requested_by=requester.subject,
+            requester_role=requester.role.value,
+            requested_at=now,
+            base_version=survivor.version,
+            changes=(
+                FieldChange(Entity.SUPPLIER, survivor_id, MERGED_FROM, None, absorbed_id),
+                FieldChange(
+                    Entity.SUPPLIER,
+                    absorbed_id,
+                    "lifecycle_state",
+                    absorbed.lifecycle_state.value,
+                    "archived",
+                ),
+            ),
+        )
+        request, events = draft.submit(now)
+        deps.records.insert(conn, request, deps.policy.approvals_required(request))
+        _audit_events(deps, conn, ctx, events, now)
+        deps.notifier.change_submitted(conn, request, survivor.name)
+    return request
+
+
 # -- reviewing ------------------------------------------------------------------
 
 
@@ -435,6 +492,9 @@ def _apply(
             select(SUPPLIER.c.version).where(SUPPLIER.c.id == request.supplier_id)
         ).scalar_one()
         closed, events = request.mark_conflict(int(current), now)
+    elif request.kind is ChangeKind.MERGE_SUPPLIERS:
+        _apply_merge(deps, conn, ctx, request, now)
+        closed, events = request.mark_applied(now)
     else:
         written = deps.writer.write(conn, request.supplier_id, request.approved_changes, now)
         for change in written:
@@ -461,6 +521,34 @@ def _apply(
         raise ConcurrentReviewError(request.id)
     _audit_events(deps, conn, ctx, events, now)
     return closed
+
+
+def _apply_merge(
+    deps: ChangeDeps, conn: Connection, ctx: AuditContext, request: ChangeRequest, now: datetime
+) -> None:
+    """Move everything of the absorbed supplier to the survivor and audit what moved."""
+    absorbed_id = next(c.after for c in request.changes if c.field_name == MERGED_FROM)
+    if absorbed_id is None:
+        raise InvalidProposalError("the merge request names no supplier to absorb")
+    result = merge_suppliers(
+        conn, request.supplier_id, absorbed_id, now=now, decided_by=request.requested_by
+    )
+    moved = json.dumps(result.moved, sort_keys=True)
+    deps.audit.record(
+        conn, ctx, "supplier.merged", subject_type="supplier", subject_id=request.supplier_id,
+        field_name=MERGED_FROM, before=None, after=f"{absorbed_id} moved {moved}", now=now,
+    )  # fmt: skip
+    deps.audit.record(
+        conn, ctx, "field.changed", subject_type="supplier", subject_id=request.supplier_id,
+        field_name="aliases", before=json.dumps(result.aliases_before, ensure_ascii=False),
+        after=json.dumps(result.aliases_after, ensure_ascii=False), now=now,
+    )  # fmt: skip
+    for change in request.changes:
+        deps.audit.record(
+            conn, ctx, "field.changed", subject_type="supplier", subject_id=change.entity_id,
+            field_name=change.field_name, before=change.before, after=change.after, now=now,
+        )  # fmt: skip
+    request_verification(conn, [request.supplier_id], now=now, reason="merge")
 
 
 def _record_bank_change(conn: Connection, request: ChangeRequest, now: datetime) -> None:

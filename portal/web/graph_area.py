@@ -49,6 +49,11 @@ MESSAGES = {
         "en": "Active suppliers fully verified",
     },
     "health.duplicates": {"zh": "待处理的疑似重复", "en": "Open duplicates"},
+    "health.merge_into_left": {
+        "zh": "合并到左侧（提交审批）",
+        "en": "Merge into the left one (for approval)",
+    },
+    "health.not_the_same": {"zh": "不是同一家", "en": "Not the same"},
     "health.expiring": {"zh": "即将到期的营业执照", "en": "Licences expiring"},
     "health.changes": {"zh": "待审批的变更（按等待时长）", "en": "Pending change requests by age"},
     "health.na": {"zh": "0 / 暂无（变更审批未启用）", "en": "0 / not available"},

@@ -23,8 +23,10 @@ from portal.services.changes import (
     get_change,
     list_changes,
     payment_hold,
+    propose_merge,
     reject_change,
 )
+from portal.services.dedup import decide_not_the_same
 from portal.web.context import audit_context
 from portal.web.portal_area import PortalDep, PortalRuntime, page
 from portal.web.security import principal_of, requires
@@ -33,6 +35,7 @@ from portal.web.supplier_pages import masked
 Form = URLEncodedBody[dict[str, str]]
 QUEUE = (Status.PENDING, Status.PARTIALLY_APPROVED)
 REVIEWERS = (Role.PURCHASING_SUPERVISOR, Role.ADMIN)
+MERGE_PROPOSERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.ADMIN)
 
 
 def _supplier(portal: PortalRuntime, supplier_id: str) -> Supplier:
@@ -124,6 +127,37 @@ class StaffPages(Controller):
             rejected_fields=rejected,
         )
         return Redirect(path=f"/staff/changes/{request_id}", status_code=303)
+
+    @post("/duplicates/merge", sync_to_thread=True, guards=[requires(*MERGE_PROPOSERS)])
+    def propose_merge(
+        self, request: Request[Any, Any, Any], portal: PortalDep, data: Form
+    ) -> Redirect:
+        """Propose merging a likely duplicate into the other record (goes to approval)."""
+        change = propose_merge(
+            portal.changes,
+            audit_context(request),
+            principal_of(request),
+            data.get("survivor_id", ""),
+            data.get("absorbed_id", ""),
+        )
+        return Redirect(path=f"/staff/changes/{change.id}", status_code=303)
+
+    @post("/duplicates/not-the-same", sync_to_thread=True, guards=[requires(*MERGE_PROPOSERS)])
+    def not_the_same(
+        self, request: Request[Any, Any, Any], portal: PortalDep, data: Form
+    ) -> Redirect:
+        """Record that two suppliers are different companies (never raised again), audited."""
+        me = principal_of(request)
+        first, second = data.get("a_id", ""), data.get("b_id", "")
+        now = portal.now()
+        with portal.services.engine.begin() as conn:
+            decide_not_the_same(conn, first, second, decided_by=me.subject, now=now,
+                                note=data.get("note") or None)  # fmt: skip
+            portal.changes.audit.record(
+                conn, audit_context(request), "duplicate.not_the_same", subject_type="supplier",
+                subject_id=first, field_name="duplicate_of", before=None, after=second, now=now,
+            )  # fmt: skip
+        return Redirect(path="/staff/data-health", status_code=303)
 
     @post("/changes/{request_id:str}/reject", sync_to_thread=True, guards=[requires(*REVIEWERS)])
     def reject(

@@ -126,6 +126,8 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/staff/suppliers"): (DENY, "/staff/suppliers"),
     ("GET", "/staff/suppliers/{supplier_id:str}"): (DENY, "/staff/suppliers/{b}"),
     ("POST", "/staff/suppliers/{supplier_id:str}/reveal"): (DENY, "/staff/suppliers/{b}/reveal"),
+    ("POST", "/staff/duplicates/merge"): (DENY, "/staff/duplicates/merge"),
+    ("POST", "/staff/duplicates/not-the-same"): (DENY, "/staff/duplicates/not-the-same"),
     ("GET", "/portal/licence"): (OWN, "/portal/licence"),
     ("POST", "/portal/licence"): (OWN, "/portal/licence"),
     ("GET", "/portal/licence/{job_id:str}"): (DENY, "/portal/licence/{b_document}"),
