@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 
-from portal.commands.common import SubParsers
+from portal.commands.common import SubParsers, add_db_options, services_for
 
 
 def _licence(args: argparse.Namespace) -> int:
@@ -12,6 +13,41 @@ def _licence(args: argparse.Namespace) -> int:
 
     status: int = ocr_main(["licence", args.file, *(["--json"] if args.json else [])])
     return status
+
+
+def _work(args: argparse.Namespace) -> int:
+    """A separate OCR worker process: claim and read queued licence jobs until stopped."""
+    import time
+
+    from ocr.inputs import InputLimits
+    from portal.services.audit_log import AuditLog
+    from portal.services.ocr_jobs import (
+        OcrJobSettings,
+        OcrWorkerDeps,
+        default_reader,
+        load_engines,
+        run_next,
+    )
+
+    with services_for(args) as services:
+        limits = InputLimits(max_upload_bytes=services.settings.web.max_upload_bytes)
+        deps = OcrWorkerDeps(
+            services.engine,
+            services.documents,
+            AuditLog(services.sealer),
+            default_reader(limits),
+            OcrJobSettings.from_env(os.environ),
+        )
+        load_engines()
+        print(f"OCR worker {deps.worker_id} waiting for jobs", flush=True)
+        while True:
+            job = run_next(deps)
+            if job is not None:
+                print(f"read licence job {job}", flush=True)
+            elif args.once:
+                return 0
+            else:
+                time.sleep(args.poll)
 
 
 def register(sub: SubParsers) -> None:
@@ -22,3 +58,8 @@ def register(sub: SubParsers) -> None:
     lic.add_argument("file")
     lic.add_argument("--json", action="store_true")
     lic.set_defaults(handler=_licence)
+    work = osub.add_parser("work", help="run an OCR worker for queued licence uploads")
+    work.add_argument("--poll", type=float, default=2.0, help="seconds between empty polls")
+    work.add_argument("--once", action="store_true", help="read what is queued, then exit")
+    add_db_options(work)
+    work.set_defaults(handler=_work)

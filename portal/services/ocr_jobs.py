@@ -42,6 +42,7 @@ from sqlalchemy import Engine, and_, insert, or_, select, update
 from approvals import Entity
 from crypto.documents import DocumentVault
 from ocr.errors import OcrError
+from ocr.inputs import InputLimits
 from portal.db.ocr_tables import OcrJobRow
 from portal.db.tables import table_of
 from portal.domain import uscc
@@ -658,3 +659,22 @@ def compare_sources(
     result = verify_supplier(claims_of(supplier), registry_record=record, ocr=claims, today=today)
     ocr_findings = [f for f in result.findings if "ocr" in f.evidence]
     return rows, ocr_findings
+
+
+def default_reader(limits: InputLimits) -> Reader:
+    """The real licence reader (``ocr.service.read_licence``) with these limits."""
+
+    def read(data: bytes, *, filename: str | None = None, progress: Any = None) -> Any:
+        from ocr.service import read_licence  # the engines load on the first read
+
+        return read_licence(data, filename=filename, limits=limits, progress=progress)
+
+    return read
+
+
+def load_engines() -> None:
+    """Load the OCR models now, so the first upload is not slow."""
+
+    from ocr.service import default_engines  # cached per process: the first read is quick
+
+    default_engines()

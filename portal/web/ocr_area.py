@@ -53,8 +53,10 @@ from portal.services.ocr_jobs import (
     OcrWorkerDeps,
     Reader,
     compare_sources,
+    default_reader,
     enqueue_licence,
     get_job,
+    load_engines,
     prefill,
     proposal_from_form,
 )
@@ -115,21 +117,6 @@ STAGES: dict[str, str] = {
     "done": "完成 / done",
     "failed": "失败 / failed",
 }
-
-
-def _default_reader(limits: InputLimits) -> Reader:
-    def read(data: bytes, *, filename: str | None = None, progress: Any = None) -> Any:
-        from ocr.service import read_licence  # the engines load on the first read
-
-        return read_licence(data, filename=filename, limits=limits, progress=progress)
-
-    return read
-
-
-def _load_engines() -> None:
-    from ocr.service import default_engines  # cached per process: the first read is quick
-
-    default_engines()
 
 
 @dataclass
@@ -367,13 +354,13 @@ def build_ocr(
         services.engine,
         services.documents,
         AuditLog(services.sealer),
-        reader or _default_reader(limits),
+        reader or default_reader(limits),
         settings,
     )
     if clock is not None:
         deps.clock = clock
     runtime = OcrRuntime(
-        services, settings, OcrWorker(deps, warm_up=None if reader else _load_engines)
+        services, settings, OcrWorker(deps, warm_up=None if reader else load_engines)
     )
     router = Router(
         path="/",

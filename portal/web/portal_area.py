@@ -228,6 +228,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("portal.dashboard", "首页", "Dashboard"),
         ("portal.profile", "企业档案", "Company profile"),
         ("portal.documents", "资料上传", "Documents"),
+        ("portal.licence", "营业执照识别", "Business licence"),
         ("portal.changes", "我的变更申请", "My change requests"),
         ("portal.completeness", "资料完整度", "Completeness"),
         ("portal.verification", "核验状态", "Verification"),
