@@ -47,14 +47,17 @@ _LATIN_FORMS = re.compile(
 _NOISE = re.compile(r"[\s\.,，、·'\"“”‘’\-_/&()（）]+")
 
 
+_TRAILING_PLACE = re.compile(
+    "(?:" + "|".join(_PLACES) + ")(?:" + "|".join(_PLACE_SUFFIX) + ")?$"
+)
+
+
 def _strip_place_suffix(text: str) -> str:
     """``示例科技有限公司上海`` (what a 分公司 name leaves behind) loses the trailing place."""
-    for place in _PLACES:
-        for suffix in ("", *_PLACE_SUFFIX):
-            tail = place + suffix
-            if text.endswith(tail) and len(text) > len(tail):
-                return text[: -len(tail)]
-    return text
+    match = _TRAILING_PLACE.search(text)
+    if match is None or match.start() == 0:
+        return text
+    return text[: match.start()]
 
 
 @functools.lru_cache(maxsize=65536)
