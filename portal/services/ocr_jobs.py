@@ -152,7 +152,9 @@ class OcrJobSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> OcrJobSettings:
-        """>>> OcrJobSettings.from_env({"PORTAL_OCR_WORKER": "0"}).worker
+        """Settings from the environment.
+
+        >>> OcrJobSettings.from_env({"PORTAL_OCR_WORKER": "0"}).worker
         False
         """
         env = os.environ if env is None else env

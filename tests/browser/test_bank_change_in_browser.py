@@ -149,7 +149,7 @@ def test_invitation_to_bank_change_to_payment_hold(
         shot("bank-change-form")
         page.click("#submit-change")
         page.wait_for_load_state()
-        assert page.locator("#status").inner_text() == "pending"
+        assert page.locator("[data-status]").first.get_attribute("data-status") == "pending"
         request_url = re.sub(r".*/portal/changes/", "/staff/changes/", page.url)
         shot("bank-change-submitted")
         assert finance.get(f"/api/v1/suppliers/{uscc}").json()["payment_hold"]["on_hold"]
@@ -162,7 +162,9 @@ def test_invitation_to_bank_change_to_payment_hold(
         shot("first-approval-call-back")
         page.click("#approve")
         page.wait_for_load_state()
-        assert page.locator("#status").inner_text() == "partially_approved"
+        assert (
+            page.locator("[data-status]").first.get_attribute("data-status") == "partially_approved"
+        )
         shot("first-approval-done")
         logout()
 
@@ -171,7 +173,7 @@ def test_invitation_to_bank_change_to_payment_hold(
         page.goto(base + request_url)
         page.click("#approve")
         page.wait_for_load_state()
-        assert page.locator("#status").inner_text() == "applied"
+        assert page.locator("[data-status]").first.get_attribute("data-status") == "applied"
         shot("second-approval-applied")
         logout()
         browser.close()
