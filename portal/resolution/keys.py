@@ -47,9 +47,7 @@ _LATIN_FORMS = re.compile(
 _NOISE = re.compile(r"[\s\.,，、·'\"“”‘’\-_/&()（）]+")
 
 
-_TRAILING_PLACE = re.compile(
-    "(?:" + "|".join(_PLACES) + ")(?:" + "|".join(_PLACE_SUFFIX) + ")?$"
-)
+_TRAILING_PLACE = re.compile("(?:" + "|".join(_PLACES) + ")(?:" + "|".join(_PLACE_SUFFIX) + ")?$")
 
 
 def _strip_place_suffix(text: str) -> str:

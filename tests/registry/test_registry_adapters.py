@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - failure tables read best one case per line
 """Adapter-only cases with inline httpx.MockTransport handlers: auth, failures, quirks.
 
 None of the failures makes a supplier invalid: each is "unknown, retry later".
