@@ -2,7 +2,7 @@
 
 Token (ASCII, fits a VARCHAR)::
 
-    v1:<algorithm>:<key version>:<base64url(nonce || ciphertext || tag)>
+    v1:<algorithm>:<key version>:<base64(nonce || ciphertext || tag)>
 
 The additional authenticated data binds the token header and the cell the
 value belongs to (table, column, row id), so a ciphertext copied to another
@@ -14,7 +14,7 @@ from __future__ import annotations
 import binascii
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from crypto._aead import NONCE_SIZE, TAG_SIZE, AuthenticationFailed
 from crypto.errors import CryptoError, DecryptionFailure, FieldDecryptionError
@@ -26,31 +26,44 @@ if TYPE_CHECKING:
 __all__ = ["FieldCipher"]
 
 _FORMAT = "v1"
-_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
-_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _ALGORITHMS = {a.value: a for a in Algorithm}
 _FIELD = Purpose.FIELD
 _MIN_RAW = NONCE_SIZE + TAG_SIZE
-_PADDING = (b"", b"===", b"==", b"=")  # indexed by len(body) % 4
 _urandom = os.urandom
 _b2a = binascii.b2a_base64
 _a2b = binascii.a2b_base64
 
 
-class _Prepared(NamedTuple):
-    """Per key version, built once: what the hot path needs, nothing to look up."""
+class _Prepared:
+    """Per key version, built once: what the hot path needs, nothing to look up.
 
-    key: DataKey
-    header: str  # "v1:A256GCM:3"
-    aad_prefix: str  # "sp-field|v1:A256GCM:3|"
-    encrypt: Callable[[bytes, bytes, bytes], bytes]
-    decrypt: Callable[[bytes, bytes, bytes], bytes]
+    A slotted class rather than a NamedTuple: attribute reads are the hot path.
+    """
+
+    __slots__ = ("aad_prefix", "cells", "decrypt", "encrypt", "header", "key")
+
+    def __init__(self, key: DataKey) -> None:
+        assert key.aead is not None
+        header = f"{_FORMAT}:{key.meta.algorithm.value}:{key.meta.version}"
+        self.key = key
+        self.header = header + ":"  # "v1:A256GCM:3:"
+        self.aad_prefix = f"sp-field|{header}|"
+        self.encrypt: Callable[[bytes, bytes, bytes], bytes] = key.aead.encrypt
+        self.decrypt: Callable[[bytes, bytes, bytes], bytes] = key.aead.decrypt
+        #: (table, column) -> the AAD up to the row id
+        self.cells: dict[tuple[str, str], bytes] = {}
 
 
-def _prepare(key: DataKey) -> _Prepared:
-    assert key.aead is not None
-    header = f"{_FORMAT}:{key.meta.algorithm.value}:{key.meta.version}"
-    return _Prepared(key, header, f"sp-field|{header}|", key.aead.encrypt, key.aead.decrypt)
+_prepare = _Prepared
+
+
+def _cell(prepared: _Prepared, table: str, column: str) -> bytes:
+    """The AAD up to the row id (which ends it): the netstring-style lengths of table and
+    column keep it unambiguous for any cell coordinates."""
+    cell = f"{prepared.aad_prefix}{len(table)}:{table}{len(column)}:{column}".encode()
+    if len(prepared.cells) < 4096:  # a handful of sealed columns; bounded all the same
+        prepared.cells[(table, column)] = cell
+    return cell
 
 
 class FieldCipher:
@@ -59,23 +72,21 @@ class FieldCipher:
     def __init__(self, keyring: Keyring) -> None:
         self._keyring = keyring
         self._current: _Prepared | None = None
-        self._by_header: dict[tuple[str, str], _Prepared] = {}
+        self._generation = -1
+        self._by_header: dict[str, _Prepared] = {}
 
     def encrypt(self, plaintext: str, *, table: str, column: str, row_id: str) -> str:
         """Encrypt under the current FIELD key; a fresh random nonce every call."""
-        key = self._keyring.current(_FIELD)
         prepared = self._current
-        if prepared is None or prepared.key is not key:
-            prepared = self._current = _prepare(key)
-        _, header, aad_prefix, encrypt, _ = prepared
+        if prepared is None or self._generation != self._keyring.generation:
+            self._generation = self._keyring.generation
+            key = self._keyring.current(_FIELD)
+            if prepared is None or prepared.key is not key:
+                prepared = self._current = _prepare(key)
+        cell = prepared.cells.get((table, column)) or _cell(prepared, table, column)
         nonce = _urandom(NONCE_SIZE)
-        # Netstring-style lengths make the AAD unambiguous for any cell coordinates.
-        aad = (
-            f"{aad_prefix}{len(table)}:{table}{len(column)}:{column}{len(row_id)}:{row_id}"
-        ).encode()
-        sealed = nonce + encrypt(nonce, plaintext.encode(), aad)
-        body = _b2a(sealed, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode()
-        return f"{header}:{body}"
+        sealed = nonce + prepared.encrypt(nonce, plaintext.encode(), cell + row_id.encode())
+        return prepared.header + _b2a(sealed, newline=False).decode()
 
     def decrypt(self, token: str, *, table: str, column: str, row_id: str) -> str:
         """Decrypt ``token`` stored in ``table.column`` of ``row_id``.
@@ -83,27 +94,25 @@ class FieldCipher:
         Raises :class:`FieldDecryptionError` saying whether the token is not ours,
         its key is missing, or it was altered / moved; never returns garbage.
         """
-        parts = token.split(":")
-        if len(parts) != 4 or parts[0] != _FORMAT:
-            raise _malformed(f"not a {_FORMAT} field token", table, column, row_id)
-        body = parts[3]
+        head, _, body = token.rpartition(":")
+        prepared = self._by_header.get(head)
+        if prepared is None:
+            parts = token.split(":")
+            if len(parts) != 4 or parts[0] != _FORMAT:
+                raise _malformed(f"not a {_FORMAT} field token", table, column, row_id)
         try:
-            raw = _a2b(
-                body.encode("ascii").translate(_FROM_URLSAFE) + _PADDING[len(body) & 3],
-                strict_mode=True,
-            )
-        except ValueError as exc:  # binascii.Error and UnicodeEncodeError
-            raise _malformed("ciphertext is not base64url", table, column, row_id) from exc
+            raw = _a2b(body, strict_mode=True)
+        except ValueError as exc:  # binascii.Error, and non-ASCII text
+            raise _malformed("ciphertext is not base64", table, column, row_id) from exc
         if len(raw) < _MIN_RAW:
             raise _malformed("ciphertext too short", table, column, row_id)
-        prepared = self._by_header.get((parts[1], parts[2]))
         if prepared is None:
             prepared = self._lookup(parts[1], parts[2], table, column, row_id)
-        aad = (
-            f"{prepared.aad_prefix}{len(table)}:{table}{len(column)}:{column}{len(row_id)}:{row_id}"
-        ).encode()
+        cell = prepared.cells.get((table, column)) or _cell(prepared, table, column)
         try:
-            return prepared.decrypt(raw[:NONCE_SIZE], raw[NONCE_SIZE:], aad).decode()
+            return prepared.decrypt(
+                raw[:NONCE_SIZE], raw[NONCE_SIZE:], cell + row_id.encode()
+            ).decode()
         except AuthenticationFailed as exc:
             raise FieldDecryptionError(
                 DecryptionFailure.CORRUPT,
@@ -167,7 +176,7 @@ class FieldCipher:
                 **where,
             )
         prepared = _prepare(key)
-        self._by_header[(alg_name, version_text)] = prepared  # key material never changes
+        self._by_header[prepared.header[:-1]] = prepared  # key material never changes
         return prepared
 
 

@@ -116,6 +116,8 @@ class Keyring:
         self._store = store
         self._providers = list(providers)
         self._keyset = keyset
+        #: Bumped whenever the loaded keys change, so ciphers can cache the current key.
+        self.generation = 0
         self._lock = threading.Lock()
         self._last_refresh = time.monotonic()
 
@@ -162,6 +164,7 @@ class Keyring:
     def refresh(self) -> None:
         """Pick up key versions added by another process (e.g. ``portal keys rotate``)."""
         with self._lock:
+            self.generation += 1
             self._keyset = _build_keyset(
                 self._store.list_keys(), self._providers, previous=self._keyset
             )
