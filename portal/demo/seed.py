@@ -26,7 +26,15 @@ from portal.domain.supplier import (
     TaxpayerQualification,
     TaxStatus,
 )
+from portal.domain.uscc_factory import make_uscc
+from portal.services.dedup import sweep
 from portal.services.registration import Outcome, register_suppliers
+from portal.services.relations_import import (
+    SupplierMatcher,
+    upsert_contract,
+    upsert_invoice,
+    upsert_store,
+)
 from portal.services.verification import verify_after_write
 from portal.services.verification_wiring import VerificationWiring
 
@@ -116,6 +124,58 @@ def demo_supplier(index: int, company: dict[str, Any], rng: random.Random) -> Su
     )
 
 
+def _seed_duplicate(
+    services: Services, companies: list[dict[str, Any]], rng: random.Random
+) -> list[str]:
+    """一供多户 as it happens: the first company entered again under another credit code,
+    with its name written the other way round and paid into the same account."""
+    first = companies[0]
+    name = "澜川智能科技（上海）有限公司"
+    twin = Supplier(
+        uscc=make_uscc(rng, region="310115"), name=name,
+        legal_representative=first["legal_representative"], address=first["address"],
+        bank_accounts=(BankAccount(bank_name=first["invoicing"]["bank"],
+                                   account_number=first["invoicing"]["account"],
+                                   holder_name=name, purpose="货款"),),
+        lifecycle_state=LifecycleState.ACTIVE,
+    )  # fmt: skip
+    [outcome] = register_suppliers(
+        services.engine, services.suppliers, [(0, twin, [])], now=datetime.now(UTC)
+    )
+    return [outcome.supplier_id] if outcome.supplier_id else []
+
+
+def _seed_relations(services: Services, companies: list[dict[str, Any]]) -> None:
+    """Contracts, invoices (two rejected because the supplier's data was wrong) and stores."""
+    with services.engine.begin() as conn:
+        matcher = SupplierMatcher(conn)
+        for i, company in enumerate(companies[:12]):
+            code = company["uscc"]
+            upsert_contract(conn, matcher, {
+                "contract_number": f"HT-2026-{i + 1:03d}", "title": "年度采购框架协议",
+                "supplier_uscc": code, "signed_on": "2026-01-05", "valid_from": "2026-01-05",
+                "valid_to": "2026-12-31", "amount": str(200_000 + 37_000 * i),
+            })  # fmt: skip
+            for n in range(2):
+                rejected = i in (0, 2) and n == 0
+                upsert_invoice(conn, matcher, {
+                    "invoice_code": "031002600111", "invoice_number": f"{i:04d}{n:04d}",
+                    "seller_name": company["name"], "seller_tax_number": code,
+                    "issued_on": f"2026-{10 + n}-{10 + i:02d}", "amount": str(11_300 + 1_000 * i),
+                    "status": "rejected" if rejected else "accepted",
+                    "rejection_reason": "购买方信息与销售方开票信息不符：销售方名称不完整"
+                    if rejected else None,
+                    "rejection_cause": "master_data" if rejected else None,
+                })  # fmt: skip
+        stores = (("SH-001", "上海浦东仓", 0, 4), ("BJ-001", "北京顺义仓", 1, 6),
+                  ("SZ-001", "深圳南山门店", 2, 9))  # fmt: skip
+        for code, store_name, a, b in stores:
+            upsert_store(conn, matcher, {
+                "code": code, "name": store_name,
+                "supplier_uscc": ";".join(companies[k]["uscc"] for k in (a, b)),
+            })  # fmt: skip
+
+
 def seed_demo(
     services: Services, *, path: Path = DEMO_DATA, wiring: VerificationWiring | None = None
 ) -> list[Outcome]:
@@ -128,7 +188,12 @@ def seed_demo(
     outcomes = register_suppliers(
         services.engine, services.suppliers, candidates, now=datetime.now(UTC)
     )
-    verify_after_write(
-        services, [o.supplier_id for o in outcomes if o.supplier_id], reason="demo", wiring=wiring
-    )
+    companies = load_companies(path)
+    extra: list[str] = []
+    if any(o.status.value == "created" for o in outcomes):
+        extra = _seed_duplicate(services, companies, rng)
+        _seed_relations(services, companies)
+        sweep(services.engine)  # files the open duplicates the dashboard shows
+    ids = [o.supplier_id for o in outcomes if o.supplier_id] + extra
+    verify_after_write(services, ids, reason="demo", wiring=wiring)
     return outcomes
