@@ -32,12 +32,15 @@ def validate(number: str) -> str:
     bad = sorted({c for c in digits if not c.isdigit()})
     if bad:
         raise InvalidFormat(
-            f"an account number has digits only, found {''.join(bad)}", code="bank_account.invalid"
+            f"an account number has digits only, found {''.join(bad)}",
+            code="bank_account.invalid",
+            zh=f"账号只能是数字，发现 {''.join(bad)}",
         )
     if not 8 <= len(digits) <= 32:
         raise InvalidLength(
             f"an account number has 8 to 32 digits, this one has {len(digits)}",
             code="bank_account.invalid",
+            zh=f"账号应为8至32位数字，此处为{len(digits)}位",
         )
     return digits
 

@@ -59,10 +59,14 @@ def validate(number: str) -> str:
     """Return the 12-digit code or raise."""
     code = compact(number)
     if not code.isdigit():
-        raise InvalidFormat("a CNAPS code has digits only", code="cnaps.invalid")
+        raise InvalidFormat(
+            "a CNAPS code has digits only", code="cnaps.invalid", zh="联行号只能是数字"
+        )
     if len(code) != 12:
         raise InvalidLength(
-            f"a CNAPS code has 12 digits, this one has {len(code)}", code="cnaps.invalid"
+            f"a CNAPS code has 12 digits, this one has {len(code)}",
+            code="cnaps.invalid",
+            zh=f"联行号应为12位，此处为{len(code)}位",
         )
     return code
 

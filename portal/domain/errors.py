@@ -20,10 +20,12 @@ class DomainValidationError(ValueError):
     code = "input.rejected"
     permanent = True
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, zh: str | None = None) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
+        #: The same explanation in Chinese (the portal is Chinese first).
+        self.message_zh = zh or message
 
 
 class InvalidFormat(DomainValidationError):

@@ -52,6 +52,7 @@ def validate(number: str) -> str:
     raise InvalidFormat(
         f"{number.strip()} is neither a mobile (11 digits from 13) nor a landline with area code",
         code="phone.invalid",
+        zh=f"{number.strip()} 既不是11位手机号，也不是带区号的固定电话",
     )
 
 

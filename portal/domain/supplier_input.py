@@ -101,11 +101,20 @@ class _Collector:
         try:
             return text.clean(value, key)
         except DomainValidationError as exc:
-            self.add(exc.code, key, str(exc))
+            self.add(exc.code, key, str(exc), detail_zh=exc.message_zh)
             return None
 
-    def add(self, code: str, key: str, detail: str, severity: Severity | None = None) -> None:
-        self.findings.append(finding(code, key, detail=detail, severity=severity))
+    def add(
+        self,
+        code: str,
+        key: str,
+        detail: str,
+        severity: Severity | None = None,
+        detail_zh: str | None = None,
+    ) -> None:
+        self.findings.append(
+            finding(code, key, detail=detail, severity=severity, detail_zh=detail_zh)
+        )
 
     def check(self, key: str, parser: Callable[[str], T], value: str | None = None) -> T | None:
         value = value if value is not None else self.text(key)
@@ -114,7 +123,7 @@ class _Collector:
         try:
             return parser(value)
         except DomainValidationError as exc:
-            self.add(exc.code, key, str(exc))
+            self.add(exc.code, key, str(exc), detail_zh=exc.message_zh)
         except ValidationError as exc:
             self.add("id_number.invalid", key, str(exc) or "check digit or date is wrong")
         return None

@@ -35,13 +35,19 @@ def clean(value: str, field_name: str, *, max_length: int | None = None) -> str:
         raise InvalidLength(
             f"{field_name} has {len(text)} characters; at most {limit} are accepted",
             code="input.rejected",
+            zh=f"{field_name} 长度为{len(text)}，最多允许{limit}个字符",
         )
     if _CONTROL.search(text):
-        raise InvalidFormat(f"{field_name} contains control characters", code="input.rejected")
+        raise InvalidFormat(
+            f"{field_name} contains control characters",
+            code="input.rejected",
+            zh=f"{field_name} 含有控制字符",
+        )
     if text.startswith(FORMULA_PREFIXES):
         raise InvalidFormat(
             f"{field_name} starts with {text[0]}, which spreadsheets run as a formula",
             code="input.rejected",
+            zh=f"{field_name} 以 {text[0]} 开头，电子表格会把它当作公式执行",
         )
     return text
 

@@ -111,26 +111,36 @@ def validate(number: str) -> str:
     if len(code) != 18:
         raise InvalidLength(
             f"a credit code has 18 characters, this one has {len(code)}",
+            zh=f"统一社会信用代码应为18位，此处为{len(code)}位",
             code="uscc.invalid_length",
         )
     bad = sorted({c for c in code[8:] if c not in _VALUES})
     if not code[:8].isdigit() or bad:
         detail = f"letters {''.join(bad)} are never used" if bad else "the first 8 must be digits"
-        raise InvalidFormat(f"not a credit code: {detail}", code="uscc.invalid_format")
+        raise InvalidFormat(
+            f"not a credit code: {detail}",
+            code="uscc.invalid_format",
+            zh=f"不允许的字符 {''.join(bad)}" if bad else "前8位应为数字",
+        )
     expected = calc_check_digit(code)
     if code[17] != expected:
         raise InvalidChecksum(
-            f"check character should be {expected}, not {code[17]}", code="uscc.invalid_checksum"
+            f"check character should be {expected}, not {code[17]}",
+            code="uscc.invalid_checksum",
+            zh=f"校验位应为 {expected}，而不是 {code[17]}",
         )
     if code[2:4] not in PROVINCES:
         raise InvalidComponent(
-            f"region code {code[2:8]} is not in a known province", code="uscc.unknown_region"
+            f"region code {code[2:8]} is not in a known province",
+            code="uscc.unknown_region",
+            zh=f"行政区划码 {code[2:8]} 不属于任何省份",
         )
     try:
         orgcode.validate(code[8:17])
     except InvalidChecksum as exc:
         raise InvalidChecksum(
             f"the embedded organisation code {code[8:17]} fails its check ({exc})",
+            zh=f"其中的组织机构代码 {code[8:17]} 校验不通过",
             code="uscc.invalid_checksum",
         ) from exc
     return code

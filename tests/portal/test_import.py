@@ -184,3 +184,5 @@ def test_report_json_lists_findings_with_codes(
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     row3 = next(r for r in data["rows"] if r["row"] == 3)
     assert row3["findings"][0]["message_zh"].startswith("统一社会信用代码")
+    assert "校验位应为" in row3["findings"][0]["message_zh"]  # the detail is Chinese too
+    assert "check character" in row3["findings"][0]["message_en"]
