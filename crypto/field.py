@@ -69,6 +69,8 @@ def _cell(prepared: _Prepared, table: str, column: str) -> bytes:
 class FieldCipher:
     """Encrypts and decrypts single values; obtained from :meth:`Keyring.field_cipher`."""
 
+    __slots__ = ("_by_header", "_current", "_generation", "_keyring")
+
     def __init__(self, keyring: Keyring) -> None:
         self._keyring = keyring
         self._current: _Prepared | None = None
