@@ -182,8 +182,16 @@ def build_portal(services: Services, deps: ChangeDeps) -> Contribution:
         request_max_body_size=services.settings.web.max_upload_bytes + 64 * 1024,
         include_in_schema=False,
     )
+    from portal.web.change_api import ChangeApi, ProposalInputError, json_error
+
+    api = Router(
+        path="/",
+        route_handlers=[ChangeApi],
+        dependencies={"portal": Provide(lambda: runtime, sync_to_thread=False)},
+        exception_handlers={error: json_error for error in (*handlers, ProposalInputError)},
+    )
     return Contribution(
-        route_handlers=[router],
+        route_handlers=[router, api],
         state={
             "reveal_hook": reveal_hook(runtime),
             "payment_hold": lambda conn, supplier_id: hold_view(deps, conn, supplier_id),

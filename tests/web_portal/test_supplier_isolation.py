@@ -127,6 +127,8 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/staff/suppliers/{supplier_id:str}"): (DENY, "/staff/suppliers/{b}"),
     ("POST", "/staff/suppliers/{supplier_id:str}/reveal"): (DENY, "/staff/suppliers/{b}/reveal"),
     ("POST", "/staff/duplicates/merge"): (DENY, "/staff/duplicates/merge"),
+    ("POST", "/api/v1/changes"): (DENY, "/api/v1/changes"),
+    ("GET", "/api/v1/changes/{request_id:str}"): (DENY, "/api/v1/changes/{b_request}"),
     ("POST", "/staff/duplicates/not-the-same"): (DENY, "/staff/duplicates/not-the-same"),
     ("GET", "/portal/licence"): (OWN, "/portal/licence"),
     ("POST", "/portal/licence"): (OWN, "/portal/licence"),
