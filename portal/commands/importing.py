@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 from pathlib import Path
 
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
+from portal.domain.principal import Principal, Role
 from portal.importing.readers import UnreadableFileError
 from portal.importing.run import import_suppliers, write_report
+from portal.services.audit_log import AuditContext
+from portal.services.change_policy import change_deps_from_env
+from portal.services.import_changes import ImportChangeProposer
 
 
 def _suppliers(args: argparse.Namespace) -> int:
@@ -16,9 +22,18 @@ def _suppliers(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise CommandError(f"{path} does not exist or is not a file")
     with services_for(args) as services:
+        proposer = ImportChangeProposer(
+            change_deps_from_env(services, os.environ),
+            Principal(f"import:{getpass.getuser()}", Role.PURCHASING_CLERK, "import"),
+            AuditContext.cli("import"),
+        )
         try:
             report = import_suppliers(
-                path, engine=services.engine, store=services.suppliers, dry_run=args.dry_run
+                path,
+                engine=services.engine,
+                store=services.suppliers,
+                dry_run=args.dry_run,
+                propose_changes=proposer,
             )
         except UnreadableFileError as exc:
             raise CommandError(str(exc)) from exc

@@ -23,6 +23,7 @@ from portal.domain.supplier import Supplier
 from portal.domain.supplier_input import parse_supplier
 from portal.importing.headers import canonical_header
 from portal.importing.readers import UnreadableFileError, iter_rows
+from portal.services.import_changes import ProposeChanges
 from portal.services.registration import Outcome, OutcomeStatus, register_suppliers
 
 BATCH_SIZE = 1000
@@ -37,10 +38,12 @@ class RowReport:
     uscc: str | None
     supplier_id: str | None
     findings: list[Finding]
+    change_request_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready view."""
         return {
+            "change_request_id": self.change_request_id,
             "row": self.row,
             "status": self.status,
             "uscc": self.uscc,
@@ -64,7 +67,7 @@ class ImportReport:
         """Count a row; keep it in the listing when it has findings or was not created."""
         self.counts[report.status] = self.counts.get(report.status, 0) + 1
         self.counts["rows"] = self.counts.get("rows", 0) + 1
-        if report.findings or report.status not in ("created", "would_create"):
+        if report.findings or report.status not in ("created", "would_create", "unchanged"):
             self.rows.append(report)
 
     def as_dict(self) -> dict[str, Any]:
@@ -119,8 +122,13 @@ def import_suppliers(
     dry_run: bool = False,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     batch_size: int = BATCH_SIZE,
+    propose_changes: ProposeChanges | None = None,
 ) -> ImportReport:
-    """Import a supplier list; never stops at a bad row."""
+    """Import a supplier list; never stops at a bad row.
+
+    With ``propose_changes``, a row for a supplier already on file whose bank accounts,
+    contacts or invoicing details differ becomes a change request (channel import).
+    """
     report = ImportReport(file=path.name, dry_run=dry_run)
     seen: dict[str, int] = {}
     pending: list[tuple[int, Supplier, list[Finding]]] = []
@@ -128,7 +136,10 @@ def import_suppliers(
     def flush() -> None:
         outcomes = register_suppliers(engine, store, pending, now=clock(), dry_run=dry_run)
         for (row, supplier, _), outcome in zip(pending, outcomes, strict=True):
-            report.add(_row_report(row, supplier.uscc, outcome))
+            rep = _row_report(row, supplier.uscc, outcome)
+            if outcome.status is OutcomeStatus.EXISTS and outcome.supplier_id:
+                rep = _existing(rep, outcome.supplier_id, supplier, propose_changes, dry_run)
+            report.add(rep)
         pending.clear()
 
     for row, raw in _records(path, report):
@@ -179,6 +190,27 @@ def _legacy_owner(engine: Engine, store: SupplierStore, legacy: str) -> list[Fin
             evidence={"existing_id": owners[org_code], "matched": "legacy_tax_number"},
         )
     ]
+
+
+def _existing(
+    rep: RowReport,
+    supplier_id: str,
+    row: Supplier,
+    propose_changes: ProposeChanges | None,
+    dry_run: bool,
+) -> RowReport:
+    """A row of a supplier on file: unchanged, or its differences proposed for approval."""
+    if propose_changes is None or dry_run:
+        return rep
+    change_id = propose_changes(supplier_id, row)
+    if change_id is None:
+        rep.status = "unchanged"
+        rep.findings = [f for f in rep.findings if f.code != "duplicate.uscc"]
+        return rep
+    rep.status = "change_requested"
+    rep.change_request_id = change_id
+    rep.findings = [f for f in rep.findings if f.code != "duplicate.uscc"]
+    return rep
 
 
 def _row_report(row: int, uscc: str, outcome: Outcome) -> RowReport:

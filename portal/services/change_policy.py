@@ -13,8 +13,13 @@ import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from approvals import DEFAULT_POLICY, ApprovalPolicy, PolicyConfigError
+
+if TYPE_CHECKING:
+    from portal.bootstrap import Services
+    from portal.services.changes import ChangeDeps
 
 __all__ = ["POLICY_FILE_ENV", "cooling_off_from", "policy_from_env", "policy_from_file"]
 
@@ -56,3 +61,24 @@ def cooling_off_from(env: Mapping[str, str], hours: int) -> timedelta:
         except ValueError as exc:
             raise PolicyConfigError(COOLING_OFF_SECONDS_ENV, "must be a whole number") from exc
     return timedelta(hours=hours)
+
+
+def change_deps_from_env(services: Services, env: Mapping[str, str]) -> ChangeDeps:
+    """The change-request collaborators as ``portal serve``, ``demo`` and the CLI build them."""
+    from portal.services import outbox
+    from portal.services.audit_log import AuditLog
+    from portal.services.changes import ChangeDeps
+    from portal.services.notifications import OutboxNotifier
+
+    return ChangeDeps(
+        engine=services.engine,
+        suppliers=services.suppliers,
+        audit=AuditLog(services.sealer),
+        notifier=OutboxNotifier(
+            outbox.enqueue,
+            public_url=services.settings.web.public_url.rstrip("/"),
+            webhook=bool(env.get("PORTAL_WEBHOOK_URL")),
+        ),
+        policy=policy_from_env(env),
+        cooling_off=cooling_off_from(env, services.settings.payment_cooling_off_hours),
+    )

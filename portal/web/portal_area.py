@@ -30,10 +30,9 @@ from approvals import (
 )
 from portal.bootstrap import Services
 from portal.domain.principal import Principal
-from portal.services import outbox
 from portal.services.audit_log import AuditLog
 from portal.services.change_diff import InvalidProposalError, UnknownEntityError
-from portal.services.change_policy import cooling_off_from, policy_from_env
+from portal.services.change_policy import change_deps_from_env
 from portal.services.changes import (
     ChangeDeps,
     ChangeNotFoundError,
@@ -43,7 +42,7 @@ from portal.services.changes import (
     payment_hold,
 )
 from portal.services.documents import DocumentNotFoundError, DocumentRejectedError
-from portal.services.notifications import OutboxNotifier, RobotWebhookSender
+from portal.services.notifications import RobotWebhookSender
 from portal.web.context import audit_context, request_id_of
 from portal.web.i18n import add_messages, language_of, translator
 from portal.web.site import Contribution
@@ -213,19 +212,7 @@ def webhook_sender(env: Mapping[str, str], client: httpx.Client) -> RobotWebhook
 
 def portal_area(services: Services) -> Contribution:
     """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
-    env = os.environ
-    deps = ChangeDeps(
-        engine=services.engine,
-        suppliers=services.suppliers,
-        audit=AuditLog(services.sealer),
-        notifier=OutboxNotifier(
-            outbox.enqueue,
-            public_url=services.settings.web.public_url.rstrip("/"),
-            webhook=bool(env.get("PORTAL_WEBHOOK_URL")),
-        ),
-        policy=policy_from_env(env),
-        cooling_off=cooling_off_from(env, services.settings.payment_cooling_off_hours),
-    )
+    deps = change_deps_from_env(services, os.environ)
     return build_portal(services, deps)
 
 

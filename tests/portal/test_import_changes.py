@@ -1,0 +1,55 @@
+"""Re-importing a supplier we have: its new details wait for approval as a change request."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from portal.bootstrap import Services
+from portal.domain.principal import Principal, Role
+from portal.domain.uscc_factory import make_uscc
+from portal.importing.run import import_suppliers
+from portal.services.audit_log import AuditContext
+from portal.services.change_policy import change_deps_from_env
+from portal.services.changes import list_changes
+from portal.services.import_changes import ImportChangeProposer
+
+CODE = make_uscc(8080)
+NAME = "宁波示例模具有限公司"
+HEADER = ["统一社会信用代码", "供应商名称", "开户行", "银行账号", "户名", "联系人", "联系电话"]
+
+
+def _file(path: Path, account: str, phone: str) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [HEADER, [CODE, NAME, "宁波银行", account, NAME, "陈经理", phone]]
+        )
+    return path
+
+
+def test_new_bank_details_of_a_known_supplier_become_a_change_request(
+    services: Services, tmp_path: Path
+) -> None:
+    engine, store = services.engine, services.suppliers
+    import_suppliers(_file(tmp_path / "a.csv", "6222600012345678", "13800001111"),
+                     engine=engine, store=store)  # fmt: skip
+    deps = change_deps_from_env(services, {})
+    clerk = Principal("import:test", Role.PURCHASING_CLERK)
+    proposer = ImportChangeProposer(deps, clerk, AuditContext(actor="import:test"))
+
+    same = import_suppliers(_file(tmp_path / "b.csv", "6222600012345678", "13800001111"),
+                            engine=engine, store=store, propose_changes=proposer)  # fmt: skip
+    assert same.counts == {"unchanged": 1, "rows": 1}
+
+    changed = import_suppliers(_file(tmp_path / "c.csv", "6222600099998888", "13900002222"),
+                               engine=engine, store=store, propose_changes=proposer)  # fmt: skip
+    [row] = changed.rows
+    assert row.status == "change_requested" and row.change_request_id
+    with engine.connect() as conn:
+        supplier = store.get_by_uscc(conn, CODE)
+    assert supplier is not None and supplier.id is not None
+    assert [a.account_number for a in supplier.bank_accounts] == ["6222600012345678"]  # not yet
+    [request] = list_changes(deps, clerk, supplier_id=supplier.id)
+    assert request.id == row.change_request_id
+    assert request.channel.value == "import" and request.status.value == "pending"
+    assert {c.field_name for c in request.changes} >= {"account_number", "phone"}
