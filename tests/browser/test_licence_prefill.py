@@ -93,6 +93,11 @@ def test_uploaded_licence_prefills_the_form_and_becomes_a_change_request(
         login("clerk")
         page.goto(f"{base}/staff/invitations")
         page.fill("#invite-uscc", company["uscc"])
+        # Typing the credit code fills the registered name from the registry (auto-fill).
+        page.wait_for_function("document.getElementById('invite-name').value.length > 0")
+        assert page.input_value("#invite-name") == company["name"]
+        assert "工商登记" in (page.get_attribute("#invite-name", "title") or "")
+        shot("invitation-autofill")
         page.fill("#invite-email", "supplier1@demo.example")
         page.click("#send-invitation")
         page.click("#logout")
@@ -105,6 +110,15 @@ def test_uploaded_licence_prefills_the_form_and_becomes_a_change_request(
         page.wait_for_load_state()
         page.click("#accept-invitation")
         page.wait_for_load_state()
+
+        # The invoicing form fills itself from the tax bureau on request, marked as such.
+        page.goto(f"{base}/portal/invoicing/edit")
+        page.fill("#inv-address", "")
+        page.click("#autofill-button")
+        page.wait_for_function("document.getElementById('inv-address').value.length > 0")
+        assert page.input_value("#inv-address") == company["invoicing"]["address"]
+        assert page.get_attribute("#inv-address", "data-source") == "tax_bureau"
+        shot("invoicing-autofill")
 
         # Upload the licence; the job page shows progress, then the pre-filled form.
         page.goto(f"{base}/portal/licence")
