@@ -25,10 +25,12 @@ from typing import Any, TypeAlias
 
 from litestar import Controller, MediaType, Request, Response, Router, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.bootstrap import Services
+from portal.domain import uscc as credit_code
 from portal.domain.principal import Principal, Role
 from portal.services.audit_log import AuditContext, AuditLog
 from portal.services.monitoring import (
@@ -51,7 +53,7 @@ from portal.services.verification_wiring import (
 )
 from portal.web.context import audit_context, request_id_of
 from portal.web.i18n import add_messages, language_of, translator
-from portal.web.security import requires
+from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
 from registry.dates import CST
 from registry.errors import ProviderError
@@ -248,7 +250,15 @@ class VerificationApi(Controller):
     tags=["verification"],
     summary="Form values from the registry and the tax bureau, each with its source",
 )
-async def autofill(verification: VerificationDep, uscc: FromPath[str]) -> dict[str, Any]:
+async def autofill(
+    request: Request[Any, Any, Any], verification: VerificationDep, uscc: FromPath[str]
+) -> dict[str, Any]:
+    principal = principal_of(request)
+    if principal.role is Role.SUPPLIER:
+        # Supplier users look up their own company only: lookups are paid per call.
+        own = await asyncio.to_thread(_own_uscc, verification, principal.supplier_id)
+        if own is None or credit_code.compact(uscc) != own:
+            raise PermissionDeniedException("you can only fill in your own company's details")
     ports = verification.ports()
     service = VerificationService(ports.registry, ports.tax, clock=verification.now)
     filled = await service.autofill(uscc)
@@ -265,6 +275,14 @@ async def autofill(verification: VerificationDep, uscc: FromPath[str]) -> dict[s
             for name, v in filled.items()
         },
     }
+
+
+def _own_uscc(verification: VerificationRuntime, supplier_id: str | None) -> str | None:
+    if supplier_id is None:
+        return None
+    with verification.services.engine.connect() as conn:
+        supplier = verification.services.suppliers.get(conn, supplier_id)
+    return supplier.uscc if supplier else None
 
 
 @dataclass

@@ -42,7 +42,12 @@ def demo_wiring(clock: TestClock) -> VerificationWiring:
 def session_user(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     """Stands in for the browser session of a logged-in person (the auth area's resolver)."""
     role = connection.headers.get("x-test-role")
-    return Principal(subject=f"test-{role}", role=Role(role)) if role else None
+    supplier_id = connection.headers.get("x-test-supplier")
+    return (
+        Principal(subject=f"test-{role}", role=Role(role), supplier_id=supplier_id)
+        if role
+        else None
+    )
 
 
 def app_client(services: Services, wiring: VerificationWiring) -> Client:
@@ -97,7 +102,24 @@ def test_autofill_returns_the_demo_company_marked_with_its_source(
     services: Services, client: Client
 ) -> None:
     uscc = "91310115MAFE1KM15M"
-    response = client.get(f"/api/v1/autofill/{uscc}", headers={"x-test-role": "supplier"})
+    from datetime import UTC, datetime
+
+    from portal.domain.supplier import Supplier
+    from portal.services.registration import register_suppliers
+
+    own, other = register_suppliers(
+        services.engine,
+        services.suppliers,
+        [(0, Supplier(uscc=uscc, name="上海澜川智能科技"), []),
+         (1, Supplier(uscc="91110108315964859B", name="北京启衡数据服务有限公司"), [])],
+        now=datetime.now(UTC),
+    )  # fmt: skip
+    assert own.supplier_id and other.supplier_id
+    as_own = {"x-test-role": "supplier", "x-test-supplier": own.supplier_id}
+    as_other = {"x-test-role": "supplier", "x-test-supplier": other.supplier_id}
+    # A supplier user fills in their own company only (every lookup is paid).
+    assert client.get(f"/api/v1/autofill/{uscc}", headers=as_other).status_code == 403
+    response = client.get(f"/api/v1/autofill/{uscc}", headers=as_own)
 
     assert response.status_code == 200, response.text
     fields = response.json()["fields"]

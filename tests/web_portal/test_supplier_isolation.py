@@ -114,7 +114,7 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
         DENY,
         "/api/v1/suppliers/{b}/verification",
     ),
-    ("GET", "/api/v1/autofill/{uscc:str}"): (PUBLIC, "/api/v1/autofill/{b_uscc}"),
+    ("GET", "/api/v1/autofill/{uscc:str}"): (DENY, "/api/v1/autofill/{b_uscc}"),
     ("GET", "/confirm/{request_id:str}"): (PUBLIC, "/confirm/{b_request}?token=forged"),
     ("POST", "/confirm/{request_id:str}"): (PUBLIC, "/confirm/{b_request}"),
     ("GET", "/staff/changes/{request_id:str}"): (DENY, "/staff/changes/{b_request}"),
