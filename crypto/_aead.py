@@ -7,6 +7,7 @@ expanded key, so no key set-up happens per call.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -29,12 +30,10 @@ class Aead:
     """AEAD with a 96-bit nonce and a 128-bit tag appended to the ciphertext."""
 
     algorithm: Algorithm
-
-    def encrypt(self, nonce: bytes, data: bytes, aad: bytes) -> bytes:
-        raise NotImplementedError
-
-    def decrypt(self, nonce: bytes, data: bytes, aad: bytes) -> bytes:
-        raise NotImplementedError
+    #: ``encrypt(nonce, data, aad) -> ciphertext || tag``; each cipher provides it.
+    encrypt: Callable[[bytes, bytes, bytes], bytes]
+    #: ``decrypt(nonce, ciphertext || tag, aad) -> data``; raises AuthenticationFailed.
+    decrypt: Callable[[bytes, bytes, bytes], bytes]
 
     def seal(self, data: bytes, aad: bytes) -> bytes:
         """Encrypt under a fresh random nonce; returns ``nonce || ciphertext || tag``."""
@@ -54,8 +53,8 @@ class _AesGcm(Aead):
     def __init__(self, key: bytes) -> None:
         cipher = AESGCM(key)
         # Bound C methods: no Python frame between callers and OpenSSL on the hot path.
-        self.encrypt = cipher.encrypt  # type: ignore[method-assign,assignment]
-        self.decrypt = cipher.decrypt  # type: ignore[method-assign,assignment]
+        self.encrypt = cipher.encrypt
+        self.decrypt = cipher.decrypt
 
 
 class _Sm4Gcm(Aead):
