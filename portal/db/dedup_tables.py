@@ -23,6 +23,9 @@ class DedupKeyRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=120)
     supplier_id: str = Field(primary_key=True, foreign_key="supplier.id", index=True, max_length=36)
+    #: comparable cores of the supplier's names, newline-separated: lets a screening
+    #: rule out a name candidate without loading it ("" on rows filed before 0008)
+    cores: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
 
 
 class DuplicatePairRow(SQLModel, table=True):

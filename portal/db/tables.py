@@ -31,7 +31,7 @@ class SupplierRow(SQLModel, table=True):
     org_code: str = Field(max_length=9, index=True)
     legacy_tax_number: str | None = Field(default=None, max_length=15, index=True)
     name: str = Field(max_length=200, index=True)
-    name_core: str = Field(max_length=200, index=True)
+    name_core: str = Field(max_length=200)  # searched through ix_supplier_name_core_state
     aliases: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     entity_type: str | None = Field(default=None, max_length=100)
     legal_representative: str | None = Field(default=None, max_length=100)
@@ -51,7 +51,7 @@ class SupplierRow(SQLModel, table=True):
     taxpayer_qualification: str = Field(default="未知", max_length=20)
     tax_status: str = Field(default="未知", max_length=20)
     lifecycle_state: str = Field(default="prospective", max_length=20, index=True)
-    validated: bool = Field(default=False, index=True)
+    validated: bool = Field(default=False)
     version: int = Field(default=1)
     created_at: datetime
     updated_at: datetime

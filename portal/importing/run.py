@@ -23,7 +23,9 @@ from portal.domain.supplier import Supplier
 from portal.domain.supplier_input import parse_supplier
 from portal.importing.headers import canonical_header
 from portal.importing.readers import UnreadableFileError, iter_rows
+from portal.resolution import KEY_CAP
 from portal.services.import_changes import ProposeChanges
+from portal.services.posting_cache import PostingCache
 from portal.services.registration import Outcome, OutcomeStatus, register_suppliers
 
 BATCH_SIZE = 1000
@@ -132,9 +134,12 @@ def import_suppliers(
     report = ImportReport(file=path.name, dry_run=dry_run)
     seen: dict[str, int] = {}
     pending: list[tuple[int, Supplier, list[Finding]]] = []
+    cache = PostingCache(cap=KEY_CAP)
 
     def flush() -> None:
-        outcomes = register_suppliers(engine, store, pending, now=clock(), dry_run=dry_run)
+        outcomes = register_suppliers(
+            engine, store, pending, now=clock(), dry_run=dry_run, cache=cache
+        )
         for (row, supplier, _), outcome in zip(pending, outcomes, strict=True):
             rep = _row_report(row, supplier.uscc, outcome)
             if outcome.status is OutcomeStatus.EXISTS and outcome.supplier_id:

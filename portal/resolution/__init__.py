@@ -17,7 +17,13 @@ from portal.resolution.keys import (
     rep_address_key,
 )
 from portal.resolution.model import FINDING_CODE, Attribute, Decision, Match, Probe
-from portal.resolution.scoring import NAME_THRESHOLD, compare, name_similarity, place_of
+from portal.resolution.scoring import (
+    NAME_THRESHOLD,
+    compare,
+    name_similarity,
+    names_may_match,
+    place_of,
+)
 
 __all__ = [
     "FINDING_CODE",
@@ -36,6 +42,7 @@ __all__ = [
     "compare",
     "name_keys",
     "name_similarity",
+    "names_may_match",
     "normalise_address",
     "normalise_person",
     "place_of",

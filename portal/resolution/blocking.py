@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from portal.resolution.keys import BIGRAM, CORE
 from portal.resolution.model import Match, Probe
-from portal.resolution.scoring import compare
+from portal.resolution.scoring import compare, names_may_match
 
 #: Posting lists longer than this mark a key as too common to block on.
 KEY_CAP = 200
@@ -73,7 +73,13 @@ def attribute_keys(probe: Probe) -> set[str]:
 
 
 def screen_within(probes: Sequence[Probe], *, cap: int = KEY_CAP) -> list[list[Match]]:
-    """Matches of each probe against the other probes of the same batch."""
+    """Matches of each probe against the other probes of the same batch.
+
+    Records that share an exact attribute are always compared; records found
+    through their names only when the names can reach the threshold
+    (:func:`~portal.resolution.scoring.names_may_match`), which is where most
+    of the comparisons went and none of the matches.
+    """
     postings: dict[str, list[str]] = {}
     exact: dict[str, list[int]] = {}
     by_ref = {p.ref: i for i, p in enumerate(probes)}
@@ -84,9 +90,13 @@ def screen_within(probes: Sequence[Probe], *, cap: int = KEY_CAP) -> list[list[M
             exact.setdefault(key, []).append(i)
     results: list[list[Match]] = [[] for _ in probes]
     for i, probe in enumerate(probes):
-        others = {by_ref[ref] for ref in select_candidates(probe.name_keys, postings, cap=cap)}
+        others: set[int] = set()
         for key in attribute_keys(probe):
             others.update(exact[key])
+        for ref in select_candidates(probe.name_keys, postings, cap=cap):
+            j = by_ref[ref]
+            if j not in others and names_may_match(probe.cores, probes[j].cores):
+                others.add(j)
         for j in sorted(others - {i}):
             results[i].extend(compare(probe, probes[j]))
     return results

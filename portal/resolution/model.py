@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from portal.resolution.keys import comparable_core
+
 
 class Attribute(StrEnum):
     """Which attribute two records share."""
@@ -66,6 +68,12 @@ class Probe:
     address: str | None = None  # normalised address
     stored: bool = False
     name_keys: frozenset[str] = field(default=frozenset(), compare=False)
+    #: comparable cores of ``names`` (computed when not given)
+    cores: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.cores and self.names:
+            object.__setattr__(self, "cores", tuple(comparable_core(n) for n in self.names))
 
     @property
     def name(self) -> str:

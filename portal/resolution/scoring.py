@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
 from rapidfuzz.distance import Indel
 
@@ -89,6 +90,26 @@ def name_similarity(a: str, b: str) -> float:
     if place_a and place_b and place_a != place_b:
         score *= PLACE_CONFLICT
     return score
+
+
+def names_may_match(cores_a: Sequence[str], cores_b: Sequence[str]) -> bool:
+    """Whether any two names could reach :data:`NAME_THRESHOLD`.
+
+    A cheap bound, exact by construction: :func:`name_similarity` never exceeds the
+    plain Indel similarity of the two cores (the trade-name and place rules only
+    lower it), so a pair below the threshold here is below it there too.
+
+    >>> names_may_match(['示例科技'], ['示列科技']), names_may_match(['示例科技'], ['远航物流'])
+    (False, False)
+    >>> names_may_match(['示例网络信息科技'], ['示例网洛信息科技'])
+    True
+    """
+    similarity = Indel.normalized_similarity
+    for a in cores_a:
+        for b in cores_b:
+            if a and b and (a == b or similarity(a, b, score_cutoff=NAME_THRESHOLD)):
+                return True
+    return False
 
 
 def best_name_match(a: Probe, b: Probe) -> tuple[float, Attribute, str, str]:

@@ -47,7 +47,9 @@ from portal.resolution import (
     Probe,
     SupplierNotFoundError,
     all_name_keys,
+    comparable_core,
     compare,
+    names_may_match,
     normalise_address,
     normalise_person,
     rep_address_key,
@@ -55,6 +57,7 @@ from portal.resolution import (
     select_candidates,
     to_finding,
 )
+from portal.services.posting_cache import PostingCache
 
 SUPPLIER = table_of(SupplierRow)
 BANK = table_of(BankAccountRow)
@@ -188,26 +191,46 @@ def load_probes(
 def postings(
     conn: Connection, keys: Collection[str], *, cap: int = KEY_CAP
 ) -> dict[str, list[str]]:
-    """Supplier ids filed under each key, at most ``cap + 1`` per key (more means "common").
+    """Supplier ids filed under each key, at most ``cap + 1`` per key (more means "common")."""
+    return {
+        key: [sid for sid, _ in posted] for key, posted in filed_under(conn, keys, cap=cap).items()
+    }
+
+
+def filed_under(
+    conn: Connection,
+    keys: Collection[str],
+    *,
+    cap: int = KEY_CAP,
+    cache: PostingCache | None = None,
+) -> dict[str, list[tuple[str, str]]]:
+    """(supplier id, cores) filed under each key, at most ``cap + 1`` per key.
 
     One statement per hundred keys, each key read through the primary-key index up
     to its cap. Written as text: building a hundred-part union with the expression
-    language costs more than the database needs to answer it.
+    language costs more than the database needs to answer it. With a ``cache``,
+    bigrams it holds are not read again.
     """
-    found: dict[str, list[str]] = {}
+    cached: dict[str, list[tuple[str, str]]] = {}
+    if cache is not None:
+        cached, keys = cache.get(keys)
+    found: dict[str, list[tuple[str, str]]] = {}
     limit = int(cap) + 1
     for chunk in _chunks(keys, _POSTING_CHUNK):
         statement = text(
             " UNION ALL ".join(
                 # only the table name and integers are inlined; keys are bound
-                f'SELECT * FROM (SELECT "key", supplier_id FROM {KEY.name} '  # noqa: S608
+                f'SELECT * FROM (SELECT "key", supplier_id, cores FROM {KEY.name} '  # noqa: S608
                 f'WHERE "key" = :k{i} LIMIT {limit}) AS p{i}'
                 for i in range(len(chunk))
             )
         )
         rows = conn.execute(statement, {f"k{i}": key for i, key in enumerate(chunk)})
-        for key, sid in rows:
-            found.setdefault(key, []).append(sid)
+        for key, sid, cores in rows:
+            found.setdefault(key, []).append((sid, cores))
+    if cache is not None:
+        cache.put(found, list(keys))
+        found.update(cached)
     return found
 
 
@@ -222,13 +245,18 @@ def _owners(
     return owners
 
 
-def _blocked(conn: Connection, probes: Sequence[Probe]) -> list[set[str]]:
-    """For each probe, the stored suppliers worth comparing with it."""
+def _blocked(
+    conn: Connection, probes: Sequence[Probe], cache: PostingCache | None = None
+) -> list[set[str]]:
+    """For each probe, the stored suppliers worth comparing with it: those sharing an
+    exact attribute, and those found by name whose names can reach the threshold."""
     name_keys = {k for p in probes for k in p.name_keys}
     rep_keys = {
         k for p in probes if (k := rep_address_key(p.representative, p.address)) is not None
     }
-    posted = postings(conn, name_keys | rep_keys)
+    filed = filed_under(conn, name_keys | rep_keys, cache=cache)
+    posted = {key: [sid for sid, _ in rows] for key, rows in filed.items()}
+    cores_of = {sid: cores for rows in filed.values() for sid, cores in rows}
     by_value: list[tuple[Any, Any, Any, list[Any]]] = [
         (SUPPLIER.c.uscc, SUPPLIER.c.id, lambda p: [p.uscc], []),
         (SUPPLIER.c.org_code, SUPPLIER.c.id, lambda p: [p.org_code], []),
@@ -246,17 +274,27 @@ def _blocked(conn: Connection, probes: Sequence[Probe]) -> list[set[str]]:
             for value in values_of(probe):
                 blocked[i] |= owners.get(value, set()) if value else set()
     for i, probe in enumerate(probes):
-        blocked[i].update(select_candidates(probe.name_keys, posted))
         rep_key = rep_address_key(probe.representative, probe.address)
         if rep_key:
             blocked[i].update(posted.get(rep_key, [])[:KEY_CAP])
+        for sid in select_candidates(probe.name_keys, posted):
+            if sid not in blocked[i] and _names_may_match(probe, cores_of.get(sid, "")):
+                blocked[i].add(sid)
         blocked[i].discard(probe.ref)
     return blocked
 
 
-def find_matches(conn: Connection, probes: Sequence[Probe]) -> list[list[Match]]:
+def _names_may_match(probe: Probe, cores: str) -> bool:
+    """Whether a name candidate is worth loading; keys filed before the cores were kept
+    on them ("") cannot tell, so those are loaded."""
+    return not cores or names_may_match(probe.cores, cores.split("\n"))
+
+
+def find_matches(
+    conn: Connection, probes: Sequence[Probe], cache: PostingCache | None = None
+) -> list[list[Match]]:
     """Matches of each probe against stored suppliers, without pairs already decided."""
-    blocked = _blocked(conn, probes)
+    blocked = _blocked(conn, probes, cache)
     stored = load_probes(conn, set().union(*blocked)) if probes else {}
     results = [
         [m for ref in sorted(refs) if ref in stored for m in compare(probe, stored[ref])]
@@ -275,6 +313,7 @@ def screen_batch(
     candidates: Sequence[Supplier],
     *,
     within_batch: bool = True,
+    cache: PostingCache | None = None,
 ) -> list[list[Finding]]:
     """Findings for each candidate, in input order: against the stored suppliers and,
     with ``within_batch``, against the other candidates (evidence ``batch_index``).
@@ -283,7 +322,7 @@ def screen_batch(
     with itself, and pairs decided "not the same" stay quiet.
     """
     probes = [probe_of(sealer, c, c.id or f"#{i}") for i, c in enumerate(candidates)]
-    matches = find_matches(conn, probes)
+    matches = find_matches(conn, probes, cache)
     if within_batch:
         for found, inside in zip(matches, screen_within(probes), strict=True):
             found.extend(inside)
@@ -308,6 +347,17 @@ def _strongest(matches: Iterable[Match]) -> list[Match]:
 # -- keys -----------------------------------------------------------------------------
 
 
+def key_rows(
+    supplier_id: str, name: str, aliases: Sequence[str], rep: str | None, address: str | None
+) -> list[dict[str, str]]:
+    """The ``dedup_key`` rows of one supplier."""
+    cores = "\n".join(dict.fromkeys(comparable_core(n) for n in (name, *aliases)))
+    return [
+        {"key": k, "supplier_id": supplier_id, "cores": cores}
+        for k in sorted(keys_of_row(name, aliases, rep, address))
+    ]
+
+
 def index_suppliers(conn: Connection, supplier_ids: Collection[str]) -> int:
     """(Re)file suppliers under their blocking keys; archived ones are taken out. Returns
     the number of keys written."""
@@ -323,11 +373,23 @@ def index_suppliers(conn: Connection, supplier_ids: Collection[str]) -> int:
                 SUPPLIER.c.address,
             ).where(SUPPLIER.c.id.in_(chunk), SUPPLIER.c.lifecycle_state != ARCHIVED)
         ):
-            keys = keys_of_row(r.name, json.loads(r.aliases), r.legal_representative, r.address)
-            rows += [{"key": k, "supplier_id": r.id} for k in sorted(keys)]
+            rows += key_rows(r.id, r.name, json.loads(r.aliases), r.legal_representative, r.address)
     if rows:
         conn.execute(insert(KEY), rows)
     return len(rows)
+
+
+def file_new(conn: Connection, suppliers: Iterable[tuple[str, Supplier]]) -> list[dict[str, str]]:
+    """File suppliers just inserted in this transaction (id, value) under their keys,
+    from the values in hand rather than reading them back. Returns the rows written."""
+    rows = [
+        row
+        for sid, s in suppliers
+        for row in key_rows(sid, s.name, s.aliases, s.legal_representative, s.address)
+    ]
+    if rows:
+        conn.execute(insert(KEY), rows)
+    return rows
 
 
 def unindexed(conn: Connection, supplier_ids: Collection[str]) -> set[str]:

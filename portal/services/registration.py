@@ -24,8 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from portal.db.supplier_store import RowBatch, SupplierStore
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
-from portal.services.dedup import index_suppliers, screen_batch
+from portal.services.dedup import file_new, index_suppliers, screen_batch
 from portal.services.monitoring import schedule_new
+from portal.services.posting_cache import PostingCache
 
 
 class OutcomeStatus(StrEnum):
@@ -58,16 +59,21 @@ def register_suppliers(
     *,
     now: datetime,
     dry_run: bool = False,
+    cache: PostingCache | None = None,
 ) -> list[Outcome]:
-    """Create the candidates that pass validation and the duplicate probes."""
+    """Create the candidates that pass validation and the duplicate probes.
+
+    A ``cache`` (one per import) keeps the posting lists of name bigrams between
+    batches and learns the suppliers this call files.
+    """
     outcomes = [Outcome(pos, OutcomeStatus.REJECTED, None, list(f)) for pos, _, f in candidates]
     with engine.connect() as conn:
         existing = store.existing_usccs(conn, (s.uscc for _, s, _ in candidates))
         fresh = [i for i, (_, s, _) in enumerate(candidates) if s.uscc not in existing]
-        screened = screen_batch(conn, store.sealer, [candidates[i][1] for i in fresh])
+        screened = screen_batch(conn, store.sealer, [candidates[i][1] for i in fresh], cache=cache)
     for i, found in zip(fresh, screened, strict=True):
         outcomes[i].findings.extend(found)
-    batch, members = RowBatch(), []
+    batch, members, filed = RowBatch(), [], []
     for outcome, (_, supplier, _) in zip(outcomes, candidates, strict=True):
         if supplier.uscc in existing:
             outcome.status = OutcomeStatus.EXISTS
@@ -88,23 +94,31 @@ def register_suppliers(
             continue
         outcome.supplier_id = store.add_to_batch(batch, supplier, now)
         members.append(outcome)
+        filed.append(supplier)
     if not batch:
         return outcomes
     try:
         with engine.begin() as conn:
             store.insert_batch(conn, batch)
             created = [row["id"] for row in batch.suppliers]
-            index_suppliers(conn, created)
+            keys = file_new(conn, zip(created, filed, strict=True))
             schedule_new(conn, created, now=now, reason="creation")
         for outcome in members:
             outcome.status = OutcomeStatus.CREATED
+        if cache is not None:
+            cache.add(keys)
     except IntegrityError:
-        _retry_one_by_one(engine, store, batch, members, now)
+        _retry_one_by_one(engine, store, batch, members, now, cache)
     return outcomes
 
 
 def _retry_one_by_one(
-    engine: Engine, store: SupplierStore, batch: RowBatch, members: list[Outcome], now: datetime
+    engine: Engine,
+    store: SupplierStore,
+    batch: RowBatch,
+    members: list[Outcome],
+    now: datetime,
+    cache: PostingCache | None,
 ) -> None:
     """Insert each supplier of a failed batch in its own transaction."""
     for outcome, row in zip(members, batch.suppliers, strict=True):
@@ -121,6 +135,8 @@ def _retry_one_by_one(
                 index_suppliers(conn, [sid])
                 schedule_new(conn, [sid], now=now, reason="creation")
             outcome.status = OutcomeStatus.CREATED
+            if cache is not None:
+                cache.forget()
         except IntegrityError:
             outcome.status = OutcomeStatus.EXISTS
             outcome.supplier_id = None
