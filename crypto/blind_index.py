@@ -79,14 +79,14 @@ class BlindIndexer:
         return version != str(self._keyring.current(Purpose.BLIND_INDEX).meta.version)
 
     def _index(self, key: DataKey, kind: str, value: str) -> str:
-        if not _KIND.fullmatch(kind):
-            raise InvalidCryptoInputError(
-                f"blind-index kind {kind[:70]!r} is not a lower_snake name"
-            )
         if not value:
-            raise InvalidCryptoInputError(f"cannot blind-index an empty {kind}")
+            raise InvalidCryptoInputError(f"cannot blind-index an empty {kind[:70]}")
         mac = self._macs.get((key.meta.version, kind))
-        if mac is None:
+        if mac is None:  # a kind is checked once, when its key is derived
+            if not _KIND.fullmatch(kind):
+                raise InvalidCryptoInputError(
+                    f"blind-index kind {kind[:70]!r} is not a lower_snake name"
+                )
             mac = self._derive(key, kind)
         digest = mac(value.encode())[:INDEX_BYTES]
         return f"{key.meta.version}:{base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}"

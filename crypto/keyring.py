@@ -116,6 +116,7 @@ class Keyring:
         self._store = store
         self._providers = list(providers)
         self._keyset = keyset
+        self._versions: dict[Purpose, tuple[_KeySet, list[DataKey]]] = {}
         #: Bumped whenever the loaded keys change, so ciphers can cache the current key.
         self.generation = 0
         self._lock = threading.Lock()
@@ -187,14 +188,19 @@ class Keyring:
         return self._keyset.keys.get((purpose, version))
 
     def versions(self, purpose: Purpose) -> list[DataKey]:
-        """Every loaded key of ``purpose``, current first, then newest first."""
-        current = self.current(purpose)
-        others = [
-            key
-            for (p, v), key in sorted(self._keyset.keys.items(), key=lambda kv: -kv[0][1])
-            if p is purpose and key is not current
-        ]
-        return [current, *others]
+        """Every loaded key of ``purpose``, current first, then newest first (a new list;
+        worked out once per loaded key set: blind indexes ask on every lookup)."""
+        keyset = self._keyset
+        cached = self._versions.get(purpose)
+        if cached is None or cached[0] is not keyset:
+            current = keyset.current[purpose]
+            others = [
+                key
+                for (p, v), key in sorted(keyset.keys.items(), key=lambda kv: -kv[0][1])
+                if p is purpose and key is not current
+            ]
+            cached = self._versions[purpose] = (keyset, [current, *others])
+        return list(cached[1])
 
     # -- services --------------------------------------------------------------------
 

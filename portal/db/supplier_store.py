@@ -8,14 +8,15 @@ one ORM flush per row. Sensitive values are sealed here and nowhere else.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, and_, insert, or_, select
+from sqlalchemy import Connection, Row, Select, and_, or_, select
+from uuid_utils import uuid7
 
+from portal.db.bulk import insert_rows
 from portal.db.sealing import Sealer
 from portal.db.tables import BankAccountRow, ContactRow, InvoicingProfileRow, SupplierRow, table_of
 from portal.domain import names
@@ -38,8 +39,8 @@ INVOICING = table_of(InvoicingProfileRow)
 
 
 def new_id() -> str:
-    """A fresh row id."""
-    return str(uuid.uuid4())
+    """A fresh row id: a UUIDv7, so new rows go to the end of the primary-key index."""
+    return str(uuid7())
 
 
 @dataclass
@@ -173,14 +174,10 @@ class SupplierStore:
     @staticmethod
     def insert_batch(conn: Connection, batch: RowBatch) -> None:
         """Insert every row of the batch (caller's transaction)."""
-        if batch.suppliers:
-            conn.execute(insert(SUPPLIER), batch.suppliers)
-        if batch.bank_accounts:
-            conn.execute(insert(BANK), batch.bank_accounts)
-        if batch.contacts:
-            conn.execute(insert(CONTACT), batch.contacts)
-        if batch.invoicing:
-            conn.execute(insert(INVOICING), batch.invoicing)
+        insert_rows(conn, SUPPLIER, batch.suppliers)
+        insert_rows(conn, BANK, batch.bank_accounts)
+        insert_rows(conn, CONTACT, batch.contacts)
+        insert_rows(conn, INVOICING, batch.invoicing)
 
     # -- probes -----------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from portal.services.import_changes import ProposeChanges
 from portal.services.posting_cache import PostingCache
 from portal.services.registration import Outcome, OutcomeStatus, register_suppliers
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 5000
 
 
 @dataclass

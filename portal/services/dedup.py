@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, tuple_, update
 
+from portal.db.bulk import insert_rows
 from portal.db.dedup_tables import DedupKeyRow, DuplicateDecisionRow, DuplicatePairRow
 from portal.db.sealing import Sealer
 from portal.db.tables import (
@@ -387,8 +388,7 @@ def file_new(conn: Connection, suppliers: Iterable[tuple[str, Supplier]]) -> lis
         for sid, s in suppliers
         for row in key_rows(sid, s.name, s.aliases, s.legal_representative, s.address)
     ]
-    if rows:
-        conn.execute(insert(KEY), rows)
+    insert_rows(conn, KEY, rows)
     return rows
 
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, and_, exists, insert, or_, select, update
 
+from portal.db.bulk import insert_rows
 from portal.db.supplier_store import CONTACT, SUPPLIER
 from portal.db.tables import table_of
 from portal.db.verification_tables import ConfirmationRequestRow, VerificationScheduleRow
@@ -164,11 +165,14 @@ def schedule_new(
     conn: Connection, supplier_ids: Sequence[str], *, now: datetime, reason: str
 ) -> None:
     """Make newly created suppliers due now: one multi-row insert (the import path)."""
-    if supplier_ids:
-        conn.execute(
-            insert(SCHEDULE),
-            [{"supplier_id": sid, "next_due_at": now, "reason": reason} for sid in supplier_ids],
-        )
+    insert_rows(
+        conn,
+        SCHEDULE,
+        [
+            {"supplier_id": sid, "next_due_at": now, "reason": reason, "attempts": 0}
+            for sid in supplier_ids
+        ],
+    )
 
 
 def reschedule(
