@@ -51,11 +51,10 @@ def select_candidates(
             usable_bigrams += 1
             shared.update(refs)
     needed = max(1, math.ceil(MIN_SHARED * usable_bigrams))
-    ranked = sorted(
-        (ref for ref in set(shared) | core_hits if ref in core_hits or shared[ref] >= needed),
-        key=lambda ref: (ref not in core_hits, -shared[ref], ref),
-    )
-    return ranked[:limit]
+    picked = {ref for ref, n in shared.items() if n >= needed} | core_hits
+    if not picked:
+        return []
+    return sorted(picked, key=lambda ref: (ref not in core_hits, -shared[ref], ref))[:limit]
 
 
 def attribute_keys(probe: Probe) -> set[str]:

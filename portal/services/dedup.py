@@ -252,30 +252,30 @@ def _blocked(
     """For each probe, the stored suppliers worth comparing with it: those sharing an
     exact attribute, and those found by name whose names can reach the threshold."""
     name_keys = {k for p in probes for k in p.name_keys}
-    rep_keys = {
-        k for p in probes if (k := rep_address_key(p.representative, p.address)) is not None
-    }
-    filed = filed_under(conn, name_keys | rep_keys, cache=cache)
+    rep_keys = [rep_address_key(p.representative, p.address) for p in probes]
+    filed = filed_under(conn, name_keys | {k for k in rep_keys if k}, cache=cache)
     posted = {key: [sid for sid, _ in rows] for key, rows in filed.items()}
     cores_of = {sid: cores for rows in filed.values() for sid, cores in rows}
-    by_value: list[tuple[Any, Any, Any, list[Any]]] = [
-        (SUPPLIER.c.uscc, SUPPLIER.c.id, lambda p: [p.uscc], []),
-        (SUPPLIER.c.org_code, SUPPLIER.c.id, lambda p: [p.org_code], []),
-        (SUPPLIER.c.legacy_tax_number, SUPPLIER.c.id, lambda p: [p.legacy_tax_number], []),
-        (SUPPLIER.c.legal_rep_id_number_bidx, SUPPLIER.c.id, lambda p: [p.rep_id], []),
-        (BANK.c.account_number_bidx, BANK.c.supplier_id, lambda p: p.bank_accounts, []),
-        (INVOICING.c.account_number_bidx, INVOICING.c.supplier_id, lambda p: p.bank_accounts, []),
-        (CONTACT.c.phone_bidx, CONTACT.c.supplier_id, lambda p: p.phones, []),
+    by_value: list[tuple[Any, Any, Callable[[Probe], Iterable[str | None]]]] = [
+        (SUPPLIER.c.uscc, SUPPLIER.c.id, lambda p: [p.uscc]),
+        (SUPPLIER.c.org_code, SUPPLIER.c.id, lambda p: [p.org_code]),
+        (SUPPLIER.c.legacy_tax_number, SUPPLIER.c.id, lambda p: [p.legacy_tax_number]),
+        (SUPPLIER.c.legal_rep_id_number_bidx, SUPPLIER.c.id, lambda p: [p.rep_id]),
+        (BANK.c.account_number_bidx, BANK.c.supplier_id, lambda p: p.bank_accounts),
+        (INVOICING.c.account_number_bidx, INVOICING.c.supplier_id, lambda p: p.bank_accounts),
+        (CONTACT.c.phone_bidx, CONTACT.c.supplier_id, lambda p: p.phones),
     ]
     blocked: list[set[str]] = [set() for _ in probes]
-    for column, id_column, values_of, extra in by_value:
+    for column, id_column, values_of in by_value:
         wanted = {v for p in probes for v in values_of(p) if v}
-        owners = _owners(conn, column, id_column, wanted, *extra) if wanted else {}
+        owners = _owners(conn, column, id_column, wanted) if wanted else {}
+        if not owners:  # the usual case for new suppliers: nothing to hand out
+            continue
         for i, probe in enumerate(probes):
             for value in values_of(probe):
-                blocked[i] |= owners.get(value, set()) if value else set()
-    for i, probe in enumerate(probes):
-        rep_key = rep_address_key(probe.representative, probe.address)
+                if value and value in owners:
+                    blocked[i] |= owners[value]
+    for i, (probe, rep_key) in enumerate(zip(probes, rep_keys, strict=True)):
         if rep_key:
             blocked[i].update(posted.get(rep_key, [])[:KEY_CAP])
         for sid in select_candidates(probe.name_keys, posted):
