@@ -42,6 +42,9 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     if not rows:
         return
     columns = tuple(rows[0])
+    width = len(columns)
+    if any(len(row) != width for row in rows):
+        raise ValueError(f"rows for {table.name} differ in their columns")
     plan = None
     if conn.dialect.paramstyle == "qmark":
         key = (conn.dialect.name, table.name, columns)
@@ -52,11 +55,8 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.execute(insert(table), list(rows))
         return
     sql, order, processors = plan
-    width = len(order)
     params: list[tuple[Any, ...]] = []
     for row in rows:
-        if len(row) != width:
-            raise ValueError(f"rows for {table.name} differ in their columns")
         values = [row[name] for name in order]
         for i, process in processors:
             values[i] = process(values[i])

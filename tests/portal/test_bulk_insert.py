@@ -1,0 +1,69 @@
+"""The bulk INSERT path stores exactly what SQLAlchemy's own statement stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, insert, select
+
+from portal.db.bulk import insert_rows
+from portal.db.supplier_store import SUPPLIER
+from portal.domain.uscc_factory import make_uscc
+
+
+def _row(n: int, **changes: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "id": f"00000000-0000-7000-8000-{n:012d}",
+        "uscc": make_uscc(800 + n),
+        "org_code": make_uscc(800 + n)[8:17],
+        "legacy_tax_number": None,
+        "name": f"示例{n}科技有限公司",
+        "name_core": f"示例{n}科技",
+        "aliases": '["旧名"]',
+        "entity_type": None,
+        "legal_representative": "张三",
+        "legal_rep_id_number_enc": None,
+        "legal_rep_id_number_bidx": None,
+        "registered_capital_amount": Decimal("1000000.50"),
+        "registered_capital_currency": "CNY",
+        "established_on": date(2015, 3, 9),
+        "term_from": date(2015, 3, 9),
+        "term_to": None,
+        "address": "上海市浦东新区世纪大道1号",
+        "business_scope": "技术开发",
+        "registration_authority": None,
+        "registry_status": "存续",
+        "taxpayer_qualification": "一般纳税人",
+        "tax_status": "正常",
+        "lifecycle_state": "active",
+        "validated": True,
+        "version": 1,
+        "created_at": datetime(2026, 11, 27, 10, 30, 15, 123456, tzinfo=UTC),
+        "updated_at": datetime(2026, 11, 27, 18, 30, tzinfo=timezone(timedelta(hours=8))),
+    }
+    row.update(changes)
+    return row
+
+
+def test_bulk_rows_read_back_like_rows_from_the_statement(engine: Engine) -> None:
+    ours = [_row(1), _row(2, validated=False, registered_capital_amount=None, term_to=None)]
+    theirs = [_row(3), _row(4, validated=False, registered_capital_amount=None, term_to=None)]
+    with engine.begin() as conn:
+        insert_rows(conn, SUPPLIER, ours)
+        conn.execute(insert(SUPPLIER), theirs)
+    with engine.connect() as conn:
+        rows = {r.id[-1]: r._asdict() for r in conn.execute(select(SUPPLIER))}
+    differ = ("id", "uscc", "org_code", "name", "name_core")
+    for a, b in (("1", "3"), ("2", "4")):
+        left = {k: v for k, v in rows[a].items() if k not in differ}
+        right = {k: v for k, v in rows[b].items() if k not in differ}
+        assert left == right
+    assert rows["1"]["updated_at"] == datetime(2026, 11, 27, 10, 30, tzinfo=UTC)
+
+
+def test_rows_with_different_columns_are_refused(engine: Engine) -> None:
+    rows = [_row(5), {k: v for k, v in _row(6).items() if k != "term_to"}]
+    with engine.begin() as conn, pytest.raises(ValueError, match="differ in their columns"):
+        insert_rows(conn, SUPPLIER, rows)
