@@ -24,6 +24,7 @@ False
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -133,14 +134,17 @@ _PLACES = tuple(sorted(PROVINCES + CITIES, key=len, reverse=True))
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}（）])\s+|\s+(?=[{_CJK}（）])")
 _BRACKETED = re.compile(r"（([^（）]*)）")
+_SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
-    """Return the canonical spelling of a company name."""
+    """Return the canonical spelling of a company name (memoised: screening asks for the
+    same names many times)."""
     text = unicodedata.normalize("NFKC", name)
     text = text.replace("(", "（").replace(")", "）")
     text = _SPACE_BETWEEN_CJK.sub("", text.strip())
-    return re.sub(r"\s+", " ", text)
+    return _SPACES.sub(" ", text)
 
 
 _PLACE_PREFIX = re.compile(
@@ -174,6 +178,7 @@ def strip_legal_form(name: str) -> str:
     return stripped if stripped else text
 
 
+@functools.lru_cache(maxsize=65536)
 def core(name: str) -> str:
     """Return the comparable core of a name (see the module docstring)."""
     text = strip_legal_form(name)
