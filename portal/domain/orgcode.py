@@ -30,13 +30,12 @@ def compact(number: str) -> str:
     return number.replace(" ", "").replace("-", "").strip().upper()
 
 
-def _value(char: str) -> int:
-    return int(char) if char.isdigit() else ord(char) - ord("A") + 10
+_VALUES = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
 
 
 def calc_check_digit(body: str) -> str:
     """Return the check character for the eight body characters."""
-    total = sum(_value(c) * w for c, w in zip(body, _WEIGHTS, strict=True))
+    total = sum(_VALUES[c] * w for c, w in zip(body, _WEIGHTS, strict=True))
     check = 11 - total % 11
     return {10: "X", 11: "0"}.get(check, str(check))
 
