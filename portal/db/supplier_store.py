@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, and_, or_, select
+from sqlalchemy import BindParameter, Connection, Row, Select, and_, bindparam, or_, select
 from uuid_utils import uuid7
 
 from portal.db.bulk import insert_rows
@@ -36,6 +36,17 @@ SUPPLIER = table_of(SupplierRow)
 BANK = table_of(BankAccountRow)
 CONTACT = table_of(ContactRow)
 INVOICING = table_of(InvoicingProfileRow)
+
+
+# Built once: the finance API reads suppliers by the thousand, and building a statement
+# costs more than SQLite takes to answer it.
+_BY_USCC = select(SUPPLIER).where(SUPPLIER.c.uscc == bindparam("uscc"))
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_ACCOUNTS_OF = (
+    select(BANK).where(BANK.c.supplier_id.in_(_IDS)).order_by(BANK.c.created_at, BANK.c.id)
+)
+_CONTACTS_OF = select(CONTACT).where(CONTACT.c.supplier_id.in_(_IDS)).order_by(CONTACT.c.id)
+_INVOICING_OF = select(INVOICING).where(INVOICING.c.supplier_id.in_(_IDS))
 
 
 def new_id() -> str:
@@ -232,7 +243,7 @@ class SupplierStore:
 
     def get_by_uscc(self, conn: Connection, uscc: str) -> Supplier | None:
         """Load one supplier by credit code."""
-        row = conn.execute(select(SUPPLIER).where(SUPPLIER.c.uscc == uscc)).first()
+        row = conn.execute(_BY_USCC, {"uscc": uscc}).first()
         return self._load_many(conn, [row])[0] if row else None
 
     def page(
@@ -262,19 +273,12 @@ class SupplierStore:
         if not ids:
             return []
         accounts: dict[str, list[Row[Any]]] = {}
-        for r in conn.execute(
-            select(BANK).where(BANK.c.supplier_id.in_(ids)).order_by(BANK.c.created_at, BANK.c.id)
-        ):
+        for r in conn.execute(_ACCOUNTS_OF, {"ids": ids}):
             accounts.setdefault(r.supplier_id, []).append(r)
         contacts: dict[str, list[Row[Any]]] = {}
-        for r in conn.execute(
-            select(CONTACT).where(CONTACT.c.supplier_id.in_(ids)).order_by(CONTACT.c.id)
-        ):
+        for r in conn.execute(_CONTACTS_OF, {"ids": ids}):
             contacts.setdefault(r.supplier_id, []).append(r)
-        invoicing = {
-            r.supplier_id: r
-            for r in conn.execute(select(INVOICING).where(INVOICING.c.supplier_id.in_(ids)))
-        }
+        invoicing = {r.supplier_id: r for r in conn.execute(_INVOICING_OF, {"ids": ids})}
         return [
             self._to_domain(r, accounts.get(r.id, []), contacts.get(r.id, []), invoicing.get(r.id))
             for r in rows
