@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -118,6 +119,7 @@ def main(argv: list[str]) -> int:
     tesseract = TesseractOcrEngine()
 
     rows = []
+    load_before = os.getloadavg()
     for gt_path in sorted(corpus.glob("*.json"))[: args.n]:
         truth = json.loads(gt_path.read_text())
         if args.only and truth["condition"] != args.only:
@@ -151,6 +153,12 @@ def main(argv: list[str]) -> int:
         )
 
     report(rows, not args.no_baseline)
+    # Other jobs on the machine slow every licence down: say how busy it was.
+    load_after = os.getloadavg()
+    print(
+        f"load average (1/5/15 min) at start {'/'.join(f'{v:.2f}' for v in load_before)}, "
+        f"at end {'/'.join(f'{v:.2f}' for v in load_after)}; {os.cpu_count()} cores"
+    )
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
     return 0

@@ -35,6 +35,8 @@ from ocr.uscc_repair import candidate_strings, repair
 
 _AUTHORITY = re.compile(r"^(.{2,14}?)(市场监督管理局|工商行政管理局|行政审批局|市场监管局|工商局)$")
 _SCOPE_HEADS = ("一般项目", "许可项目")
+# A full stop read as a Latin letter, digit or dot right after the last word or bracket.
+_MISREAD_FINAL_STOP = re.compile(r"(?<=[\u4e00-\u9fff)])[oO0.°·]$")
 
 
 @dataclass(frozen=True)
@@ -98,11 +100,32 @@ def _text(fields: dict[str, FieldText], key: str, source: str) -> FieldReading[s
     if f is None:
         return FieldReading.missing()
     value = clean_text(f.text)
-    if key == "business_scope" and value.startswith("般项目"):  # 一 is too thin to detect
-        value = "一" + value
+    if key == "business_scope":
+        value = scope_text(value)
     if not value:
         return FieldReading.unreadable(source)
     return FieldReading(value, f.score, FieldStatus.READ, source)
+
+
+def scope_text(value: str) -> str:
+    """Repair the two ends of a business scope (经营范围) that OCR gets wrong.
+
+    The scope opens with 一般项目 or 许可项目, and its lone 一 is too thin for
+    detectors. It ends with a full stop, which read alone looks like a Latin
+    o, a zero or a dot; after a Chinese character or a closing bracket such a
+    mark can only be that 。 (no item of a scope ends in a Latin letter or a
+    bare digit), so it is put back. Nothing is added when no mark was read.
+
+    >>> scope_text("般项目:软件开发;会议及展览服务o")
+    '一般项目:软件开发;会议及展览服务。'
+    >>> scope_text("一般项目:专用设备制造(不含许可类专业设备制造)0")
+    '一般项目:专用设备制造(不含许可类专业设备制造)。'
+    >>> scope_text("一般项目:软件开发;5G")
+    '一般项目:软件开发;5G'
+    """
+    if value.startswith("般项目"):
+        value = "一" + value
+    return _MISREAD_FINAL_STOP.sub("。", value)
 
 
 def _date(text: str | None, score: float, source: str) -> FieldReading[date]:

@@ -23,6 +23,7 @@ import statistics
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ocr.ports import TextSegment
 
@@ -49,6 +50,8 @@ _LABEL_RE = re.compile(
     + r")[:：]?"
 )
 _LABEL_RE_ANYWHERE = re.compile("|".join(sorted(_LABEL_OF, key=len, reverse=True)))
+_LABEL_CHARS = frozenset("".join(_LABEL_OF))
+Box = tuple[float, float, float, float]
 _NO_CONTINUATION = frozenset(
     {"established_on", "legal_representative", "registered_capital", "issued_on"}
 )
@@ -65,6 +68,7 @@ class FieldText:
     last_y: float
     parts: list[str] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
+    boxes: list[Box] = field(default_factory=list)  # where each part was read, (x0, y0, x1, y1)
 
     @property
     def text(self) -> str:
@@ -146,15 +150,13 @@ def parse_segments(segments: Iterable[TextSegment]) -> dict[str, FieldText]:
     Besides the labelled fields, ``issued_on`` holds the text printed below
     登记机关 (the issue date, under the seal).
     """
-    segs = [s for s in segments if s.text.strip()]
+    segs = split_stacked([s for s in segments if s.text.strip()])
     if not segs:
         return {}
     line_h = statistics.median(s.height for s in segs)
     rows = [(row, _pieces(row)) for row in _rows(segs)]
-    label_xs = _column_starts(
-        [p.x0 for _, pieces in rows for p in pieces if p.label is not None], line_h
-    )
-    split = [part for seg in segs for part in _split_at_columns(seg, label_xs, line_h)]
+    label_xs = _column_starts(_first_label_xs(rows), line_h)
+    split = [part for seg in segs for part in _split_at_columns(seg, label_xs, line_h, segs)]
     if split != segs:  # a label was glued to the text on its left: parse again
         segs = split
         rows = [(row, _pieces(row)) for row in _rows(segs)]
@@ -174,14 +176,16 @@ def parse_segments(segments: Iterable[TextSegment]) -> dict[str, FieldText]:
             if key in found:  # a label read twice: keep the first, it is the printed one
                 continue
             text = " ".join(t.replace(_SEP, " ").strip() for _, t in mine).strip()
+            boxes = [_box_after(mine, piece.x_text)] if text else []
             found[key] = FieldText(key, piece.label, piece.x0, cy, cy, [text] if text else [],
-                                   [piece.score])  # fmt: skip
+                                   [piece.score], boxes)  # fmt: skip
         for seg, text in loose:
             owner = _column_owner(found.values(), seg.x0, cy, line_h)
             clean = text.replace(_SEP, " ").strip()
             if owner is not None and clean:
                 owner.parts.append(clean)
                 owner.scores.append(seg.score)
+                owner.boxes.append((seg.x0, seg.y0, seg.x1, seg.y1))
                 owner.last_y = cy
     authority = found.get("registration_authority")
     if authority is not None:
@@ -190,25 +194,109 @@ def parse_segments(segments: Iterable[TextSegment]) -> dict[str, FieldText]:
         if below:
             first = min(below, key=lambda s: s.cy)
             found["issued_on"] = FieldText("issued_on", "", first.x0, first.cy, first.cy,
-                                           [first.text], [first.score])  # fmt: skip
+                                           [first.text], [first.score],
+                                           [(first.x0, first.y0, first.x1, first.y1)])  # fmt: skip
     return found
 
 
-def _split_at_columns(seg: TextSegment, columns: list[float], line_h: float) -> list[TextSegment]:
-    """Split a box the detector stretched over a label column (``…建住所`` + ``住所``)."""
+def _box_after(parts: list[tuple[TextSegment, str]], x_text: float) -> Box:
+    """The box of a labelled value: its segments, from where the text after the label starts."""
+    segs = [seg for seg, _ in parts]
+    x0 = max(x_text, min(s.x0 for s in segs))
+    return x0, min(s.y0 for s in segs), max(s.x1 for s in segs), max(s.y1 for s in segs)
+
+
+def _first_label_xs(rows: list[tuple[list[TextSegment], list[_Piece]]]) -> list[float]:
+    """Where each field's label starts, counting a label read twice (re-read) only once."""
+    seen: dict[str, float] = {}
+    for _, pieces in rows:
+        for piece in pieces:
+            if piece.label is not None:
+                seen.setdefault(_LABEL_OF[piece.label], piece.x0)
+    return list(seen.values())
+
+
+def _split_at_columns(
+    seg: TextSegment, columns: list[float], line_h: float, segs: list[TextSegment]
+) -> list[TextSegment]:
+    """Split a box the detector stretched over a label column (``…建住所`` + ``住所``).
+
+    A label glued to the end of the box is kept unless the same label was also
+    read in a box of its own beside it. Labels are printed spread out
+    (``住　　所``), so the detector may glue only their first characters to the
+    text on the left (``…专用住`` + ``所``): those are cut off and either left to
+    join the rest of the label, or dropped when the whole label was read beside.
+    """
     for col in columns:
-        if not seg.x0 + line_h < col < seg.x1 - line_h / 2:
+        if not seg.x0 + line_h < col < seg.x1 + line_h:
             continue
         for match in _LABEL_RE_ANYWHERE.finditer(seg.text):
             frac = match.start() / max(1, len(seg.text))
             x = seg.x0 + frac * (seg.x1 - seg.x0)
-            if abs(x - col) < 3 * line_h and match.start() > 0:
+            if abs(x - col) < 3 * line_h and match.start() > 0 and col < seg.x1 - line_h / 2:
                 head = TextSegment(seg.text[: match.start()], seg.x0, seg.y0, x, seg.y1, seg.score)
-                if match.end() == len(seg.text):  # the bare label, also read on its own box
+                beside = _read_beside(seg, x, segs, line_h)
+                bare = match.end() == len(seg.text)
+                if bare and any(t.startswith(match.group()) for t in beside):
                     return [head]
                 tail = TextSegment(seg.text[match.start() :], x, seg.y0, seg.x1, seg.y1, seg.score)
-                return [head, *_split_at_columns(tail, columns, line_h)]
+                return [head, *_split_at_columns(tail, columns, line_h, segs)]
+        for label in _LABEL_OF:
+            k = next((k for k in range(len(label) - 1, 0, -1) if seg.text.endswith(label[:k])), 0)
+            if not k or len(seg.text) == k:
+                continue
+            x = seg.x0 + (len(seg.text) - k) / len(seg.text) * (seg.x1 - seg.x0)
+            beside = _read_beside(seg, x, segs, line_h)
+            rest = any(t.startswith((label, label[k:])) for t in beside)
+            if abs(x - col) > 1.5 * line_h or not rest:
+                continue
+            head = TextSegment(seg.text[:-k], seg.x0, seg.y0, x, seg.y1, seg.score)
+            if any(t.startswith(label) for t in beside):  # read whole in its own box: drop it
+                return [head]
+            return [head, TextSegment(label[:k], x, seg.y0, seg.x1, seg.y1, seg.score)]
     return [seg]
+
+
+def _read_beside(seg: TextSegment, x: float, segs: list[TextSegment], line_h: float) -> list[str]:
+    """The texts of the other boxes on the row of ``seg`` over or just after its end at ``x``."""
+    return ["".join(s.text.split()) for s in segs
+            if s is not seg and abs(s.cy - seg.cy) < 0.5 * max(s.height, seg.height)
+            and s.x1 > x - line_h and s.x0 < seg.x1 + 3 * line_h]  # fmt: skip
+
+
+def split_stacked(segments: list[TextSegment]) -> list[TextSegment]:
+    """Split boxes that read a column of label characters from top to bottom.
+
+    The label column (``名　　称`` over ``类　　型`` over ``住　　所``) has its
+    characters exactly one above the other, and a detector may take the first
+    characters of several rows for one vertical line (``名类住``). Such a box
+    (label characters only, much taller than wide and than a text line) is
+    cut into one box per character, each on its own row.
+
+    >>> rows = [TextSegment("某某", 330, y, 450, y + 40) for y in (585, 650, 715)]
+    >>> column = TextSegment("名类住", 130, 580, 190, 775)
+    >>> [(s.text, s.y0, s.y1) for s in split_stacked([column, *rows])][:3]
+    [('名', 580.0, 645.0), ('类', 645.0, 710.0), ('住', 710.0, 775.0)]
+    """
+    if not segments:
+        return []
+    line_h = statistics.median(s.height for s in segments)
+    out: list[TextSegment] = []
+    for seg in segments:
+        text = "".join(seg.text.split())
+        stacked = (
+            len(text) >= 2
+            and seg.height > 1.8 * line_h
+            and seg.height > 1.5 * (seg.x1 - seg.x0)
+            and all(c in _LABEL_CHARS for c in text)
+        )
+        if not stacked:
+            out.append(seg)
+            continue
+        step = seg.height / len(text)
+        out += [TextSegment(c, seg.x0, seg.y0 + i * step, seg.x1, seg.y0 + (i + 1) * step,
+                            seg.score) for i, c in enumerate(text)]  # fmt: skip
+    return out
 
 
 def _column_starts(xs: list[float], line_h: float) -> list[float]:
@@ -257,6 +345,56 @@ def segments_from_text(text: str, width: float = 1000.0) -> list[TextSegment]:
             x1 = _columns(line[: match.end()]) / longest * width
             out.append(TextSegment(match.group(0), x0, row * 20.0, x1, row * 20.0 + 16.0))
     return out
+
+
+def punctuation_gaps(
+    value: FieldText, segments: list[TextSegment], *, full_stop: bool = False
+) -> list[tuple[int, str, Box]]:
+    """Places in a wrapped value where a lone punctuation mark was probably skipped.
+
+    Detectors find runs of characters and tend to leave out a punctuation
+    mark standing alone: one that wrapped to the start of a line (``、技术推广``)
+    or a final ``。`` that wrapped onto a line of its own. Returns ``(part,
+    "start" | "end", box)``: the gap before each continuation line that starts
+    right of the value column, and, with ``full_stop`` (the text should end
+    with ``。`` and does not), where that full stop would be printed: after
+    the last line, then at the start of the line below. Boxes over text the
+    detector did read are left out.
+
+    >>> scope = FieldText("business_scope", "经营范围", 100, 120, 170,
+    ...                   parts=["一般项目:软件开发；", "技术推广"],
+    ...                   boxes=[(300, 100, 1000, 140), (340, 150, 500, 190)])
+    >>> [(part, where) for part, where, _ in punctuation_gaps(scope, [], full_stop=True)]
+    [(1, 'start'), (1, 'end'), (1, 'end')]
+    """
+    boxes = value.boxes
+    if not boxes or len(boxes) != len(value.parts):
+        return []
+    h = statistics.median(y1 - y0 for _, y0, _, y1 in boxes)
+    column = min(x0 for x0, _, _, _ in boxes)
+    gaps: list[tuple[int, str, Box]] = []
+    for i, (x0, y0, _, y1) in enumerate(boxes[1:], start=1):
+        cy = (y0 + y1) / 2
+        line_start = not any(b[0] < x0 and abs((b[1] + b[3]) / 2 - cy) < h / 2 for b in boxes)
+        if line_start and x0 - column > 0.4 * h:
+            gaps.append((i, "start", (column - 0.2 * h, y0, x0 - 0.05 * h, y1)))
+    if full_stop and not value.text.endswith("。"):
+        last = len(boxes) - 1
+        x0, y0, x1, y1 = boxes[last]
+        rows: list[float] = []  # the centre of each line of the value
+        for cy in sorted((b[1] + b[3]) / 2 for b in boxes):
+            if not rows or cy - rows[-1] > h / 2:
+                rows.append(cy)
+        pitch = statistics.median(b - a for a, b in pairwise(rows)) if len(rows) > 1 else 1.5 * h
+        gaps.append((last, "end", (x1 + 0.1 * h, y0, x1 + 1.2 * h, y1)))
+        below = (column - 0.2 * h, y0 + pitch - 0.2 * h, column + 1.3 * h, y1 + pitch + 0.2 * h)
+        gaps.append((last, "end", below))
+    return [g for g in gaps if not any(_overlap(g[2], s, 0.3 * h) for s in segments)]
+
+
+def _overlap(box: Box, seg: TextSegment, least: float) -> bool:
+    x0, y0, x1, y1 = box
+    return min(x1, seg.x1) - max(x0, seg.x0) > least and min(y1, seg.y1) - max(y0, seg.y0) > least
 
 
 def label_holes(

@@ -84,24 +84,42 @@ def _quad_from_mask(mask: Image, min_frac: float, max_frac: float) -> np.ndarray
 
 
 def find_document(image: Image) -> np.ndarray | None:
-    """Corners (tl, tr, br, bl) of the licence in ``image``, or None if it fills the frame."""
+    """Corners (tl, tr, br, bl) of the licence in ``image``, or None if it fills the frame.
+
+    Two outlines are tried: the bright region (paper on a darker desk) and the
+    edges (the paper's border, or the printed frame of a scan). A shadow across
+    the paper cuts the bright region short along the shadow's edge, while the
+    paper's own edges still bound all of it, so the edge outline wins when it
+    holds the bright one and is clearly larger.
+    """
     h, w = image.shape[:2]
     scale = 1000 / max(h, w)
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     grey = cv2.GaussianBlur(grey, (5, 5), 0)
-    # Paper against a darker desk: the bright region.
     _, bright = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
-    quad = _quad_from_mask(as_image(bright), 0.2, 0.93)
-    if quad is None:  # a scan: the printed frame is the outline
-        edges = cv2.Canny(grey, 40, 120)
-        edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
-        quad = _quad_from_mask(as_image(edges), 0.35, 0.97)
+    by_light = _quad_from_mask(as_image(bright), 0.2, 0.93)
+    edges = cv2.Canny(grey, 40, 120)
+    edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
+    by_edges = _quad_from_mask(as_image(edges), 0.2 if by_light is not None else 0.35, 0.97)
+    quad = by_light
+    if by_edges is not None and (by_light is None or _holds_larger(by_edges, by_light)):
+        quad = by_edges
     if quad is None:
         return None
     corners: np.ndarray = _order(quad) / scale
     return corners
+
+
+def _holds_larger(outer: np.ndarray, inner: np.ndarray, gain: float = 1.05) -> bool:
+    """``outer`` contains every corner of ``inner`` and is ``gain`` times its area or more."""
+    contour = outer.reshape(-1, 1, 2).astype(np.float32)
+    inside = all(
+        cv2.pointPolygonTest(contour, (float(x), float(y)), True) > -3
+        for x, y in inner.reshape(-1, 2)
+    )
+    return inside and cv2.contourArea(contour) >= gain * cv2.contourArea(inner)
 
 
 def warp(image: Image, corners: np.ndarray, long_side: int) -> Image:

@@ -39,8 +39,13 @@ def find_seal(page: Image) -> tuple[float, float, float] | None:
     return float(cx), float(cy), float(r)
 
 
-def seal_strip(page: Image, seal: tuple[float, float, float]) -> Image:
-    """The seal's arc text as a straight line: dark text on white, reading left to right."""
+def seal_strip(page: Image, seal: tuple[float, float, float], *, soft: bool = False) -> Image:
+    """The seal's arc text as a straight line: dark text on white, reading left to right.
+
+    By default the ink is the red mask, crisp for a sharp seal. With ``soft``
+    it is how red each pixel is, scaled to the reddest: for a blurred seal,
+    whose thresholded strokes run together into blobs (监督 read as 监鲁).
+    """
     cx, cy, r = seal
     text_r = 0.75 * r
     n_angles = max(360, round(2 * math.pi * text_r))
@@ -55,6 +60,10 @@ def seal_strip(page: Image, seal: tuple[float, float, float]) -> Image:
         if run > best:
             best, best_end = run, i
     start = (best_end - best // 2) % n_angles
+    if soft:
+        bgr = band.astype(np.int16)
+        red = np.clip(bgr[:, :, 2] - np.maximum(bgr[:, :, 0], bgr[:, :, 1]), 0, None)
+        redness = as_image(np.clip(red * (255 / max(1.0, float(np.percentile(red, 99)))), 0, 255))
     rolled = np.roll(redness, -start, axis=0)
     strip = cv2.flip(cv2.transpose(rolled), 0)  # outer edge on top, angle left to right
     text = as_image(255 - strip)

@@ -3,7 +3,9 @@
 Stages (reported to ``progress`` as ``(stage, fraction)``): ``load`` →
 ``preprocess`` → ``qr`` → ``read`` → ``labels`` → ``seal`` → ``check`` →
 ``done``. The page engine reads every line; lone label characters it skipped
-are read again from their box; the seal is unwrapped and read as a line; the
+are read again from their box, and so are lone punctuation marks it skipped in
+the values that wrap; the seal is unwrapped and read as a line (a second time,
+from a soft strip, when the first reading is not an authority's name); the
 credit code is read a second time by the check engine (tesseract, restricted
 to the code's alphabet) only when the first reading does not validate or the
 QR code does not confirm it.
@@ -12,6 +14,7 @@ QR code does not confirm it.
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -19,9 +22,16 @@ from functools import cache
 import cv2
 
 from ocr.errors import EngineUnavailableError, NotALicenceError
-from ocr.fields import UsccRead, build_reading, qr_uscc, uscc_reads_from
+from ocr.fields import UsccRead, authority_reading, build_reading, qr_uscc, uscc_reads_from
 from ocr.inputs import InputLimits, load_image
-from ocr.layout import FIELD_LABELS, FieldText, label_holes, parse_segments
+from ocr.layout import (
+    FIELD_LABELS,
+    FieldText,
+    label_holes,
+    parse_segments,
+    punctuation_gaps,
+    split_stacked,
+)
 from ocr.model import LicenceReading
 from ocr.normalise import clean_text
 from ocr.ports import Image, OcrEngine, TextSegment, as_image
@@ -33,6 +43,10 @@ Progress = Callable[[str, float], None]
 _USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _LABELS = frozenset(label for labels in FIELD_LABELS.values() for label in labels)
 _MIN_LABELS = 3
+_WRAPPING = ("business_scope", "address")  # values long enough to wrap onto more lines
+# How a lone 。 reads on its own: the recogniser sees a small ring or a dot.
+_FULL_STOP_READS = frozenset({"。", "o", "O", "0", "°", ".", "·", "○"})
+_PUNCTUATION = frozenset("、，,；;：:。")
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,40 @@ def _fill_label_holes(
     return out
 
 
+def _recover_punctuation(
+    fields: dict[str, FieldText], segments: list[TextSegment], text: Image, engine: OcrEngine
+) -> None:
+    """Read the lone punctuation marks the detector skipped in wrapped values, in place.
+
+    Only a gap with ink in it is read, and only a punctuation mark is taken
+    from it: at the start of a line any of 、，；：。, at the end of the
+    business scope (which ends in 。 on a licence) a full stop, read by the
+    recogniser as 。 or as a small ring or dot (o, 0, ., °).
+    """
+    for key in _WRAPPING:
+        value = fields.get(key)
+        if value is None:
+            continue
+        gaps = punctuation_gaps(value, segments, full_stop=key == "business_scope")
+        if not gaps:
+            continue
+        line_h = statistics.median(y1 - y0 for _, y0, _, y1 in value.boxes)
+        stopped = False
+        for part, where, box in gaps:
+            if where == "end" and stopped:
+                continue
+            crop = _crop(text, box)
+            if crop.size == 0 or int((crop < 150).sum()) < 0.005 * line_h * line_h:
+                continue  # blank paper (a dot of ink is more): nothing was skipped here
+            read, _score = engine.read_line(_bgr(crop))
+            read = read.strip()
+            if where == "start" and read in _PUNCTUATION:
+                value.parts[part] = read + value.parts[part]
+            elif where == "end" and read in _FULL_STOP_READS:
+                value.parts[part] += "。"
+                stopped = True
+
+
 def _uscc_box(segments: list[TextSegment], fields: dict[str, FieldText]) -> TextSegment | None:
     """The segment that holds the credit code (longest alphanumeric run, not the 证照编号)."""
     best: TextSegment | None = None
@@ -136,7 +184,7 @@ def read_image(
     say("qr", 0.2)
     qr_payload = decode_qr(page.colour)
     say("read", 0.3)
-    segments = eng.page.read_page(_bgr(page.text))
+    segments = split_stacked(eng.page.read_page(_bgr(page.text)))
     say("labels", 0.7)
     segments = _fill_label_holes(segments, page.text, eng.page)
     fields = parse_segments(segments)
@@ -144,6 +192,7 @@ def read_image(
         raise NotALicenceError(
             "no business-licence labels (名称, 类型, 住所, 经营范围 …) were found in this picture"
         )
+    _recover_punctuation(fields, segments, page.text, eng.page)
     say("seal", 0.8)
     seal_text = _read_seal(page, eng.page)
     say("check", 0.9)
@@ -166,10 +215,16 @@ def read_image(
 
 
 def _read_seal(page: PreparedPage, engine: OcrEngine) -> tuple[str, float, str] | None:
+    """The seal's text: from the crisp strip, or the soft one when that does not read as a
+    registration authority (``…市场监督管理局``; a blurred seal's strokes run together)."""
     seal = find_seal(page.colour)
     if seal is None:
         return None
     text, score = engine.read_line(seal_strip(page.colour, seal))
+    if not authority_reading(text, score, "", None).is_confident:
+        second, second_score = engine.read_line(seal_strip(page.colour, seal, soft=True))
+        if authority_reading(second, second_score, "", None).is_confident:
+            text, score = second, second_score
     return text, score, f"{engine.name}:seal"
 
 

@@ -114,3 +114,30 @@ def test_a_pdf_is_read_from_its_first_page():
 def test_a_truncated_pdf_is_reported():
     with pytest.raises(OcrInputError):
         load_image(b"%PDF-1.4\n1 0 obj\n<<", filename="x.pdf")
+
+
+def _photo_with_shadow(corners: np.ndarray) -> np.ndarray:
+    """A licence lying on a desk, photographed with a shadow across its left part."""
+    import cv2
+
+    rng = np.random.default_rng(5)
+    photo = np.empty((900, 1200, 3), np.float32)
+    photo[:] = (70, 110, 90)  # a green desk
+    photo += rng.normal(0, 6, photo.shape)
+    cv2.fillConvexPoly(photo, corners.astype(np.int32), (236, 246, 250))
+    for y in range(280, 640, 40):  # lines of print
+        cv2.line(photo, (300, y), (900, y + 8), (40, 40, 40), 6)
+    yy, xx = np.mgrid[0:900, 0:1200]
+    shadow = np.where(xx < 330 - 0.1 * yy, 0.55, 1.0).astype(np.float32)
+    shadow = cv2.GaussianBlur(shadow, (0, 0), 4)
+    return np.clip(photo * shadow[..., None], 0, 255).astype(np.uint8)
+
+
+def test_a_shadow_across_the_licence_does_not_cut_it_short():
+    from ocr.preprocess import find_document
+
+    # what is left in the light alone has the proportions of a licence too (about 1.4)
+    corners = np.array([[180, 200], [1000, 180], [1020, 690], [160, 710]], np.float32)
+    found = find_document(_photo_with_shadow(corners))
+    assert found is not None
+    assert np.abs(found - corners).max() < 12  # pixels, on a 1200 px wide photo

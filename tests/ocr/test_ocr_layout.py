@@ -154,3 +154,109 @@ def test_as_dict_is_json_ready():
     assert data["fields"]["registered_capital"]["value"] == {"amount": "1000000", "currency": "CNY"}
     assert data["fields"]["established_on"]["value"] == "2016-01-23"
     assert data["fields"]["issued_on"]["status"] == "missing"
+
+
+def _right_column() -> list[TextSegment]:
+    """The landscape right-hand column, whose labels start at x = 1038."""
+    return [
+        TextSegment("注册资本", 1038, 450, 1187, 494),
+        TextSegment("1000万元人民币", 1231, 452, 1482, 492),
+        TextSegment("成立日期", 1038, 519, 1187, 564),
+        TextSegment("2006年05月21日", 1231, 519, 1490, 562),
+    ]
+
+
+def test_a_label_column_read_from_top_to_bottom_still_labels_every_row():
+    # 名/类/住 and 称/型/所 of three rows, each read as one vertical line
+    segs = [
+        TextSegment("名类住", 130, 582, 192, 776),
+        TextSegment("称型所", 225, 579, 294, 779),
+        TextSegment("青岛博远天成供应链管理有限公司", 329, 585, 853, 625),
+        TextSegment("有限责任公司(法人独资)", 327, 652, 703, 698),
+        TextSegment("青岛市市南区解放路59号", 329, 724, 721, 764),
+        TextSegment("法定代表人", 137, 796, 317, 841),
+        TextSegment("孙洋", 358, 788, 443, 838),
+        TextSegment("注册资本", 136, 866, 286, 911),
+        TextSegment("壹佰万元整", 327, 862, 510, 903),
+    ]
+    fields = parse_segments(segs)
+    assert fields["name"].text == "青岛博远天成供应链管理有限公司"
+    assert fields["entity_type"].text == "有限责任公司(法人独资)"
+    assert fields["address"].text == "青岛市市南区解放路59号"
+    assert fields["legal_representative"].text == "孙洋"
+
+
+def test_a_label_glued_to_the_end_of_the_line_on_its_left_is_not_lost():
+    segs = [
+        *_right_column(),
+        TextSegment("名称", 134, 449, 301, 501),
+        TextSegment("深圳联创瑞丰供应链管理有限公司", 329, 453, 853, 493),
+        TextSegment("经营范围", 135, 659, 284, 703),
+        TextSegment("一般项目:市场营销策划；五金产品批发；建 住所", 336, 656, 1193, 705),
+        TextSegment("深圳市南山区漕溪路1994号1幢820室", 1231, 661, 1801, 700),
+        TextSegment("筑材料销售；普通货物仓储服务。", 331, 716, 1007, 757),
+    ]
+    fields = parse_segments(segs)
+    assert fields["address"].text == "深圳市南山区漕溪路1994号1幢820室"
+    scope = "".join(fields["business_scope"].text.split())
+    assert scope == "一般项目:市场营销策划；五金产品批发；建筑材料销售；普通货物仓储服务。"
+
+
+@pytest.mark.parametrize(
+    "label_box",
+    [
+        TextSegment("所", 1132, 628, 1179, 667),  # the rest of the label, in its own box
+        TextSegment("住所", 1018, 617, 1219, 669),  # the whole label, read again from its box
+    ],
+)
+def test_a_first_label_character_glued_to_the_line_on_its_left_is_cut_off(label_box):
+    segs = [
+        *_right_column(),
+        TextSegment("名称", 134, 449, 301, 501),
+        TextSegment("青岛联创恒泰贸易有限公司", 329, 453, 853, 493),
+        TextSegment("经营范围", 172, 627, 314, 666),
+        TextSegment("一般项目:货物进出口；国内贸易代理；专用住", 356, 616, 1088, 669),
+        label_box,
+        TextSegment("青岛市市南区中山路2634号", 1223, 623, 1641, 663),
+        TextSegment("设备制造(不含许可类专业设备制造)。", 357, 673, 895, 712),
+    ]
+    fields = parse_segments(segs)
+    assert fields["address"].text == "青岛市市南区中山路2634号"
+    scope = "".join(fields["business_scope"].text.split())
+    assert scope == "一般项目:货物进出口；国内贸易代理；专用设备制造(不含许可类专业设备制造)。"
+
+
+@pytest.mark.parametrize(
+    ("read", "value"),
+    [
+        ("一般项目:软件开发；会议及展览服务o", "一般项目:软件开发;会议及展览服务。"),
+        ("一般项目:仓储服务(不含危险化学品)0", "一般项目:仓储服务(不含危险化学品)。"),
+        ("般项目:软件开发。", "一般项目:软件开发。"),
+        ("一般项目:软件开发；货物进出口", "一般项目:软件开发;货物进出口"),  # nothing: nothing added
+        ("一般项目:通信设备制造；5G", "一般项目:通信设备制造;5G"),
+    ],
+)
+def test_a_final_full_stop_read_as_a_letter_or_digit_is_put_back(read, value):
+    fields = parse_segments(segments_from_text(f"名    称  某某公司\n经营范围  {read}"))
+    assert build_reading(fields, Layout.LANDSCAPE).business_scope.value == value
+
+
+def test_a_label_read_twice_does_not_make_a_column_that_takes_the_values_away():
+    segs = [
+        TextSegment("名称", 135, 450, 290, 499),
+        TextSegment("天津润达汇通餐饮管理有限公司", 329, 454, 819, 492),
+        TextSegment("注册资本", 1037, 449, 1185, 497),
+        TextSegment("伍仟万元整", 1229, 449, 1413, 496),
+        TextSegment("类型", 135, 518, 289, 566),
+        TextSegment("有限责任公司(自然人投资或控股)", 329, 523, 839, 562),
+        TextSegment("成立日期", 1038, 521, 1186, 565),
+        TextSegment("2001年05月11日", 1231, 523, 1482, 560),
+        TextSegment("登记机关", 1255, 1153, 1416, 1200),
+        TextSegment("管理局", 1648, 1141, 1713, 1249),  # the seal's arc, upright at its side
+        TextSegment("登记机关", 1235, 1171, 1644, 1219),  # the same label, read again from a hole
+        TextSegment("2008年11月05日", 1457, 1276, 1710, 1315),
+    ]
+    fields = parse_segments(segs)
+    assert fields["name"].text == "天津润达汇通餐饮管理有限公司"
+    assert fields["registered_capital"].text == "伍仟万元整"
+    assert fields["established_on"].text == "2001年05月11日"

@@ -8,6 +8,7 @@ from ocr.errors import NotALicenceError
 from ocr.fakes import InMemoryOcrEngine
 from ocr.model import FieldStatus, Layout
 from ocr.ports import TextSegment
+from ocr.preprocess import PreprocessOptions
 from ocr.service import Engines, read_licence
 
 
@@ -73,3 +74,105 @@ def test_a_generated_licence_reads_right(index, condition):
     assert reading.established_on.value.isoformat() == want["established_on"]
     assert reading.registration_authority.value == want["registration_authority"]
     assert reading.qr_payload == truth["qr_payload"]
+
+
+def _scope_page(*, full_stop: bool, comma: bool = False) -> tuple[np.ndarray, list[TextSegment]]:
+    """A white 2000×1400 page and the boxes a detector found on it (the lone marks not among them)."""
+    segs = [
+        TextSegment("名称", 100, 100, 240, 140),
+        TextSegment("某某信息科技有限公司", 300, 100, 800, 140),
+        TextSegment("类型", 100, 164, 240, 204),
+        TextSegment("有限责任公司(法人独资)", 300, 164, 700, 204),
+        TextSegment("经营范围", 100, 228, 240, 268),
+        TextSegment("一般项目:技术服务、技术开发、技术转让", 300, 228, 1000, 268),
+        TextSegment("技术推广；会议及展览服务；企业管理咨询", 340, 292, 1000, 332),
+    ]
+    page = np.full((1400, 2000, 3), 255, np.uint8)
+    for seg in segs:  # print where the detector read text
+        for y in range(round(seg.y0) + 6, round(seg.y1) - 6, 6):
+            cv2.line(page, (round(seg.x0), y), (round(seg.x1), y), (30, 30, 30), 2)
+    if full_stop:  # the 。 that wrapped alone onto the next line
+        cv2.circle(page, (312, 376), 8, (30, 30, 30), 3)
+    if comma:  # the 、 at the start of the second line, left of the box the detector found
+        cv2.line(page, (306, 318), (318, 328), (30, 30, 30), 5)
+    return page, segs
+
+
+def _read_scope(page: np.ndarray, segs: list[TextSegment], line: str) -> tuple[str | None, int]:
+    engine = InMemoryOcrEngine(page=segs, line=(line, 0.9))
+    options = PreprocessOptions(find_document=False, deskew=False)
+    reading = read_licence(_png(page), engines=Engines(page=engine, options=options))
+    return reading.business_scope.value, len(engine.lines_read)
+
+
+def test_a_final_full_stop_that_wrapped_onto_a_line_of_its_own_is_read_back():
+    page, segs = _scope_page(full_stop=True)
+    scope, _ = _read_scope(page, segs, "o")  # a lone 。 reads as a small ring
+    assert scope == "一般项目:技术服务、技术开发、技术转让技术推广;会议及展览服务;企业管理咨询。"
+
+
+def test_no_full_stop_is_added_where_the_paper_is_blank():
+    page, segs = _scope_page(full_stop=False)
+    scope, _ = _read_scope(page, segs, "。")  # the engine would say 。, but it is not asked
+    assert scope is not None and not scope.endswith("。")
+
+
+def test_a_mark_skipped_at_the_start_of_a_wrapped_line_is_read_back():
+    page, segs = _scope_page(full_stop=False, comma=True)
+    scope, _ = _read_scope(page, segs, "、")
+    assert scope is not None and "技术转让、技术推广" in scope
+    assert not scope.endswith("、")  # only a full stop may end the scope
+
+
+def test_a_gap_holding_a_character_is_not_taken_for_punctuation():
+    page, segs = _scope_page(full_stop=True, comma=True)
+    scope, _ = _read_scope(page, segs, "市")
+    assert scope == "一般项目:技术服务、技术开发、技术转让技术推广;会议及展览服务;企业管理咨询"
+
+
+class _ScriptedLines(InMemoryOcrEngine):
+    """Answers each line read with the next of ``replies``, in order."""
+
+    def __init__(self, page: list[TextSegment], replies: list[str]) -> None:
+        super().__init__(page=page)
+        self.replies = list(replies)
+
+    def read_line(self, image, *, charset=None):
+        self.lines_read.append(tuple(image.shape))
+        return (self.replies.pop(0), 0.9) if self.replies else ("", 0.0)
+
+
+def _page_with_seal() -> tuple[np.ndarray, list[TextSegment]]:
+    segs = [
+        TextSegment("名称", 100, 100, 240, 140),
+        TextSegment("苏州联创恒泰贸易有限公司", 300, 100, 800, 140),
+        TextSegment("类型", 100, 164, 240, 204),
+        TextSegment("有限责任公司(法人独资)", 300, 164, 700, 204),
+        TextSegment("住所", 100, 228, 240, 268),
+        TextSegment("苏州市吴中区人民路12号", 300, 228, 800, 268),
+    ]
+    page = np.full((1400, 2000, 3), 255, np.uint8)
+    for seg in segs:
+        cv2.rectangle(page, (round(seg.x0), round(seg.y0)), (round(seg.x1), round(seg.y1)),
+                      (30, 30, 30), 3)  # fmt: skip
+    cv2.circle(page, (1500, 1000), 150, (40, 35, 215), 10)  # a red seal
+    cv2.ellipse(page, (1500, 1000), (110, 110), 0, 200, 340, (40, 35, 215), 22)  # its arc text
+    return page, segs
+
+
+def test_a_seal_that_does_not_read_as_an_authority_is_read_again_from_a_soft_strip():
+    page, segs = _page_with_seal()
+    engine = _ScriptedLines(segs, ["苏州市县中区市场监鲁管理局", "苏州市吴中区市场监督管理局"])
+    options = PreprocessOptions(find_document=False, deskew=False)
+    reading = read_licence(_png(page), engines=Engines(page=engine, options=options))
+    assert reading.registration_authority.value == "苏州市吴中区市场监督管理局"
+    assert len(engine.lines_read) == 2
+
+
+def test_a_seal_read_well_the_first_time_is_read_only_once():
+    page, segs = _page_with_seal()
+    engine = _ScriptedLines(segs, ["苏州市吴中区市场监督管理局", "苏州市县中区市场监鲁管理局"])
+    options = PreprocessOptions(find_document=False, deskew=False)
+    reading = read_licence(_png(page), engines=Engines(page=engine, options=options))
+    assert reading.registration_authority.value == "苏州市吴中区市场监督管理局"
+    assert len(engine.lines_read) == 1
