@@ -34,12 +34,22 @@ class Sealer:
             return None
         return self.cipher.encrypt(value, table=table, column=column, row_id=row_id)
 
-    def open(self, table: str, column: str, row_id: str, token: str | None) -> Opened:
-        """Decrypt a token; a failure is returned, not raised."""
+    def seal_cell(self, table: str, column: str, row_id: str, value: str | None) -> bytes | None:
+        """Encrypt ``value`` for a binary (``BLOB``/``bytea``) column of this exact row."""
+        if value is None:
+            return None
+        return self.cipher.encrypt_bytes(value, table=table, column=column, row_id=row_id)
+
+    def open(self, table: str, column: str, row_id: str, token: str | bytes | None) -> Opened:
+        """Decrypt a token of either form; a failure is returned, not raised."""
         if token is None:
             return Opened(None)
         try:
-            return Opened(self.cipher.decrypt(token, table=table, column=column, row_id=row_id))
+            if isinstance(token, bytes):
+                clear = self.cipher.decrypt_bytes(token, table=table, column=column, row_id=row_id)
+            else:
+                clear = self.cipher.decrypt(token, table=table, column=column, row_id=row_id)
+            return Opened(clear)
         except FieldDecryptionError as exc:
             return Opened(None, str(exc))
 

@@ -88,7 +88,7 @@ class SupplierStore:
     def add_to_batch(self, batch: RowBatch, supplier: Supplier, now: datetime) -> str:
         """Append the rows of a new supplier to ``batch`` and return its id."""
         sid = supplier.id or new_id()
-        seal, index = self.sealer.seal, self.sealer.index
+        seal, index = self.sealer.seal_cell, self.sealer.index
         capital = supplier.registered_capital
         batch.suppliers.append(
             {
@@ -139,7 +139,7 @@ class SupplierStore:
             "supplier_id": sid,
             "bank_name": account.bank_name,
             "cnaps_code": account.cnaps_code,
-            "account_number_enc": self.sealer.seal(
+            "account_number_enc": self.sealer.seal_cell(
                 "bank_account", "account_number", aid, account.account_number
             ),
             "account_number_bidx": self.sealer.index("bank_account", account.account_number),
@@ -160,7 +160,7 @@ class SupplierStore:
             "supplier_id": sid,
             "name": contact.name,
             "role": contact.role,
-            "phone_enc": self.sealer.seal("contact", "phone", cid, contact.phone),
+            "phone_enc": self.sealer.seal_cell("contact", "phone", cid, contact.phone),
             "phone_bidx": self.sealer.index("phone", contact.phone),
             "email": contact.email,
         }
@@ -174,9 +174,9 @@ class SupplierStore:
             "title": profile.title,
             "tax_number": profile.tax_number,
             "address": profile.address,
-            "phone_enc": self.sealer.seal("invoicing_profile", "phone", pid, profile.phone),
+            "phone_enc": self.sealer.seal_cell("invoicing_profile", "phone", pid, profile.phone),
             "bank_name": profile.bank_name,
-            "account_number_enc": self.sealer.seal(
+            "account_number_enc": self.sealer.seal_cell(
                 "invoicing_profile", "account_number", pid, profile.account_number
             ),
             "account_number_bidx": self.sealer.index("bank_account", profile.account_number),

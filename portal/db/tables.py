@@ -21,6 +21,13 @@ def table_of(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
+#: Binary field tokens (``crypto.field``): ``bytea`` on PostgreSQL. SQLite keeps any
+#: value's own storage class whatever a column declares, so there the columns stay
+#: declared TEXT and hold BLOBs: changing the declared type would rebuild each table
+#: with foreign keys switched off, which cannot happen inside a migration's transaction.
+SEALED = LargeBinary().with_variant(Text(), "sqlite")
+
+
 class SupplierRow(SQLModel, table=True):
     """The supplier master record."""
 
@@ -35,7 +42,7 @@ class SupplierRow(SQLModel, table=True):
     aliases: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
     entity_type: str | None = Field(default=None, max_length=100)
     legal_representative: str | None = Field(default=None, max_length=100)
-    legal_rep_id_number_enc: str | None = Field(default=None, sa_column=Column(Text))
+    legal_rep_id_number_enc: bytes | None = Field(default=None, sa_column=Column(SEALED))
     legal_rep_id_number_bidx: str | None = Field(default=None, max_length=64, index=True)
     registered_capital_amount: Decimal | None = Field(
         default=None, sa_column=Column(Numeric(20, 2))
@@ -66,7 +73,7 @@ class BankAccountRow(SQLModel, table=True):
     supplier_id: str = Field(foreign_key="supplier.id", index=True, max_length=36)
     bank_name: str = Field(max_length=200)
     cnaps_code: str | None = Field(default=None, max_length=12)
-    account_number_enc: str = Field(sa_column=Column(Text, nullable=False))
+    account_number_enc: bytes = Field(sa_column=Column(SEALED, nullable=False))
     account_number_bidx: str = Field(max_length=64, index=True)
     holder_name: str = Field(max_length=200)
     currency: str = Field(default="CNY", max_length=3)
@@ -87,9 +94,9 @@ class InvoicingProfileRow(SQLModel, table=True):
     title: str = Field(max_length=200)
     tax_number: str = Field(max_length=20)
     address: str | None = Field(default=None, max_length=500)
-    phone_enc: str | None = Field(default=None, sa_column=Column(Text))
+    phone_enc: bytes | None = Field(default=None, sa_column=Column(SEALED))
     bank_name: str | None = Field(default=None, max_length=200)
-    account_number_enc: str | None = Field(default=None, sa_column=Column(Text))
+    account_number_enc: bytes | None = Field(default=None, sa_column=Column(SEALED))
     account_number_bidx: str | None = Field(default=None, max_length=64, index=True)
 
 
@@ -102,7 +109,7 @@ class ContactRow(SQLModel, table=True):
     supplier_id: str = Field(foreign_key="supplier.id", index=True, max_length=36)
     name: str = Field(max_length=100)
     role: str | None = Field(default=None, max_length=100)
-    phone_enc: str | None = Field(default=None, sa_column=Column(Text))
+    phone_enc: bytes | None = Field(default=None, sa_column=Column(SEALED))
     phone_bidx: str | None = Field(default=None, max_length=64, index=True)
     email: str | None = Field(default=None, max_length=254)
 

@@ -111,7 +111,7 @@ class ChangeWriter:
                 row["is_default"] = False
         if "account_number" in values:
             number = values["account_number"]
-            row["account_number_enc"] = self.sealer.seal(
+            row["account_number_enc"] = self.sealer.seal_cell(
                 "bank_account", "account_number", aid, number
             )
             row["account_number_bidx"] = self.sealer.index("bank_account", number)
@@ -140,7 +140,7 @@ class ChangeWriter:
             return True
         row: dict[str, Any] = {k: v for k, v in values.items() if k not in ("phone", REMOVED)}
         if "phone" in values:
-            row["phone_enc"] = self.sealer.seal("contact", "phone", cid, values["phone"])
+            row["phone_enc"] = self.sealer.seal_cell("contact", "phone", cid, values["phone"])
             row["phone_bidx"] = self.sealer.index("phone", values["phone"])
         if conn.execute(select(CONTACT.c.id).where(*where)).first():
             conn.execute(update(CONTACT).where(*where).values(**row))
@@ -159,10 +159,12 @@ class ChangeWriter:
             k: v for k, v in values.items() if k not in ("phone", "account_number")
         }
         if "phone" in values:
-            row["phone_enc"] = self.sealer.seal("invoicing_profile", "phone", pid, values["phone"])
+            row["phone_enc"] = self.sealer.seal_cell(
+                "invoicing_profile", "phone", pid, values["phone"]
+            )
         if "account_number" in values:
             number = values["account_number"]
-            row["account_number_enc"] = self.sealer.seal(
+            row["account_number_enc"] = self.sealer.seal_cell(
                 "invoicing_profile", "account_number", pid, number
             )
             row["account_number_bidx"] = self.sealer.index("bank_account", number)

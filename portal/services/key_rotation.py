@@ -182,7 +182,9 @@ def _rotate_batch(
                     )
                     changes.append({"_id": row.id, column.enc: new})
             elif column.bidx is not None and column.kind is not None:
-                clear = sealer.cipher.decrypt(token, table=name, column=column.name, row_id=row.id)
+                clear = sealer.cipher.decrypt_any(
+                    token, table=name, column=column.name, row_id=row.id
+                )
                 changes.append({"_id": row.id, column.bidx: sealer.index(column.kind, clear)})
         if changes:
             target = column.enc if progress.purpose is Purpose.FIELD else column.bidx

@@ -129,3 +129,61 @@ def test_decryption_errors_are_value_errors_and_permanent(keyring: Keyring) -> N
         keyring.field_cipher().decrypt("junk", **CELL)
     assert isinstance(caught.value, FieldDecryptionError)
     assert caught.value.permanent
+
+
+# -- binary tokens (the sealed master-data columns) ------------------------------------
+
+
+def test_binary_tokens_round_trip_and_carry_no_plaintext(
+    keyring: Keyring, algorithm: Algorithm
+) -> None:
+    cipher = keyring.field_cipher()
+    for value in ["6222021234567891234", "", "招商银行 上海分行"]:
+        token = cipher.encrypt_bytes(value, **CELL)
+        assert isinstance(token, bytes)
+        assert value.encode() not in token or value == ""
+        assert cipher.decrypt_bytes(token, **CELL) == value
+        assert cipher.key_version(token) == 1
+    assert cipher.encrypt_bytes("x", **CELL)[:2] == bytes(
+        (1, 1 if algorithm is Algorithm.AES_256_GCM else 2)
+    )
+
+
+@pytest.mark.parametrize(
+    "moved_to",
+    [{**CELL, "row_id": "43"}, {**CELL, "column": "id_number"}, {**CELL, "table": "contact"}],
+)
+def test_binary_ciphertext_moved_to_another_cell_does_not_decrypt(
+    keyring: Keyring, moved_to: dict[str, str]
+) -> None:
+    cipher = keyring.field_cipher()
+    token = cipher.encrypt_bytes("6222021234567891234", **CELL)
+    with pytest.raises(FieldDecryptionError) as caught:
+        cipher.decrypt_bytes(token, **moved_to)
+    assert caught.value.reason is DecryptionFailure.CORRUPT
+
+
+def test_binary_token_altered_or_truncated_is_refused(keyring: Keyring) -> None:
+    cipher = keyring.field_cipher()
+    token = cipher.encrypt_bytes("13812345678", **CELL)
+    flipped = token[:-1] + bytes((token[-1] ^ 1,))
+    for bad, failure in (
+        (flipped, DecryptionFailure.CORRUPT),
+        (token[:20], DecryptionFailure.MALFORMED),
+        (b"v1:A256GCM:1:" + token, DecryptionFailure.MALFORMED),
+        (bytes((1, 9)) + token[2:], DecryptionFailure.MALFORMED),
+    ):
+        with pytest.raises(FieldDecryptionError) as caught:
+            cipher.decrypt_bytes(bad, **CELL)
+        assert caught.value.reason is failure, bad
+
+
+def test_text_and_binary_forms_convert_without_a_key(keyring: Keyring) -> None:
+    from crypto.field import to_binary, to_text
+
+    cipher = keyring.field_cipher()
+    text_token = cipher.encrypt("6222021234567891234", **CELL)
+    assert cipher.decrypt_bytes(to_binary(text_token), **CELL) == "6222021234567891234"
+    binary = cipher.encrypt_bytes("13812345678", **CELL)
+    assert cipher.decrypt(to_text(binary), **CELL) == "13812345678"
+    assert to_binary(to_text(binary)) == binary
