@@ -98,6 +98,12 @@ class PlainCipher:
     def decrypt(self, token: str, *, table: str, column: str, row_id: str) -> str:
         return token
 
+    def encrypt_bytes(self, plaintext: str, *, table: str, column: str, row_id: str) -> bytes:
+        return plaintext.encode()
+
+    def decrypt_bytes(self, token: bytes, *, table: str, column: str, row_id: str) -> str:
+        return token.decode()
+
 
 class PlainIndexer:
     def index(self, kind: str, value: str) -> str:
