@@ -94,10 +94,7 @@ class FieldCipher:
         """Encrypt under the current FIELD key; a fresh random nonce every call."""
         prepared = self._current
         if prepared is None or self._generation != self._keyring.generation:
-            self._generation = self._keyring.generation
-            key = self._keyring.current(_FIELD)
-            if prepared is None or prepared.key is not key:
-                prepared = self._current = _prepare(key)
+            prepared = self._refresh_current()
         cell = prepared.cells.get((table, column)) or _cell(prepared, table, column)
         nonce = _urandom(NONCE_SIZE)
         sealed = nonce + prepared.encrypt(nonce, plaintext.encode(), cell + row_id.encode())
@@ -129,23 +126,13 @@ class FieldCipher:
                 raw[:NONCE_SIZE], raw[NONCE_SIZE:], cell + row_id.encode()
             ).decode()
         except AuthenticationFailed as exc:
-            raise FieldDecryptionError(
-                DecryptionFailure.CORRUPT,
-                "authentication failed: the value was altered, or it belongs to another "
-                "row or column",
-                table=table,
-                column=column,
-                row_id=row_id,
-            ) from exc
+            raise _altered(table, column, row_id) from exc
 
     def encrypt_bytes(self, plaintext: str, *, table: str, column: str, row_id: str) -> bytes:
         """:meth:`encrypt`, as a binary token for a ``BLOB``/``bytea`` column."""
         prepared = self._current
         if prepared is None or self._generation != self._keyring.generation:
-            self._generation = self._keyring.generation
-            key = self._keyring.current(_FIELD)
-            if prepared is None or prepared.key is not key:
-                prepared = self._current = _prepare(key)
+            prepared = self._refresh_current()
         cell = prepared.cells.get((table, column)) or _cell(prepared, table, column)
         nonce = _urandom(NONCE_SIZE)
         return (
@@ -169,20 +156,23 @@ class FieldCipher:
                 cell + row_id.encode(),
             ).decode()
         except AuthenticationFailed as exc:
-            raise FieldDecryptionError(
-                DecryptionFailure.CORRUPT,
-                "authentication failed: the value was altered, or it belongs to another "
-                "row or column",
-                table=table,
-                column=column,
-                row_id=row_id,
-            ) from exc
+            raise _altered(table, column, row_id) from exc
 
     def decrypt_any(self, token: str | bytes, *, table: str, column: str, row_id: str) -> str:
         """Decrypt a token in either form."""
         if isinstance(token, bytes):
             return self.decrypt_bytes(token, table=table, column=column, row_id=row_id)
         return self.decrypt(token, table=table, column=column, row_id=row_id)
+
+    def _refresh_current(self) -> _Prepared:
+        """The current FIELD key, prepared; rebuilt only when the keyring changed it
+        (kept off the hot path, which checks the generation inline)."""
+        self._generation = self._keyring.generation
+        key = self._keyring.current(_FIELD)
+        prepared = self._current
+        if prepared is None or prepared.key is not key:
+            prepared = self._current = _prepare(key)
+        return prepared
 
     def _lookup_binary(self, token: bytes, table: str, column: str, row_id: str) -> _Prepared:
         algorithm, version = _parse_binary_header(token, table, column, row_id)
@@ -254,6 +244,16 @@ class FieldCipher:
         prepared = _prepare(key)
         self._by_header[prepared.header[:-1]] = prepared  # key material never changes
         return prepared
+
+
+def _altered(table: str, column: str, row_id: str) -> FieldDecryptionError:
+    return FieldDecryptionError(
+        DecryptionFailure.CORRUPT,
+        "authentication failed: the value was altered, or it belongs to another row or column",
+        table=table,
+        column=column,
+        row_id=row_id,
+    )
 
 
 def _malformed(detail: str, table: str, column: str, row_id: str) -> FieldDecryptionError:

@@ -16,6 +16,8 @@ Create Date: 2026-11-27 03:50:00.000000
 from __future__ import annotations
 
 import binascii
+from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -52,14 +54,23 @@ def _to_text(token: bytes) -> str:
     return f"v1:{_NAMES[token[1]]}:{version}:{body}"
 
 
-def _rewrite(table: str, column: str, convert: object) -> None:
+def _rewrite(table: str, column: str, convert: Callable[[Any], Any]) -> None:
+    """Convert every value of ``table.column``, a thousand rows per statement."""
     conn = op.get_bind()
     t = sa.table(table, sa.column("id", sa.String()), sa.column(column))
-    rows = conn.execute(sa.select(t.c.id, t.c[column]).where(t.c[column].is_not(None))).all()
-    for row_id, value in rows:
-        conn.execute(
-            sa.update(t).where(t.c.id == row_id).values({column: convert(value)})  # type: ignore[operator]
-        )
+    statement = sa.update(t).where(t.c.id == sa.bindparam("_id")).values({column: sa.bindparam("_v")})
+    after = ""
+    while True:
+        rows = conn.execute(
+            sa.select(t.c.id, t.c[column])
+            .where(t.c[column].is_not(None), t.c.id > after)
+            .order_by(t.c.id)
+            .limit(1000)
+        ).all()
+        if not rows:
+            return
+        conn.execute(statement, [{"_id": i, "_v": convert(v)} for i, v in rows])
+        after = rows[-1][0]
 
 
 def upgrade() -> None:

@@ -189,15 +189,6 @@ def load_probes(
 # -- blocking lookups ---------------------------------------------------------------
 
 
-def postings(
-    conn: Connection, keys: Collection[str], *, cap: int = KEY_CAP
-) -> dict[str, list[str]]:
-    """Supplier ids filed under each key, at most ``cap + 1`` per key (more means "common")."""
-    return {
-        key: [sid for sid, _ in posted] for key, posted in filed_under(conn, keys, cap=cap).items()
-    }
-
-
 def filed_under(
     conn: Connection,
     keys: Collection[str],
