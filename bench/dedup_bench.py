@@ -36,6 +36,7 @@ from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SUPPLIER, RowBatch, SupplierStore
+from portal.dedup.screening import KEY, keys_of_row, screen_one, sweep
 from portal.domain import names
 from portal.domain.findings import Finding, finding
 from portal.domain.supplier import Supplier
@@ -46,7 +47,6 @@ from portal.resolution.testing import (
     evaluate,
     plant_all,
 )
-from portal.services.dedup import KEY, keys_of_row, screen_one, sweep
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 CHUNK = 10_000

@@ -37,7 +37,7 @@ from portal.db.sealing import Sealer
 from portal.db.supplier_store import SupplierStore
 from portal.domain.uscc_factory import make_uscc
 from portal.importing.run import BATCH_SIZE, import_suppliers
-from portal.services import registration
+from portal.onboarding import registration
 
 HEADER = [
     "统一社会信用代码",

@@ -10,7 +10,7 @@ from portal.commands.common import SubParsers, add_db_options, settings_from
 from portal.db.engine import make_engine
 from portal.db.migrate import upgrade
 from portal.domain.principal import Role
-from portal.services.api_clients import ApiClientError, create_client, revoke_client
+from portal.identity.api_clients import ApiClientError, create_client, revoke_client
 
 
 def _create(args: argparse.Namespace) -> int:

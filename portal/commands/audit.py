@@ -7,9 +7,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from portal.audit.log import AuditLog, export_csv, export_json
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
-from portal.services.audit_log import AuditLog, export_csv, export_json
 
 
 def _parse_when(text: str | None, flag: str) -> datetime | None:

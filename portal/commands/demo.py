@@ -24,7 +24,7 @@ from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.migrate import upgrade
 from portal.domain.principal import Role
-from portal.services.api_clients import ApiClientError, create_client
+from portal.identity.api_clients import ApiClientError, create_client
 
 
 def prepare_demo(folder: Path, *, port: int) -> dict[str, str]:

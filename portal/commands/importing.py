@@ -7,14 +7,14 @@ import getpass
 import os
 from pathlib import Path
 
+from portal.audit.log import AuditContext
+from portal.changes.policy import change_deps_from_env
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
 from portal.domain.principal import Principal, Role
+from portal.importing.changes import ImportChangeProposer
 from portal.importing.readers import UnreadableFileError
 from portal.importing.run import import_suppliers, write_report
-from portal.services.audit_log import AuditContext
-from portal.services.change_policy import change_deps_from_env
-from portal.services.import_changes import ImportChangeProposer
 
 
 def _suppliers(args: argparse.Namespace) -> int:

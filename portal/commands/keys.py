@@ -14,7 +14,7 @@ from portal.commands.common import SubParsers, add_db_options, services_for, set
 from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.migrate import upgrade
-from portal.services.key_rotation import remaining_on_old_keys, run_rotation, start_or_resume
+from portal.keys.rotation import remaining_on_old_keys, run_rotation, start_or_resume
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -20,8 +20,8 @@ def _work(args: argparse.Namespace) -> int:
     import time
 
     from ocr.inputs import InputLimits
-    from portal.services.audit_log import AuditLog
-    from portal.services.ocr_jobs import (
+    from portal.audit.log import AuditLog
+    from portal.ocr_jobs.jobs import (
         OcrJobSettings,
         OcrWorkerDeps,
         default_reader,

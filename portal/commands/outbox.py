@@ -3,7 +3,7 @@
 ``portal outbox send`` runs the worker once (for cron); ``--loop 30`` keeps
 running every 30 seconds. Each channel needs a sender: e-mail is sent when
 PORTAL_SMTP_HOST is set, webhooks when PORTAL_WEBHOOK_URL is
-(``portal.services.outbox_senders``).
+(``portal.notifications.senders``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Mapping
 
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
-from portal.services import outbox_senders
-from portal.services.outbox import OutboxWorker, Sender, recent
+from portal.notifications import senders as outbox_senders
+from portal.notifications.outbox import OutboxWorker, Sender, recent
 
 
 def configured_senders(env: Mapping[str, str]) -> dict[str, Sender]:

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
+from portal.dedup import screening as dedup
+from portal.graph.relations_import import UPSERT, import_relations
 from portal.importing.readers import UnreadableFileError
 from portal.importing.run import write_report
-from portal.services import dedup
-from portal.services.relations_import import UPSERT, import_relations
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -12,14 +12,14 @@ import asyncio
 import json
 from datetime import datetime
 
+from portal.audit.log import AuditContext
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
 from portal.domain import uscc as uscc_number
 from portal.domain.errors import DomainValidationError
-from portal.services.audit_log import AuditContext
-from portal.services.monitoring import run_due, send_confirmation_requests
-from portal.services.verification import SupplierVerification, averify_after_write
-from portal.services.verification_wiring import VerificationNotConfiguredError, wiring_for
+from portal.verification.monitoring import run_due, send_confirmation_requests
+from portal.verification.verify import SupplierVerification, averify_after_write
+from portal.verification.wiring import VerificationNotConfiguredError, wiring_for
 
 
 def _print(data: object) -> None:

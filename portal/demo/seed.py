@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.bootstrap import Services
+from portal.dedup.screening import sweep
 from portal.domain.amounts import parse_capital
 from portal.domain.findings import Finding
 from portal.domain.supplier import (
@@ -27,16 +28,15 @@ from portal.domain.supplier import (
     TaxStatus,
 )
 from portal.domain.uscc_factory import make_uscc
-from portal.services.dedup import sweep
-from portal.services.registration import Outcome, register_suppliers
-from portal.services.relations_import import (
+from portal.graph.relations_import import (
     SupplierMatcher,
     upsert_contract,
     upsert_invoice,
     upsert_store,
 )
-from portal.services.verification import verify_after_write
-from portal.services.verification_wiring import VerificationWiring
+from portal.onboarding.registration import Outcome, register_suppliers
+from portal.verification.verify import verify_after_write
+from portal.verification.wiring import VerificationWiring
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "registry" / "demo_data.json"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"

@@ -17,16 +17,16 @@ from typing import Any
 from sqlalchemy import Engine
 
 from portal.db.supplier_store import SupplierStore
+from portal.dedup.posting_cache import PostingCache
 from portal.domain import tax_number
 from portal.domain.findings import Finding, finding
 from portal.domain.supplier import Supplier
 from portal.domain.supplier_input import parse_supplier
+from portal.importing.changes import ProposeChanges
 from portal.importing.headers import canonical_header
 from portal.importing.readers import UnreadableFileError, iter_rows
+from portal.onboarding.registration import Outcome, OutcomeStatus, register_suppliers
 from portal.resolution import KEY_CAP
-from portal.services.import_changes import ProposeChanges
-from portal.services.posting_cache import PostingCache
-from portal.services.registration import Outcome, OutcomeStatus, register_suppliers
 
 BATCH_SIZE = 5000
 

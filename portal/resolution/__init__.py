@@ -1,7 +1,7 @@
 """Entity resolution for suppliers: blocking keys, scoring and findings. No I/O.
 
 The database side (postings, probes of stored rows, decisions, sweeps) lives
-in :mod:`portal.services.dedup`; this package decides, given two records,
+in :mod:`portal.dedup.screening`; this package decides, given two records,
 whether they look like one company and why.
 """
 

@@ -14,8 +14,8 @@ from portal.bootstrap import Services
 from portal.db.supplier_store import SupplierFilter
 from portal.domain import uscc as uscc_number
 from portal.domain.principal import Principal, Role
-from portal.services import export
-from portal.services.finance import RevealCallback, search_suppliers, supplier_view
+from portal.finance import export
+from portal.finance.reads import RevealCallback, search_suppliers, supplier_view
 from portal.web.deps import ServicesDep
 from portal.web.security import principal_of, requires
 

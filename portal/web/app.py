@@ -18,7 +18,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy import text
 
 from portal.bootstrap import Services
-from portal.services.api_clients import principal_for_token
+from portal.identity.api_clients import principal_for_token
 from portal.web.api import FinanceApi
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers

@@ -14,10 +14,10 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from approvals import ChangeRequest, Channel, Entity
+from portal.changes.diff import Proposal
+from portal.changes.requests import SupplierNotFoundError, get_change, submit_change
 from portal.domain import uscc as credit_code
 from portal.domain.principal import Role
-from portal.services.change_diff import Proposal
-from portal.services.changes import SupplierNotFoundError, get_change, submit_change
 from portal.web.context import audit_context
 from portal.web.portal_area import PortalDep, status_of
 from portal.web.security import principal_of, requires

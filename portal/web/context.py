@@ -3,7 +3,7 @@
 :class:`RequestIdMiddleware` gives every HTTP request an id (kept in the scope
 state, and sent back as ``X-Request-ID`` so a user can quote it to support).
 :func:`audit_context` turns a request into the
-:class:`~portal.services.audit_log.AuditContext` every audit entry needs.
+:class:`~portal.audit.log.AuditContext` every audit entry needs.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal.audit.log import AuditContext
 from portal.domain.principal import Principal
-from portal.services.audit_log import AuditContext
 
 REQUEST_ID_KEY = "request_id"
 ANONYMOUS = "anonymous"

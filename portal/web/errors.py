@@ -14,9 +14,9 @@ from litestar.exceptions import HTTPException
 
 from crypto import CryptoError, RevealDeniedError
 from portal.domain.errors import DomainValidationError
+from portal.finance.reads import BadCursorError
+from portal.identity.api_clients import ApiClientError
 from portal.importing.readers import UnreadableFileError
-from portal.services.api_clients import ApiClientError
-from portal.services.finance import BadCursorError
 
 #: (exception type, HTTP status, whether a retry can help), most specific first.
 STATUS_TABLE: tuple[tuple[type[Exception], int, bool], ...] = (

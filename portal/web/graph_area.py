@@ -15,9 +15,12 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
 
 from portal.bootstrap import Services
+from portal.dashboard import health
+from portal.dedup import screening as dedup
 from portal.domain.principal import STAFF, Role
+from portal.graph import neighbourhood as graph
+from portal.graph import relations_import
 from portal.resolution import DedupError, MergeRefusedError, SupplierNotFoundError
-from portal.services import dedup, graph, health, relations_import
 from portal.web.deps import ServicesDep
 from portal.web.i18n import add_messages, translator
 from portal.web.security import principal_of, requires

@@ -13,8 +13,8 @@ import logging
 import os
 
 from portal.bootstrap import Services
-from portal.services.outbox import OutboxWorker
-from portal.services.outbox_senders import configured_senders
+from portal.notifications.outbox import OutboxWorker
+from portal.notifications.senders import configured_senders
 from portal.web.site import Contribution
 
 log = logging.getLogger(__name__)

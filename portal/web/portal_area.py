@@ -1,7 +1,7 @@
 """The portal area: supplier pages, staff pages, the finance API's payment hold and reveal hook.
 
 ``portal_area`` is listed in :data:`portal.web.site.AREAS`; tests call
-:func:`build_portal` with their own :class:`~portal.services.changes.ChangeDeps` (clock,
+:func:`build_portal` with their own :class:`~portal.changes.requests.ChangeDeps` (clock,
 notifier). This module is also the one place that maps the area's domain errors to HTTP
 statuses (:data:`STATUS_TABLE`); pages show them as a page in the user's language.
 """
@@ -28,12 +28,11 @@ from approvals import (
     ReviewRefusedError,
     VersionConflictError,
 )
+from portal.audit.log import AuditLog
 from portal.bootstrap import Services
-from portal.domain.principal import Principal
-from portal.services.audit_log import AuditLog
-from portal.services.change_diff import InvalidProposalError, UnknownEntityError
-from portal.services.change_policy import change_deps_from_env
-from portal.services.changes import (
+from portal.changes.diff import InvalidProposalError, UnknownEntityError
+from portal.changes.policy import change_deps_from_env
+from portal.changes.requests import (
     ChangeDeps,
     ChangeNotFoundError,
     ConcurrentReviewError,
@@ -41,8 +40,9 @@ from portal.services.changes import (
     SupplierNotFoundError,
     payment_hold,
 )
-from portal.services.documents import DocumentNotFoundError, DocumentRejectedError
-from portal.services.notifications import RobotWebhookSender
+from portal.documents.store import DocumentNotFoundError, DocumentRejectedError
+from portal.domain.principal import Principal
+from portal.notifications.messages import RobotWebhookSender
 from portal.web.context import audit_context, request_id_of
 from portal.web.i18n import add_messages, language_of, translator
 from portal.web.site import Contribution

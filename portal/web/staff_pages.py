@@ -13,10 +13,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from approvals import CallBackOutcome, Status
-from portal.db.supplier_store import SupplierFilter
-from portal.domain.principal import MAY_REVEAL, STAFF, Role
-from portal.domain.supplier import Supplier
-from portal.services.changes import (
+from portal.changes.requests import (
     CallBackInput,
     SupplierNotFoundError,
     approve_change,
@@ -26,7 +23,10 @@ from portal.services.changes import (
     propose_merge,
     reject_change,
 )
-from portal.services.dedup import decide_not_the_same
+from portal.db.supplier_store import SupplierFilter
+from portal.dedup.screening import decide_not_the_same
+from portal.domain.principal import MAY_REVEAL, STAFF, Role
+from portal.domain.supplier import Supplier
 from portal.web.context import audit_context
 from portal.web.portal_area import PortalDep, PortalRuntime, page
 from portal.web.security import principal_of, requires

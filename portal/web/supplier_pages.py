@@ -17,11 +17,8 @@ from litestar.response import Redirect, Response, Stream, Template
 
 from approvals import Entity, Status
 from crypto import mask_bank_account, mask_phone
-from portal.domain.principal import Principal, Role
-from portal.domain.supplier import Supplier
-from portal.services import documents as docs
-from portal.services.change_diff import EDITABLE, Proposal
-from portal.services.changes import (
+from portal.changes.diff import EDITABLE, Proposal
+from portal.changes.requests import (
     SupplierNotFoundError,
     get_change,
     list_changes,
@@ -29,6 +26,9 @@ from portal.services.changes import (
     submit_change,
     withdraw_change,
 )
+from portal.documents import store as docs
+from portal.domain.principal import Principal, Role
+from portal.domain.supplier import Supplier
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.context import audit_context
 from portal.web.portal_area import PortalDep, PortalRuntime, page

@@ -29,23 +29,23 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from portal.audit.log import AuditContext, AuditLog
 from portal.bootstrap import Services
 from portal.domain import uscc as credit_code
 from portal.domain.principal import Principal, Role
-from portal.services.audit_log import AuditContext, AuditLog
-from portal.services.monitoring import (
+from portal.verification.monitoring import (
     ConfirmationError,
     PeriodicVerification,
     confirm_data,
     confirmation_supplier,
 )
-from portal.services.verification import (
+from portal.verification.verify import (
     SupplierNotFoundError,
     VerificationDeps,
     verification_view,
     verify_supplier_now,
 )
-from portal.services.verification_wiring import (
+from portal.verification.wiring import (
     VerificationNotConfiguredError,
     VerificationPorts,
     VerificationWiring,

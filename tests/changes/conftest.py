@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
+from portal.audit.log import AuditContext, AuditLog
+from portal.changes.requests import ChangeDeps
 from portal.db.supplier_store import RowBatch, SupplierStore
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import BankAccount, Contact, InvoicingProfile, Supplier
 from portal.domain.uscc_factory import make_uscc
-from portal.services.audit_log import AuditContext, AuditLog
-from portal.services.changes import ChangeDeps
-from portal.services.notifications import RecordingNotifier
+from portal.notifications.messages import RecordingNotifier
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 

@@ -23,10 +23,10 @@ from approvals.risk import (
     CHANGES_FREQUENT,
     HOLDER_MISMATCH,
 )
-from portal.services.audit_log import ENTRY
-from portal.services.change_diff import InvalidProposalError, Proposal
-from portal.services.change_records import FIELD
-from portal.services.changes import (
+from portal.audit.log import ENTRY
+from portal.changes.diff import InvalidProposalError, Proposal
+from portal.changes.records import FIELD
+from portal.changes.requests import (
     CallBackInput,
     ChangeDeps,
     ChangeNotFoundError,
@@ -197,7 +197,7 @@ def test_an_applied_change_is_due_for_verification_again(
 ) -> None:
     from sqlalchemy import select
 
-    from portal.services.monitoring import SCHEDULE
+    from portal.verification.monitoring import SCHEDULE
 
     request = submit_bank_change(deps, world, ctx)
     approve_change(deps, ctx(world.alice), world.alice, request.id, call_back=call_back(world))

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from approvals import ApprovalError, CallBackOutcome, Entity, Status
-from portal.services.audit_log import ENTRY
-from portal.services.change_diff import Proposal
-from portal.services.changes import (
+from portal.audit.log import ENTRY
+from portal.changes.diff import Proposal
+from portal.changes.requests import (
     CallBackInput,
     ChangeDeps,
     ConcurrentReviewError,

@@ -10,16 +10,16 @@ from sqlalchemy import Engine, insert, select
 
 from approvals import CallBackRequiredError, SelfApprovalError, Status
 from approvals.model import CallBackOutcome
-from portal.db.tables import ContractRow, table_of
-from portal.domain.principal import Principal, Role
-from portal.services.audit_log import ENTRY
-from portal.services.changes import (
+from portal.audit.log import ENTRY
+from portal.changes.requests import (
     CallBackInput,
     ChangeDeps,
     NotAllowedError,
     approve_change,
     propose_merge,
 )
+from portal.db.tables import ContractRow, table_of
+from portal.domain.principal import Principal, Role
 
 CONTRACT = table_of(ContractRow)
 

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import Engine
 
 from approvals import Entity
-from portal.services import outbox
-from portal.services.change_diff import Proposal
-from portal.services.changes import ChangeDeps, reject_change, submit_change
-from portal.services.notifications import OutboxNotifier, RobotWebhookSender
-from portal.services.outbox import OutboxMessage, SendError
+from portal.changes.diff import Proposal
+from portal.changes.requests import ChangeDeps, reject_change, submit_change
+from portal.notifications import outbox
+from portal.notifications.messages import OutboxNotifier, RobotWebhookSender
+from portal.notifications.outbox import OutboxMessage, SendError
 
 URL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=test-key"
 MESSAGE = OutboxMessage(

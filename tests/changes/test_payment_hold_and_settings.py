@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from approvals import ApprovalPolicy, CallBackOutcome, ChangeKind, Entity, PolicyConfigError
-from portal.services.change_diff import Proposal
-from portal.services.change_policy import cooling_off_from, policy_from_env, policy_from_file
-from portal.services.changes import (
+from portal.changes.diff import Proposal
+from portal.changes.policy import cooling_off_from, policy_from_env, policy_from_file
+from portal.changes.requests import (
     CallBackInput,
     ChangeDeps,
     approve_change,

@@ -14,16 +14,16 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, select
 
 from portal.bootstrap import Services
+from portal.dashboard.health import health_report
 from portal.db.supplier_store import RowBatch, SupplierStore
+from portal.dedup.screening import index_suppliers, sweep
 from portal.domain.principal import Role
 from portal.domain.supplier import LifecycleState
 from portal.domain.uscc_factory import legacy_tax_number
+from portal.graph.neighbourhood import supplier_graph
+from portal.graph.relations_import import INVOICE, import_relations
+from portal.identity.api_clients import create_client
 from portal.resolution.testing import SupplierFactory
-from portal.services.api_clients import create_client
-from portal.services.dedup import index_suppliers, sweep
-from portal.services.graph import supplier_graph
-from portal.services.health import health_report
-from portal.services.relations_import import INVOICE, import_relations
 from portal.web.app import create_app
 from portal.web.graph_area import graph_area
 

@@ -14,11 +14,11 @@ from litestar.testing import AsyncTestClient
 
 from approvals import ChangeKind, Channel, Status
 from ocr.errors import NotALicenceError
+from portal.changes.requests import list_changes
+from portal.documents import store as documents
 from portal.domain.principal import Role
-from portal.services import documents
-from portal.services.api_clients import create_client
-from portal.services.changes import list_changes
-from portal.services.ocr_jobs import OcrJobSettings, run_next
+from portal.identity.api_clients import create_client
+from portal.ocr_jobs.jobs import OcrJobSettings, run_next
 from portal.web.ocr_area import OcrRuntime
 from tests.ocr_portal.conftest import PNG, Site, job_id_of, upload, worker
 from tests.ocr_portal.licences import FakeReader, draw_licence, reading
@@ -240,8 +240,8 @@ async def test_the_real_reader_prefills_name_and_credit_code_from_a_generated_li
     site: Site, client: Client, ocr: OcrRuntime, tmp_path: Path
 ) -> None:
     from ocr.service import read_licence
-    from portal.services.audit_log import AuditContext
-    from portal.services.ocr_jobs import enqueue_licence
+    from portal.audit.log import AuditContext
+    from portal.ocr_jobs.jobs import enqueue_licence
 
     path = tmp_path / "licence.png"
     truth = draw_licence(path, site.a.name, site.a.uscc)
@@ -271,8 +271,8 @@ async def test_the_real_reader_prefills_name_and_credit_code_from_a_generated_li
 async def test_an_approved_licence_change_is_written_to_the_supplier(
     site: Site, client: Client, ocr: OcrRuntime, fake_reader: FakeReader
 ) -> None:
-    from portal.services.audit_log import AuditContext
-    from portal.services.changes import approve_change
+    from portal.audit.log import AuditContext
+    from portal.changes.requests import approve_change
 
     fake_reader.outcomes = [reading("上海甲贸易股份有限公司", site.a.uscc, open_ended=False)]
     job_id = await read_one(client, ocr)

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from ocr.errors import EngineUnavailableError, TruncatedImageError
+from portal.audit.log import AuditContext, AuditLog
 from portal.bootstrap import Services
 from portal.db.ocr_tables import OcrJobRow
 from portal.db.supplier_store import RowBatch, SupplierStore
@@ -20,8 +21,7 @@ from portal.db.tables import table_of
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Money, Supplier
 from portal.domain.uscc_factory import make_uscc
-from portal.services.audit_log import AuditContext, AuditLog
-from portal.services.ocr_jobs import (
+from portal.ocr_jobs.jobs import (
     JobState,
     OcrJob,
     OcrJobNotFoundError,

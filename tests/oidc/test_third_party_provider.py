@@ -19,8 +19,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from crypto import Keyring
+from portal.audit.log import AuditLog
 from portal.db.supplier_store import SupplierStore
-from portal.services.audit_log import AuditLog
 from portal.web.auth.settings import AuthSettings
 from tests.oidc.conftest import APP_URL, ThirdPartyProvider
 from tests.web_auth.conftest import SECRET, build_app, make_services

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine, delete, insert, select, update
 
 from approvals.audit import TamperKind
+from portal.audit.log import ENTRY, AuditContext, AuditLog
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SupplierStore
-from portal.services.audit_log import ENTRY, AuditContext, AuditLog
 
 CTX = AuditContext(
     actor="u-1",

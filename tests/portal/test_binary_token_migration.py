@@ -16,7 +16,7 @@ from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, SupplierStore
 from portal.domain.supplier import BankAccount, Contact, InvoicingProfile, Supplier
 from portal.domain.uscc_factory import make_uscc
-from portal.services.registration import register_suppliers
+from portal.onboarding.registration import register_suppliers
 
 ACCOUNT = "6222021234567891234"
 PHONE = "13812345678"

@@ -18,8 +18,8 @@ from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, SupplierStore
 from portal.domain.supplier import BankAccount, Contact, InvoicingProfile, Supplier
 from portal.domain.uscc_factory import make_uscc
-from portal.services.key_rotation import remaining_on_old_keys, run_rotation, start_or_resume
-from portal.services.registration import register_suppliers
+from portal.keys.rotation import remaining_on_old_keys, run_rotation, start_or_resume
+from portal.onboarding.registration import register_suppliers
 
 ACCOUNTS = ["6222021234567891234", "31050161393600000123", "110061386018800012345"]
 PHONES = ["13812345678", "15987654321", "021-68881234"]

@@ -14,8 +14,8 @@ from portal.bootstrap import Services
 from portal.domain.principal import Role
 from portal.domain.supplier import BankAccount, Contact, LifecycleState, Supplier
 from portal.domain.uscc_factory import make_uscc
-from portal.services.api_clients import create_client, revoke_client
-from portal.services.registration import register_suppliers
+from portal.identity.api_clients import create_client, revoke_client
+from portal.onboarding.registration import register_suppliers
 from portal.web.app import create_app
 
 ACCOUNT = "6222021234567891234"

@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from portal.audit.log import AuditContext
 from portal.bootstrap import Services
+from portal.changes.policy import change_deps_from_env
+from portal.changes.requests import list_changes
 from portal.domain.principal import Principal, Role
 from portal.domain.uscc_factory import make_uscc
+from portal.importing.changes import ImportChangeProposer
 from portal.importing.run import import_suppliers
-from portal.services.audit_log import AuditContext
-from portal.services.change_policy import change_deps_from_env
-from portal.services.changes import list_changes
-from portal.services.import_changes import ImportChangeProposer
 
 CODE = make_uscc(8080)
 NAME = "宁波示例模具有限公司"

@@ -12,7 +12,7 @@ from portal.db.supplier_store import SupplierStore
 from portal.domain.supplier import BankAccount, Supplier
 from portal.domain.uscc_factory import legacy_tax_number, make_uscc
 from portal.importing.run import import_suppliers
-from portal.services.registration import register_suppliers
+from portal.onboarding.registration import register_suppliers
 
 EXISTING = make_uscc(900)
 ACCOUNT = "31050161393600000123"

@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import TestClient
 
 from portal.bootstrap import Services
-from portal.services.outbox import enqueue
+from portal.notifications.outbox import enqueue
 from portal.web.site import build_site
 
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine
 
 from portal.db.supplier_store import RowBatch, SupplierStore
+from portal.dedup.screening import index_suppliers
 from portal.domain.supplier import Supplier
-from portal.services.dedup import index_suppliers
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

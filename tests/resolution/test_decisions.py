@@ -11,10 +11,7 @@ from sqlalchemy import Engine, insert, select
 
 from portal.db.supplier_store import BANK, CONTACT, SupplierStore
 from portal.db.tables import ContractRow, InvoiceRow, StoreRow, StoreSupplierRow, table_of
-from portal.domain.supplier import InvoicingProfile
-from portal.resolution import MergeRefusedError, SupplierNotFoundError
-from portal.resolution.testing import SupplierFactory
-from portal.services.dedup import (
+from portal.dedup.screening import (
     DECISION,
     PAIR,
     count_open_pairs,
@@ -23,6 +20,9 @@ from portal.services.dedup import (
     screen_one,
     sweep,
 )
+from portal.domain.supplier import InvoicingProfile
+from portal.resolution import MergeRefusedError, SupplierNotFoundError
+from portal.resolution.testing import SupplierFactory
 
 from .conftest import NOW, Seed
 

@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, update
 
 from portal.db.supplier_store import SupplierStore
+from portal.dedup.screening import KEY, screen_one
 from portal.domain.supplier import Supplier
 from portal.domain.uscc_factory import make_uscc
 from portal.importing.run import import_suppliers
+from portal.onboarding.registration import register_suppliers
 from portal.resolution import NAME_THRESHOLD, comparable_core, name_similarity, names_may_match
-from portal.services.dedup import KEY, screen_one
-from portal.services.registration import register_suppliers
 
 TRADE = "华安达信恒泰瑞丰盛鑫源宏博德海天正新嘉利祥泽旭晨卓越锦鸿荣昌兴隆"
 PLACES = ("", "上海", "北京", "（上海）", "深圳市")

@@ -15,8 +15,8 @@ from portal.domain.supplier import (
     LifecycleState,
     Supplier,
 )
-from portal.services.registration import register_suppliers
-from portal.services.verification_wiring import VerificationSettings, VerificationWiring
+from portal.onboarding.registration import register_suppliers
+from portal.verification.wiring import VerificationSettings, VerificationWiring
 from registry.dates import today_in_china
 from registry.fakes import InMemoryBusinessRegistry
 from registry.model import EnterpriseRecord

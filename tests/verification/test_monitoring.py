@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.audit.log import AuditContext, AuditLog
 from portal.bootstrap import Services
-from portal.services import monitoring
-from portal.services.audit_log import AuditContext, AuditLog
-from portal.services.outbox import OutboxMessage, recent
-from portal.services.verification import RUN
+from portal.notifications.outbox import OutboxMessage, recent
+from portal.verification import monitoring
+from portal.verification.verify import RUN
 from registry.model import RegistryStatus
 from tax_bureau.model import TaxStatus
 from tests.verification.conftest import TODAY, Authorities, days, registered, store_suppliers, typed

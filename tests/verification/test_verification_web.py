@@ -14,10 +14,10 @@ from litestar.testing import TestClient
 from portal.bootstrap import Services
 from portal.demo.seed import load_companies
 from portal.domain.principal import Principal, Role
-from portal.services import monitoring
-from portal.services.api_clients import create_client
-from portal.services.outbox import recent
-from portal.services.verification_wiring import (
+from portal.identity.api_clients import create_client
+from portal.notifications.outbox import recent
+from portal.verification import monitoring
+from portal.verification.wiring import (
     VerificationSettings,
     VerificationWiring,
     build_verification,
@@ -105,7 +105,7 @@ def test_autofill_returns_the_demo_company_marked_with_its_source(
     from datetime import UTC, datetime
 
     from portal.domain.supplier import Supplier
-    from portal.services.registration import register_suppliers
+    from portal.onboarding.registration import register_suppliers
 
     own, other = register_suppliers(
         services.engine,

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from portal.config import ConfigError
-from portal.services.verification_wiring import (
+from portal.verification.wiring import (
     VerificationNotConfiguredError,
     build_verification,
     load_verification_settings,

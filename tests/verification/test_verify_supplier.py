@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from portal.audit.log import AuditLog
 from portal.bootstrap import Services
 from portal.db.supplier_store import SUPPLIER
-from portal.services import monitoring
-from portal.services.audit_log import AuditLog
-from portal.services.verification import (
+from portal.verification import monitoring
+from portal.verification.verify import (
     FINDING,
     RUN,
     STATE,
@@ -22,7 +22,7 @@ from portal.services.verification import (
     verify_after_write,
     verify_supplier_now,
 )
-from portal.services.verification_wiring import VerificationSettings, build_verification
+from portal.verification.wiring import VerificationSettings, build_verification
 from registry.errors import ProviderUnavailableError, UnavailableReason
 from tests.verification.conftest import (
     TODAY,

@@ -11,11 +11,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from portal.audit.log import AuditLog
 from portal.db.auth_tables import UserAccountRow
 from portal.db.tables import SupplierRow, table_of
 from portal.domain.uscc_factory import make_uscc
-from portal.services import outbox
-from portal.services.audit_log import AuditLog
+from portal.notifications import outbox
 from portal.web.auth.settings import RateLimit
 from tests.web_auth.conftest import (
     BASE_URL,

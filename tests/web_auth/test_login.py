@@ -13,8 +13,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from crypto import Keyring
+from portal.audit.log import AuditLog
 from portal.db.supplier_store import SupplierStore
-from portal.services.audit_log import AuditLog
 from portal.web.auth.settings import RateLimit
 from tests.web_auth.conftest import (
     BASE_URL,
@@ -259,7 +259,7 @@ async def test_unreachable_provider_gets_a_clear_page_and_an_audit_entry(
 @pytest.mark.parametrize("claim", [["finance", "auditor"], "auditor finance", "finance,auditor"])
 def test_role_claim_may_be_a_list_or_a_string(claim: object) -> None:
     from portal.domain.principal import Role
-    from portal.services.users import staff_role_from_claim
+    from portal.identity.users import staff_role_from_claim
 
     assert staff_role_from_claim(claim) is Role.FINANCE
 
@@ -269,7 +269,7 @@ def test_accounts_are_unique_per_issuer_and_subject(engine: Any) -> None:
 
     from portal.db.auth_tables import UserAccountRow
     from portal.db.tables import table_of
-    from portal.services.users import record_login
+    from portal.identity.users import record_login
 
     now = datetime.now(UTC)
     with engine.begin() as conn:

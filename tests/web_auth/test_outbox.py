@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from portal.services.outbox import (
+from portal.notifications.outbox import (
     OUTBOX,
     Channel,
     OutboxMessage,

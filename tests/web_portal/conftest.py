@@ -23,15 +23,15 @@ from litestar.testing import AsyncTestClient
 
 from crypto import Keyring
 from crypto.adapters.filesystem import FilesystemBlobStorage
+from portal.audit.log import AuditLog
 from portal.bootstrap import Services
+from portal.changes.requests import ChangeDeps
 from portal.config import load_settings
 from portal.db.supplier_store import RowBatch, SupplierStore
 from portal.domain.principal import MAY_REVEAL, Principal, Role
 from portal.domain.supplier import BankAccount, Contact, InvoicingProfile, Supplier
 from portal.domain.uscc_factory import make_uscc
-from portal.services.audit_log import AuditLog
-from portal.services.changes import ChangeDeps
-from portal.services.notifications import RecordingNotifier
+from portal.notifications.messages import RecordingNotifier
 from portal.web.app import create_app
 from portal.web.auth import build_auth
 from portal.web.auth.settings import DEMO_CLIENT_ID, AuthSettings, RateLimit

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from portal.services.audit_log import ENTRY
+from portal.audit.log import ENTRY
 
 NEW = "6217000011112222333"
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from approvals import Entity
-from portal.services.audit_log import AuditContext
-from portal.services.change_diff import Proposal
-from portal.services.changes import submit_change
-from portal.services.documents import upload_document
+from portal.audit.log import AuditContext
+from portal.changes.diff import Proposal
+from portal.changes.requests import submit_change
+from portal.documents.store import upload_document
 
 DENY = "deny"  # A gets 401/403/404
 OWN = "own"  # A's own data (or nothing about any supplier): must not show B

@@ -25,9 +25,9 @@ from litestar.di import Provide
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 
+from portal.audit.log import AuditLog
 from portal.bootstrap import Services
-from portal.services.audit_log import AuditLog
-from portal.services.invitations import InvitationSigner
+from portal.onboarding.invitations import InvitationSigner
 from portal.web.auth import invitation_routes, routes
 from portal.web.auth.csrf import csrf_middleware
 from portal.web.auth.messages import MESSAGES

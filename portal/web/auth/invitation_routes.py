@@ -17,12 +17,13 @@ from litestar.response import Redirect, Template
 from markupsafe import Markup
 from sqlalchemy import select
 
+from portal.audit.log import AuditContext
 from portal.domain import uscc as uscc_rules
 from portal.domain.errors import DomainValidationError
 from portal.domain.principal import Role
-from portal.services import outbox
-from portal.services.audit_log import AuditContext
-from portal.services.invitations import (
+from portal.identity.users import get_account
+from portal.notifications import outbox
+from portal.onboarding.invitations import (
     SUPPLIER,
     Invitation,
     InvitationError,
@@ -33,7 +34,6 @@ from portal.services.invitations import (
     list_invitations,
     register_prospect,
 )
-from portal.services.users import get_account
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.auth.runtime import AuthDep, AuthRuntime, current_user, landing, message_page, page
 from portal.web.auth.sessions import log_in

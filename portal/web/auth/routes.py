@@ -15,8 +15,8 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from portal.services.audit_log import AuditContext
-from portal.services.users import UserAccount, record_login, staff_role_from_claim
+from portal.audit.log import AuditContext
+from portal.identity.users import UserAccount, record_login, staff_role_from_claim
 from portal.web.auth.oidc import Identity, LoginRefusedError, PendingLogin, ProviderUnavailableError
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.auth.runtime import AuthDep, current_user, landing, message_page, safe_next

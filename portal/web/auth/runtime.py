@@ -10,10 +10,10 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.response import Template
 
+from portal.audit.log import AuditLog
 from portal.bootstrap import Services
 from portal.domain.principal import Principal, Role
-from portal.services.audit_log import AuditLog
-from portal.services.invitations import InvitationSigner
+from portal.onboarding.invitations import InvitationSigner
 from portal.web.auth.oidc import OidcClient
 from portal.web.auth.ratelimit import RateLimiter
 from portal.web.auth.settings import AuthSettings

@@ -24,7 +24,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.types import Message, ScopeSession
 
 from portal.domain.principal import MAY_REVEAL, Principal, Role
-from portal.services.users import UserAccount
+from portal.identity.users import UserAccount
 from portal.web.auth.settings import AuthSettings
 from portal.web.security import bearer_token
 

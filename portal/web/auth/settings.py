@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from portal.config import ConfigError, Settings
-from portal.services.outbox import SmtpSettings, load_smtp_settings
+from portal.notifications.outbox import SmtpSettings, load_smtp_settings
 
 DEMO_ISSUER_PATH = "/dev-oidc"
 DEMO_CLIENT_ID = "supplier-portal-demo"

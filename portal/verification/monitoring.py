@@ -13,7 +13,7 @@ The work list is ``verification_schedule`` (one row per supplier, due at
    supplier; a worker that dies loses its lease and the row is due again;
 4. waits for the :class:`TokenBucket` (``PORTAL_VERIFY_CALLS_PER_MINUTE``) before each
    supplier, so paid quotas are spread over the pass;
-5. verifies (:func:`portal.services.verification.verify_supplier_now`), which
+5. verifies (:func:`portal.verification.verify.verify_supplier_now`), which
    reschedules the row: ``now + cadence``, or ``retry_after`` when a source did not answer.
 
 Alerts (:func:`raise_alerts`) go to purchasing through the outbox for a registry
@@ -42,14 +42,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, and_, exists, insert, or_, select, update
 
+from portal.audit.log import AuditContext, AuditLog
 from portal.db.bulk import insert_rows
 from portal.db.supplier_store import CONTACT, SUPPLIER
 from portal.db.tables import table_of
 from portal.db.verification_tables import ConfirmationRequestRow, VerificationScheduleRow
 from portal.domain.supplier import Supplier
-from portal.services.audit_log import AuditContext, AuditLog
-from portal.services.outbox import Channel, enqueue
-from portal.services.verification_wiring import (
+from portal.notifications.outbox import Channel, enqueue
+from portal.verification.wiring import (
     VerificationPorts,
     VerificationSettings,
     VerificationWiring,
@@ -383,7 +383,7 @@ async def run_due(
 ) -> PassReport:
     """One monitoring pass (see the module docstring); raises when not configured."""
     # Imported here: verification reschedules and alerts through this module.
-    from portal.services.verification import (
+    from portal.verification.verify import (
         SYSTEM,
         VerificationDeps,
         verify_supplier_now,

@@ -18,17 +18,17 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from approvals import Entity, FieldChange
+from portal.changes.diff import OPEN_ENDED, REMOVED, RETIRED
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, CONTACT, INVOICING, SUPPLIER
 from portal.domain import names
-from portal.services.change_diff import OPEN_ENDED, REMOVED, RETIRED
 
 _BANK_REQUIRED = ("bank_name", "account_number", "holder_name")
 
 
 def _supplier_row(values: Mapping[str, str | None]) -> dict[str, Any]:
     """Columns of the ``supplier`` row for the text values of a change (see
-    :func:`~portal.services.change_diff.supplier_values`).
+    :func:`~portal.changes.diff.supplier_values`).
 
     >>> row = _supplier_row({"registered_capital": "1000000 CNY", "term_to": "长期"})
     >>> row["registered_capital_amount"], row["registered_capital_currency"], row["term_to"]

@@ -43,16 +43,16 @@ from approvals import Entity
 from crypto.documents import DocumentVault
 from ocr.errors import OcrError
 from ocr.inputs import InputLimits
+from portal.audit.log import AuditContext, AuditLog
+from portal.changes.diff import OPEN_ENDED, Proposal, capital_text, supplier_values
 from portal.db.ocr_tables import OcrJobRow
 from portal.db.tables import table_of
+from portal.documents import store as documents
 from portal.domain import uscc
 from portal.domain.findings import Finding
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Supplier
-from portal.services import documents
-from portal.services.audit_log import AuditContext, AuditLog
-from portal.services.change_diff import OPEN_ENDED, Proposal, capital_text, supplier_values
-from portal.services.verification import claims_of
+from portal.verification.verify import claims_of
 from registry.model import EnterpriseRecord
 from registry.verification import OcrClaims, verify_supplier
 

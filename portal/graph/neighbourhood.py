@@ -18,9 +18,7 @@ from sqlalchemy import Connection, select
 from crypto import mask_bank_account, mask_phone
 from portal.db.sealing import Sealer
 from portal.db.tables import StoreRow, table_of
-from portal.resolution import SupplierNotFoundError
-from portal.resolution.keys import REP_ADDRESS
-from portal.services.dedup import (
+from portal.dedup.screening import (
     BANK,
     CONTACT,
     CONTRACT,
@@ -30,6 +28,8 @@ from portal.services.dedup import (
     STORE_SUPPLIER,
     SUPPLIER,
 )
+from portal.resolution import SupplierNotFoundError
+from portal.resolution.keys import REP_ADDRESS
 
 STORE = table_of(StoreRow)
 

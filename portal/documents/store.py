@@ -21,9 +21,9 @@ from sqlalchemy import Engine, insert, select
 
 from crypto.documents import DocumentVault
 from crypto.model import Algorithm, StoredDocument
+from portal.audit.log import AuditContext, AuditLog
 from portal.db.tables import DocumentRow, table_of
 from portal.domain.principal import Principal, Role
-from portal.services.audit_log import AuditContext, AuditLog
 
 __all__ = [
     "ALLOWED_TYPES",

@@ -36,6 +36,7 @@ from portal.db.tables import (
     SupplierRow,
     table_of,
 )
+from portal.dedup.posting_cache import PostingCache
 from portal.domain import names
 from portal.domain import tax_number as legacy_number
 from portal.domain.findings import Finding
@@ -58,7 +59,6 @@ from portal.resolution import (
     select_candidates,
     to_finding,
 )
-from portal.services.posting_cache import PostingCache
 
 SUPPLIER = table_of(SupplierRow)
 BANK = table_of(BankAccountRow)

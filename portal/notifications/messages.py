@@ -1,11 +1,11 @@
 """Telling people about change requests: approvers on new requests, suppliers on decisions.
 
 Nothing is sent from inside a use case: :class:`OutboxNotifier` writes outbox rows in the
-caller's transaction (:func:`portal.services.outbox.enqueue`), and the outbox worker
+caller's transaction (:func:`portal.notifications.outbox.enqueue`), and the outbox worker
 delivers them with a sender per channel. :class:`RobotWebhookSender` is the sender for the
 ``webhook`` channel: a WeCom (企业微信) or DingTalk (钉钉) group robot, which both take
 ``{"msgtype": "markdown", "markdown": {...}}``. Its failures are
-:class:`~portal.services.outbox.SendError` with ``permanent`` saying whether a retry can
+:class:`~portal.notifications.outbox.SendError` with ``permanent`` saying whether a retry can
 help: bad URL, 4xx and a refused message are permanent; timeouts, unreachable hosts, 5xx
 and the robot's rate limit are not.
 """
@@ -23,7 +23,7 @@ from approvals import ChangeRequest, Status
 from portal.db.auth_tables import UserAccountRow
 from portal.db.supplier_store import CONTACT
 from portal.db.tables import table_of
-from portal.services.outbox import OutboxMessage, SendError
+from portal.notifications.outbox import OutboxMessage, SendError
 
 __all__ = [
     "APPROVERS",

@@ -34,7 +34,7 @@ from portal.db.tables import SupplierRow, table_of
 from portal.domain.errors import DomainValidationError
 from portal.domain.principal import STAFF, Role
 from portal.domain.supplier_input import parse_supplier
-from portal.services.registration import OutcomeStatus, register_suppliers
+from portal.onboarding.registration import OutcomeStatus, register_suppliers
 
 INVITATION = table_of(InvitationRow)
 ACCOUNT = table_of(UserAccountRow)

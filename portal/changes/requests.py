@@ -17,7 +17,7 @@ apply the request exactly once; the later one gets :class:`InvalidTransitionErro
 Errors: the :mod:`approvals` errors for review rules, plus
 :class:`ChangeNotFoundError` (404: also what a supplier user gets for another supplier's
 request), :class:`SupplierNotFoundError` (404), :class:`ConcurrentReviewError` (409),
-:class:`~portal.services.change_diff.InvalidProposalError` (422) and
+:class:`~portal.changes.diff.InvalidProposalError` (422) and
 :class:`NotAllowedError` (403).
 """
 
@@ -59,19 +59,19 @@ from approvals import (
 from approvals.payment_hold import DEFAULT_COOLING_OFF
 from approvals.risk import holder_mismatch, shared_account
 from crypto import mask_phone
+from portal.audit.log import AuditContext, AuditLog
+from portal.changes.apply import ChangeWriter
+from portal.changes.diff import InvalidProposalError, Proposal, diff, kind_for
+from portal.changes.records import OPEN, ChangeRecords
 from portal.db.approval_tables import PaymentHoldRow
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SUPPLIER, SupplierStore
 from portal.db.tables import table_of
+from portal.dedup.screening import index_suppliers, merge_suppliers
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Supplier
-from portal.services.audit_log import AuditContext, AuditLog
-from portal.services.change_apply import ChangeWriter
-from portal.services.change_diff import InvalidProposalError, Proposal, diff, kind_for
-from portal.services.change_records import OPEN, ChangeRecords
-from portal.services.dedup import index_suppliers, merge_suppliers
-from portal.services.monitoring import request_verification
-from portal.services.notifications import Notifier, RecordingNotifier
+from portal.notifications.messages import Notifier, RecordingNotifier
+from portal.verification.monitoring import request_verification
 
 __all__ = [
     "CallBackInput",

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
-from portal.services.notifications import RobotWebhookSender
-from portal.services.outbox import Channel, Sender, SmtpEmailSender, load_smtp_settings
+from portal.notifications.messages import RobotWebhookSender
+from portal.notifications.outbox import Channel, Sender, SmtpEmailSender, load_smtp_settings
 
 
 def email_sender(env: Mapping[str, str]) -> Sender | None:

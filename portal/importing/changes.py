@@ -1,7 +1,7 @@
 """An import row for a supplier we already have becomes a change request (channel import).
 
 The row's bank accounts and contacts that are not on file, and invoicing details that
-differ, are proposed through :func:`portal.services.changes.submit_change`, so they reach
+differ, are proposed through :func:`portal.changes.requests.submit_change`, so they reach
 the master record only after purchasing approves, like every other change.
 """
 
@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from approvals import Channel, Entity
+from portal.audit.log import AuditContext
+from portal.changes.diff import InvalidProposalError, Proposal
+from portal.changes.requests import ChangeDeps, submit_change
 from portal.domain.principal import Principal
 from portal.domain.supplier import Supplier
-from portal.services.audit_log import AuditContext
-from portal.services.change_diff import InvalidProposalError, Proposal
-from portal.services.changes import ChangeDeps, submit_change
 
 #: (stored supplier id, the row as parsed) -> the change request id, or None when nothing differs
 ProposeChanges = Callable[[str, Supplier], str | None]

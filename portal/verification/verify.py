@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from portal.audit.log import AuditContext, AuditLog
 from portal.bootstrap import Services
 from portal.db.supplier_store import SUPPLIER, SupplierStore
 from portal.db.tables import table_of
@@ -42,9 +43,8 @@ from portal.domain.findings import Finding, Severity
 from portal.domain.supplier import RegistryStatus as SupplierRegistryStatus
 from portal.domain.supplier import Supplier
 from portal.domain.supplier import TaxStatus as SupplierTaxStatus
-from portal.services import monitoring
-from portal.services.audit_log import AuditContext, AuditLog
-from portal.services.verification_wiring import (
+from portal.verification import monitoring
+from portal.verification.wiring import (
     VerificationPorts,
     VerificationSettings,
     VerificationWiring,

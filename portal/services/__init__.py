@@ -1,1 +1,0 @@
-"""Use cases: plain functions over stores and ports; no web framework here."""
