@@ -22,6 +22,7 @@ from portal.identity.api_clients import principal_for_token
 from portal.web.api import FinanceApi
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
+from portal.web.headers import security_headers, static_files_router
 from portal.web.i18n import add_messages, switch_language, translator
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
 
@@ -93,13 +94,21 @@ def create_app(
         return principal_for_token(services.engine, token) if token else None
 
     return Litestar(
-        route_handlers=[healthz, index, switch_language, FinanceApi, *route_handlers],
+        route_handlers=[
+            healthz,
+            index,
+            switch_language,
+            FinanceApi,
+            static_files_router(),
+            *route_handlers,
+        ],
         dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
         middleware=[
             *middleware,
             DefineMiddleware(PrincipalMiddleware, resolvers=[token_resolver, *resolvers]),
         ],
         exception_handlers=handlers(),
+        before_send=[security_headers(hsts=services.settings.web.secure_cookies)],
         template_config=TemplateConfig(directory=template_dir, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="supplier-portal",

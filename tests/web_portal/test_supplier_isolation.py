@@ -24,6 +24,7 @@ PUBLIC = "public"  # not about a supplier at all (login, health, schema, provide
 #: (method, path) -> (what A may get, URL with B's ids filled in).
 TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/healthz"): (PUBLIC, "/healthz"),
+    ("GET", "/static/{file_path:path}"): (PUBLIC, "/static/js/graph.js"),
     ("GET", "/"): (OWN, "/"),
     ("GET", "/lang/{code:str}"): (PUBLIC, "/lang/en"),
     ("GET", "/api/v1/suppliers/{code:str}"): (DENY, "/api/v1/suppliers/{b_uscc}"),

@@ -5,17 +5,23 @@ in the ``_csrf_token`` form field or the ``X-CSRFToken`` header), with one
 exception: a request carrying ``Authorization: Bearer`` is authenticated by
 that token alone (the session is ignored then, see ``session_resolver``), and
 a browser cannot be made to attach such a header to a cross-site request, so
-it needs no CSRF token. Templates get ``csrf_input`` (a hidden field, render
+it needs no CSRF token. Besides the token, an unsafe browser request must come from this
+site: its ``Origin`` (or, when a browser sends none, its ``Referer``) must name this host or
+the configured public URL's host, so a page on another site is refused even if it has a token.
+Templates get ``csrf_input`` (a hidden field, render
 with ``|safe``) and ``csrf_token()`` (for a ``<meta>`` tag read by fetch calls).
 """
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from litestar.config.csrf import CSRFConfig
 from litestar.enums import ScopeType
+from litestar.exceptions import PermissionDeniedException
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from portal.web.auth.settings import AuthSettings
 
@@ -31,13 +37,54 @@ def _has_bearer(scope: Scope) -> bool:
     return False
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name.lower() == wanted:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def same_site(scope: Scope, public_url: str) -> bool:
+    """Whether an unsafe request's Origin (or Referer) names this site.
+
+    A request with neither header passes this check (some browsers and privacy tools strip
+    them); it still needs the CSRF token.
+    """
+    source = _header(scope, b"origin")
+    if source is None or source == "null":
+        source = _header(scope, b"referer") if source is None else source
+    if source is None:
+        return True
+    claimed = urlsplit(source).netloc.lower()
+    allowed = {urlsplit(public_url).netloc.lower()}
+    host = _header(scope, b"host")
+    if host:
+        allowed.add(host.lower())
+    return bool(claimed) and claimed in allowed
+
+
 class BearerAwareCsrfMiddleware(CSRFMiddleware):
-    """Litestar's CSRF middleware, skipped for bearer-token requests."""
+    """Litestar's CSRF middleware plus an Origin check; skipped for bearer-token requests."""
+
+    def __init__(self, app: ASGIApp, config: CSRFConfig, public_url: str) -> None:
+        super().__init__(app, config)
+        self.public_url = public_url
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and _has_bearer(scope):
             await self.app(scope, receive, send)
             return
+        if (
+            scope["type"] == ScopeType.HTTP
+            and scope.get("method", "GET") not in SAFE_METHODS
+            and not same_site(scope, self.public_url)
+        ):
+            raise PermissionDeniedException(
+                "this form was sent from another site; open the page on this site and try again"
+            )
         await super().__call__(scope, receive, send)
 
 
@@ -55,4 +102,6 @@ def csrf_config(settings: AuthSettings) -> CSRFConfig:
 
 def csrf_middleware(settings: AuthSettings) -> DefineMiddleware:
     """The middleware for the whole app."""
-    return DefineMiddleware(BearerAwareCsrfMiddleware, config=csrf_config(settings))
+    return DefineMiddleware(
+        BearerAwareCsrfMiddleware, config=csrf_config(settings), public_url=settings.public_url
+    )
