@@ -1,8 +1,15 @@
 """Free-text fields: what is refused before anything is stored.
 
-Control characters, spreadsheet formulas (a cell starting ``= + - @``, or a
-tab or carriage return, which spreadsheet programs execute) and absurd
-lengths are refused with ``input.rejected``.
+Control characters, spreadsheet formulas and absurd lengths are refused with
+``input.rejected``. A formula is a value starting with ``=`` or ``@`` (full-width ``＝ ＠``
+too), or with ``+``/``-`` followed by something that is not a number: ``+86 138 0013 8000``
+and ``-5`` are data, ``+cmd|'/C calc'!A0`` is not. A formula start is only dangerous on the
+way *out*, so every export neutralises its cells (:func:`neutralise_cell`) whatever came in.
+
+Invisible and direction-changing characters (zero-width spaces, bidi overrides such as
+U+202E, the byte-order mark: Unicode's "format" category) are removed: they make a name look
+like another and never belong in master data. A leading apostrophe that an export put before
+a formula-looking value is taken off again, so an export can be imported back.
 
 >>> clean('  上海示例科技有限公司 ', 'name')
 '上海示例科技有限公司'
@@ -10,8 +17,14 @@ lengths are refused with ``input.rejected``.
 Traceback (most recent call last):
     ...
 portal.domain.errors.InvalidFormat: name starts with =, which spreadsheets run as a formula
->>> neutralise_cell('=1+1')
-"'=1+1"
+>>> clean('+86 138 0013 8000', 'contact_phone')
+'+86 138 0013 8000'
+>>> clean('王\u202e经理\u200b', 'contact_name')
+'王经理'
+>>> neutralise_cell('=1+1'), neutralise_cell('＋86'), neutralise_cell('甲')
+("'=1+1", "'＋86", '甲')
+>>> clean(neutralise_cell('-5'), 'amount')
+'-5'
 """
 
 from __future__ import annotations
@@ -21,7 +34,25 @@ import unicodedata
 
 from portal.domain.errors import InvalidFormat, InvalidLength
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: What a spreadsheet program may take as the start of a formula (ASCII and full-width forms).
+FORMULA_PREFIXES = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+    "\n",
+    "＝",
+    "＋",
+    "－",
+    "＠",
+    "﹦",
+    "﹢",
+    "﹣",
+    "﹫",
+)
+_FORMULA_IN = re.compile(r"^(?:[=＝﹦@＠﹫]|[+＋﹢\-－﹣](?![\d\s(（.]))")
 MAX_LENGTHS = {"name": 200, "address": 500, "business_scope": 4000}
 DEFAULT_MAX = 500
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
@@ -29,7 +60,9 @@ _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 def clean(value: str, field_name: str, *, max_length: int | None = None) -> str:
     """Return the trimmed text or raise ``input.rejected``."""
-    text = unicodedata.normalize("NFC", value).strip()
+    text = unicodedata.normalize("NFC", strip_invisible(value)).strip()
+    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+        text = text[1:]  # our own export's neutralising quote
     limit = max_length or MAX_LENGTHS.get(field_name, DEFAULT_MAX)
     if len(text) > limit:
         raise InvalidLength(
@@ -43,7 +76,7 @@ def clean(value: str, field_name: str, *, max_length: int | None = None) -> str:
             code="input.rejected",
             zh=f"{field_name} 含有控制字符",
         )
-    if text.startswith(FORMULA_PREFIXES):
+    if _FORMULA_IN.match(text):
         raise InvalidFormat(
             f"{field_name} starts with {text[0]}, which spreadsheets run as a formula",
             code="input.rejected",
@@ -52,6 +85,16 @@ def clean(value: str, field_name: str, *, max_length: int | None = None) -> str:
     return text
 
 
+def strip_invisible(value: str) -> str:
+    """``value`` without invisible or direction-changing characters (Unicode category Cf)."""
+    if value.isascii():
+        return value
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+
+
 def neutralise_cell(value: str) -> str:
-    """Make a value safe to put in a CSV or XLSX cell (prefix a quote)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    """Make a value safe to put in a CSV or XLSX cell (prefix a quote).
+
+    Leading spaces do not hide a formula: some programs trim before they evaluate.
+    """
+    return "'" + value if value.lstrip(" ").startswith(FORMULA_PREFIXES) else value
