@@ -31,6 +31,27 @@ class UserAccountRow(SQLModel, table=True):
     )
     created_at: datetime
     last_login_at: datetime | None = None
+    disabled_at: datetime | None = None
+
+
+class UserSessionRow(SQLModel, table=True):
+    """One logged-in browser: what an admin sees and can end.
+
+    The id is the SHA-256 of the session cookie's value, never the value itself.
+    """
+
+    __tablename__ = "user_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    account_id: str = Field(foreign_key="user_account.id", index=True, max_length=36)
+    role: str = Field(max_length=40)
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime = Field(index=True)
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=300)
+    ended_at: datetime | None = Field(default=None, index=True)
+    end_reason: str | None = Field(default=None, max_length=40)
 
 
 class InvitationRow(SQLModel, table=True):

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.db.auth_tables import UserAccountRow
 from portal.db.tables import table_of
 from portal.domain.principal import MAY_REVEAL, STAFF, Principal, Role
+from portal.identity.sessions import end_account_sessions
 
 ACCOUNT = table_of(UserAccountRow)
 
@@ -44,10 +45,13 @@ class UserAccount:
     display_name: str
     role: Role | None
     supplier_id: str | None
+    disabled: bool = False
 
     @property
     def has_access(self) -> bool:
-        """Staff, or a supplier user bound to a supplier."""
+        """Staff, or a supplier user bound to a supplier; never a disabled account."""
+        if self.disabled:
+            return False
         return self.role in STAFF or (self.role is Role.SUPPLIER and self.supplier_id is not None)
 
     def principal(self) -> Principal:
@@ -92,6 +96,7 @@ def _account(row: Row[Any]) -> UserAccount:
         display_name=row.display_name,
         role=Role(row.role) if row.role else None,
         supplier_id=row.supplier_id,
+        disabled=row.disabled_at is not None,
     )
 
 
@@ -139,6 +144,9 @@ def record_login(
         role = Role.SUPPLIER
     else:
         role = None  # a staff role the provider no longer grants is gone
+    if role is not current.role:
+        # sessions opened with the old role end now, not at their timeout
+        end_account_sessions(conn, current.id, now, "role_changed")
     conn.execute(
         update(ACCOUNT)
         .where(ACCOUNT.c.id == current.id)

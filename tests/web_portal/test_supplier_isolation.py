@@ -25,6 +25,10 @@ PUBLIC = "public"  # not about a supplier at all (login, health, schema, provide
 TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/healthz"): (PUBLIC, "/healthz"),
     ("GET", "/static/{file_path:path}"): (PUBLIC, "/static/js/graph.js"),
+    ("GET", "/admin/sessions"): (DENY, "/admin/sessions"),
+    ("POST", "/admin/sessions/{session_id:str}/revoke"): (DENY, "/admin/sessions/x/revoke"),
+    ("POST", "/admin/accounts/{account_id:str}/disable"): (DENY, "/admin/accounts/x/disable"),
+    ("POST", "/admin/accounts/{account_id:str}/enable"): (DENY, "/admin/accounts/x/enable"),
     ("GET", "/"): (OWN, "/"),
     ("GET", "/lang/{code:str}"): (PUBLIC, "/lang/en"),
     ("GET", "/api/v1/suppliers/{code:str}"): (DENY, "/api/v1/suppliers/{b_uscc}"),

@@ -16,7 +16,7 @@ use:
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -27,14 +27,15 @@ from litestar.stores.memory import MemoryStore
 
 from portal.audit.log import AuditLog
 from portal.bootstrap import Services
+from portal.identity.sessions import SessionPolicy
 from portal.onboarding.invitations import InvitationSigner
-from portal.web.auth import invitation_routes, routes
+from portal.web.auth import admin_routes, invitation_routes, routes
 from portal.web.auth.csrf import csrf_middleware
 from portal.web.auth.messages import MESSAGES
 from portal.web.auth.oidc import OidcClient
 from portal.web.auth.ratelimit import STATE_KEY, RateLimiter, rate_limited
 from portal.web.auth.runtime import AuthRuntime
-from portal.web.auth.sessions import session_config, session_resolver, session_store
+from portal.web.auth.sessions import SessionGate, session_config, session_store
 from portal.web.auth.settings import DEMO_ISSUER_PATH, AuthSettings, load_auth_settings
 from portal.web.context import RequestIdMiddleware, audit_context
 from portal.web.i18n import add_messages
@@ -43,12 +44,12 @@ from portal.web.site import Contribution
 __all__ = [
     "AuthRuntime",
     "AuthSettings",
+    "SessionGate",
     "audit_context",
     "auth_area",
     "build_auth",
     "load_auth_settings",
     "rate_limited",
-    "session_resolver",
 ]
 
 
@@ -105,16 +106,26 @@ def build_auth(
         "invitation": RateLimiter(limiter_store, "invitation", settings.accept_rate),
         "upload": RateLimiter(limiter_store, "upload", settings.upload_rate),
     }
+    now = clock or (lambda: datetime.now(UTC))
+    gate = SessionGate(
+        engine=services.engine,
+        policy=SessionPolicy(
+            max_age=timedelta(seconds=settings.session_max_age),
+            idle=timedelta(seconds=settings.session_idle),
+        ),
+        clock=now,
+    )
     runtime = AuthRuntime(
         settings=settings,
         services=services,
         oidc=oidc,
         signer=InvitationSigner(settings.derived_key("invitation")),
         audit=AuditLog(services.sealer),
+        sessions=gate,
         limiters=limiters,
         clock=clock,
     )
-    handlers: list[Any] = [*routes.ROUTES, *invitation_routes.ROUTES]
+    handlers: list[Any] = [*routes.ROUTES, *invitation_routes.ROUTES, *admin_routes.ROUTES]
     provider = _dev_provider(services, settings)
     if provider is not None:
         handlers += invitation_routes.DEMO_ROUTES
@@ -133,7 +144,7 @@ def build_auth(
 
     return Contribution(
         route_handlers=[router, *([provider] if provider is not None else [])],
-        resolvers=[session_resolver],
+        resolvers=[gate.resolve],
         middleware=[
             RequestIdMiddleware(),
             session_config(settings, sessions).middleware,

@@ -36,7 +36,6 @@ from portal.onboarding.invitations import (
 )
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.auth.runtime import AuthDep, AuthRuntime, current_user, landing, message_page, page
-from portal.web.auth.sessions import log_in
 from portal.web.context import audit_context
 from portal.web.security import requires
 
@@ -117,7 +116,7 @@ def accept(request: Request[Any, Any, Any], auth: AuthDep, link_token: FromPath[
     assert account is not None
     session = request.scope.get("session")
     id_token = session.get("id_token") if isinstance(session, dict) else None
-    principal = log_in(request, account, id_token=id_token)
+    principal = auth.sessions.log_in_sync(request, account, id_token=id_token)
     return Redirect(path=landing(request, principal.role), status_code=303)
 
 

@@ -3,6 +3,35 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "auth.admin.title": {"zh": "会话与账号", "en": "Sessions and accounts"},
+    "auth.admin.sessions": {"zh": "当前登录会话", "en": "Open sessions"},
+    "auth.admin.sessions_help": {
+        "zh": "会话在最长时限或闲置超时后自动结束；"
+        "角色变更、停用账号或在身份认证服务登出时立即结束。",
+        "en": "Sessions end at their maximum age or after idling; a role change, a disabled "
+        "account or a logout at the identity provider ends them at once.",
+    },
+    "auth.admin.person": {"zh": "人员", "en": "Person"},
+    "auth.admin.role": {"zh": "角色", "en": "Role"},
+    "auth.admin.since": {"zh": "登录时间", "en": "Logged in"},
+    "auth.admin.last_seen": {"zh": "最近使用", "en": "Last used"},
+    "auth.admin.device": {"zh": "地址与设备", "en": "Address and device"},
+    "auth.admin.revoke": {"zh": "结束会话", "en": "End session"},
+    "auth.admin.no_sessions": {"zh": "没有打开的会话。", "en": "No open sessions."},
+    "auth.admin.accounts": {"zh": "账号", "en": "Accounts"},
+    "auth.admin.last_login": {"zh": "最近登录", "en": "Last login"},
+    "auth.admin.state": {"zh": "状态", "en": "State"},
+    "auth.admin.disabled": {"zh": "已停用", "en": "Disabled"},
+    "auth.admin.active": {"zh": "正常", "en": "Active"},
+    "auth.admin.disable": {"zh": "停用", "en": "Disable"},
+    "auth.admin.enable": {"zh": "启用", "en": "Enable"},
+    "auth.admin.back": {"zh": "返回会话列表", "en": "Back to the sessions"},
+    "auth.admin_refused.title": {"zh": "无法执行", "en": "Not done"},
+    "auth.admin_refused.body": {
+        "zh": "该操作未执行：只有已登录的管理员可以管理会话和账号，且不能停用自己的账号。",
+        "en": "This was not done: only a logged-in administrator may manage sessions and "
+        "accounts, and nobody may disable their own account.",
+    },
     "auth.login": {"zh": "登录", "en": "Log in"},
     "auth.logout": {"zh": "退出登录", "en": "Log out"},
     "auth.logged_in_as": {"zh": "当前用户", "en": "Logged in as"},

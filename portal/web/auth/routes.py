@@ -20,7 +20,7 @@ from portal.identity.users import UserAccount, record_login, staff_role_from_cla
 from portal.web.auth.oidc import Identity, LoginRefusedError, PendingLogin, ProviderUnavailableError
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.auth.runtime import AuthDep, current_user, landing, message_page, safe_next
-from portal.web.auth.sessions import log_in, rotate_session
+from portal.web.auth.sessions import rotate_session
 from portal.web.context import audit_context
 
 PENDING_KEY = "oidc"
@@ -103,7 +103,7 @@ def _complete_login(
             subject_type="user_account",
             subject_id=account.id,
             field_name="reason",
-            after="no_access",
+            after="account_disabled" if account.disabled else "no_access",
         )
     return None
 
@@ -141,7 +141,7 @@ async def callback(request: Request[Any, Any, Any], auth: AuthDep) -> Any:
         request.clear_session()
         return message_page(request, "auth.no_access", status_code=403)
     if account.has_access:
-        principal = log_in(request, account, id_token=identity.id_token)
+        principal = await auth.sessions.log_in(request, account, id_token=identity.id_token)
         return Redirect(path=next_path or landing(request, principal.role), status_code=302)
     rotate_session(request)
     request.set_session(
@@ -168,6 +168,7 @@ async def logout(request: Request[Any, Any, Any], auth: AuthDep) -> Response[Any
                 subject_id=user.subject if user else str(pending_uid),
             )
         )
+    await auth.sessions.log_out(request)
     request.clear_session()
     target = auth.link("/auth/logged-out")
     if auth.oidc is not None and id_token:

@@ -16,6 +16,7 @@ from portal.domain.principal import Principal, Role
 from portal.onboarding.invitations import InvitationSigner
 from portal.web.auth.oidc import OidcClient
 from portal.web.auth.ratelimit import RateLimiter
+from portal.web.auth.sessions import SessionGate
 from portal.web.auth.settings import AuthSettings
 from portal.web.context import request_id_of
 from portal.web.i18n import language_of, translator
@@ -40,6 +41,7 @@ class AuthRuntime:
     oidc: OidcClient | None
     signer: InvitationSigner
     audit: AuditLog
+    sessions: SessionGate
     limiters: dict[str, RateLimiter] = field(default_factory=dict)
     clock: Any = None
 

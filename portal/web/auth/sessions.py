@@ -3,16 +3,22 @@
 The store is in memory by default (one process) or Redis when
 ``PORTAL_SESSION_REDIS_URL`` is set (several workers). The session id changes
 at login (:func:`rotate_session`), so an id planted before login is worthless
-after it. :func:`session_resolver` maps a session to the logged-in
-:class:`~portal.domain.principal.Principal`.
+after it. :class:`SessionGate` opens a login's session row and maps a session to
+the logged-in :class:`~portal.domain.principal.Principal` only while that row
+says it may act (absolute and idle timeouts, role changes, disabled accounts,
+revocation: see :mod:`portal.identity.sessions`). A request without a session
+cookie never creates a stored session unless the handler puts something in it.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+import anyio
 from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import (
@@ -21,9 +27,11 @@ from litestar.middleware.session.server_side import (
 )
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
-from litestar.types import Message, ScopeSession
+from litestar.types import Empty, Message, ScopeSession
+from sqlalchemy import Engine
 
 from portal.domain.principal import MAY_REVEAL, Principal, Role
+from portal.identity.sessions import SessionPolicy, check_session, end_session, open_session
 from portal.identity.users import UserAccount
 from portal.web.auth.settings import AuthSettings
 from portal.web.security import bearer_token
@@ -54,7 +62,14 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         old_id = _state(connection).pop(_OLD_ID, None)
         if isinstance(old_id, str):
             await self.delete(old_id, store=self.config.get_store_from_app(connection.app))
-        await super().store_in_message(scope_session, message, connection)
+        had_cookie = connection.cookies.get(self.config.key, "null") != "null"
+        if (
+            not scope_session
+            and not had_cookie
+            and not isinstance(_state(connection).get(_NEW_ID), str)
+        ):
+            return  # nothing to keep and nothing to clear: no stored session, no cookie
+        await super().store_in_message(scope_session or Empty, message, connection)
 
 
 @dataclass
@@ -91,38 +106,21 @@ def session_config(settings: AuthSettings, store: Store) -> PortalSessionConfig:
     )
 
 
-def rotate_session(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+def rotate_session(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """Give the session a new id when the response goes out; the old one is deleted."""
     state = _state(connection)
     old_id = connection.cookies.get(SESSION_COOKIE)
     if old_id and old_id != "null":
         state[_OLD_ID] = old_id
-    state[_NEW_ID] = secrets.token_hex(32)
+    new_id = secrets.token_hex(32)
+    state[_NEW_ID] = new_id
+    return new_id
 
 
-def log_in(
-    connection: ASGIConnection[Any, Any, Any, Any], account: UserAccount, *, id_token: str | None
-) -> Principal:
-    """Start a fresh session for an account that has access."""
-    principal = account.principal()
-    rotate_session(connection)
-    connection.set_session(
-        {
-            "uid": principal.subject,
-            "role": principal.role.value,
-            "name": principal.display_name,
-            "supplier_id": principal.supplier_id,
-            "id_token": id_token,
-        }
-    )
-    connection.scope["user"] = principal
-    return principal
-
-
-def session_resolver(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
-    """The principal of a logged-in browser session (requests with a bearer token never
+def session_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The principal a browser session's data names (requests with a bearer token never
     use the session: they are authenticated by the token alone, which is also why they
-    need no CSRF token)."""
+    need no CSRF token). :meth:`SessionGate.resolve` also checks the session row."""
     if bearer_token(connection) is not None:
         return None
     session = connection.scope.get("session")
@@ -142,3 +140,100 @@ def session_resolver(connection: ASGIConnection[Any, Any, Any, Any]) -> Principa
         can_reveal=role in MAY_REVEAL,
         kind="user",
     )
+
+
+@dataclass
+class SessionGate:
+    """Opens, checks and ends the session rows behind browser sessions."""
+
+    engine: Engine
+    policy: SessionPolicy
+    clock: Callable[[], datetime]
+
+    def _start(
+        self,
+        connection: ASGIConnection[Any, Any, Any, Any],
+        account: UserAccount,
+        id_token: str | None,
+    ) -> tuple[Principal, Callable[[], None]]:
+        principal = account.principal()
+        cookie_value = rotate_session(connection)
+        connection.set_session(
+            {
+                "uid": principal.subject,
+                "role": principal.role.value,
+                "name": principal.display_name,
+                "supplier_id": principal.supplier_id,
+                "id_token": id_token,
+            }
+        )
+        connection.scope["user"] = principal
+        client = connection.client
+        ip = client.host if client is not None else None
+        agent = connection.headers.get("user-agent")
+        now = self.clock()
+
+        def record() -> None:
+            with self.engine.begin() as conn:
+                open_session(
+                    conn,
+                    cookie_value=cookie_value,
+                    account_id=principal.subject,
+                    role=principal.role,
+                    now=now,
+                    policy=self.policy,
+                    ip=ip,
+                    user_agent=agent,
+                )
+
+        return principal, record
+
+    async def log_in(
+        self,
+        connection: ASGIConnection[Any, Any, Any, Any],
+        account: UserAccount,
+        *,
+        id_token: str | None,
+    ) -> Principal:
+        """Start a fresh session for an account that has access, and record it."""
+        principal, record = self._start(connection, account, id_token)
+        await anyio.to_thread.run_sync(record)
+        return principal
+
+    def log_in_sync(
+        self,
+        connection: ASGIConnection[Any, Any, Any, Any],
+        account: UserAccount,
+        *,
+        id_token: str | None,
+    ) -> Principal:
+        """:meth:`log_in` for handlers that already run in a worker thread."""
+        principal, record = self._start(connection, account, id_token)
+        record()
+        return principal
+
+    async def log_out(self, connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+        """End this browser's session row (the store's data is cleared by the caller)."""
+        cookie_value = connection.cookies.get(SESSION_COOKIE)
+        if not cookie_value or cookie_value == "null":
+            return
+        now = self.clock()
+
+        def record() -> None:
+            with self.engine.begin() as conn:
+                end_session(conn, cookie_value, now, "logout")
+
+        await anyio.to_thread.run_sync(record)
+
+    def resolve(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+        """The principal of a logged-in browser session whose row still lets it act."""
+        principal = session_principal(connection)
+        if principal is None:
+            return None
+        cookie_value = connection.cookies.get(SESSION_COOKIE)
+        if not cookie_value or cookie_value == "null":
+            return None
+        allowed = check_session(
+            self.engine, cookie_value, role=principal.role, now=self.clock(), policy=self.policy
+        )
+        return principal if allowed else None

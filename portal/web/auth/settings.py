@@ -47,6 +47,7 @@ class AuthSettings:
     demo: bool = False
     secure_cookies: bool = True
     session_max_age: int = 8 * 3600
+    session_idle: int = 30 * 60
     session_redis_url: str | None = None
     invitation_ttl: timedelta = timedelta(days=7)
     login_rate: RateLimit = RateLimit(20, 60)
@@ -140,6 +141,7 @@ def load_auth_settings(settings: Settings, env: Mapping[str, str] | None = None)
         demo=web.demo,
         secure_cookies=web.secure_cookies,
         session_max_age=_int(env, "PORTAL_SESSION_MAX_AGE", 8 * 3600),
+        session_idle=_int(env, "PORTAL_SESSION_IDLE_SECONDS", 30 * 60),
         session_redis_url=env.get("PORTAL_SESSION_REDIS_URL") or None,
         invitation_ttl=timedelta(days=_int(env, "PORTAL_INVITATION_TTL_DAYS", 7)),
         login_rate=_rate(env, "PORTAL_RATE_LOGIN", RateLimit(20, 60)),
