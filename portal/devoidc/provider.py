@@ -189,6 +189,23 @@ class DevProvider:
             "scope": params.get("scope", "openid"),
         }
 
+    def logout_token(self, user_key: str) -> str:
+        """A signed back-channel logout token for a demo user (what a provider sends to the
+        portal's ``/auth/backchannel-logout`` when that person logs out at the provider)."""
+        user = self.user(user_key)
+        if user is None:
+            raise ValueError(f"no demo user {user_key!r}")
+        now = int(self.clock())
+        claims = {
+            "iss": self.issuer,
+            "sub": user.subject,
+            "aud": self.client.client_id,
+            "iat": now,
+            "jti": secrets.token_urlsafe(16),
+            "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+        }
+        return jwt.encode({"alg": "RS256", "kid": self.key.kid}, claims, self.key)
+
     def userinfo(self, access_token: str) -> dict[str, Any] | None:
         """Claims for a valid access token."""
         self._sweep()

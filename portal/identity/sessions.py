@@ -260,3 +260,32 @@ def set_account_disabled(
             now=now,
         )
     return ended
+
+
+def end_sessions_at_provider_logout(
+    engine: Engine,
+    audit: AuditLog,
+    ctx: AuditContext,
+    issuer: str,
+    subject: str,
+    now: datetime,
+) -> int:
+    """The identity provider logged this person out: end their sessions here; audited."""
+    with engine.begin() as conn:
+        account_id = conn.execute(
+            select(ACCOUNT.c.id).where(ACCOUNT.c.issuer == issuer, ACCOUNT.c.subject == subject)
+        ).scalar()
+        if account_id is None:
+            return 0
+        ended = end_account_sessions(conn, str(account_id), now, "provider_logout")
+        audit.record(
+            conn,
+            ctx,
+            "logout.provider",
+            subject_type="user_account",
+            subject_id=str(account_id),
+            field_name="sessions_ended",
+            after=str(ended),
+            now=now,
+        )
+    return ended

@@ -4,6 +4,7 @@ revocation by an admin and logout; requests without a cookie store nothing."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -234,3 +235,48 @@ def _entries(app: Litestar) -> list[Any]:
     services = runtime_of(app).services
     with services.engine.connect() as conn:
         return list(AuditLog(services.sealer).entries(conn))
+
+
+def demo_provider(app: Litestar) -> Any:
+    route = next(r for r in app.routes if r.path == "/dev-oidc/jwks")
+    handler = route.route_handlers[0]  # type: ignore[attr-defined]
+    return handler.resolve_dependencies()["provider"].dependency()
+
+
+async def test_a_logout_at_the_provider_ends_every_session_of_that_person(
+    browsers: Browsers, app: Litestar, clock: Clock
+) -> None:
+    await demo_login(browsers.use("desk"), "supervisor-a")
+    await demo_login(browsers.use("phone"), "supervisor-a")
+    await demo_login(browsers.use("other"), "clerk")
+    provider = demo_provider(app)
+    server = browsers.use("provider")
+    answer = await server.post(
+        "/auth/backchannel-logout", data={"logout_token": provider.logout_token("supervisor-a")}
+    )
+    assert answer.status_code == 200, answer.text
+    assert not await is_logged_in(browsers.use("desk"))
+    assert not await is_logged_in(browsers.use("phone"))
+    assert (await browsers.use("other").get("/staff/")).status_code != 401
+    entry = next(e for e in _entries(app) if e.action == "logout.provider")
+    assert entry.after == "2"
+
+
+async def test_a_forged_or_stale_logout_token_ends_nothing(
+    browsers: Browsers, app: Litestar, clock: Clock
+) -> None:
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    await demo_login(browsers.use("desk"), "supervisor-a")
+    provider = demo_provider(app)
+    provider.clock = lambda: time.time() - 600
+    stale = provider.logout_token("supervisor-a")
+    claims = jwt.decode(stale, provider.key).claims | {"iat": int(time.time())}
+    stranger = RSAKey.generate_key(2048, auto_kid=True)
+    forged = jwt.encode({"alg": "RS256", "kid": provider.key.kid}, claims, stranger)
+    server = browsers.use("provider")
+    for token in (stale, forged, "not-a-token"):
+        answer = await server.post("/auth/backchannel-logout", data={"logout_token": token})
+        assert answer.status_code == 400
+    assert await is_logged_in(browsers.use("desk"))

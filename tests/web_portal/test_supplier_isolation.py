@@ -39,6 +39,7 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/auth/callback"): (PUBLIC, "/auth/callback?code=x&state=y"),
     ("POST", "/auth/logout"): (PUBLIC, "/auth/logout"),
     ("GET", "/auth/logged-out"): (PUBLIC, "/auth/logged-out"),
+    ("POST", "/auth/backchannel-logout"): (PUBLIC, "/auth/backchannel-logout"),
     ("GET", "/invite/{link_token:str}"): (PUBLIC, "/invite/not-a-real-token"),
     ("POST", "/invite/{link_token:str}"): (PUBLIC, "/invite/not-a-real-token"),
     ("GET", "/staff/invitations"): (DENY, "/staff/invitations"),

@@ -27,6 +27,7 @@ from portal.web.auth.settings import AuthSettings
 
 CSRF_COOKIE = "portal_csrf"
 CSRF_HEADER = "x-csrftoken"
+BACKCHANNEL_LOGOUT_PATH = "/auth/backchannel-logout"
 
 
 def _has_bearer(scope: Scope) -> bool:
@@ -79,6 +80,7 @@ class BearerAwareCsrfMiddleware(CSRFMiddleware):
             return
         if (
             scope["type"] == ScopeType.HTTP
+            and scope.get("path") != BACKCHANNEL_LOGOUT_PATH
             and scope.get("method", "GET") not in SAFE_METHODS
             and not same_site(scope, self.public_url)
         ):
@@ -97,6 +99,8 @@ def csrf_config(settings: AuthSettings) -> CSRFConfig:
         cookie_secure=settings.secure_cookies,
         cookie_httponly=True,
         cookie_samesite="lax",
+        # the provider's server-to-server logout call carries a signed token instead
+        exclude=[BACKCHANNEL_LOGOUT_PATH],
     )
 
 

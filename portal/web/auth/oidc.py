@@ -46,6 +46,9 @@ __all__ = [
     "ProviderUnavailableError",
 ]
 
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+#: A logout token older (or newer) than this is refused: it cannot be replayed later.
+LOGOUT_TOKEN_MAX_AGE = 300
 SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 
 
@@ -321,6 +324,35 @@ class OidcClient:
         audience = claims["aud"]
         if isinstance(audience, list) and len(audience) > 1 and claims.get("azp") != self.client_id:
             raise LoginRefusedError("invalid_id_token", "azp is not this client")
+        return claims
+
+    async def validate_logout_token(self, logout_token: str) -> dict[str, Any]:
+        """A back-channel logout token (OpenID Connect Back-Channel Logout 1.0): signature,
+        iss, aud, iat, the logout event, a ``sub``, and no ``nonce``; returns the claims."""
+        try:
+            try:
+                token = jwt.decode(logout_token, await self._keys(), algorithms=SIGNING_ALGORITHMS)
+            except InvalidKeyIdError:
+                keys = await self._keys(refresh=True)
+                token = jwt.decode(logout_token, keys, algorithms=SIGNING_ALGORITHMS)
+            jwt.JWTClaimsRegistry(
+                now=lambda: int(self.clock()),
+                leeway=self.leeway,
+                iss={"essential": True, "value": self.issuer},
+                aud={"essential": True, "value": self.client_id},
+                iat={"essential": True},
+                sub={"essential": True},
+            ).validate(token.claims)
+        except (JoseError, ValueError) as exc:
+            raise LoginRefusedError("invalid_logout_token", _describe(exc)) from exc
+        claims = token.claims
+        events = claims.get("events")
+        if not isinstance(events, dict) or BACKCHANNEL_LOGOUT_EVENT not in events:
+            raise LoginRefusedError("invalid_logout_token", "not a logout event")
+        if "nonce" in claims:
+            raise LoginRefusedError("invalid_logout_token", "a logout token carries no nonce")
+        if abs(int(self.clock()) - int(claims["iat"])) > LOGOUT_TOKEN_MAX_AGE:
+            raise LoginRefusedError("invalid_logout_token", "issued too long ago")
         return claims
 
     async def end_session_url(self, id_token_hint: str | None, post_logout_uri: str) -> str | None:

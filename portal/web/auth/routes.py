@@ -16,6 +16,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from portal.audit.log import AuditContext
+from portal.identity.sessions import end_sessions_at_provider_logout
 from portal.identity.users import UserAccount, record_login, staff_role_from_claim
 from portal.web.auth.oidc import Identity, LoginRefusedError, PendingLogin, ProviderUnavailableError
 from portal.web.auth.ratelimit import rate_limited
@@ -178,6 +179,33 @@ async def logout(request: Request[Any, Any, Any], auth: AuthDep) -> Response[Any
     return Redirect(path=target, status_code=303)
 
 
+@post("/auth/backchannel-logout", include_in_schema=False, status_code=200)
+async def backchannel_logout(request: Request[Any, Any, Any], auth: AuthDep) -> Response[Any]:
+    """The provider says a person logged out there: end all of that person's sessions here.
+
+    OpenID Connect Back-Channel Logout 1.0: a server-to-server POST with a signed
+    ``logout_token`` (no cookie, no CSRF token). Register
+    ``<PORTAL_PUBLIC_URL>/auth/backchannel-logout`` as the client's back-channel logout URI.
+    """
+    form = await request.form()
+    token = form.get("logout_token")
+    if auth.oidc is None or not isinstance(token, str) or not token:
+        return Response({"error": "invalid_request"}, status_code=400)
+    try:
+        claims = await auth.oidc.validate_logout_token(token)
+    except (LoginRefusedError, ProviderUnavailableError) as exc:
+        await _login_failed(request, auth, "invalid_logout_token", str(exc))
+        return Response({"error": "invalid_request"}, status_code=400)
+    issuer, subject = str(claims["iss"]), str(claims["sub"])
+    ctx = audit_context(request, actor=f"oidc:{issuer}")
+    await anyio.to_thread.run_sync(
+        lambda: end_sessions_at_provider_logout(
+            auth.services.engine, auth.audit, ctx, issuer, subject, auth.now()
+        )
+    )
+    return Response({"status": "ok"}, status_code=200)
+
+
 @get("/auth/logged-out", include_in_schema=False)
 async def logged_out(request: Request[Any, Any, Any]) -> Template:
     """Where the provider sends the browser after logging out."""
@@ -190,4 +218,4 @@ async def logged_out(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-ROUTES = [login, callback, logout, logged_out]
+ROUTES = [login, callback, logout, backchannel_logout, logged_out]
