@@ -22,8 +22,6 @@ from typing import Any
 import httpx
 from litestar import Router
 from litestar.di import Provide
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
 
 from portal.audit.log import AuditLog
 from portal.bootstrap import Services
@@ -33,7 +31,13 @@ from portal.web.auth import admin_routes, invitation_routes, routes
 from portal.web.auth.csrf import csrf_middleware
 from portal.web.auth.messages import MESSAGES
 from portal.web.auth.oidc import OidcClient
-from portal.web.auth.ratelimit import STATE_KEY, RateLimiter, rate_limited
+from portal.web.auth.ratelimit import (
+    STATE_KEY,
+    RateLimiter,
+    limit_storage,
+    rate_limited,
+    require_limiters,
+)
 from portal.web.auth.runtime import AuthRuntime
 from portal.web.auth.sessions import SessionGate, session_config, session_store
 from portal.web.auth.settings import DEMO_ISSUER_PATH, AuthSettings, load_auth_settings
@@ -51,14 +55,6 @@ __all__ = [
     "load_auth_settings",
     "rate_limited",
 ]
-
-
-def _limiter_store(settings: AuthSettings) -> Store:
-    if settings.session_redis_url:
-        from litestar.stores.redis import RedisStore
-
-        return RedisStore.with_client(settings.session_redis_url, namespace="portal-ratelimit")
-    return MemoryStore()
 
 
 def _dev_provider(services: Services, settings: AuthSettings) -> Router | None:
@@ -100,7 +96,10 @@ def build_auth(
         if settings.oidc_configured
         else None
     )
-    limiter_store, sessions = _limiter_store(settings), session_store(settings)
+    (limiter_store, close_limits), sessions = (
+        limit_storage(settings.session_redis_url),
+        session_store(settings),
+    )
     limiters = {
         "login": RateLimiter(limiter_store, "login", settings.login_rate),
         "invitation": RateLimiter(limiter_store, "invitation", settings.accept_rate),
@@ -139,8 +138,8 @@ def build_auth(
     async def close_clients() -> None:
         if own_client:
             await client.aclose()
-        for store in (sessions, limiter_store):
-            await store.__aexit__(None, None, None)  # closes a Redis connection pool
+        await sessions.__aexit__(None, None, None)  # closes a Redis connection pool
+        await close_limits()
 
     return Contribution(
         route_handlers=[router, *([provider] if provider is not None else [])],
@@ -151,6 +150,7 @@ def build_auth(
             csrf_middleware(settings),
         ],
         state={STATE_KEY: limiters, "auth": runtime},
+        on_startup=[require_limiters],
         on_shutdown=[close_clients],
     )
 

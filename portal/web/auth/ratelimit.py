@@ -1,21 +1,33 @@
-"""Rate limits per client address: a fixed window counted in a Litestar store.
+"""Rate limits per client address, atomic under bursts, shared by every instance with Redis.
 
-Use :func:`rate_limited` as a route guard: ``guards=[rate_limited("upload")]``.
-The limiters are built by the auth area from the settings (``login``,
-``invitation``, ``upload``) and found through the app state, so areas do not
-import each other. Too many requests get 429 with ``Retry-After``.
+Counting is done by the `limits` library (moving window): in memory for one process, in Redis
+when ``PORTAL_SESSION_REDIS_URL`` is set, where each hit is one atomic Lua script, so a burst
+of sixty concurrent logins against 20/min lets exactly twenty through, on one instance or
+many. (The hand-written counter this replaces read, added and wrote back in three steps: a
+concurrent burst went through unlimited.)
+
+Use :func:`rate_limited` as a route guard: ``guards=[rate_limited("upload")]``. The limiters are
+built by the auth area (``login``, ``invitation``, ``upload``); a guard naming a limiter that was
+not built fails the app's start-up (:func:`require_limiters`), never lets requests through.
+Too many requests get 429 with ``Retry-After``. When Redis cannot be reached the request is
+refused with 503 rather than counted nowhere.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from litestar import Litestar
 from litestar.connection import ASGIConnection
-from litestar.exceptions import TooManyRequestsException
+from litestar.exceptions import ServiceUnavailableException, TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.stores.base import Store
 
 from portal.web.auth.settings import RateLimit
 from portal.web.context import client_ip
@@ -24,28 +36,59 @@ STATE_KEY = "auth.rate_limiters"
 AsyncGuard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
+async def _nothing() -> None:
+    return None
+
+
+def limit_storage(redis_url: str | None) -> tuple[Storage, Callable[[], Awaitable[None]]]:
+    """Redis when configured (shared by all instances), else this process's memory; and the
+    coroutine function that closes its connections at shutdown."""
+    if redis_url:
+        from redis.asyncio import ConnectionPool
+
+        pool = ConnectionPool.from_url(redis_url)
+        uri = redis_url.replace("redis://", "async+redis://", 1).replace(
+            "rediss://", "async+rediss://", 1
+        )
+        storage = RedisStorage(
+            uri,
+            implementation="redispy",
+            key_prefix="portal-ratelimit",
+            wrap_exceptions=True,
+            connection_pool=pool,  # type: ignore[arg-type]
+        )
+        return storage, pool.aclose
+    return MemoryStorage(), _nothing
+
+
 class RateLimiter:
-    """At most ``rate.limit`` hits per key in each window of ``rate.seconds``."""
+    """At most ``rate.limit`` hits per key in any window of ``rate.seconds`` (moving window)."""
 
     def __init__(
-        self, store: Store, name: str, rate: RateLimit, clock: Callable[[], float] = time.time
+        self,
+        storage: Storage,
+        name: str,
+        rate: RateLimit,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.store = store
         self.name = name
         self.rate = rate
         self.clock = clock
+        self.item = RateLimitItemPerSecond(rate.limit, rate.seconds, namespace=name)
+        self.strategy = MovingWindowRateLimiter(storage)
 
     async def hit(self, key: str) -> int | None:
-        """Count one hit; None when allowed, else the seconds until the window ends."""
-        now = self.clock()
-        window = int(now // self.rate.seconds)
-        slot = f"{self.name}:{key}:{window}"
-        raw = await self.store.get(slot)
-        count = int(raw or b"0") + 1
-        await self.store.set(slot, str(count).encode(), expires_in=self.rate.seconds + 1)
-        if count > self.rate.limit:
-            return max(1, int((window + 1) * self.rate.seconds - now))
-        return None
+        """Count one hit; None when allowed, else the seconds until one is allowed again."""
+        try:
+            if await self.strategy.hit(self.item, key):
+                return None
+            reset, _ = await self.strategy.get_window_stats(self.item, key)
+        except StorageError as exc:
+            raise ServiceUnavailableException(
+                "暂时无法校验访问频率，请稍后再试 / rate limits cannot be checked right now; "
+                "try again shortly"
+            ) from exc
+        return max(1, math.ceil(reset - self.clock()))
 
     async def check(self, connection: ASGIConnection[Any, Any, Any, Any]) -> None:
         """Count the request of this client; 429 when it is over the limit."""
@@ -59,12 +102,32 @@ class RateLimiter:
 
 
 def rate_limited(name: str) -> AsyncGuard:
-    """A guard counting requests against the named limiter (no-op when none is registered)."""
+    """A guard counting requests against the named limiter."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        limiters: Mapping[str, RateLimiter] = connection.app.state.get(STATE_KEY, {})
-        limiter = limiters.get(name)
-        if limiter is not None:
-            await limiter.check(connection)
+        limiters: Mapping[str, RateLimiter] = connection.app.state[STATE_KEY]
+        await limiters[name].check(connection)
 
+    guard.limiter_name = name  # type: ignore[attr-defined]
     return guard
+
+
+def _guards(app: Litestar) -> Iterable[Any]:
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            for layer in handler.ownership_layers:
+                yield from getattr(layer, "guards", None) or ()
+
+
+def require_limiters(app: Litestar) -> None:
+    """Start-up check: every ``rate_limited`` guard names a limiter that exists."""
+    built: Mapping[str, RateLimiter] = app.state.get(STATE_KEY) or {}
+    missing = sorted(
+        {
+            str(guard.limiter_name)
+            for guard in _guards(app)
+            if hasattr(guard, "limiter_name") and guard.limiter_name not in built
+        }
+    )
+    if missing:
+        raise RuntimeError(f"rate limiters not configured for guarded routes: {', '.join(missing)}")
