@@ -28,8 +28,8 @@ from typing import TypeVar
 
 from portal.domain import names, uscc
 from portal.domain.findings import Finding, Severity, finding
+from providers.dates import today_in_china, utc_now
 from registry.codes import register_codes
-from registry.dates import today_in_china, utc_now
 from registry.errors import CompanyNotFoundError, InvalidQueryError, RegistryError
 from registry.model import EnterpriseRecord, RegistryStatus, same_person
 from registry.ports import BusinessRegistry

@@ -35,10 +35,12 @@ import httpx
 
 from portal.bootstrap import Services
 from portal.config import ConfigError
-from registry.dates import utc_now
+from providers.dates import utc_now
 from registry.ports import BusinessRegistry
-from registry.resilience import InMemoryLookupCache, ResiliencePolicy, ResilientBusinessRegistry
-from registry.settings import RegistrySettings
+from providers.cache import InMemoryLookupCache
+from providers.resilience import ResiliencePolicy
+from registry.resilience import ResilientBusinessRegistry
+from providers.settings import RegistrySettings
 from tax_bureau.ports import TaxBureau
 from tax_bureau.resilience import ResilientTaxBureau
 

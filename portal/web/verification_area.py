@@ -55,8 +55,8 @@ from portal.web.context import audit_context, request_id_of
 from portal.web.i18n import add_messages, language_of, translator
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
-from registry.dates import CST
-from registry.errors import ProviderError
+from providers.dates import CST
+from providers.errors import ProviderError
 from registry.verification import VerificationService
 
 __all__ = ["STATUS_TABLE", "VerificationRuntime", "area", "verification_area"]
