@@ -35,12 +35,12 @@ import httpx
 
 from portal.bootstrap import Services
 from portal.config import ConfigError
-from providers.dates import utc_now
-from registry.ports import BusinessRegistry
 from providers.cache import InMemoryLookupCache
+from providers.dates import utc_now
 from providers.resilience import ResiliencePolicy
-from registry.resilience import ResilientBusinessRegistry
 from providers.settings import RegistrySettings
+from registry.ports import BusinessRegistry
+from registry.resilience import ResilientBusinessRegistry
 from tax_bureau.ports import TaxBureau
 from tax_bureau.resilience import ResilientTaxBureau
 

@@ -33,18 +33,18 @@ from portal.audit.log import AuditContext, AuditLog
 from portal.bootstrap import Services
 from portal.domain import uscc as credit_code
 from portal.domain.principal import Principal, Role
-from portal.verification.monitoring import (
+from portal.verification.confirmations import (
     ConfirmationError,
-    PeriodicVerification,
     confirm_data,
     confirmation_supplier,
 )
+from portal.verification.monitoring import PeriodicVerification
 from portal.verification.verify import (
     SupplierNotFoundError,
     VerificationDeps,
-    verification_view,
     verify_supplier_now,
 )
+from portal.verification.view import verification_view
 from portal.verification.wiring import (
     VerificationNotConfiguredError,
     VerificationPorts,
@@ -57,7 +57,7 @@ from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
 from providers.dates import CST
 from providers.errors import ProviderError
-from registry.verification import VerificationService
+from verification.service import VerificationService
 
 __all__ = ["STATUS_TABLE", "VerificationRuntime", "area", "verification_area"]
 

@@ -28,8 +28,8 @@ from registry.adapters.qichacha import QichachaBusinessRegistry
 from registry.adapters.qixin import QixinBusinessRegistry
 from registry.adapters.tianyancha import TianyanchaBusinessRegistry
 from registry.testing import FIXED_NOW, KNOWN, TestClock, company, qcc_410
-from registry.verification import State, SupplierClaims, VerificationService
 from tax_bureau.fakes import InMemoryTaxBureau
+from verification import State, SupplierClaims, VerificationService
 
 Handler = Callable[[httpx.Request], httpx.Response]
 QCC = QichachaCredentials("my-key", "my-secret")

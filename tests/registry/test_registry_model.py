@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from portal.domain import orgcode, uscc
-from providers.demo_generate import generate
 from providers.demo import DEMO_DATA
+from providers.demo_generate import generate
 from registry.adapters.demo import load_demo_companies
 from registry.model import Money, RegistryStatus, read_capital
 

@@ -11,17 +11,15 @@ from sqlalchemy import func, select
 from portal.audit.log import AuditLog
 from portal.bootstrap import Services
 from portal.db.supplier_store import SUPPLIER
-from portal.verification import monitoring
+from portal.verification import monitoring, schedule
+from portal.verification.records import FINDING, RUN, STATE
 from portal.verification.verify import (
-    FINDING,
-    RUN,
-    STATE,
     SupplierVerification,
     VerificationDeps,
-    verification_view,
     verify_after_write,
     verify_supplier_now,
 )
+from portal.verification.view import verification_view
 from portal.verification.wiring import VerificationSettings, build_verification
 from registry.errors import ProviderUnavailableError, UnavailableReason
 from tests.verification.conftest import (
@@ -206,7 +204,7 @@ def test_a_supplier_changed_while_it_was_verified_keeps_nothing_and_is_due_again
     assert outcome.outcome == "stale" and not validated(services, sid)
     assert states(services, sid) == {} and open_findings(services, sid) == []
     with services.engine.connect() as conn:
-        assert monitoring.due_suppliers(conn, authorities.clock(), 10) == [(sid, "change")]
+        assert schedule.due_suppliers(conn, authorities.clock(), 10) == [(sid, "change")]
 
 
 def test_verify_after_write_marks_due_and_verifies_at_once(
@@ -237,4 +235,4 @@ def test_without_configuration_nothing_is_verified_and_the_supplier_stays_due(
 
     assert not validated(services, sid)
     with services.engine.connect() as conn:
-        assert [s for s, _ in monitoring.due_suppliers(conn, wiring.clock(), 10)] == [sid]
+        assert [s for s, _ in schedule.due_suppliers(conn, wiring.clock(), 10)] == [sid]
