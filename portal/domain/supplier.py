@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from portal.domain.amounts import Money
-from portal.domain.status import RegistryStatus, TaxpayerQualification, TaxStatus
+# Re-exported: the supplier's values use the one vocabulary of licence values and statuses.
+from portal.domain.amounts import Money as Money
+from portal.domain.status import RegistryStatus as RegistryStatus
+from portal.domain.status import TaxpayerQualification as TaxpayerQualification
+from portal.domain.status import TaxStatus as TaxStatus
 
 
 class LifecycleState(StrEnum):
