@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal.audit.log import AuditLog
 from portal.bootstrap import Services
 from portal.db.supplier_store import SUPPLIER
+from portal.domain.status import RegistryStatus, TaxStatus
 from portal.verification import monitoring, schedule
 from portal.verification.records import FINDING, RUN, STATE
 from portal.verification.verify import (
@@ -22,6 +23,7 @@ from portal.verification.verify import (
 from portal.verification.view import verification_view
 from portal.verification.wiring import VerificationSettings, build_verification
 from registry.errors import ProviderUnavailableError, UnavailableReason
+from registry.testing import REVOKED
 from tests.verification.conftest import (
     TODAY,
     Authorities,
@@ -170,6 +172,39 @@ def test_registry_down_leaves_fields_unknown_and_the_monitoring_pass_retries_by_
     with services.engine.connect() as conn:
         triggers = [r.trigger for r in conn.execute(select(RUN).order_by(RUN.c.started_at))]
     assert triggers == ["manual", "retry"]
+
+
+def stored_statuses(services: Services, sid: str) -> tuple[str, str]:
+    with services.engine.connect() as conn:
+        row = conn.execute(
+            select(SUPPLIER.c.registry_status, SUPPLIER.c.tax_status).where(SUPPLIER.c.id == sid)
+        ).one()
+    return row.registry_status, row.tax_status
+
+
+def test_the_statuses_the_authorities_give_are_stored_on_the_supplier_as_given(
+    services: Services, authorities: Authorities
+) -> None:
+    authorities.know(registered(REVOKED), status=TaxStatus.ABNORMAL)
+    [sid] = store_suppliers(services, typed(REVOKED))
+
+    verify(services, authorities, sid)
+
+    assert stored_statuses(services, sid) == (RegistryStatus.REVOKED, TaxStatus.ABNORMAL)
+
+
+def test_a_tax_status_the_bureau_cannot_tell_keeps_the_stored_one_unlike_the_registry(
+    services: Services, authorities: Authorities
+) -> None:
+    authorities.know(registered(), status=TaxStatus.NORMAL)
+    [sid] = store_suppliers(services, typed())
+    verify(services, authorities, sid)
+    authorities.know(registered(status=RegistryStatus.UNKNOWN), status=TaxStatus.UNKNOWN)
+
+    verify(services, authorities, sid)
+
+    # The registry's unreadable status wording is its answer; the tax bureau's is not.
+    assert stored_statuses(services, sid) == (RegistryStatus.UNKNOWN, TaxStatus.NORMAL)
 
 
 def test_findings_of_a_source_that_is_down_stay_open(
