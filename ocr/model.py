@@ -16,6 +16,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+from portal.domain.amounts import Money as Money  # the one Money of every licence value
+
 T = TypeVar("T")
 
 
@@ -29,15 +31,6 @@ class FieldStatus(enum.StrEnum):
 class Layout(enum.StrEnum):
     LANDSCAPE = "landscape"  # 正本
     PORTRAIT = "portrait"  # 副本
-
-
-@dataclass(frozen=True)
-class Money:
-    amount: Decimal
-    currency: str  # ISO 4217
-
-    def as_dict(self) -> dict[str, str]:
-        return {"amount": str(self.amount), "currency": self.currency}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,9 @@
 """Turn the text printed after a label into a value: dates, money, clean text.
 
+Money, dates and open-ended terms are read with the portal's one vocabulary
+(:mod:`portal.domain.amounts`); what is OCR's own is the repair of letters that
+look like digits (``2O15年O3月l2日``) before a date is read.
+
 >>> parse_date("2015年03月12日")
 datetime.date(2015, 3, 12)
 >>> parse_date("2O15年O3月l2日")       # OCR letters inside a date
@@ -25,9 +29,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
-from ocr.model import Money
+from portal.domain import amounts
+from portal.domain.amounts import Money
+from portal.domain.errors import InvalidFormat
 
 _DIGIT_LOOKALIKE = str.maketrans(
     {
@@ -51,14 +56,6 @@ _DIGIT_LOOKALIKE = str.maketrans(
 _DATE = re.compile(
     r"([0-9OoDQlIi|ZzSsBgq]{4})年([0-9OoDQlIi|ZzSsBgq]{1,2})月([0-9OoDQlIi|ZzSsBgq]{1,2})日?"
 )
-_OPEN_ENDED = ("长期", "永久", "不约定期限", "无固定期限")
-_CN_DIGITS = {c: i for i, c in enumerate("零壹贰叁肆伍陆柒捌玖")} | {
-    c: i for i, c in enumerate("〇一二三四五六七八九")
-} | {"两": 2, "貮": 2, "贰": 2}  # fmt: skip
-_CN_UNITS = {"拾": 10, "十": 10, "佰": 100, "百": 100, "仟": 1000, "千": 1000}
-_CN_BIG = {"万": 10_000, "亿": 100_000_000}
-_CURRENCIES = (("美元", "USD"), ("港元", "HKD"), ("港币", "HKD"), ("欧元", "EUR"), ("日元", "JPY"),
-               ("英镑", "GBP"), ("人民币", "CNY"), ("元", "CNY"))  # fmt: skip
 
 
 def clean_text(text: str) -> str:
@@ -72,10 +69,10 @@ def parse_date(text: str) -> date | None:
     match = _DATE.search(clean_text(text))
     if not match:
         return None
-    y, m, d = (int(g.translate(_DIGIT_LOOKALIKE)) for g in match.groups())
+    y, m, d = (g.translate(_DIGIT_LOOKALIKE) for g in match.groups())
     try:
-        return date(y, m, d)
-    except ValueError:
+        return amounts.parse_date(f"{y}年{m}月{d}日")
+    except InvalidFormat:
         return None
 
 
@@ -84,49 +81,12 @@ def parse_term(text: str) -> tuple[date | None, date | None, bool]:
     text = clean_text(text)
     head, _, tail = text.partition("至")
     start = parse_date(head)
-    open_ended = any(word in tail or word in head for word in _OPEN_ENDED)
+    open_ended = amounts.is_open_ended(text)
     end = None if open_ended else parse_date(tail)
     return start, end, open_ended
 
 
-def _chinese_number(text: str) -> Decimal | None:
-    """Value of a Chinese numeral such as 壹仟零伍拾万 (units 拾佰仟, groups 万亿)."""
-    total, section, digit, seen = 0, 0, 0, False
-    for char in text:
-        if char in _CN_DIGITS:
-            digit, seen = _CN_DIGITS[char], True
-        elif char in _CN_UNITS:
-            section += (digit or 1) * _CN_UNITS[char]
-            digit, seen = 0, True
-        elif char in _CN_BIG:
-            total += (section + digit) * _CN_BIG[char]
-            section = digit = 0
-        elif char in "点":
-            return None
-        else:
-            return None
-    return Decimal(total + section + digit) if seen else None
-
-
 def parse_capital(text: str) -> Money | None:
     """Parse 注册资本 written in capitals (壹佰万元整) or figures (100万元人民币)."""
-    text = clean_text(text).replace(",", "")
-    currency = next((iso for word, iso in _CURRENCIES if word in text), "CNY")
-    body = text
-    for word, _ in _CURRENCIES:
-        body = body.replace(word, "")
-    body = body.replace("整", "").replace("(", "").replace(")", "")
-    figures = re.fullmatch(r"(\d+(?:\.\d+)?)(万|亿)?", body)
-    amount: Decimal | None
-    if figures:
-        try:
-            amount = Decimal(figures.group(1)) * _CN_BIG.get(figures.group(2) or "", 1)
-        except InvalidOperation:
-            return None
-    else:
-        amount = _chinese_number(body)
-    if amount is None or amount <= 0:
-        return None
-    return Money(
-        amount.normalize() if amount != amount.to_integral() else amount.quantize(1), currency
-    )
+    money = amounts.read_capital(clean_text(text))
+    return money if money is not None and money.amount > 0 else None

@@ -1,4 +1,6 @@
-"""Business-registry verification: port, adapters, resilience and the verification service.
+"""The business registry: its port, adapters, fakes and resilience (over :mod:`providers`).
+
+The cross-source rules that use it are in :mod:`verification`.
 
 Importing the package registers its finding codes (idempotent).
 """

@@ -2,8 +2,9 @@
 
 Every error says whether trying again can help (``retryable``) and what kind
 of failure it is (``kind``), so the resilience layer and the verification
-service treat providers alike. The root, :class:`ProviderError`, is shared
-with :mod:`tax_bureau`, whose tree has the same shape::
+service treat providers alike. The root, :class:`~providers.errors.ProviderError`,
+and :class:`~providers.errors.UnavailableReason` come from the shared provider
+toolkit (re-exported here); :mod:`tax_bureau` has a tree of the same shape::
 
     ProviderError                      kind         retry helps?
     └── RegistryError
@@ -28,88 +29,13 @@ False
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-from enum import StrEnum
-from typing import ClassVar, TypedDict
-
-
-class ErrorContext(TypedDict, total=False):
-    """Keyword arguments shared by every error: who answered, with which id and code."""
-
-    provider: str | None
-    request_id: str | None
-    provider_code: str | None
-
-
-class UnavailableReason(StrEnum):
-    """Why a provider gave no answer."""
-
-    TIMEOUT = "timeout"
-    NETWORK = "network"
-    SERVER_ERROR = "server_error"
-    RATE_LIMITED = "rate_limited"
-    MALFORMED = "malformed"
-    BUSY = "busy"
-    UNSUPPORTED = "unsupported"
-    UNEXPECTED = "unexpected"
-    ALL_PROVIDERS_FAILED = "all_providers_failed"
-
-
-class ProviderError(Exception):
-    """Base of registry and tax-bureau errors; see the module docstring."""
-
-    kind: ClassVar[str] = "unexpected"
-    retryable: ClassVar[bool] = False
-    hint: ClassVar[str] = ""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        provider: str | None = None,
-        request_id: str | None = None,
-        provider_code: str | None = None,
-        retry_after: timedelta | None = None,
-    ) -> None:
-        text = f"{message} ({self.hint})" if self.hint else message
-        super().__init__(text)
-        self.provider = provider
-        self.request_id = request_id
-        self.provider_code = provider_code
-        self.retry_after = retry_after
-
-    @property
-    def permanent(self) -> bool:
-        """Whether repeating the same call can never give another answer."""
-        return self.kind in ("input", "not_found")
-
-
-class ProviderUnavailableBase(ProviderError):
-    """Shared behaviour of the "no answer, retry later" errors of each package."""
-
-    kind = "unavailable"
-    retryable = True
-    hint = "a retry later may help"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        reason: UnavailableReason = UnavailableReason.UNEXPECTED,
-        provider: str | None = None,
-        request_id: str | None = None,
-        provider_code: str | None = None,
-        retry_after: timedelta | None = None,
-    ) -> None:
-        super().__init__(
-            message,
-            provider=provider,
-            request_id=request_id,
-            provider_code=provider_code,
-            retry_after=retry_after,
-        )
-        self.reason = reason
+from providers.errors import (
+    ErrorContext,
+    ErrorFamily,
+    ProviderError,
+    ProviderUnavailableBase,
+    UnavailableReason,
+)
 
 
 class RegistryError(ProviderError):
@@ -146,22 +72,6 @@ class InvalidCredentialsError(RegistryError):
 
     kind = "credentials"
     hint = "a retry will not help until the credentials are fixed"
-
-
-@dataclass(frozen=True)
-class ErrorFamily:
-    """The concrete error classes a package raises for each kind of failure.
-
-    Shared adapter code (envelope translation, the resilience wrapper) builds
-    errors through a family so that :mod:`registry` raises ``RegistryError``
-    and :mod:`tax_bureau` raises ``TaxBureauError`` from the same code.
-    """
-
-    invalid_query: type[ProviderError]
-    not_found: type[ProviderError]
-    unavailable: type[ProviderUnavailableBase]
-    quota: type[ProviderError]
-    credentials: type[ProviderError]
 
 
 REGISTRY_ERRORS = ErrorFamily(

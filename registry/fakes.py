@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from registry.dates import utc_now
+from providers.dates import utc_now
 from registry.errors import CompanyNotFoundError, RegistryError
 from registry.model import EnterpriseRecord, ThreeElementResult, parse_query, three_elements
 

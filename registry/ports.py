@@ -1,10 +1,10 @@
-"""What the portal needs from a business registry, and from a lookup cache."""
+"""What the portal needs from a business registry (the lookup cache is :mod:`providers.cache`)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
+from providers.cache import LookupCache
 from registry.model import EnterpriseRecord, ThreeElementResult
 
 
@@ -25,19 +25,6 @@ class BusinessRegistry(Protocol):
         self, uscc: str, name: str, legal_rep: str
     ) -> ThreeElementResult:
         """Check that credit code, name and legal representative belong together."""
-        ...
-
-
-@runtime_checkable
-class LookupCache(Protocol):
-    """Where paid answers are kept so the same question is not paid for twice a day."""
-
-    async def get(self, key: str) -> object | None:
-        """Return the value stored under ``key`` if it has not expired."""
-        ...
-
-    async def put(self, key: str, value: object, ttl: timedelta) -> None:
-        """Store ``value`` under ``key`` for ``ttl``."""
         ...
 
 

@@ -3,8 +3,8 @@
 Provider bodies are built from the demo data set in the shapes documented in
 ``shared/reference/registry-tax-apis.md``, so that recorded cassettes, the
 demo provider and the fakes all describe the same fictional companies. The
-vcrpy configuration filters credentials and matches on method, host, path and
-the business query parameters only (signatures change every second).
+vcrpy configuration lives in ``tests/support/cassettes.py`` (vcrpy is a
+development dependency and this package ships).
 
 >>> tc = TestClock(); tc.advance(hours=25); tc().isoformat()
 '2026-11-27T03:00:00+00:00'
@@ -12,18 +12,13 @@ the business query parameters only (signatures change every second).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-import vcr
-
+from providers.dates import CST
+from providers.demo_generate import make_uscc
+from providers.settings import QichachaCredentials, QixinCredentials, TianyanchaCredentials
 from registry.adapters.demo import DemoCompany, load_demo_companies
-from registry.dates import CST
-from registry.demo_generate import make_uscc
-from registry.settings import QichachaCredentials, QixinCredentials, TianyanchaCredentials
 
 FIXED_NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
@@ -58,12 +53,6 @@ RECORDING_SECRETS = (
     "RECORDING-QIXIN-SECRET",
 )
 
-#: Business parameters that select an answer; everything else (key, signature) is ignored.
-MATCHED_PARAMS = (
-    "keyword", "keyWord", "searchKey", "creditCode", "companyName", "operName",
-    "code", "name", "legalPersonName",
-)  # fmt: skip
-
 
 class TestClock:
     """A clock tests move by hand."""
@@ -91,40 +80,6 @@ def unknown_uscc() -> str:
     code = make_uscc("91", "310115", "MA1H7GX")
     assert code not in taken
     return code
-
-
-def _business_query(r1: Any, r2: Any) -> None:
-    def selected(uri: str) -> list[tuple[str, str]]:
-        pairs = parse_qsl(urlsplit(uri).query, keep_blank_values=True)
-        return sorted((k, v) for k, v in pairs if k in MATCHED_PARAMS)
-
-    if selected(r1.uri) != selected(r2.uri):
-        raise AssertionError(f"{selected(r1.uri)} != {selected(r2.uri)}")
-
-
-def cassette_vcr(record_mode: str = "none") -> vcr.VCR:
-    """vcrpy configured for every provider: credentials filtered, signatures ignored."""
-    recorder = vcr.VCR(
-        record_mode=record_mode,
-        match_on=["method", "host", "path", "business_query"],
-        filter_headers=[
-            ("Token", "FILTERED"),
-            ("Timespan", "FILTERED"),
-            ("Authorization", "FILTERED"),
-            ("appkey", "FILTERED"),
-            ("timestamp", "FILTERED"),
-            ("sign", "FILTERED"),
-        ],
-        filter_query_parameters=["key", "secret_key", "appkey"],
-        decode_compressed_response=True,
-    )
-    recorder.register_matcher("business_query", _business_query)
-    return recorder
-
-
-def use_cassette(path: Path, record_mode: str = "none") -> Any:
-    """Replay (or, with ``record_mode="all"``, write) one provider's cassette."""
-    return cassette_vcr(record_mode).use_cassette(str(path), allow_playback_repeats=True)
 
 
 # --- provider bodies built from a demo company ---------------------------------------------
@@ -311,11 +266,6 @@ def tyc_1048(c: DemoCompany) -> dict[str, Any] | None:
     }
 
 
-def cassette_text(paths: Iterable[Path]) -> str:
-    """All cassette text, to check that no credential leaked into it."""
-    return "\n".join(p.read_text(encoding="utf-8") for p in paths)
-
-
 __all__ = [
     "DEREGISTERED",
     "EXPIRING",
@@ -331,7 +281,6 @@ __all__ = [
     "SMALL_SCALE",
     "TAX_ABNORMAL",
     "TestClock",
-    "cassette_vcr",
     "company",
     "qcc_410",
     "qcc_2001",
@@ -339,5 +288,4 @@ __all__ = [
     "tyc_1048",
     "tyc_1116",
     "unknown_uscc",
-    "use_cassette",
 ]

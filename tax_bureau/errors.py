@@ -18,7 +18,7 @@ True
 
 from __future__ import annotations
 
-from registry.errors import ErrorFamily, ProviderError, ProviderUnavailableBase, UnavailableReason
+from providers.errors import ErrorFamily, ProviderError, ProviderUnavailableBase, UnavailableReason
 
 
 class TaxBureauError(ProviderError):

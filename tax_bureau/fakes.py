@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from registry.dates import utc_now
+from providers.dates import utc_now
 from tax_bureau.adapters.vies import offline_check
 from tax_bureau.errors import TaxBureauError, TaxpayerNotFoundError
 from tax_bureau.model import InvoicingDetails, TaxpayerStatus, VatCheck, VatState, parse_tax_number

@@ -17,44 +17,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from portal.domain import tax_number, uscc
+from portal.domain.status import TaxpayerQualification, TaxStatus
 from tax_bureau.errors import InvalidTaxNumberError
-
-
-class TaxpayerQualification(StrEnum):
-    """VAT taxpayer qualification (纳税人资质)."""
-
-    GENERAL = "一般纳税人"
-    SMALL_SCALE = "小规模纳税人"
-    UNKNOWN = "unknown"
-
-    @classmethod
-    def from_text(cls, text: str | None) -> TaxpayerQualification:
-        value = (text or "").strip()
-        if "一般纳税人" in value:
-            return cls.GENERAL
-        if "小规模" in value:
-            return cls.SMALL_SCALE
-        return cls.UNKNOWN
-
-
-class TaxStatus(StrEnum):
-    """Tax-registration status, separate from the 工商 registration status."""
-
-    NORMAL = "正常"
-    ABNORMAL = "非正常户"
-    DEREGISTERED = "注销"
-    UNKNOWN = "unknown"
-
-    @classmethod
-    def from_text(cls, text: str | None) -> TaxStatus:
-        value = (text or "").strip()
-        if "非正常" in value:
-            return cls.ABNORMAL
-        if "注销" in value:
-            return cls.DEREGISTERED
-        if "正常" in value:
-            return cls.NORMAL
-        return cls.UNKNOWN
 
 
 @dataclass(frozen=True)

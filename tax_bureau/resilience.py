@@ -1,6 +1,6 @@
 """The registry's resilience (timeouts, retries, breakers, fallback, cache, quota) for tax sources.
 
-See :mod:`registry.resilience`; this module only binds :class:`~registry.resilience.Failover`
+See :mod:`providers.resilience`; this module only binds :class:`~providers.resilience.Failover`
 to the :class:`~tax_bureau.ports.TaxBureau` port and the tax-bureau error family. A provider
 that does not support an operation (天眼查 has no 开票信息) is skipped without counting a failure.
 """
@@ -11,9 +11,9 @@ import asyncio
 import random as _random
 from collections.abc import Callable, Sequence
 
-from registry.dates import utc_now
-from registry.ports import LookupCache
-from registry.resilience import Clock, Failover, ResiliencePolicy, Sleep
+from providers.cache import LookupCache
+from providers.dates import utc_now
+from providers.resilience import Clock, Failover, ResiliencePolicy, Sleep
 from tax_bureau.errors import TAX_ERRORS
 from tax_bureau.model import InvoicingDetails, TaxpayerStatus, parse_tax_number
 from tax_bureau.ports import TaxBureau

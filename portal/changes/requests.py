@@ -71,7 +71,7 @@ from portal.dedup.screening import index_suppliers, merge_suppliers
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Supplier
 from portal.notifications.messages import Notifier, RecordingNotifier
-from portal.verification.monitoring import request_verification
+from portal.verification.schedule import request_verification
 
 __all__ = [
     "CallBackInput",

@@ -17,7 +17,8 @@ from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
 from portal.domain import uscc as uscc_number
 from portal.domain.errors import DomainValidationError
-from portal.verification.monitoring import run_due, send_confirmation_requests
+from portal.verification.confirmations import send_confirmation_requests
+from portal.verification.monitoring import run_due
 from portal.verification.verify import SupplierVerification, averify_after_write
 from portal.verification.wiring import VerificationNotConfiguredError, wiring_for
 

@@ -38,7 +38,7 @@ from portal.onboarding.registration import Outcome, register_suppliers
 from portal.verification.verify import verify_after_write
 from portal.verification.wiring import VerificationWiring
 
-DEMO_DATA = Path(__file__).resolve().parents[2] / "registry" / "demo_data.json"
+DEMO_DATA = Path(__file__).resolve().parents[2] / "providers" / "demo_data.json"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平")
 #: Deliberate defects, by position in the demo data: (kind, detail).

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from enum import StrEnum
+
+# Re-exported: the supplier's values use the one vocabulary of licence values and statuses.
+from portal.domain.amounts import Money as Money
+from portal.domain.status import RegistryStatus as RegistryStatus
+from portal.domain.status import TaxpayerQualification as TaxpayerQualification
+from portal.domain.status import TaxStatus as TaxStatus
 
 
 class LifecycleState(StrEnum):
@@ -20,49 +25,6 @@ class LifecycleState(StrEnum):
     ACTIVE = "active"
     BLOCKED = "blocked"
     ARCHIVED = "archived"
-
-
-class RegistryStatus(StrEnum):
-    """The registry's status, in one vocabulary for every provider."""
-
-    ACTIVE = "存续"
-    OPERATING = "在业"
-    REVOKED = "吊销"
-    DEREGISTERED = "注销"
-    MOVED_OUT = "迁出"
-    CANCELLED = "撤销"
-    SUSPENDED = "停业"
-    LIQUIDATING = "清算"
-    UNKNOWN = "未知"
-
-    @property
-    def is_inactive(self) -> bool:
-        """Whether a company in this state should no longer be paid."""
-        return self in {self.REVOKED, self.DEREGISTERED, self.MOVED_OUT, self.CANCELLED}
-
-
-class TaxpayerQualification(StrEnum):
-    """增值税纳税人资格."""
-
-    GENERAL = "一般纳税人"
-    SMALL_SCALE = "小规模纳税人"
-    UNKNOWN = "未知"
-
-
-class TaxStatus(StrEnum):
-    """税务状态."""
-
-    NORMAL = "正常"
-    ABNORMAL = "非正常户"
-    UNKNOWN = "未知"
-
-
-@dataclass(frozen=True)
-class Money:
-    """An amount in a currency (ISO 4217)."""
-
-    amount: Decimal
-    currency: str = "CNY"
 
 
 @dataclass(frozen=True)

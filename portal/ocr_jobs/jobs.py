@@ -52,9 +52,8 @@ from portal.domain import uscc
 from portal.domain.findings import Finding
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Supplier
-from portal.verification.verify import claims_of
 from registry.model import EnterpriseRecord
-from registry.verification import OcrClaims, verify_supplier
+from verification import OcrClaims, claims_of, verify_supplier
 
 __all__ = [
     "FORM_FIELDS",
@@ -644,7 +643,7 @@ def compare_sources(
     supplier: Supplier, pre: Prefill, record: EnterpriseRecord, *, today: date
 ) -> tuple[list[ComparisonRow], list[Finding]]:
     """Typed vs licence vs registry per field, and what ``verify_supplier`` finds when the
-    licence's reading is passed to it as :class:`~registry.verification.OcrClaims`."""
+    licence's reading is passed to it as :class:`~verification.model.OcrClaims`."""
     licence = {f.name: f.read for f in pre.fields}
     licence["uscc"] = pre.uscc_read
     on_file = {**supplier_values(supplier), "uscc": supplier.uscc}

@@ -26,7 +26,7 @@ from portal.dedup.posting_cache import PostingCache
 from portal.dedup.screening import file_new, index_suppliers, screen_batch
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
-from portal.verification.monitoring import schedule_new
+from portal.verification.schedule import schedule_new
 
 
 class OutcomeStatus(StrEnum):

@@ -1,7 +1,7 @@
 """Verifying a stored supplier now, and keeping what was found.
 
 :func:`verify_supplier_now` loads the supplier, asks the registry and the tax
-bureau through :class:`~registry.verification.VerificationService`, and in one
+bureau through :class:`~verification.service.VerificationService`, and in one
 transaction: replaces the supplier's open findings and field states, records
 the run, sets ``validated`` (only when every key field is verified and no error
 is open), updates the monitoring schedule, raises alerts through the outbox and
@@ -25,75 +25,51 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, update
 
 from portal.audit.log import AuditContext, AuditLog
 from portal.bootstrap import Services
 from portal.db.supplier_store import SUPPLIER, SupplierStore
-from portal.db.tables import table_of
-from portal.db.verification_tables import (
-    FieldStateRow,
-    VerificationFindingRow,
-    VerificationRunRow,
-)
-from portal.domain.findings import Finding, Severity
-from portal.domain.supplier import RegistryStatus as SupplierRegistryStatus
+from portal.domain.status import TaxStatus
 from portal.domain.supplier import Supplier
-from portal.domain.supplier import TaxStatus as SupplierTaxStatus
-from portal.verification import monitoring
+from portal.verification.alerts import raise_alerts
+from portal.verification.records import (
+    SupplierNotFoundError,
+    open_findings,
+    replace_findings,
+    replace_states,
+    run_row,
+)
+from portal.verification.schedule import request_verification, reschedule
 from portal.verification.wiring import (
     VerificationPorts,
     VerificationSettings,
     VerificationWiring,
     wiring_for,
 )
-from registry.model import EnterpriseRecord, ThreeElementResult
-from registry.verification import (
-    InvoicingProfile,
-    State,
-    SupplierClaims,
-    VerificationResult,
-    VerificationService,
-)
-from tax_bureau.model import InvoicingDetails, TaxpayerStatus, TaxStatus
-
-RUN = table_of(VerificationRunRow)
-STATE = table_of(FieldStateRow)
-FINDING = table_of(VerificationFindingRow)
+from providers.dates import today_in_china
+from verification.model import Answers, State, VerificationResult
+from verification.rules import verify_supplier
+from verification.service import VerificationService
+from verification.supplier import KEY_FIELDS, claims_of, is_validated
 
 SYSTEM = AuditContext(actor="system:verification")
-#: Fields that must all be verified before a supplier is ``validated`` (plus every
-#: bank-account holder, and at least one account).
-KEY_FIELDS = (
-    "name",
-    "uscc",
-    "legal_representative",
-    "registration_status",
-    "tax_status",
-    "invoicing.title",
-    "invoicing.tax_number",
-)
 _UNAVAILABLE = {"registry.unavailable": "registry", "tax.unavailable": "tax_bureau"}
 
 __all__ = [
     "KEY_FIELDS",
+    "SYSTEM",
     "SupplierNotFoundError",
     "SupplierVerification",
     "VerificationDeps",
     "averify_after_write",
     "claims_of",
     "is_validated",
-    "verification_view",
     "verify_after_write",
     "verify_supplier_now",
 ]
-
-
-class SupplierNotFoundError(LookupError):
-    """No supplier with this id."""
 
 
 @dataclass(frozen=True)
@@ -119,66 +95,6 @@ class SupplierVerification:
     alerts: tuple[str, ...] = ()
 
 
-def claims_of(supplier: Supplier) -> SupplierClaims:
-    """What the supplier typed, as the verification compares it."""
-    profile = supplier.invoicing_profile
-    invoicing = None
-    if profile is not None:
-        invoicing = InvoicingProfile(
-            title=profile.title,
-            tax_number=profile.tax_number,
-            address=profile.address or "",
-            phone=profile.phone or "",
-            bank_name=profile.bank_name or "",
-            bank_account=profile.account_number or "",
-        )
-    return SupplierClaims(
-        name=supplier.name,
-        uscc=supplier.uscc,
-        legal_representative=supplier.legal_representative,
-        business_term_end=supplier.term_to,
-        business_term_open_ended=supplier.term_to is None and supplier.term_from is not None,
-        invoicing=invoicing,
-        bank_account_holders=tuple(a.holder_name for a in supplier.bank_accounts if not a.retired),
-    )
-
-
-def is_validated(states: dict[str, State], findings: Sequence[Finding]) -> bool:
-    """Every key field and every account holder verified, and no error finding open."""
-    holders = [name for name in states if name.startswith("bank_accounts[")]
-    wanted = [*KEY_FIELDS, *holders]
-    return (
-        bool(holders)
-        and all(states.get(name) is State.VERIFIED for name in wanted)
-        and not any(f.severity is Severity.ERROR for f in findings)
-    )
-
-
-class _Witness:
-    """Keeps what the ports answered, so alerts can name the status the registry gave."""
-
-    def __init__(self, ports: VerificationPorts) -> None:
-        self._ports = ports
-        self.record: EnterpriseRecord | None = None
-        self.tax_status: TaxpayerStatus | None = None
-
-    async def lookup(self, uscc_or_name: str) -> EnterpriseRecord:
-        self.record = await self._ports.registry.lookup(uscc_or_name)
-        return self.record
-
-    async def verify_three_elements(
-        self, uscc: str, name: str, legal_rep: str
-    ) -> ThreeElementResult:
-        return await self._ports.registry.verify_three_elements(uscc, name, legal_rep)
-
-    async def invoicing_details(self, tax_number: str) -> InvoicingDetails:
-        return await self._ports.tax.invoicing_details(tax_number)
-
-    async def taxpayer_status(self, tax_number: str) -> TaxpayerStatus:
-        self.tax_status = await self._ports.tax.taxpayer_status(tax_number)
-        return self.tax_status
-
-
 async def verify_supplier_now(
     engine: Engine,
     deps: VerificationDeps,
@@ -198,13 +114,16 @@ async def verify_supplier_now(
     supplier = await asyncio.to_thread(load)
     if supplier is None:
         raise SupplierNotFoundError(f"no supplier {supplier_id}")
-    witness = _Witness(deps.ports)
-    service = VerificationService(witness, witness, clock=lambda: now)
-    result = await service.verify(claims_of(supplier))
+    claims = claims_of(supplier)
+    service = VerificationService(deps.ports.registry, deps.ports.tax, clock=lambda: now)
+    answers = await service.ask(claims)
+    result = verify_supplier(
+        claims, registry_record=answers.registry, tax=answers.tax, today=today_in_china(now)
+    )
 
     def keep() -> SupplierVerification:
         with engine.begin() as conn:
-            return _persist(conn, deps, supplier, result, witness, now, trigger, ctx, claim_token)
+            return _persist(conn, deps, supplier, result, answers, now, trigger, ctx, claim_token)
 
     return await asyncio.to_thread(keep)
 
@@ -214,7 +133,7 @@ def _persist(
     deps: VerificationDeps,
     supplier: Supplier,
     result: VerificationResult,
-    witness: _Witness,
+    answers: Answers,
     now: datetime,
     trigger: str,
     ctx: AuditContext,
@@ -222,14 +141,15 @@ def _persist(
 ) -> SupplierVerification:
     sid, run_id = supplier.id or "", str(uuid.uuid4())
     down = {source for code, source in _UNAVAILABLE.items() if code in result.codes}
-    carried = _open_findings(conn, sid, exclude_codes=set(_UNAVAILABLE), sources=down)
+    carried = open_findings(conn, sid, exclude_codes=set(_UNAVAILABLE), sources=down)
     states = {name: s.state for name, s in result.fields.items()}
     validated = is_validated(states, [*result.findings, *(f for _, f in carried)])
     values: dict[str, object] = {"validated": validated}
-    if witness.record is not None:
-        values["registry_status"] = _registry_status(witness.record).value
-    if witness.tax_status is not None and witness.tax_status.status in _TAX:
-        values["tax_status"] = _TAX[witness.tax_status.status].value
+    if answers.record is not None:
+        values["registry_status"] = answers.record.status
+    tax = answers.tax_status
+    if tax is not None and tax.status in (TaxStatus.NORMAL, TaxStatus.ABNORMAL):
+        values["tax_status"] = tax.status  # an unknown or deregistered answer keeps the last
     fresh = conn.execute(
         update(SUPPLIER)
         .where(SUPPLIER.c.id == sid, SUPPLIER.c.version == supplier.version)
@@ -237,8 +157,8 @@ def _persist(
     )
     if fresh.rowcount != 1:
         # The supplier changed while the sources were asked: verify the new data instead.
-        _run_row(conn, run_id, supplier, trigger, now, "stale", True, now, {})
-        monitoring.reschedule(conn, sid, now, reason="change", token=claim_token)
+        run_row(conn, run_id, supplier, trigger, now, "stale", True, now, {})
+        reschedule(conn, sid, now, reason="change", token=claim_token)
         return SupplierVerification(sid, run_id, "stale", False, result, now)
     retry_at = now + (result.retry_after or timedelta(minutes=deps.settings.retry_minutes))
     outcome = "unavailable" if result.needs_retry else "validated" if validated else "findings"
@@ -250,7 +170,7 @@ def _persist(
         "mismatch": sorted(n for n, s in states.items() if s is State.MISMATCH),
         "providers": list(deps.ports.providers),
     }
-    _run_row(
+    run_row(
         conn,
         run_id,
         supplier,
@@ -261,12 +181,12 @@ def _persist(
         retry_at if result.needs_retry else None,
         summary,
     )
-    _replace_findings(
+    replace_findings(
         conn, sid, run_id, result.findings, keep=[row_id for row_id, _ in carried], now=now
     )
-    _replace_states(conn, sid, run_id, result)
+    replace_states(conn, sid, run_id, result)
     due = retry_at if result.needs_retry else now + timedelta(days=deps.settings.cadence_days)
-    monitoring.reschedule(
+    reschedule(
         conn,
         sid,
         due,
@@ -274,8 +194,8 @@ def _persist(
         token=claim_token,
         ran_at=now,
     )
-    alerts = monitoring.raise_alerts(
-        conn, deps.settings, supplier, result, witness.record, witness.tax_status, now=now
+    alerts = raise_alerts(
+        conn, deps.settings, supplier, result, answers.record, answers.tax_status, now=now
     )
     deps.audit.record(
         conn,
@@ -298,131 +218,6 @@ def _persist(
     )
 
 
-_TAX = {TaxStatus.NORMAL: SupplierTaxStatus.NORMAL, TaxStatus.ABNORMAL: SupplierTaxStatus.ABNORMAL}
-
-
-def _registry_status(record: EnterpriseRecord) -> SupplierRegistryStatus:
-    try:
-        return SupplierRegistryStatus(record.status.value)
-    except ValueError:
-        return SupplierRegistryStatus.UNKNOWN
-
-
-def _open_findings(
-    conn: Connection, sid: str, *, exclude_codes: set[str], sources: set[str]
-) -> list[tuple[str, Finding]]:
-    """Open findings (row id, finding) from sources that did not answer now: they stay open."""
-    if not sources:
-        return []
-    rows = conn.execute(
-        select(FINDING).where(
-            FINDING.c.supplier_id == sid,
-            FINDING.c.status == "open",
-            FINDING.c.source.in_(sorted(sources)),
-            FINDING.c.code.not_in(sorted(exclude_codes)),
-        )
-    ).all()
-    return [
-        (
-            r.id,
-            Finding(
-                r.code,
-                Severity(r.severity),
-                r.field_path,
-                r.message_en,
-                r.message_zh,
-                r.source,
-                json.loads(r.evidence),
-                r.observed_at,
-                r.request_id,
-            ),
-        )
-        for r in rows
-    ]
-
-
-def _run_row(
-    conn: Connection,
-    run_id: str,
-    supplier: Supplier,
-    trigger: str,
-    now: datetime,
-    outcome: str,
-    needs_retry: bool,
-    retry_after: datetime | None,
-    summary: dict[str, object],
-) -> None:
-    conn.execute(
-        insert(RUN).values(
-            id=run_id,
-            supplier_id=supplier.id,
-            trigger=trigger,
-            started_at=now,
-            finished_at=now,
-            outcome=outcome,
-            needs_retry=needs_retry,
-            retry_after=retry_after,
-            supplier_version=supplier.version,
-            summary=json.dumps(summary, ensure_ascii=False),
-        )
-    )
-
-
-def _replace_findings(
-    conn: Connection,
-    sid: str,
-    run_id: str,
-    findings: Sequence[Finding],
-    *,
-    keep: list[str],
-    now: datetime,
-) -> None:
-    conn.execute(
-        update(FINDING)
-        .where(FINDING.c.supplier_id == sid, FINDING.c.status == "open", FINDING.c.id.not_in(keep))
-        .values(status="resolved", resolved_at=now)
-    )
-    rows = [
-        {
-            "id": str(uuid.uuid4()),
-            "supplier_id": sid,
-            "run_id": run_id,
-            "code": f.code,
-            "severity": f.severity.value,
-            "field_path": f.field_name,
-            "message_en": f.message_en,
-            "message_zh": f.message_zh,
-            "source": f.source,
-            "evidence": json.dumps(dict(f.evidence), ensure_ascii=False, sort_keys=True),
-            "observed_at": f.observed_at,
-            "request_id": f.request_id,
-            "status": "open",
-            "resolved_at": None,
-        }
-        for f in findings
-    ]
-    if rows:
-        conn.execute(insert(FINDING), rows)
-
-
-def _replace_states(conn: Connection, sid: str, run_id: str, result: VerificationResult) -> None:
-    conn.execute(delete(STATE).where(STATE.c.supplier_id == sid))
-    rows = [
-        {
-            "supplier_id": sid,
-            "field_path": name,
-            "state": s.state.value,
-            "checked_at": s.checked_at,
-            "against": s.against,
-            "request_id": s.request_id,
-            "run_id": run_id,
-        }
-        for name, s in result.fields.items()
-    ]
-    if rows:
-        conn.execute(insert(STATE), rows)
-
-
 def _wiring(services: Services, wiring: VerificationWiring | None) -> VerificationWiring:
     return wiring if wiring is not None else wiring_for(services)
 
@@ -442,7 +237,7 @@ async def averify_after_write(
 
     def mark() -> None:
         with services.engine.begin() as conn:
-            monitoring.request_verification(conn, supplier_ids, now=now, reason=reason)
+            request_verification(conn, supplier_ids, now=now, reason=reason)
 
     await asyncio.to_thread(mark)
     if not wiring.configured:
@@ -486,109 +281,3 @@ def verify_after_write(
             )
         )
     raise RuntimeError("verify_after_write is synchronous: await averify_after_write instead")
-
-
-# -- reading ------------------------------------------------------------------------
-
-SCHEDULE = monitoring.SCHEDULE
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-
-
-def _field_order(path: str) -> tuple[int, str]:
-    order = {
-        name: i
-        for i, name in enumerate(
-            (*KEY_FIELDS[:4], "business_term_end", "licence_validity", "tax_status")
-        )
-    }
-    return (order.get(path, 50 if path.startswith("bank_") else 40), path)
-
-
-def verification_view(conn: Connection, supplier_id: str, *, runs: int = 5) -> dict[str, Any]:
-    """What the panel and its JSON twin show: field states, open findings, recent runs."""
-    supplier = conn.execute(
-        select(
-            SUPPLIER.c.id,
-            SUPPLIER.c.name,
-            SUPPLIER.c.uscc,
-            SUPPLIER.c.validated,
-            SUPPLIER.c.lifecycle_state,
-            SUPPLIER.c.version,
-        ).where(SUPPLIER.c.id == supplier_id)
-    ).first()
-    if supplier is None:
-        raise SupplierNotFoundError(f"no supplier {supplier_id}")
-    states = conn.execute(select(STATE).where(STATE.c.supplier_id == supplier_id)).all()
-    findings = conn.execute(
-        select(FINDING)
-        .where(FINDING.c.supplier_id == supplier_id, FINDING.c.status == "open")
-        .order_by(FINDING.c.severity, FINDING.c.code, FINDING.c.field_path)
-    ).all()
-    recent = conn.execute(
-        select(RUN)
-        .where(RUN.c.supplier_id == supplier_id)
-        .order_by(RUN.c.started_at.desc(), RUN.c.id)
-        .limit(runs)
-    ).all()
-    schedule = conn.execute(select(SCHEDULE).where(SCHEDULE.c.supplier_id == supplier_id)).first()
-    return {
-        "supplier": {
-            "id": supplier.id,
-            "name": supplier.name,
-            "uscc": supplier.uscc,
-            "validated": supplier.validated,
-            "lifecycle_state": supplier.lifecycle_state,
-            "version": supplier.version,
-        },
-        "fields": [
-            {
-                "field": s.field_path,
-                "state": s.state,
-                "checked_at": _iso(s.checked_at),
-                "against": s.against,
-                "request_id": s.request_id,
-            }
-            for s in sorted(states, key=lambda s: _field_order(s.field_path))
-        ],
-        "findings": [
-            {
-                "code": f.code,
-                "severity": f.severity,
-                "field": f.field_path,
-                "message_en": f.message_en,
-                "message_zh": f.message_zh,
-                "source": f.source,
-                "evidence": json.loads(f.evidence),
-                "observed_at": _iso(f.observed_at),
-                "request_id": f.request_id,
-            }
-            for f in sorted(findings, key=lambda f: (_SEVERITY_ORDER.get(f.severity, 9), f.code))
-        ],
-        "runs": [
-            {
-                "id": r.id,
-                "trigger": r.trigger,
-                "started_at": _iso(r.started_at),
-                "outcome": r.outcome,
-                "needs_retry": r.needs_retry,
-                "retry_after": _iso(r.retry_after),
-            }
-            for r in recent
-        ],
-        "schedule": None
-        if schedule is None
-        else {
-            "next_due_at": _iso(schedule.next_due_at),
-            "reason": schedule.reason,
-            "last_run_at": _iso(schedule.last_run_at),
-            "last_error": schedule.last_error,
-        },
-    }
-
-
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}

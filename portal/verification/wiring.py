@@ -35,10 +35,12 @@ import httpx
 
 from portal.bootstrap import Services
 from portal.config import ConfigError
-from registry.dates import utc_now
+from providers.cache import InMemoryLookupCache
+from providers.dates import utc_now
+from providers.resilience import ResiliencePolicy
+from providers.settings import RegistrySettings
 from registry.ports import BusinessRegistry
-from registry.resilience import InMemoryLookupCache, ResiliencePolicy, ResilientBusinessRegistry
-from registry.settings import RegistrySettings
+from registry.resilience import ResilientBusinessRegistry
 from tax_bureau.ports import TaxBureau
 from tax_bureau.resilience import ResilientTaxBureau
 

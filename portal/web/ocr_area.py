@@ -67,7 +67,7 @@ from portal.web.portal_area import PortalRuntime, error_page, page
 from portal.web.portal_area import status_of as portal_status_of
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
-from registry.dates import today_in_china
+from providers.dates import today_in_china
 from registry.errors import RegistryError
 from registry.model import EnterpriseRecord
 from registry.ports import BusinessRegistry

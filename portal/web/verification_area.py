@@ -33,18 +33,18 @@ from portal.audit.log import AuditContext, AuditLog
 from portal.bootstrap import Services
 from portal.domain import uscc as credit_code
 from portal.domain.principal import Principal, Role
-from portal.verification.monitoring import (
+from portal.verification.confirmations import (
     ConfirmationError,
-    PeriodicVerification,
     confirm_data,
     confirmation_supplier,
 )
+from portal.verification.monitoring import PeriodicVerification
 from portal.verification.verify import (
     SupplierNotFoundError,
     VerificationDeps,
-    verification_view,
     verify_supplier_now,
 )
+from portal.verification.view import verification_view
 from portal.verification.wiring import (
     VerificationNotConfiguredError,
     VerificationPorts,
@@ -55,9 +55,9 @@ from portal.web.context import audit_context, request_id_of
 from portal.web.i18n import add_messages, language_of, translator
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
-from registry.dates import CST
-from registry.errors import ProviderError
-from registry.verification import VerificationService
+from providers.dates import CST
+from providers.errors import ProviderError
+from verification.service import VerificationService
 
 __all__ = ["STATUS_TABLE", "VerificationRuntime", "area", "verification_area"]
 

@@ -1,12 +1,8 @@
-"""A registry backed by ``registry/demo_data.json``: fictional companies for the demo.
+"""A registry backed by the demo data set (:mod:`providers.demo`): fictional companies.
 
-The file holds ``{"description", "as_of", "companies": [...]}``; each company
-has the :class:`~registry.model.EnterpriseRecord` fields as JSON (dates as
-``YYYY-MM-DD``, ``term_to`` null for 长期, ``status`` as registry wording,
-``registered_capital`` as wording such as ``1000万元人民币``) plus ``tax``
-(``qualification``, ``status``, ``abnormal_since``, ``abnormal_office``) and
-``invoicing`` (``title``, ``tax_number``, ``address``, ``phone``, ``bank``,
-``account``), which :mod:`tax_bureau.adapters.demo` serves.
+Each company of the data set has the :class:`~registry.model.EnterpriseRecord`
+fields as JSON; its ``tax`` and ``invoicing`` blocks are kept on
+:class:`DemoCompany` for tests, and served by :mod:`tax_bureau.adapters.demo`.
 
 >>> companies = load_demo_companies()
 >>> len(companies) >= 30, companies[0].record.status
@@ -17,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,18 +21,18 @@ from pathlib import Path
 from typing import Any
 
 from portal.domain import names
-from registry.dates import parse_term_end, utc_now
+from portal.domain.amounts import read_capital
+from providers.dates import parse_term_end, utc_now
+from providers.demo import DEMO_DATA, load_demo_data
 from registry.errors import REGISTRY_ERRORS
 from registry.model import (
     EnterpriseRecord,
-    Money,
     RegistryStatus,
     ThreeElementResult,
     parse_query,
     three_elements,
 )
 
-DEMO_DATA = Path(__file__).resolve().parent.parent / "demo_data.json"
 PROVIDER = "demo"
 
 
@@ -62,7 +57,7 @@ def company_from_json(item: Mapping[str, Any]) -> DemoCompany:
         legal_representative=item["legal_representative"],
         status=RegistryStatus.from_text(item["status"]),
         status_text=item["status"],
-        registered_capital=Money.parse(item.get("registered_capital")),
+        registered_capital=read_capital(item.get("registered_capital")),
         established_on=_date(item.get("established_on")),
         term_from=_date(item.get("term_from")),
         term_to=parse_term_end(item.get("term_to")),
@@ -78,8 +73,7 @@ def company_from_json(item: Mapping[str, Any]) -> DemoCompany:
 
 @cache
 def _load(path: Path) -> tuple[DemoCompany, ...]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return tuple(company_from_json(item) for item in data["companies"])
+    return tuple(company_from_json(item) for item in load_demo_data(path))
 
 
 def load_demo_companies(path: Path = DEMO_DATA) -> tuple[DemoCompany, ...]:

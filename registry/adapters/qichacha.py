@@ -9,19 +9,19 @@ from typing import Any
 import httpx
 
 from portal.domain import names
-from registry.adapters._http import malformed, text
-from registry.adapters._qcc import BASE_URL, PROVIDER, QichachaClient
-from registry.dates import parse_date, parse_term_end, utc_now
+from providers.dates import parse_date, parse_term_end, utc_now
+from providers.http import malformed, text
+from providers.qichacha import BASE_URL, PROVIDER, QichachaClient
+from providers.settings import QichachaCredentials
 from registry.errors import REGISTRY_ERRORS
 from registry.model import (
     EnterpriseRecord,
-    Money,
     RegistryStatus,
     ThreeElementOutcome,
     ThreeElementResult,
     parse_query,
+    read_capital,
 )
-from registry.settings import QichachaCredentials
 
 _THREE_ELEMENTS = {
     0: ThreeElementOutcome.UNKNOWN_CODE,
@@ -86,11 +86,11 @@ def record_from_qcc(
     r: dict[str, Any], request_id: str | None, fetched_at: datetime
 ) -> EnterpriseRecord:
     """Normalise a 410 ``Result`` (or a 2001 ``Data``) object."""
-    capital = Money.from_parts(
-        text(r.get("RegisteredCapital")),
-        text(r.get("RegisteredCapitalUnit")),
-        text(r.get("RegisteredCapitalCCY")),
-    ) or Money.parse(text(r.get("RegistCapi")))
+    amount, unit = text(r.get("RegisteredCapital")), text(r.get("RegisteredCapitalUnit"))
+    capital = (
+        read_capital(f"{amount}{unit}", text(r.get("RegisteredCapitalCCY"))) if amount else None
+    )
+    capital = capital or read_capital(text(r.get("RegistCapi")))
     former = tuple(
         names.normalise(text(item["Name"]))
         for item in (r.get("OriginalName") or [])

@@ -20,8 +20,9 @@ from typing import Any
 import httpx
 
 from portal.domain import names
-from registry.adapters._http import get_json, malformed, text
-from registry.dates import parse_date, parse_term_end, utc_now
+from providers.dates import parse_date, parse_term_end, utc_now
+from providers.http import get_json, malformed, text
+from providers.settings import QixinCredentials
 from registry.errors import (
     REGISTRY_ERRORS,
     CompanyNotFoundError,
@@ -30,14 +31,13 @@ from registry.errors import (
 )
 from registry.model import (
     EnterpriseRecord,
-    Money,
     RegistryStatus,
     ThreeElementOutcome,
     ThreeElementResult,
     parse_query,
+    read_capital,
     three_elements,
 )
-from registry.settings import QixinCredentials
 
 BASE_URL = "https://api.qixin.com"
 PROVIDER = "qixin"
@@ -141,7 +141,7 @@ def record_from_qixin(d: dict[str, Any], fetched_at: datetime) -> EnterpriseReco
         legal_representative=text(d.get("operName")),
         status=RegistryStatus.from_text(status_text),
         status_text=status_text,
-        registered_capital=Money.parse(text(d.get("registCapi")), text(d.get("currency_unit"))),
+        registered_capital=read_capital(text(d.get("registCapi")), text(d.get("currency_unit"))),
         established_on=parse_date(d.get("startDate")),
         term_from=parse_date(d.get("termStart")),
         term_to=parse_term_end(d.get("termEnd")),

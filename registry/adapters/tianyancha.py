@@ -10,19 +10,19 @@ from typing import Any
 import httpx
 
 from portal.domain import names
-from registry.adapters._http import malformed, text
-from registry.adapters._tyc import BASE_URL, PROVIDER, TianyanchaClient
-from registry.dates import parse_date, parse_term_end, utc_now
+from providers.dates import parse_date, parse_term_end, utc_now
+from providers.http import malformed, text
+from providers.settings import TianyanchaCredentials
+from providers.tianyancha import BASE_URL, PROVIDER, TianyanchaClient
 from registry.errors import REGISTRY_ERRORS
 from registry.model import (
     EnterpriseRecord,
-    Money,
     RegistryStatus,
     ThreeElementOutcome,
     ThreeElementResult,
     parse_query,
+    read_capital,
 )
-from registry.settings import TianyanchaCredentials
 
 _THREE_ELEMENTS = {
     0: ThreeElementOutcome.MISMATCH,
@@ -90,7 +90,7 @@ def record_from_tyc(r: dict[str, Any], fetched_at: datetime) -> EnterpriseRecord
         legal_representative=text(r.get("legalPersonName")),
         status=RegistryStatus.from_text(status_text),
         status_text=status_text,
-        registered_capital=Money.parse(
+        registered_capital=read_capital(
             text(r.get("regCapital")), text(r.get("regCapitalCurrency"))
         ),
         established_on=parse_date(r.get("estiblishTime") or r.get("establishTime")),

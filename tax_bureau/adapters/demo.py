@@ -1,13 +1,14 @@
-"""Tax facts from ``registry/demo_data.json`` (its ``tax`` and ``invoicing`` blocks)."""
+"""Tax facts from the demo data set (:mod:`providers.demo`: ``tax`` and ``invoicing``)."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from registry.adapters.demo import DemoCompany, load_demo_companies
-from registry.dates import utc_now
+from providers.dates import utc_now
+from providers.demo import load_demo_data
 from tax_bureau.errors import TAX_ERRORS
 from tax_bureau.model import (
     InvoicingDetails,
@@ -27,18 +28,18 @@ class DemoTaxBureau:
 
     def __init__(
         self,
-        companies: Sequence[DemoCompany] | None = None,
+        companies: Sequence[Mapping[str, Any]] | None = None,
         *,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._companies = tuple(companies if companies is not None else load_demo_companies())
+        self._companies = tuple(companies if companies is not None else load_demo_data())
         self._clock = clock
         self._ids = itertools.count(1)
 
-    def _find(self, tax_number: str) -> DemoCompany:
+    def _find(self, tax_number: str) -> Mapping[str, Any]:
         number = parse_tax_number(tax_number)
         for company in self._companies:
-            if number in (company.record.uscc, company.invoicing.get("tax_number")):
+            if number in (company["uscc"], company.get("invoicing", {}).get("tax_number")):
                 return company
         raise TAX_ERRORS.not_found(f"no demo taxpayer {number}", provider=PROVIDER)
 
@@ -46,7 +47,7 @@ class DemoTaxBureau:
         return f"DEMOTAX{next(self._ids):06d}"
 
     async def invoicing_details(self, tax_number: str) -> InvoicingDetails:
-        inv = self._find(tax_number).invoicing
+        inv = self._find(tax_number)["invoicing"]
         return InvoicingDetails(
             title=inv["title"],
             tax_number=inv["tax_number"],
@@ -61,10 +62,10 @@ class DemoTaxBureau:
 
     async def taxpayer_status(self, tax_number: str) -> TaxpayerStatus:
         company = self._find(tax_number)
-        tax = company.tax
+        tax = company.get("tax", {})
         since = tax.get("abnormal_since")
         return TaxpayerStatus(
-            tax_number=company.record.uscc,
+            tax_number=company["uscc"],
             qualification=TaxpayerQualification.from_text(tax.get("qualification")),
             status=TaxStatus.from_text(tax.get("status")),
             abnormal_since=date.fromisoformat(since) if since else None,

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 
 from portal.domain import names
-from registry.adapters._http import malformed, text
-from registry.adapters._qcc import BASE_URL, PROVIDER, QccReply, QichachaClient
-from registry.dates import parse_date, utc_now
-from registry.settings import QichachaCredentials
+from providers.dates import parse_date, utc_now
+from providers.http import malformed, text
+from providers.qichacha import BASE_URL, PROVIDER, QccReply, QichachaClient
+from providers.settings import QichachaCredentials
 from tax_bureau.errors import TAX_ERRORS
 from tax_bureau.model import (
     InvoicingDetails,

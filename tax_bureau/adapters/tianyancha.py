@@ -16,10 +16,10 @@ from datetime import datetime
 import httpx
 
 from portal.domain import uscc
-from registry.adapters._http import malformed, text
-from registry.adapters._tyc import BASE_URL, PROVIDER, TianyanchaClient
-from registry.dates import parse_date, parse_term_end, today_in_china, utc_now
-from registry.settings import TianyanchaCredentials
+from providers.dates import parse_date, parse_term_end, today_in_china, utc_now
+from providers.http import malformed, text
+from providers.settings import TianyanchaCredentials
+from providers.tianyancha import BASE_URL, PROVIDER, TianyanchaClient
 from tax_bureau.errors import TAX_ERRORS, TaxpayerNotFoundError, UnavailableReason
 from tax_bureau.model import (
     InvoicingDetails,

@@ -19,8 +19,8 @@ import httpx
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError
 
-from registry.adapters._http import text
-from registry.dates import utc_now
+from providers.dates import utc_now
+from providers.http import text
 from tax_bureau.model import VatCheck, VatState
 
 BASE_URL = "https://ec.europa.eu/taxation_customs/vies/rest-api"

@@ -197,7 +197,7 @@ def test_an_applied_change_is_due_for_verification_again(
 ) -> None:
     from sqlalchemy import select
 
-    from portal.verification.monitoring import SCHEDULE
+    from portal.verification.schedule import SCHEDULE
 
     request = submit_bank_change(deps, world, ctx)
     approve_change(deps, ctx(world.alice), world.alice, request.id, call_back=call_back(world))

@@ -38,8 +38,8 @@ from registry.testing import (
     qixin_141,
     tyc_1116,
     unknown_uscc,
-    use_cassette,
 )
+from tests.support.cassettes import use_cassette
 
 HERE = Path(__file__).parent / "cassettes"
 COMPANIES = (KNOWN, FORMER_NAMES, DEREGISTERED, REVOKED, EXPIRING)

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from providers.settings import QichachaCredentials, QixinCredentials, TianyanchaCredentials
 from registry import (
     BusinessRegistry,
     CompanyNotFoundError,
@@ -26,10 +27,9 @@ from registry import (
 from registry.adapters.qichacha import QichachaBusinessRegistry
 from registry.adapters.qixin import QixinBusinessRegistry
 from registry.adapters.tianyancha import TianyanchaBusinessRegistry
-from registry.settings import QichachaCredentials, QixinCredentials, TianyanchaCredentials
 from registry.testing import FIXED_NOW, KNOWN, TestClock, company, qcc_410
-from registry.verification import State, SupplierClaims, VerificationService
 from tax_bureau.fakes import InMemoryTaxBureau
+from verification import State, SupplierClaims, VerificationService
 
 Handler = Callable[[httpx.Request], httpx.Response]
 QCC = QichachaCredentials("my-key", "my-secret")

@@ -36,8 +36,8 @@ from registry.testing import (
     TestClock,
     company,
     unknown_uscc,
-    use_cassette,
 )
+from tests.support.cassettes import use_cassette
 
 CASSETTES = Path(__file__).parent / "cassettes"
 

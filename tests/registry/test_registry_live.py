@@ -13,11 +13,11 @@ import os
 import httpx
 import pytest
 
+from providers.settings import RegistrySettings
 from registry import CompanyNotFoundError
 from registry.adapters.qichacha import QichachaBusinessRegistry
 from registry.adapters.qixin import QixinBusinessRegistry
 from registry.adapters.tianyancha import TianyanchaBusinessRegistry
-from registry.settings import RegistrySettings
 from registry.testing import unknown_uscc
 
 SETTINGS = RegistrySettings.from_env(os.environ)

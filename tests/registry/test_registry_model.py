@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 
 from portal.domain import orgcode, uscc
-from registry.adapters.demo import DEMO_DATA, load_demo_companies
-from registry.demo_generate import generate
-from registry.model import Money, RegistryStatus
+from providers.demo import DEMO_DATA
+from providers.demo_generate import generate
+from registry.adapters.demo import load_demo_companies
+from registry.model import Money, RegistryStatus, read_capital
 
 TODAY = date(2026, 11, 26)
 
@@ -60,11 +61,11 @@ def test_every_provider_status_wording_maps_to_one_vocabulary(
 def test_registered_capital_wording_is_read_as_amount_and_currency(
     text: str, amount: str, currency: str
 ) -> None:
-    assert Money.parse(text) == Money(Decimal(amount), currency)
+    assert read_capital(text) == Money(Decimal(amount), currency)
 
 
 def test_unreadable_capital_is_absent() -> None:
-    assert Money.parse("") is None and Money.parse("未公示") is None
+    assert read_capital("") is None and read_capital("未公示") is None
 
 
 def test_every_demo_credit_code_passes_both_checks() -> None:

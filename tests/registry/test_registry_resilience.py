@@ -7,6 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from providers.cache import InMemoryLookupCache
+from providers.dates import CST
+from providers.resilience import ResiliencePolicy
 from registry import (
     CompanyNotFoundError,
     InvalidCredentialsError,
@@ -15,10 +18,9 @@ from registry import (
     UnavailableReason,
 )
 from registry.adapters.demo import load_demo_companies
-from registry.dates import CST
 from registry.fakes import InMemoryBusinessRegistry
 from registry.model import EnterpriseRecord
-from registry.resilience import InMemoryLookupCache, ResiliencePolicy, ResilientBusinessRegistry
+from registry.resilience import ResilientBusinessRegistry
 from registry.testing import KNOWN, SMALL_SCALE, TestClock, company, unknown_uscc
 
 RECORDS = [c.record for c in load_demo_companies()]

@@ -30,12 +30,12 @@ from registry.testing import (
     qcc_2001,
     tyc_1048,
     unknown_uscc,
-    use_cassette,
 )
 from tax_bureau.adapters.qichacha import QichachaTaxBureau
 from tax_bureau.adapters.tianyancha import TianyanchaTaxBureau
 from tax_bureau.adapters.vies import ViesVatChecker
 from tax_bureau.errors import TaxpayerNotFoundError
+from tests.support.cassettes import use_cassette
 
 HERE = Path(__file__).parent / "cassettes"
 COMPANIES = (KNOWN, TAX_ABNORMAL, SMALL_SCALE)

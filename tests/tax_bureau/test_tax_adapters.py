@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from registry.dates import CST
-from registry.errors import UnavailableReason
-from registry.resilience import InMemoryLookupCache
-from registry.settings import QichachaCredentials, TianyanchaCredentials
+from providers.cache import InMemoryLookupCache
+from providers.dates import CST
+from providers.errors import UnavailableReason
+from providers.settings import QichachaCredentials, TianyanchaCredentials
 from registry.testing import KNOWN, TestClock, company
 from tax_bureau import (
     TaxBureau,
@@ -20,6 +20,7 @@ from tax_bureau import (
     TaxBureauUnavailableError,
     TaxCredentialsError,
     TaxpayerNotFoundError,
+    TaxpayerQualification,
     TaxQuotaExhaustedError,
     VatState,
 )
@@ -156,7 +157,7 @@ async def test_an_expired_general_taxpayer_qualification_is_not_current() -> Non
             "startDate": "2019-02-01 00:00:00", "endDate": "2020-01-31 00:00:00"}  # fmt: skip
     body = {"error_code": 0, "reason": "ok", "result": {"total": 1, "items": [item]}}
     status = await tyc(answer(body)).taxpayer_status(USCC)
-    assert status.qualification.value == "unknown"
+    assert status.qualification is TaxpayerQualification.UNKNOWN
 
 
 # --- VIES adapter-only cases -----------------------------------------------------------------

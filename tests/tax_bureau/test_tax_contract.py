@@ -19,7 +19,6 @@ from registry.testing import (
     TestClock,
     company,
     unknown_uscc,
-    use_cassette,
 )
 from tax_bureau import (
     InvalidTaxNumberError,
@@ -35,6 +34,7 @@ from tax_bureau.adapters.qichacha import QichachaTaxBureau
 from tax_bureau.adapters.tianyancha import TianyanchaTaxBureau
 from tax_bureau.adapters.vies import ViesVatChecker
 from tax_bureau.fakes import InMemoryTaxBureau, InMemoryVatNumberChecker
+from tests.support.cassettes import use_cassette
 
 CASSETTES = Path(__file__).parent / "cassettes"
 

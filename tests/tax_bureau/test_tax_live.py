@@ -10,7 +10,7 @@ import os
 import httpx
 import pytest
 
-from registry.settings import RegistrySettings
+from providers.settings import RegistrySettings
 from tax_bureau import TaxpayerQualification, VatState
 from tax_bureau.adapters.qichacha import QichachaTaxBureau
 from tax_bureau.adapters.tianyancha import TianyanchaTaxBureau

@@ -17,7 +17,7 @@ from portal.domain.supplier import (
 )
 from portal.onboarding.registration import register_suppliers
 from portal.verification.wiring import VerificationSettings, VerificationWiring
-from registry.dates import today_in_china
+from providers.dates import today_in_china
 from registry.fakes import InMemoryBusinessRegistry
 from registry.model import EnterpriseRecord
 from registry.testing import FIXED_NOW, KNOWN, TestClock, company

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from portal.audit.log import AuditContext, AuditLog
 from portal.bootstrap import Services
 from portal.notifications.outbox import OutboxMessage, recent
-from portal.verification import monitoring
-from portal.verification.verify import RUN
+from portal.verification import confirmations, monitoring, schedule
+from portal.verification.records import RUN
+from providers.quota import TokenBucket
 from registry.model import RegistryStatus
 from tax_bureau.model import TaxStatus
 from tests.verification.conftest import TODAY, Authorities, days, registered, store_suppliers, typed
@@ -59,11 +60,11 @@ def test_a_claimed_supplier_cannot_be_claimed_again_until_its_lease_ends(
     [sid] = store_suppliers(services, typed())
     now, lease = authorities.clock(), timedelta(minutes=15)
     with services.engine.begin() as conn:
-        monitoring.ensure_schedule(conn, now)
+        schedule.ensure_schedule(conn, now)
 
-    first = monitoring.claim(services.engine, sid, now, lease)
-    second = monitoring.claim(services.engine, sid, now, lease)
-    after_lease = monitoring.claim(services.engine, sid, now + lease + timedelta(seconds=1), lease)
+    first = schedule.claim(services.engine, sid, now, lease)
+    second = schedule.claim(services.engine, sid, now, lease)
+    after_lease = schedule.claim(services.engine, sid, now + lease + timedelta(seconds=1), lease)
 
     assert first is not None and second is None and after_lease not in (None, first)
 
@@ -76,7 +77,7 @@ def test_two_concurrent_workers_never_verify_the_same_supplier_twice(
         authorities.know(registered(name))
     store_suppliers(services, *(typed(name) for name in names))
     with services.engine.begin() as conn:
-        monitoring.ensure_schedule(conn, authorities.clock())
+        schedule.ensure_schedule(conn, authorities.clock())
         # The audit log's very first append races on creating its head row (reported to
         # its owner); a portal in use has a head row long before monitoring runs.
         AuditLog(services.sealer).record(conn, AuditContext(actor="setup"), "test.setup")
@@ -184,7 +185,7 @@ def test_the_rate_limiter_spreads_verifications_over_time(
         authorities.clock.advance(seconds=seconds)
 
     # 6 provider calls a minute, 3 per supplier: one supplier every 30 s after the first.
-    bucket = monitoring.TokenBucket(6, capacity=3, clock=authorities.clock, sleep=sleep)
+    bucket = TokenBucket(6, capacity=3, clock=authorities.clock, sleep=sleep)
     report = run_pass(services, authorities, limiter=bucket)
 
     assert report.verified == 4
@@ -228,28 +229,28 @@ def test_suppliers_are_asked_once_a_year_to_confirm_their_data(
     [new] = store_suppliers(services, typed(OTHERS[0]))  # new this year: not asked yet
     now = authorities.clock()
 
-    assert monitoring.send_confirmation_requests(services.engine, authorities.settings,
+    assert confirmations.send_confirmation_requests(services.engine, authorities.settings,
                                                  now=now) == [old]  # fmt: skip
-    assert monitoring.send_confirmation_requests(services.engine, authorities.settings,
+    assert confirmations.send_confirmation_requests(services.engine, authorities.settings,
                                                  now=now + days(30)) == []  # fmt: skip
     [message] = outbox(services)
     assert message.recipient == "sales@example.cn"
     request_id, token = _link(message)
-    assert monitoring.confirmation_supplier(services.engine, request_id, token, now=now) == old
+    assert confirmations.confirmation_supplier(services.engine, request_id, token, now=now) == old
 
     ctx = AuditContext(actor="supplier-link", ip="203.0.113.9")
     audit = AuditLog(services.sealer)
-    assert monitoring.confirm_data(services.engine, audit, request_id, token, now=now,
+    assert confirmations.confirm_data(services.engine, audit, request_id, token, now=now,
                                    ctx=ctx) == old  # fmt: skip
-    with pytest.raises(monitoring.ConfirmationError, match="already been used"):
-        monitoring.confirm_data(services.engine, audit, request_id, token, now=now, ctx=ctx)
-    with pytest.raises(monitoring.ConfirmationError, match="not valid"):
-        monitoring.confirmation_supplier(services.engine, request_id, "forged", now=now)
+    with pytest.raises(confirmations.ConfirmationError, match="already been used"):
+        confirmations.confirm_data(services.engine, audit, request_id, token, now=now, ctx=ctx)
+    with pytest.raises(confirmations.ConfirmationError, match="not valid"):
+        confirmations.confirmation_supplier(services.engine, request_id, "forged", now=now)
     with services.engine.connect() as conn:
-        assert (old, "confirmation") in monitoring.due_suppliers(conn, now, 10)
+        assert (old, "confirmation") in schedule.due_suppliers(conn, now, 10)
         actions = [e.action for e in audit.entries(conn)]
     assert "supplier.data_confirmed" in actions
-    a_year_later = monitoring.send_confirmation_requests(
+    a_year_later = confirmations.send_confirmation_requests(
         services.engine, authorities.settings, now=now + days(366)
     )
     assert a_year_later == [old, new]
@@ -260,8 +261,8 @@ def test_an_expired_confirmation_link_is_refused(
 ) -> None:
     store_suppliers(services, typed(), now=authorities.clock() - days(400))
     now = authorities.clock()
-    monitoring.send_confirmation_requests(services.engine, authorities.settings, now=now)
+    confirmations.send_confirmation_requests(services.engine, authorities.settings, now=now)
     request_id, token = _link(outbox(services)[0])
 
-    with pytest.raises(monitoring.ConfirmationError, match="expired"):
-        monitoring.confirmation_supplier(services.engine, request_id, token, now=now + days(31))
+    with pytest.raises(confirmations.ConfirmationError, match="expired"):
+        confirmations.confirmation_supplier(services.engine, request_id, token, now=now + days(31))

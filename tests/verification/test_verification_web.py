@@ -16,7 +16,7 @@ from portal.demo.seed import load_companies
 from portal.domain.principal import Principal, Role
 from portal.identity.api_clients import create_client
 from portal.notifications.outbox import recent
-from portal.verification import monitoring
+from portal.verification import confirmations, schedule
 from portal.verification.wiring import (
     VerificationSettings,
     VerificationWiring,
@@ -223,7 +223,7 @@ def test_the_confirmation_link_shows_the_data_and_records_the_confirmation(
     services: Services, client: Client, clock: TestClock
 ) -> None:
     store_suppliers(services, typed(), now=clock() - days(400))
-    monitoring.send_confirmation_requests(services.engine, VerificationSettings(mode="demo"),
+    confirmations.send_confirmation_requests(services.engine, VerificationSettings(mode="demo"),
                                           now=clock())  # fmt: skip
     with services.engine.connect() as conn:
         [message] = recent(conn)
@@ -260,4 +260,4 @@ def test_the_demo_app_runs_monitoring_passes_in_process_and_stops_them_on_shutdo
         periodic = runtime.periodic
     assert not periodic.running and runtime.opened is None
     with services.engine.connect() as conn:
-        assert monitoring.due_suppliers(conn, clock(), 10) == []  # the pass verified it
+        assert schedule.due_suppliers(conn, clock(), 10) == []  # the pass verified it

@@ -15,7 +15,7 @@ from portal.verification.wiring import (
 )
 from registry.resilience import ResilientBusinessRegistry
 from registry.testing import TestClock
-from registry.verification import SupplierClaims, VerificationService
+from verification import SupplierClaims, VerificationService
 
 QCC = {"PORTAL_QICHACHA_KEY": "k", "PORTAL_QICHACHA_SECRET": "s"}
 TYC = {"PORTAL_TIANYANCHA_TOKEN": "t"}

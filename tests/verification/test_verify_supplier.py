@@ -11,19 +11,19 @@ from sqlalchemy import func, select
 from portal.audit.log import AuditLog
 from portal.bootstrap import Services
 from portal.db.supplier_store import SUPPLIER
-from portal.verification import monitoring
+from portal.domain.status import RegistryStatus, TaxStatus
+from portal.verification import monitoring, schedule
+from portal.verification.records import FINDING, RUN, STATE
 from portal.verification.verify import (
-    FINDING,
-    RUN,
-    STATE,
     SupplierVerification,
     VerificationDeps,
-    verification_view,
     verify_after_write,
     verify_supplier_now,
 )
+from portal.verification.view import verification_view
 from portal.verification.wiring import VerificationSettings, build_verification
 from registry.errors import ProviderUnavailableError, UnavailableReason
+from registry.testing import REVOKED
 from tests.verification.conftest import (
     TODAY,
     Authorities,
@@ -174,6 +174,39 @@ def test_registry_down_leaves_fields_unknown_and_the_monitoring_pass_retries_by_
     assert triggers == ["manual", "retry"]
 
 
+def stored_statuses(services: Services, sid: str) -> tuple[str, str]:
+    with services.engine.connect() as conn:
+        row = conn.execute(
+            select(SUPPLIER.c.registry_status, SUPPLIER.c.tax_status).where(SUPPLIER.c.id == sid)
+        ).one()
+    return row.registry_status, row.tax_status
+
+
+def test_the_statuses_the_authorities_give_are_stored_on_the_supplier_as_given(
+    services: Services, authorities: Authorities
+) -> None:
+    authorities.know(registered(REVOKED), status=TaxStatus.ABNORMAL)
+    [sid] = store_suppliers(services, typed(REVOKED))
+
+    verify(services, authorities, sid)
+
+    assert stored_statuses(services, sid) == (RegistryStatus.REVOKED, TaxStatus.ABNORMAL)
+
+
+def test_a_tax_status_the_bureau_cannot_tell_keeps_the_stored_one_unlike_the_registry(
+    services: Services, authorities: Authorities
+) -> None:
+    authorities.know(registered(), status=TaxStatus.NORMAL)
+    [sid] = store_suppliers(services, typed())
+    verify(services, authorities, sid)
+    authorities.know(registered(status=RegistryStatus.UNKNOWN), status=TaxStatus.UNKNOWN)
+
+    verify(services, authorities, sid)
+
+    # The registry's unreadable status wording is its answer; the tax bureau's is not.
+    assert stored_statuses(services, sid) == (RegistryStatus.UNKNOWN, TaxStatus.NORMAL)
+
+
 def test_findings_of_a_source_that_is_down_stay_open(
     services: Services, authorities: Authorities
 ) -> None:
@@ -206,7 +239,7 @@ def test_a_supplier_changed_while_it_was_verified_keeps_nothing_and_is_due_again
     assert outcome.outcome == "stale" and not validated(services, sid)
     assert states(services, sid) == {} and open_findings(services, sid) == []
     with services.engine.connect() as conn:
-        assert monitoring.due_suppliers(conn, authorities.clock(), 10) == [(sid, "change")]
+        assert schedule.due_suppliers(conn, authorities.clock(), 10) == [(sid, "change")]
 
 
 def test_verify_after_write_marks_due_and_verifies_at_once(
@@ -237,4 +270,4 @@ def test_without_configuration_nothing_is_verified_and_the_supplier_stays_due(
 
     assert not validated(services, sid)
     with services.engine.connect() as conn:
-        assert [s for s, _ in monitoring.due_suppliers(conn, wiring.clock(), 10)] == [sid]
+        assert [s for s, _ in schedule.due_suppliers(conn, wiring.clock(), 10)] == [sid]

@@ -24,7 +24,10 @@ from registry.testing import (
     TestClock,
     company,
 )
-from registry.verification import (
+from tax_bureau.adapters.demo import DemoTaxBureau
+from tax_bureau.fakes import InMemoryTaxBureau
+from tax_bureau.model import InvoicingDetails, TaxpayerQualification, TaxpayerStatus, TaxStatus
+from verification import (
     InvoicingProfile,
     OcrClaims,
     RegistryUnavailable,
@@ -35,9 +38,6 @@ from registry.verification import (
     VerificationService,
     verify_supplier,
 )
-from tax_bureau.adapters.demo import DemoTaxBureau
-from tax_bureau.fakes import InMemoryTaxBureau
-from tax_bureau.model import InvoicingDetails, TaxpayerQualification, TaxpayerStatus, TaxStatus
 
 TODAY = date(2026, 11, 26)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from registry.errors import ErrorFamily, UnavailableReason
+from providers.errors import ErrorFamily, UnavailableReason
 
 
 async def get_json(

@@ -2,8 +2,8 @@
 
 企查查 sends strings of several vintages, 天眼查 epoch milliseconds at CST (or,
 for older records, UTC) midnight; a business term without an end (长期) is
-null, empty, a 9999 sentinel or a word. China has had no daylight saving
-since 1991, so a fixed +08:00 offset is exact.
+null, empty, a 9999 sentinel or a word (:data:`portal.domain.amounts.OPEN_ENDED`).
+China has had no daylight saving since 1991, so a fixed +08:00 offset is exact.
 
 >>> parse_date('2010-03-03T00:00:00+08:00'), parse_date('1992-09-28 12:00:00')
 (datetime.date(2010, 3, 3), datetime.date(1992, 9, 28))
@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from portal.domain import amounts
+from portal.domain.errors import InvalidFormat
+
 CST = timezone(timedelta(hours=8), "CST")
-_OPEN_ENDED_WORDS = ("长期", "无固定期限", "永久", "不约定期限")
 
 
 def parse_date(value: object) -> date | None:
@@ -34,15 +36,15 @@ def parse_date(value: object) -> date | None:
     text = str(value).strip()
     if text.isdigit() and len(text) >= 11:
         return parse_date(int(text))
-    try:
-        return date.fromisoformat(text[:10].replace("/", "-"))
-    except ValueError:
+    try:  # the calendar day of "2010-03-03T00:00:00+08:00", "1992-09-28 12:00:00" ...
+        return amounts.parse_date(text[:10])
+    except InvalidFormat:
         return None
 
 
 def parse_term_end(value: object) -> date | None:
     """Read the end of a business term; None means open-ended (长期)."""
-    if isinstance(value, str) and any(word in value for word in _OPEN_ENDED_WORDS):
+    if isinstance(value, str) and amounts.is_open_ended(value):
         return None
     end = parse_date(value)
     if end is None or end.year >= 9999:

@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 
-from registry.adapters._http import get_json, text
-from registry.errors import ErrorContext, ErrorFamily, UnavailableReason
-from registry.settings import TianyanchaCredentials
+from providers.errors import ErrorContext, ErrorFamily, UnavailableReason
+from providers.http import get_json, text
+from providers.settings import TianyanchaCredentials
 
 BASE_URL = "https://open.api.tianyancha.com"
 PROVIDER = "tianyancha"

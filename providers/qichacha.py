@@ -19,10 +19,10 @@ from typing import Any
 
 import httpx
 
-from registry.adapters._http import get_json, text
-from registry.dates import utc_now
-from registry.errors import ErrorContext, ErrorFamily, UnavailableReason
-from registry.settings import QichachaCredentials
+from providers.dates import utc_now
+from providers.errors import ErrorContext, ErrorFamily, UnavailableReason
+from providers.http import get_json, text
+from providers.settings import QichachaCredentials
 
 BASE_URL = "https://api.qichacha.com"
 PROVIDER = "qichacha"

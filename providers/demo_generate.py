@@ -1,10 +1,10 @@
 # ruff: noqa: E501 - one row per company/code reads better than wrapped dicts
-"""Generate ``registry/demo_data.json``: fictional companies with valid credit codes.
+"""Generate ``providers/demo_data.json``: fictional companies with valid credit codes.
 
 Every name, person, address and account here is invented. Credit codes are
 built, not copied: department and type, a real region code, an organisation
 code body whose GB 11714 check character is computed, then the GB 32100 final
-check character, so both checks pass. Run ``python -m registry.demo_generate``
+check character, so both checks pass. Run ``python -m providers.demo_generate``
 to rewrite the file (the output is deterministic).
 
 >>> code = make_uscc('91', '310115', 'MA1H7GX')

@@ -1,0 +1,117 @@
+"""What the verification panel and its JSON twin show: field states, findings, runs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from portal.db.supplier_store import SUPPLIER
+from portal.verification.records import FINDING, RUN, STATE, SupplierNotFoundError
+from portal.verification.schedule import SCHEDULE
+from verification.supplier import KEY_FIELDS
+
+__all__ = ["verification_view"]
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def _field_order(path: str) -> tuple[int, str]:
+    order = {
+        name: i
+        for i, name in enumerate(
+            (*KEY_FIELDS[:4], "business_term_end", "licence_validity", "tax_status")
+        )
+    }
+    return (order.get(path, 50 if path.startswith("bank_") else 40), path)
+
+
+def verification_view(conn: Connection, supplier_id: str, *, runs: int = 5) -> dict[str, Any]:
+    """What the panel and its JSON twin show: field states, open findings, recent runs."""
+    supplier = conn.execute(
+        select(
+            SUPPLIER.c.id,
+            SUPPLIER.c.name,
+            SUPPLIER.c.uscc,
+            SUPPLIER.c.validated,
+            SUPPLIER.c.lifecycle_state,
+            SUPPLIER.c.version,
+        ).where(SUPPLIER.c.id == supplier_id)
+    ).first()
+    if supplier is None:
+        raise SupplierNotFoundError(f"no supplier {supplier_id}")
+    states = conn.execute(select(STATE).where(STATE.c.supplier_id == supplier_id)).all()
+    findings = conn.execute(
+        select(FINDING)
+        .where(FINDING.c.supplier_id == supplier_id, FINDING.c.status == "open")
+        .order_by(FINDING.c.severity, FINDING.c.code, FINDING.c.field_path)
+    ).all()
+    recent = conn.execute(
+        select(RUN)
+        .where(RUN.c.supplier_id == supplier_id)
+        .order_by(RUN.c.started_at.desc(), RUN.c.id)
+        .limit(runs)
+    ).all()
+    schedule = conn.execute(select(SCHEDULE).where(SCHEDULE.c.supplier_id == supplier_id)).first()
+    return {
+        "supplier": {
+            "id": supplier.id,
+            "name": supplier.name,
+            "uscc": supplier.uscc,
+            "validated": supplier.validated,
+            "lifecycle_state": supplier.lifecycle_state,
+            "version": supplier.version,
+        },
+        "fields": [
+            {
+                "field": s.field_path,
+                "state": s.state,
+                "checked_at": _iso(s.checked_at),
+                "against": s.against,
+                "request_id": s.request_id,
+            }
+            for s in sorted(states, key=lambda s: _field_order(s.field_path))
+        ],
+        "findings": [
+            {
+                "code": f.code,
+                "severity": f.severity,
+                "field": f.field_path,
+                "message_en": f.message_en,
+                "message_zh": f.message_zh,
+                "source": f.source,
+                "evidence": json.loads(f.evidence),
+                "observed_at": _iso(f.observed_at),
+                "request_id": f.request_id,
+            }
+            for f in sorted(findings, key=lambda f: (_SEVERITY_ORDER.get(f.severity, 9), f.code))
+        ],
+        "runs": [
+            {
+                "id": r.id,
+                "trigger": r.trigger,
+                "started_at": _iso(r.started_at),
+                "outcome": r.outcome,
+                "needs_retry": r.needs_retry,
+                "retry_after": _iso(r.retry_after),
+            }
+            for r in recent
+        ],
+        "schedule": None
+        if schedule is None
+        else {
+            "next_due_at": _iso(schedule.next_due_at),
+            "reason": schedule.reason,
+            "last_run_at": _iso(schedule.last_run_at),
+            "last_error": schedule.last_error,
+        },
+    }
+
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
