@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, MetaData, Table, func, inspect, select
 
-from portal.dedup.screening import INVOICE, SUPPLIER, count_open_pairs, sweep_state
+from portal.dedup import count_open_pairs, sweep_state
+from portal.dedup.tables import INVOICE, SUPPLIER
 from portal.graph.relations_import import MASTER_DATA
 
 EXPIRY_WINDOWS = (30, 60, 90)

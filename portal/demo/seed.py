@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.bootstrap import Services
-from portal.dedup.screening import sweep
+from portal.dedup import sweep
 from portal.domain.amounts import parse_capital
 from portal.domain.findings import Finding
 from portal.domain.supplier import (

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from portal.bootstrap import Services
 from portal.dashboard.health import health_report
 from portal.db.supplier_store import RowBatch, SupplierStore
-from portal.dedup.screening import index_suppliers, sweep
+from portal.dedup import index_suppliers, sweep
 from portal.domain.principal import Role
 from portal.domain.supplier import LifecycleState
 from portal.domain.uscc_factory import legacy_tax_number
