@@ -10,7 +10,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from portal.ocr_jobs.jobs import OcrWorkerDeps
+from portal.ocr_jobs import OcrWorkerDeps
 from portal.web.ocr_area import OcrRuntime
 from tests.ocr_portal.licences import FakeReader, reading
 from tests.web_portal.conftest import (

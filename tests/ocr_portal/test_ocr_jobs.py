@@ -21,7 +21,7 @@ from portal.db.tables import table_of
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Money, Supplier
 from portal.domain.uscc_factory import make_uscc
-from portal.ocr_jobs.jobs import (
+from portal.ocr_jobs import (
     JobState,
     OcrJob,
     OcrJobNotFoundError,
