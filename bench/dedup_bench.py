@@ -41,7 +41,7 @@ from portal.dedup.tables import KEY
 from portal.domain import names
 from portal.domain.findings import Finding, finding
 from portal.domain.supplier import Supplier
-from portal.resolution.testing import (
+from tests.support.suppliers import (
     KINDS,
     Planted,
     SupplierFactory,

@@ -23,7 +23,7 @@ from portal.dedup.tables import DECISION, PAIR
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import InvoicingProfile, Supplier
 from portal.resolution import DismissRefusedError, MergeRefusedError, SupplierNotFoundError
-from portal.resolution.testing import SupplierFactory
+from tests.support.suppliers import SupplierFactory
 
 from .conftest import NOW, Seed
 
@@ -166,7 +166,7 @@ def test_not_the_same_decision_suppresses_the_finding_next_time(
 
 
 def test_an_interrupted_sweep_resumes_to_the_same_pairs(engine: Engine, seed: Seed) -> None:
-    from portal.resolution.testing import plant_all
+    from tests.support.suppliers import plant_all
 
     factory = SupplierFactory(24)
     base = list(factory.suppliers(120))

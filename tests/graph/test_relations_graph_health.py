@@ -23,9 +23,9 @@ from portal.domain.uscc_factory import legacy_tax_number
 from portal.graph.neighbourhood import supplier_graph
 from portal.graph.relations_import import INVOICE, import_relations
 from portal.identity.api_clients import create_client
-from portal.resolution.testing import SupplierFactory
 from portal.web.app import create_app
 from portal.web.graph_area import graph_area
+from tests.support.suppliers import SupplierFactory
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

@@ -39,18 +39,11 @@ from portal.ocr_jobs import (
 from registry.model import EnterpriseRecord, RegistryStatus
 from tests.ocr_portal.conftest import PNG
 from tests.ocr_portal.licences import FakeReader, reading
+from tests.support import Clock
 
 JOB = table_of(OcrJobRow)
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 NAME = "上海甲贸易有限公司"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
