@@ -12,7 +12,8 @@ from portal import dedup
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
 from portal.dedup.tables import SUPPLIER
-from portal.graph.relations_import import UPSERT, import_relations
+from portal.graph.relations_import import import_relations
+from portal.graph.rows import UPSERT
 from portal.importing.readers import UnreadableFileError
 from portal.importing.run import write_report
 

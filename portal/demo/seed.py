@@ -28,8 +28,8 @@ from portal.domain.supplier import (
     TaxStatus,
 )
 from portal.domain.uscc_factory import make_uscc
-from portal.graph.relations_import import (
-    SupplierMatcher,
+from portal.graph.matching import SupplierMatcher
+from portal.graph.rows import (
     upsert_contract,
     upsert_invoice,
     upsert_store,

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from sqlalchemy import Engine
 
-from portal.graph.relations_import import UPSERT, RowOutcome, SupplierMatcher
+from portal.graph.matching import SupplierMatcher
+from portal.graph.rows import UPSERT, RowOutcome
 
 __all__ = ["KINDS", "upsert_relation"]
 

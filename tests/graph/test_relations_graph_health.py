@@ -21,7 +21,8 @@ from portal.domain.principal import Role
 from portal.domain.supplier import LifecycleState
 from portal.domain.uscc_factory import legacy_tax_number
 from portal.graph.neighbourhood import supplier_graph
-from portal.graph.relations_import import INVOICE, import_relations
+from portal.graph.relations_import import import_relations
+from portal.graph.rows import INVOICE
 from portal.identity.api_clients import create_client
 from portal.web.app import create_app
 from portal.web.graph_area import graph_area
