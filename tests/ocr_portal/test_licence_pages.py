@@ -21,7 +21,7 @@ from portal.identity.api_clients import create_client
 from portal.ocr_jobs import OcrJobSettings, run_next
 from portal.web.ocr_area import OcrRuntime
 from tests.ocr_portal.conftest import PNG, Site, job_id_of, upload, worker
-from tests.ocr_portal.licences import FakeReader, draw_licence, reading
+from tests.support.licences import FakeReader, draw_licence, reading
 
 Client = AsyncTestClient[Litestar]
 # Litestar's CSRF middleware reads a multipart body into SpooledTemporaryFiles and does not

@@ -37,9 +37,8 @@ from portal.ocr_jobs import (
     run_next,
 )
 from registry.model import EnterpriseRecord, RegistryStatus
-from tests.ocr_portal.conftest import PNG
-from tests.ocr_portal.licences import FakeReader, reading
 from tests.support import Clock
+from tests.support.licences import PNG, FakeReader, reading
 
 JOB = table_of(OcrJobRow)
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
