@@ -36,11 +36,12 @@ from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SUPPLIER, RowBatch, SupplierStore
-from portal.dedup.screening import KEY, keys_of_row, screen_one, sweep
+from portal.dedup import keys_of_row, screen_one, sweep
+from portal.dedup.tables import KEY
 from portal.domain import names
 from portal.domain.findings import Finding, finding
 from portal.domain.supplier import Supplier
-from portal.resolution.testing import (
+from tests.support.suppliers import (
     KINDS,
     Planted,
     SupplierFactory,

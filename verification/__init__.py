@@ -7,11 +7,13 @@ import each other; this package sits above both):
 - :mod:`verification.rules`: :func:`verify_supplier`, registry and OCR comparison;
 - :mod:`verification.tax`: taxpayer status and invoicing details;
 - :mod:`verification.supplier`: a stored supplier's claims, and when it is validated;
-- :mod:`verification.service`: :class:`VerificationService` asks the ports, then compares.
+- :mod:`verification.service`: :class:`VerificationService` asks the ports, then compares;
+- :mod:`verification.licence`: typed vs licence vs registry, field by field, for the approver.
 
 A source that could not answer is *unknown* (待核验), never invalid.
 """
 
+from verification.licence import ComparisonRow, compare_fields, licence_findings, plain
 from verification.model import (
     Answers,
     AutofilledValue,
@@ -34,6 +36,7 @@ __all__ = [
     "KEY_FIELDS",
     "Answers",
     "AutofilledValue",
+    "ComparisonRow",
     "FieldState",
     "InvoicingProfile",
     "OcrClaims",
@@ -45,6 +48,9 @@ __all__ = [
     "VerificationResult",
     "VerificationService",
     "claims_of",
+    "compare_fields",
     "is_validated",
+    "licence_findings",
+    "plain",
     "verify_supplier",
 ]

@@ -67,7 +67,7 @@ from portal.db.approval_tables import PaymentHoldRow
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SUPPLIER, SupplierStore
 from portal.db.tables import table_of
-from portal.dedup.screening import index_suppliers, merge_suppliers
+from portal.dedup import index_suppliers, merge_suppliers
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Supplier
 from portal.notifications.messages import Notifier, RecordingNotifier

@@ -21,7 +21,7 @@ def _work(args: argparse.Namespace) -> int:
 
     from ocr.inputs import InputLimits
     from portal.audit.log import AuditLog
-    from portal.ocr_jobs.jobs import (
+    from portal.ocr_jobs import (
         OcrJobSettings,
         OcrWorkerDeps,
         default_reader,

@@ -8,10 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from portal import dedup
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
-from portal.dedup import screening as dedup
-from portal.graph.relations_import import UPSERT, import_relations
+from portal.dedup.tables import SUPPLIER
+from portal.graph.relations_import import import_relations
+from portal.graph.rows import UPSERT
 from portal.importing.readers import UnreadableFileError
 from portal.importing.run import write_report
 
@@ -56,9 +58,9 @@ def _reindex(args: argparse.Namespace) -> int:
             with services.engine.begin() as conn:
                 ids = list(
                     conn.scalars(
-                        select(dedup.SUPPLIER.c.id)
-                        .where(dedup.SUPPLIER.c.id > after)
-                        .order_by(dedup.SUPPLIER.c.id)
+                        select(SUPPLIER.c.id)
+                        .where(SUPPLIER.c.id > after)
+                        .order_by(SUPPLIER.c.id)
                         .limit(args.batch_size)
                     )
                 )

@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, MetaData, Table, func, inspect, select
 
-from portal.dedup.screening import INVOICE, SUPPLIER, count_open_pairs, sweep_state
-from portal.graph.relations_import import MASTER_DATA
+from portal.dedup import count_open_pairs, sweep_state
+from portal.dedup.tables import INVOICE, SUPPLIER
+from portal.graph.rows import MASTER_DATA
 
 EXPIRY_WINDOWS = (30, 60, 90)
 AGE_BUCKETS = ((1, "<1d"), (3, "1-3d"), (7, "3-7d"), (30, "7-30d"))

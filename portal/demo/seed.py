@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.bootstrap import Services
-from portal.dedup.screening import sweep
+from portal.dedup import sweep
 from portal.domain.amounts import parse_capital
 from portal.domain.findings import Finding
 from portal.domain.supplier import (
@@ -28,8 +28,8 @@ from portal.domain.supplier import (
     TaxStatus,
 )
 from portal.domain.uscc_factory import make_uscc
-from portal.graph.relations_import import (
-    SupplierMatcher,
+from portal.graph.matching import SupplierMatcher
+from portal.graph.rows import (
     upsert_contract,
     upsert_invoice,
     upsert_store,

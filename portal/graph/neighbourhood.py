@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 from crypto import mask_bank_account, mask_phone
 from portal.db.sealing import Sealer
 from portal.db.tables import StoreRow, table_of
-from portal.dedup.screening import (
+from portal.dedup.tables import (
     BANK,
     CONTACT,
     CONTRACT,

@@ -1,0 +1,7 @@
+"""Who may log in: user accounts (OIDC logins) and API clients (tokens).
+
+- :mod:`~portal.identity.users`: accounts, logins and roles;
+- :mod:`~portal.identity.api_clients`: machine clients and their tokens.
+"""
+
+__all__ = ["api_clients", "users"]

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Engine
 
 from portal.db.supplier_store import SupplierStore
-from portal.dedup.posting_cache import PostingCache
 from portal.domain import tax_number
 from portal.domain.findings import Finding, finding
 from portal.domain.supplier import Supplier
@@ -26,7 +25,7 @@ from portal.importing.changes import ProposeChanges
 from portal.importing.headers import canonical_header
 from portal.importing.readers import UnreadableFileError, iter_rows
 from portal.onboarding.registration import Outcome, OutcomeStatus, register_suppliers
-from portal.resolution import KEY_CAP
+from portal.resolution import KEY_CAP, PostingCache
 
 BATCH_SIZE = 5000
 

@@ -1,7 +1,7 @@
 """Registering new suppliers: the one write path for forms, the API and imports.
 
 A batch is probed for duplicates in a few indexed queries (credit codes, then
-the entity-resolution screen of ``portal.dedup.screening``: similar names, shared
+the entity-resolution screen of ``portal.dedup``: similar names, shared
 bank accounts and phones, legal representative and address, within the batch
 too), then written in one transaction with its blocking keys and a due entry in
 the verification schedule, so the monitoring job checks every new supplier
@@ -22,10 +22,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from portal.db.supplier_store import RowBatch, SupplierStore
-from portal.dedup.posting_cache import PostingCache
-from portal.dedup.screening import file_new, index_suppliers, screen_batch
+from portal.dedup import file_new, index_suppliers, screen_batch
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
+from portal.resolution import PostingCache
 from portal.verification.schedule import schedule_new
 
 

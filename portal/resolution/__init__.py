@@ -1,12 +1,17 @@
 """Entity resolution for suppliers: blocking keys, scoring and findings. No I/O.
 
 The database side (postings, probes of stored rows, decisions, sweeps) lives
-in :mod:`portal.dedup.screening`; this package decides, given two records,
+in :mod:`portal.dedup`; this package decides, given two records,
 whether they look like one company and why.
 """
 
 from portal.resolution.blocking import KEY_CAP, attribute_keys, screen_within, select_candidates
-from portal.resolution.errors import DedupError, MergeRefusedError, SupplierNotFoundError
+from portal.resolution.errors import (
+    DedupError,
+    DismissRefusedError,
+    MergeRefusedError,
+    SupplierNotFoundError,
+)
 from portal.resolution.findings import to_finding
 from portal.resolution.keys import (
     all_name_keys,
@@ -17,6 +22,7 @@ from portal.resolution.keys import (
     rep_address_key,
 )
 from portal.resolution.model import FINDING_CODE, Attribute, Decision, Match, Probe
+from portal.resolution.posting_cache import PostingCache
 from portal.resolution.scoring import (
     NAME_THRESHOLD,
     compare,
@@ -32,8 +38,10 @@ __all__ = [
     "Attribute",
     "Decision",
     "DedupError",
+    "DismissRefusedError",
     "Match",
     "MergeRefusedError",
+    "PostingCache",
     "Probe",
     "SupplierNotFoundError",
     "all_name_keys",

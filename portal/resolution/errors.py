@@ -3,7 +3,8 @@
 ::
 
     DedupError
-    ├── MergeRefusedError (ValueError)     the merge makes no sense as asked
+    ├── MergeRefusedError (ValueError)      the merge makes no sense as asked
+    ├── DismissRefusedError (PermissionError) the caller may not decide this pair
     └── SupplierNotFoundError (LookupError) one of the suppliers does not exist
 """
 
@@ -16,6 +17,10 @@ class DedupError(Exception):
 
 class MergeRefusedError(DedupError, ValueError):
     """A merge that cannot be done (same supplier twice, an archived survivor ...)."""
+
+
+class DismissRefusedError(DedupError, PermissionError):
+    """The caller's role may not decide that these two suppliers are different companies."""
 
 
 class SupplierNotFoundError(DedupError, LookupError):

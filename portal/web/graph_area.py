@@ -7,20 +7,30 @@ map to HTTP in :data:`STATUS_TABLE`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, Router, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
 
+from portal.audit.log import AuditLog
 from portal.bootstrap import Services
 from portal.dashboard import health
-from portal.dedup import screening as dedup
+from portal.dedup import DISMISSERS, decide_not_the_same, open_pairs
 from portal.domain.principal import STAFF, Role
 from portal.graph import neighbourhood as graph
 from portal.graph import relations_import
-from portal.resolution import DedupError, MergeRefusedError, SupplierNotFoundError
+from portal.graph.relations import KINDS, upsert_relation
+from portal.resolution import (
+    DedupError,
+    DismissRefusedError,
+    MergeRefusedError,
+    SupplierNotFoundError,
+)
+from portal.web.context import audit_context
 from portal.web.deps import ServicesDep
 from portal.web.i18n import add_messages, translator
 from portal.web.security import principal_of, requires
@@ -28,12 +38,13 @@ from portal.web.site import Contribution
 
 READERS = tuple(sorted(STAFF))
 WRITERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.FINANCE, Role.ADMIN)
-DECIDERS = (Role.PURCHASING_SUPERVISOR, Role.ADMIN)
-KINDS = ("contracts", "invoices", "stores")
+#: The coarse guard; who may dismiss the pair in hand is the use case's decision.
+DECIDERS = tuple(sorted(DISMISSERS))
 
 #: (error, HTTP status), most specific first.
 STATUS_TABLE: tuple[tuple[type[Exception], int], ...] = (
     (SupplierNotFoundError, 404),
+    (DismissRefusedError, 403),
     (MergeRefusedError, 409),
     (DedupError, 422),
 )
@@ -82,6 +93,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class GraphRuntime:
+    """The area's collaborators, built once by :func:`graph_area`."""
+
+    services: Services
+    audit: AuditLog
+
+
+#: ``graph: GraphDep`` in a handler signature gets the area's runtime.
+GraphDep: TypeAlias = NamedDependency[GraphRuntime]
+
+
 class GraphApi(Controller):
     """Graph, duplicates and the dashboard numbers as JSON."""
 
@@ -114,7 +137,7 @@ class GraphApi(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> dict[str, Any]:
         with services.engine.connect() as conn:
-            pairs = dedup.open_pairs(conn, supplier_id=supplier_id, limit=limit)
+            pairs = open_pairs(conn, supplier_id=supplier_id, limit=limit)
         return {"items": [p.as_dict() for p in pairs]}
 
     @post(
@@ -126,19 +149,19 @@ class GraphApi(Controller):
     def not_the_same(
         self,
         request: Request[Any, Any, Any],
-        services: ServicesDep,
+        graph: GraphDep,
         data: JSONBody[dict[str, str]],
     ) -> dict[str, str]:
-        who = principal_of(request).subject
-        with services.engine.begin() as conn:
-            dedup.decide_not_the_same(
-                conn,
-                data.get("a_id", ""),
-                data.get("b_id", ""),
-                decided_by=who,
-                now=_now(),
-                note=data.get("note"),
-            )
+        decide_not_the_same(
+            graph.services.engine,
+            graph.audit,
+            audit_context(request),
+            principal_of(request),
+            data.get("a_id", ""),
+            data.get("b_id", ""),
+            now=_now(),
+            note=data.get("note"),
+        )
         return {"status": "decided", "decision": "not_the_same"}
 
 
@@ -164,9 +187,7 @@ def _relations_controller(kind: str) -> type[Controller]:
     def upsert(
         self: Controller, services: ServicesDep, data: JSONBody[dict[str, Any]]
     ) -> Response[dict[str, Any]]:
-        with services.engine.begin() as conn:
-            matcher = relations_import.SupplierMatcher(conn)
-            outcome = relations_import.UPSERT[kind](conn, matcher, data)
+        outcome = upsert_relation(services.engine, kind, data)
         body = {
             "status": outcome.status,
             "id": outcome.row_id,
@@ -227,13 +248,17 @@ class GraphPages(Controller):
         now = _now()
         with services.engine.connect() as conn:
             report = health.health_report(conn, today=now.date(), now=now)
-            pairs = dedup.open_pairs(conn, limit=20)
+            pairs = open_pairs(conn, limit=20)
         return _page(request, "graph/data_health.html", report=report.as_dict(), pairs=pairs)
 
 
 def graph_area(services: Services) -> Contribution:
     """The area: JSON APIs and pages."""
     add_messages(MESSAGES)
-    return Contribution(
-        route_handlers=[GraphApi, GraphPages, *(_relations_controller(k) for k in KINDS)]
+    runtime = GraphRuntime(services, AuditLog(services.sealer))
+    router = Router(
+        path="/",
+        route_handlers=[GraphApi, GraphPages, *(_relations_controller(k) for k in KINDS)],
+        dependencies={"graph": Provide(lambda: runtime, sync_to_thread=False)},
     )
+    return Contribution(route_handlers=[router])

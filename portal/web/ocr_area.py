@@ -10,7 +10,7 @@ Routes::
     POST /portal/licence/{id}            submit the form: a ``supplier_profile`` change request
     POST /api/v1/ocr/licence             staff and tools: read a file now, the CLI's JSON
 
-The reading itself runs in :class:`~portal.ocr_jobs.jobs.OcrWorker`, started in
+The reading itself runs in :class:`~portal.ocr_jobs.OcrWorker`, started in
 ``on_startup`` (``PORTAL_OCR_WORKER=0`` leaves the queue to other processes). The change
 request goes through the portal area's ``submit_change`` collaborators (``app.state
 ["portal"]``), the registry comparison through the verification area's ports when they
@@ -43,7 +43,7 @@ from portal.documents import store as docs
 from portal.domain.findings import Finding
 from portal.domain.principal import STAFF, Principal, Role
 from portal.domain.supplier import Supplier
-from portal.ocr_jobs.jobs import (
+from portal.ocr_jobs import (
     ComparisonRow,
     JobState,
     OcrJob,

@@ -43,6 +43,7 @@ from portal.changes.requests import (
 from portal.documents.store import DocumentNotFoundError, DocumentRejectedError
 from portal.domain.principal import Principal
 from portal.notifications.messages import RobotWebhookSender
+from portal.resolution import DismissRefusedError
 from portal.web.context import audit_context, request_id_of
 from portal.web.i18n import add_messages, language_of, translator
 from portal.web.site import Contribution
@@ -75,6 +76,7 @@ STATUS_TABLE: tuple[tuple[type[Exception], int], ...] = (
     (SupplierNotFoundError, 404),
     (DocumentNotFoundError, 404),
     (NotAllowedError, 403),
+    (DismissRefusedError, 403),
     (CallBackRequiredError, 422),
     (ReviewRefusedError, 403),
     (InvalidTransitionError, 409),

@@ -24,7 +24,7 @@ from portal.changes.requests import (
     reject_change,
 )
 from portal.db.supplier_store import SupplierFilter
-from portal.dedup.screening import decide_not_the_same
+from portal.dedup import decide_not_the_same
 from portal.domain.principal import MAY_REVEAL, STAFF, Role
 from portal.domain.supplier import Supplier
 from portal.web.context import audit_context
@@ -147,16 +147,9 @@ class StaffPages(Controller):
         self, request: Request[Any, Any, Any], portal: PortalDep, data: Form
     ) -> Redirect:
         """Record that two suppliers are different companies (never raised again), audited."""
-        me = principal_of(request)
-        first, second = data.get("a_id", ""), data.get("b_id", "")
-        now = portal.now()
-        with portal.services.engine.begin() as conn:
-            decide_not_the_same(conn, first, second, decided_by=me.subject, now=now,
-                                note=data.get("note") or None)  # fmt: skip
-            portal.changes.audit.record(
-                conn, audit_context(request), "duplicate.not_the_same", subject_type="supplier",
-                subject_id=first, field_name="duplicate_of", before=None, after=second, now=now,
-            )  # fmt: skip
+        decide_not_the_same(portal.services.engine, portal.audit, audit_context(request),
+                            principal_of(request), data.get("a_id", ""), data.get("b_id", ""),
+                            now=portal.now(), note=data.get("note") or None)  # fmt: skip
         return Redirect(path="/staff/data-health", status_code=303)
 
     @post("/changes/{request_id:str}/reject", sync_to_thread=True, guards=[requires(*REVIEWERS)])

@@ -26,7 +26,7 @@ from approvals import (
     Verdict,
     VersionConflictError,
 )
-from approvals.testing import (
+from tests.support.approvals import (
     ALICE,
     BOB,
     CONTACT_ON_FILE,

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from approvals import PaymentHold, evaluate_payment_hold
 from approvals.payment_hold import COOLING_OFF, PENDING_BANK_CHANGE
-from approvals.testing import (
+from tests.support.approvals import (
     REQUESTER,
     SUPERVISOR,
     T0,

@@ -20,7 +20,7 @@ from approvals import (
     SelfApprovalError,
     Status,
 )
-from approvals.testing import (
+from tests.support.approvals import (
     ALICE,
     BOB,
     CLERK,

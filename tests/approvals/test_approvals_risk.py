@@ -17,7 +17,7 @@ from approvals.risk import (
     normalise_company_name,
     shared_account,
 )
-from approvals.testing import SUPPLIER, T0, at, bank_change, contact_change
+from tests.support.approvals import SUPPLIER, T0, at, bank_change, contact_change
 
 
 def test_bank_change_is_flagged_as_bank_account_changed() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
@@ -11,25 +11,15 @@ from sqlalchemy import Engine
 from portal.audit.log import AuditContext, AuditLog
 from portal.changes.requests import ChangeDeps
 from portal.db.supplier_store import RowBatch, SupplierStore
-from portal.domain.principal import Principal, Role
-from portal.domain.supplier import BankAccount, Contact, InvoicingProfile, Supplier
+from portal.domain.principal import Principal
+from portal.domain.supplier import Supplier
 from portal.domain.uscc_factory import make_uscc
 from portal.notifications.messages import RecordingNotifier
+from tests.support import Clock
+from tests.support.builders import licensed_supplier
+from tests.support.personas import STAFF, supplier_user
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @dataclass
@@ -42,25 +32,6 @@ class World:
     bob: Principal
     carol: Principal
     clerk: Principal
-
-
-def supplier(uscc: str, name: str, account: str, phone: str, email: str) -> Supplier:
-    return Supplier(
-        uscc=uscc,
-        name=name,
-        address="上海市浦东新区示例路1号",
-        bank_accounts=(
-            BankAccount(
-                bank_name="中国工商银行上海分行",
-                account_number=account,
-                holder_name=name,
-                cnaps_code="102290000012",
-                is_default=True,
-            ),
-        ),
-        contacts=(Contact(name="王经理", role="财务", phone=phone, email=email),),
-        invoicing_profile=InvoicingProfile(title=name, tax_number=uscc),
-    )
 
 
 @pytest.fixture
@@ -92,7 +63,7 @@ def world(engine: Engine, store: SupplierStore) -> World:
     ids = [
         store.add_to_batch(
             batch,
-            supplier(
+            licensed_supplier(
                 make_uscc(1),
                 "上海甲贸易有限公司",
                 "6222021234567891234",
@@ -103,7 +74,7 @@ def world(engine: Engine, store: SupplierStore) -> World:
         ),
         store.add_to_batch(
             batch,
-            supplier(
+            licensed_supplier(
                 make_uscc(2), "北京乙科技有限公司", "6222029876543210987", "13987654321", "li@yi.cn"
             ),
             T0,
@@ -116,12 +87,12 @@ def world(engine: Engine, store: SupplierStore) -> World:
     return World(
         a=a,
         b=b,
-        user_a=Principal("u-supplier-a", Role.SUPPLIER, supplier_id=a.id),
-        user_b=Principal("u-supplier-b", Role.SUPPLIER, supplier_id=b.id),
-        alice=Principal("u-alice", Role.PURCHASING_SUPERVISOR),
-        bob=Principal("u-bob", Role.PURCHASING_SUPERVISOR),
-        carol=Principal("u-carol", Role.PURCHASING_SUPERVISOR),
-        clerk=Principal("u-clerk", Role.PURCHASING_CLERK),
+        user_a=supplier_user("u-supplier-a", a.id),
+        user_b=supplier_user("u-supplier-b", b.id),
+        alice=STAFF["alice"],
+        bob=STAFF["bob"],
+        carol=STAFF["carol"],
+        clerk=STAFF["clerk"],
     )
 
 

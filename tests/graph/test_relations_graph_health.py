@@ -16,16 +16,17 @@ from sqlalchemy import Engine, select
 from portal.bootstrap import Services
 from portal.dashboard.health import health_report
 from portal.db.supplier_store import RowBatch, SupplierStore
-from portal.dedup.screening import index_suppliers, sweep
+from portal.dedup import index_suppliers, sweep
 from portal.domain.principal import Role
 from portal.domain.supplier import LifecycleState
 from portal.domain.uscc_factory import legacy_tax_number
 from portal.graph.neighbourhood import supplier_graph
-from portal.graph.relations_import import INVOICE, import_relations
+from portal.graph.relations_import import import_relations
+from portal.graph.rows import INVOICE
 from portal.identity.api_clients import create_client
-from portal.resolution.testing import SupplierFactory
 from portal.web.app import create_app
 from portal.web.graph_area import graph_area
+from tests.support.suppliers import SupplierFactory
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

@@ -10,9 +10,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from portal.ocr_jobs.jobs import OcrWorkerDeps
+from portal.ocr_jobs import OcrWorkerDeps
 from portal.web.ocr_area import OcrRuntime
-from tests.ocr_portal.licences import FakeReader, reading
+from tests.support.licences import PNG, FakeReader, reading
 from tests.web_portal.conftest import (
     Clock,
     Site,
@@ -23,9 +23,7 @@ from tests.web_portal.conftest import (
     site,
 )
 
-__all__ = ["as_user", "client", "clock", "csrf_of", "site"]
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+__all__ = ["PNG", "as_user", "client", "clock", "csrf_of", "site"]
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from portal.changes.requests import list_changes
 from portal.documents import store as documents
 from portal.domain.principal import Role
 from portal.identity.api_clients import create_client
-from portal.ocr_jobs.jobs import OcrJobSettings, run_next
+from portal.ocr_jobs import OcrJobSettings, run_next
 from portal.web.ocr_area import OcrRuntime
 from tests.ocr_portal.conftest import PNG, Site, job_id_of, upload, worker
-from tests.ocr_portal.licences import FakeReader, draw_licence, reading
+from tests.support.licences import FakeReader, draw_licence, reading
 
 Client = AsyncTestClient[Litestar]
 # Litestar's CSRF middleware reads a multipart body into SpooledTemporaryFiles and does not
@@ -241,7 +241,7 @@ async def test_the_real_reader_prefills_name_and_credit_code_from_a_generated_li
 ) -> None:
     from ocr.service import read_licence
     from portal.audit.log import AuditContext
-    from portal.ocr_jobs.jobs import enqueue_licence
+    from portal.ocr_jobs import enqueue_licence
 
     path = tmp_path / "licence.png"
     truth = draw_licence(path, site.a.name, site.a.uscc)

@@ -13,7 +13,7 @@ import hmac
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,8 @@ from portal.bootstrap import Services
 from portal.changes.requests import ChangeDeps
 from portal.config import load_settings
 from portal.db.supplier_store import RowBatch, SupplierStore
-from portal.domain.principal import MAY_REVEAL, Principal, Role
-from portal.domain.supplier import BankAccount, Contact, InvoicingProfile, Supplier
+from portal.domain.principal import MAY_REVEAL, Principal
+from portal.domain.supplier import Supplier
 from portal.domain.uscc_factory import make_uscc
 from portal.notifications.messages import RecordingNotifier
 from portal.web.app import create_app
@@ -37,21 +37,13 @@ from portal.web.auth import build_auth
 from portal.web.auth.settings import DEMO_CLIENT_ID, AuthSettings, RateLimit
 from portal.web.portal_area import build_portal
 from portal.web.site import AREAS, Contribution
+from tests.support import Clock
+from tests.support.builders import licensed_supplier
+from tests.support.personas import STAFF, supplier_user
 
 BASE_URL = "http://testserver.local"
 SECRET = b"test-secret-that-is-long-enough-for-the-portal-0123456789"
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @dataclass
@@ -65,14 +57,14 @@ class Site:
 
 
 def _supplier(seed: int, name: str, account: str, phone: str) -> Supplier:
-    uscc = make_uscc(seed)
-    return Supplier(
-        uscc=uscc,
-        name=name,
+    return licensed_supplier(
+        make_uscc(seed),
+        name,
+        account,
+        phone,
+        f"c{seed}@x.cn",
         address="上海市示例路1号",
-        bank_accounts=(BankAccount("中国工商银行上海分行", account, name, is_default=True),),
-        contacts=(Contact(name="王经理", role="财务", phone=phone, email=f"c{seed}@x.cn"),),
-        invoicing_profile=InvoicingProfile(title=name, tax_number=uscc),
+        cnaps_code=None,
     )
 
 
@@ -150,13 +142,9 @@ def site(engine: Any, keyring: Keyring, store: SupplierStore, tmp_path: Path, cl
         merged.middleware += part.middleware
         merged.state.update(part.state)
     people = {
-        "a": Principal("u-supplier-a", Role.SUPPLIER, "甲的用户", supplier_id=a.id),
-        "b": Principal("u-supplier-b", Role.SUPPLIER, "乙的用户", supplier_id=b.id),
-        "alice": Principal("u-alice", Role.PURCHASING_SUPERVISOR, "Alice", can_reveal=True),
-        "bob": Principal("u-bob", Role.PURCHASING_SUPERVISOR, "Bob", can_reveal=True),
-        "clerk": Principal("u-clerk", Role.PURCHASING_CLERK, "Clerk"),
-        "finance": Principal("u-finance", Role.FINANCE, "Finance", can_reveal=True),
-        "auditor": Principal("u-auditor", Role.AUDITOR, "Auditor"),
+        "a": supplier_user("u-supplier-a", a.id, "甲的用户"),
+        "b": supplier_user("u-supplier-b", b.id, "乙的用户"),
+        **STAFF,
     }
     assert all(p.can_reveal == (p.role in MAY_REVEAL) for p in people.values() if p.is_staff)
 

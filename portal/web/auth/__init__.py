@@ -61,7 +61,7 @@ def _dev_provider(services: Services, settings: AuthSettings) -> Router | None:
     """The demo's own OpenID provider: only in demo mode, never otherwise."""
     if not (settings.demo and services.settings.web.demo):
         return None
-    from portal.devoidc import DemoClient, DevProvider, provider_router
+    from portal.web.devoidc import DemoClient, DevProvider, provider_router
 
     issuer = settings.public_url.rstrip("/") + DEMO_ISSUER_PATH
     client = DemoClient(

@@ -15,25 +15,12 @@ from litestar import Request, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from markupsafe import Markup
-from sqlalchemy import select
 
-from portal.audit.log import AuditContext
-from portal.domain import uscc as uscc_rules
 from portal.domain.errors import DomainValidationError
 from portal.domain.principal import Role
-from portal.identity.users import get_account
 from portal.notifications import outbox
-from portal.onboarding.invitations import (
-    SUPPLIER,
-    Invitation,
-    InvitationError,
-    accept_invitation,
-    check_invitation,
-    create_invitation,
-    invitation_email,
-    list_invitations,
-    register_prospect,
-)
+from portal.onboarding.invitations import InvitationError, check_invitation, list_invitations
+from portal.onboarding.invite import accept_invited, invite_supplier, record_refusal
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.auth.runtime import AuthDep, AuthRuntime, current_user, landing, message_page, page
 from portal.web.context import audit_context
@@ -46,16 +33,7 @@ _STATUS = {"tampered": 400, "expired": 410, "used": 410, "binding": 403}
 def _refused(
     request: Request[Any, Any, Any], auth: AuthRuntime, exc: InvitationError, actor: str | None
 ) -> Template:
-    ctx = audit_context(request, actor=actor)
-    with auth.services.engine.begin() as conn:
-        auth.audit.record(
-            conn,
-            ctx,
-            "invitation.refused",
-            subject_type="invitation",
-            field_name="reason",
-            after=exc.reason,
-        )
+    record_refusal(auth.services.engine, auth.audit, audit_context(request, actor=actor), exc)
     return message_page(request, f"auth.invite.{exc.reason}", status_code=_STATUS[exc.reason])
 
 
@@ -97,23 +75,17 @@ def accept(request: Request[Any, Any, Any], auth: AuthDep, link_token: FromPath[
         return Redirect(path=f"/auth/login?next=/invite/{link_token}", status_code=303)
     ctx = audit_context(request, actor=account_id)
     try:
-        with auth.services.engine.begin() as conn:
-            invitation = accept_invitation(
-                conn, auth.signer, link_token, account_id=account_id, now=auth.now()
-            )
-            auth.audit.record(
-                conn,
-                AuditContext(**{**ctx.__dict__, "actor_role": "supplier"}),
-                "invitation.accepted",
-                subject_type="supplier",
-                subject_id=invitation.supplier_id,
-                field_name="invitation",
-                after=invitation.id,
-            )
-            account = get_account(conn, account_id)
+        _, account = accept_invited(
+            auth.services.engine,
+            auth.signer,
+            auth.audit,
+            ctx,
+            link_token,
+            account_id=account_id,
+            now=auth.now(),
+        )
     except InvitationError as exc:
         return _refused(request, auth, exc, account_id)
-    assert account is not None
     session = request.scope.get("session")
     id_token = session.get("id_token") if isinstance(session, dict) else None
     principal = auth.sessions.log_in_sync(request, account, id_token=id_token)
@@ -127,54 +99,6 @@ class InvitationForm:
     uscc: str = ""
     email: str = ""
     name: str = ""
-
-
-def _supplier_id_for(auth: AuthRuntime, form: InvitationForm) -> str:
-    code = uscc_rules.compact(form.uscc)
-    with auth.services.engine.connect() as conn:
-        existing = conn.execute(select(SUPPLIER.c.id).where(SUPPLIER.c.uscc == code)).scalar()
-    if existing:
-        return str(existing)
-    if not form.name.strip():
-        raise DomainValidationError(
-            f"没有统一社会信用代码为 {code} 的供应商；邀请新供应商请填写名称 / "
-            f"no supplier has the credit code {code}; give a name to invite a new supplier"
-        )
-    return register_prospect(
-        auth.services.engine,
-        auth.services.suppliers,
-        name=form.name,
-        uscc=code,
-        email=form.email,
-        now=auth.now(),
-    )
-
-
-def _invite(auth: AuthRuntime, form: InvitationForm, ctx: AuditContext) -> Invitation:
-    supplier_id = _supplier_id_for(auth, form)
-    with auth.services.engine.begin() as conn:
-        issued = create_invitation(
-            conn,
-            auth.signer,
-            supplier_id=supplier_id,
-            email=form.email,
-            created_by=ctx.actor,
-            now=auth.now(),
-            ttl=auth.settings.invitation_ttl,
-        )
-        invitation = issued.invitation
-        subject, body = invitation_email(invitation, auth.link(f"/invite/{issued.link_token}"))
-        outbox.enqueue(conn, outbox.Channel.EMAIL, invitation.email, subject, body, now=auth.now())
-        auth.audit.record(
-            conn,
-            ctx,
-            "invitation.created",
-            subject_type="supplier",
-            subject_id=supplier_id,
-            field_name="invitation",
-            after=invitation.id,
-        )
-    return invitation
 
 
 def _invitations_page(
@@ -206,7 +130,19 @@ def send_invitation(
 ) -> Template:
     """Invite a supplier (registering it as prospective when new); the link goes by e-mail."""
     try:
-        invitation = _invite(auth, data, audit_context(request))
+        invitation = invite_supplier(
+            auth.services.engine,
+            auth.services.suppliers,
+            auth.signer,
+            auth.audit,
+            audit_context(request),
+            uscc=data.uscc,
+            email=data.email,
+            name=data.name,
+            link_for=lambda token: auth.link(f"/invite/{token}"),
+            now=auth.now(),
+            ttl=auth.settings.invitation_ttl,
+        )
     except DomainValidationError as exc:
         return _invitations_page(request, auth, status_code=422, form=data, error=str(exc))
     return _invitations_page(request, auth, sent=invitation.email)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from portal.db.supplier_store import RowBatch, SupplierStore
-from portal.dedup.screening import index_suppliers
+from portal.dedup import index_suppliers
 from portal.domain.supplier import Supplier
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

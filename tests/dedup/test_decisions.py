@@ -9,25 +9,29 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, insert, select
 
+from portal.audit.log import AuditContext, AuditLog
 from portal.db.supplier_store import BANK, CONTACT, SupplierStore
 from portal.db.tables import ContractRow, InvoiceRow, StoreRow, StoreSupplierRow, table_of
-from portal.dedup.screening import (
-    DECISION,
-    PAIR,
+from portal.dedup import (
     count_open_pairs,
     decide_not_the_same,
     merge_suppliers,
     screen_one,
     sweep,
 )
-from portal.domain.supplier import InvoicingProfile
-from portal.resolution import MergeRefusedError, SupplierNotFoundError
-from portal.resolution.testing import SupplierFactory
+from portal.dedup.tables import DECISION, PAIR
+from portal.domain.principal import Principal, Role
+from portal.domain.supplier import InvoicingProfile, Supplier
+from portal.resolution import DismissRefusedError, MergeRefusedError, SupplierNotFoundError
+from tests.support.suppliers import SupplierFactory
 
 from .conftest import NOW, Seed
 
 CONTRACT, INVOICE = table_of(ContractRow), table_of(InvoiceRow)
 STORE, STORE_SUPPLIER = table_of(StoreRow), table_of(StoreSupplierRow)
+CLERK = Principal("clerk", Role.PURCHASING_CLERK)
+SUPERVISOR = Principal("supervisor", Role.PURCHASING_SUPERVISOR)
+CTX = AuditContext(actor="clerk")
 
 
 def test_merge_moves_every_relationship_and_keeps_the_names_as_aliases(
@@ -150,8 +154,9 @@ def test_not_the_same_decision_suppresses_the_finding_next_time(
         assert [f.code for f in screen_one(conn, store.sealer, second)] == [
             "duplicate.similar_name"
         ]
-    with engine.begin() as conn:
-        decide_not_the_same(conn, second_id, first_id, decided_by="clerk", now=NOW, note="两家")
+    decide_not_the_same(
+        engine, AuditLog(store.sealer), CTX, CLERK, second_id, first_id, now=NOW, note="两家"
+    )
     with engine.connect() as conn:
         assert count_open_pairs(conn) == 0
         assert screen_one(conn, store.sealer, second) == []
@@ -161,7 +166,7 @@ def test_not_the_same_decision_suppresses_the_finding_next_time(
 
 
 def test_an_interrupted_sweep_resumes_to_the_same_pairs(engine: Engine, seed: Seed) -> None:
-    from portal.resolution.testing import plant_all
+    from tests.support.suppliers import plant_all
 
     factory = SupplierFactory(24)
     base = list(factory.suppliers(120))
@@ -191,3 +196,38 @@ def test_an_interrupted_sweep_resumes_to_the_same_pairs(engine: Engine, seed: Se
     with engine.connect() as conn:
         evidence = json.loads(conn.execute(select(PAIR.c.evidence)).scalars().first() or "{}")
     assert {"existing_id", "matched", "score"} <= set(evidence)
+
+
+def _sharing_an_account(factory: SupplierFactory) -> tuple[Supplier, Supplier]:
+    first = replace(factory.supplier(), name="杭州同账科技有限公司")
+    second = replace(factory.supplier(), name="宁波别家贸易有限公司")
+    shared = replace(second.bank_accounts[0], account_number=first.bank_accounts[0].account_number)
+    return first, replace(second, bank_accounts=(shared,))
+
+
+def test_a_clerk_may_not_dismiss_a_pair_that_shares_a_bank_account(
+    engine: Engine, store: SupplierStore, seed: Seed
+) -> None:
+    first_id, second_id = seed(list(_sharing_an_account(SupplierFactory(25))))
+    with pytest.raises(DismissRefusedError, match="bank account"):
+        decide_not_the_same(
+            engine, AuditLog(store.sealer), CTX, CLERK, first_id, second_id, now=NOW
+        )
+    with engine.connect() as conn:
+        assert conn.execute(select(DECISION)).all() == []
+
+
+def test_a_supervisor_dismisses_a_shared_account_pair_and_the_act_is_audited(
+    engine: Engine, store: SupplierStore, seed: Seed
+) -> None:
+    first_id, second_id = seed(list(_sharing_an_account(SupplierFactory(26))))
+    audit = AuditLog(store.sealer)
+    ctx = AuditContext(actor="supervisor", actor_role="purchasing_supervisor")
+    decide_not_the_same(engine, audit, ctx, SUPERVISOR, first_id, second_id, now=NOW)
+    with engine.connect() as conn:
+        entries = [e for e in audit.entries(conn) if e.action == "duplicate.not_the_same"]
+        decision = conn.execute(select(DECISION)).one()
+    assert [(e.actor, e.subject_id, e.after) for e in entries] == [
+        ("supervisor", first_id, second_id)
+    ]
+    assert (decision.decision, decision.decided_by) == ("not_the_same", "supervisor")

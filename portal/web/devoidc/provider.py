@@ -27,7 +27,7 @@ from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect, Template
 
-from portal.devoidc.users import DEMO_USERS, DemoUser
+from portal.web.devoidc.users import DEMO_USERS, DemoUser
 from portal.web.i18n import translator
 
 CODE_SECONDS = 120

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, update
 
 from portal.db.supplier_store import SupplierStore
-from portal.dedup.screening import KEY, screen_one
+from portal.dedup import screen_one
+from portal.dedup.tables import KEY
 from portal.domain.supplier import Supplier
 from portal.domain.uscc_factory import make_uscc
 from portal.importing.run import import_suppliers

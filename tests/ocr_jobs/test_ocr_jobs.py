@@ -21,7 +21,7 @@ from portal.db.tables import table_of
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Money, Supplier
 from portal.domain.uscc_factory import make_uscc
-from portal.ocr_jobs.jobs import (
+from portal.ocr_jobs import (
     JobState,
     OcrJob,
     OcrJobNotFoundError,
@@ -37,20 +37,12 @@ from portal.ocr_jobs.jobs import (
     run_next,
 )
 from registry.model import EnterpriseRecord, RegistryStatus
-from tests.ocr_portal.conftest import PNG
-from tests.ocr_portal.licences import FakeReader, reading
+from tests.support import Clock
+from tests.support.licences import PNG, FakeReader, reading
 
 JOB = table_of(OcrJobRow)
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 NAME = "上海甲贸易有限公司"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -133,7 +133,7 @@ class SupplierFactory:
     """Makes distinct fictional suppliers, deterministic for a seed."""
 
     def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)  # noqa: S311 (fictional data)
+        self.rng = random.Random(seed)
         self.cores: set[str] = set()
         self.counter = 0
 

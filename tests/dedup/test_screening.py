@@ -7,10 +7,10 @@ from dataclasses import replace
 from sqlalchemy import Engine
 
 from portal.db.supplier_store import SupplierStore
-from portal.dedup.screening import screen_batch, screen_one
+from portal.dedup import screen_batch, screen_one
 from portal.domain.supplier import BankAccount, Supplier
 from portal.domain.uscc_factory import legacy_tax_number, make_uscc
-from portal.resolution.testing import SupplierFactory, evaluate, plant_all
+from tests.support.suppliers import SupplierFactory, evaluate, plant_all
 
 from .conftest import Seed
 

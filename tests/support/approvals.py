@@ -1,8 +1,5 @@
-"""Builders for tests of code that uses approvals: this package's tests, the SQL store and
-the web layer. A supplier, its people, and typical requests, all at fixed times.
-
-Kept in the package (like ``crypto.fakes``) because tests run with
-``--import-mode=importlib``, where test folders cannot import helper modules.
+"""Builders for tests of code that uses approvals: the package's tests, the SQL store and
+the web layer. A supplier, its people (personas), and typical requests, at fixed times.
 
 >>> first_bank_approval(bank_change()).status
 <Status.PARTIALLY_APPROVED: 'partially_approved'>

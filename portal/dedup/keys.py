@@ -1,0 +1,139 @@
+"""Blocking keys on the database: filing suppliers under their keys, reading postings.
+
+Keys must follow the supplier rows: call :func:`index_suppliers` in the
+transaction that inserts or renames suppliers (``portal dedup sweep`` also
+files any supplier it finds without keys). All functions run in the caller's
+connection and transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Sequence
+
+from sqlalchemy import Connection, delete, insert, select, text
+
+from portal.db.bulk import insert_rows
+from portal.dedup.tables import ARCHIVED, KEY, SUPPLIER, chunks
+from portal.domain.supplier import Supplier
+from portal.resolution import KEY_CAP, all_name_keys, comparable_core, rep_address_key
+from portal.resolution.posting_cache import PostingCache
+
+__all__ = [
+    "file_new",
+    "filed_under",
+    "index_suppliers",
+    "key_rows",
+    "keys_of_row",
+    "unindexed",
+]
+
+_POSTING_CHUNK = 100
+
+
+def keys_of_row(
+    name: str, aliases: Sequence[str], rep: str | None, address: str | None
+) -> set[str]:
+    """Every blocking key a stored supplier is filed under."""
+    keys = all_name_keys([name, *aliases])
+    rep_key = rep_address_key(rep, address)
+    if rep_key:
+        keys.add(rep_key)
+    return keys
+
+
+def key_rows(
+    supplier_id: str, name: str, aliases: Sequence[str], rep: str | None, address: str | None
+) -> list[dict[str, str]]:
+    """The ``dedup_key`` rows of one supplier."""
+    cores = "\n".join(dict.fromkeys(comparable_core(n) for n in (name, *aliases)))
+    return [
+        {"key": k, "supplier_id": supplier_id, "cores": cores}
+        for k in sorted(keys_of_row(name, aliases, rep, address))
+    ]
+
+
+def index_suppliers(conn: Connection, supplier_ids: Collection[str]) -> int:
+    """(Re)file suppliers under their blocking keys; archived ones are taken out. Returns
+    the number of keys written."""
+    rows: list[dict[str, str]] = []
+    for chunk in chunks(supplier_ids):
+        conn.execute(delete(KEY).where(KEY.c.supplier_id.in_(chunk)))
+        for r in conn.execute(
+            select(
+                SUPPLIER.c.id,
+                SUPPLIER.c.name,
+                SUPPLIER.c.aliases,
+                SUPPLIER.c.legal_representative,
+                SUPPLIER.c.address,
+            ).where(SUPPLIER.c.id.in_(chunk), SUPPLIER.c.lifecycle_state != ARCHIVED)
+        ):
+            rows += key_rows(r.id, r.name, json.loads(r.aliases), r.legal_representative, r.address)
+    if rows:
+        conn.execute(insert(KEY), rows)
+    return len(rows)
+
+
+def file_new(conn: Connection, suppliers: Iterable[tuple[str, Supplier]]) -> list[dict[str, str]]:
+    """File suppliers just inserted in this transaction (id, value) under their keys,
+    from the values in hand rather than reading them back. Returns the rows written."""
+    rows = [
+        row
+        for sid, s in suppliers
+        for row in key_rows(sid, s.name, s.aliases, s.legal_representative, s.address)
+    ]
+    insert_rows(conn, KEY, rows)
+    return rows
+
+
+def unindexed(conn: Connection, supplier_ids: Collection[str]) -> set[str]:
+    """Which of these (not archived) suppliers have no blocking key yet."""
+    missing: set[str] = set()
+    for chunk in chunks(supplier_ids):
+        live = set(
+            conn.scalars(
+                select(SUPPLIER.c.id).where(
+                    SUPPLIER.c.id.in_(chunk), SUPPLIER.c.lifecycle_state != ARCHIVED
+                )
+            )
+        )
+        filed = set(conn.scalars(select(KEY.c.supplier_id).where(KEY.c.supplier_id.in_(chunk))))
+        missing |= live - filed
+    return missing
+
+
+def filed_under(
+    conn: Connection,
+    keys: Collection[str],
+    *,
+    cap: int = KEY_CAP,
+    cache: PostingCache | None = None,
+) -> dict[str, list[tuple[str, str]]]:
+    """(supplier id, cores) filed under each key, at most ``cap + 1`` per key.
+
+    One statement per hundred keys, each key read through the primary-key index up
+    to its cap. Written as text: building a hundred-part union with the expression
+    language costs more than the database needs to answer it. With a ``cache``,
+    bigrams it holds are not read again.
+    """
+    cached: dict[str, list[tuple[str, str]]] = {}
+    if cache is not None:
+        cached, keys = cache.get(keys)
+    found: dict[str, list[tuple[str, str]]] = {}
+    limit = int(cap) + 1
+    for chunk in chunks(keys, _POSTING_CHUNK):
+        statement = text(
+            " UNION ALL ".join(
+                # only the table name and integers are inlined; keys are bound
+                f'SELECT * FROM (SELECT "key", supplier_id, cores FROM {KEY.name} '  # noqa: S608
+                f'WHERE "key" = :k{i} LIMIT {limit}) AS p{i}'
+                for i in range(len(chunk))
+            )
+        )
+        rows = conn.execute(statement, {f"k{i}": key for i, key in enumerate(chunk)})
+        for key, sid, cores in rows:
+            found.setdefault(key, []).append((sid, cores))
+    if cache is not None:
+        cache.put(found, list(keys))
+        found.update(cached)
+    return found

@@ -1,0 +1,141 @@
+"""Use cases of an invitation: send one, accept one, and record a refused link.
+
+Each opens its own transaction and writes the audit entry of its act
+(``invitation.created``, ``invitation.accepted``, ``invitation.refused``); the web
+routes only translate the request in and the page out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, select
+
+from portal.audit.log import AuditContext, AuditLog
+from portal.db.supplier_store import SupplierStore
+from portal.domain import uscc as uscc_rules
+from portal.domain.errors import DomainValidationError
+from portal.identity.users import UserAccount, get_account
+from portal.notifications import outbox
+from portal.onboarding.invitations import (
+    DEFAULT_TTL,
+    SUPPLIER,
+    Invitation,
+    InvitationBindingError,
+    InvitationError,
+    InvitationSigner,
+    accept_invitation,
+    create_invitation,
+    invitation_email,
+    register_prospect,
+)
+
+__all__ = ["accept_invited", "invite_supplier", "record_refusal", "supplier_for_invitation"]
+
+
+def supplier_for_invitation(
+    engine: Engine, store: SupplierStore, *, uscc: str, name: str, email: str, now: datetime
+) -> str:
+    """The supplier an invitation by credit code is for: the one registered under the
+    code, or a new prospective supplier when a name is given."""
+    code = uscc_rules.compact(uscc)
+    with engine.connect() as conn:
+        existing = conn.execute(select(SUPPLIER.c.id).where(SUPPLIER.c.uscc == code)).scalar()
+    if existing:
+        return str(existing)
+    if not name.strip():
+        raise DomainValidationError(
+            f"没有统一社会信用代码为 {code} 的供应商；邀请新供应商请填写名称 / "
+            f"no supplier has the credit code {code}; give a name to invite a new supplier"
+        )
+    return register_prospect(engine, store, name=name, uscc=code, email=email, now=now)
+
+
+def invite_supplier(
+    engine: Engine,
+    store: SupplierStore,
+    signer: InvitationSigner,
+    audit: AuditLog,
+    ctx: AuditContext,
+    *,
+    uscc: str,
+    email: str,
+    name: str,
+    link_for: Callable[[str], str],
+    now: datetime,
+    ttl: timedelta = DEFAULT_TTL,
+) -> Invitation:
+    """Invite a supplier by credit code (registering it as prospective when new): the
+    invitation, its e-mail in the outbox (``link_for`` turns a link token into the URL)
+    and ``invitation.created`` in one transaction."""
+    supplier_id = supplier_for_invitation(engine, store, uscc=uscc, name=name, email=email, now=now)
+    with engine.begin() as conn:
+        issued = create_invitation(
+            conn,
+            signer,
+            supplier_id=supplier_id,
+            email=email,
+            created_by=ctx.actor,
+            now=now,
+            ttl=ttl,
+        )
+        invitation = issued.invitation
+        subject, body = invitation_email(invitation, link_for(issued.link_token))
+        outbox.enqueue(conn, outbox.Channel.EMAIL, invitation.email, subject, body, now=now)
+        audit.record(
+            conn,
+            ctx,
+            "invitation.created",
+            subject_type="supplier",
+            subject_id=supplier_id,
+            field_name="invitation",
+            after=invitation.id,
+        )
+    return invitation
+
+
+def accept_invited(
+    engine: Engine,
+    signer: InvitationSigner,
+    audit: AuditLog,
+    ctx: AuditContext,
+    link_token: str,
+    *,
+    account_id: str,
+    now: datetime,
+) -> tuple[Invitation, UserAccount]:
+    """Bind the account to the invitation's supplier, audited as ``invitation.accepted``
+    by the account acting as a supplier; the invitation and the updated account."""
+    with engine.begin() as conn:
+        invitation = accept_invitation(conn, signer, link_token, account_id=account_id, now=now)
+        audit.record(
+            conn,
+            replace(ctx, actor_role="supplier"),
+            "invitation.accepted",
+            subject_type="supplier",
+            subject_id=invitation.supplier_id,
+            field_name="invitation",
+            after=invitation.id,
+        )
+        account = get_account(conn, account_id)
+    if account is None:  # accept_invitation found it in this transaction
+        raise InvitationBindingError("log in before accepting the invitation")
+    return invitation, account
+
+
+def record_refusal(
+    engine: Engine, audit: AuditLog, ctx: AuditContext, exc: InvitationError
+) -> None:
+    """A refused link (tampered, expired, used, or a login that cannot be bound) is an
+    audited act too: ``invitation.refused`` with the reason."""
+    with engine.begin() as conn:
+        audit.record(
+            conn,
+            ctx,
+            "invitation.refused",
+            subject_type="invitation",
+            field_name="reason",
+            after=exc.reason,
+        )
