@@ -42,6 +42,12 @@ from portal.changes.requests import (
 )
 from portal.documents.store import DocumentNotFoundError, DocumentRejectedError
 from portal.domain.principal import Principal
+from portal.finance.reveal import (
+    NothingToRevealError,
+    RevealDeps,
+    RevealNotAllowedError,
+    revealer,
+)
 from portal.notifications.messages import RobotWebhookSender
 from portal.web.context import audit_context, request_id_of
 from portal.web.i18n import add_messages, language_of, translator
@@ -64,6 +70,12 @@ class PortalRuntime:
     def now(self) -> datetime:
         return self.changes.clock()
 
+    @property
+    def reveal(self) -> RevealDeps:
+        return RevealDeps(
+            self.services.engine, self.services.suppliers, self.changes.audit, self.changes.clock
+        )
+
 
 #: ``portal: PortalDep`` in a handler signature gets the area's runtime.
 PortalDep: TypeAlias = NamedDependency[PortalRuntime]
@@ -75,6 +87,8 @@ STATUS_TABLE: tuple[tuple[type[Exception], int], ...] = (
     (SupplierNotFoundError, 404),
     (DocumentNotFoundError, 404),
     (NotAllowedError, 403),
+    (RevealNotAllowedError, 403),
+    (NothingToRevealError, 403),
     (CallBackRequiredError, 422),
     (ReviewRefusedError, 403),
     (InvalidTransitionError, 409),
@@ -146,21 +160,14 @@ def hold_view(deps: ChangeDeps, conn: Connection, supplier_id: str) -> dict[str,
 
 
 def reveal_hook(runtime: PortalRuntime) -> Callable[..., None]:
-    """The finance API's reveal hook: every clear value shown is a ``value.revealed`` entry."""
+    """The finance API's reveal hook: the reveal use case's check and its one
+    ``value.revealed`` entry per clear value shown (see :func:`portal.finance.reveal.revealer`,
+    which the finance API should call directly)."""
 
     def hook(
         principal: Principal, table: str, column: str, row_id: str, request: Request[Any, Any, Any]
     ) -> None:
-        with runtime.services.engine.begin() as conn:
-            runtime.audit.record(
-                conn,
-                audit_context(request),
-                "value.revealed",
-                subject_type=table,
-                subject_id=row_id,
-                field_name=column,
-                now=runtime.now(),
-            )
+        revealer(runtime.reveal, audit_context(request), principal)(table, column, row_id)
 
     return hook
 
