@@ -1,7 +1,7 @@
 """An import row for a supplier we already have becomes a change request (channel import).
 
 The row's bank accounts and contacts that are not on file, and invoicing details that
-differ, are proposed through :func:`portal.changes.requests.submit_change`, so they reach
+differ, are proposed through :func:`portal.changes.submit_change`, so they reach
 the master record only after purchasing approves, like every other change.
 """
 
@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from approvals import Channel, Entity
 from portal.audit.log import AuditContext
-from portal.changes.diff import InvalidProposalError, Proposal
-from portal.changes.requests import ChangeDeps, submit_change
+from portal.changes import ChangeDeps, InvalidProposalError, Proposal, submit_change
 from portal.domain.principal import Principal
 from portal.domain.supplier import Supplier
 

@@ -40,11 +40,11 @@ from typing import Any, Protocol
 from sqlalchemy import Engine, and_, insert, or_, select, update
 
 from approvals import Entity
+from approvals.proposals import OPEN_ENDED, Proposal, capital_text, supplier_values
 from crypto.documents import DocumentVault
 from ocr.errors import OcrError
 from ocr.inputs import InputLimits
 from portal.audit.log import AuditContext, AuditLog
-from portal.changes.diff import OPEN_ENDED, Proposal, capital_text, supplier_values
 from portal.db.ocr_tables import OcrJobRow
 from portal.db.tables import table_of
 from portal.documents import store as documents

@@ -14,8 +14,7 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from approvals import ChangeRequest, Channel, Entity
-from portal.changes.diff import Proposal
-from portal.changes.requests import SupplierNotFoundError, get_change, submit_change
+from portal.changes import Proposal, SupplierNotFoundError, get_change, submit_change
 from portal.domain import uscc as credit_code
 from portal.domain.principal import Role
 from portal.web.context import audit_context

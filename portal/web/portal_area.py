@@ -1,7 +1,7 @@
 """The portal area: supplier pages, staff pages, the finance API's payment hold and reveal hook.
 
 ``portal_area`` is listed in :data:`portal.web.site.AREAS`; tests call
-:func:`build_portal` with their own :class:`~portal.changes.requests.ChangeDeps` (clock,
+:func:`build_portal` with their own :class:`~portal.changes.ChangeDeps` (clock,
 notifier). This module is also the one place that maps the area's domain errors to HTTP
 statuses (:data:`STATUS_TABLE`); pages show them as a page in the user's language.
 """
@@ -30,16 +30,17 @@ from approvals import (
 )
 from portal.audit.log import AuditLog
 from portal.bootstrap import Services
-from portal.changes.diff import InvalidProposalError, UnknownEntityError
-from portal.changes.policy import change_deps_from_env
-from portal.changes.requests import (
+from portal.changes import (
     ChangeDeps,
     ChangeNotFoundError,
     ConcurrentReviewError,
+    InvalidProposalError,
     NotAllowedError,
     SupplierNotFoundError,
+    UnknownEntityError,
     payment_hold,
 )
+from portal.changes.policy import change_deps_from_env
 from portal.documents.store import DocumentNotFoundError, DocumentRejectedError
 from portal.domain.principal import Principal
 from portal.finance.reveal import (

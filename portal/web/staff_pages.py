@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from approvals import CallBackOutcome, Status
-from portal.changes.requests import (
+from portal.changes import (
     CallBackInput,
     SupplierNotFoundError,
     approve_change,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from portal.audit.log import AuditContext
 from portal.bootstrap import Services
+from portal.changes import list_changes
 from portal.changes.policy import change_deps_from_env
-from portal.changes.requests import list_changes
 from portal.domain.principal import Principal, Role
 from portal.domain.uscc_factory import make_uscc
 from portal.importing.changes import ImportChangeProposer
