@@ -53,7 +53,9 @@ def test_holder_name_of_another_company_is_a_mismatch() -> None:
 
 def test_normalisation_folds_full_width_brackets_and_spaces() -> None:
     # the domain's spelling (portal.domain.names): brackets as printed on a licence
-    assert normalise_company_name("甲 (乙) 丙") == normalise_company_name("甲（乙）丙") == "甲（乙）丙"
+    assert (
+        normalise_company_name("甲 (乙) 丙") == normalise_company_name("甲（乙）丙") == "甲（乙）丙"
+    )
 
 
 def test_account_used_by_another_supplier_is_flagged_as_shared() -> None:
