@@ -21,9 +21,9 @@ from approvals import Entity, FieldChange
 from approvals.proposals import OPEN_ENDED, REMOVED, RETIRED
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, CONTACT, INVOICING, SUPPLIER
-from portal.domain import names
+from portal.domain import fields, names
 
-_BANK_REQUIRED = ("bank_name", "account_number", "holder_name")
+_BANK_REQUIRED = fields.required_on_add(Entity.BANK_ACCOUNT)
 
 
 def _supplier_row(values: Mapping[str, str | None]) -> dict[str, Any]:
