@@ -32,7 +32,7 @@ from portal.changes.errors import (
 )
 from portal.changes.hold import payment_hold
 from portal.changes.merge import MERGED_FROM, propose_merge
-from portal.changes.reading import get_change, list_changes
+from portal.changes.reading import get_change, list_changes, supplier_id_for, supplier_names
 from portal.changes.review import approve_change, reject_change
 from portal.changes.submit import submit_change, withdraw_change
 
@@ -56,6 +56,8 @@ __all__ = [
     "propose_merge",
     "reject_change",
     "submit_change",
+    "supplier_id_for",
+    "supplier_names",
     "visible_supplier",
     "withdraw_change",
 ]

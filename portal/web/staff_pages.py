@@ -21,6 +21,7 @@ from portal.changes import (
     payment_hold,
     propose_merge,
     reject_change,
+    supplier_names,
 )
 from portal.db.supplier_store import SupplierFilter
 from portal.dedup.screening import decide_not_the_same
@@ -59,7 +60,7 @@ class StaffPages(Controller):
             request,
             "staff/queue.html",
             requests=list_changes(portal.changes, me, statuses=QUEUE),
-            names=_names(portal),
+            names=supplier_names(portal.changes),
         )
 
     @get("/changes/{request_id:str}", sync_to_thread=True)
@@ -236,12 +237,3 @@ class StaffPages(Controller):
             hold=hold,
             history=history,
         )
-
-
-def _names(portal: PortalRuntime) -> dict[str, str]:
-    from sqlalchemy import select
-
-    from portal.db.supplier_store import SUPPLIER
-
-    with portal.services.engine.connect() as conn:
-        return {r.id: r.name for r in conn.execute(select(SUPPLIER.c.id, SUPPLIER.c.name))}
