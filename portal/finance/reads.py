@@ -18,8 +18,18 @@ from crypto import mask_bank_account, mask_id_number, mask_phone
 from portal.db.supplier_store import SupplierFilter, SupplierStore
 from portal.domain.fields import fields_of
 from portal.domain.supplier import Supplier
+from portal.finance.reveal import RevealCallback
 
-RevealCallback = Callable[[str, str, str], None]  # (table, column, row_id)
+__all__ = [
+    "BadCursorError",
+    "Page",
+    "RevealCallback",
+    "decode_cursor",
+    "encode_cursor",
+    "search_suppliers",
+    "supplier_view",
+]
+
 #: How each kind of sensitive value is masked (the fields are in the catalogue).
 _MASKS: dict[str, Callable[[str], str]] = {
     "account_number": mask_bank_account,
