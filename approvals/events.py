@@ -2,6 +2,7 @@
 
 Each business method returns ``(new_request, [events])``; the caller stores the request
 and writes each event to the outbox and the audit log in the same transaction.
+:func:`event_detail` is what the audit entry of an event says (its ``after``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from approvals.model import CallBack, FieldChange
@@ -23,6 +24,7 @@ __all__ = [
     "ChangeSubmitted",
     "ChangeWithdrawn",
     "FieldsRejected",
+    "event_detail",
 ]
 
 
@@ -105,3 +107,34 @@ _NAMES: dict[type[ChangeEvent], str] = {
     ChangeApplied: "change.applied",
     ChangeConflicted: "change.conflicted",
 }
+
+
+def event_detail(event: ChangeEvent) -> dict[str, Any]:
+    """The facts of an event its audit entry records (JSON-ready, no sensitive value)."""
+    if isinstance(event, ChangeSubmitted):
+        return {"kind": event.kind, "channel": event.channel, "fields": list(event.field_keys)}
+    if isinstance(event, ChangeApproved):
+        cb = event.call_back
+        return {
+            "approvals_given": event.approvals_given,
+            "approvals_required": event.approvals_required,
+            "call_back": None
+            if cb is None
+            else {
+                "contact_id": cb.contact_id,
+                "phone_masked": cb.phone_masked,
+                "called_at": cb.called_at.isoformat(),
+                "outcome": cb.outcome.value,
+                "note": cb.note,
+            },
+        }
+    if isinstance(event, FieldsRejected | ChangeRejected):
+        return {"reasons": dict(event.reasons)}
+    if isinstance(event, ChangeApplied):
+        return {
+            "applied": [c.key for c in event.applied],
+            "skipped": list(event.skipped_field_keys),
+        }
+    if isinstance(event, ChangeConflicted):
+        return {"base_version": event.base_version, "current_version": event.current_version}
+    return {}

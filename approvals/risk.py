@@ -10,23 +10,30 @@ company name, who else uses an account's blind index, recent request times).
 ('bank_account.holder_mismatch', '上海某某贸易有限公司')
 >>> holder_mismatch("上海 某某（集团）有限公司", "上海某某(集团)有限公司") is None
 True
+
+A request that touches several bank accounts is judged account by account
+(:func:`accounts_in`, the ``accounts`` argument of :func:`assess_risk`). Names are compared
+with the domain's company-name normaliser (:func:`portal.domain.names.normalise`), the
+same one the proposal diff and the import use.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from approvals.model import ChangeRequest, Entity, RiskFlag, require_utc
+from approvals.model import ChangeRequest, Entity, FieldChange, RiskFlag, require_utc
+from portal.domain import names
 
 __all__ = [
     "BANK_ACCOUNT_CHANGED",
     "BANK_ACCOUNT_SHARED",
     "CHANGES_FREQUENT",
     "HOLDER_MISMATCH",
+    "AccountInRequest",
     "RiskSettings",
+    "accounts_in",
     "assess_risk",
     "bank_account_changed",
     "frequent_changes",
@@ -52,14 +59,44 @@ class RiskSettings:
 
 
 def normalise_company_name(name: str) -> str:
-    """Fold the ways one company name is written: NFKC (full-width ``（）`` to ``()``),
-    no whitespace at all, case-folded.
+    """Fold the ways one company name is written: the domain's canonical spelling
+    (NFKC, brackets as on licences), then no whitespace at all, case-folded.
 
-    >>> normalise_company_name(" ＡＢＣ 贸易（上海） 有限公司 ")
-    'abc贸易(上海)有限公司'
+    >>> normalise_company_name(" ＡＢＣ 贸易(上海) 有限公司 ")
+    'abc贸易（上海）有限公司'
     """
-    folded = unicodedata.normalize("NFKC", name)
-    return "".join(folded.split()).casefold()
+    return "".join(names.normalise(name).split()).casefold()
+
+
+@dataclass(frozen=True)
+class AccountInRequest:
+    """One bank account a request touches: its holder after the change (the new one, or
+    the one on file) and the blind index of a new account number, if any."""
+
+    holder_name: str | None
+    blind_index: str | None = None
+
+
+def accounts_in(
+    changes: Sequence[FieldChange], holders_on_file: Mapping[str, str]
+) -> dict[str, dict[str, str | None]]:
+    """Account id -> the new values a request gives it (retiring is not a value).
+
+    ``holders_on_file`` (account id -> holder name) fills in the holder an account
+    keeps when the request does not change it.
+
+    >>> change = FieldChange(Entity.BANK_ACCOUNT, "a1", "account_number", None, "6222")
+    >>> accounts_in([change], {"a1": "甲公司"})
+    {'a1': {'account_number': '6222', 'holder_name': '甲公司'}}
+    """
+    accounts: dict[str, dict[str, str | None]] = {}
+    for c in changes:
+        if c.entity == Entity.BANK_ACCOUNT and c.field_name != "retired":
+            accounts.setdefault(c.entity_id, {})[c.field_name] = c.after
+    for account_id, values in accounts.items():
+        if "holder_name" not in values:
+            values["holder_name"] = holders_on_file.get(account_id)
+    return accounts
 
 
 def bank_account_changed(request: ChangeRequest) -> RiskFlag | None:
@@ -156,12 +193,17 @@ def assess_risk(
     suppliers_using: SuppliersUsing = (),
     recent_request_times: Iterable[datetime] = (),
     settings: RiskSettings = RiskSettings(),
+    accounts: Sequence[AccountInRequest] = (),
 ) -> tuple[RiskFlag, ...]:
     """Every flag that applies to ``request``.
 
     ``holder_name`` defaults to the new, non-sensitive ``bank_account`` ``holder_name``
-    in the request; pass it when that value is encrypted.
+    in the request; pass it when that value is encrypted. ``accounts``, when given, are
+    every account the request touches: the first stands for ``holder_name`` and
+    ``account_blind_index``, each further one adds its own holder and shared-account flags.
     """
+    if accounts:
+        holder_name, account_blind_index = accounts[0].holder_name, accounts[0].blind_index
     holder = holder_name if holder_name is not None else _new_holder_name(request)
     flags = [
         bank_account_changed(request),
@@ -171,6 +213,16 @@ def assess_risk(
         else None,
         frequent_changes(recent_request_times, now, settings),
     ]
+    for account in accounts[1:]:
+        further = [
+            holder_mismatch(account.holder_name, registered_name)
+            if account.holder_name and registered_name
+            else None,
+            shared_account(request.supplier_id, account.blind_index, suppliers_using)
+            if account.blind_index
+            else None,
+        ]
+        flags += [f for f in further if f is not None and f not in flags]
     return tuple(flag for flag in flags if flag is not None)
 
 

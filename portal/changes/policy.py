@@ -19,7 +19,7 @@ from approvals import DEFAULT_POLICY, ApprovalPolicy, PolicyConfigError
 
 if TYPE_CHECKING:
     from portal.bootstrap import Services
-    from portal.changes.requests import ChangeDeps
+    from portal.changes.deps import ChangeDeps
 
 __all__ = ["POLICY_FILE_ENV", "cooling_off_from", "policy_from_env", "policy_from_file"]
 
@@ -66,7 +66,7 @@ def cooling_off_from(env: Mapping[str, str], hours: int) -> timedelta:
 def change_deps_from_env(services: Services, env: Mapping[str, str]) -> ChangeDeps:
     """The change-request collaborators as ``portal serve``, ``demo`` and the CLI build them."""
     from portal.audit.log import AuditLog
-    from portal.changes.requests import ChangeDeps
+    from portal.changes.deps import ChangeDeps
     from portal.notifications import outbox
     from portal.notifications.messages import OutboxNotifier
 

@@ -26,7 +26,7 @@ from typing import TypeVar
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-from portal.domain import bank_account, cnaps, names, phone, tax_number, text, uscc
+from portal.domain import bank_account, cnaps, fields, names, phone, tax_number, text, uscc
 from portal.domain.amounts import is_open_ended, parse_capital, parse_date
 from portal.domain.errors import DomainValidationError
 from portal.domain.findings import Finding, Severity, finding
@@ -45,42 +45,9 @@ from portal.domain.supplier import (
 Raw = Mapping[str, object]
 T = TypeVar("T")
 
-#: Every key ``parse_supplier`` reads; the import maps spreadsheet headers onto these.
-FIELDS: tuple[str, ...] = (
-    "uscc",
-    "name",
-    "aliases",
-    "entity_type",
-    "legal_representative",
-    "legal_rep_id_number",
-    "registered_capital",
-    "established_on",
-    "term_from",
-    "term_to",
-    "address",
-    "business_scope",
-    "registration_authority",
-    "registry_status",
-    "taxpayer_qualification",
-    "tax_status",
-    "lifecycle_state",
-    "bank_name",
-    "cnaps_code",
-    "bank_account",
-    "account_holder",
-    "bank_currency",
-    "bank_purpose",
-    "contact_name",
-    "contact_role",
-    "contact_phone",
-    "contact_email",
-    "invoice_title",
-    "invoice_tax_number",
-    "invoice_address",
-    "invoice_phone",
-    "invoice_bank_name",
-    "invoice_account",
-)
+#: Every key ``parse_supplier`` reads (from the field catalogue); the import maps
+#: spreadsheet headers onto these.
+FIELDS: tuple[str, ...] = fields.import_keys()
 REQUIRED = ("uscc", "name")
 
 

@@ -16,9 +16,26 @@ from sqlalchemy import Connection
 
 from crypto import mask_bank_account, mask_id_number, mask_phone
 from portal.db.supplier_store import SupplierFilter, SupplierStore
+from portal.domain.fields import fields_of
 from portal.domain.supplier import Supplier
+from portal.finance.reveal import RevealCallback
 
-RevealCallback = Callable[[str, str, str], None]  # (table, column, row_id)
+__all__ = [
+    "BadCursorError",
+    "Page",
+    "RevealCallback",
+    "decode_cursor",
+    "encode_cursor",
+    "search_suppliers",
+    "supplier_view",
+]
+
+#: How each kind of sensitive value is masked (the fields are in the catalogue).
+_MASKS: dict[str, Callable[[str], str]] = {
+    "account_number": mask_bank_account,
+    "phone": mask_phone,
+    "legal_rep_id_number": mask_id_number,
+}
 
 
 class BadCursorError(ValueError):
@@ -96,45 +113,43 @@ def supplier_view(supplier: Supplier, *, reveal: RevealCallback | None = None) -
         "validated": supplier.validated,
         "version": supplier.version,
         "bank_accounts": [
-            {
-                "id": a.id,
-                "bank_name": a.bank_name,
-                "cnaps_code": a.cnaps_code,
-                "account_number": shown(
-                    a.account_number, mask_bank_account, "bank_account", "account_number", a.id
-                ),
-                "holder_name": a.holder_name,
-                "currency": a.currency,
-                "purpose": a.purpose,
-                "department": a.department,
-                "is_default": a.is_default,
-                "retired": a.retired,
+            {"id": a.id}
+            | {
+                f.name: shown(
+                    getattr(a, f.name),
+                    _MASKS[f.name],
+                    f.entity,
+                    f.name,
+                    a.id if f.revealable else None,
+                )
+                if f.sensitive
+                else getattr(a, f.name)
+                for f in fields_of("bank_account")
             }
+            | {"is_default": a.is_default, "retired": a.retired}
             for a in supplier.bank_accounts
         ],
         "invoicing_profile": None
         if profile is None
         else {
-            "title": profile.title,
-            "tax_number": profile.tax_number,
-            "address": profile.address,
-            "phone": shown(profile.phone, mask_phone, "invoicing_profile", "phone", None),
-            "bank_name": profile.bank_name,
-            "account_number": shown(
-                profile.account_number,
-                mask_bank_account,
-                "invoicing_profile",
-                "account_number",
-                None,
-            ),
+            f.name: shown(getattr(profile, f.name), _MASKS[f.name], f.entity, f.name, None)
+            if f.sensitive
+            else getattr(profile, f.name)
+            for f in fields_of("invoicing_profile")
         },
         "contacts": [
-            {
-                "id": c.id,
-                "name": c.name,
-                "role": c.role,
-                "email": c.email,
-                "phone": shown(c.phone, mask_phone, "contact", "phone", c.id),
+            {"id": c.id}
+            | {
+                f.name: shown(
+                    getattr(c, f.name),
+                    _MASKS[f.name],
+                    f.entity,
+                    f.name,
+                    c.id if f.revealable else None,
+                )
+                if f.sensitive
+                else getattr(c, f.name)
+                for f in fields_of("contact")
             }
             for c in supplier.contacts
         ],

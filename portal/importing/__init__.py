@@ -1,1 +1,8 @@
-"""Importing the supplier list a company already has (xlsx, csv)."""
+"""Importing the supplier list a company already has (xlsx, csv).
+
+:mod:`.readers` reads the file, :mod:`.headers` maps its headers onto the catalogue's
+import keys, :mod:`.run` files each row (new suppliers registered, known ones through
+:mod:`.changes` as change requests).
+"""
+
+__all__ = ["changes", "headers", "readers", "run"]

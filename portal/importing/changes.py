@@ -1,7 +1,7 @@
 """An import row for a supplier we already have becomes a change request (channel import).
 
 The row's bank accounts and contacts that are not on file, and invoicing details that
-differ, are proposed through :func:`portal.changes.requests.submit_change`, so they reach
+differ, are proposed through :func:`portal.changes.submit_change`, so they reach
 the master record only after purchasing approves, like every other change.
 """
 
@@ -11,14 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from approvals import Channel, Entity
+from approvals.proposals import EDITABLE
 from portal.audit.log import AuditContext
-from portal.changes.diff import InvalidProposalError, Proposal
-from portal.changes.requests import ChangeDeps, submit_change
+from portal.changes import ChangeDeps, InvalidProposalError, Proposal, submit_change
 from portal.domain.principal import Principal
 from portal.domain.supplier import Supplier
 
 #: (stored supplier id, the row as parsed) -> the change request id, or None when nothing differs
 ProposeChanges = Callable[[str, Supplier], str | None]
+
+
+def _values(row: object, entity: Entity) -> dict[str, str | None]:
+    """The editable fields of a row of the import (see :mod:`portal.domain.fields`)."""
+    return {name: getattr(row, name) for name in EDITABLE[entity]}
 
 
 def proposals_for(stored: Supplier, row: Supplier) -> list[Proposal]:
@@ -27,24 +32,18 @@ def proposals_for(stored: Supplier, row: Supplier) -> list[Proposal]:
     on_file = {a.account_number for a in stored.bank_accounts if not a.retired}
     for account in row.bank_accounts:
         if account.account_number not in on_file:
-            values = {
-                "bank_name": account.bank_name, "account_number": account.account_number,
-                "holder_name": account.holder_name, "cnaps_code": account.cnaps_code,
-                "currency": account.currency, "purpose": account.purpose,
-            }  # fmt: skip
-            proposals.append(Proposal(Entity.BANK_ACCOUNT, None, values))
+            proposals.append(
+                Proposal(Entity.BANK_ACCOUNT, None, _values(account, Entity.BANK_ACCOUNT))
+            )
     phones = {c.phone for c in stored.contacts if c.phone}
     for contact in row.contacts:
         if contact.phone and contact.phone not in phones:
-            values = {"name": contact.name, "role": contact.role, "phone": contact.phone,
-                      "email": contact.email}  # fmt: skip
-            proposals.append(Proposal(Entity.CONTACT, None, values))
+            proposals.append(Proposal(Entity.CONTACT, None, _values(contact, Entity.CONTACT)))
     wanted, current = row.invoicing_profile, stored.invoicing_profile
     if wanted is not None and stored.id is not None:
-        fields = ("title", "tax_number", "address", "phone", "bank_name", "account_number")
         differs = {
             f: getattr(wanted, f)
-            for f in fields
+            for f in EDITABLE[Entity.INVOICING_PROFILE]
             if getattr(wanted, f) and getattr(wanted, f) != getattr(current, f, None)
         }
         if differs:

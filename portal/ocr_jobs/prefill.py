@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from approvals import Entity
-from portal.changes.diff import OPEN_ENDED, Proposal, capital_text, supplier_values
+from approvals.proposals import OPEN_ENDED, Proposal, capital_text, supplier_values
 from portal.domain import uscc
 from portal.domain.findings import Finding
 from portal.domain.supplier import Supplier

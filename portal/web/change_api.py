@@ -14,8 +14,7 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from approvals import ChangeRequest, Channel, Entity
-from portal.changes.diff import Proposal
-from portal.changes.requests import SupplierNotFoundError, get_change, submit_change
+from portal.changes import Proposal, get_change, submit_change, supplier_id_for
 from portal.domain import uscc as credit_code
 from portal.domain.principal import Role
 from portal.web.context import audit_context
@@ -100,12 +99,9 @@ class ChangeApi(Controller):
         """Body: ``{"supplier_uscc": "...", "proposals": [{"entity": "bank_account",
         "entity_id": null, "values": {...}}]}``; answers the pending change request."""
         code = credit_code.validate(str(data.get("supplier_uscc") or ""))
-        with portal.services.engine.connect() as conn:
-            supplier = portal.services.suppliers.get_by_uscc(conn, code)
-        if supplier is None or supplier.id is None:
-            raise SupplierNotFoundError(code)
+        me = principal_of(request)
         change = submit_change(
-            portal.changes, audit_context(request), principal_of(request), supplier.id,
+            portal.changes, audit_context(request), me, supplier_id_for(portal.changes, me, code),
             _proposals(data), channel=Channel.API,
         )  # fmt: skip
         return change_view(change)

@@ -5,6 +5,8 @@ Templates write ``t('v:' ~ value)``; a value without a label shows as itself.
 
 from __future__ import annotations
 
+from portal.domain.fields import CATALOGUE
+
 VALUE_LABELS: dict[str, tuple[str, str]] = {
     # change-request states and verdicts
     "draft": ("草稿", "draft"), "pending": ("待审批", "pending"),
@@ -35,17 +37,6 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "blocked": ("已冻结", "blocked"), "archived": ("已归档", "archived"),
     # entities and fields
     "bank_account": ("银行账户", "bank account"), "contact": ("联系人", "contact"),
-    "account_number": ("银行账号", "account number"), "bank_name": ("开户行", "bank"),
-    "cnaps_code": ("联行号", "CNAPS code"), "holder_name": ("户名", "account holder"),
-    "currency": ("币种", "currency"), "purpose": ("用途", "purpose"),
-    "title": ("发票抬头", "invoice title"), "tax_number": ("税号", "tax number"),
-    "address": ("地址", "address"), "phone": ("电话", "phone"), "name": ("名称", "name"),
-    "role": ("职务", "role"), "email": ("邮箱", "e-mail"),
-    "legal_representative": ("法定代表人", "legal representative"),
-    "entity_type": ("企业类型", "entity type"), "registered_capital": ("注册资本", "capital"),
-    "established_on": ("成立日期", "established"), "term_from": ("营业期限自", "term from"),
-    "term_to": ("营业期限至", "term to"), "business_scope": ("经营范围", "business scope"),
-    "registration_authority": ("登记机关", "registration authority"),
     # documents
     "business_licence": ("营业执照", "business licence"),
     "bank_permit": ("开户许可证", "bank account permit"),
@@ -56,6 +47,19 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "bank_account.shared": ("账号被其他供应商使用", "account used by another supplier"),
     "changes.frequent": ("短期内多次变更", "frequent changes"),
 }  # fmt: skip
+
+
+def _field_labels() -> dict[str, tuple[str, str]]:
+    """The supplier's fields, labelled where they are declared (:mod:`portal.domain.fields`);
+    for a name several entities share, the first entity's label is the one shown."""
+    labels: dict[str, tuple[str, str]] = {}
+    for spec in CATALOGUE:
+        if spec.editable:
+            labels.setdefault(spec.name, (spec.zh, spec.en))
+    return labels
+
+
+VALUE_LABELS.update(_field_labels())
 
 
 def value_messages() -> dict[str, dict[str, str]]:

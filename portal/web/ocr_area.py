@@ -38,7 +38,7 @@ from ocr.errors import EngineUnavailableError, OcrInputError, UploadTooLargeErro
 from ocr.inputs import InputLimits
 from portal.audit.log import AuditLog
 from portal.bootstrap import Services
-from portal.changes.requests import SupplierNotFoundError, submit_change
+from portal.changes import SupplierNotFoundError, submit_change
 from portal.documents import store as docs
 from portal.domain.findings import Finding
 from portal.domain.principal import STAFF, Principal, Role

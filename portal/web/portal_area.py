@@ -1,7 +1,7 @@
 """The portal area: supplier pages, staff pages, the finance API's payment hold and reveal hook.
 
 ``portal_area`` is listed in :data:`portal.web.site.AREAS`; tests call
-:func:`build_portal` with their own :class:`~portal.changes.requests.ChangeDeps` (clock,
+:func:`build_portal` with their own :class:`~portal.changes.ChangeDeps` (clock,
 notifier). This module is also the one place that maps the area's domain errors to HTTP
 statuses (:data:`STATUS_TABLE`); pages show them as a page in the user's language.
 """
@@ -30,18 +30,25 @@ from approvals import (
 )
 from portal.audit.log import AuditLog
 from portal.bootstrap import Services
-from portal.changes.diff import InvalidProposalError, UnknownEntityError
-from portal.changes.policy import change_deps_from_env
-from portal.changes.requests import (
+from portal.changes import (
     ChangeDeps,
     ChangeNotFoundError,
     ConcurrentReviewError,
+    InvalidProposalError,
     NotAllowedError,
     SupplierNotFoundError,
+    UnknownEntityError,
     payment_hold,
 )
+from portal.changes.policy import change_deps_from_env
 from portal.documents.store import DocumentNotFoundError, DocumentRejectedError
 from portal.domain.principal import Principal
+from portal.finance.reveal import (
+    NothingToRevealError,
+    RevealDeps,
+    RevealNotAllowedError,
+    revealer,
+)
 from portal.notifications.messages import RobotWebhookSender
 from portal.resolution import DismissRefusedError
 from portal.web.context import audit_context, request_id_of
@@ -65,6 +72,12 @@ class PortalRuntime:
     def now(self) -> datetime:
         return self.changes.clock()
 
+    @property
+    def reveal(self) -> RevealDeps:
+        return RevealDeps(
+            self.services.engine, self.services.suppliers, self.changes.audit, self.changes.clock
+        )
+
 
 #: ``portal: PortalDep`` in a handler signature gets the area's runtime.
 PortalDep: TypeAlias = NamedDependency[PortalRuntime]
@@ -77,6 +90,8 @@ STATUS_TABLE: tuple[tuple[type[Exception], int], ...] = (
     (DocumentNotFoundError, 404),
     (NotAllowedError, 403),
     (DismissRefusedError, 403),
+    (RevealNotAllowedError, 403),
+    (NothingToRevealError, 403),
     (CallBackRequiredError, 422),
     (ReviewRefusedError, 403),
     (InvalidTransitionError, 409),
@@ -148,21 +163,14 @@ def hold_view(deps: ChangeDeps, conn: Connection, supplier_id: str) -> dict[str,
 
 
 def reveal_hook(runtime: PortalRuntime) -> Callable[..., None]:
-    """The finance API's reveal hook: every clear value shown is a ``value.revealed`` entry."""
+    """The finance API's reveal hook: the reveal use case's check and its one
+    ``value.revealed`` entry per clear value shown (see :func:`portal.finance.reveal.revealer`,
+    which the finance API should call directly)."""
 
     def hook(
         principal: Principal, table: str, column: str, row_id: str, request: Request[Any, Any, Any]
     ) -> None:
-        with runtime.services.engine.begin() as conn:
-            runtime.audit.record(
-                conn,
-                audit_context(request),
-                "value.revealed",
-                subject_type=table,
-                subject_id=row_id,
-                field_name=column,
-                now=runtime.now(),
-            )
+        revealer(runtime.reveal, audit_context(request), principal)(table, column, row_id)
 
     return hook
 

@@ -8,12 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from approvals import CallBackOutcome, Status
-from portal.changes.requests import (
+from portal.changes import (
     CallBackInput,
     SupplierNotFoundError,
     approve_change,
@@ -22,11 +21,13 @@ from portal.changes.requests import (
     payment_hold,
     propose_merge,
     reject_change,
+    supplier_names,
 )
 from portal.db.supplier_store import SupplierFilter
 from portal.dedup import decide_not_the_same
-from portal.domain.principal import MAY_REVEAL, STAFF, Role
+from portal.domain.principal import STAFF, Role
 from portal.domain.supplier import Supplier
+from portal.finance.reveal import may_reveal, reveal_value
 from portal.web.context import audit_context
 from portal.web.portal_area import PortalDep, PortalRuntime, page
 from portal.web.security import principal_of, requires
@@ -46,17 +47,6 @@ def _supplier(portal: PortalRuntime, supplier_id: str) -> Supplier:
     return supplier
 
 
-def _sensitive_value(supplier: Supplier, table: str, column: str, row_id: str) -> str | None:
-    """The clear value of one sensitive field of the supplier (None when it has none)."""
-    if table == "bank_account" and column == "account_number":
-        return next((a.account_number for a in supplier.bank_accounts if a.id == row_id), None)
-    if table == "contact" and column == "phone":
-        return next((c.phone for c in supplier.contacts if c.id == row_id), None)
-    if table == "supplier" and column == "legal_rep_id_number" and row_id == supplier.id:
-        return supplier.legal_rep_id_number
-    return None
-
-
 class StaffPages(Controller):
     """Purchasing, finance, auditors and admins."""
 
@@ -70,7 +60,7 @@ class StaffPages(Controller):
             request,
             "staff/queue.html",
             requests=list_changes(portal.changes, me, statuses=QUEUE),
-            names=_names(portal),
+            names=supplier_names(portal.changes),
         )
 
     @get("/changes/{request_id:str}", sync_to_thread=True)
@@ -192,16 +182,9 @@ class StaffPages(Controller):
         self, request: Request[Any, Any, Any], portal: PortalDep, supplier_id: FromPath[str]
     ) -> Template:
         me = principal_of(request)
-        return self._detail(
-            request, portal, supplier_id, revealed=None, can_reveal=me.role in MAY_REVEAL
-        )
+        return self._detail(request, portal, supplier_id, revealed=None, can_reveal=may_reveal(me))
 
-    @post(
-        "/suppliers/{supplier_id:str}/reveal",
-        sync_to_thread=True,
-        guards=[requires(*MAY_REVEAL)],
-        status_code=200,
-    )
+    @post("/suppliers/{supplier_id:str}/reveal", sync_to_thread=True, status_code=200)
     def reveal(
         self,
         request: Request[Any, Any, Any],
@@ -209,25 +192,16 @@ class StaffPages(Controller):
         supplier_id: FromPath[str],
         data: Form,
     ) -> Template:
-        supplier = _supplier(portal, supplier_id)
+        """One clear value, for staff who may reveal (checked and audited by the use case)."""
         table, column, row_id = (
             data.get("table", ""),
             data.get("column", ""),
             data.get("row_id", ""),
         )
-        value = _sensitive_value(supplier, table, column, row_id)
-        if value is None:
-            raise PermissionDeniedException("nothing to reveal there")
-        with portal.services.engine.begin() as conn:
-            portal.audit.record(
-                conn,
-                audit_context(request),
-                "value.revealed",
-                subject_type=table,
-                subject_id=row_id,
-                field_name=column,
-                now=portal.now(),
-            )
+        value = reveal_value(
+            portal.reveal, audit_context(request), principal_of(request), supplier_id,
+            table, column, row_id,
+        )  # fmt: skip
         return self._detail(
             request, portal, supplier_id, revealed={(table, column, row_id): value}, can_reveal=True
         )
@@ -256,12 +230,3 @@ class StaffPages(Controller):
             hold=hold,
             history=history,
         )
-
-
-def _names(portal: PortalRuntime) -> dict[str, str]:
-    from sqlalchemy import select
-
-    from portal.db.supplier_store import SUPPLIER
-
-    with portal.services.engine.connect() as conn:
-        return {r.id: r.name for r in conn.execute(select(SUPPLIER.c.id, SUPPLIER.c.name))}

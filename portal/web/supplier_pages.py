@@ -16,9 +16,9 @@ from litestar.params import Body, FromPath, URLEncodedBody
 from litestar.response import Redirect, Response, Stream, Template
 
 from approvals import Entity, Status
+from approvals.proposals import EDITABLE, Proposal
 from crypto import mask_bank_account, mask_phone
-from portal.changes.diff import EDITABLE, Proposal
-from portal.changes.requests import (
+from portal.changes import (
     SupplierNotFoundError,
     get_change,
     list_changes,

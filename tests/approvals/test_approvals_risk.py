@@ -52,7 +52,10 @@ def test_holder_name_of_another_company_is_a_mismatch() -> None:
 
 
 def test_normalisation_folds_full_width_brackets_and_spaces() -> None:
-    assert normalise_company_name("甲 （乙） 丙") == "甲(乙)丙"
+    # the domain's spelling (portal.domain.names): brackets as printed on a licence
+    assert (
+        normalise_company_name("甲 (乙) 丙") == normalise_company_name("甲（乙）丙") == "甲（乙）丙"
+    )
 
 
 def test_account_used_by_another_supplier_is_flagged_as_shared() -> None:
@@ -114,3 +117,28 @@ def test_assess_risk_collects_every_flag_that_applies() -> None:
 
 def test_assess_risk_of_a_quiet_contact_change_is_empty() -> None:
     assert assess_risk(contact_change(), now=at(0), registered_name="上海甲公司") == ()
+
+
+def test_every_account_of_a_request_is_judged_on_its_own() -> None:
+    from approvals import ChangeKind, ChangeRequest, Channel, FieldChange
+    from approvals.risk import AccountInRequest, accounts_in
+
+    changes = (
+        FieldChange("bank_account", "ba-1", "account_number", "tok:a", "tok:b", True),
+        FieldChange("bank_account", "ba-2", "holder_name", None, "上海乙贸易有限公司"),
+    )
+    req = ChangeRequest(id="r-two", supplier_id=SUPPLIER, kind=ChangeKind.BANK_ACCOUNT_CHANGE,
+                        channel=Channel.PORTAL, requested_by="u", requester_role="supplier",
+                        requested_at=T0, base_version=1, changes=changes)  # fmt: skip
+    found = accounts_in(req.changes, {"ba-1": "上海甲科技有限公司"})
+    assert found == {
+        "ba-1": {"account_number": "tok:b", "holder_name": "上海甲科技有限公司"},
+        "ba-2": {"holder_name": "上海乙贸易有限公司"},
+    }
+    accounts = [
+        AccountInRequest("上海甲科技有限公司", "bi-1"),
+        AccountInRequest("上海乙贸易有限公司", "bi-2"),
+    ]
+    flags = assess_risk(req, now=at(1), registered_name="上海甲科技有限公司", accounts=accounts,
+                        suppliers_using={"bi-1": {SUPPLIER}, "bi-2": {SUPPLIER, "s-other"}}.__getitem__)  # fmt: skip
+    assert [f.code for f in flags] == [BANK_ACCOUNT_CHANGED, HOLDER_MISMATCH, BANK_ACCOUNT_SHARED]

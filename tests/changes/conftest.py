@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from portal.audit.log import AuditContext, AuditLog
-from portal.changes.requests import ChangeDeps
+from portal.changes import ChangeDeps
 from portal.db.supplier_store import RowBatch, SupplierStore
 from portal.domain.principal import Principal
 from portal.domain.supplier import Supplier

@@ -90,3 +90,41 @@ def test_bad_proposals_get_a_clear_422_and_unknown_suppliers_404(
     invalid_code = client.post("/api/v1/changes", json={"supplier_uscc": "123", "proposals": []},
                                headers=headers)  # fmt: skip
     assert invalid_code.status_code == 422
+
+
+def _archive(services: Services) -> None:
+    from sqlalchemy import update
+
+    from portal.db.supplier_store import SUPPLIER
+
+    with services.engine.begin() as conn:
+        conn.execute(
+            update(SUPPLIER).where(SUPPLIER.c.uscc == CODE).values(lifecycle_state="archived")
+        )
+
+
+def test_an_archived_supplier_takes_no_change_by_api(
+    client: TestClient, services: Services
+) -> None:  # type: ignore[type-arg]
+    _archive(services)
+    body = {"supplier_uscc": CODE,
+            "proposals": [{"entity": "contact", "entity_id": None, "values": {"name": "新联系人"}}]}  # fmt: skip
+    refused = client.post("/api/v1/changes", json=body, headers=_auth(services, Role.ADMIN))
+    assert refused.status_code == 422 and "archived" in refused.json()["message"]
+
+
+def test_a_body_naming_another_suppliers_record_is_refused(
+    client: TestClient,  # type: ignore[type-arg]
+    services: Services,
+) -> None:
+    other = Supplier(uscc=make_uscc(4243), name="无锡另一家有限公司")
+    register_suppliers(services.engine, services.suppliers, [(0, other, [])], now=datetime.now(UTC))
+    with services.engine.connect() as conn:
+        found = services.suppliers.get_by_uscc(conn, make_uscc(4243))
+    assert found is not None
+    headers = _auth(services, Role.PURCHASING_CLERK)
+    for entity in ("supplier", "invoicing_profile"):
+        body = {"supplier_uscc": CODE, "proposals": [
+            {"entity": entity, "entity_id": found.id, "values": {"address": "无锡市某路1号"}}]}  # fmt: skip
+        refused = client.post("/api/v1/changes", json=body, headers=headers)
+        assert refused.status_code == 404, (entity, refused.text)

@@ -24,12 +24,12 @@ from approvals.risk import (
     HOLDER_MISMATCH,
 )
 from portal.audit.log import ENTRY
-from portal.changes.diff import InvalidProposalError, Proposal
-from portal.changes.records import FIELD
-from portal.changes.requests import (
+from portal.changes import (
     CallBackInput,
     ChangeDeps,
     ChangeNotFoundError,
+    InvalidProposalError,
+    Proposal,
     SupplierNotFoundError,
     approve_change,
     get_change,
@@ -38,6 +38,7 @@ from portal.changes.requests import (
     submit_change,
     withdraw_change,
 )
+from portal.changes.records import FIELD
 
 NEW_NUMBER = "6217 0000 1111 2222 333"
 

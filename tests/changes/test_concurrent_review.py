@@ -9,11 +9,11 @@ from sqlalchemy import Engine, select
 
 from approvals import ApprovalError, CallBackOutcome, Entity, Status
 from portal.audit.log import ENTRY
-from portal.changes.diff import Proposal
-from portal.changes.requests import (
+from portal.changes import (
     CallBackInput,
     ChangeDeps,
     ConcurrentReviewError,
+    Proposal,
     approve_change,
     get_change,
     submit_change,

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, insert, select
 from approvals import CallBackRequiredError, SelfApprovalError, Status
 from approvals.model import CallBackOutcome
 from portal.audit.log import ENTRY
-from portal.changes.requests import (
+from portal.changes import (
     CallBackInput,
     ChangeDeps,
     NotAllowedError,

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from approvals import Entity
-from portal.changes.diff import Proposal
-from portal.changes.requests import ChangeDeps, reject_change, submit_change
+from portal.changes import ChangeDeps, Proposal, reject_change, submit_change
 from portal.notifications import outbox
 from portal.notifications.messages import OutboxNotifier, RobotWebhookSender
 from portal.notifications.outbox import OutboxMessage, SendError

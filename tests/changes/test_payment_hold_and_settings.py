@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 
 from approvals import ApprovalPolicy, CallBackOutcome, ChangeKind, Entity, PolicyConfigError
-from portal.changes.diff import Proposal
-from portal.changes.policy import cooling_off_from, policy_from_env, policy_from_file
-from portal.changes.requests import (
+from portal.changes import (
     CallBackInput,
     ChangeDeps,
+    Proposal,
     approve_change,
     payment_hold,
     reject_change,
     submit_change,
 )
+from portal.changes.policy import cooling_off_from, policy_from_env, policy_from_file
 
 
 def hold(deps: ChangeDeps, supplier_id: str) -> Any:

@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from approvals import ChangeKind, Channel, Status
 from ocr.errors import NotALicenceError
-from portal.changes.requests import list_changes
+from portal.changes import list_changes
 from portal.documents import store as documents
 from portal.domain.principal import Role
 from portal.identity.api_clients import create_client
@@ -272,7 +272,7 @@ async def test_an_approved_licence_change_is_written_to_the_supplier(
     site: Site, client: Client, ocr: OcrRuntime, fake_reader: FakeReader
 ) -> None:
     from portal.audit.log import AuditContext
-    from portal.changes.requests import approve_change
+    from portal.changes import approve_change
 
     fake_reader.outcomes = [reading("上海甲贸易股份有限公司", site.a.uscc, open_ended=False)]
     job_id = await read_one(client, ocr)

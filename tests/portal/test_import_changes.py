@@ -7,8 +7,8 @@ from pathlib import Path
 
 from portal.audit.log import AuditContext
 from portal.bootstrap import Services
+from portal.changes import list_changes
 from portal.changes.policy import change_deps_from_env
-from portal.changes.requests import list_changes
 from portal.domain.principal import Principal, Role
 from portal.domain.uscc_factory import make_uscc
 from portal.importing.changes import ImportChangeProposer
@@ -53,3 +53,27 @@ def test_new_bank_details_of_a_known_supplier_become_a_change_request(
     assert request.id == row.change_request_id
     assert request.channel.value == "import" and request.status.value == "pending"
     assert {c.field_name for c in request.changes} >= {"account_number", "phone"}
+
+
+def test_an_import_row_for_an_archived_supplier_proposes_no_change(
+    services: Services, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from portal.db.supplier_store import SUPPLIER
+
+    engine, store = services.engine, services.suppliers
+    import_suppliers(_file(tmp_path / "a.csv", "6222600012345678", "13800001111"),
+                     engine=engine, store=store)  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(
+            update(SUPPLIER).where(SUPPLIER.c.uscc == CODE).values(lifecycle_state="archived")
+        )
+    deps = change_deps_from_env(services, {})
+    clerk = Principal("import:test", Role.PURCHASING_CLERK)
+    proposer = ImportChangeProposer(deps, clerk, AuditContext(actor="import:test"))
+    again = import_suppliers(_file(tmp_path / "b.csv", "6222600099998888", "13900002222"),
+                             engine=engine, store=store, propose_changes=proposer)  # fmt: skip
+    assert "change_requested" not in again.counts, again.counts
+    assert all(not row.change_request_id for row in again.rows)
+    assert list_changes(deps, clerk) == []

@@ -25,7 +25,7 @@ from crypto import Keyring
 from crypto.adapters.filesystem import FilesystemBlobStorage
 from portal.audit.log import AuditLog
 from portal.bootstrap import Services
-from portal.changes.requests import ChangeDeps
+from portal.changes import ChangeDeps
 from portal.config import load_settings
 from portal.db.supplier_store import RowBatch, SupplierStore
 from portal.domain.principal import MAY_REVEAL, Principal

@@ -13,8 +13,7 @@ import pytest
 
 from approvals import Entity
 from portal.audit.log import AuditContext
-from portal.changes.diff import Proposal
-from portal.changes.requests import submit_change
+from portal.changes import Proposal, submit_change
 from portal.documents.store import upload_document
 
 DENY = "deny"  # A gets 401/403/404

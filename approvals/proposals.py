@@ -7,6 +7,11 @@ wanted. :func:`diff` validates and normalises every value with the validators of
 :class:`approvals.FieldChange` values with plaintext ``before``/``after`` (the change
 records seal the sensitive ones). Format errors refuse the proposal; a holder name that
 differs from the registered name is carried as a warning finding for the reviewer.
+
+Which fields an entity has, which a request may touch and which are sensitive comes
+from the one field catalogue, :mod:`portal.domain.fields`. A proposal speaks for one
+supplier only: an account or contact id of another supplier, or a supplier or invoicing
+profile id that is not this supplier's, is :class:`UnknownEntityError`.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from approvals import ChangeKind, Entity, FieldChange
-from portal.domain import amounts, bank_account, cnaps, names, phone, text, uscc
+from approvals.model import ChangeKind, Entity, FieldChange
+from approvals.risk import normalise_company_name
+from portal.domain import amounts, bank_account, cnaps, fields, names, phone, text, uscc
 from portal.domain.errors import DomainValidationError
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
@@ -33,6 +39,8 @@ __all__ = [
     "InvalidProposalError",
     "Proposal",
     "UnknownEntityError",
+    "capital_text",
+    "change_kind",
     "current_values",
     "diff",
     "is_sensitive",
@@ -40,48 +48,10 @@ __all__ = [
     "supplier_values",
 ]
 
-#: Fields a change request may touch, per entity.
-EDITABLE: Mapping[str, tuple[str, ...]] = {
-    # The licence fields (营业执照), as a supplier reads them off the licence; the credit
-    # code is the supplier's identity and never changes through a request.
-    Entity.SUPPLIER: (
-        "address",
-        "legal_representative",
-        "name",
-        "entity_type",
-        "registered_capital",
-        "established_on",
-        "term_from",
-        "term_to",
-        "business_scope",
-        "registration_authority",
-    ),
-    Entity.BANK_ACCOUNT: (
-        "bank_name",
-        "cnaps_code",
-        "account_number",
-        "holder_name",
-        "currency",
-        "purpose",
-    ),
-    Entity.INVOICING_PROFILE: (
-        "title",
-        "tax_number",
-        "address",
-        "phone",
-        "bank_name",
-        "account_number",
-    ),
-    Entity.CONTACT: ("name", "role", "phone", "email"),
-}
-SENSITIVE: frozenset[tuple[str, str]] = frozenset(
-    {
-        (Entity.BANK_ACCOUNT, "account_number"),
-        (Entity.CONTACT, "phone"),
-        (Entity.INVOICING_PROFILE, "phone"),
-        (Entity.INVOICING_PROFILE, "account_number"),
-    }
-)
+#: Fields a change request may touch, per entity (from the field catalogue).
+EDITABLE: Mapping[str, tuple[str, ...]] = {e: fields.editable(e) for e in Entity}
+#: (entity, field) of the values sealed at rest (from the field catalogue).
+SENSITIVE: frozenset[tuple[str, str]] = fields.sensitive()
 #: Pseudo-fields for retiring an account and removing a contact ("false" -> "true").
 RETIRED = "retired"
 REMOVED = "removed"
@@ -90,9 +60,10 @@ OPEN_ENDED = "长期"
 _SUPPLIER_DATES = frozenset({"established_on", "term_from", "term_to"})
 _LONG_TEXT = {"business_scope": 4000, "address": 500}
 _REQUIRED_ON_ADD: Mapping[str, tuple[str, ...]] = {
-    Entity.BANK_ACCOUNT: ("bank_name", "account_number", "holder_name"),
-    Entity.CONTACT: ("name",),
+    e: fields.required_on_add(e) for e in (Entity.BANK_ACCOUNT, Entity.CONTACT)
 }
+#: Entities a supplier has exactly one of; their id in a proposal is the supplier's id.
+_SINGLE = (Entity.SUPPLIER, Entity.INVOICING_PROFILE)
 _BLOCKING = frozenset(
     {
         "bank_account.invalid",
@@ -152,6 +123,13 @@ def kind_for(proposal: Proposal) -> ChangeKind:
     return ChangeKind.SUPPLIER_PROFILE
 
 
+def change_kind(proposals: Sequence[Proposal]) -> ChangeKind:
+    """The kind of a request made of ``proposals``: a bank change wins over the rest."""
+    kinds = [kind_for(p) for p in proposals]
+    bank = [k for k in kinds if k.value.startswith("bank_account")]
+    return bank[0] if bank else kinds[0]
+
+
 def capital_text(amount: Decimal, currency: str) -> str:
     """A registered capital as a change request carries it.
 
@@ -168,17 +146,15 @@ def supplier_values(supplier: Supplier) -> dict[str, str | None]:
     term_to = supplier.term_to.isoformat() if supplier.term_to else None
     if term_to is None and supplier.term_from is not None:
         term_to = OPEN_ENDED
-    return {
-        "address": supplier.address,
-        "legal_representative": supplier.legal_representative,
-        "name": supplier.name,
-        "entity_type": supplier.entity_type,
+    special: dict[str, str | None] = {
         "registered_capital": capital_text(capital.amount, capital.currency) if capital else None,
         "established_on": _iso(supplier.established_on),
         "term_from": _iso(supplier.term_from),
         "term_to": term_to,
-        "business_scope": supplier.business_scope,
-        "registration_authority": supplier.registration_authority,
+    }
+    return {
+        name: special[name] if name in special else getattr(supplier, name)
+        for name in EDITABLE[Entity.SUPPLIER]
     }
 
 
@@ -193,41 +169,22 @@ def current_values(supplier: Supplier, entity: str, entity_id: str) -> dict[str,
     if entity == Entity.BANK_ACCOUNT:
         for a in supplier.bank_accounts:
             if a.id == entity_id:
-                values: dict[str, str | None] = {
-                    "bank_name": a.bank_name,
-                    "cnaps_code": a.cnaps_code,
-                    "account_number": a.account_number,
-                    "holder_name": a.holder_name,
-                    "currency": a.currency,
-                    "purpose": a.purpose,
-                }
-                return values | {RETIRED: _flag(a.retired)}
+                return _values_of(a, entity) | {RETIRED: _flag(a.retired)}
     if entity == Entity.CONTACT:
         for c in supplier.contacts:
             if c.id == entity_id:
-                return {
-                    "name": c.name,
-                    "role": c.role,
-                    "phone": c.phone,
-                    "email": c.email,
-                    REMOVED: "false",
-                }
+                return _values_of(c, entity) | {REMOVED: "false"}
     if entity == Entity.INVOICING_PROFILE:
-        p = supplier.invoicing_profile
-        if p is None:
-            return dict.fromkeys(EDITABLE[Entity.INVOICING_PROFILE])
-        return {
-            "title": p.title,
-            "tax_number": p.tax_number,
-            "address": p.address,
-            "phone": p.phone,
-            "bank_name": p.bank_name,
-            "account_number": p.account_number,
-        }
+        return _values_of(supplier.invoicing_profile, entity)
     raise UnknownEntityError(
         f"{entity} {entity_id} is not part of this supplier's record",
         [finding("input.rejected", entity, detail=f"unknown {entity} {entity_id}")],
     )
+
+
+def _values_of(row: object | None, entity: str) -> dict[str, str | None]:
+    """The editable values of one row (all None when there is no row yet)."""
+    return {name: getattr(row, name) if row is not None else None for name in EDITABLE[entity]}
 
 
 def _flag(value: bool) -> str:
@@ -285,6 +242,11 @@ def _proposal_changes(
 ) -> list[FieldChange]:
     entity = str(proposal.entity)
     allowed = EDITABLE.get(entity, ())
+    if proposal.entity in _SINGLE and proposal.entity_id not in (None, supplier.id):
+        raise UnknownEntityError(
+            f"{entity} {proposal.entity_id} is not part of this supplier's record",
+            [finding("input.rejected", entity, detail=f"unknown {entity} {proposal.entity_id}")],
+        )
     unknown = sorted(set(proposal.values) - set(allowed))
     if unknown:
         found.append(finding("input.rejected", entity, detail=f"cannot change {unknown[0]}"))
@@ -329,19 +291,19 @@ def _proposal_changes(
 
 
 def _holder_findings(supplier: Supplier, changes: Sequence[FieldChange]) -> list[Finding]:
-    registered = names.normalise(supplier.name)
+    registered = normalise_company_name(supplier.name)
     return [
         finding(
             "bank_account.holder_mismatch",
             change.key,
-            detail=f"{change.after} ≠ {registered}",
+            detail=f"{change.after} ≠ {names.normalise(supplier.name)}",
             severity=Severity.WARNING,
         )
         for change in changes
         if change.entity == Entity.BANK_ACCOUNT
         and change.field_name == "holder_name"
         and change.after is not None
-        and names.normalise(change.after) != registered
+        and normalise_company_name(change.after) != registered
     ]
 
 

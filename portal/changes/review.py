@@ -1,0 +1,113 @@
+"""Reviewing a change: :func:`approve_change` (with the call-back a bank change needs) and
+:func:`reject_change`. The approval that completes the policy applies the request in the
+same transaction (:func:`portal.changes.apply.apply_approved`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from approvals import CallBack, ChangeEvent, ChangeRequest, Status
+from crypto import mask_phone
+from portal.audit.log import AuditContext
+from portal.changes.apply import apply_approved
+from portal.changes.deps import CallBackInput, ChangeDeps, audit_events, lock_visible
+from portal.changes.effects import follow
+from portal.changes.errors import ConcurrentReviewError
+from portal.domain.principal import Principal
+
+__all__ = ["approve_change", "reject_change"]
+
+
+def _store(
+    deps: ChangeDeps,
+    conn: Connection,
+    ctx: AuditContext,
+    before: ChangeRequest,
+    after: ChangeRequest,
+    revision: int,
+    events: Sequence[ChangeEvent],
+    now: datetime,
+) -> None:
+    if not deps.records.save_transition(conn, before, after, revision):
+        raise ConcurrentReviewError(before.id)
+    audit_events(deps, conn, ctx, events, now)
+
+
+def approve_change(
+    deps: ChangeDeps,
+    ctx: AuditContext,
+    reviewer: Principal,
+    request_id: str,
+    *,
+    call_back: CallBackInput | None = None,
+    rejected_fields: Mapping[str, str] | None = None,
+) -> ChangeRequest:
+    """Record one approval; when the policy's count is reached, apply the request."""
+    now = deps.clock()
+    with deps.engine.begin() as conn:
+        request, revision = lock_visible(deps, conn, reviewer, request_id)
+        supplier = deps.suppliers.get(conn, request.supplier_id)
+        contacts = {c.id: c for c in supplier.contacts} if supplier else {}
+        record = None
+        if call_back is not None:
+            contact = contacts.get(call_back.contact_id)
+            phone = contact.phone if contact is not None else None
+            record = CallBack(
+                contact_id=call_back.contact_id,
+                phone_masked=mask_phone(phone) if phone else "****",
+                called_at=call_back.called_at or now,
+                outcome=call_back.outcome,
+                note=call_back.note.strip()[:500],
+            )
+        approved, events = request.approve(
+            reviewer.subject,
+            reviewer.role.value,
+            now,
+            record,
+            rejected_fields=rejected_fields or None,
+            contacts_on_file=_contact_ids(contacts),
+            policy=deps.policy,
+        )
+        _store(deps, conn, ctx, request, approved, revision, events, now)
+        act = list(events)
+        if approved.status is Status.APPROVED:
+            approved, applied = apply_approved(deps, conn, ctx, approved, now)
+            act += applied
+        follow(deps, conn, act)
+    return approved
+
+
+def _contact_ids(contacts: Mapping[str | None, Any]) -> Collection[str]:
+    return frozenset(cid for cid in contacts if cid is not None)
+
+
+def reject_change(
+    deps: ChangeDeps,
+    ctx: AuditContext,
+    reviewer: Principal,
+    request_id: str,
+    reasons: Mapping[str, str],
+    *,
+    reason_for_all: str | None = None,
+) -> ChangeRequest:
+    """Reject the named fields (key -> reason), or everything with ``reason_for_all``."""
+    now = deps.clock()
+    with deps.engine.begin() as conn:
+        request, revision = lock_visible(deps, conn, reviewer, request_id)
+        role = reviewer.role.value
+        if reason_for_all is not None and not reasons:
+            rejected, events = request.reject_all(
+                reviewer.subject, role, now, reason_for_all, policy=deps.policy
+            )
+        else:
+            rejected, events = request.reject(
+                reviewer.subject, role, now, dict(reasons), policy=deps.policy
+            )
+        _store(deps, conn, ctx, request, rejected, revision, events, now)
+        follow(deps, conn, events)
+    return rejected
