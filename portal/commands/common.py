@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from crypto import CryptoError
-from portal.bootstrap import Services, build_services
+from portal.bootstrap import Collaborators, Services, build_collaborators, build_services
 from portal.commands import CommandError
 from portal.config import ConfigError, Settings, load_settings
 from portal.db.engine import make_engine
@@ -20,14 +19,14 @@ SubParsers = Any  # argparse._SubParsersAction is private
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    """Settings from the environment, with --data-dir / --database overrides."""
-    env = dict(os.environ)
+    """Settings from the environment (read once, here), with --data-dir / --database on top."""
+    overrides = {}
     if getattr(args, "data_dir", None):
-        env["PORTAL_DATA_DIR"] = str(args.data_dir)
+        overrides["PORTAL_DATA_DIR"] = str(args.data_dir)
     if getattr(args, "database", None):
-        env["PORTAL_DATABASE_URL"] = args.database
+        overrides["PORTAL_DATABASE_URL"] = args.database
     try:
-        settings = load_settings(env)
+        settings = load_settings(overrides=overrides)
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -42,6 +41,14 @@ def open_services(settings: Settings, *, migrate: bool = True) -> Services:
     try:
         return build_services(settings, engine=engine)
     except CryptoError as exc:
+        raise CommandError(f"cannot start: {exc}") from exc
+
+
+def collaborators_of(services: Services) -> Collaborators:
+    """Every collaborator built from the settings, or a one-line reason why not."""
+    try:
+        return build_collaborators(services)
+    except ConfigError as exc:
         raise CommandError(f"cannot start: {exc}") from exc
 
 

@@ -59,7 +59,7 @@ from registry.verification import VerificationResult
 from tax_bureau.model import TaxpayerStatus, TaxStatus
 
 if TYPE_CHECKING:
-    from portal.bootstrap import Services
+    from portal.core import Services
 
 SCHEDULE = table_of(VerificationScheduleRow)
 CONFIRMATION = table_of(ConfirmationRequestRow)

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from portal.audit.log import AuditContext, AuditLog
-from portal.bootstrap import Services
+from portal.core import Services
 from portal.db.supplier_store import SUPPLIER, SupplierStore
 from portal.db.tables import table_of
 from portal.db.verification_tables import (
@@ -45,10 +45,10 @@ from portal.domain.supplier import Supplier
 from portal.domain.supplier import TaxStatus as SupplierTaxStatus
 from portal.verification import monitoring
 from portal.verification.wiring import (
+    VerificationNotConfiguredError,
     VerificationPorts,
     VerificationSettings,
     VerificationWiring,
-    wiring_for,
 )
 from registry.model import EnterpriseRecord, ThreeElementResult
 from registry.verification import (
@@ -424,7 +424,9 @@ def _replace_states(conn: Connection, sid: str, run_id: str, result: Verificatio
 
 
 def _wiring(services: Services, wiring: VerificationWiring | None) -> VerificationWiring:
-    return wiring if wiring is not None else wiring_for(services)
+    if wiring is None:  # built by the composition root; never guessed here
+        raise VerificationNotConfiguredError("no verification wiring was given")
+    return wiring
 
 
 async def averify_after_write(

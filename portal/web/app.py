@@ -1,4 +1,9 @@
-"""The app factory: wires services, routes, auth, templates and error handling."""
+"""The app factory: wires the collaborators, routes, auth, templates and error handling.
+
+It takes the collaborators the composition root built (:func:`portal.bootstrap.build_collaborators`)
+and refuses to build an app when a required one is missing: the finance API never runs
+without its reveal audit or its payment-hold rule.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import text
 
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators, require_collaborators
 from portal.identity.api_clients import principal_for_token
 from portal.web.api import FinanceApi
 from portal.web.deps import ServicesDep
@@ -73,7 +78,7 @@ def index(request: Request[Any, Any, Any], services: ServicesDep) -> Template:
 
 
 def create_app(
-    services: Services,
+    collaborators: Collaborators,
     *,
     route_handlers: Sequence[ControllerRouterHandler] = (),
     resolvers: Sequence[Resolver] = (),
@@ -84,8 +89,9 @@ def create_app(
     on_shutdown: Sequence[Any] = (),
     template_dir: Path = TEMPLATES_DIR,
 ) -> Litestar:
-    """Build the Litestar application around already-built services."""
-
+    """Build the Litestar application around already-built collaborators (fail closed)."""
+    require_collaborators(collaborators)
+    services = collaborators.services
     add_messages(HOME_MESSAGES)
 
     def token_resolver(connection: Any) -> Any:
@@ -94,7 +100,11 @@ def create_app(
 
     return Litestar(
         route_handlers=[healthz, index, switch_language, FinanceApi, *route_handlers],
-        dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
+        dependencies={
+            "services": Provide(lambda: services, sync_to_thread=False),
+            "reveal_audit": Provide(lambda: collaborators.reveal_audit, sync_to_thread=False),
+            "payment_holds": Provide(lambda: collaborators.payment_holds, sync_to_thread=False),
+        },
         middleware=[
             *middleware,
             DefineMiddleware(PrincipalMiddleware, resolvers=[token_resolver, *resolvers]),

@@ -14,7 +14,7 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
 
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators
 from portal.dashboard import health
 from portal.dedup import screening as dedup
 from portal.domain.principal import STAFF, Role
@@ -231,7 +231,7 @@ class GraphPages(Controller):
         return _page(request, "graph/data_health.html", report=report.as_dict(), pairs=pairs)
 
 
-def graph_area(services: Services) -> Contribution:
+def graph_area(collaborators: Collaborators) -> Contribution:
     """The area: JSON APIs and pages."""
     add_messages(MESSAGES)
     return Contribution(

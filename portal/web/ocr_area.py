@@ -20,7 +20,6 @@ are open (``app.state["verification"]``). :data:`STATUS_TABLE` maps the area's e
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,8 +36,9 @@ from approvals import ChangeKind, Channel
 from ocr.errors import EngineUnavailableError, OcrInputError, UploadTooLargeError
 from ocr.inputs import InputLimits
 from portal.audit.log import AuditLog
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators
 from portal.changes.requests import SupplierNotFoundError, submit_change
+from portal.core import Services
 from portal.documents import store as docs
 from portal.domain.findings import Finding
 from portal.domain.principal import STAFF, Principal, Role
@@ -344,12 +344,13 @@ def build_ocr(
     services: Services,
     *,
     settings: OcrJobSettings | None = None,
+    limits: InputLimits | None = None,
     reader: Reader | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Contribution:
     """The area around its collaborators; tests pass a fake ``reader`` and their clock."""
-    settings = settings or OcrJobSettings.from_env({**os.environ, **services.settings.extra})
-    limits = InputLimits(max_upload_bytes=services.settings.web.max_upload_bytes)
+    settings = settings or OcrJobSettings()
+    limits = limits or InputLimits(max_upload_bytes=services.settings.web.max_upload_bytes)
     deps = OcrWorkerDeps(
         services.engine,
         services.documents,
@@ -377,6 +378,8 @@ def build_ocr(
     )
 
 
-def area(services: Services) -> Contribution:
-    """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
-    return build_ocr(services)
+def area(collaborators: Collaborators) -> Contribution:
+    """The area as ``portal serve`` and ``portal demo`` build it."""
+    return build_ocr(
+        collaborators.services, settings=collaborators.ocr, limits=collaborators.ocr_limits
+    )

@@ -1,4 +1,4 @@
-"""The portal area: supplier pages, staff pages, the finance API's payment hold and reveal hook.
+"""The portal area: supplier pages, staff pages and the change-request API.
 
 ``portal_area`` is listed in :data:`portal.web.site.AREAS`; tests call
 :func:`build_portal` with their own :class:`~portal.changes.requests.ChangeDeps` (clock,
@@ -8,17 +8,13 @@ statuses (:data:`STATUS_TABLE`); pages show them as a page in the user's languag
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeAlias
 
-import httpx
 from litestar import MediaType, Request, Response, Router
 from litestar.di import NamedDependency, Provide
 from litestar.response import Template
-from sqlalchemy import Connection
 
 from approvals import (
     ApprovalError,
@@ -29,21 +25,19 @@ from approvals import (
     VersionConflictError,
 )
 from portal.audit.log import AuditLog
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators
 from portal.changes.diff import InvalidProposalError, UnknownEntityError
-from portal.changes.policy import change_deps_from_env
 from portal.changes.requests import (
     ChangeDeps,
     ChangeNotFoundError,
     ConcurrentReviewError,
     NotAllowedError,
     SupplierNotFoundError,
-    payment_hold,
 )
+from portal.core import Services
 from portal.documents.store import DocumentNotFoundError, DocumentRejectedError
 from portal.domain.principal import Principal
-from portal.notifications.messages import RobotWebhookSender
-from portal.web.context import audit_context, request_id_of
+from portal.web.context import request_id_of
 from portal.web.i18n import add_messages, language_of, translator
 from portal.web.site import Contribution
 
@@ -135,36 +129,6 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     )
 
 
-def hold_view(deps: ChangeDeps, conn: Connection, supplier_id: str) -> dict[str, Any]:
-    """The finance API's ``payment_hold`` object for one supplier."""
-    hold = payment_hold(deps, conn, supplier_id)
-    return {
-        "on_hold": hold.on_hold,
-        "reason": hold.reason_code,
-        "until": hold.until.astimezone(UTC).isoformat() if hold.until else None,
-    }
-
-
-def reveal_hook(runtime: PortalRuntime) -> Callable[..., None]:
-    """The finance API's reveal hook: every clear value shown is a ``value.revealed`` entry."""
-
-    def hook(
-        principal: Principal, table: str, column: str, row_id: str, request: Request[Any, Any, Any]
-    ) -> None:
-        with runtime.services.engine.begin() as conn:
-            runtime.audit.record(
-                conn,
-                audit_context(request),
-                "value.revealed",
-                subject_type=table,
-                subject_id=row_id,
-                field_name=column,
-                now=runtime.now(),
-            )
-
-    return hook
-
-
 def build_portal(services: Services, deps: ChangeDeps) -> Contribution:
     """Everything the area adds to the app, around already-built collaborators."""
     from portal.web.staff_pages import StaffPages
@@ -191,29 +155,13 @@ def build_portal(services: Services, deps: ChangeDeps) -> Contribution:
     )
     return Contribution(
         route_handlers=[router, api],
-        state={
-            "reveal_hook": reveal_hook(runtime),
-            "payment_hold": lambda conn, supplier_id: hold_view(deps, conn, supplier_id),
-            "portal": runtime,
-        },
+        state={"portal": runtime},
     )
 
 
-def webhook_sender(env: Mapping[str, str], client: httpx.Client) -> RobotWebhookSender | None:
-    """The robot sender for the outbox worker, when ``PORTAL_WEBHOOK_URL`` is set
-    (``PORTAL_WEBHOOK_FLAVOUR``: ``wecom``, the default, or ``dingtalk``)."""
-    url = env.get("PORTAL_WEBHOOK_URL")
-    if not url:
-        return None
-    if env.get("PORTAL_WEBHOOK_FLAVOUR") == "dingtalk":
-        return RobotWebhookSender(url, client, flavour="dingtalk")
-    return RobotWebhookSender(url, client, flavour="wecom")
-
-
-def portal_area(services: Services) -> Contribution:
-    """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
-    deps = change_deps_from_env(services, os.environ)
-    return build_portal(services, deps)
+def portal_area(collaborators: Collaborators) -> Contribution:
+    """The area as ``portal serve`` and ``portal demo`` build it."""
+    return build_portal(collaborators.services, collaborators.changes)
 
 
 #: The area's messages (Chinese first; ``t(key)`` in templates).

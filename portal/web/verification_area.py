@@ -30,7 +30,8 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.audit.log import AuditContext, AuditLog
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators
+from portal.core import Services
 from portal.domain import uscc as credit_code
 from portal.domain.principal import Principal, Role
 from portal.verification.monitoring import (
@@ -49,7 +50,6 @@ from portal.verification.wiring import (
     VerificationNotConfiguredError,
     VerificationPorts,
     VerificationWiring,
-    wiring_for,
 )
 from portal.web.context import audit_context, request_id_of
 from portal.web.i18n import add_messages, language_of, translator
@@ -344,12 +344,10 @@ class ConfirmationPages(Controller):
         return _page(request, "verification/confirmed.html")
 
 
-def verification_area(
-    services: Services, *, wiring: VerificationWiring | None = None
-) -> Contribution:
+def verification_area(services: Services, *, wiring: VerificationWiring) -> Contribution:
     """What the area adds to the app; tests pass their own ``wiring``."""
     add_messages(MESSAGES)
-    runtime = VerificationRuntime(services, wiring or wiring_for(services))
+    runtime = VerificationRuntime(services, wiring)
     router = Router(
         path="/",
         route_handlers=[VerificationPanel, VerificationApi, autofill, ConfirmationPages],
@@ -364,9 +362,9 @@ def verification_area(
     )
 
 
-def area(services: Services) -> Contribution:
-    """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
-    return verification_area(services)
+def area(collaborators: Collaborators) -> Contribution:
+    """The area as ``portal serve`` and ``portal demo`` build it."""
+    return verification_area(collaborators.services, wiring=collaborators.verification)
 
 
 FIELD_LABELS = (

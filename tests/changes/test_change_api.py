@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from litestar.testing import TestClient
 
-from portal.bootstrap import Services
+from portal.bootstrap import Services, build_collaborators
 from portal.domain.principal import Role
 from portal.domain.supplier import BankAccount, Contact, Supplier
 from portal.domain.uscc_factory import make_uscc
@@ -30,7 +30,7 @@ def client(services: Services) -> Iterator[TestClient]:  # type: ignore[type-arg
     )  # fmt: skip
     register_suppliers(services.engine, services.suppliers, [(0, supplier, [])],
                        now=datetime.now(UTC))  # fmt: skip
-    app = build_site(services, areas=("portal.web.portal_area:portal_area",))
+    app = build_site(build_collaborators(services), areas=("portal.web.portal_area:portal_area",))
     with TestClient(app=app) as test_client:
         yield test_client
 

@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import TestClient
 from openpyxl import load_workbook
 
-from portal.bootstrap import Services
+from portal.bootstrap import Services, build_collaborators
 from portal.domain.principal import Role
 from portal.domain.supplier import BankAccount, Contact, LifecycleState, Supplier
 from portal.domain.uscc_factory import make_uscc
@@ -50,7 +50,7 @@ def client(services: Services) -> TestClient:  # type: ignore[type-arg]
         [(i, s, []) for i, s in enumerate(suppliers)],
         now=datetime.now(UTC),
     )
-    with TestClient(app=create_app(services)) as test_client:
+    with TestClient(app=create_app(build_collaborators(services))) as test_client:
         yield test_client  # type: ignore[misc]
 
 

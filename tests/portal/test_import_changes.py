@@ -6,8 +6,7 @@ import csv
 from pathlib import Path
 
 from portal.audit.log import AuditContext
-from portal.bootstrap import Services
-from portal.changes.policy import change_deps_from_env
+from portal.bootstrap import Services, build_change_deps
 from portal.changes.requests import list_changes
 from portal.domain.principal import Principal, Role
 from portal.domain.uscc_factory import make_uscc
@@ -33,7 +32,7 @@ def test_new_bank_details_of_a_known_supplier_become_a_change_request(
     engine, store = services.engine, services.suppliers
     import_suppliers(_file(tmp_path / "a.csv", "6222600012345678", "13800001111"),
                      engine=engine, store=store)  # fmt: skip
-    deps = change_deps_from_env(services, {})
+    deps = build_change_deps(services)
     clerk = Principal("import:test", Role.PURCHASING_CLERK)
     proposer = ImportChangeProposer(deps, clerk, AuditContext(actor="import:test"))
 

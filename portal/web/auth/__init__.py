@@ -26,7 +26,8 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 
 from portal.audit.log import AuditLog
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators
+from portal.core import Services
 from portal.onboarding.invitations import InvitationSigner
 from portal.web.auth import invitation_routes, routes
 from portal.web.auth.csrf import csrf_middleware
@@ -144,6 +145,7 @@ def build_auth(
     )
 
 
-def auth_area(services: Services) -> Contribution:
-    """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
+def auth_area(collaborators: Collaborators) -> Contribution:
+    """The area as ``portal serve`` and ``portal demo`` build it."""
+    services = collaborators.services
     return build_auth(services, load_auth_settings(services.settings))
