@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from urllib.parse import urlsplit, urlunsplit
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -52,6 +53,7 @@ __all__ = [
     "VerificationConfig",
     "WebSettings",
     "declared_variables",
+    "describe",
     "load_settings",
 ]
 
@@ -374,3 +376,43 @@ def load_settings(
     return Settings.model_validate(
         {**values, "data_dir": data_dir, "database": database, "web": web}
     )
+
+
+MASK = "********"
+
+
+def _shown(name: str, value: Any) -> str:
+    """A value as ``portal config check`` prints it: secrets masked, URLs without tokens."""
+    if value is None:
+        return "(not set)"
+    if isinstance(value, SecretStr):
+        secret = value.get_secret_value()
+        if not secret:
+            return "(not set)"
+        if name.endswith("_URL"):
+            parts = urlsplit(secret)
+            masked = "&".join(
+                f"{p.partition('=')[0]}={MASK}" if "=" in p else p for p in parts.query.split("&")
+            )
+            return urlunsplit(parts._replace(query=masked if parts.query else ""))
+        return MASK
+    if isinstance(value, str) and "://" in value and "@" in value:
+        parts = urlsplit(value)  # a password in a database or Redis URL
+        if parts.password:
+            netloc = parts.netloc.replace(f":{parts.password}@", f":{MASK}@")
+            return urlunsplit(parts._replace(netloc=netloc))
+    return str(value)
+
+
+def describe(settings: Settings) -> list[tuple[str, str]]:
+    """Every variable with its effective value (defaults included), secrets masked.
+
+    >>> dict(describe(load_settings({"PORTAL_KEK": "c2VjcmV0", "PORTAL_OCR_WORKER": "0"})))[
+    ...     "PORTAL_KEK"]
+    '********'
+    """
+    rows = [("PORTAL_DATA_DIR", str(settings.data_dir))]
+    for name, (concern, attribute) in declared_variables().items():
+        if concern:
+            rows.append((name, _shown(name, getattr(getattr(settings, concern), attribute))))
+    return rows

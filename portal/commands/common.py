@@ -18,7 +18,7 @@ Handler = Callable[[argparse.Namespace], int]
 SubParsers = Any  # argparse._SubParsersAction is private
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
+def settings_from(args: argparse.Namespace, *, create_data_dir: bool = True) -> Settings:
     """Settings from the environment (read once, here), with --data-dir / --database on top."""
     overrides = {}
     if getattr(args, "data_dir", None):
@@ -29,7 +29,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         settings = load_settings(overrides=overrides)
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if create_data_dir:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
 
 
