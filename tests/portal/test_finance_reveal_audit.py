@@ -106,7 +106,7 @@ def test_every_clear_value_the_api_shows_has_exactly_one_audit_entry(
     )
     assert response.status_code == 200
     body = response.json()
-    items = body["items"] if "items" in body else [body]
+    items = body.get("items", [body])
     shown = [value for item in items for value in sorted(_clear_values(item))]
     assert shown, "the path revealed nothing"
     assert sorted(_reveal_entries(services)) == sorted(shown)
