@@ -68,6 +68,7 @@ from portal.db.sealing import Sealer
 from portal.db.supplier_store import SUPPLIER, SupplierStore
 from portal.db.tables import table_of
 from portal.dedup.screening import index_suppliers, merge_suppliers
+from portal.domain.errors import SupplierNotFoundError
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Supplier
 from portal.notifications.messages import Notifier, RecordingNotifier
@@ -106,13 +107,6 @@ class ChangeNotFoundError(LookupError):
     def __init__(self, request_id: str) -> None:
         super().__init__(f"no change request {request_id}")
         self.request_id = request_id
-
-
-class SupplierNotFoundError(LookupError):
-    """No such supplier, or not one this caller may see."""
-
-    def __init__(self, supplier_id: str) -> None:
-        super().__init__(f"no supplier {supplier_id}")
 
 
 class NotAllowedError(PermissionError):

@@ -11,6 +11,7 @@ from crypto import CryptoError
 from portal.bootstrap import Collaborators, Services, build_collaborators, build_services
 from portal.commands import CommandError
 from portal.config import ConfigError, Settings, load_settings
+from portal.core import MissingCollaboratorError
 from portal.db.engine import make_engine
 from portal.db.migrate import upgrade
 
@@ -51,6 +52,23 @@ def collaborators_of(services: Services) -> Collaborators:
         return build_collaborators(services)
     except ConfigError as exc:
         raise CommandError(f"cannot start: {exc}") from exc
+
+
+def failure(exc: Exception) -> tuple[int, str] | None:
+    """The exit code and one-line message of an error the table knows, else None.
+
+    Settings and missing collaborators exit 2; domain errors exit with their kind's code
+    from the one table (``portal.web.errors.KIND_EXIT``: 2 invalid, 3 not found,
+    4 conflict, 5 forbidden, 75 unavailable).
+    """
+    if isinstance(exc, ConfigError | MissingCollaboratorError):
+        return 2, str(exc)
+    from portal.web.errors import KIND_EXIT, error_body, rule_for
+
+    rule = rule_for(exc)
+    if rule is None:
+        return None
+    return KIND_EXIT[rule.kind], str(error_body(exc, rule)["error"]["message"])
 
 
 def add_db_options(parser: argparse.ArgumentParser) -> None:

@@ -524,7 +524,7 @@ def decide(
     a, b = _pair(first_id, second_id)
     found = set(conn.scalars(select(SUPPLIER.c.id).where(SUPPLIER.c.id.in_([a, b]))))
     if missing := {a, b} - found:
-        raise SupplierNotFoundError(f"no supplier {', '.join(sorted(missing))}")
+        raise SupplierNotFoundError(", ".join(sorted(missing)))
     conn.execute(delete(DECISION).where(DECISION.c.a_id == a, DECISION.c.b_id == b))
     conn.execute(
         insert(DECISION).values(
@@ -596,7 +596,7 @@ def merge_suppliers(
         )
     }
     if missing := {survivor_id, absorbed_id} - set(rows):
-        raise SupplierNotFoundError(f"no supplier {', '.join(sorted(missing))}")
+        raise SupplierNotFoundError(", ".join(sorted(missing)))
     survivor, absorbed = rows[survivor_id], rows[absorbed_id]
     for row, role in ((survivor, "surviving"), (absorbed, "absorbed")):
         if row.lifecycle_state == ARCHIVED:

@@ -3,11 +3,17 @@
 ::
 
     DedupError
-    ├── MergeRefusedError (ValueError)     the merge makes no sense as asked
-    └── SupplierNotFoundError (LookupError) one of the suppliers does not exist
+    └── MergeRefusedError (ValueError)     the merge makes no sense as asked
+
+A supplier that does not exist is :class:`portal.domain.errors.SupplierNotFoundError`
+(one class for every context).
 """
 
 from __future__ import annotations
+
+from portal.domain.errors import SupplierNotFoundError
+
+__all__ = ["DedupError", "MergeRefusedError", "SupplierNotFoundError"]
 
 
 class DedupError(Exception):
@@ -16,7 +22,3 @@ class DedupError(Exception):
 
 class MergeRefusedError(DedupError, ValueError):
     """A merge that cannot be done (same supplier twice, an archived survivor ...)."""
-
-
-class SupplierNotFoundError(DedupError, LookupError):
-    """A supplier named in a decision or merge does not exist."""

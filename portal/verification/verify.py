@@ -39,6 +39,7 @@ from portal.db.verification_tables import (
     VerificationFindingRow,
     VerificationRunRow,
 )
+from portal.domain.errors import SupplierNotFoundError
 from portal.domain.findings import Finding, Severity
 from portal.domain.supplier import RegistryStatus as SupplierRegistryStatus
 from portal.domain.supplier import Supplier
@@ -90,10 +91,6 @@ __all__ = [
     "verify_after_write",
     "verify_supplier_now",
 ]
-
-
-class SupplierNotFoundError(LookupError):
-    """No supplier with this id."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +194,7 @@ async def verify_supplier_now(
 
     supplier = await asyncio.to_thread(load)
     if supplier is None:
-        raise SupplierNotFoundError(f"no supplier {supplier_id}")
+        raise SupplierNotFoundError(supplier_id)
     witness = _Witness(deps.ports)
     service = VerificationService(witness, witness, clock=lambda: now)
     result = await service.verify(claims_of(supplier))
@@ -524,7 +521,7 @@ def verification_view(conn: Connection, supplier_id: str, *, runs: int = 5) -> d
         ).where(SUPPLIER.c.id == supplier_id)
     ).first()
     if supplier is None:
-        raise SupplierNotFoundError(f"no supplier {supplier_id}")
+        raise SupplierNotFoundError(supplier_id)
     states = conn.execute(select(STATE).where(STATE.c.supplier_id == supplier_id)).all()
     findings = conn.execute(
         select(FINDING)

@@ -2,7 +2,7 @@
 
 JSON under ``/api/v1`` for staff roles, pages under ``/staff``. Handlers parse,
 call a service and return its view; the few domain errors of these services
-map to HTTP in :data:`STATUS_TABLE`.
+map to HTTP in the one table (:mod:`portal.web.errors`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from portal.dedup import screening as dedup
 from portal.domain.principal import STAFF, Role
 from portal.graph import neighbourhood as graph
 from portal.graph import relations_import
-from portal.resolution import DedupError, MergeRefusedError, SupplierNotFoundError
 from portal.web.deps import ServicesDep
+from portal.web.errors import handlers
 from portal.web.i18n import add_messages, translator
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
@@ -30,13 +30,6 @@ READERS = tuple(sorted(STAFF))
 WRITERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.FINANCE, Role.ADMIN)
 DECIDERS = (Role.PURCHASING_SUPERVISOR, Role.ADMIN)
 KINDS = ("contracts", "invoices", "stores")
-
-#: (error, HTTP status), most specific first.
-STATUS_TABLE: tuple[tuple[type[Exception], int], ...] = (
-    (SupplierNotFoundError, 404),
-    (MergeRefusedError, 409),
-    (DedupError, 422),
-)
 
 MESSAGES = {
     "graph.title": {"zh": "关系图谱", "en": "Relationship graph"},
@@ -67,15 +60,7 @@ MESSAGES = {
 }
 
 
-def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    for error, status in STATUS_TABLE:
-        if isinstance(exc, error):
-            body = {"error": type(exc).__name__, "message": str(exc), "retryable": False}
-            return Response(body, status_code=status, media_type=MediaType.JSON)
-    raise exc
-
-
-HANDLERS: dict[int | type[Exception], Any] = {error: _error for error, _ in STATUS_TABLE}
+HANDLERS = handlers(http=False)
 
 
 def _now() -> datetime:

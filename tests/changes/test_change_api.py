@@ -82,7 +82,7 @@ def test_bad_proposals_get_a_clear_422_and_unknown_suppliers_404(
     headers = _auth(services, Role.PURCHASING_SUPERVISOR)
     bad = client.post("/api/v1/changes", json={"supplier_uscc": CODE, "proposals": [
         {"entity": "spaceship", "values": {}}]}, headers=headers)  # fmt: skip
-    assert bad.status_code == 422 and "entity must be one of" in bad.json()["message"]
+    assert bad.status_code == 422 and "entity must be one of" in bad.json()["error"]["message"]
     unknown = client.post("/api/v1/changes", json={"supplier_uscc": make_uscc(999),
                           "proposals": [{"entity": "contact", "values": {"name": "x"}}]},
                           headers=headers)  # fmt: skip

@@ -144,14 +144,14 @@ def test_autofill_of_an_unknown_company_is_not_found_and_a_typo_is_unprocessable
         422,
     )
     typo = client.get("/api/v1/autofill/91310115MAFE1KM15A", headers=headers)
-    assert typo.status_code == 422 and typo.json()["retryable"] is False
+    assert typo.status_code == 422 and typo.json()["error"]["retryable"] is False
 
 
 def test_autofill_says_when_verification_is_not_configured(services: Services) -> None:
     with app_client(services, build_verification(VerificationSettings(mode="off"))) as c:
         response = c.get("/api/v1/autofill/91310115MAFE1KM15M",
                          headers=bearer(services, Role.ADMIN))  # fmt: skip
-    assert response.status_code == 503 and "not configured" in response.json()["message"]
+    assert response.status_code == 503 and "not configured" in response.json()["error"]["message"]
 
 
 def test_the_panel_shows_per_field_states_of_a_demo_supplier(
