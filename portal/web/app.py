@@ -23,6 +23,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy import text
 
 from portal.bootstrap import Collaborators, require_collaborators
+from portal.core import MissingCollaboratorError
 from portal.identity.api_clients import principal_for_token
 from portal.web.api import FinanceApi
 from portal.web.deps import ServicesDep
@@ -98,7 +99,7 @@ def create_app(
         token = bearer_token(connection)
         return principal_for_token(services.engine, token) if token else None
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[healthz, index, switch_language, FinanceApi, *route_handlers],
         dependencies={
             "services": Provide(lambda: services, sync_to_thread=False),
@@ -124,3 +125,12 @@ def create_app(
         # Uploads beyond the limit are refused with 413 before they are read whole.
         request_max_body_size=services.settings.web.max_upload_bytes + 64 * 1024,
     )
+    from portal.web.auth.ratelimit import missing_limiters  # the auth package imports the site
+
+    missing = missing_limiters(app)
+    if missing:
+        raise MissingCollaboratorError(
+            f"rate limiter {', '.join(missing)}",
+            "its routes would be served without a limit (the auth area builds the limiters)",
+        )
+    return app

@@ -46,6 +46,15 @@ def test_collaborators_cannot_be_assembled_with_one_missing(services: Services) 
         replace(collaborators, payment_holds=None)
 
 
+def test_the_app_factory_refuses_rate_limited_routes_without_their_limiter(
+    services: Services,
+) -> None:
+    from portal.web.site import build_site
+
+    with pytest.raises(MissingCollaboratorError, match="rate limiter upload is missing"):
+        build_site(build_collaborators(services), areas=("portal.web.portal_area:portal_area",))
+
+
 def _prepared(folder: Path) -> dict[str, str]:
     """A migrated SQLite database with its data keys, and the environment of a service."""
     kek = folder / "kek.key"

@@ -4,6 +4,9 @@ Use :func:`rate_limited` as a route guard: ``guards=[rate_limited("upload")]``.
 The limiters are built by the auth area from the settings (``login``,
 ``invitation``, ``upload``) and found through the app state, so areas do not
 import each other. Too many requests get 429 with ``Retry-After``.
+
+A route guarded by a limiter that is not registered is never served unlimited: the app
+factory refuses to build such an app (:func:`missing_limiters`), naming the limiter.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.exceptions import TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
@@ -58,13 +62,32 @@ class RateLimiter:
             )
 
 
+class RateLimitGuard:
+    """The route guard of one named limiter (a class, so the factory can find its name)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def __call__(
+        self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    ) -> None:
+        limiters: Mapping[str, RateLimiter] = connection.app.state[STATE_KEY]
+        await limiters[self.name].check(connection)
+
+
 def rate_limited(name: str) -> AsyncGuard:
-    """A guard counting requests against the named limiter (no-op when none is registered)."""
+    """A guard counting requests against the named limiter (which must be registered)."""
+    return RateLimitGuard(name)
 
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        limiters: Mapping[str, RateLimiter] = connection.app.state.get(STATE_KEY, {})
-        limiter = limiters.get(name)
-        if limiter is not None:
-            await limiter.check(connection)
 
-    return guard
+def missing_limiters(app: Litestar) -> list[str]:
+    """Names of limiters that some route's guards use but the app does not have."""
+    have: Mapping[str, RateLimiter] = app.state.get(STATE_KEY) or {}
+    wanted = {
+        guard.name
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", ())
+        for guard in handler.resolve_guards()
+        if isinstance(guard, RateLimitGuard)
+    }
+    return sorted(wanted - set(have))
