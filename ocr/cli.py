@@ -42,8 +42,14 @@ def _table(reading: LicenceReading, out: TextIO) -> None:
         print(f"warning: {warning}", file=out)
 
 
-def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run ``licence FILE [--json]``; return the exit status."""
+def main(
+    argv: list[str],
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    *,
+    limits: InputLimits | None = None,
+) -> int:
+    """Run ``licence FILE [--json]`` within ``limits`` (the caller's); return the exit status."""
     stdout, stderr = out or sys.stdout, err or sys.stderr
     parser = argparse.ArgumentParser(prog="portal ocr", description="Read a business licence.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -60,7 +66,7 @@ def main(argv: list[str], out: TextIO | None = None, err: TextIO | None = None) 
         print(f"error: cannot read {args.file}: {exc.strerror}", file=stderr)
         return 2
     try:
-        reading = read_licence(data, filename=args.file.name, limits=InputLimits.from_env())
+        reading = read_licence(data, filename=args.file.name, limits=limits or InputLimits())
     except OcrInputError as exc:
         print(f"error: {args.file}: {exc}", file=stderr)
         return 2

@@ -11,7 +11,6 @@ error that says what is wrong with the file.
 from __future__ import annotations
 
 import io
-import os
 import warnings
 from dataclasses import dataclass
 
@@ -32,20 +31,12 @@ from ocr.ports import Image, as_image
 
 @dataclass(frozen=True)
 class InputLimits:
-    """Bounds on what is accepted. ``from_env`` reads ``OCR_MAX_UPLOAD_BYTES`` etc."""
+    """Bounds on what is accepted (the portal's settings give them; the defaults are safe)."""
 
     max_upload_bytes: int = 20 * 1024 * 1024
     max_pixels: int = 60_000_000  # a 12-50 MP phone photo passes; a decompression bomb does not
     working_long_side: int = 3200  # decoded images are reduced to this before processing
     max_pdf_pages_points: float = 5000.0  # a page side longer than this (in pt) is refused
-
-    @classmethod
-    def from_env(cls) -> InputLimits:
-        defaults = cls()
-        return cls(
-            max_upload_bytes=int(os.environ.get("OCR_MAX_UPLOAD_BYTES", defaults.max_upload_bytes)),
-            max_pixels=int(os.environ.get("OCR_MAX_PIXELS", defaults.max_pixels)),
-        )
 
 
 def _mb(n: int) -> str:

@@ -1,37 +1,65 @@
-"""The composition root: builds the real parts from settings, in one place.
+"""The composition root: every collaborator built from the one :class:`~portal.config.Settings`.
 
-Starting fails closed: without the customer's key, or when the cipher
-self-test fails, nothing is served and the message says which key is missing
-and how to provide it.
+Starting fails closed: without the customer's key, or when the cipher self-test fails,
+nothing is served and the message says which key is missing and how to provide it; a
+collaborator that cannot be built (an unreadable approval policy, a malformed sender)
+stops the start with a message naming it. Nothing below reads the environment: the
+settings were read once, by :func:`portal.config.load_settings`.
+
+Use cases never import this module; they take their collaborators as arguments.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
+import httpx
 from sqlalchemy import Engine
 
+from approvals import DEFAULT_POLICY, ApprovalPolicy, PolicyConfigError
 from crypto import Algorithm, KeyProvider, Keyring, run_self_test
 from crypto.adapters.filesystem import FilesystemBlobStorage
 from crypto.adapters.local import LocalKeyProvider
-from crypto.documents import DocumentVault
-from portal.config import CryptoSettings, Settings
+from crypto.errors import KeyUnavailableError
+from ocr.inputs import InputLimits
+from portal.audit.log import AuditLog
+from portal.changes import ChangeDeps
+from portal.changes.policy import policy_from_file
+from portal.config import ConfigError, CryptoSettings, Settings
+from portal.core import MissingCollaboratorError, Services
 from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SupplierStore
+from portal.finance.ports import AuditedReveals, ChangePaymentHolds, PaymentHoldView, RevealAudit
+from portal.notifications import outbox
+from portal.notifications.messages import OutboxNotifier, RobotWebhookSender
+from portal.notifications.outbox import Channel, Sender, SmtpEmailSender, SmtpSettings
+from portal.ocr_jobs import OcrJobSettings
+from portal.verification.wiring import (
+    VerificationWiring,
+    build_verification,
+    verification_settings,
+)
 
-
-@dataclass
-class Services:
-    """Everything the CLI and the web layer use, built once."""
-
-    settings: Settings
-    engine: Engine
-    keyring: Keyring
-    sealer: Sealer
-    suppliers: SupplierStore
-    documents: DocumentVault
+__all__ = [
+    "Collaborators",
+    "MissingCollaboratorError",
+    "Services",
+    "approval_policy",
+    "build_change_deps",
+    "build_collaborators",
+    "build_services",
+    "cooling_off",
+    "key_provider",
+    "ocr_job_settings",
+    "ocr_limits",
+    "outbox_senders",
+    "require_collaborators",
+    "smtp_settings",
+]
 
 
 def key_provider(crypto: CryptoSettings) -> KeyProvider:
@@ -42,12 +70,17 @@ def key_provider(crypto: CryptoSettings) -> KeyProvider:
         return Pkcs11KeyProvider(
             crypto.pkcs11_module,
             crypto.pkcs11_token or "",
-            crypto.pkcs11_pin or "",
+            crypto.pkcs11_pin.get_secret_value() if crypto.pkcs11_pin else "",
             crypto.pkcs11_key_label,
         )
     if crypto.kek_file is not None:
         return LocalKeyProvider.from_file(crypto.kek_file)
-    return LocalKeyProvider.from_env(crypto.kek_env)
+    if crypto.kek is None:
+        raise KeyUnavailableError(
+            "no KEK is configured: set PORTAL_KEK_FILE (a file readable by this user only), "
+            "PORTAL_KEK (base64) or PORTAL_PKCS11_MODULE (an HSM)"
+        )
+    return LocalKeyProvider.from_base64(crypto.kek.get_secret_value(), "$PORTAL_KEK")
 
 
 def build_services(
@@ -73,4 +106,158 @@ def build_services(
         sealer=sealer,
         suppliers=SupplierStore(sealer),
         documents=keyring.document_vault(FilesystemBlobStorage(settings.documents_dir)),
+    )
+
+
+def approval_policy(settings: Settings) -> ApprovalPolicy:
+    """The policy of ``PORTAL_APPROVAL_POLICY_FILE``, else the default policy."""
+    path = settings.changes.approval_policy_file
+    if path is None:
+        return DEFAULT_POLICY
+    try:
+        return policy_from_file(path)
+    except PolicyConfigError as exc:
+        raise ConfigError(f"PORTAL_APPROVAL_POLICY_FILE: {exc}") from exc
+
+
+def cooling_off(settings: Settings) -> timedelta:
+    """Between an approved bank change and the first payment: the seconds when given (demos,
+    end-to-end tests), else the hours."""
+    changes = settings.changes
+    if changes.payment_cooling_off_seconds is not None:
+        return timedelta(seconds=changes.payment_cooling_off_seconds)
+    return timedelta(hours=changes.payment_cooling_off_hours)
+
+
+def build_change_deps(services: Services) -> ChangeDeps:
+    """The change-request collaborators as ``portal serve``, ``demo`` and the CLI use them."""
+    return ChangeDeps(
+        engine=services.engine,
+        suppliers=services.suppliers,
+        audit=AuditLog(services.sealer),
+        notifier=OutboxNotifier(
+            outbox.enqueue,
+            public_url=services.settings.web.public_url.rstrip("/"),
+            webhook=services.settings.outbox.webhook_url is not None,
+        ),
+        policy=approval_policy(services.settings),
+        cooling_off=cooling_off(services.settings),
+    )
+
+
+def smtp_settings(settings: Settings) -> SmtpSettings:
+    """The SMTP server of outgoing e-mail (``configured`` is false without a host)."""
+    smtp = settings.smtp
+    return SmtpSettings(
+        host=smtp.host,
+        port=smtp.port,
+        user=smtp.user,
+        password=smtp.password.get_secret_value() if smtp.password else None,
+        sender=smtp.sender,
+        starttls=smtp.starttls,
+    )
+
+
+def outbox_senders(settings: Settings) -> dict[str, Sender]:
+    """The senders whose settings are present: e-mail with an SMTP host, the group robot
+    with a webhook URL."""
+    senders: dict[str, Sender] = {}
+    smtp = smtp_settings(settings)
+    if smtp.configured:
+        senders[Channel.EMAIL.value] = SmtpEmailSender(smtp)
+    url = settings.outbox.webhook_url
+    if url is not None:
+        flavour = settings.outbox.webhook_flavour
+        client = httpx.Client(timeout=10.0)
+        senders[Channel.WEBHOOK.value] = RobotWebhookSender(
+            url.get_secret_value(), client, flavour=flavour
+        )
+    return senders
+
+
+def ocr_job_settings(settings: Settings) -> OcrJobSettings:
+    """The licence-reading queue's settings."""
+    ocr = settings.ocr
+    return OcrJobSettings(
+        worker=ocr.worker,
+        lease_seconds=ocr.lease_seconds,
+        max_attempts=ocr.max_attempts,
+        backoff_seconds=ocr.backoff_seconds,
+    )
+
+
+def ocr_limits(settings: Settings) -> InputLimits:
+    """What the licence reader accepts (uploads are bounded by the web limit by default)."""
+    return InputLimits(
+        max_upload_bytes=settings.ocr.max_upload_bytes or settings.web.max_upload_bytes,
+        max_pixels=settings.ocr.max_pixels,
+    )
+
+
+@dataclass(frozen=True)
+class Collaborators:
+    """Everything the web areas and the workers are built from; every field is required."""
+
+    services: Services
+    changes: ChangeDeps
+    verification: VerificationWiring
+    ocr: OcrJobSettings
+    ocr_limits: InputLimits
+    senders: Mapping[str, Sender]
+    reveal_audit: RevealAudit
+    payment_holds: PaymentHoldView
+
+    def __post_init__(self) -> None:
+        require_collaborators(self)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+
+#: What each collaborator must be; a value that is not refuses the start, naming it.
+REQUIRED: dict[str, tuple[type, str]] = {
+    "services": (Services, "the engine, keyring and stores"),
+    "changes": (ChangeDeps, "the change-request collaborators"),
+    "verification": (VerificationWiring, "the registry and tax sources (or 'off')"),
+    "ocr": (OcrJobSettings, "the licence-reading queue's settings"),
+    "ocr_limits": (InputLimits, "what the licence reader accepts"),
+    "reveal_audit": (RevealAudit, "clear values cannot be shown without their audit entry"),
+    "payment_holds": (PaymentHoldView, "payments cannot be read as held or not held"),
+}
+
+
+def require_collaborators(collaborators: object) -> None:
+    """Raise :class:`MissingCollaboratorError` naming the first collaborator that is missing."""
+    for name, (kind, why) in REQUIRED.items():
+        if not isinstance(getattr(collaborators, name, None), kind):
+            raise MissingCollaboratorError(name, why)
+
+
+def build_collaborators(
+    services: Services,
+    *,
+    changes: ChangeDeps | None = None,
+    verification: VerificationWiring | None = None,
+) -> Collaborators:
+    """Build every collaborator from the services' settings, or refuse with a ConfigError.
+
+    Tests pass their own ``changes`` (clock, notifier) or ``verification`` (fakes); the
+    reveal audit and the payment-hold view follow the change collaborators.
+    """
+    settings = services.settings
+    changes = changes or build_change_deps(services)
+    try:
+        senders = outbox_senders(settings)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    return Collaborators(
+        services=services,
+        changes=changes,
+        verification=verification or build_verification(verification_settings(settings)),
+        ocr=ocr_job_settings(settings),
+        ocr_limits=ocr_limits(settings),
+        senders=senders,
+        reveal_audit=AuditedReveals(services.engine, changes.audit, changes.clock),
+        payment_holds=ChangePaymentHolds(changes),
     )

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "portal.commands.verify",
     "portal.commands.outbox",
     "portal.commands.relations",
+    "portal.commands.config",
 )
 
 
@@ -47,6 +48,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        from portal.commands.common import failure
+
+        known = failure(exc)
+        if known is None:
+            raise
+        code, message = known
+        print(f"portal: {message}", file=sys.stderr)
+        return code
     return status
 
 

@@ -1,25 +1,111 @@
-"""Settings, one dataclass per concern, read from the environment in the factory.
+"""Every setting of the product, declared once per concern and read once by :func:`load_settings`.
 
-Nothing here runs at import time: call :func:`load_settings`.
+Each concern is a pydantic-settings class whose fields carry the environment variable
+they come from (``validation_alias``). :func:`load_settings` reads the environment once
+(the process's, or the mapping it is given), drops empty values (an empty variable means
+"not set"), validates every concern and turns whatever is wrong into ONE
+:class:`ConfigError` that names the variables. A ``PORTAL_*`` variable that no concern
+declares is an error too (a misspelt name would otherwise be ignored), with a "did you
+mean" when a declared name is close.
+
+Nothing here runs at import time, and nothing else in the product reads the environment:
+the composition root (:mod:`portal.bootstrap`) builds every collaborator from the
+:class:`Settings` this returns. ``portal config check`` prints them with secrets masked
+(:func:`describe`).
+
+>>> s = load_settings({"PORTAL_DATA_DIR": "/srv/portal", "PORTAL_OUTBOX_INTERVAL_SECONDS": "5"})
+>>> s.database.url, s.outbox.interval_seconds, s.web.public_url
+('sqlite:////srv/portal/portal.db', 5.0, 'http://127.0.0.1:8000')
+>>> load_settings({"PORTAL_OUTBOX_INTERVAL_SECONDS": "abc"})
+Traceback (most recent call last):
+    ...
+portal.config.ConfigError: PORTAL_OUTBOX_INTERVAL_SECONDS must be a number, not 'abc'
+>>> try:
+...     load_settings({"PORTAL_OCR_WORKERS": "0"})
+... except ConfigError as exc:
+...     print(exc)
+PORTAL_OCR_WORKERS is not a setting of the portal (did you mean PORTAL_OCR_WORKER?)
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+__all__ = [
+    "AuthConfig",
+    "ChangeSettings",
+    "ConfigError",
+    "CryptoSettings",
+    "DatabaseSettings",
+    "OcrSettings",
+    "OutboxSettings",
+    "RegistryConfig",
+    "Settings",
+    "SmtpConfig",
+    "VerificationConfig",
+    "WebSettings",
+    "declared_variables",
+    "describe",
+    "load_settings",
+]
+
+#: Variables of the test suite and of live checks; never settings of the product.
+IGNORED_PREFIXES = ("PORTAL_TEST_", "PORTAL_LIVE_")
+MIN_SECRET_LENGTH = 32
 
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 
-@dataclass(frozen=True)
-class DatabaseSettings:
-    """Where the master data lives."""
+class _Concern(BaseSettings):
+    """One concern's settings: frozen, fed only the values :func:`load_settings` read."""
 
-    url: str
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment is read once, by load_settings, and handed in: no second read.
+        return (init_settings,)
+
+
+def _env(name: str, default: Any = ..., **kwargs: Any) -> Any:
+    return Field(default, validation_alias=AliasChoices(name), **kwargs)
+
+
+Positive = Annotated[int, Field(ge=1)]
+NonNegative = Annotated[int, Field(ge=0)]
+
+
+class DatabaseSettings(_Concern):
+    """Where the master data lives (default: ``portal.db`` in the data folder)."""
+
+    url: str = _env("PORTAL_DATABASE_URL", "")
+
+    @field_validator("url")
+    @classmethod
+    def _known_driver(cls, url: str) -> str:
+        if url and not url.startswith(("sqlite", "postgresql")):
+            raise ValueError(
+                "must be sqlite:///PATH or postgresql+psycopg://..., "
+                f"not {url.split(':', 1)[0]}:..."
+            )
+        return url
 
     @property
     def is_sqlite(self) -> bool:
@@ -27,94 +113,307 @@ class DatabaseSettings:
         return self.url.startswith("sqlite")
 
 
-@dataclass(frozen=True)
-class CryptoSettings:
+class CryptoSettings(_Concern):
     """Customer-held key material: never in the database or the repository."""
 
-    algorithm: str = "A256GCM"
-    kek_file: Path | None = None
-    kek_env: str = "PORTAL_KEK"
-    pkcs11_module: str | None = None
-    pkcs11_token: str | None = None
-    pkcs11_pin: str | None = None
-    pkcs11_key_label: str = "portal-kek"
+    algorithm: Literal["A256GCM", "SM4GCM"] = _env("PORTAL_CRYPTO_ALGORITHM", "A256GCM")
+    kek_file: Path | None = _env("PORTAL_KEK_FILE", None)
+    kek: SecretStr | None = _env("PORTAL_KEK", None)
+    pkcs11_module: str | None = _env("PORTAL_PKCS11_MODULE", None)
+    pkcs11_token: str | None = _env("PORTAL_PKCS11_TOKEN", None)
+    pkcs11_pin: SecretStr | None = _env("PORTAL_PKCS11_PIN", None)
+    pkcs11_key_label: str = _env("PORTAL_PKCS11_KEY_LABEL", "portal-kek")
 
 
-@dataclass(frozen=True)
-class WebSettings:
+class WebSettings(_Concern):
     """The HTTP side."""
 
-    host: str = "127.0.0.1"
-    port: int = 8000
-    public_url: str = "http://127.0.0.1:8000"
-    session_secret: str = ""
-    secure_cookies: bool = False
-    max_upload_bytes: int = 20 * 1024 * 1024
-    demo: bool = False
+    host: str = _env("PORTAL_HOST", "127.0.0.1")
+    port: int = _env("PORTAL_PORT", 8000, ge=1, le=65535)
+    public_url: str = _env("PORTAL_PUBLIC_URL", "")
+    session_secret: SecretStr | None = _env("PORTAL_SESSION_SECRET", None)
+    secure_cookies: bool = _env("PORTAL_SECURE_COOKIES", True)
+    max_upload_bytes: Positive = _env("PORTAL_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+    demo: bool = _env("PORTAL_DEMO", False)
+
+    @field_validator("session_secret")
+    @classmethod
+    def _long_enough(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and len(secret.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
+        return secret
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything the app factory needs."""
+class AuthConfig(_Concern):
+    """Login (OIDC), sessions, invitations and rate limits (``20/60``: 20 per 60 seconds)."""
+
+    oidc_issuer: str | None = _env("PORTAL_OIDC_ISSUER", None)
+    oidc_client_id: str = _env("PORTAL_OIDC_CLIENT_ID", "")
+    oidc_client_secret: SecretStr = _env("PORTAL_OIDC_CLIENT_SECRET", SecretStr(""))
+    oidc_role_claim: str = _env("PORTAL_OIDC_ROLE_CLAIM", "roles")
+    oidc_scopes: str = _env("PORTAL_OIDC_SCOPES", "openid profile email")
+    session_max_age: Positive = _env("PORTAL_SESSION_MAX_AGE", 8 * 3600)
+    session_idle: Positive = _env("PORTAL_SESSION_IDLE_SECONDS", 30 * 60)
+    session_redis_url: str | None = _env("PORTAL_SESSION_REDIS_URL", None)
+    invitation_ttl_days: Positive = _env("PORTAL_INVITATION_TTL_DAYS", 7)
+    rate_login: str = _env("PORTAL_RATE_LOGIN", "20/60", pattern=r"^[1-9]\d*/[1-9]\d*$")
+    rate_invitation: str = _env("PORTAL_RATE_INVITATION", "10/60", pattern=r"^[1-9]\d*/[1-9]\d*$")
+    rate_upload: str = _env("PORTAL_RATE_UPLOAD", "30/60", pattern=r"^[1-9]\d*/[1-9]\d*$")
+
+
+class SmtpConfig(_Concern):
+    """Where e-mail goes out; nothing is sent by e-mail without ``PORTAL_SMTP_HOST``."""
+
+    host: str | None = _env("PORTAL_SMTP_HOST", None)
+    port: int = _env("PORTAL_SMTP_PORT", 587, ge=1, le=65535)
+    user: str | None = _env("PORTAL_SMTP_USER", None)
+    password: SecretStr | None = _env("PORTAL_SMTP_PASSWORD", None)
+    sender: str = _env("PORTAL_SMTP_FROM", "supplier-portal@localhost")
+    starttls: bool = _env("PORTAL_SMTP_STARTTLS", True)
+
+
+class OutboxSettings(_Concern):
+    """The in-process send loop and the group robot (WeCom or DingTalk)."""
+
+    interval_seconds: float = _env("PORTAL_OUTBOX_INTERVAL_SECONDS", 30.0, ge=0)
+    webhook_url: SecretStr | None = _env("PORTAL_WEBHOOK_URL", None)
+    webhook_flavour: Literal["wecom", "dingtalk"] = _env("PORTAL_WEBHOOK_FLAVOUR", "wecom")
+
+
+class ChangeSettings(_Concern):
+    """The approval policy file and the cooling-off period of bank changes."""
+
+    approval_policy_file: Path | None = _env("PORTAL_APPROVAL_POLICY_FILE", None)
+    payment_cooling_off_hours: NonNegative = _env("PORTAL_PAYMENT_COOLING_OFF_HOURS", 48)
+    payment_cooling_off_seconds: NonNegative | None = _env(
+        "PORTAL_PAYMENT_COOLING_OFF_SECONDS", None
+    )
+
+
+class RegistryConfig(_Concern):
+    """Provider credentials (企查查, 天眼查, 启信宝) and the registry's resilience knobs."""
+
+    qichacha_key: str | None = _env("PORTAL_QICHACHA_KEY", None)
+    qichacha_secret: SecretStr | None = _env("PORTAL_QICHACHA_SECRET", None)
+    tianyancha_token: SecretStr | None = _env("PORTAL_TIANYANCHA_TOKEN", None)
+    qixin_appkey: str | None = _env("PORTAL_QIXIN_APPKEY", None)
+    qixin_secret: SecretStr | None = _env("PORTAL_QIXIN_SECRET", None)
+    providers: str = _env(
+        "PORTAL_REGISTRY_PROVIDERS",
+        "qichacha,tianyancha,qixin",
+        pattern=r"^\s*(qichacha|tianyancha|qixin)(\s*,\s*(qichacha|tianyancha|qixin))*\s*$",
+    )
+    timeout_seconds: float = _env("PORTAL_REGISTRY_TIMEOUT_SECONDS", 10.0, gt=0)
+    cache_ttl_hours: float = _env("PORTAL_REGISTRY_CACHE_TTL_HOURS", 24.0, ge=0)
+    demo: bool = _env("PORTAL_REGISTRY_DEMO", False)
+
+
+class VerificationConfig(_Concern):
+    """The monitoring job's knobs (``PORTAL_VERIFY_*``)."""
+
+    cadence_days: Positive = _env("PORTAL_VERIFY_CADENCE_DAYS", 30)
+    calls_per_minute: Positive = _env("PORTAL_VERIFY_CALLS_PER_MINUTE", 30)
+    retry_minutes: Positive = _env("PORTAL_VERIFY_RETRY_MINUTES", 60)
+    lease_minutes: Positive = _env("PORTAL_VERIFY_LEASE_MINUTES", 15)
+    batch_limit: Positive = _env("PORTAL_VERIFY_BATCH_LIMIT", 100)
+    alert_to: str = _env("PORTAL_VERIFY_ALERT_TO", "role:purchasing_supervisor")
+    confirm_days: Positive = _env("PORTAL_VERIFY_CONFIRM_DAYS", 365)
+    confirm_ttl_days: Positive = _env("PORTAL_VERIFY_CONFIRM_TTL_DAYS", 30)
+    #: minutes between in-process monitoring passes; unset: 5 in the demo, else 0 (off)
+    in_process_minutes: NonNegative | None = _env("PORTAL_VERIFY_IN_PROCESS_MINUTES", None)
+
+
+class OcrSettings(_Concern):
+    """The licence-reading queue (``PORTAL_OCR_*``) and the reader's input bounds."""
+
+    worker: bool = _env("PORTAL_OCR_WORKER", True)
+    lease_seconds: Positive = _env("PORTAL_OCR_LEASE_SECONDS", 300)
+    max_attempts: Positive = _env("PORTAL_OCR_MAX_ATTEMPTS", 4)
+    backoff_seconds: NonNegative = _env("PORTAL_OCR_BACKOFF_SECONDS", 30)
+    max_upload_bytes: Positive | None = _env("OCR_MAX_UPLOAD_BYTES", None)
+    max_pixels: Positive = _env("OCR_MAX_PIXELS", 60_000_000)
+
+
+_CONCERNS: dict[str, type[_Concern]] = {
+    "database": DatabaseSettings,
+    "crypto": CryptoSettings,
+    "web": WebSettings,
+    "auth": AuthConfig,
+    "smtp": SmtpConfig,
+    "outbox": OutboxSettings,
+    "changes": ChangeSettings,
+    "registry": RegistryConfig,
+    "verification": VerificationConfig,
+    "ocr": OcrSettings,
+}
+
+
+class Settings(BaseSettings):
+    """Everything the composition root needs, one attribute per concern."""
+
+    model_config = SettingsConfigDict(frozen=True, arbitrary_types_allowed=True)
+    concerns: ClassVar[tuple[str, ...]] = tuple(_CONCERNS)
 
     data_dir: Path
     database: DatabaseSettings
     crypto: CryptoSettings
     web: WebSettings
-    payment_cooling_off_hours: int = 48
-    extra: Mapping[str, str] = field(default_factory=dict)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    changes: ChangeSettings = Field(default_factory=ChangeSettings)
+    registry: RegistryConfig = Field(default_factory=RegistryConfig)
+    verification: VerificationConfig = Field(default_factory=VerificationConfig)
+    ocr: OcrSettings = Field(default_factory=OcrSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
 
     @property
     def documents_dir(self) -> Path:
         """Where encrypted documents are stored by the filesystem adapter."""
         return self.data_dir / "documents"
 
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    value = env.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
+    @property
+    def payment_cooling_off_hours(self) -> int:
+        """Hours between an approved bank change and the first payment to it."""
+        return self.changes.payment_cooling_off_hours
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read settings from ``env`` (the process environment by default)."""
-    env = os.environ if env is None else env
-    data_dir = Path(env.get("PORTAL_DATA_DIR", "var")).resolve()
-    url = env.get("PORTAL_DATABASE_URL") or f"sqlite:///{data_dir / 'portal.db'}"
-    if not url.startswith(("sqlite", "postgresql")):
-        raise ConfigError(
-            "PORTAL_DATABASE_URL must be sqlite:///PATH or postgresql+psycopg://..., "
-            f"not {url.split(':', 1)[0]}:..."
-        )
-    algorithm = env.get("PORTAL_CRYPTO_ALGORITHM", "A256GCM")
-    if algorithm not in ("A256GCM", "SM4GCM"):
-        raise ConfigError("PORTAL_CRYPTO_ALGORITHM must be A256GCM or SM4GCM")
-    kek_file = env.get("PORTAL_KEK_FILE")
-    port = _int(env, "PORTAL_PORT", 8000)
-    host = env.get("PORTAL_HOST", "127.0.0.1")
-    return Settings(
-        data_dir=data_dir,
-        database=DatabaseSettings(url=url),
-        crypto=CryptoSettings(
-            algorithm=algorithm,
-            kek_file=Path(kek_file) if kek_file else None,
-            pkcs11_module=env.get("PORTAL_PKCS11_MODULE"),
-            pkcs11_token=env.get("PORTAL_PKCS11_TOKEN"),
-            pkcs11_pin=env.get("PORTAL_PKCS11_PIN"),
-            pkcs11_key_label=env.get("PORTAL_PKCS11_KEY_LABEL", "portal-kek"),
-        ),
-        web=WebSettings(
-            host=host,
-            port=port,
-            public_url=env.get("PORTAL_PUBLIC_URL", f"http://{host}:{port}"),
-            session_secret=env.get("PORTAL_SESSION_SECRET", ""),
-            secure_cookies=env.get("PORTAL_SECURE_COOKIES", "1") == "1",
-            max_upload_bytes=_int(env, "PORTAL_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
-            demo=env.get("PORTAL_DEMO", "0") == "1",
-        ),
-        payment_cooling_off_hours=_int(env, "PORTAL_PAYMENT_COOLING_OFF_HOURS", 48),
+def declared_variables() -> dict[str, tuple[str, str]]:
+    """Every variable the product reads: name -> (concern, field)."""
+    names = {"PORTAL_DATA_DIR": ("", "data_dir")}
+    for concern, model in _CONCERNS.items():
+        for name, info in model.model_fields.items():
+            alias = info.validation_alias
+            assert isinstance(alias, AliasChoices)
+            names[str(alias.choices[0])] = (concern, name)
+    return names
+
+
+_PLAIN = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be 1 or 0",
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "literal_error": "must be one of {expected}",
+    "string_pattern_mismatch": "does not have the expected form",
+}
+_SECRET = {"secret_str_type"}
+
+
+def _message(error: Any, env: Mapping[str, str]) -> str:
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    template = _PLAIN.get(error["type"])
+    text = template.format(**error.get("ctx", {})) if template else error["msg"]
+    if error["type"] == "string_pattern_mismatch":
+        text = {
+            "PORTAL_REGISTRY_PROVIDERS": "must list qichacha, tianyancha and/or qixin, "
+            "separated by commas",
+        }.get(name, "must look like 20/60 (requests/seconds)")
+    if error["type"] == "value_error":
+        text = str(error["ctx"]["error"])
+    sensitive = any(word in name for word in ("SECRET", "PIN", "KEK", "TOKEN", "PASSWORD", "URL"))
+    shown = "" if sensitive or name not in env else f", not {env[name]!r}"
+    return f"{name} {text}{shown}"
+
+
+def _unknown(env: Mapping[str, str], declared: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for name in sorted(env):
+        if not name.startswith("PORTAL_") or name in declared or name.startswith(IGNORED_PREFIXES):
+            continue
+        close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        problems.append(f"{name} is not a setting of the portal{hint}")
+    return problems
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, *, overrides: Mapping[str, str] | None = None
+) -> Settings:
+    """Read and validate every setting from ``env`` (the process environment by default),
+    with ``overrides`` (command-line options) on top.
+
+    Raises :class:`ConfigError` naming every variable that is wrong or unknown.
+    """
+    env = {**(os.environ if env is None else env), **(overrides or {})}
+    declared = declared_variables()
+    given = {k: v for k, v in env.items() if v.strip() != ""}
+    problems = _unknown(given, declared)
+    values: dict[str, _Concern] = {}
+    for concern, model in _CONCERNS.items():
+        wanted = {k: v for k, v in given.items() if declared.get(k, ("",))[0] == concern}
+        try:
+            values[concern] = model(**wanted)
+        except ValidationError as exc:
+            problems += [_message(error, given) for error in exc.errors()]
+    if problems:
+        raise ConfigError("; ".join(problems))
+    data_dir = Path(given.get("PORTAL_DATA_DIR", "var")).resolve()
+    database = values["database"]
+    assert isinstance(database, DatabaseSettings)
+    if not database.url:
+        database = DatabaseSettings(url=f"sqlite:///{data_dir / 'portal.db'}")
+    web = values["web"]
+    assert isinstance(web, WebSettings)
+    if not web.public_url:
+        web = web.model_copy(update={"public_url": f"http://{web.host}:{web.port}"})
+    auth = values["auth"]
+    assert isinstance(auth, AuthConfig)
+    if auth.oidc_issuer and not auth.oidc_client_id:
+        raise ConfigError("PORTAL_OIDC_CLIENT_ID must be set with PORTAL_OIDC_ISSUER")
+    return Settings.model_validate(
+        {**values, "data_dir": data_dir, "database": database, "web": web}
     )
+
+
+MASK = "********"
+
+
+def _shown(name: str, value: Any) -> str:
+    """A value as ``portal config check`` prints it: secrets masked, URLs without tokens."""
+    if value is None:
+        return "(not set)"
+    if isinstance(value, SecretStr):
+        secret = value.get_secret_value()
+        if not secret:
+            return "(not set)"
+        if name.endswith("_URL"):
+            parts = urlsplit(secret)
+            masked = "&".join(
+                f"{p.partition('=')[0]}={MASK}" if "=" in p else p for p in parts.query.split("&")
+            )
+            return urlunsplit(parts._replace(query=masked if parts.query else ""))
+        return MASK
+    if isinstance(value, str) and "://" in value and "@" in value:
+        parts = urlsplit(value)  # a password in a database or Redis URL
+        if parts.password:
+            netloc = parts.netloc.replace(f":{parts.password}@", f":{MASK}@")
+            return urlunsplit(parts._replace(netloc=netloc))
+    return str(value)
+
+
+def describe(settings: Settings) -> list[tuple[str, str]]:
+    """Every variable with its effective value (defaults included), secrets masked.
+
+    >>> dict(describe(load_settings({"PORTAL_KEK": "c2VjcmV0", "PORTAL_OCR_WORKER": "0"})))[
+    ...     "PORTAL_KEK"]
+    '********'
+    """
+    rows = [("PORTAL_DATA_DIR", str(settings.data_dir))]
+    for name, (concern, attribute) in declared_variables().items():
+        if concern:
+            rows.append((name, _shown(name, getattr(getattr(settings, concern), attribute))))
+    return rows

@@ -80,23 +80,25 @@ class LocalKeyProvider:
             return cls(_decode(handle.read(), f"file {location}"))
 
     @classmethod
-    def from_env(
-        cls, name: str = KEK_ENV, environ: Mapping[str, str] | None = None
-    ) -> LocalKeyProvider:
-        """Read a base64 KEK from the environment variable ``name``."""
-        env = os.environ if environ is None else environ
-        value = env.get(name)
-        if not value:
-            raise KeyUnavailableError(f"environment variable {name} is not set: {_HOW_TO_FIX}")
-        return cls(_decode(value.encode(), f"${name}"))
+    def from_base64(cls, value: str, source: str = "the KEK") -> LocalKeyProvider:
+        """A KEK given as base64 text (``source`` names where it came from in errors)."""
+        return cls(_decode(value.encode(), source))
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> LocalKeyProvider:
-        """``$PORTAL_KEK_FILE`` if set, else ``$PORTAL_KEK``."""
-        env = os.environ if environ is None else environ
-        if env.get(KEK_FILE_ENV):
-            return cls.from_file(env[KEK_FILE_ENV])
-        return cls.from_env(KEK_ENV, env)
+    def from_env(cls, name: str, environ: Mapping[str, str]) -> LocalKeyProvider:
+        """Read a base64 KEK from the variable ``name`` of ``environ`` (the caller reads
+        the environment; this package never does)."""
+        value = environ.get(name)
+        if not value:
+            raise KeyUnavailableError(f"environment variable {name} is not set: {_HOW_TO_FIX}")
+        return cls.from_base64(value, f"${name}")
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> LocalKeyProvider:
+        """``PORTAL_KEK_FILE`` of ``environ`` if set, else ``PORTAL_KEK``."""
+        if environ.get(KEK_FILE_ENV):
+            return cls.from_file(environ[KEK_FILE_ENV])
+        return cls.from_env(KEK_ENV, environ)
 
     @property
     def kek_id(self) -> str:

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 from approvals.proposals import InvalidProposalError, UnknownEntityError
+from portal.domain.errors import SupplierNotFoundError
 from portal.domain.findings import finding
 
 __all__ = [
@@ -37,13 +38,6 @@ class ChangeNotFoundError(LookupError):
     def __init__(self, request_id: str) -> None:
         super().__init__(f"no change request {request_id}")
         self.request_id = request_id
-
-
-class SupplierNotFoundError(LookupError):
-    """No such supplier, or not one this caller may see."""
-
-    def __init__(self, supplier_id: str) -> None:
-        super().__init__(f"no supplier {supplier_id}")
 
 
 class NotAllowedError(PermissionError):

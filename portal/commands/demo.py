@@ -9,7 +9,6 @@ http://127.0.0.1:8000.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,17 +53,17 @@ def prepare_demo(folder: Path, *, port: int) -> dict[str, str]:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from portal.commands.common import open_services
+    from portal.commands.common import collaborators_of, open_services
     from portal.demo.seed import seed_demo
 
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="portal-demo-"))
     env = prepare_demo(folder, port=args.port)
     try:
-        settings = load_settings({**os.environ, **env})
+        settings = load_settings(overrides=env)
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
     services = open_services(settings)
-    outcomes = seed_demo(services)
+    outcomes = seed_demo(services, wiring=collaborators_of(services).verification)
     created = sum(o.status.value == "created" for o in outcomes)
     token_file = folder / "finance-api-token.txt"
     try:

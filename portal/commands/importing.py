@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 from pathlib import Path
 
 from portal.audit.log import AuditContext
-from portal.changes.policy import change_deps_from_env
 from portal.commands import CommandError
-from portal.commands.common import SubParsers, add_db_options, services_for
+from portal.commands.common import SubParsers, add_db_options, collaborators_of, services_for
 from portal.domain.principal import Principal, Role
 from portal.importing.changes import ImportChangeProposer
 from portal.importing.readers import UnreadableFileError
@@ -23,7 +21,7 @@ def _suppliers(args: argparse.Namespace) -> int:
         raise CommandError(f"{path} does not exist or is not a file")
     with services_for(args) as services:
         proposer = ImportChangeProposer(
-            change_deps_from_env(services, os.environ),
+            collaborators_of(services).changes,
             Principal(f"import:{getpass.getuser()}", Role.PURCHASING_CLERK, "import"),
             AuditContext.cli("import"),
         )

@@ -8,9 +8,9 @@ from pathlib import Path
 from crypto import Algorithm, CryptoError, Keyring, Purpose
 from crypto.adapters.local import LocalKeyProvider, generate_key_file
 from portal import bootstrap
-from portal.bootstrap import Services
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for, settings_from
+from portal.core import Services
 from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.migrate import upgrade

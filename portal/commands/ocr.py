@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 
-from portal.commands.common import SubParsers, add_db_options, services_for
+from portal.bootstrap import ocr_job_settings, ocr_limits
+from portal.commands.common import SubParsers, add_db_options, services_for, settings_from
 
 
 def _licence(args: argparse.Namespace) -> int:
     from ocr.cli import main as ocr_main
 
-    status: int = ocr_main(["licence", args.file, *(["--json"] if args.json else [])])
+    limits = ocr_limits(settings_from(args))
+    argv = ["licence", args.file, *(["--json"] if args.json else [])]
+    status: int = ocr_main(argv, limits=limits)
     return status
 
 
@@ -19,10 +21,8 @@ def _work(args: argparse.Namespace) -> int:
     """A separate OCR worker process: claim and read queued licence jobs until stopped."""
     import time
 
-    from ocr.inputs import InputLimits
     from portal.audit.log import AuditLog
     from portal.ocr_jobs import (
-        OcrJobSettings,
         OcrWorkerDeps,
         default_reader,
         load_engines,
@@ -30,13 +30,12 @@ def _work(args: argparse.Namespace) -> int:
     )
 
     with services_for(args) as services:
-        limits = InputLimits(max_upload_bytes=services.settings.web.max_upload_bytes)
         deps = OcrWorkerDeps(
             services.engine,
             services.documents,
             AuditLog(services.sealer),
-            default_reader(limits),
-            OcrJobSettings.from_env(os.environ),
+            default_reader(ocr_limits(services.settings)),
+            ocr_job_settings(services.settings),
         )
         load_engines()
         print(f"OCR worker {deps.worker_id} waiting for jobs", flush=True)

@@ -9,26 +9,16 @@ PORTAL_SMTP_HOST is set, webhooks when PORTAL_WEBHOOK_URL is
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from collections.abc import Mapping
 
+from portal.bootstrap import outbox_senders
 from portal.commands import CommandError
-from portal.commands.common import SubParsers, add_db_options, services_for
-from portal.notifications import senders as outbox_senders
-from portal.notifications.outbox import OutboxWorker, Sender, recent
-
-
-def configured_senders(env: Mapping[str, str]) -> dict[str, Sender]:
-    """The senders whose settings are present; a malformed setting is a clear error."""
-    try:
-        return outbox_senders.configured_senders(env)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from exc
+from portal.commands.common import SubParsers, add_db_options, services_for, settings_from
+from portal.notifications.outbox import OutboxWorker, recent
 
 
 def _send(args: argparse.Namespace) -> int:
-    senders = configured_senders(os.environ)
+    senders = outbox_senders(settings_from(args))
     if not senders:
         raise CommandError(
             "no channel is configured (set PORTAL_SMTP_HOST for e-mail, "

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 
 from portal.commands import CommandError
-from portal.commands.common import SubParsers, add_db_options, open_services, settings_from
+from portal.commands.common import (
+    SubParsers,
+    add_db_options,
+    collaborators_of,
+    open_services,
+    settings_from,
+)
 from portal.config import ConfigError, Settings
+from portal.core import MissingCollaboratorError
 from portal.db.migrate import current
 
 
@@ -20,8 +27,8 @@ def serve(settings: Settings, *, host: str | None, port: int | None, migrate: bo
     if current(services.engine) is None:
         raise CommandError("the database has no schema; run `portal db upgrade` first")
     try:
-        app = build_site(services)
-    except ConfigError as exc:
+        app = build_site(collaborators_of(services))
+    except (ConfigError, MissingCollaboratorError) as exc:
         raise CommandError(f"cannot start: {exc}") from exc
     host = host or settings.web.host
     port = port or settings.web.port

@@ -14,13 +14,13 @@ from datetime import datetime
 
 from portal.audit.log import AuditContext
 from portal.commands import CommandError
-from portal.commands.common import SubParsers, add_db_options, services_for
+from portal.commands.common import SubParsers, add_db_options, collaborators_of, services_for
 from portal.domain import uscc as uscc_number
 from portal.domain.errors import DomainValidationError
 from portal.verification.confirmations import send_confirmation_requests
 from portal.verification.monitoring import run_due
 from portal.verification.verify import SupplierVerification, averify_after_write
-from portal.verification.wiring import VerificationNotConfiguredError, wiring_for
+from portal.verification.wiring import VerificationNotConfiguredError
 
 
 def _print(data: object) -> None:
@@ -33,7 +33,7 @@ def _supplier(args: argparse.Namespace) -> int:
     except DomainValidationError as exc:
         raise CommandError(f"not a credit code: {exc}") from exc
     with services_for(args) as services:
-        wiring = wiring_for(services)
+        wiring = collaborators_of(services).verification
         if not wiring.configured:
             raise CommandError(str(VerificationNotConfiguredError()))
         with services.engine.connect() as conn:
@@ -54,7 +54,7 @@ def _supplier(args: argparse.Namespace) -> int:
 
 def _due(args: argparse.Namespace) -> int:
     with services_for(args) as services:
-        wiring = wiring_for(services)
+        wiring = collaborators_of(services).verification
         if not wiring.configured:
             raise CommandError(str(VerificationNotConfiguredError()))
         report = asyncio.run(
@@ -66,7 +66,7 @@ def _due(args: argparse.Namespace) -> int:
 
 def _confirmations(args: argparse.Namespace) -> int:
     with services_for(args) as services:
-        wiring = wiring_for(services)
+        wiring = collaborators_of(services).verification
         asked = send_confirmation_requests(
             services.engine, wiring.settings, now=wiring.clock(), limit=args.limit
         )

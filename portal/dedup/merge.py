@@ -1,5 +1,5 @@
 """Merging two suppliers once the merge was approved (the proposal goes through
-:func:`portal.changes.requests.propose_merge`; applying it calls :func:`merge_suppliers`)."""
+:func:`portal.changes.propose_merge`; applying it calls :func:`merge_suppliers`)."""
 
 from __future__ import annotations
 

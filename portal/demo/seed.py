@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from portal.bootstrap import Services
+from portal.core import Services
 from portal.dedup import sweep
 from portal.domain.amounts import parse_capital
 from portal.domain.findings import Finding

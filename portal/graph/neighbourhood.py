@@ -94,7 +94,7 @@ def supplier_graph(conn: Connection, sealer: Sealer, supplier_id: str, *, limit:
     """The neighbourhood of one supplier; raises SupplierNotFoundError."""
     row = conn.execute(select(SUPPLIER).where(SUPPLIER.c.id == supplier_id)).first()
     if row is None:
-        raise SupplierNotFoundError(f"no supplier {supplier_id}")
+        raise SupplierNotFoundError(supplier_id)
     center = f"supplier:{supplier_id}"
     graph = Graph(center)
     graph.add(_supplier_node(row))

@@ -43,7 +43,6 @@ __all__ = [
     "SmtpSettings",
     "WorkerReport",
     "enqueue",
-    "load_smtp_settings",
     "recent",
 ]
 
@@ -260,21 +259,6 @@ class SmtpSettings:
     def configured(self) -> bool:
         """Whether a server is set at all (the demo has none)."""
         return bool(self.host)
-
-
-def load_smtp_settings(env: Mapping[str, str]) -> SmtpSettings:
-    """Read PORTAL_SMTP_HOST/PORT/USER/PASSWORD/FROM/STARTTLS."""
-    port = env.get("PORTAL_SMTP_PORT") or "587"
-    if not port.isdigit():
-        raise ValueError(f"PORTAL_SMTP_PORT must be a whole number, not {port!r}")
-    return SmtpSettings(
-        host=env.get("PORTAL_SMTP_HOST") or None,
-        port=int(port),
-        user=env.get("PORTAL_SMTP_USER") or None,
-        password=env.get("PORTAL_SMTP_PASSWORD") or None,
-        sender=env.get("PORTAL_SMTP_FROM") or "supplier-portal@localhost",
-        starttls=env.get("PORTAL_SMTP_STARTTLS", "1") == "1",
-    )
 
 
 class SmtpEmailSender:

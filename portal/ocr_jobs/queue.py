@@ -17,9 +17,7 @@ still holds the job.
 from __future__ import annotations
 
 import json
-import os
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -69,14 +67,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    value = (env.get(name) or "").strip()
-    return int(value) if value.isdigit() else default
-
-
 @dataclass(frozen=True)
 class OcrJobSettings:
-    """``PORTAL_OCR_*``: the in-process worker, lease, attempts, back-off, confidence."""
+    """``PORTAL_OCR_*`` (read by :mod:`portal.config`): the in-process worker, lease,
+    attempts, back-off, confidence."""
 
     worker: bool = True  # PORTAL_OCR_WORKER=0 when separate worker processes run the queue
     lease_seconds: int = 300
@@ -84,21 +78,6 @@ class OcrJobSettings:
     backoff_seconds: int = 30
     poll_seconds: float = 2.0
     min_confidence: float = 0.8  # below this a read value is shown, not pre-filled
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> OcrJobSettings:
-        """Settings from the environment.
-
-        >>> OcrJobSettings.from_env({"PORTAL_OCR_WORKER": "0"}).worker
-        False
-        """
-        env = os.environ if env is None else env
-        return cls(
-            worker=env.get("PORTAL_OCR_WORKER", "1") != "0",
-            lease_seconds=_int(env, "PORTAL_OCR_LEASE_SECONDS", 300),
-            max_attempts=_int(env, "PORTAL_OCR_MAX_ATTEMPTS", 4),
-            backoff_seconds=_int(env, "PORTAL_OCR_BACKOFF_SECONDS", 30),
-        )
 
     @property
     def lease(self) -> timedelta:

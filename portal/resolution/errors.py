@@ -3,12 +3,18 @@
 ::
 
     DedupError
-    ├── MergeRefusedError (ValueError)      the merge makes no sense as asked
-    ├── DismissRefusedError (PermissionError) the caller may not decide this pair
-    └── SupplierNotFoundError (LookupError) one of the suppliers does not exist
+    ├── MergeRefusedError (ValueError)        the merge makes no sense as asked
+    └── DismissRefusedError (PermissionError) the caller may not decide this pair
+
+A supplier that does not exist is :class:`portal.domain.errors.SupplierNotFoundError`
+(one class for every context).
 """
 
 from __future__ import annotations
+
+from portal.domain.errors import SupplierNotFoundError
+
+__all__ = ["DedupError", "DismissRefusedError", "MergeRefusedError", "SupplierNotFoundError"]
 
 
 class DedupError(Exception):
@@ -21,7 +27,3 @@ class MergeRefusedError(DedupError, ValueError):
 
 class DismissRefusedError(DedupError, PermissionError):
     """The caller's role may not decide that these two suppliers are different companies."""
-
-
-class SupplierNotFoundError(DedupError, LookupError):
-    """A supplier named in a decision or merge does not exist."""

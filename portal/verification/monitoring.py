@@ -50,7 +50,7 @@ from portal.verification.wiring import (
 from providers.quota import TokenBucket
 
 if TYPE_CHECKING:
-    from portal.bootstrap import Services
+    from portal.core import Services
 
 #: Provider calls one verification costs (registry lookup, tax status, invoicing details).
 CALLS_PER_SUPPLIER = 3

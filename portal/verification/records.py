@@ -20,6 +20,7 @@ from portal.db.verification_tables import (
     VerificationFindingRow,
     VerificationRunRow,
 )
+from portal.domain.errors import SupplierNotFoundError
 from portal.domain.findings import Finding, Severity
 from portal.domain.supplier import Supplier
 from verification.model import VerificationResult
@@ -38,10 +39,6 @@ __all__ = [
     "replace_states",
     "run_row",
 ]
-
-
-class SupplierNotFoundError(LookupError):
-    """No supplier with this id."""
 
 
 def open_findings(

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, update
 
 from portal.audit.log import AuditContext, AuditLog
-from portal.bootstrap import Services
+from portal.core import Services
 from portal.db.supplier_store import SUPPLIER, SupplierStore
 from portal.domain.status import TaxStatus
 from portal.domain.supplier import Supplier
@@ -44,10 +44,10 @@ from portal.verification.records import (
 )
 from portal.verification.schedule import request_verification, reschedule
 from portal.verification.wiring import (
+    VerificationNotConfiguredError,
     VerificationPorts,
     VerificationSettings,
     VerificationWiring,
-    wiring_for,
 )
 from providers.dates import today_in_china
 from verification.model import Answers, State, VerificationResult
@@ -113,7 +113,7 @@ async def verify_supplier_now(
 
     supplier = await asyncio.to_thread(load)
     if supplier is None:
-        raise SupplierNotFoundError(f"no supplier {supplier_id}")
+        raise SupplierNotFoundError(supplier_id)
     claims = claims_of(supplier)
     service = VerificationService(deps.ports.registry, deps.ports.tax, clock=lambda: now)
     answers = await service.ask(claims)
@@ -219,7 +219,9 @@ def _persist(
 
 
 def _wiring(services: Services, wiring: VerificationWiring | None) -> VerificationWiring:
-    return wiring if wiring is not None else wiring_for(services)
+    if wiring is None:  # built by the composition root; never guessed here
+        raise VerificationNotConfiguredError("no verification wiring was given")
+    return wiring
 
 
 async def averify_after_write(

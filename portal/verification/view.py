@@ -45,7 +45,7 @@ def verification_view(conn: Connection, supplier_id: str, *, runs: int = 5) -> d
         ).where(SUPPLIER.c.id == supplier_id)
     ).first()
     if supplier is None:
-        raise SupplierNotFoundError(f"no supplier {supplier_id}")
+        raise SupplierNotFoundError(supplier_id)
     states = conn.execute(select(STATE).where(STATE.c.supplier_id == supplier_id)).all()
     findings = conn.execute(
         select(FINDING)

@@ -1,6 +1,6 @@
-"""Which registry and tax sources verification uses, built from the environment.
+"""Which registry and tax sources verification uses, built from the portal's settings.
 
-Three modes, decided once by :func:`load_verification_settings`:
+Three modes, decided once by :func:`verification_settings`:
 
 ``live``  credentials for 企查查 / 天眼查 / 启信宝 are configured: the real adapters, in
           the fallback order of ``PORTAL_REGISTRY_PROVIDERS``, behind
@@ -16,29 +16,34 @@ The real adapters take an ``httpx.AsyncClient``, which belongs to one event loop
 ports are opened per session (``async with wiring.ports() as ports``): the web app
 keeps one session from start-up to shut-down, a CLI pass opens its own.
 
->>> s = load_verification_settings({}, demo=False)
+>>> from portal.config import load_settings
+>>> s = verification_settings(load_settings({}))
 >>> s.mode, s.cadence_days, s.calls_per_minute
 ('off', 30, 30)
->>> load_verification_settings({'PORTAL_REGISTRY_DEMO': '1'}, demo=False).mode
+>>> verification_settings(load_settings({'PORTAL_REGISTRY_DEMO': '1'})).mode
 'demo'
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
+from pydantic import SecretStr
 
-from portal.bootstrap import Services
-from portal.config import ConfigError
+from portal.config import Settings
 from providers.cache import InMemoryLookupCache
 from providers.dates import utc_now
 from providers.resilience import ResiliencePolicy
-from providers.settings import RegistrySettings
+from providers.settings import (
+    QichachaCredentials,
+    QixinCredentials,
+    RegistrySettings,
+    TianyanchaCredentials,
+)
 from registry.ports import BusinessRegistry
 from registry.resilience import ResilientBusinessRegistry
 from tax_bureau.ports import TaxBureau
@@ -50,8 +55,8 @@ __all__ = [
     "VerificationSettings",
     "VerificationWiring",
     "build_verification",
-    "load_verification_settings",
-    "wiring_for",
+    "registry_settings",
+    "verification_settings",
 ]
 
 NOT_CONFIGURED = (
@@ -90,45 +95,56 @@ class VerificationSettings:
         return self.mode != "off"
 
 
-def _positive(env: Mapping[str, str], name: str, default: int, *, zero: bool = False) -> int:
-    value = (env.get(name) or "").strip()
-    if not value:
-        return default
-    if not value.isdigit() or (int(value) < 1 and not zero):
-        raise ConfigError(f"{name} must be a positive whole number, not {value!r}")
-    return int(value)
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
 
 
-def load_verification_settings(
-    env: Mapping[str, str] | None = None, *, demo: bool, public_url: str | None = None
-) -> VerificationSettings:
-    """Read PORTAL_VERIFY_* and the registry variables; ``demo`` is PORTAL_DEMO."""
-    env = os.environ if env is None else env
-    registry = RegistrySettings.from_env(env)
+def registry_settings(settings: Settings) -> RegistrySettings:
+    """The registry adapters' settings: credentials, fallback order, resilience knobs."""
+    r = settings.registry
+    qcc_secret, qixin_secret = _secret(r.qichacha_secret), _secret(r.qixin_secret)
+    tyc_token = _secret(r.tianyancha_token)
+    return RegistrySettings(
+        qichacha=QichachaCredentials(r.qichacha_key, qcc_secret)
+        if r.qichacha_key and qcc_secret
+        else None,
+        tianyancha=TianyanchaCredentials(tyc_token) if tyc_token else None,
+        qixin=QixinCredentials(r.qixin_appkey, qixin_secret)
+        if r.qixin_appkey and qixin_secret
+        else None,
+        provider_order=tuple(p.strip() for p in r.providers.split(",") if p.strip()),
+        timeout_seconds=r.timeout_seconds,
+        cache_ttl_hours=r.cache_ttl_hours,
+        demo=r.demo,
+    )
+
+
+def verification_settings(settings: Settings) -> VerificationSettings:
+    """The mode (``live`` with credentials, ``demo``, else ``off``) and the monitoring knobs."""
+    registry = registry_settings(settings)
+    demo = settings.web.demo
     if registry.configured_providers():
         mode = "live"
     elif demo or registry.demo:
         mode = "demo"
     else:
         mode = "off"
-    recipients = tuple(
-        r.strip() for r in (env.get("PORTAL_VERIFY_ALERT_TO") or "").split(",") if r.strip()
-    )
+    v = settings.verification
+    recipients = tuple(r.strip() for r in v.alert_to.split(",") if r.strip())
+    in_process = v.in_process_minutes
     return VerificationSettings(
         mode=mode,
         registry=registry,
-        cadence_days=_positive(env, "PORTAL_VERIFY_CADENCE_DAYS", 30),
-        calls_per_minute=_positive(env, "PORTAL_VERIFY_CALLS_PER_MINUTE", 30),
-        retry_minutes=_positive(env, "PORTAL_VERIFY_RETRY_MINUTES", 60),
-        lease_minutes=_positive(env, "PORTAL_VERIFY_LEASE_MINUTES", 15),
-        batch_limit=_positive(env, "PORTAL_VERIFY_BATCH_LIMIT", 100),
+        cadence_days=v.cadence_days,
+        calls_per_minute=v.calls_per_minute,
+        retry_minutes=v.retry_minutes,
+        lease_minutes=v.lease_minutes,
+        batch_limit=v.batch_limit,
         alert_recipients=recipients or ("role:purchasing_supervisor",),
-        confirmation_days=_positive(env, "PORTAL_VERIFY_CONFIRM_DAYS", 365),
-        confirmation_ttl_days=_positive(env, "PORTAL_VERIFY_CONFIRM_TTL_DAYS", 30),
-        in_process_minutes=_positive(
-            env, "PORTAL_VERIFY_IN_PROCESS_MINUTES", 5 if demo else 0, zero=True
-        ),
-        public_url=public_url or env.get("PORTAL_PUBLIC_URL") or "http://127.0.0.1:8000",
+        confirmation_days=v.confirm_days,
+        confirmation_ttl_days=v.confirm_ttl_days,
+        in_process_minutes=(5 if demo else 0) if in_process is None else in_process,
+        public_url=settings.web.public_url,
     )
 
 
@@ -255,20 +271,3 @@ def build_verification(
     if settings.mode == "demo":
         return VerificationWiring(settings, _demo_ports(clock), clock)
     return VerificationWiring(settings, None, clock)
-
-
-_BUILT: dict[VerificationSettings, VerificationWiring] = {}
-
-
-def wiring_for(services: Services, env: Mapping[str, str] | None = None) -> VerificationWiring:
-    """The wiring for the portal's services (``PORTAL_DEMO`` comes from their settings).
-
-    One wiring per distinct settings in a process, so the live mode's daily cache is shared
-    by every caller (web handlers, ``verify_after_write``, the periodic task).
-    """
-    web = services.settings.web
-    merged = {**(os.environ if env is None else env), **services.settings.extra}
-    settings = load_verification_settings(merged, demo=web.demo, public_url=web.public_url)
-    if settings not in _BUILT:
-        _BUILT[settings] = build_verification(settings)
-    return _BUILT[settings]

@@ -5,18 +5,21 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Response, Stream
 from sqlalchemy import Connection
 
-from portal.bootstrap import Services
+from portal.core import Services
 from portal.db.supplier_store import SupplierFilter
 from portal.domain import uscc as uscc_number
 from portal.domain.principal import Principal, Role
 from portal.finance import export
+from portal.finance.ports import PaymentHoldView, RevealAudit
 from portal.finance.reads import RevealCallback, search_suppliers, supplier_view
-from portal.web.deps import ServicesDep
+from portal.finance.reveal import require_reveal
+from portal.web.context import audit_context
+from portal.web.deps import PaymentHoldsDep, RevealAuditDep, ServicesDep
 from portal.web.security import principal_of, requires
 
 FINANCE_READERS = (
@@ -29,36 +32,28 @@ FINANCE_READERS = (
 
 
 def _reveal_callback(
-    request: Request[Any, Any, Any], services: Services, want: bool
+    request: Request[Any, Any, Any], reveal_audit: RevealAudit, want: bool
 ) -> RevealCallback | None:
-    """Clear values only when asked for and allowed; every reveal reaches the audit hook."""
+    """Clear values only when asked for and allowed; each one is audited before it is shown
+    (an audit that fails stops the answer: no value without its entry)."""
     if not want:
         return None
     principal: Principal = principal_of(request)
-    if not principal.can_reveal:
-        raise PermissionDeniedException(
-            "this client may not see clear account numbers; ask an admin for a token with reveal"
-        )
-    hook = request.app.state.get("reveal_hook")
+    require_reveal(principal)  # the one reveal rule, as on every route that reveals
+    ctx = audit_context(request)
 
     def reveal(table: str, column: str, row_id: str) -> None:
-        if hook is not None:
-            hook(principal, table, column, row_id, request)
+        reveal_audit.record_reveal(ctx, table, column, row_id)
 
     return reveal
 
 
 def _with_payment_hold(
-    request: Request[Any, Any, Any], conn: Connection, views: list[dict[str, Any]]
+    holds: PaymentHoldView, conn: Connection, views: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Add ``payment_hold`` to each view, from the hook the portal area provides."""
-    hold = request.app.state.get("payment_hold")
+    """Add ``payment_hold`` to each view, as the change-request rules decide it."""
     for view in views:
-        view["payment_hold"] = (
-            hold(conn, view["id"])
-            if hold is not None
-            else {"on_hold": False, "reason": None, "until": None}
-        )
+        view["payment_hold"] = holds.hold_of(conn, view["id"])
     return views
 
 
@@ -74,6 +69,8 @@ class FinanceApi(Controller):
         self,
         request: Request[Any, Any, Any],
         services: ServicesDep,
+        reveal_audit: RevealAuditDep,
+        payment_holds: PaymentHoldsDep,
         q: Annotated[
             str | None, QueryParameter(description="name fragment", max_length=100)
         ] = None,
@@ -92,12 +89,12 @@ class FinanceApi(Controller):
             lifecycle_state=lifecycle,
             validated_only=validated,
         )
-        callback = _reveal_callback(request, services, reveal)
+        callback = _reveal_callback(request, reveal_audit, reveal)
         with services.engine.connect() as conn:
             page = search_suppliers(
                 conn, services.suppliers, flt, cursor=cursor, limit=limit, reveal=callback
             )
-            items = _with_payment_hold(request, conn, page.items)
+            items = _with_payment_hold(payment_holds, conn, page.items)
         return {"items": items, "next_cursor": page.next_cursor}
 
     @get("/{code:str}", sync_to_thread=True, summary="One supplier by credit code")
@@ -105,16 +102,19 @@ class FinanceApi(Controller):
         self,
         request: Request[Any, Any, Any],
         services: ServicesDep,
+        reveal_audit: RevealAuditDep,
+        payment_holds: PaymentHoldsDep,
         code: FromPath[str],
         reveal: FromQuery[bool] = False,
     ) -> dict[str, Any]:
         canonical = uscc_number.validate(code)
-        callback = _reveal_callback(request, services, reveal)
+        callback = _reveal_callback(request, reveal_audit, reveal)
         with services.engine.connect() as conn:
             supplier = services.suppliers.get_by_uscc(conn, canonical)
             if supplier is None:
                 raise NotFoundException(f"no supplier with credit code {canonical}")
-            return _with_payment_hold(request, conn, [supplier_view(supplier, reveal=callback)])[0]
+            views = [supplier_view(supplier, reveal=callback)]
+            return _with_payment_hold(payment_holds, conn, views)[0]
 
     @get("/export.csv", sync_to_thread=True, summary="Export as CSV (UTF-8 with BOM)")
     def export_csv(

@@ -1,4 +1,9 @@
-"""The app factory: wires services, routes, auth, templates and error handling."""
+"""The app factory: wires the collaborators, routes, auth, templates and error handling.
+
+It takes the collaborators the composition root built (:func:`portal.bootstrap.build_collaborators`)
+and refuses to build an app when a required one is missing: the finance API never runs
+without its reveal audit or its payment-hold rule.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,8 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import text
 
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators, require_collaborators
+from portal.core import MissingCollaboratorError
 from portal.identity.api_clients import principal_for_token
 from portal.web.api import FinanceApi
 from portal.web.deps import ServicesDep
@@ -74,7 +80,7 @@ def index(request: Request[Any, Any, Any], services: ServicesDep) -> Template:
 
 
 def create_app(
-    services: Services,
+    collaborators: Collaborators,
     *,
     route_handlers: Sequence[ControllerRouterHandler] = (),
     resolvers: Sequence[Resolver] = (),
@@ -85,15 +91,16 @@ def create_app(
     on_shutdown: Sequence[Any] = (),
     template_dir: Path = TEMPLATES_DIR,
 ) -> Litestar:
-    """Build the Litestar application around already-built services."""
-
+    """Build the Litestar application around already-built collaborators (fail closed)."""
+    require_collaborators(collaborators)
+    services = collaborators.services
     add_messages(HOME_MESSAGES)
 
     def token_resolver(connection: Any) -> Any:
         token = bearer_token(connection)
         return principal_for_token(services.engine, token) if token else None
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
             index,
@@ -102,7 +109,11 @@ def create_app(
             static_files_router(),
             *route_handlers,
         ],
-        dependencies={"services": Provide(lambda: services, sync_to_thread=False)},
+        dependencies={
+            "services": Provide(lambda: services, sync_to_thread=False),
+            "reveal_audit": Provide(lambda: collaborators.reveal_audit, sync_to_thread=False),
+            "payment_holds": Provide(lambda: collaborators.payment_holds, sync_to_thread=False),
+        },
         middleware=[
             *middleware,
             DefineMiddleware(PrincipalMiddleware, resolvers=[token_resolver, *resolvers]),
@@ -123,3 +134,12 @@ def create_app(
         # Uploads beyond the limit are refused with 413 before they are read whole.
         request_max_body_size=services.settings.web.max_upload_bytes + 64 * 1024,
     )
+    from portal.web.auth.ratelimit import missing_limiters  # the auth package imports the site
+
+    missing = missing_limiters(app)
+    if missing:
+        raise MissingCollaboratorError(
+            f"rate limiter {', '.join(missing)}",
+            "its routes would be served without a limit (the auth area builds the limiters)",
+        )
+    return app

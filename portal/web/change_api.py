@@ -10,22 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
 from approvals import ChangeRequest, Channel, Entity
 from portal.changes import Proposal, get_change, submit_change, supplier_id_for
 from portal.domain import uscc as credit_code
+from portal.domain.errors import DomainValidationError
 from portal.domain.principal import Role
 from portal.web.context import audit_context
-from portal.web.portal_area import PortalDep, status_of
+from portal.web.portal_area import PortalDep
 from portal.web.security import principal_of, requires
 
 PROPOSING = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.ADMIN)
 READING = (*PROPOSING, Role.FINANCE, Role.AUDITOR)
 
 
-class ProposalInputError(ValueError):
+class ProposalInputError(DomainValidationError):
     """The request body does not describe a change; permanent."""
 
 
@@ -74,16 +75,6 @@ def change_view(change: ChangeRequest) -> dict[str, Any]:
                        for f in change.risk_flags],
         "approvals": len(change.approvals),
     }  # fmt: skip
-
-
-def json_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """Domain errors of this API as JSON."""
-    status = 422 if isinstance(exc, ProposalInputError) else status_of(exc)
-    return Response(
-        {"error": type(exc).__name__, "message": str(exc), "retryable": status == 409},
-        status_code=status,
-        media_type=MediaType.JSON,
-    )
 
 
 class ChangeApi(Controller):

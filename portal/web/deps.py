@@ -6,7 +6,12 @@ from typing import TypeAlias
 
 from litestar.di import NamedDependency
 
-from portal.bootstrap import Services
+from portal.core import Services
+from portal.finance.ports import PaymentHoldView, RevealAudit
 
 #: ``services: ServicesDep`` in a handler signature gets the app's Services.
 ServicesDep: TypeAlias = NamedDependency[Services]
+#: ``reveal_audit: RevealAuditDep``: records each clear value before it is shown (required).
+RevealAuditDep: TypeAlias = NamedDependency[RevealAudit]
+#: ``payment_holds: PaymentHoldsDep``: the payment-hold rule of the finance API (required).
+PaymentHoldsDep: TypeAlias = NamedDependency[PaymentHoldView]

@@ -2,7 +2,7 @@
 
 JSON under ``/api/v1`` for staff roles, pages under ``/staff``. Handlers parse,
 call a service and return its view; the few domain errors of these services
-map to HTTP in :data:`STATUS_TABLE`.
+map to HTTP in the one table (:mod:`portal.web.errors`).
 """
 
 from __future__ import annotations
@@ -17,21 +17,17 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
 
 from portal.audit.log import AuditLog
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators
+from portal.core import Services
 from portal.dashboard import health
 from portal.dedup import DISMISSERS, decide_not_the_same, open_pairs
 from portal.domain.principal import STAFF, Role
 from portal.graph import neighbourhood as graph
 from portal.graph import relations_import
 from portal.graph.relations import KINDS, upsert_relation
-from portal.resolution import (
-    DedupError,
-    DismissRefusedError,
-    MergeRefusedError,
-    SupplierNotFoundError,
-)
 from portal.web.context import audit_context
 from portal.web.deps import ServicesDep
+from portal.web.errors import handlers
 from portal.web.i18n import add_messages, translator
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
@@ -40,14 +36,6 @@ READERS = tuple(sorted(STAFF))
 WRITERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.FINANCE, Role.ADMIN)
 #: The coarse guard; who may dismiss the pair in hand is the use case's decision.
 DECIDERS = tuple(sorted(DISMISSERS))
-
-#: (error, HTTP status), most specific first.
-STATUS_TABLE: tuple[tuple[type[Exception], int], ...] = (
-    (SupplierNotFoundError, 404),
-    (DismissRefusedError, 403),
-    (MergeRefusedError, 409),
-    (DedupError, 422),
-)
 
 MESSAGES = {
     "graph.title": {"zh": "关系图谱", "en": "Relationship graph"},
@@ -78,15 +66,7 @@ MESSAGES = {
 }
 
 
-def _error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    for error, status in STATUS_TABLE:
-        if isinstance(exc, error):
-            body = {"error": type(exc).__name__, "message": str(exc), "retryable": False}
-            return Response(body, status_code=status, media_type=MediaType.JSON)
-    raise exc
-
-
-HANDLERS: dict[int | type[Exception], Any] = {error: _error for error, _ in STATUS_TABLE}
+HANDLERS = handlers(http=False)
 
 
 def _now() -> datetime:
@@ -252,9 +232,10 @@ class GraphPages(Controller):
         return _page(request, "graph/data_health.html", report=report.as_dict(), pairs=pairs)
 
 
-def graph_area(services: Services) -> Contribution:
+def graph_area(collaborators: Collaborators) -> Contribution:
     """The area: JSON APIs and pages."""
     add_messages(MESSAGES)
+    services = collaborators.services
     runtime = GraphRuntime(services, AuditLog(services.sealer))
     router = Router(
         path="/",

@@ -14,13 +14,13 @@ The reading itself runs in :class:`~portal.ocr_jobs.OcrWorker`, started in
 ``on_startup`` (``PORTAL_OCR_WORKER=0`` leaves the queue to other processes). The change
 request goes through the portal area's ``submit_change`` collaborators (``app.state
 ["portal"]``), the registry comparison through the verification area's ports when they
-are open (``app.state["verification"]``). :data:`STATUS_TABLE` maps the area's errors.
+are open (``app.state["verification"]``). Errors are answered from the one table
+(:mod:`portal.web.errors`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,11 +34,12 @@ from litestar.params import Body, FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from approvals import ChangeKind, Channel
-from ocr.errors import EngineUnavailableError, OcrInputError, UploadTooLargeError
+from ocr.errors import UploadTooLargeError
 from ocr.inputs import InputLimits
 from portal.audit.log import AuditLog
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators
 from portal.changes import SupplierNotFoundError, submit_change
+from portal.core import Services
 from portal.documents import store as docs
 from portal.domain.findings import Finding
 from portal.domain.principal import STAFF, Principal, Role
@@ -62,9 +63,8 @@ from portal.ocr_jobs import (
 )
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.context import audit_context
-from portal.web.portal_area import STATUS_TABLE as PORTAL_STATUS_TABLE
-from portal.web.portal_area import PortalRuntime, error_page, page
-from portal.web.portal_area import status_of as portal_status_of
+from portal.web.errors import handlers
+from portal.web.portal_area import PortalRuntime, page
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
 from providers.dates import today_in_china
@@ -72,24 +72,9 @@ from registry.errors import RegistryError
 from registry.model import EnterpriseRecord
 from registry.ports import BusinessRegistry
 
-__all__ = ["STATUS_TABLE", "OcrRuntime", "area", "build_ocr"]
+__all__ = ["OcrRuntime", "area", "build_ocr"]
 
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
-
-#: (error, HTTP status), most specific first; the portal area's table covers the rest.
-STATUS_TABLE: tuple[tuple[type[Exception], int], ...] = (
-    (OcrJobNotFoundError, 404),
-    (UploadTooLargeError, 413),
-    (OcrInputError, 422),
-    (EngineUnavailableError, 503),
-)
-
-#: Every error the area's handlers answer for (the portal's own table included).
-HANDLED: tuple[type[Exception], ...] = (
-    *(error for error, _ in STATUS_TABLE),
-    docs.DocumentRejectedError,
-    *(error for error, _ in PORTAL_STATUS_TABLE),
-)
 
 LABELS: dict[str, tuple[str, str]] = {
     "uscc": ("统一社会信用代码", "Credit code"),
@@ -141,40 +126,6 @@ class OcrRuntime:
 
 
 OcrDep: TypeAlias = NamedDependency[OcrRuntime]
-
-
-def _status(exc: Exception) -> int | None:
-    for error, status in STATUS_TABLE:
-        if isinstance(exc, error):
-            return status
-    if isinstance(exc, docs.DocumentRejectedError) and exc.code == "document.too_large":
-        return 413
-    return None
-
-
-def ocr_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """The area's errors as JSON (API, fetch) or as the portal's error page."""
-    status = _status(exc)
-    wants_json = request.url.path.startswith("/api/") or "application/json" in (
-        request.headers.get("accept", "")
-    )
-    if not wants_json:
-        if status is None:
-            return error_page(request, exc)
-        return page(
-            request,
-            "supplier/error.html",
-            status_code=status,
-            message=str(exc),
-            findings=[],
-            status=status,
-        )
-    status = status or portal_status_of(exc)
-    return Response(
-        {"error": type(exc).__name__, "message": str(exc), "retryable": status == 503},
-        status_code=status,
-        media_type=MediaType.JSON,
-    )
 
 
 def _portal(request: Request[Any, Any, Any]) -> PortalRuntime:
@@ -344,12 +295,13 @@ def build_ocr(
     services: Services,
     *,
     settings: OcrJobSettings | None = None,
+    limits: InputLimits | None = None,
     reader: Reader | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Contribution:
     """The area around its collaborators; tests pass a fake ``reader`` and their clock."""
-    settings = settings or OcrJobSettings.from_env({**os.environ, **services.settings.extra})
-    limits = InputLimits(max_upload_bytes=services.settings.web.max_upload_bytes)
+    settings = settings or OcrJobSettings()
+    limits = limits or InputLimits(max_upload_bytes=services.settings.web.max_upload_bytes)
     deps = OcrWorkerDeps(
         services.engine,
         services.documents,
@@ -366,7 +318,7 @@ def build_ocr(
         path="/",
         route_handlers=[LicencePages, read_licence_now],
         dependencies={"ocr": Provide(lambda: runtime, sync_to_thread=False)},
-        exception_handlers=dict.fromkeys(HANDLED, ocr_error),
+        exception_handlers=handlers(template="supplier/error.html", pages=True, http=False),
         request_max_body_size=services.settings.web.max_upload_bytes + 64 * 1024,
     )
     return Contribution(
@@ -377,6 +329,8 @@ def build_ocr(
     )
 
 
-def area(services: Services) -> Contribution:
-    """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
-    return build_ocr(services)
+def area(collaborators: Collaborators) -> Contribution:
+    """The area as ``portal serve`` and ``portal demo`` build it."""
+    return build_ocr(
+        collaborators.services, settings=collaborators.ocr, limits=collaborators.ocr_limits
+    )

@@ -1,5 +1,6 @@
 """Sends the outbox from inside the web process, every ``PORTAL_OUTBOX_INTERVAL_SECONDS``
-(default 30; 0 turns it off, e.g. when ``portal outbox send --loop`` runs elsewhere).
+(``settings.outbox.interval_seconds``, default 30; 0 turns it off, e.g. when ``portal outbox
+send --loop`` runs elsewhere), through the senders the composition root built.
 
 Several app instances may all run it: the worker claims each message with a
 conditional UPDATE, so a message is sent by one of them only.
@@ -10,11 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators
 from portal.notifications.outbox import OutboxWorker
-from portal.notifications.senders import configured_senders
 from portal.web.site import Contribution
 
 log = logging.getLogger(__name__)
@@ -46,11 +45,11 @@ class OutboxTask:
                 await self.task
 
 
-def area(services: Services) -> Contribution:
+def area(collaborators: Collaborators) -> Contribution:
     """The send loop when a channel is configured and the interval is positive."""
-    interval = float(os.environ.get("PORTAL_OUTBOX_INTERVAL_SECONDS", "30"))
-    senders = configured_senders(os.environ)
+    interval = collaborators.settings.outbox.interval_seconds
+    senders = dict(collaborators.senders)
     if interval <= 0 or not senders:
         return Contribution()
-    task = OutboxTask(OutboxWorker(services.engine, senders), interval)
+    task = OutboxTask(OutboxWorker(collaborators.services.engine, senders), interval)
     return Contribution(on_startup=[task.start], on_shutdown=[task.stop])

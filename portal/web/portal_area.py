@@ -1,61 +1,33 @@
-"""The portal area: supplier pages, staff pages, the finance API's payment hold and reveal hook.
+"""The portal area: supplier pages, staff pages and the change-request API.
 
 ``portal_area`` is listed in :data:`portal.web.site.AREAS`; tests call
 :func:`build_portal` with their own :class:`~portal.changes.ChangeDeps` (clock,
-notifier). This module is also the one place that maps the area's domain errors to HTTP
-statuses (:data:`STATUS_TABLE`); pages show them as a page in the user's language.
+notifier). Errors are answered from the one table (:mod:`portal.web.errors`): pages
+show them as a page in the user's language, the change API as JSON.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeAlias
 
-import httpx
-from litestar import MediaType, Request, Response, Router
+from litestar import Request, Router
 from litestar.di import NamedDependency, Provide
 from litestar.response import Template
-from sqlalchemy import Connection
 
-from approvals import (
-    ApprovalError,
-    CallBackRequiredError,
-    InvalidInputError,
-    InvalidTransitionError,
-    ReviewRefusedError,
-    VersionConflictError,
-)
 from portal.audit.log import AuditLog
-from portal.bootstrap import Services
-from portal.changes import (
-    ChangeDeps,
-    ChangeNotFoundError,
-    ConcurrentReviewError,
-    InvalidProposalError,
-    NotAllowedError,
-    SupplierNotFoundError,
-    UnknownEntityError,
-    payment_hold,
-)
-from portal.changes.policy import change_deps_from_env
-from portal.documents.store import DocumentNotFoundError, DocumentRejectedError
+from portal.bootstrap import Collaborators
+from portal.changes import ChangeDeps
+from portal.core import Services
 from portal.domain.principal import Principal
-from portal.finance.reveal import (
-    NothingToRevealError,
-    RevealDeps,
-    RevealNotAllowedError,
-    revealer,
-)
-from portal.notifications.messages import RobotWebhookSender
-from portal.resolution import DismissRefusedError
-from portal.web.context import audit_context, request_id_of
+from portal.finance.reveal import RevealDeps
+from portal.web.context import request_id_of
+from portal.web.errors import handlers
 from portal.web.i18n import add_messages, language_of, translator
 from portal.web.site import Contribution
 
-__all__ = ["STATUS_TABLE", "PortalDep", "PortalRuntime", "build_portal", "portal_area"]
+__all__ = ["PortalDep", "PortalRuntime", "build_portal", "portal_area"]
 
 
 @dataclass
@@ -82,34 +54,6 @@ class PortalRuntime:
 #: ``portal: PortalDep`` in a handler signature gets the area's runtime.
 PortalDep: TypeAlias = NamedDependency[PortalRuntime]
 
-#: (error, HTTP status), most specific first.
-STATUS_TABLE: tuple[tuple[type[Exception], int], ...] = (
-    (ChangeNotFoundError, 404),
-    (UnknownEntityError, 404),
-    (SupplierNotFoundError, 404),
-    (DocumentNotFoundError, 404),
-    (NotAllowedError, 403),
-    (DismissRefusedError, 403),
-    (RevealNotAllowedError, 403),
-    (NothingToRevealError, 403),
-    (CallBackRequiredError, 422),
-    (ReviewRefusedError, 403),
-    (InvalidTransitionError, 409),
-    (VersionConflictError, 409),
-    (ConcurrentReviewError, 409),
-    (InvalidProposalError, 422),
-    (DocumentRejectedError, 422),
-    (InvalidInputError, 422),
-    (ApprovalError, 422),
-)
-
-
-def status_of(exc: Exception) -> int:
-    for error, status in STATUS_TABLE:
-        if isinstance(exc, error):
-            return status
-    return 500
-
 
 def page(
     request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any
@@ -129,52 +73,6 @@ def page(
     )
 
 
-def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """A domain error as a page (or JSON for API callers), with the table's status."""
-    status = status_of(exc)
-    message = str(exc)
-    if isinstance(exc, ApprovalError) and language_of(request) == "zh":
-        message = exc.message_zh
-    findings = getattr(exc, "findings", [])
-    if "application/json" in request.headers.get("accept", ""):
-        return Response(
-            {"error": type(exc).__name__, "message": message, "retryable": status == 409},
-            status_code=status,
-            media_type=MediaType.JSON,
-        )
-    return page(
-        request,
-        "supplier/error.html",
-        status_code=status,
-        message=message,
-        findings=findings,
-        status=status,
-    )
-
-
-def hold_view(deps: ChangeDeps, conn: Connection, supplier_id: str) -> dict[str, Any]:
-    """The finance API's ``payment_hold`` object for one supplier."""
-    hold = payment_hold(deps, conn, supplier_id)
-    return {
-        "on_hold": hold.on_hold,
-        "reason": hold.reason_code,
-        "until": hold.until.astimezone(UTC).isoformat() if hold.until else None,
-    }
-
-
-def reveal_hook(runtime: PortalRuntime) -> Callable[..., None]:
-    """The finance API's reveal hook: the reveal use case's check and its one
-    ``value.revealed`` entry per clear value shown (see :func:`portal.finance.reveal.revealer`,
-    which the finance API should call directly)."""
-
-    def hook(
-        principal: Principal, table: str, column: str, row_id: str, request: Request[Any, Any, Any]
-    ) -> None:
-        revealer(runtime.reveal, audit_context(request), principal)(table, column, row_id)
-
-    return hook
-
-
 def build_portal(services: Services, deps: ChangeDeps) -> Contribution:
     """Everything the area adds to the app, around already-built collaborators."""
     from portal.web.staff_pages import StaffPages
@@ -182,48 +80,31 @@ def build_portal(services: Services, deps: ChangeDeps) -> Contribution:
 
     add_messages(MESSAGES)
     runtime = PortalRuntime(services, deps)
-    handlers = dict.fromkeys(t for t, _ in STATUS_TABLE)
     router = Router(
         path="/",
         route_handlers=[SupplierPages, StaffPages],
         dependencies={"portal": Provide(lambda: runtime, sync_to_thread=False)},
-        exception_handlers={error: error_page for error in handlers},
+        exception_handlers=handlers(template="supplier/error.html", pages=True, http=False),
         request_max_body_size=services.settings.web.max_upload_bytes + 64 * 1024,
         include_in_schema=False,
     )
-    from portal.web.change_api import ChangeApi, ProposalInputError, json_error
+    from portal.web.change_api import ChangeApi
 
     api = Router(
         path="/",
         route_handlers=[ChangeApi],
         dependencies={"portal": Provide(lambda: runtime, sync_to_thread=False)},
-        exception_handlers={error: json_error for error in (*handlers, ProposalInputError)},
+        exception_handlers=handlers(http=False),
     )
     return Contribution(
         route_handlers=[router, api],
-        state={
-            "reveal_hook": reveal_hook(runtime),
-            "payment_hold": lambda conn, supplier_id: hold_view(deps, conn, supplier_id),
-            "portal": runtime,
-        },
+        state={"portal": runtime},
     )
 
 
-def webhook_sender(env: Mapping[str, str], client: httpx.Client) -> RobotWebhookSender | None:
-    """The robot sender for the outbox worker, when ``PORTAL_WEBHOOK_URL`` is set
-    (``PORTAL_WEBHOOK_FLAVOUR``: ``wecom``, the default, or ``dingtalk``)."""
-    url = env.get("PORTAL_WEBHOOK_URL")
-    if not url:
-        return None
-    if env.get("PORTAL_WEBHOOK_FLAVOUR") == "dingtalk":
-        return RobotWebhookSender(url, client, flavour="dingtalk")
-    return RobotWebhookSender(url, client, flavour="wecom")
-
-
-def portal_area(services: Services) -> Contribution:
-    """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
-    deps = change_deps_from_env(services, os.environ)
-    return build_portal(services, deps)
+def portal_area(collaborators: Collaborators) -> Contribution:
+    """The area as ``portal serve`` and ``portal demo`` build it."""
+    return build_portal(collaborators.services, collaborators.changes)
 
 
 #: The area's messages (Chinese first; ``t(key)`` in templates).

@@ -13,7 +13,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.types import ControllerRouterHandler
 
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators
 from portal.web.app import create_app
 from portal.web.security import Resolver
 
@@ -30,7 +30,7 @@ class Contribution:
     on_shutdown: list[Any] = field(default_factory=list)
 
 
-Area = Callable[[Services], Contribution]
+Area = Callable[[Collaborators], Contribution]
 
 #: Areas, in order; each is ``module:function`` returning a Contribution.
 AREAS: tuple[str, ...] = (
@@ -50,12 +50,12 @@ def _load(spec: str) -> Area:
 
 
 def build_site(
-    services: Services, *, areas: Sequence[str] = AREAS, debug: bool = False
+    collaborators: Collaborators, *, areas: Sequence[str] = AREAS, debug: bool = False
 ) -> Litestar:
     """Build the app with every area's routes, resolvers and middleware."""
     merged = Contribution()
     for spec in areas:
-        part = _load(spec)(services)
+        part = _load(spec)(collaborators)
         merged.route_handlers += part.route_handlers
         merged.resolvers += part.resolvers
         merged.middleware += part.middleware
@@ -63,7 +63,7 @@ def build_site(
         merged.on_startup += part.on_startup
         merged.on_shutdown += part.on_shutdown
     return create_app(
-        services,
+        collaborators,
         route_handlers=merged.route_handlers,
         resolvers=merged.resolvers,
         middleware=merged.middleware,

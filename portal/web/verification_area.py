@@ -12,7 +12,7 @@ Routes::
 
 The registry and tax ports are opened once at start-up (``on_startup``) and closed at
 shut-down; with ``PORTAL_VERIFY_IN_PROCESS_MINUTES`` (5 in the demo) a task runs a
-monitoring pass that often. :data:`STATUS_TABLE` maps the area's errors to HTTP.
+monitoring pass that often. Errors are answered from the one table (:mod:`portal.web.errors`).
 """
 
 from __future__ import annotations
@@ -23,24 +23,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias
 
-from litestar import Controller, MediaType, Request, Response, Router, get, post
+from litestar import Controller, MediaType, Request, Router, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.audit.log import AuditContext, AuditLog
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators
+from portal.core import Services
 from portal.domain import uscc as credit_code
 from portal.domain.principal import Principal, Role
 from portal.verification.confirmations import (
-    ConfirmationError,
     confirm_data,
     confirmation_supplier,
 )
 from portal.verification.monitoring import PeriodicVerification
 from portal.verification.verify import (
-    SupplierNotFoundError,
     VerificationDeps,
     verify_supplier_now,
 )
@@ -49,17 +48,16 @@ from portal.verification.wiring import (
     VerificationNotConfiguredError,
     VerificationPorts,
     VerificationWiring,
-    wiring_for,
 )
 from portal.web.context import audit_context, request_id_of
+from portal.web.errors import handlers
 from portal.web.i18n import add_messages, language_of, translator
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
 from providers.dates import CST
-from providers.errors import ProviderError
 from verification.service import VerificationService
 
-__all__ = ["STATUS_TABLE", "VerificationRuntime", "area", "verification_area"]
+__all__ = ["VerificationRuntime", "area", "verification_area"]
 
 READERS = (
     Role.PURCHASING_CLERK,
@@ -113,25 +111,8 @@ class VerificationRuntime:
 
 VerificationDep: TypeAlias = NamedDependency[VerificationRuntime]
 
+
 #: (error, HTTP status, whether a retry can help), most specific first.
-STATUS_TABLE: tuple[tuple[type[Exception], int, bool], ...] = (
-    (SupplierNotFoundError, 404, False),
-    (ConfirmationError, 410, False),
-    (VerificationNotConfiguredError, 503, False),
-    (ProviderError, 503, True),  # refined by the error's kind below
-)
-_KIND_STATUS = {"input": 422, "not_found": 404, "credentials": 502}
-
-
-def status_of(exc: Exception) -> tuple[int, bool]:
-    if isinstance(exc, ProviderError) and exc.kind in _KIND_STATUS:
-        return _KIND_STATUS[exc.kind], False
-    for error, status, retryable in STATUS_TABLE:
-        if isinstance(exc, error):
-            return status, retryable
-    return 500, False
-
-
 def _page(
     request: Request[Any, Any, Any], template: str, status: int = 200, **ctx: Any
 ) -> Template:
@@ -156,19 +137,6 @@ def _local(iso: str | None) -> str:
     if not iso:
         return "—"
     return datetime.fromisoformat(iso).astimezone(CST).strftime("%Y-%m-%d %H:%M")
-
-
-def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    status, retryable = status_of(exc)
-    if request.url.path.startswith("/api/") or "application/json" in request.headers.get(
-        "accept", ""
-    ):
-        return Response(
-            {"error": type(exc).__name__, "message": str(exc), "retryable": retryable},
-            status_code=status,
-            media_type=MediaType.JSON,
-        )
-    return _page(request, "verification/error.html", status, message=str(exc), code=status)
 
 
 async def _view(runtime: VerificationRuntime, supplier_id: str) -> dict[str, Any]:
@@ -344,17 +312,15 @@ class ConfirmationPages(Controller):
         return _page(request, "verification/confirmed.html")
 
 
-def verification_area(
-    services: Services, *, wiring: VerificationWiring | None = None
-) -> Contribution:
+def verification_area(services: Services, *, wiring: VerificationWiring) -> Contribution:
     """What the area adds to the app; tests pass their own ``wiring``."""
     add_messages(MESSAGES)
-    runtime = VerificationRuntime(services, wiring or wiring_for(services))
+    runtime = VerificationRuntime(services, wiring)
     router = Router(
         path="/",
         route_handlers=[VerificationPanel, VerificationApi, autofill, ConfirmationPages],
         dependencies={"verification": Provide(lambda: runtime, sync_to_thread=False)},
-        exception_handlers={error: error_response for error, _, _ in STATUS_TABLE},
+        exception_handlers=handlers(template="verification/error.html", pages=True, http=False),
     )
     return Contribution(
         route_handlers=[router],
@@ -364,9 +330,9 @@ def verification_area(
     )
 
 
-def area(services: Services) -> Contribution:
-    """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
-    return verification_area(services)
+def area(collaborators: Collaborators) -> Contribution:
+    """The area as ``portal serve`` and ``portal demo`` build it."""
+    return verification_area(collaborators.services, wiring=collaborators.verification)
 
 
 FIELD_LABELS = (

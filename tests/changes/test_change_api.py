@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 from litestar.testing import TestClient
 
-from portal.bootstrap import Services
+from portal.bootstrap import Services, build_collaborators
+from portal.config import load_settings
 from portal.domain.principal import Role
 from portal.domain.supplier import BankAccount, Contact, Supplier
 from portal.domain.uscc_factory import make_uscc
@@ -30,7 +32,12 @@ def client(services: Services) -> Iterator[TestClient]:  # type: ignore[type-arg
     )  # fmt: skip
     register_suppliers(services.engine, services.suppliers, [(0, supplier, [])],
                        now=datetime.now(UTC))  # fmt: skip
-    app = build_site(services, areas=("portal.web.portal_area:portal_area",))
+    # the portal area's upload routes need the auth area's rate limiters: compose both
+    env = {"PORTAL_DATA_DIR": str(services.settings.data_dir), "PORTAL_SECURE_COOKIES": "0",
+           "PORTAL_SESSION_SECRET": "s" * 40}  # fmt: skip
+    with_auth = replace(services, settings=load_settings(env))
+    areas = ("portal.web.auth:auth_area", "portal.web.portal_area:portal_area")
+    app = build_site(build_collaborators(with_auth), areas=areas)
     with TestClient(app=app) as test_client:
         yield test_client
 
@@ -82,7 +89,7 @@ def test_bad_proposals_get_a_clear_422_and_unknown_suppliers_404(
     headers = _auth(services, Role.PURCHASING_SUPERVISOR)
     bad = client.post("/api/v1/changes", json={"supplier_uscc": CODE, "proposals": [
         {"entity": "spaceship", "values": {}}]}, headers=headers)  # fmt: skip
-    assert bad.status_code == 422 and "entity must be one of" in bad.json()["message"]
+    assert bad.status_code == 422 and "entity must be one of" in bad.json()["error"]["message"]
     unknown = client.post("/api/v1/changes", json={"supplier_uscc": make_uscc(999),
                           "proposals": [{"entity": "contact", "values": {"name": "x"}}]},
                           headers=headers)  # fmt: skip

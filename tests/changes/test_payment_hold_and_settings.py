@@ -10,16 +10,18 @@ from typing import Any
 import pytest
 
 from approvals import ApprovalPolicy, CallBackOutcome, ChangeKind, Entity, PolicyConfigError
+from approvals.proposals import Proposal
+from portal.bootstrap import approval_policy, cooling_off
 from portal.changes import (
     CallBackInput,
     ChangeDeps,
-    Proposal,
     approve_change,
     payment_hold,
     reject_change,
     submit_change,
 )
-from portal.changes.policy import cooling_off_from, policy_from_env, policy_from_file
+from portal.changes.policy import policy_from_file
+from portal.config import load_settings
 
 
 def hold(deps: ChangeDeps, supplier_id: str) -> Any:
@@ -99,13 +101,13 @@ def test_policy_is_read_from_a_toml_or_json_file(tmp_path: Path) -> None:
     toml.write_text(
         "[default]\napprovals_required = 2\n[kinds.contact_change]\napprovals_required = 3\n"
     )
-    policy = policy_from_env({"PORTAL_APPROVAL_POLICY_FILE": str(toml)})
+    policy = approval_policy(load_settings({"PORTAL_APPROVAL_POLICY_FILE": str(toml)}))
     assert policy.default.approvals_required == 2
     assert policy.by_kind[ChangeKind.CONTACT_CHANGE].approvals_required == 3
     as_json = tmp_path / "policy.json"
     as_json.write_text(json.dumps(ApprovalPolicy.standard().to_dict()))
     assert policy_from_file(as_json) == ApprovalPolicy.standard()
-    assert policy_from_env({}) == ApprovalPolicy.standard()
+    assert approval_policy(load_settings({})) == ApprovalPolicy.standard()
 
 
 def test_a_broken_policy_file_names_the_setting(tmp_path: Path) -> None:
@@ -116,5 +118,6 @@ def test_a_broken_policy_file_names_the_setting(tmp_path: Path) -> None:
 
 
 def test_cooling_off_seconds_override_the_hours() -> None:
-    assert cooling_off_from({}, 48) == timedelta(hours=48)
-    assert cooling_off_from({"PORTAL_PAYMENT_COOLING_OFF_SECONDS": "5"}, 48) == timedelta(seconds=5)
+    assert cooling_off(load_settings({})) == timedelta(hours=48)
+    seconds = load_settings({"PORTAL_PAYMENT_COOLING_OFF_SECONDS": "5"})
+    assert cooling_off(seconds) == timedelta(seconds=5)

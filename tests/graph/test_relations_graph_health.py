@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from openpyxl import Workbook
 from sqlalchemy import Engine, select
 
-from portal.bootstrap import Services
+from portal.bootstrap import Services, build_collaborators
 from portal.dashboard.health import health_report
 from portal.db.supplier_store import RowBatch, SupplierStore
 from portal.dedup import index_suppliers, sweep
@@ -164,7 +164,8 @@ def test_dashboard_counts_verified_share_expiring_licences_and_duplicates(
 
 @pytest.fixture
 def client(services: Services, world: dict) -> Iterator[TestClient]:  # type: ignore[type-arg]
-    app = create_app(services, route_handlers=graph_area(services).route_handlers)
+    collaborators = build_collaborators(services)
+    app = create_app(collaborators, route_handlers=graph_area(collaborators).route_handlers)
     with TestClient(app=app) as test_client:
         yield test_client
 

@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import TestClient
 from openpyxl import load_workbook
 
-from portal.bootstrap import Services
+from portal.bootstrap import Services, build_collaborators
 from portal.domain.principal import Role
 from portal.domain.supplier import BankAccount, Contact, LifecycleState, Supplier
 from portal.domain.uscc_factory import make_uscc
@@ -50,7 +50,7 @@ def client(services: Services) -> TestClient:  # type: ignore[type-arg]
         [(i, s, []) for i, s in enumerate(suppliers)],
         now=datetime.now(UTC),
     )
-    with TestClient(app=create_app(services)) as test_client:
+    with TestClient(app=create_app(build_collaborators(services))) as test_client:
         yield test_client  # type: ignore[misc]
 
 
@@ -71,7 +71,7 @@ def test_health_check_reports_the_database(client: TestClient) -> None:  # type:
 def test_api_refuses_callers_without_a_token(client: TestClient) -> None:  # type: ignore[type-arg]
     response = client.get("/api/v1/suppliers/")
     assert response.status_code == 401
-    assert "API token" in response.json()["message"]
+    assert "API token" in response.json()["error"]["message"]
 
 
 def test_revoked_and_unknown_tokens_are_refused(client: TestClient, services: Services) -> None:  # type: ignore[type-arg]
@@ -110,7 +110,7 @@ def test_name_fragment_and_credit_code_filters(client: TestClient, services: Ser
 def test_a_tampered_cursor_is_a_clear_400(client: TestClient, services: Services) -> None:  # type: ignore[type-arg]
     response = client.get("/api/v1/suppliers/", params={"cursor": "!!!"}, headers=_token(services))
     assert response.status_code == 400
-    assert "cursor" in response.json()["message"]
+    assert "cursor" in response.json()["error"]["message"]
 
 
 def test_one_supplier_by_credit_code_with_accounts_masked(
@@ -126,7 +126,7 @@ def test_one_supplier_by_credit_code_with_accounts_masked(
 def test_invalid_and_unknown_credit_codes(client: TestClient, services: Services) -> None:  # type: ignore[type-arg]
     headers = _token(services)
     bad = client.get("/api/v1/suppliers/91310000123", headers=headers)
-    assert bad.status_code == 422 and "18 characters" in bad.json()["message"]
+    assert bad.status_code == 422 and "18 characters" in bad.json()["error"]["message"]
     missing = client.get(f"/api/v1/suppliers/{make_uscc(12345)}", headers=headers)
     assert missing.status_code == 404
 

@@ -6,9 +6,8 @@ import csv
 from pathlib import Path
 
 from portal.audit.log import AuditContext
-from portal.bootstrap import Services
+from portal.bootstrap import Services, build_change_deps
 from portal.changes import list_changes
-from portal.changes.policy import change_deps_from_env
 from portal.domain.principal import Principal, Role
 from portal.domain.uscc_factory import make_uscc
 from portal.importing.changes import ImportChangeProposer
@@ -33,7 +32,7 @@ def test_new_bank_details_of_a_known_supplier_become_a_change_request(
     engine, store = services.engine, services.suppliers
     import_suppliers(_file(tmp_path / "a.csv", "6222600012345678", "13800001111"),
                      engine=engine, store=store)  # fmt: skip
-    deps = change_deps_from_env(services, {})
+    deps = build_change_deps(services)
     clerk = Principal("import:test", Role.PURCHASING_CLERK)
     proposer = ImportChangeProposer(deps, clerk, AuditContext(actor="import:test"))
 
@@ -69,7 +68,7 @@ def test_an_import_row_for_an_archived_supplier_proposes_no_change(
         conn.execute(
             update(SUPPLIER).where(SUPPLIER.c.uscc == CODE).values(lifecycle_state="archived")
         )
-    deps = change_deps_from_env(services, {})
+    deps = build_change_deps(services)
     clerk = Principal("import:test", Role.PURCHASING_CLERK)
     proposer = ImportChangeProposer(deps, clerk, AuditContext(actor="import:test"))
     again = import_suppliers(_file(tmp_path / "b.csv", "6222600099998888", "13900002222"),

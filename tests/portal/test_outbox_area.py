@@ -6,15 +6,23 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
-from portal.bootstrap import Services
+from portal.bootstrap import Services, build_collaborators
+from portal.config import load_settings
 from portal.notifications.outbox import enqueue
 from portal.web.site import build_site
+
+
+def with_settings(services: Services, env: dict[str, str]) -> Services:
+    """The same services under settings with ``env`` added."""
+    data_dir = {"PORTAL_DATA_DIR": str(services.settings.data_dir)}
+    return replace(services, settings=load_settings({**data_dir, **env}))
 
 
 @pytest.fixture
@@ -42,11 +50,12 @@ def robot() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 
 def test_queued_notice_reaches_the_wecom_robot(
-    services: Services, robot: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+    services: Services, robot: tuple[str, list[dict[str, Any]]]
 ) -> None:
     url, received = robot
-    monkeypatch.setenv("PORTAL_WEBHOOK_URL", url)
-    monkeypatch.setenv("PORTAL_OUTBOX_INTERVAL_SECONDS", "0.1")
+    services = with_settings(
+        services, {"PORTAL_WEBHOOK_URL": url, "PORTAL_OUTBOX_INTERVAL_SECONDS": "0.1"}
+    )
     with services.engine.begin() as conn:
         enqueue(
             conn,
@@ -55,7 +64,7 @@ def test_queued_notice_reaches_the_wecom_robot(
             "新的银行账户变更待审批",
             "供应商 示例科技 提交了银行账户变更",
         )
-    app = build_site(services, areas=("portal.web.outbox_area:area",))
+    app = build_site(build_collaborators(services), areas=("portal.web.outbox_area:area",))
     with TestClient(app=app):
         deadline = time.monotonic() + 10
         while not received and time.monotonic() < deadline:
@@ -65,11 +74,7 @@ def test_queued_notice_reaches_the_wecom_robot(
     assert "新的银行账户变更待审批" in json.dumps(received[0], ensure_ascii=False)
 
 
-def test_without_a_channel_nothing_runs(
-    services: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("PORTAL_WEBHOOK_URL", raising=False)
-    monkeypatch.delenv("PORTAL_SMTP_HOST", raising=False)
+def test_without_a_channel_nothing_runs(services: Services) -> None:
     from portal.web.outbox_area import area
 
-    assert area(services).on_startup == []
+    assert area(build_collaborators(services)).on_startup == []

@@ -11,7 +11,7 @@ import pytest
 from litestar.connection import ASGIConnection
 from litestar.testing import TestClient
 
-from portal.bootstrap import Services
+from portal.bootstrap import Services, build_collaborators
 from portal.demo.seed import load_companies
 from portal.domain.principal import Principal, Role
 from portal.identity.api_clients import create_client
@@ -53,7 +53,7 @@ def session_user(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | 
 def app_client(services: Services, wiring: VerificationWiring) -> Client:
     part = verification_area(services, wiring=wiring)
     app = create_app(
-        services,
+        build_collaborators(services, verification=wiring),
         resolvers=[session_user],
         route_handlers=part.route_handlers,
         state=part.state,
@@ -144,14 +144,14 @@ def test_autofill_of_an_unknown_company_is_not_found_and_a_typo_is_unprocessable
         422,
     )
     typo = client.get("/api/v1/autofill/91310115MAFE1KM15A", headers=headers)
-    assert typo.status_code == 422 and typo.json()["retryable"] is False
+    assert typo.status_code == 422 and typo.json()["error"]["retryable"] is False
 
 
 def test_autofill_says_when_verification_is_not_configured(services: Services) -> None:
     with app_client(services, build_verification(VerificationSettings(mode="off"))) as c:
         response = c.get("/api/v1/autofill/91310115MAFE1KM15M",
                          headers=bearer(services, Role.ADMIN))  # fmt: skip
-    assert response.status_code == 503 and "not configured" in response.json()["message"]
+    assert response.status_code == 503 and "not configured" in response.json()["error"]["message"]
 
 
 def test_the_panel_shows_per_field_states_of_a_demo_supplier(
@@ -249,7 +249,7 @@ def test_the_demo_app_runs_monitoring_passes_in_process_and_stops_them_on_shutdo
     part = verification_area(services, wiring=wiring)
     runtime = part.state["verification"]
 
-    with TestClient(app=create_app(services, route_handlers=part.route_handlers,
+    with TestClient(app=create_app(build_collaborators(services), route_handlers=part.route_handlers,
                                    state=part.state, on_startup=part.on_startup,
                                    on_shutdown=part.on_shutdown)):  # fmt: skip
         for _ in range(100):

@@ -1,4 +1,4 @@
-"""Which sources verification uses, from the environment; never a silent pass."""
+"""Which sources verification uses, from the settings; never a silent pass."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import asyncio
 import httpx
 import pytest
 
-from portal.config import ConfigError
+from portal.config import ConfigError, load_settings
 from portal.verification.wiring import (
     VerificationNotConfiguredError,
+    VerificationSettings,
     build_verification,
-    load_verification_settings,
+    verification_settings,
 )
 from registry.resilience import ResilientBusinessRegistry
 from registry.testing import TestClock
@@ -19,6 +20,10 @@ from verification import SupplierClaims, VerificationService
 
 QCC = {"PORTAL_QICHACHA_KEY": "k", "PORTAL_QICHACHA_SECRET": "s"}
 TYC = {"PORTAL_TIANYANCHA_TOKEN": "t"}
+
+
+def load_verification_settings(env: dict[str, str], *, demo: bool) -> VerificationSettings:
+    return verification_settings(load_settings({**env, "PORTAL_DEMO": "1" if demo else "0"}))
 
 
 def test_credentials_select_the_real_providers_in_the_configured_order() -> None:

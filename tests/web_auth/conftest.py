@@ -21,7 +21,7 @@ from litestar.testing import AsyncTestClient
 
 from crypto import Keyring
 from crypto.adapters.filesystem import FilesystemBlobStorage
-from portal.bootstrap import Services
+from portal.bootstrap import Services, build_collaborators
 from portal.config import load_settings
 from portal.db.supplier_store import SupplierStore
 from portal.web.app import create_app
@@ -72,7 +72,7 @@ def demo_auth_settings(**changes: Any) -> AuthSettings:
 def build_app(services: Services, settings: AuthSettings, **kwargs: Any) -> Litestar:
     part = build_auth(services, settings, **kwargs)
     return create_app(
-        services,
+        build_collaborators(services),
         route_handlers=part.route_handlers,
         resolvers=part.resolvers,
         middleware=part.middleware,

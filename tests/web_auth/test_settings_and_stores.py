@@ -18,15 +18,15 @@ def test_production_refuses_to_start_without_a_session_secret(tmp_path: Path) ->
     settings = load_settings({"PORTAL_DATA_DIR": str(tmp_path)})
 
     with pytest.raises(ConfigError, match="PORTAL_SESSION_SECRET"):
-        load_auth_settings(settings, {})
-    with pytest.raises(ConfigError, match="at least 32"):
-        load_auth_settings(settings, {"PORTAL_SESSION_SECRET": "short"})
+        load_auth_settings(settings)
+    with pytest.raises(ConfigError, match="PORTAL_SESSION_SECRET must be at least 32"):
+        load_settings({"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_SESSION_SECRET": "short"})
 
 
 def test_the_demo_keeps_its_secret_in_the_data_folder(tmp_path: Path) -> None:
     settings = load_settings({"PORTAL_DATA_DIR": str(tmp_path), "PORTAL_DEMO": "1"})
 
-    first, second = load_auth_settings(settings, {}), load_auth_settings(settings, {})
+    first, second = load_auth_settings(settings), load_auth_settings(settings)
 
     assert first.secret == second.secret
     assert first.issuer == "http://127.0.0.1:8000/dev-oidc"
@@ -34,8 +34,8 @@ def test_the_demo_keeps_its_secret_in_the_data_folder(tmp_path: Path) -> None:
 
 
 def test_oidc_and_limits_come_from_the_environment(tmp_path: Path) -> None:
-    settings = load_settings({"PORTAL_DATA_DIR": str(tmp_path)})
     env = {
+        "PORTAL_DATA_DIR": str(tmp_path),
         "PORTAL_SESSION_SECRET": "x" * 40,
         "PORTAL_OIDC_ISSUER": "https://login.example.com/realms/acme",
         "PORTAL_OIDC_CLIENT_ID": "portal",
@@ -46,7 +46,7 @@ def test_oidc_and_limits_come_from_the_environment(tmp_path: Path) -> None:
         "PORTAL_RATE_LOGIN": "5/30",
     }
 
-    auth = load_auth_settings(settings, env)
+    auth = load_auth_settings(load_settings(env))
 
     assert (auth.issuer, auth.client_id, auth.role_claim) == (
         "https://login.example.com/realms/acme",
@@ -58,7 +58,7 @@ def test_oidc_and_limits_come_from_the_environment(tmp_path: Path) -> None:
         30,
     )
     with pytest.raises(ConfigError, match="PORTAL_RATE_LOGIN"):
-        load_auth_settings(settings, env | {"PORTAL_RATE_LOGIN": "lots"})
+        load_settings(env | {"PORTAL_RATE_LOGIN": "lots"})
 
 
 async def test_sessions_live_in_redis_and_survive_a_restart_of_the_app(

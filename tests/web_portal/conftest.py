@@ -24,7 +24,7 @@ from litestar.testing import AsyncTestClient
 from crypto import Keyring
 from crypto.adapters.filesystem import FilesystemBlobStorage
 from portal.audit.log import AuditLog
-from portal.bootstrap import Services
+from portal.bootstrap import Services, build_collaborators
 from portal.changes import ChangeDeps
 from portal.config import load_settings
 from portal.db.supplier_store import RowBatch, SupplierStore
@@ -128,6 +128,7 @@ def site(engine: Any, keyring: Keyring, store: SupplierStore, tmp_path: Path, cl
         notifier=RecordingNotifier(),
         clock=clock,
     )
+    collaborators = build_collaborators(services, changes=deps)
     merged = Contribution()
     for spec in AREAS:
         if spec.endswith(":auth_area"):
@@ -136,7 +137,7 @@ def site(engine: Any, keyring: Keyring, store: SupplierStore, tmp_path: Path, cl
             part = build_portal(services, deps)
         else:
             module, _, name = spec.partition(":")
-            part = getattr(__import__(module, fromlist=[name]), name)(services)
+            part = getattr(__import__(module, fromlist=[name]), name)(collaborators)
         merged.route_handlers += part.route_handlers
         merged.resolvers += part.resolvers
         merged.middleware += part.middleware
@@ -152,7 +153,7 @@ def site(engine: Any, keyring: Keyring, store: SupplierStore, tmp_path: Path, cl
         return people.get(connection.headers.get("x-test-user", ""))
 
     app = create_app(
-        services,
+        collaborators,
         route_handlers=merged.route_handlers,
         resolvers=[test_user, *merged.resolvers],
         middleware=merged.middleware,

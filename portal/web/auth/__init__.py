@@ -24,7 +24,8 @@ from litestar import Router
 from litestar.di import Provide
 
 from portal.audit.log import AuditLog
-from portal.bootstrap import Services
+from portal.bootstrap import Collaborators
+from portal.core import Services
 from portal.identity.sessions import SessionPolicy
 from portal.onboarding.invitations import InvitationSigner
 from portal.web.auth import admin_routes, invitation_routes, routes
@@ -155,6 +156,7 @@ def build_auth(
     )
 
 
-def auth_area(services: Services) -> Contribution:
-    """The area as ``portal serve`` and ``portal demo`` build it (settings from the env)."""
+def auth_area(collaborators: Collaborators) -> Contribution:
+    """The area as ``portal serve`` and ``portal demo`` build it."""
+    services = collaborators.services
     return build_auth(services, load_auth_settings(services.settings))

@@ -24,17 +24,19 @@ from portal.onboarding.invite import accept_invited, invite_supplier, record_ref
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.auth.runtime import AuthDep, AuthRuntime, current_user, landing, message_page, page
 from portal.web.context import audit_context
+from portal.web.errors import rule_for
 from portal.web.security import requires
 
 INVITERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR)
-_STATUS = {"tampered": 400, "expired": 410, "used": 410, "binding": 403}
 
 
 def _refused(
     request: Request[Any, Any, Any], auth: AuthRuntime, exc: InvitationError, actor: str | None
 ) -> Template:
     record_refusal(auth.services.engine, auth.audit, audit_context(request, actor=actor), exc)
-    return message_page(request, f"auth.invite.{exc.reason}", status_code=_STATUS[exc.reason])
+    status = rule_for(exc)
+    code = status.http_status if status is not None else 400
+    return message_page(request, f"auth.invite.{exc.reason}", status_code=code)
 
 
 def _account_id(request: Request[Any, Any, Any]) -> str | None:

@@ -8,7 +8,7 @@ concurrent burst went through unlimited.)
 
 Use :func:`rate_limited` as a route guard: ``guards=[rate_limited("upload")]``. The limiters are
 built by the auth area (``login``, ``invitation``, ``upload``); a guard naming a limiter that was
-not built fails the app's start-up (:func:`require_limiters`), never lets requests through.
+not built stops the app factory (:func:`missing_limiters`), never lets requests through.
 Too many requests get 429 with ``Retry-After``. When Redis cannot be reached the request is
 refused with 503 rather than counted nowhere.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from limits import RateLimitItemPerSecond
@@ -101,33 +101,39 @@ class RateLimiter:
             )
 
 
-def rate_limited(name: str) -> AsyncGuard:
-    """A guard counting requests against the named limiter."""
+class RateLimitGuard:
+    """The route guard of one named limiter (a class, so the factory can find its name)."""
 
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def __call__(
+        self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    ) -> None:
         limiters: Mapping[str, RateLimiter] = connection.app.state[STATE_KEY]
-        await limiters[name].check(connection)
-
-    guard.limiter_name = name  # type: ignore[attr-defined]
-    return guard
+        await limiters[self.name].check(connection)
 
 
-def _guards(app: Litestar) -> Iterable[Any]:
-    for route in app.routes:
-        for handler in getattr(route, "route_handlers", ()):
-            for layer in handler.ownership_layers:
-                yield from getattr(layer, "guards", None) or ()
+def rate_limited(name: str) -> AsyncGuard:
+    """A guard counting requests against the named limiter (which must be registered)."""
+    return RateLimitGuard(name)
+
+
+def missing_limiters(app: Litestar) -> list[str]:
+    """Names of limiters that some route's guards use but the app does not have."""
+    have: Mapping[str, RateLimiter] = app.state.get(STATE_KEY) or {}
+    wanted = {
+        guard.name
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", ())
+        for guard in handler.resolve_guards()
+        if isinstance(guard, RateLimitGuard)
+    }
+    return sorted(wanted - set(have))
 
 
 def require_limiters(app: Litestar) -> None:
     """Start-up check: every ``rate_limited`` guard names a limiter that exists."""
-    built: Mapping[str, RateLimiter] = app.state.get(STATE_KEY) or {}
-    missing = sorted(
-        {
-            str(guard.limiter_name)
-            for guard in _guards(app)
-            if hasattr(guard, "limiter_name") and guard.limiter_name not in built
-        }
-    )
+    missing = missing_limiters(app)
     if missing:
         raise RuntimeError(f"rate limiters not configured for guarded routes: {', '.join(missing)}")

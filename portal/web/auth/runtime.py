@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 
 from portal.audit.log import AuditLog
-from portal.bootstrap import Services
+from portal.core import Services
 from portal.domain.principal import Principal, Role
 from portal.onboarding.invitations import InvitationSigner
 from portal.web.auth.oidc import OidcClient

@@ -1,4 +1,4 @@
-"""Settings of login, sessions, invitations and rate limits, read from the environment.
+"""Settings of login, sessions, invitations and rate limits, derived from the portal's settings.
 
 One secret (``PORTAL_SESSION_SECRET``) is the root of the CSRF signing key and
 the invitation HMAC key; each is derived from it with its own label, so one
@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from portal.bootstrap import smtp_settings
 from portal.config import ConfigError, Settings
-from portal.notifications.outbox import SmtpSettings, load_smtp_settings
+from portal.notifications.outbox import SmtpSettings
 
 DEMO_ISSUER_PATH = "/dev-oidc"
 DEMO_CLIENT_ID = "supplier-portal-demo"
-MIN_SECRET_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -70,23 +68,9 @@ class AuthSettings:
         return hmac.new(self.secret, label.encode(), hashlib.sha256).digest()
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    value = env.get(name) or ""
-    if not value:
-        return default
-    if not value.isdigit() or int(value) < 1:
-        raise ConfigError(f"{name} must be a positive whole number, not {value!r}")
-    return int(value)
-
-
-def _rate(env: Mapping[str, str], name: str, default: RateLimit) -> RateLimit:
-    """``PORTAL_RATE_LOGIN=20/60`` means 20 requests per 60 seconds."""
-    value = env.get(name) or ""
-    if not value:
-        return default
+def _rate(value: str) -> RateLimit:
+    """``20/60`` means 20 requests per 60 seconds (the form is checked by the settings)."""
     limit, _, seconds = value.partition("/")
-    if not (limit.isdigit() and seconds.isdigit() and int(limit) > 0 and int(seconds) > 0):
-        raise ConfigError(f"{name} must look like 20/60 (requests/seconds), not {value!r}")
     return RateLimit(int(limit), int(seconds))
 
 
@@ -99,17 +83,15 @@ def _demo_secret(data_dir: Path) -> bytes:
     return path.read_text(encoding="utf-8").strip().encode()
 
 
-def load_auth_settings(settings: Settings, env: Mapping[str, str] | None = None) -> AuthSettings:
-    """Read PORTAL_OIDC_*, PORTAL_SESSION_*, PORTAL_INVITATION_*, PORTAL_RATE_*, PORTAL_SMTP_*."""
-    env = os.environ if env is None else env
-    web = settings.web
-    raw_secret = env.get("PORTAL_SESSION_SECRET") or web.session_secret
-    if raw_secret:
-        if len(raw_secret) < MIN_SECRET_LENGTH:
-            raise ConfigError(
-                f"PORTAL_SESSION_SECRET must be at least {MIN_SECRET_LENGTH} characters"
-            )
-        secret = raw_secret.encode()
+def load_auth_settings(settings: Settings) -> AuthSettings:
+    """The auth area's settings from the portal's (OIDC, sessions, invitations, rates, SMTP).
+
+    In production a missing session secret stops the start; the demo makes one and keeps it
+    in the data folder.
+    """
+    web, auth = settings.web, settings.auth
+    if web.session_secret is not None:
+        secret = web.session_secret.get_secret_value().encode()
     elif web.demo:
         secret = _demo_secret(settings.data_dir)
     else:
@@ -117,35 +99,29 @@ def load_auth_settings(settings: Settings, env: Mapping[str, str] | None = None)
             "PORTAL_SESSION_SECRET is not set: it signs CSRF tokens and invitation links "
             "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
         )
-    issuer = env.get("PORTAL_OIDC_ISSUER") or None
-    client_id = env.get("PORTAL_OIDC_CLIENT_ID", "")
-    client_secret = env.get("PORTAL_OIDC_CLIENT_SECRET", "")
+    issuer = auth.oidc_issuer
+    client_id = auth.oidc_client_id
+    client_secret = auth.oidc_client_secret.get_secret_value()
     if web.demo and issuer is None:
         issuer = web.public_url.rstrip("/") + DEMO_ISSUER_PATH
         client_id = DEMO_CLIENT_ID
         client_secret = hmac.new(secret, b"devoidc-client", hashlib.sha256).hexdigest()
-    if issuer and not client_id:
-        raise ConfigError("PORTAL_OIDC_CLIENT_ID must be set with PORTAL_OIDC_ISSUER")
-    try:
-        smtp = load_smtp_settings(env)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from exc
     return AuthSettings(
         public_url=web.public_url,
         secret=secret,
         issuer=issuer,  # compared verbatim with the tokens' iss: no normalising
         client_id=client_id,
         client_secret=client_secret,
-        role_claim=env.get("PORTAL_OIDC_ROLE_CLAIM") or "roles",
-        scopes=env.get("PORTAL_OIDC_SCOPES") or "openid profile email",
+        role_claim=auth.oidc_role_claim,
+        scopes=auth.oidc_scopes,
         demo=web.demo,
         secure_cookies=web.secure_cookies,
-        session_max_age=_int(env, "PORTAL_SESSION_MAX_AGE", 8 * 3600),
-        session_idle=_int(env, "PORTAL_SESSION_IDLE_SECONDS", 30 * 60),
-        session_redis_url=env.get("PORTAL_SESSION_REDIS_URL") or None,
-        invitation_ttl=timedelta(days=_int(env, "PORTAL_INVITATION_TTL_DAYS", 7)),
-        login_rate=_rate(env, "PORTAL_RATE_LOGIN", RateLimit(20, 60)),
-        accept_rate=_rate(env, "PORTAL_RATE_INVITATION", RateLimit(10, 60)),
-        upload_rate=_rate(env, "PORTAL_RATE_UPLOAD", RateLimit(30, 60)),
-        smtp=smtp,
+        session_max_age=auth.session_max_age,
+        session_idle=auth.session_idle,
+        session_redis_url=auth.session_redis_url,
+        invitation_ttl=timedelta(days=auth.invitation_ttl_days),
+        login_rate=_rate(auth.rate_login),
+        accept_rate=_rate(auth.rate_invitation),
+        upload_rate=_rate(auth.rate_upload),
+        smtp=smtp_settings(settings),
     )
