@@ -117,7 +117,7 @@ def test_an_archived_supplier_takes_no_change_by_api(
     body = {"supplier_uscc": CODE,
             "proposals": [{"entity": "contact", "entity_id": None, "values": {"name": "新联系人"}}]}  # fmt: skip
     refused = client.post("/api/v1/changes", json=body, headers=_auth(services, Role.ADMIN))
-    assert refused.status_code == 422 and "archived" in refused.json()["message"]
+    assert refused.status_code == 422 and "archived" in refused.json()["error"]["message"]
 
 
 def test_a_body_naming_another_suppliers_record_is_refused(
