@@ -19,8 +19,18 @@ from approvals.audit import (
     chain_hash,
     verify_chain,
 )
+from approvals.callback import (
+    CallBackCandidate,
+    ContactOnFile,
+    Ineligible,
+    call_back_candidates,
+    check_call_back_target,
+    eligible_contact_ids,
+)
 from approvals.errors import (
     ApprovalError,
+    ApproverNotAPersonError,
+    CallBackContactNotEligibleError,
     CallBackContactNotOnFileError,
     CallBackRequiredError,
     DuplicateApproverError,
@@ -64,10 +74,18 @@ from approvals.model import (
     Verdict,
 )
 from approvals.payment_hold import PaymentHold, evaluate_payment_hold
-from approvals.policy import DEFAULT_POLICY, PURCHASING_SUPERVISOR, ApprovalPolicy, ApprovalRule
+from approvals.people import check_person, is_sensitive
+from approvals.policy import (
+    CONTACT_FIELDS,
+    DEFAULT_POLICY,
+    PURCHASING_SUPERVISOR,
+    ApprovalPolicy,
+    ApprovalRule,
+)
 from approvals.risk import RiskSettings, assess_risk
 
 __all__ = [
+    "CONTACT_FIELDS",
     "DEFAULT_POLICY",
     "PURCHASING_SUPERVISOR",
     "TRANSITIONS",
@@ -77,9 +95,12 @@ __all__ = [
     "ApprovalPolicy",
     "ApprovalRule",
     "ApprovalRules",
+    "ApproverNotAPersonError",
     "AuditDraft",
     "AuditEntry",
     "CallBack",
+    "CallBackCandidate",
+    "CallBackContactNotEligibleError",
     "CallBackContactNotOnFileError",
     "CallBackOutcome",
     "CallBackRequiredError",
@@ -94,12 +115,14 @@ __all__ = [
     "ChangeSubmitted",
     "ChangeWithdrawn",
     "Channel",
+    "ContactOnFile",
     "DuplicateApproverError",
     "Entity",
     "FieldChange",
     "FieldDecision",
     "FieldsRejected",
     "Finding",
+    "Ineligible",
     "InvalidInputError",
     "InvalidTransitionError",
     "NaiveDatetimeError",
@@ -121,8 +144,13 @@ __all__ = [
     "VersionConflictError",
     "append",
     "assess_risk",
+    "call_back_candidates",
     "canonical_bytes",
     "chain_hash",
+    "check_call_back_target",
+    "check_person",
+    "eligible_contact_ids",
     "evaluate_payment_hold",
+    "is_sensitive",
     "verify_chain",
 ]
