@@ -54,6 +54,9 @@ from approvals import (
     RiskSettings,
     Status,
     assess_risk,
+    check_call_back_target,
+    check_person,
+    eligible_contact_ids,
     evaluate_payment_hold,
 )
 from approvals.payment_hold import DEFAULT_COOLING_OFF
@@ -61,6 +64,7 @@ from approvals.risk import holder_mismatch, shared_account
 from crypto import mask_phone
 from portal.audit.log import AuditContext, AuditLog
 from portal.changes.apply import ChangeWriter
+from portal.changes.call_back import candidates_for
 from portal.changes.diff import InvalidProposalError, Proposal, diff, kind_for
 from portal.changes.records import OPEN, ChangeRecords
 from portal.db.approval_tables import PaymentHoldRow
@@ -388,10 +392,14 @@ def approve_change(
     now = deps.clock()
     with deps.engine.begin() as conn:
         request, revision = _locked(deps, conn, reviewer, request_id)
+        check_person(deps.policy, request, reviewer.subject, is_person=reviewer.is_person)
         supplier = deps.suppliers.get(conn, request.supplier_id)
         contacts = {c.id: c for c in supplier.contacts} if supplier else {}
-        record = None
+        record, eligible = None, frozenset[str]()
         if call_back is not None:
+            candidates = candidates_for(deps, conn, request, supplier)
+            check_call_back_target(candidates, call_back.contact_id)
+            eligible = eligible_contact_ids(candidates)
             contact = contacts.get(call_back.contact_id)
             phone = contact.phone if contact is not None else None
             record = CallBack(
@@ -407,7 +415,7 @@ def approve_change(
             now,
             record,
             rejected_fields=rejected_fields or None,
-            contacts_on_file=_contact_ids(contacts),
+            contacts_on_file=eligible,
             policy=deps.policy,
         )
         _store(deps, conn, ctx, request, approved, revision, events, now)
@@ -417,10 +425,6 @@ def approve_change(
         if approved.status is not Status.PARTIALLY_APPROVED or rejected_fields:
             deps.notifier.change_decided(conn, approved, name)
     return approved
-
-
-def _contact_ids(contacts: Mapping[str | None, Any]) -> Collection[str]:
-    return frozenset(cid for cid in contacts if cid is not None)
 
 
 def reject_change(

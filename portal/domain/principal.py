@@ -20,6 +20,9 @@ class Role(StrEnum):
 STAFF = frozenset(Role) - {Role.SUPPLIER}
 #: Roles that may ask for clear sensitive values (each reveal is audit-logged).
 MAY_REVEAL = frozenset({Role.FINANCE, Role.PURCHASING_SUPERVISOR})
+#: ``Principal.kind`` of a person logged in interactively, and of an API client (token).
+PERSON = "user"
+API = "api"
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,12 @@ class Principal:
     display_name: str = ""
     supplier_id: str | None = None  # set for supplier users: the one supplier they belong to
     can_reveal: bool = False
-    kind: str = "user"  # "user" (browser session) or "api" (token)
+    kind: str = "user"  # PERSON ("user": an interactive login) or API ("api": a token)
+
+    @property
+    def is_person(self) -> bool:
+        """A person who logged in themselves (a browser session), not an API client."""
+        return self.kind == PERSON
 
     @property
     def is_staff(self) -> bool:

@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from approvals import CallBackOutcome, Status
+from portal.changes.call_back import call_back_options
 from portal.changes.requests import (
     CallBackInput,
     SupplierNotFoundError,
@@ -80,16 +81,14 @@ class StaffPages(Controller):
         me = principal_of(request)
         found = get_change(portal.changes, me, request_id)
         supplier = _supplier(portal, found.supplier_id)
-        needs_call_back = (
-            portal.changes.policy.rule_for(found).call_back_required and not found.approvals
-        )
+        call_back = call_back_options(portal.changes, found)
         return page(
             request,
             "staff/change.html",
             change_request=found,
             supplier=supplier,
             masked=masked,
-            needs_call_back=needs_call_back,
+            call_back=call_back,
             outcomes=list(CallBackOutcome),
             can_review=me.role in REVIEWERS,
             open=found.status in QUEUE,
