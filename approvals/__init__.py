@@ -43,6 +43,7 @@ from approvals.errors import (
     PolicyConfigError,
     ReviewRefusedError,
     SelfApprovalError,
+    StepUpRequiredError,
     UnknownFieldError,
     VersionConflictError,
 )
@@ -83,11 +84,13 @@ from approvals.policy import (
     ApprovalRule,
 )
 from approvals.risk import RiskSettings, assess_risk
+from approvals.step_up import SECOND_FACTORS, Authentication, StepUpRule
 
 __all__ = [
     "CONTACT_FIELDS",
     "DEFAULT_POLICY",
     "PURCHASING_SUPERVISOR",
+    "SECOND_FACTORS",
     "TRANSITIONS",
     "Anchor",
     "Approval",
@@ -98,6 +101,7 @@ __all__ = [
     "ApproverNotAPersonError",
     "AuditDraft",
     "AuditEntry",
+    "Authentication",
     "CallBack",
     "CallBackCandidate",
     "CallBackContactNotEligibleError",
@@ -137,6 +141,8 @@ __all__ = [
     "RiskSettings",
     "SelfApprovalError",
     "Status",
+    "StepUpRequiredError",
+    "StepUpRule",
     "TamperKind",
     "UnknownFieldError",
     "Verdict",

@@ -12,6 +12,7 @@ Every error carries a plain-English message (``str(error)``) and a Chinese one
     │   ├── NotAuthorisedError          the person's role cannot approve this kind of change
     │   ├── NotRequesterError           only the requester may withdraw
     │   ├── ApproverNotAPersonError     an API client tried to approve a sensitive change
+    │   ├── StepUpRequiredError         a bank approval needs a fresh two-factor login
     │   └── CallBackRequiredError       the first bank approval lacks a valid call-back
     │       └── CallBackContactNotOnFileError
     │           │                       the call-back went to a contact not already on file
@@ -46,6 +47,7 @@ __all__ = [
     "PolicyConfigError",
     "ReviewRefusedError",
     "SelfApprovalError",
+    "StepUpRequiredError",
     "UnknownFieldError",
     "VersionConflictError",
 ]
@@ -156,6 +158,24 @@ class ApproverNotAPersonError(ReviewRefusedError):
             "API clients may propose and read changes but not approve them.",
             message_zh="银行或联系人信息变更只能由登录门户的审批人本人审批；"
             "API 客户端只能提交和查看变更，不能审批。",
+        )
+
+
+class StepUpRequiredError(ReviewRefusedError):
+    """``reason``: ``"stale"`` (login too old or time unknown) or ``"one_factor"``."""
+
+    def __init__(self, reason: str, max_age_minutes: int) -> None:
+        self.reason = reason
+        self.max_age_minutes = max_age_minutes
+        if reason == "one_factor":
+            why_en, why_zh = "with a second factor", "使用第二重认证（如动态验证码）的登录"
+        else:
+            why_en = f"made within the last {max_age_minutes} minutes"
+            why_zh = f"最近 {max_age_minutes} 分钟内的登录"
+        super().__init__(
+            f"Approving a bank change needs a login {why_en}. "
+            "Log in again (with your one-time code) and approve once more.",
+            message_zh=f"审批银行信息变更需要{why_zh}。请重新登录（含动态验证码）后再审批。",
         )
 
 

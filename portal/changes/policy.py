@@ -67,6 +67,7 @@ def change_deps_from_env(services: Services, env: Mapping[str, str]) -> ChangeDe
     """The change-request collaborators as ``portal serve``, ``demo`` and the CLI build them."""
     from portal.audit.log import AuditLog
     from portal.changes.requests import ChangeDeps
+    from portal.changes.step_up import StepUpSettings
     from portal.notifications import outbox
     from portal.notifications.messages import OutboxNotifier
 
@@ -81,4 +82,5 @@ def change_deps_from_env(services: Services, env: Mapping[str, str]) -> ChangeDe
         ),
         policy=policy_from_env(env),
         cooling_off=cooling_off_from(env, services.settings.payment_cooling_off_hours),
+        step_up=StepUpSettings.from_env(env).rule(),
     )

@@ -53,6 +53,7 @@ from approvals import (
     RiskFlag,
     RiskSettings,
     Status,
+    StepUpRule,
     assess_risk,
     check_call_back_target,
     check_person,
@@ -67,6 +68,7 @@ from portal.changes.apply import ChangeWriter
 from portal.changes.call_back import candidates_for
 from portal.changes.diff import InvalidProposalError, Proposal, diff, kind_for
 from portal.changes.records import OPEN, ChangeRecords
+from portal.changes.step_up import authentication_of
 from portal.db.approval_tables import PaymentHoldRow
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SUPPLIER, SupplierStore
@@ -149,6 +151,7 @@ class ChangeDeps:
     risk: RiskSettings = field(default_factory=RiskSettings)
     cooling_off: timedelta = DEFAULT_COOLING_OFF
     clock: Callable[[], datetime] = utc_now
+    step_up: StepUpRule | None = None  # None: no fresh two-factor login asked of approvers
     records: ChangeRecords = field(init=False)
     writer: ChangeWriter = field(init=False)
 
@@ -393,6 +396,8 @@ def approve_change(
     with deps.engine.begin() as conn:
         request, revision = _locked(deps, conn, reviewer, request_id)
         check_person(deps.policy, request, reviewer.subject, is_person=reviewer.is_person)
+        if deps.step_up is not None:
+            deps.step_up.check(request, authentication_of(reviewer), now)
         supplier = deps.suppliers.get(conn, request.supplier_id)
         contacts = {c.id: c for c in supplier.contacts} if supplier else {}
         record, eligible = None, frozenset[str]()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -35,6 +36,10 @@ class Principal:
     supplier_id: str | None = None  # set for supplier users: the one supplier they belong to
     can_reveal: bool = False
     kind: str = "user"  # PERSON ("user": an interactive login) or API ("api": a token)
+    # How the person logged in, from the provider's ID token (people only; for step-up):
+    authenticated_at: datetime | None = None  # auth_time: when they last proved who they are
+    auth_methods: tuple[str, ...] = ()  # amr: e.g. ("pwd", "otp")
+    auth_context: str | None = None  # acr
 
     @property
     def is_person(self) -> bool:

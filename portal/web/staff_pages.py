@@ -24,6 +24,7 @@ from portal.changes.requests import (
     propose_merge,
     reject_change,
 )
+from portal.changes.step_up import step_up_link, step_up_refusal
 from portal.db.supplier_store import SupplierFilter
 from portal.dedup.screening import decide_not_the_same
 from portal.domain.principal import MAY_REVEAL, STAFF, Role
@@ -82,6 +83,7 @@ class StaffPages(Controller):
         found = get_change(portal.changes, me, request_id)
         supplier = _supplier(portal, found.supplier_id)
         call_back = call_back_options(portal.changes, found)
+        step_up = step_up_refusal(portal.changes, me, found)
         return page(
             request,
             "staff/change.html",
@@ -89,6 +91,8 @@ class StaffPages(Controller):
             supplier=supplier,
             masked=masked,
             call_back=call_back,
+            step_up=step_up,
+            step_up_link=step_up_link(f"/staff/changes/{request_id}"),
             outcomes=list(CallBackOutcome),
             can_review=me.role in REVIEWERS,
             open=found.status in QUEUE,

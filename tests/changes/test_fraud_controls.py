@@ -1,16 +1,25 @@
-"""Issue 12, high 1 and 3, on the database: a call-back cannot be steered to a number the
-requester just planted, contact phone changes need two people, tokens never approve.
+"""Issue 12, high 1 and 3 and step-up, on the database: a call-back cannot be steered to a
+number the requester just planted, contact phone changes need two people, tokens never
+approve, a bank approval needs a fresh two-factor login.
 
 Written against errors that existed before the fix (``CallBackRequiredError``,
 ``ReviewRefusedError``) so that on the old code they fail with "DID NOT RAISE"."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from approvals import CallBackOutcome, CallBackRequiredError, Entity, ReviewRefusedError, Status
+from approvals import (
+    CallBackOutcome,
+    CallBackRequiredError,
+    Entity,
+    ReviewRefusedError,
+    Status,
+)
 from portal.changes.diff import Proposal
 from portal.changes.requests import (
     CallBackInput,
@@ -115,3 +124,24 @@ def test_an_api_token_cannot_approve_a_contact_phone_change(
                       {"phone": ATTACKER_PHONE})  # fmt: skip
     with pytest.raises(ReviewRefusedError, match="API clients"):
         approve_change(deps, ctx(TOKEN), TOKEN, request.id)
+
+
+def test_a_bank_approval_needs_a_login_with_a_second_factor_at_most_15_minutes_old(
+    deps: ChangeDeps, world: Any, ctx: Any, clock: Any
+) -> None:
+    from approvals import StepUpRule  # added with the fix
+
+    deps.step_up = StepUpRule(max_age=timedelta(minutes=15))
+    bank = propose(deps, world, ctx, world.user_a, Entity.BANK_ACCOUNT,
+                   world.a.bank_accounts[0].id, {"account_number": "6217000011112222333"})  # fmt: skip
+    call = confirmed(world.a.contacts[0].id)
+    password_only = replace(world.alice, authenticated_at=clock(), auth_methods=("pwd",))
+    with pytest.raises(ReviewRefusedError, match="second factor"):
+        approve_change(deps, ctx(world.alice), password_only, bank.id, call_back=call)
+    with_otp = replace(world.alice, authenticated_at=clock(), auth_methods=("pwd", "otp"))
+    clock.advance(minutes=20)
+    with pytest.raises(ReviewRefusedError, match="last 15 minutes"):
+        approve_change(deps, ctx(world.alice), with_otp, bank.id, call_back=call)
+    fresh = replace(with_otp, authenticated_at=clock() - timedelta(minutes=2))
+    done = approve_change(deps, ctx(world.alice), fresh, bank.id, call_back=call)
+    assert done.status is Status.PARTIALLY_APPROVED

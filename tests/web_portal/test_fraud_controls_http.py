@@ -1,12 +1,15 @@
-"""Issue 12, high 1 and 3, replayed over HTTP against the whole site: the call-back hijack
-(plant a phone number, then change the bank account) and a token as the second approver."""
+"""Issue 12, high 1 and 3 and step-up, replayed over HTTP against the whole site: the
+call-back hijack (plant a phone number, then change the bank account), a token as the second
+approver, and a bank approval from a session that never showed a second factor."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from portal.domain.principal import Role
 from portal.identity.api_clients import create_client
+from tests.web_auth.conftest import csrf_of, demo_login, loop_back
 
 from .test_portal_flow import propose_bank_change, request_id_of
 
@@ -84,4 +87,33 @@ async def test_an_api_token_cannot_approve_a_bank_change_on_the_staff_pages(
     )
     assert second.status_code == 403
     assert second.json()["error"] == "ApproverNotAPersonError"
+    assert await status_of(as_user, bank) == "partially_approved"
+
+
+async def test_a_bank_approval_needs_a_fresh_login_with_a_one_time_code(
+    site: Any, as_user: Any, client: Any, clock: Any
+) -> None:
+    from approvals import StepUpRule  # added with the fix
+
+    clock.now = datetime.now(UTC)  # the demo provider stamps auth_time with the wall clock
+    site.deps.step_up = StepUpRule(max_age=timedelta(minutes=15))
+    loop_back(site.app)
+    bank = await propose_bank_change(site, as_user)
+    page = f"/staff/changes/{bank}"
+    call_back = {"call_back_contact": site.a.contacts[0].id, "call_back_outcome": "confirmed"}
+    # A session that says nothing about how its person logged in is not enough:
+    refused = await as_user("alice").post(f"{page}/approve", call_back, form_page=page)
+    assert refused.status_code == 403 and "动态验证码" in refused.text
+    form = await as_user("alice").get(page)
+    assert 'id="step-up-login"' in form.text and "step_up=true" in form.text
+    step_up = await client.get("/auth/login", params={"step_up": "true", "next": page})
+    assert "prompt=login" in step_up.headers["location"]
+    assert "max_age=0" in step_up.headers["location"]
+    # The demo provider's supervisors log in with a password and a one-time code:
+    await demo_login(client, "supervisor-a", next_path=page)
+    form = await client.get(page)
+    assert 'id="step-up"' not in form.text
+    fields = {"_csrf_token": csrf_of(form.text), **call_back}
+    approved = await client.post(f"{page}/approve", data=fields)
+    assert approved.status_code == 303, approved.text
     assert await status_of(as_user, bank) == "partially_approved"

@@ -9,8 +9,11 @@ after it. :func:`session_resolver` maps a session to the logged-in
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Litestar
@@ -23,7 +26,7 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.types import Message, ScopeSession
 
-from portal.domain.principal import MAY_REVEAL, Principal, Role
+from portal.domain.principal import MAY_REVEAL, PERSON, Principal, Role
 from portal.identity.users import UserAccount
 from portal.web.auth.settings import AuthSettings
 from portal.web.security import bearer_token
@@ -101,10 +104,19 @@ def rotate_session(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
 
 
 def log_in(
-    connection: ASGIConnection[Any, Any, Any, Any], account: UserAccount, *, id_token: str | None
+    connection: ASGIConnection[Any, Any, Any, Any],
+    account: UserAccount,
+    *,
+    id_token: str | None,
+    claims: Mapping[str, Any] | None = None,
 ) -> Principal:
-    """Start a fresh session for an account that has access."""
-    principal = account.principal()
+    """Start a fresh session for an account that has access.
+
+    ``claims`` (the ID token's) give when and how the person authenticated (``auth_time``,
+    ``amr``, ``acr``), which approving a bank change asks for (step-up).
+    """
+    facts = authentication_facts(claims or {})
+    principal = replace(account.principal(), **_facts_of(facts))
     rotate_session(connection)
     connection.set_session(
         {
@@ -113,10 +125,46 @@ def log_in(
             "name": principal.display_name,
             "supplier_id": principal.supplier_id,
             "id_token": id_token,
+            **facts,
         }
     )
     connection.scope["user"] = principal
     return principal
+
+
+def authentication_facts(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """``auth_time`` (ISO), ``amr`` (list of strings) and ``acr`` from ID token claims.
+
+    >>> authentication_facts({"auth_time": 1764748800, "amr": ["pwd", "otp"], "acr": 7})
+    {'auth_time': '2025-12-03T08:00:00+00:00', 'amr': ['pwd', 'otp'], 'acr': '7'}
+    >>> authentication_facts({"auth_time": "soon", "amr": "pwd"})
+    {'auth_time': None, 'amr': [], 'acr': None}
+    """
+    auth_time = claims.get("auth_time")
+    when = None
+    if isinstance(auth_time, int | float) and not isinstance(auth_time, bool):
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            when = datetime.fromtimestamp(auth_time, UTC).isoformat()
+    amr = claims.get("amr")
+    methods = [str(m) for m in amr] if isinstance(amr, list) else []
+    acr = claims.get("acr")
+    return {"auth_time": when, "amr": methods, "acr": str(acr) if acr is not None else None}
+
+
+def _facts_of(session: Mapping[str, Any]) -> dict[str, Any]:
+    """Principal fields from the facts kept in the session (see authentication_facts)."""
+    when = session.get("auth_time")
+    at = None
+    if isinstance(when, str):
+        with contextlib.suppress(ValueError):
+            at = datetime.fromisoformat(when)
+    amr = session.get("amr")
+    acr = session.get("acr")
+    return {
+        "authenticated_at": at,
+        "auth_methods": tuple(str(m) for m in amr) if isinstance(amr, list) else (),
+        "auth_context": str(acr) if acr is not None else None,
+    }
 
 
 def session_resolver(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
@@ -140,5 +188,6 @@ def session_resolver(connection: ASGIConnection[Any, Any, Any, Any]) -> Principa
         display_name=str(session.get("name") or ""),
         supplier_id=session.get("supplier_id") if role is Role.SUPPLIER else None,
         can_reveal=role in MAY_REVEAL,
-        kind="user",
+        kind=PERSON,
+        **_facts_of(session),
     )
