@@ -19,8 +19,18 @@ from approvals.audit import (
     chain_hash,
     verify_chain,
 )
+from approvals.callback import (
+    CallBackCandidate,
+    ContactOnFile,
+    Ineligible,
+    call_back_candidates,
+    check_call_back_target,
+    eligible_contact_ids,
+)
 from approvals.errors import (
     ApprovalError,
+    ApproverNotAPersonError,
+    CallBackContactNotEligibleError,
     CallBackContactNotOnFileError,
     CallBackRequiredError,
     DuplicateApproverError,
@@ -33,6 +43,7 @@ from approvals.errors import (
     PolicyConfigError,
     ReviewRefusedError,
     SelfApprovalError,
+    StepUpRequiredError,
     UnknownFieldError,
     VersionConflictError,
 )
@@ -64,12 +75,22 @@ from approvals.model import (
     Verdict,
 )
 from approvals.payment_hold import PaymentHold, evaluate_payment_hold
-from approvals.policy import DEFAULT_POLICY, PURCHASING_SUPERVISOR, ApprovalPolicy, ApprovalRule
+from approvals.people import check_person, is_sensitive
+from approvals.policy import (
+    CONTACT_FIELDS,
+    DEFAULT_POLICY,
+    PURCHASING_SUPERVISOR,
+    ApprovalPolicy,
+    ApprovalRule,
+)
 from approvals.risk import RiskSettings, assess_risk
+from approvals.step_up import SECOND_FACTORS, Authentication, StepUpRule
 
 __all__ = [
+    "CONTACT_FIELDS",
     "DEFAULT_POLICY",
     "PURCHASING_SUPERVISOR",
+    "SECOND_FACTORS",
     "TRANSITIONS",
     "Anchor",
     "Approval",
@@ -77,9 +98,13 @@ __all__ = [
     "ApprovalPolicy",
     "ApprovalRule",
     "ApprovalRules",
+    "ApproverNotAPersonError",
     "AuditDraft",
     "AuditEntry",
+    "Authentication",
     "CallBack",
+    "CallBackCandidate",
+    "CallBackContactNotEligibleError",
     "CallBackContactNotOnFileError",
     "CallBackOutcome",
     "CallBackRequiredError",
@@ -94,12 +119,14 @@ __all__ = [
     "ChangeSubmitted",
     "ChangeWithdrawn",
     "Channel",
+    "ContactOnFile",
     "DuplicateApproverError",
     "Entity",
     "FieldChange",
     "FieldDecision",
     "FieldsRejected",
     "Finding",
+    "Ineligible",
     "InvalidInputError",
     "InvalidTransitionError",
     "NaiveDatetimeError",
@@ -114,6 +141,8 @@ __all__ = [
     "RiskSettings",
     "SelfApprovalError",
     "Status",
+    "StepUpRequiredError",
+    "StepUpRule",
     "TamperKind",
     "UnknownFieldError",
     "Verdict",
@@ -121,8 +150,13 @@ __all__ = [
     "VersionConflictError",
     "append",
     "assess_risk",
+    "call_back_candidates",
     "canonical_bytes",
     "chain_hash",
+    "check_call_back_target",
+    "check_person",
+    "eligible_contact_ids",
     "evaluate_payment_hold",
+    "is_sensitive",
     "verify_chain",
 ]

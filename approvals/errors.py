@@ -11,9 +11,14 @@ Every error carries a plain-English message (``str(error)``) and a Chinese one
     │   ├── DuplicateApproverError      the same person tried to approve twice
     │   ├── NotAuthorisedError          the person's role cannot approve this kind of change
     │   ├── NotRequesterError           only the requester may withdraw
+    │   ├── ApproverNotAPersonError     an API client tried to approve a sensitive change
+    │   ├── StepUpRequiredError         a bank approval needs a fresh two-factor login
     │   └── CallBackRequiredError       the first bank approval lacks a valid call-back
     │       └── CallBackContactNotOnFileError
-    │                                   the call-back went to a contact not already on file
+    │           │                       the call-back went to a contact not already on file
+    │           └── CallBackContactNotEligibleError
+    │                                   ... or to one whose number changed recently, is being
+    │                                   changed, or was set by the same requester
     └── InvalidInputError (ValueError)  malformed input from the caller (422)
         ├── UnknownFieldError           a field key that is not part of the request
         ├── NaiveDatetimeError          a datetime without UTC timezone
@@ -28,6 +33,8 @@ from __future__ import annotations
 
 __all__ = [
     "ApprovalError",
+    "ApproverNotAPersonError",
+    "CallBackContactNotEligibleError",
     "CallBackContactNotOnFileError",
     "CallBackRequiredError",
     "DuplicateApproverError",
@@ -40,6 +47,7 @@ __all__ = [
     "PolicyConfigError",
     "ReviewRefusedError",
     "SelfApprovalError",
+    "StepUpRequiredError",
     "UnknownFieldError",
     "VersionConflictError",
 ]
@@ -142,6 +150,35 @@ class NotRequesterError(ReviewRefusedError):
         )
 
 
+class ApproverNotAPersonError(ReviewRefusedError):
+    def __init__(self, reviewer: str) -> None:
+        self.reviewer = reviewer
+        super().__init__(
+            "Only a person logged in to the portal can approve bank or contact changes; "
+            "API clients may propose and read changes but not approve them.",
+            message_zh="银行或联系人信息变更只能由登录门户的审批人本人审批；"
+            "API 客户端只能提交和查看变更，不能审批。",
+        )
+
+
+class StepUpRequiredError(ReviewRefusedError):
+    """``reason``: ``"stale"`` (login too old or time unknown) or ``"one_factor"``."""
+
+    def __init__(self, reason: str, max_age_minutes: int) -> None:
+        self.reason = reason
+        self.max_age_minutes = max_age_minutes
+        if reason == "one_factor":
+            why_en, why_zh = "with a second factor", "使用第二重认证（如动态验证码）的登录"
+        else:
+            why_en = f"made within the last {max_age_minutes} minutes"
+            why_zh = f"最近 {max_age_minutes} 分钟内的登录"
+        super().__init__(
+            f"Approving a bank change needs a login {why_en}. "
+            "Log in again (with your one-time code) and approve once more.",
+            message_zh=f"审批银行信息变更需要{why_zh}。请重新登录（含动态验证码）后再审批。",
+        )
+
+
 class CallBackRequiredError(ReviewRefusedError):
     """The first approval of a bank change must record a confirming call-back."""
 
@@ -173,6 +210,20 @@ class CallBackContactNotOnFileError(CallBackRequiredError):
                 "Call a contact already on file.",
                 message_zh="回访对象不是该供应商档案中的联系人。请致电档案中已有的联系人。",
             )
+
+
+class CallBackContactNotEligibleError(CallBackContactNotOnFileError):
+    """The contact is on file, but its number cannot be trusted for a call-back yet."""
+
+    def __init__(self, contact_id: str, why_en: str, why_zh: str) -> None:
+        self.contact_id = contact_id
+        self.added_by_request = False
+        CallBackRequiredError.__init__(
+            self,
+            f"This contact cannot be used for the call-back: {why_en} "
+            "Call a contact whose number was on file before any recent or pending change.",
+            message_zh=f"不能向该联系人回访：{why_zh}请致电在近期及待审变更之前已在档案中的号码。",
+        )
 
 
 class InvalidInputError(ApprovalError, ValueError):

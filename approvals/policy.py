@@ -9,12 +9,19 @@ asks for one, and only roles that every applicable rule allows.
 The default policy: bank changes (bank account add/change/retire, merges, any
 ``bank_account`` field, 开票信息的开户行/账号) need two different purchasing supervisors,
 neither of them the requester, and the first must record a confirming call-back to a
-contact already on file. Everything else needs one purchasing supervisor who is not the
-requester.
+contact eligible for call-backs (see :mod:`approvals.callback`). A contact's phone or e-mail
+(adding a contact with either included) is sensitive too: two different purchasing
+supervisors, or one whose approval records a confirming call-back to *another* eligible
+contact (``approvals_with_call_back = 1``). Everything else needs one purchasing supervisor
+who is not the requester. Sensitive requests are approved by people only, never by API
+clients (:mod:`approvals.people`).
 
 >>> rule = DEFAULT_POLICY.by_kind[ChangeKind.BANK_ACCOUNT_CHANGE]
 >>> rule.approvals_required, sorted(rule.roles), rule.call_back_required
 (2, ['purchasing_supervisor'], True)
+>>> rule = DEFAULT_POLICY.by_field["contact.phone"]
+>>> rule.approvals_required, rule.with_call_back, rule.call_back_required
+(2, 1, False)
 >>> policy = ApprovalPolicy.from_dict({"default": {"approvals_required": 2}})
 >>> policy.default.approvals_required, policy.by_kind
 (2, mappingproxy({}))
@@ -53,11 +60,23 @@ from approvals.model import (
     require_utc,
 )
 
-__all__ = ["DEFAULT_POLICY", "PURCHASING_SUPERVISOR", "ApprovalPolicy", "ApprovalRule"]
+__all__ = [
+    "CONTACT_FIELDS",
+    "DEFAULT_POLICY",
+    "PURCHASING_SUPERVISOR",
+    "ApprovalPolicy",
+    "ApprovalRule",
+]
 
 PURCHASING_SUPERVISOR = "purchasing_supervisor"
 
-_RULE_KEYS = frozenset({"approvals_required", "roles", "call_back_required"})
+#: ``entity.field_name`` of contact fields through which a call-back or a notice could be
+#: steered to someone else: changing them is as sensitive as a bank change.
+CONTACT_FIELDS: frozenset[str] = frozenset({"contact.phone", "contact.email"})
+
+_RULE_KEYS = frozenset(
+    {"approvals_required", "approvals_with_call_back", "roles", "call_back_required"}
+)
 _POLICY_KEYS = frozenset({"default", "kinds", "fields"})
 _FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]*\.(\*|[a-z][a-z0-9_]*)$")
 _MAX_APPROVALS = 5
@@ -65,25 +84,52 @@ _MAX_APPROVALS = 5
 
 @dataclass(frozen=True)
 class ApprovalRule:
-    """How many distinct approvers, from which roles, and whether the first calls back."""
+    """How many distinct approvers, from which roles, and whether the first calls back.
+
+    ``approvals_with_call_back`` (default: the same as ``approvals_required``) is how many
+    approvals suffice when the first one records a confirming call-back to an eligible
+    contact: a call-back may stand in for an approver.
+    """
 
     approvals_required: int = 1
     roles: frozenset[str] = frozenset({PURCHASING_SUPERVISOR})
     call_back_required: bool = False
+    approvals_with_call_back: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "roles", frozenset(self.roles))
         if not 1 <= self.approvals_required <= _MAX_APPROVALS:
             raise PolicyConfigError("approvals_required", f"must be between 1 and {_MAX_APPROVALS}")
+        if self.approvals_with_call_back is not None and not (
+            1 <= self.approvals_with_call_back <= self.approvals_required
+        ):
+            raise PolicyConfigError(
+                "approvals_with_call_back", "must be between 1 and approvals_required"
+            )
         if not self.roles or not all(isinstance(r, str) and r.strip() for r in self.roles):
             raise PolicyConfigError("roles", "must name at least one role")
 
+    @property
+    def with_call_back(self) -> int:
+        """Approvals needed when the first one records a confirming call-back."""
+        if self.approvals_with_call_back is None:
+            return self.approvals_required
+        return self.approvals_with_call_back
+
+    @property
+    def call_back_accepted(self) -> bool:
+        """Whether the first approver records a call-back (required, or standing in)."""
+        return self.call_back_required or self.with_call_back < self.approvals_required
+
     def stricter(self, other: ApprovalRule) -> ApprovalRule:
         """The rule that satisfies both ``self`` and ``other``."""
+        required = max(self.approvals_required, other.approvals_required)
+        with_call_back = max(self.with_call_back, other.with_call_back)
         return ApprovalRule(
-            approvals_required=max(self.approvals_required, other.approvals_required),
+            approvals_required=required,
             roles=self.roles & other.roles,
             call_back_required=self.call_back_required or other.call_back_required,
+            approvals_with_call_back=None if with_call_back == required else with_call_back,
         )
 
     @classmethod
@@ -114,14 +160,27 @@ class ApprovalRule:
         call_back = data.get("call_back_required", False)
         if not isinstance(call_back, bool):
             raise PolicyConfigError(f"{path}.call_back_required", "must be true or false")
-        return cls(count, frozenset(r.strip() for r in roles), call_back)
+        with_call_back = data.get("approvals_with_call_back")
+        if with_call_back is not None and (
+            isinstance(with_call_back, bool)
+            or not isinstance(with_call_back, int)
+            or not 1 <= with_call_back <= count
+        ):
+            raise PolicyConfigError(
+                f"{path}.approvals_with_call_back",
+                "must be a whole number between 1 and approvals_required",
+            )
+        return cls(count, frozenset(r.strip() for r in roles), call_back, with_call_back)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "approvals_required": self.approvals_required,
             "roles": sorted(self.roles),
             "call_back_required": self.call_back_required,
         }
+        if self.approvals_with_call_back is not None:
+            data["approvals_with_call_back"] = self.approvals_with_call_back
+        return data
 
 
 @dataclass(frozen=True)
@@ -151,10 +210,13 @@ class ApprovalPolicy:
     def standard(cls) -> ApprovalPolicy:
         """The default policy described in the module docstring."""
         bank = ApprovalRule(approvals_required=2, call_back_required=True)
+        contact = ApprovalRule(approvals_required=2, approvals_with_call_back=1)
         return cls(
             default=ApprovalRule(),
             by_kind={kind: bank for kind in BANK_KINDS},
-            by_field={f"{Entity.BANK_ACCOUNT}.*": bank} | {key: bank for key in BANK_FIELDS},
+            by_field={f"{Entity.BANK_ACCOUNT}.*": bank}
+            | {key: bank for key in BANK_FIELDS}
+            | {key: contact for key in CONTACT_FIELDS},
         )
 
     # ---- reading the policy ------------------------------------------------------------
@@ -172,7 +234,12 @@ class ApprovalPolicy:
         return rule
 
     def approvals_required(self, request: ChangeRequest) -> int:
-        return self.rule_for(request).approvals_required
+        """Distinct approvals needed, counting a confirming call-back where it may stand in."""
+        rule = self.rule_for(request)
+        first = request.approvals[0].call_back if request.approvals else None
+        if first is not None and first.outcome is CallBackOutcome.CONFIRMED:
+            return rule.with_call_back
+        return rule.approvals_required
 
     def check_reviewer(self, request: ChangeRequest, reviewer: str, role: str) -> None:
         """Raise unless ``reviewer`` (acting as ``role``) may review ``request`` at all."""
@@ -195,7 +262,10 @@ class ApprovalPolicy:
         self.check_reviewer(request, reviewer, role)
         if any(a.approver_id == reviewer for a in request.approvals):
             raise DuplicateApproverError(reviewer)
-        if self.rule_for(request).call_back_required and not request.approvals:
+        rule = self.rule_for(request)
+        if request.approvals:
+            return
+        if rule.call_back_required or (rule.call_back_accepted and call_back is not None):
             _check_call_back(request, call_back, contacts_on_file, now)
 
     # ---- settings files ----------------------------------------------------------------

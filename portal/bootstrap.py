@@ -18,7 +18,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import Engine
 
-from approvals import DEFAULT_POLICY, ApprovalPolicy, PolicyConfigError
+from approvals import DEFAULT_POLICY, ApprovalPolicy, PolicyConfigError, StepUpRule
 from crypto import Algorithm, KeyProvider, Keyring, run_self_test
 from crypto.adapters.filesystem import FilesystemBlobStorage
 from crypto.adapters.local import LocalKeyProvider
@@ -27,6 +27,7 @@ from ocr.inputs import InputLimits
 from portal.audit.log import AuditLog
 from portal.changes import ChangeDeps
 from portal.changes.policy import policy_from_file
+from portal.changes.step_up import StepUpSettings
 from portal.config import ConfigError, CryptoSettings, Settings
 from portal.core import MissingCollaboratorError, Services
 from portal.db.engine import make_engine
@@ -142,7 +143,18 @@ def build_change_deps(services: Services) -> ChangeDeps:
         ),
         policy=approval_policy(services.settings),
         cooling_off=cooling_off(services.settings),
+        step_up=step_up_rule(services.settings),
     )
+
+
+def step_up_rule(settings: Settings) -> StepUpRule | None:
+    """The fresh two-factor login that approving a bank change asks for (None: off)."""
+    changes = settings.changes
+    return StepUpSettings(
+        enabled=changes.step_up,
+        max_age_minutes=changes.step_up_max_age_minutes,
+        multi_factor_acr=frozenset(changes.step_up_mfa_acr.split()),
+    ).rule()
 
 
 def smtp_settings(settings: Settings) -> SmtpSettings:

@@ -188,6 +188,10 @@ class ChangeSettings(_Concern):
     payment_cooling_off_seconds: NonNegative | None = _env(
         "PORTAL_PAYMENT_COOLING_OFF_SECONDS", None
     )
+    # approving a bank change asks for a fresh login with a second factor (step-up)
+    step_up: bool = _env("PORTAL_STEP_UP", True)
+    step_up_max_age_minutes: Positive = _env("PORTAL_STEP_UP_MAX_AGE_MINUTES", 15)
+    step_up_mfa_acr: str = _env("PORTAL_STEP_UP_MFA_ACR", "")
 
 
 class RegistryConfig(_Concern):

@@ -30,6 +30,7 @@ from approvals import (
     ChangeEvent,
     ChangeRequest,
     RiskSettings,
+    StepUpRule,
 )
 from approvals.events import event_detail
 from approvals.payment_hold import DEFAULT_COOLING_OFF
@@ -77,6 +78,7 @@ class ChangeDeps:
     risk: RiskSettings = field(default_factory=RiskSettings)
     cooling_off: timedelta = DEFAULT_COOLING_OFF
     clock: Callable[[], datetime] = utc_now
+    step_up: StepUpRule | None = None  # None: no fresh two-factor login asked of approvers
     records: ChangeRecords = field(init=False)
     writer: ChangeWriter = field(init=False)
     master: SupplierRows = field(init=False, default_factory=SupplierRows)

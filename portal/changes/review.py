@@ -5,19 +5,28 @@ same transaction (:func:`portal.changes.apply.apply_approved`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection
 
-from approvals import CallBack, ChangeEvent, ChangeRequest, Status
+from approvals import (
+    CallBack,
+    ChangeEvent,
+    ChangeRequest,
+    Status,
+    check_call_back_target,
+    check_person,
+    eligible_contact_ids,
+)
 from crypto import mask_phone
 from portal.audit.log import AuditContext
 from portal.changes.apply import apply_approved
+from portal.changes.call_back import candidates_for
 from portal.changes.deps import CallBackInput, ChangeDeps, audit_events, lock_visible
 from portal.changes.effects import follow
 from portal.changes.errors import ConcurrentReviewError
+from portal.changes.step_up import authentication_of
 from portal.domain.principal import Principal
 
 __all__ = ["approve_change", "reject_change"]
@@ -51,10 +60,16 @@ def approve_change(
     now = deps.clock()
     with deps.engine.begin() as conn:
         request, revision = lock_visible(deps, conn, reviewer, request_id)
+        check_person(deps.policy, request, reviewer.subject, is_person=reviewer.is_person)
+        if deps.step_up is not None:
+            deps.step_up.check(request, authentication_of(reviewer), now)
         supplier = deps.suppliers.get(conn, request.supplier_id)
         contacts = {c.id: c for c in supplier.contacts} if supplier else {}
-        record = None
+        record, eligible = None, frozenset[str]()
         if call_back is not None:
+            candidates = candidates_for(deps, conn, request, supplier)
+            check_call_back_target(candidates, call_back.contact_id)
+            eligible = eligible_contact_ids(candidates)
             contact = contacts.get(call_back.contact_id)
             phone = contact.phone if contact is not None else None
             record = CallBack(
@@ -70,7 +85,7 @@ def approve_change(
             now,
             record,
             rejected_fields=rejected_fields or None,
-            contacts_on_file=_contact_ids(contacts),
+            contacts_on_file=eligible,
             policy=deps.policy,
         )
         _store(deps, conn, ctx, request, approved, revision, events, now)
@@ -80,10 +95,6 @@ def approve_change(
             act += applied
         follow(deps, conn, act)
     return approved
-
-
-def _contact_ids(contacts: Mapping[str | None, Any]) -> Collection[str]:
-    return frozenset(cid for cid in contacts if cid is not None)
 
 
 def reject_change(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -20,6 +21,9 @@ class Role(StrEnum):
 STAFF = frozenset(Role) - {Role.SUPPLIER}
 #: Roles that may ask for clear sensitive values (each reveal is audit-logged).
 MAY_REVEAL = frozenset({Role.FINANCE, Role.PURCHASING_SUPERVISOR})
+#: ``Principal.kind`` of a person logged in interactively, and of an API client (token).
+PERSON = "user"
+API = "api"
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,16 @@ class Principal:
     display_name: str = ""
     supplier_id: str | None = None  # set for supplier users: the one supplier they belong to
     can_reveal: bool = False
-    kind: str = "user"  # "user" (browser session) or "api" (token)
+    kind: str = "user"  # PERSON ("user": an interactive login) or API ("api": a token)
+    # How the person logged in, from the provider's ID token (people only; for step-up):
+    authenticated_at: datetime | None = None  # auth_time: when they last proved who they are
+    auth_methods: tuple[str, ...] = ()  # amr: e.g. ("pwd", "otp")
+    auth_context: str | None = None  # acr
+
+    @property
+    def is_person(self) -> bool:
+        """A person who logged in themselves (a browser session), not an API client."""
+        return self.kind == PERSON
 
     @property
     def is_staff(self) -> bool:

@@ -23,6 +23,8 @@ from portal.changes import (
     reject_change,
     supplier_names,
 )
+from portal.changes.call_back import call_back_options
+from portal.changes.step_up import step_up_link, step_up_refusal
 from portal.db.supplier_store import SupplierFilter
 from portal.dedup import decide_not_the_same
 from portal.domain.principal import STAFF, Role
@@ -70,16 +72,17 @@ class StaffPages(Controller):
         me = principal_of(request)
         found = get_change(portal.changes, me, request_id)
         supplier = _supplier(portal, found.supplier_id)
-        needs_call_back = (
-            portal.changes.policy.rule_for(found).call_back_required and not found.approvals
-        )
+        call_back = call_back_options(portal.changes, found)
+        step_up = step_up_refusal(portal.changes, me, found)
         return page(
             request,
             "staff/change.html",
             change_request=found,
             supplier=supplier,
             masked=masked,
-            needs_call_back=needs_call_back,
+            call_back=call_back,
+            step_up=step_up,
+            step_up_link=step_up_link(f"/staff/changes/{request_id}"),
             outcomes=list(CallBackOutcome),
             can_review=me.role in REVIEWERS,
             open=found.status in QUEUE,

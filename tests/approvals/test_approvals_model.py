@@ -44,7 +44,7 @@ from tests.support.approvals import (
     request,
 )
 
-EMAIL = f"contact[{CONTACT_ON_FILE}].email"
+NAME = f"contact[{CONTACT_ON_FILE}].name"
 TITLE = f"contact[{CONTACT_ON_FILE}].title"
 
 
@@ -66,7 +66,7 @@ def test_submitting_a_draft_makes_it_pending_and_records_the_event() -> None:
             kind=ChangeKind.CONTACT_CHANGE,
             channel=draft.channel,
             requested_by=REQUESTER,
-            field_keys=(EMAIL, TITLE),
+            field_keys=(NAME, TITLE),
         )
     ]
     assert events[0].name == "change.submitted"
@@ -91,19 +91,19 @@ def test_every_field_starts_pending() -> None:
 def test_reject_records_reason_per_field() -> None:
     req = contact_change()
     rejected, events = req.reject(
-        ALICE, SUPERVISOR, at(10), {EMAIL: "邮箱域名不是公司域名", TITLE: "  title unverified "}
+        ALICE, SUPERVISOR, at(10), {NAME: "邮箱域名不是公司域名", TITLE: "  title unverified "}
     )
     assert rejected.status is Status.REJECTED and rejected.closed_at == at(10)
-    assert rejected.decision_for(EMAIL).reason == "邮箱域名不是公司域名"
+    assert rejected.decision_for(NAME).reason == "邮箱域名不是公司域名"
     assert rejected.decision_for(TITLE).reason == "title unverified"
     assert rejected.decision_for(TITLE).decided_by == ALICE
     (event,) = events
     assert isinstance(event, ChangeRejected)
-    assert dict(event.reasons) == {EMAIL: "邮箱域名不是公司域名", TITLE: "title unverified"}
+    assert dict(event.reasons) == {NAME: "邮箱域名不是公司域名", TITLE: "title unverified"}
 
 
 def test_rejecting_some_fields_keeps_the_rest_under_review() -> None:
-    req, events = contact_change().reject(ALICE, SUPERVISOR, at(10), {EMAIL: "wrong domain"})
+    req, events = contact_change().reject(ALICE, SUPERVISOR, at(10), {NAME: "wrong domain"})
     assert req.status is Status.PENDING
     assert [c.field_name for c in req.pending_changes] == ["title"]
     assert isinstance(events[0], FieldsRejected)
@@ -111,17 +111,17 @@ def test_rejecting_some_fields_keeps_the_rest_under_review() -> None:
 
 def test_partial_approval_applies_only_the_approved_fields() -> None:
     req, events = contact_change().approve(
-        ALICE, SUPERVISOR, at(10), rejected_fields={EMAIL: "wrong domain"}
+        ALICE, SUPERVISOR, at(10), rejected_fields={NAME: "wrong domain"}
     )
     assert req.status is Status.APPROVED
     assert [type(e) for e in events] == [FieldsRejected, ChangeApproved]
-    assert req.decision_for(EMAIL).verdict is Verdict.REJECTED
+    assert req.decision_for(NAME).verdict is Verdict.REJECTED
     assert req.decision_for(TITLE).verdict is Verdict.APPROVED
     applied, (event,) = req.mark_applied(at(20))
     assert applied.status is Status.APPLIED
     assert isinstance(event, ChangeApplied)
     assert [c.field_name for c in event.applied] == ["title"]
-    assert event.skipped_field_keys == (EMAIL,)
+    assert event.skipped_field_keys == (NAME,)
 
 
 def test_partial_approval_of_a_bank_change_across_two_supervisors() -> None:
@@ -135,14 +135,12 @@ def test_partial_approval_of_a_bank_change_across_two_supervisors() -> None:
 
 def test_approving_while_rejecting_every_field_is_refused() -> None:
     with pytest.raises(InvalidInputError, match="reject the request"):
-        contact_change().approve(
-            ALICE, SUPERVISOR, at(10), rejected_fields={EMAIL: "x", TITLE: "y"}
-        )
+        contact_change().approve(ALICE, SUPERVISOR, at(10), rejected_fields={NAME: "x", TITLE: "y"})
 
 
 def test_reject_without_a_reason_is_refused() -> None:
     with pytest.raises(InvalidInputError, match="reason"):
-        contact_change().reject(ALICE, SUPERVISOR, at(10), {EMAIL: "  "})
+        contact_change().reject(ALICE, SUPERVISOR, at(10), {NAME: "  "})
     with pytest.raises(InvalidInputError):
         contact_change().reject(ALICE, SUPERVISOR, at(10), {})
 
@@ -153,9 +151,9 @@ def test_reject_of_an_unknown_field_names_it() -> None:
 
 
 def test_a_field_cannot_be_rejected_twice() -> None:
-    req, _ = contact_change().reject(ALICE, SUPERVISOR, at(10), {EMAIL: "no"})
+    req, _ = contact_change().reject(ALICE, SUPERVISOR, at(10), {NAME: "no"})
     with pytest.raises(InvalidInputError, match="already been decided"):
-        req.reject(BOB, SUPERVISOR, at(11), {EMAIL: "no again"})
+        req.reject(BOB, SUPERVISOR, at(11), {NAME: "no again"})
 
 
 def test_reject_all_rejects_every_pending_field_with_one_reason() -> None:

@@ -220,7 +220,7 @@ def test_policy_dict_that_does_not_validate_names_the_setting(
 def test_strictest_rule_wins_when_kind_and_field_rules_both_apply() -> None:
     policy = ApprovalPolicy(
         default=ApprovalRule(roles=frozenset({SUPERVISOR, "cfo"})),
-        by_field={"contact.email": ApprovalRule(2, frozenset({"cfo"}), True)},
+        by_field={"contact.name": ApprovalRule(2, frozenset({"cfo"}), True)},
     )
     rule = policy.rule_for(contact_change())
     assert rule == ApprovalRule(2, frozenset({"cfo"}), True)

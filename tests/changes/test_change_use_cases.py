@@ -233,21 +233,21 @@ def test_rejecting_some_fields_applies_only_the_others(
         ctx(world.user_a),
         world.user_a,
         world.a.id,
-        [Proposal(Entity.CONTACT, contact.id, {"role": "总监", "email": "boss@jia.cn"})],
+        [Proposal(Entity.CONTACT, contact.id, {"role": "总监", "name": "王总"})],
     )
-    email_key = f"contact[{contact.id}].email"
+    name_key = f"contact[{contact.id}].name"
     partly = reject_change(
-        deps, ctx(world.alice), world.alice, request.id, {email_key: "请使用公司邮箱"}
+        deps, ctx(world.alice), world.alice, request.id, {name_key: "请填写全名"}
     )
     assert partly.status is Status.PENDING
     done = approve_change(deps, ctx(world.bob), world.bob, request.id)
     assert done.status is Status.APPLIED
     assert [c.field_name for c in done.approved_changes] == ["role"]
-    assert done.decision_for(email_key).reason == "请使用公司邮箱"
+    assert done.decision_for(name_key).reason == "请填写全名"
     with engine.connect() as conn:
         stored = deps.suppliers.get(conn, world.a.id)
     assert stored is not None
-    assert (stored.contacts[0].role, stored.contacts[0].email) == ("总监", "wang@jia.cn")
+    assert (stored.contacts[0].role, stored.contacts[0].name) == ("总监", "王经理")
     assert ("decided", request.id, "applied") in notifier.sent
 
 

@@ -7,6 +7,7 @@ the web layer. A supplier, its people (personas), and typical requests, at fixed
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from approvals.model import (
@@ -77,11 +78,21 @@ def bank_change(*extra: FieldChange, requested_by: str = REQUESTER) -> ChangeReq
 
 
 def contact_change(*, requested_by: str = REQUESTER, submit: bool = True) -> ChangeRequest:
+    """A change of a contact's name and role: not sensitive, one approver."""
     changes = (
-        FieldChange("contact", CONTACT_ON_FILE, "email", "wang@acme.cn", "w@acme.cn"),
+        FieldChange("contact", CONTACT_ON_FILE, "name", "王经理", "王总监"),
         FieldChange("contact", CONTACT_ON_FILE, "title", "经理", "总监"),
     )
     return request(ChangeKind.CONTACT_CHANGE, *changes, requested_by=requested_by, submit=submit)
+
+
+def contact_phone_change(
+    contact_id: str = CONTACT_ON_FILE, *, requested_by: str = REQUESTER, request_id: str = ""
+) -> ChangeRequest:
+    """A change of a contact's phone number: sensitive, like a bank change."""
+    change = FieldChange("contact", contact_id, "phone", "tok:old", "tok:new", True)
+    submitted = request(ChangeKind.CONTACT_CHANGE, change, requested_by=requested_by)
+    return replace(submitted, id=request_id or f"r-phone-{contact_id}")
 
 
 def call_back(

@@ -209,8 +209,12 @@ class OidcClient:
         keys: KeySet = self._jwks.value
         return keys
 
-    async def begin(self) -> AuthorizationRequest:
-        """A fresh authorization request (state, nonce and PKCE verifier are new each time)."""
+    async def begin(self, *, fresh: bool = False) -> AuthorizationRequest:
+        """A fresh authorization request (state, nonce and PKCE verifier are new each time).
+
+        ``fresh``: the person must authenticate again now (``prompt=login``, ``max_age=0``),
+        so the ID token's ``auth_time`` and ``amr`` describe this login (step-up).
+        """
         meta = await self.metadata()
         pending = PendingLogin(
             state=generate_token(32), nonce=generate_token(32), code_verifier=generate_token(64)
@@ -226,6 +230,7 @@ class OidcClient:
                 "code_challenge": create_s256_code_challenge(pending.code_verifier),
                 "code_challenge_method": "S256",
             }
+            | ({"prompt": "login", "max_age": "0"} if fresh else {})
         )
         separator = "&" if "?" in meta.authorization_endpoint else "?"
         return AuthorizationRequest(f"{meta.authorization_endpoint}{separator}{query}", pending)

@@ -46,13 +46,20 @@ async def _login_failed(
 
 @get("/auth/login", guards=[rate_limited("login")], include_in_schema=False)
 async def login(
-    request: Request[Any, Any, Any], auth: AuthDep, next: FromQuery[str | None] = None
+    request: Request[Any, Any, Any],
+    auth: AuthDep,
+    next: FromQuery[str | None] = None,
+    step_up: FromQuery[bool] = False,
 ) -> Any:
-    """Send the browser to the provider with a fresh state, nonce and PKCE challenge."""
+    """Send the browser to the provider with a fresh state, nonce and PKCE challenge.
+
+    ``step_up``: ask the provider to authenticate the person again, now (``prompt=login``,
+    ``max_age=0``), as approving a bank change needs a fresh login with a second factor.
+    """
     if auth.oidc is None:
         return message_page(request, "auth.not_configured", status_code=503)
     try:
-        authorization = await auth.oidc.begin()
+        authorization = await auth.oidc.begin(fresh=step_up)
     except ProviderUnavailableError as exc:
         await _login_failed(request, auth, "provider_unavailable", str(exc))
         return message_page(
@@ -142,7 +149,9 @@ async def callback(request: Request[Any, Any, Any], auth: AuthDep) -> Any:
         request.clear_session()
         return message_page(request, "auth.no_access", status_code=403)
     if account.has_access:
-        principal = await auth.sessions.log_in(request, account, id_token=identity.id_token)
+        principal = await auth.sessions.log_in(
+            request, account, id_token=identity.id_token, claims=identity.claims
+        )
         return Redirect(path=next_path or landing(request, principal.role), status_code=302)
     rotate_session(request)
     request.set_session(

@@ -12,10 +12,11 @@ cookie never creates a stored session unless the handler puts something in it.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -30,7 +31,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.types import Empty, Message, ScopeSession
 from sqlalchemy import Engine
 
-from portal.domain.principal import MAY_REVEAL, Principal, Role
+from portal.domain.principal import MAY_REVEAL, PERSON, Principal, Role
 from portal.identity.sessions import SessionPolicy, check_session, end_session, open_session
 from portal.identity.users import UserAccount
 from portal.web.auth.settings import AuthSettings
@@ -117,6 +118,41 @@ def rotate_session(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return new_id
 
 
+def authentication_facts(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """``auth_time`` (ISO), ``amr`` (list of strings) and ``acr`` from ID token claims.
+
+    >>> authentication_facts({"auth_time": 1764748800, "amr": ["pwd", "otp"], "acr": 7})
+    {'auth_time': '2025-12-03T08:00:00+00:00', 'amr': ['pwd', 'otp'], 'acr': '7'}
+    >>> authentication_facts({"auth_time": "soon", "amr": "pwd"})
+    {'auth_time': None, 'amr': [], 'acr': None}
+    """
+    auth_time = claims.get("auth_time")
+    when = None
+    if isinstance(auth_time, int | float) and not isinstance(auth_time, bool):
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            when = datetime.fromtimestamp(auth_time, UTC).isoformat()
+    amr = claims.get("amr")
+    methods = [str(m) for m in amr] if isinstance(amr, list) else []
+    acr = claims.get("acr")
+    return {"auth_time": when, "amr": methods, "acr": str(acr) if acr is not None else None}
+
+
+def _facts_of(session: Mapping[str, Any]) -> dict[str, Any]:
+    """Principal fields from the facts kept in the session (see authentication_facts)."""
+    when = session.get("auth_time")
+    at = None
+    if isinstance(when, str):
+        with contextlib.suppress(ValueError):
+            at = datetime.fromisoformat(when)
+    amr = session.get("amr")
+    acr = session.get("acr")
+    return {
+        "authenticated_at": at,
+        "auth_methods": tuple(str(m) for m in amr) if isinstance(amr, list) else (),
+        "auth_context": str(acr) if acr is not None else None,
+    }
+
+
 def session_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     """The principal a browser session's data names (requests with a bearer token never
     use the session: they are authenticated by the token alone, which is also why they
@@ -138,7 +174,8 @@ def session_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
         display_name=str(session.get("name") or ""),
         supplier_id=session.get("supplier_id") if role is Role.SUPPLIER else None,
         can_reveal=role in MAY_REVEAL,
-        kind="user",
+        kind=PERSON,
+        **_facts_of(session),
     )
 
 
@@ -155,8 +192,12 @@ class SessionGate:
         connection: ASGIConnection[Any, Any, Any, Any],
         account: UserAccount,
         id_token: str | None,
+        claims: Mapping[str, Any] | None,
     ) -> tuple[Principal, Callable[[], None]]:
-        principal = account.principal()
+        # ``claims`` (the ID token's) say when and how the person authenticated
+        # (``auth_time``, ``amr``, ``acr``): approving a bank change asks for it (step-up).
+        facts = authentication_facts(claims or {})
+        principal = replace(account.principal(), **_facts_of(facts))
         cookie_value = rotate_session(connection)
         connection.set_session(
             {
@@ -165,6 +206,7 @@ class SessionGate:
                 "name": principal.display_name,
                 "supplier_id": principal.supplier_id,
                 "id_token": id_token,
+                **facts,
             }
         )
         connection.scope["user"] = principal
@@ -194,9 +236,10 @@ class SessionGate:
         account: UserAccount,
         *,
         id_token: str | None,
+        claims: Mapping[str, Any] | None = None,
     ) -> Principal:
         """Start a fresh session for an account that has access, and record it."""
-        principal, record = self._start(connection, account, id_token)
+        principal, record = self._start(connection, account, id_token, claims)
         await anyio.to_thread.run_sync(record)
         return principal
 
@@ -206,9 +249,10 @@ class SessionGate:
         account: UserAccount,
         *,
         id_token: str | None,
+        claims: Mapping[str, Any] | None = None,
     ) -> Principal:
         """:meth:`log_in` for handlers that already run in a worker thread."""
-        principal, record = self._start(connection, account, id_token)
+        principal, record = self._start(connection, account, id_token, claims)
         record()
         return principal
 
