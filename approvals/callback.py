@@ -19,7 +19,7 @@ is rejected); a contact change can still be approved by two supervisors. A numbe
 independent source" is not accepted, because nothing could show that it was independent.
 
 >>> from datetime import timedelta
->>> from approvals.testing import CONTACT_ON_FILE, at, bank_change
+>>> from tests.support.approvals import CONTACT_ON_FILE, at, bank_change
 >>> [c.eligible for c in call_back_candidates(
 ...     bank_change(), [ContactOnFile(CONTACT_ON_FILE, has_phone=True)], [],
 ...     now=at(60), cooling_off=timedelta(hours=48))]

@@ -7,7 +7,7 @@ approve only requests that touch neither bank details nor contacts (nor anything
 gives two approvers or a call-back).
 
 >>> from approvals.policy import DEFAULT_POLICY
->>> from approvals.testing import ALICE, bank_change, contact_change
+>>> from tests.support.approvals import ALICE, bank_change, contact_change
 >>> check_person(DEFAULT_POLICY, bank_change(), "api:erp", is_person=False)
 Traceback (most recent call last):
 ...
@@ -30,7 +30,7 @@ def is_sensitive(policy: ApprovalPolicy, request: ChangeRequest) -> bool:
 
     >>> from approvals.model import ChangeKind, FieldChange
     >>> from approvals.policy import DEFAULT_POLICY
-    >>> from approvals.testing import bank_change, contact_change, request
+    >>> from tests.support.approvals import bank_change, contact_change, request
     >>> is_sensitive(DEFAULT_POLICY, bank_change()), is_sensitive(DEFAULT_POLICY, contact_change())
     (True, True)
     >>> address = FieldChange("supplier", "s-acme", "address", "旧址", "新址")

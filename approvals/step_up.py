@@ -8,7 +8,7 @@ portal is told means multi-factor. When the provider says nothing, the login cou
 one factor.
 
 >>> from datetime import timedelta
->>> from approvals.testing import at, bank_change
+>>> from tests.support.approvals import at, bank_change
 >>> rule = StepUpRule(max_age=timedelta(minutes=15))
 >>> rule.check(bank_change(), Authentication(at(50), frozenset({"pwd", "otp"})), at(60))
 >>> rule.check(bank_change(), Authentication(at(30), frozenset({"pwd", "otp"})), at(60))

@@ -6,17 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from approvals.testing import (
-    ALICE,
-    BOB,
-    CONTACT_ON_FILE,
-    REQUESTER,
-    SUPERVISOR,
-    at,
-    bank_change,
-    call_back,
-    contact_phone_change,
-)
 
 from approvals import (
     DEFAULT_POLICY,
@@ -34,6 +23,17 @@ from approvals import (
     call_back_candidates,
     check_call_back_target,
     eligible_contact_ids,
+)
+from tests.support.approvals import (
+    ALICE,
+    BOB,
+    CONTACT_ON_FILE,
+    REQUESTER,
+    SUPERVISOR,
+    at,
+    bank_change,
+    call_back,
+    contact_phone_change,
 )
 
 OTHER_CONTACT = "c-liu-on-file"

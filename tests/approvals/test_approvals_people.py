@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from approvals.testing import ALICE, bank_change, contact_change, contact_phone_change, request
 
 from approvals import (
     DEFAULT_POLICY,
@@ -12,6 +11,13 @@ from approvals import (
     FieldChange,
     check_person,
     is_sensitive,
+)
+from tests.support.approvals import (
+    ALICE,
+    bank_change,
+    contact_change,
+    contact_phone_change,
+    request,
 )
 
 TOKEN = "api:erp-supervisor"

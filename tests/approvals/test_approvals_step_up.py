@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from approvals.testing import at, bank_change, contact_change
 
 from approvals import Authentication, StepUpRequiredError, StepUpRule
+from tests.support.approvals import at, bank_change, contact_change
 
 RULE = StepUpRule(max_age=timedelta(minutes=15))
 WITH_OTP = frozenset({"pwd", "otp"})

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from approvals import (
-    CallBackOutcome,
     ChangeApplied,
     ChangeApproved,
     ChangeConflicted,
@@ -16,7 +15,7 @@ from approvals import (
     Entity,
     FieldsRejected,
 )
-from portal.changes import CallBackInput, ChangeDeps, Proposal, approve_change, submit_change
+from portal.changes import ChangeDeps, Proposal, approve_change, submit_change
 from portal.changes.effects import EFFECTS
 
 #: Every event and the side effects that follow it, by name.
@@ -43,10 +42,9 @@ def test_rejecting_some_fields_and_approving_the_rest_tells_the_requester_once(
 ) -> None:
     contact = world.a.contacts[0].id
     request = submit_change(deps, ctx(world.user_a), world.user_a, world.a.id,
-                            [Proposal(Entity.CONTACT, contact, {"role": "总监", "email": "x@jia.cn"})])  # fmt: skip
+                            [Proposal(Entity.CONTACT, contact, {"role": "总监", "name": "王总"})])  # fmt: skip
     clock.advance(minutes=5)
     done = approve_change(deps, ctx(world.alice), world.alice, request.id,
-                          rejected_fields={f"contact[{contact}].email": "请用公司邮箱"},
-                          call_back=CallBackInput(contact, CallBackOutcome.CONFIRMED))  # fmt: skip
+                          rejected_fields={f"contact[{contact}].name": "请填写全名"})  # fmt: skip
     assert done.status.value == "applied"
     assert [what for what, rid, _ in notifier.sent if rid == request.id] == ["submitted", "decided"]

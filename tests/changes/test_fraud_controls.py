@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from portal.changes.diff import Proposal
 
 from approvals import (
     CallBackOutcome,
@@ -21,6 +20,7 @@ from approvals import (
     ReviewRefusedError,
     Status,
 )
+from approvals.proposals import Proposal
 from portal.changes import (
     CallBackInput,
     ChangeDeps,

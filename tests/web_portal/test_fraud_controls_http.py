@@ -86,7 +86,7 @@ async def test_an_api_token_cannot_approve_a_bank_change_on_the_staff_pages(
         headers={"authorization": f"Bearer {token}", "accept": "application/json"},
     )
     assert second.status_code == 403
-    assert second.json()["error"] == "ApproverNotAPersonError"
+    assert second.json()["error"]["code"] == "approver_not_a_person"
     assert await status_of(as_user, bank) == "partially_approved"
 
 
