@@ -1,12 +1,25 @@
-"""``portal audit verify`` and ``portal audit export --from --to``."""
+"""``portal audit verify|checkpoint|keygen|export``.
+
+Anchoring is configured by the ``PORTAL_AUDIT_*`` variables (:mod:`portal.audit.settings`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from portal.audit import (
+    Anchoring,
+    AuditError,
+    AuditSettings,
+    ChainCheck,
+    generate_signing_key_file,
+    take_checkpoint,
+    verify_live,
+)
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
 from portal.services.audit_log import AuditLog, export_csv, export_json
@@ -24,16 +37,76 @@ def _parse_when(text: str | None, flag: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _verify(args: argparse.Namespace) -> int:
-    with services_for(args, migrate=False) as services:
-        report = AuditLog(services.sealer).verify(services.engine)
-    if report.ok:
-        print(f"audit log intact: {report.entries_checked} entries, chain verified")
+def _audit_settings() -> AuditSettings:
+    try:
+        return AuditSettings.from_env(os.environ)
+    except AuditError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _anchoring(settings: AuditSettings, *, required: bool) -> Anchoring | None:
+    try:
+        anchoring = Anchoring.from_settings(settings)
+    except AuditError as exc:
+        raise CommandError(f"cannot open the audit checkpoints: {exc}") from exc
+    if anchoring is None and required:
+        raise CommandError(
+            "set PORTAL_AUDIT_CHECKPOINT_FILE and PORTAL_AUDIT_SIGNING_KEY_FILE "
+            "(create the key with `portal audit keygen FILE`)"
+        )
+    return anchoring
+
+
+def _print_check(check: ChainCheck, what: str) -> int:
+    for note in check.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    if check.ok:
+        print(
+            f"audit log intact: {check.entries_checked} {what}, chain verified"
+            + (f" against {check.checkpoints_checked} checkpoint(s)" if check.anchored else "")
+        )
         return 0
-    print(f"audit log TAMPERED: {len(report.problems)} problem(s)", file=sys.stderr)
-    for problem in report.problems:
+    print(f"audit log TAMPERED: {len(check.problems)} problem(s)", file=sys.stderr)
+    for problem in check.problems:
         print(f"  {problem}", file=sys.stderr)
     return 1
+
+
+def _verify(args: argparse.Namespace) -> int:
+    anchoring = _anchoring(_audit_settings(), required=False)
+    log = anchoring.log() if anchoring else None
+    with services_for(args, migrate=False) as services:
+        check = verify_live(
+            services.engine, log, incremental=args.incremental, workers=args.workers
+        )
+    return _print_check(check, "entries" if not args.incremental else "new entries")
+
+
+def _checkpoint(args: argparse.Namespace) -> int:
+    anchoring = _anchoring(_audit_settings(), required=True)
+    assert anchoring is not None
+    with services_for(args, migrate=False) as services:
+        try:
+            taken = take_checkpoint(services.engine, anchoring)
+        except AuditError as exc:
+            print(f"audit checkpoint REFUSED: {exc}", file=sys.stderr)
+            return 1
+    if taken.checkpoint is None:
+        print("audit log is empty: nothing to anchor")
+    else:
+        cp = taken.checkpoint.checkpoint
+        verb = "signed" if taken.written else "already anchored by"
+        print(f"{verb} {taken.checkpoint.label}: entry {cp.seq} {cp.hash}")
+    return 0
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    try:
+        signer = generate_signing_key_file(Path(args.path))
+    except (AuditError, OSError) as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"wrote {args.path} (mode 0600), key id {signer.key_id}")
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -57,12 +130,28 @@ def register(sub: SubParsers) -> None:
     """Add the ``audit`` group."""
     audit = sub.add_parser("audit", help="the tamper-evident audit log")
     asub = audit.add_subparsers(dest="audit_command", required=True)
-    verify = asub.add_parser("verify", help="check the hash chain; exit 1 when tampered")
+    verify = asub.add_parser(
+        "verify", help="check the hash chain against the signed checkpoints; exit 1 if tampered"
+    )
+    verify.add_argument(
+        "--incremental",
+        action="store_true",
+        help="only the entries after the newest checkpoint (which is trusted: it is signed)",
+    )
+    verify.add_argument(
+        "--workers", type=int, default=1, help="processes re-hashing seq ranges (default 1)"
+    )
+    checkpoint = asub.add_parser(
+        "checkpoint", help="sign the chain's head into the checkpoint file (run periodically)"
+    )
+    keygen = asub.add_parser("keygen", help="create the Ed25519 checkpoint signing key file")
+    keygen.add_argument("path", help="where to write the key (refuses to overwrite)")
+    keygen.set_defaults(handler=_keygen)
     export = asub.add_parser("export", help="write entries as CSV or JSON lines")
     export.add_argument("--from", dest="start", help="from this UTC date/time (inclusive)")
     export.add_argument("--to", dest="end", help="up to this UTC date/time (exclusive)")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("--out", help="file to write (default: standard output)")
-    for parser, handler in ((verify, _verify), (export, _export)):
+    for parser, handler in ((verify, _verify), (checkpoint, _checkpoint), (export, _export)):
         add_db_options(parser)
         parser.set_defaults(handler=handler)
