@@ -117,15 +117,44 @@ CANONICAL_FIELDS: tuple[str, ...] = tuple(
     sorted(name for name in AuditEntry.__dataclass_fields__ if name not in ("prev_hash", "hash"))
 )
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODE_TEXT = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
+# The JSON object with its keys in place; only the values vary from entry to entry.
+_TEMPLATE = "{" + ",".join(f'"{name}":%s' for name in CANONICAL_FIELDS) + "}"
+
+
+def _json_value(value: object) -> str:
+    return _ENCODE(value)  # anything but text, null and whole numbers (not hashed today)
 
 
 def canonical_bytes_of(values: Iterable[object]) -> bytes:
     """:func:`canonical_bytes` of the values of :data:`CANONICAL_FIELDS`, in that order,
     with ``at`` already written by :func:`format_at`: the fast path for rows.
 
-    No deep copy: the dictionary holds the values themselves.
+    The same bytes as ``json.dumps(dict, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)``, without building a dictionary or copying anything.
+
+    >>> canonical_bytes_of(["a", "u", None, None, "t", None, None, None, "i", None, None, 1,
+    ...                     None, None, "新"])[:44]
+    b'{"action":"a","actor":"u","actor_role":null,'
     """
-    return _ENCODE(dict(zip(CANONICAL_FIELDS, values, strict=True))).encode()
+    encoded = tuple(
+        [
+            _ENCODE_TEXT(v)
+            if v.__class__ is str
+            else "null"
+            if v is None
+            else int.__repr__(v)
+            if v.__class__ is int
+            else _json_value(v)
+            for v in values
+        ]
+    )
+    if len(encoded) != len(CANONICAL_FIELDS):
+        raise InvalidInputError(
+            f"{len(CANONICAL_FIELDS)} values are hashed, not {len(encoded)}",
+            message_zh="审计条目字段数量不符。",
+        )
+    return (_TEMPLATE % encoded).encode()
 
 
 def canonical_bytes(entry: AuditEntry) -> bytes:

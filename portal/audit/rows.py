@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, DateTime, Select, String, func, select, type_coerce
 
 from approvals.audit import (
     CANONICAL_FIELDS,
@@ -48,9 +48,22 @@ class ScanResult:
     where: int | None = None  # the seq at which the pass stopped
 
 
-def rows_between(first: int | None = None, last: int | None = None) -> Select[Any]:
-    """The hashed columns of the entries with ``first <= seq <= last``, in stored order."""
-    query = select(*COLUMNS).order_by(ENTRY.c.pos)
+def _fast_columns(dialect: str) -> tuple[Any, ...]:
+    # ``at`` without the UTCDateTime decorator: SQLite's stored text as it is (turned into
+    # the hashed form by slicing), PostgreSQL's timestamptz as the driver parsed it.
+    raw_at = type_coerce(ENTRY.c.at, String if dialect == "sqlite" else DateTime(timezone=True))
+    return tuple(raw_at if column is ENTRY.c.at else column for column in COLUMNS)
+
+
+def rows_between(
+    first: int | None = None, last: int | None = None, *, raw_for: str | None = None
+) -> Select[Any]:
+    """The hashed columns of the entries with ``first <= seq <= last``, in stored order.
+
+    ``raw_for`` (a dialect name) selects ``at`` undecorated, for :func:`scan` only.
+    """
+    columns = _fast_columns(raw_for) if raw_for else COLUMNS
+    query = select(*columns).order_by(ENTRY.c.pos)
     if first is not None:
         query = query.where(ENTRY.c.seq >= first)
     if last is not None:
@@ -104,7 +117,8 @@ def scan(
             prev_hash is not None and link != prev_hash
         ):
             return ScanResult(False, count, first_seq, first_prev, None, seq)
-        values[_AT] = format_at(values[_AT])
+        at = values[_AT]
+        values[_AT] = _sqlite_at(at) if at.__class__ is str else format_at(at)
         algorithm = stored[: stored.find(":")]
         digest = hashers.get(algorithm)
         if digest is None:
@@ -120,6 +134,14 @@ def scan(
         count += 1
     last = Anchor(prev_seq, prev_hash) if prev_seq is not None and prev_hash is not None else None
     return ScanResult(True, count, first_seq, first_prev, last if count else start, None)
+
+
+def _sqlite_at(text: str) -> str:
+    """SQLite's ``2026-12-01 08:30:00.123000`` (UTC, as SQLAlchemy stores it) as hashed."""
+    if len(text) == 26 and text[10] == " " and text[19] == ".":
+        return text[:10] + "T" + text[11:23] + "Z"
+    at = datetime.fromisoformat(text)
+    return format_at(at if at.tzinfo else at.replace(tzinfo=UTC))
 
 
 def entry_of(row: Sequence[Any]) -> AuditEntry:

@@ -175,7 +175,8 @@ def verify_live(
     elif workers > 1 and bounds[2] >= 2 * workers:
         result = _scan_parallel(engine, begin, bounds, marks, workers)
     else:
-        with engine.connect() as conn, stream(conn, rows_between(begin.seq + 1)) as rows:
+        fast = rows_between(begin.seq + 1, raw_for=engine.dialect.name)
+        with engine.connect() as conn, stream(conn, fast) as rows:
             result = scan(rows, begin, marks)
     count = result.count
     if not result.clean:
@@ -298,7 +299,8 @@ def _scan_segment(job: tuple[str, int, int, dict[int, str]]) -> ScanResult:
     url, first, last, marks = job
     engine = make_engine(url)
     try:
-        with engine.connect() as conn, stream(conn, rows_between(first, last)) as rows:
+        fast = rows_between(first, last, raw_for=engine.dialect.name)
+        with engine.connect() as conn, stream(conn, fast) as rows:
             return scan(rows, None, marks)
     finally:
         engine.dispose()
