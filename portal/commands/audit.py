@@ -11,6 +11,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from portal.audit import (
     Anchoring,
     AuditError,
@@ -20,9 +22,10 @@ from portal.audit import (
     take_checkpoint,
     verify_live,
 )
+from portal.audit.acts import ExportKind, record_export
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
-from portal.services.audit_log import AuditLog, export_csv, export_json
+from portal.services.audit_log import AuditContext, AuditLog, export_csv, export_json
 
 
 def _parse_when(text: str | None, flag: str) -> datetime | None:
@@ -112,18 +115,39 @@ def _keygen(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     start, end = _parse_when(args.start, "--from"), _parse_when(args.end, "--to")
     out_path = Path(args.out) if args.out else None
-    with services_for(args, migrate=False) as services, services.engine.connect() as conn:
+    with services_for(args, migrate=False) as services:
         log = AuditLog(services.sealer)
+        record_export(
+            services.engine,
+            log,
+            AuditContext.cli(),
+            ExportKind.AUDIT_LOG,
+            rows=None,
+            file_format=args.format,
+            criteria={"from": args.start, "to": args.end, "out": args.out},
+        )
+        count = _write_export(log, services.engine, args.format, start, end, out_path)
+    print(f"exported {count} entries", file=sys.stderr)
+    return 0
+
+
+def _write_export(
+    log: AuditLog,
+    engine: Engine,
+    file_format: str,
+    start: datetime | None,
+    end: datetime | None,
+    out_path: Path | None,
+) -> int:
+    with engine.connect() as conn:
         entries = log.entries(conn, start=start, end=end)
         handle = out_path.open("w", encoding="utf-8", newline="") if out_path else sys.stdout
         try:
-            writer = export_json if args.format == "json" else export_csv
-            count = writer(entries, handle)  # type: ignore[arg-type]
+            writer = export_json if file_format == "json" else export_csv
+            return writer(entries, handle)  # type: ignore[arg-type]
         finally:
             if out_path:
                 handle.close()
-    print(f"exported {count} entries", file=sys.stderr)
-    return 0
 
 
 def register(sub: SubParsers) -> None:
