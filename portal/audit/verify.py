@@ -71,6 +71,7 @@ def read_checkpoints(store: CheckpointStore, keys: dict[str, Ed25519PublicKey]) 
     valid: list[SignedCheckpoint] = []
     problems: list[Problem] = []
     prev_line: str | None = None
+    last_head: SignedCheckpoint | None = None
     lines = store.lines()
     for number, line in enumerate(lines, start=1):
         try:
@@ -101,15 +102,18 @@ def read_checkpoints(store: CheckpointStore, keys: dict[str, Ed25519PublicKey]) 
                     "was removed or changed",
                 )
             )
-        if valid and cp.seq < valid[-1].checkpoint.seq:
-            problems.append(
-                Problem(
-                    cp.seq,
-                    TamperKind.CHECKPOINT,
-                    f"{signed.label} records entry {cp.seq}, older than entry "
-                    f"{valid[-1].checkpoint.seq} of {valid[-1].label}",
+        if cp.archive is None:
+            # an archive checkpoint seals an older entry on purpose; a head never goes back
+            if last_head is not None and cp.seq < last_head.checkpoint.seq:
+                problems.append(
+                    Problem(
+                        cp.seq,
+                        TamperKind.CHECKPOINT,
+                        f"{signed.label} records entry {cp.seq}, older than entry "
+                        f"{last_head.checkpoint.seq} of {last_head.label}",
+                    )
                 )
-            )
+            last_head = signed
         valid.append(signed)
     valid.sort(key=lambda cp: cp.checkpoint.seq)
     return CheckpointLog(tuple(valid), tuple(problems), len(lines))

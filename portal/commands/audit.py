@@ -1,4 +1,4 @@
-"""``portal audit verify|checkpoint|keygen|export``.
+"""``portal audit verify|checkpoint|archive|keygen|export``.
 
 Anchoring is configured by the ``PORTAL_AUDIT_*`` variables (:mod:`portal.audit.settings`).
 """
@@ -23,6 +23,7 @@ from portal.audit import (
     verify_live,
 )
 from portal.audit.acts import ExportKind, record_export
+from portal.audit.archive import archive_before, verify_with_archives
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
 from portal.services.audit_log import AuditContext, AuditLog, export_csv, export_json
@@ -76,13 +77,54 @@ def _print_check(check: ChainCheck, what: str) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    anchoring = _anchoring(_audit_settings(), required=False)
+    settings = _audit_settings()
+    anchoring = _anchoring(settings, required=args.archive)
     log = anchoring.log() if anchoring else None
     with services_for(args, migrate=False) as services:
+        if args.archive:
+            assert log is not None
+            check = verify_with_archives(
+                services.engine,
+                log,
+                _archive_dir(settings),
+                retention_years=settings.retention_years,
+                workers=args.workers,
+            )
+            return _print_check(check, f"entries in {check.archives_checked} archive(s) and live")
         check = verify_live(
             services.engine, log, incremental=args.incremental, workers=args.workers
         )
     return _print_check(check, "entries" if not args.incremental else "new entries")
+
+
+def _archive_dir(settings: AuditSettings) -> Path:
+    if settings.archive_dir is None:
+        raise CommandError("set PORTAL_AUDIT_ARCHIVE_DIR to the folder of audit archives")
+    return settings.archive_dir
+
+
+def _archive(args: argparse.Namespace) -> int:
+    settings = _audit_settings()
+    anchoring = _anchoring(settings, required=True)
+    assert anchoring is not None
+    before = _parse_when(args.before, "--before")
+    assert before is not None
+    with services_for(args, migrate=False) as services:
+        try:
+            result = archive_before(services.engine, anchoring, _archive_dir(settings), before)
+        except AuditError as exc:
+            print(f"audit archive REFUSED: {exc}", file=sys.stderr)
+            return 1
+    if result.seal is None:
+        print(f"nothing to archive before {args.before} (moved {result.moved} left-over rows)")
+        return 0
+    cp = result.seal.checkpoint
+    assert cp.archive is not None
+    print(
+        f"archived entries {cp.archive.first_seq}-{cp.seq} ({result.moved} rows) to "
+        f"{cp.archive.file}, sealed by {result.seal.label}"
+    )
+    return 0
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
@@ -165,6 +207,15 @@ def register(sub: SubParsers) -> None:
     verify.add_argument(
         "--workers", type=int, default=1, help="processes re-hashing seq ranges (default 1)"
     )
+    verify.add_argument(
+        "--archive",
+        action="store_true",
+        help="also every archive file in PORTAL_AUDIT_ARCHIVE_DIR: the whole chain from genesis",
+    )
+    archive = asub.add_parser(
+        "archive", help="move checkpointed entries older than --before into a signed archive"
+    )
+    archive.add_argument("--before", required=True, help="UTC date/time, e.g. 2026-01-01")
     checkpoint = asub.add_parser(
         "checkpoint", help="sign the chain's head into the checkpoint file (run periodically)"
     )
@@ -176,6 +227,11 @@ def register(sub: SubParsers) -> None:
     export.add_argument("--to", dest="end", help="up to this UTC date/time (exclusive)")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("--out", help="file to write (default: standard output)")
-    for parser, handler in ((verify, _verify), (checkpoint, _checkpoint), (export, _export)):
+    for parser, handler in (
+        (verify, _verify),
+        (checkpoint, _checkpoint),
+        (archive, _archive),
+        (export, _export),
+    ):
         add_db_options(parser)
         parser.set_defaults(handler=handler)
