@@ -20,9 +20,9 @@ from portal.audit.errors import (
     ChainTamperedError,
     CheckpointFileInsecureError,
     CheckpointStoreError,
-    RetentionError,
     SigningKeyError,
     SigningKeyInsecureError,
+    TimestampError,
 )
 from portal.audit.ports import CheckpointStore
 from portal.audit.settings import AuditSettings
@@ -44,10 +44,10 @@ __all__ = [
     "CheckpointStore",
     "CheckpointStoreError",
     "CheckpointTaken",
-    "RetentionError",
     "SignedCheckpoint",
     "SigningKeyError",
     "SigningKeyInsecureError",
+    "TimestampError",
     "checkpoint_if_due",
     "generate_signing_key_file",
     "read_checkpoints",

@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import httpx
+from cryptography import x509
 from sqlalchemy import Engine, select
 
 from approvals.audit import Anchor
 from portal.audit.adapters.append_only_file import AppendOnlyFileCheckpointStore
+from portal.audit.adapters.rfc3161 import Rfc3161Timestamper
 from portal.audit.checkpoints import (
     ArchiveSeal,
     Checkpoint,
@@ -24,9 +27,10 @@ from portal.audit.checkpoints import (
     SignedCheckpoint,
     line_digest,
 )
-from portal.audit.errors import ChainTamperedError
+from portal.audit.errors import AuditConfigError, ChainTamperedError
 from portal.audit.ports import CheckpointStore
 from portal.audit.settings import AuditSettings
+from portal.audit.timestamps import Timestamps
 from portal.audit.verify import CheckpointLog, read_checkpoints, verify_live
 from portal.services.audit_log import ENTRY
 
@@ -39,6 +43,7 @@ class Anchoring:
 
     signer: CheckpointSigner
     store: CheckpointStore
+    timestamps: Timestamps | None = None
 
     @classmethod
     def from_settings(cls, settings: AuditSettings) -> Anchoring | None:
@@ -46,7 +51,8 @@ class Anchoring:
         if settings.checkpoint_file is None or settings.signing_key_file is None:
             return None
         signer = CheckpointSigner.from_file(settings.signing_key_file)
-        return cls(signer, AppendOnlyFileCheckpointStore(settings.checkpoint_file))
+        store = AppendOnlyFileCheckpointStore(settings.checkpoint_file)
+        return cls(signer, store, _timestamps(settings))
 
     def log(self) -> CheckpointLog:
         """The checkpoints as read and checked now."""
@@ -59,6 +65,7 @@ class CheckpointTaken:
 
     checkpoint: SignedCheckpoint | None
     written: bool
+    timestamp_error: str | None = None  # the TSA's failure; the checkpoint stands
 
 
 def take_checkpoint(
@@ -109,8 +116,16 @@ def take_checkpoint(
 
     line = anchoring.store.append(build)
     if line is None:
-        return CheckpointTaken(anchoring.log().latest, written=False)
-    return CheckpointTaken(SignedCheckpoint.parse(line, len(anchoring.store.lines())), written=True)
+        latest = anchoring.log().latest
+        return CheckpointTaken(latest, written=False, timestamp_error=_stamp(anchoring, latest))
+    taken = SignedCheckpoint.parse(line, len(anchoring.store.lines()))
+    return CheckpointTaken(taken, written=True, timestamp_error=_stamp(anchoring, taken))
+
+
+def _stamp(anchoring: Anchoring, signed: SignedCheckpoint | None) -> str | None:
+    if anchoring.timestamps is None or signed is None:
+        return None
+    return anchoring.timestamps.stamp(signed.line)
 
 
 def checkpoint_if_due(
@@ -143,3 +158,18 @@ def _parse_or_none(line: str | None, number: int) -> SignedCheckpoint | None:
 def _entry_hash(engine: Engine, seq: int) -> str | None:
     with engine.connect() as conn:
         return conn.execute(select(ENTRY.c.hash).where(ENTRY.c.seq == seq)).scalar()
+
+
+def _timestamps(settings: AuditSettings) -> Timestamps | None:
+    if settings.tsa_url is None or settings.tsa_chain_file is None:
+        return None
+    try:
+        chain = x509.load_pem_x509_certificates(settings.tsa_chain_file.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise AuditConfigError(
+            f"PORTAL_AUDIT_TSA_CHAIN_FILE {settings.tsa_chain_file} is not a PEM chain: {exc}"
+        ) from exc
+    folder = settings.token_dir
+    assert folder is not None
+    timestamper = Rfc3161Timestamper(settings.tsa_url, chain, httpx.Client())
+    return Timestamps(timestamper, folder)

@@ -9,11 +9,11 @@
     ├── CheckpointStoreError               the checkpoint store cannot be opened or written
     │   └── CheckpointFileInsecureError    ... because group/others may write it
     ├── ChainTamperedError                 refused: the live chain does not verify
-    └── ArchiveError                       an archive cannot be written, read or removed
-        └── RetentionError                 refused: entries younger than the retention period
+    ├── TimestampError                     a TSA is unreachable, or its token is bad
+    └── ArchiveError                       an archive cannot be written or read back
 
-None of them is temporary except :class:`CheckpointStoreError` raised by an I/O failure
-(``permanent=False``): retrying the same act with the same files fails the same way.
+Only :class:`CheckpointStoreError` from an I/O failure and :class:`TimestampError` from an
+unreachable TSA are temporary (``permanent=False``); any other fails the same way again.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ __all__ = [
     "ChainTamperedError",
     "CheckpointFileInsecureError",
     "CheckpointStoreError",
-    "RetentionError",
     "SigningKeyError",
     "SigningKeyInsecureError",
+    "TimestampError",
 ]
 
 
@@ -73,5 +73,5 @@ class ArchiveError(AuditError):
     """An archive file cannot be written, read, or does not match its signed seal."""
 
 
-class RetentionError(ArchiveError):
-    """Refused: the act would remove audit entries younger than the retention period."""
+class TimestampError(AuditError):
+    """A timestamp authority could not be reached, or its token does not verify."""

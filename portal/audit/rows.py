@@ -60,10 +60,13 @@ def rows_between(
 ) -> Select[Any]:
     """The hashed columns of the entries with ``first <= seq <= last``, in stored order.
 
-    ``raw_for`` (a dialect name) selects ``at`` undecorated, for :func:`scan` only.
+    ``raw_for`` (a dialect name) is the fast pass's query: ``at`` undecorated, and ordered
+    by ``seq`` so that a range is read through the seq index instead of filtering the whole
+    table in ``pos`` order (the chain is defined by seq; an entry stored out of place is
+    still named by the detailed pass, which reads in stored order).
     """
     columns = _fast_columns(raw_for) if raw_for else COLUMNS
-    query = select(*columns).order_by(ENTRY.c.pos)
+    query = select(*columns).order_by(ENTRY.c.seq if raw_for else ENTRY.c.pos)
     if first is not None:
         query = query.where(ENTRY.c.seq >= first)
     if last is not None:

@@ -5,6 +5,9 @@
 ``PORTAL_AUDIT_ARCHIVE_DIR``         where ``portal audit archive`` writes archive files
 ``PORTAL_AUDIT_RETENTION_YEARS``     how long entries are kept, at least 10 (default 10)
 ``PORTAL_AUDIT_CHECKPOINT_MINUTES``  how often the scheduler takes a checkpoint (default 60)
+``PORTAL_AUDIT_TSA_URL``             an RFC 3161 timestamp authority (optional)
+``PORTAL_AUDIT_TSA_CHAIN_FILE``      its certificate chain, PEM, root last (with the URL)
+``PORTAL_AUDIT_TSA_TOKEN_DIR``       where tokens are kept (default: beside the checkpoints)
 """
 
 from __future__ import annotations
@@ -35,6 +38,16 @@ class AuditSettings:
     archive_dir: Path | None = None
     retention_years: int = MIN_RETENTION_YEARS
     checkpoint_minutes: int = 60
+    tsa_url: str | None = None
+    tsa_chain_file: Path | None = None
+    tsa_token_dir: Path | None = None
+
+    @property
+    def token_dir(self) -> Path | None:
+        """Where TSA tokens go: the setting, else ``<checkpoint file>.tsr`` beside it."""
+        if self.tsa_token_dir is not None or self.checkpoint_file is None:
+            return self.tsa_token_dir
+        return self.checkpoint_file.with_name(self.checkpoint_file.name + ".tsr")
 
     @property
     def anchoring(self) -> bool:
@@ -58,7 +71,16 @@ class AuditSettings:
         minutes = _int(env, "PORTAL_AUDIT_CHECKPOINT_MINUTES", 60)
         if minutes < 1:
             raise AuditConfigError("PORTAL_AUDIT_CHECKPOINT_MINUTES must be at least 1")
+        tsa_url = env.get("PORTAL_AUDIT_TSA_URL", "").strip() or None
+        tsa_chain = path("PORTAL_AUDIT_TSA_CHAIN_FILE")
+        if tsa_url is not None and tsa_chain is None:
+            raise AuditConfigError(
+                "PORTAL_AUDIT_TSA_URL needs PORTAL_AUDIT_TSA_CHAIN_FILE (the TSA's certificates)"
+            )
         return cls(
+            tsa_url=tsa_url,
+            tsa_chain_file=tsa_chain,
+            tsa_token_dir=path("PORTAL_AUDIT_TSA_TOKEN_DIR"),
             checkpoint_file=path("PORTAL_AUDIT_CHECKPOINT_FILE"),
             signing_key_file=path("PORTAL_AUDIT_SIGNING_KEY_FILE"),
             archive_dir=path("PORTAL_AUDIT_ARCHIVE_DIR"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from portal.audit import (
 )
 from portal.audit.acts import ExportKind, record_export
 from portal.audit.archive import archive_before, verify_with_archives
+from portal.audit.timestamps import Timestamps, check_timestamps
+from portal.audit.verify import CheckpointLog
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
 from portal.services.audit_log import AuditContext, AuditLog, export_csv, export_json
@@ -63,7 +66,7 @@ def _anchoring(settings: AuditSettings, *, required: bool) -> Anchoring | None:
 
 def _print_check(check: ChainCheck, what: str) -> int:
     for note in check.notes:
-        print(f"warning: {note}", file=sys.stderr)
+        print(f"note: {note}", file=sys.stderr)
     if check.ok:
         print(
             f"audit log intact: {check.entries_checked} {what}, chain verified"
@@ -94,7 +97,18 @@ def _verify(args: argparse.Namespace) -> int:
         check = verify_live(
             services.engine, log, incremental=args.incremental, workers=args.workers
         )
+    if anchoring is not None and anchoring.timestamps is not None and log is not None:
+        check = _with_timestamps(check, log, anchoring.timestamps)
     return _print_check(check, "entries" if not args.incremental else "new entries")
+
+
+def _with_timestamps(check: ChainCheck, log: CheckpointLog, timestamps: Timestamps) -> ChainCheck:
+    problems, verified = check_timestamps(log, timestamps)
+    notes = [*check.notes, f"{verified} checkpoint timestamp(s) verified"]
+    latest = log.latest
+    if latest is not None and timestamps.token_for(latest.line) is None:
+        notes.append(f"{latest.label} has no timestamp yet (run `portal audit checkpoint`)")
+    return replace(check, problems=(*check.problems, *problems), notes=tuple(notes))
 
 
 def _archive_dir(settings: AuditSettings) -> Path:
@@ -142,6 +156,8 @@ def _checkpoint(args: argparse.Namespace) -> int:
         cp = taken.checkpoint.checkpoint
         verb = "signed" if taken.written else "already anchored by"
         print(f"{verb} {taken.checkpoint.label}: entry {cp.seq} {cp.hash}")
+        if taken.timestamp_error:
+            print(f"warning: no timestamp yet: {taken.timestamp_error}", file=sys.stderr)
     return 0
 
 

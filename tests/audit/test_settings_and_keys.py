@@ -99,3 +99,16 @@ def test_the_scheduler_checkpoints_only_when_one_is_due(
     taken = checkpoint_if_due(engine, anchoring, hour, now=now + hour)
     assert taken is not None and taken.written and taken.checkpoint is not None
     assert taken.checkpoint.checkpoint.seq == 3
+
+
+def test_a_tsa_needs_its_certificate_chain_and_keeps_tokens_beside_the_checkpoints() -> None:
+    with pytest.raises(AuditConfigError, match="PORTAL_AUDIT_TSA_CHAIN_FILE"):
+        AuditSettings.from_env({"PORTAL_AUDIT_TSA_URL": "https://tsa.example/"})
+    settings = AuditSettings.from_env(
+        {
+            "PORTAL_AUDIT_CHECKPOINT_FILE": "/srv/anchor/cp.log",
+            "PORTAL_AUDIT_TSA_URL": "https://tsa.example/",
+            "PORTAL_AUDIT_TSA_CHAIN_FILE": "/etc/portal/tsa.pem",
+        }
+    )
+    assert settings.token_dir == Path("/srv/anchor/cp.log.tsr")
