@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
 
-from approvals.audit import CANONICAL_FIELDS, GENESIS, Anchor, Problem, TamperKind
+from approvals.audit import CANONICAL_FIELDS, GENESIS, Anchor, Problem, TamperKind, format_at
 from portal.audit.anchoring import Anchoring, take_checkpoint
 from portal.audit.checkpoints import ArchiveSeal, SignedCheckpoint
 from portal.audit.errors import ArchiveError, ChainTamperedError
@@ -174,8 +174,6 @@ def _write_rows(out: gzip.GzipFile, rows: Any) -> tuple[str, str, int, Anchor | 
 
 
 def _hashed_at(at: datetime) -> str:
-    from approvals.audit import format_at
-
     return format_at(at if at.tzinfo else at.replace(tzinfo=UTC))
 
 
