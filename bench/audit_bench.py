@@ -12,6 +12,8 @@ second), then prints:
 - the bare same-work loop: a plain Python loop over the same rows already in memory,
   formatting ``at``, ``json.dumps(..., sort_keys=True)`` and SHA-256 of prev + entry,
   comparing with the stored hash (no database, no checks of seq, links or checkpoints);
+- the same loop with our canonical form (``canonical_bytes_of``): what is left of a full
+  verify once the database read and the checks are taken away;
 - the bare SHA-256 chain: hashlib over the canonical bytes, computed beforehand;
 - incremental: ``verify_live(incremental=True)`` of the 10,000 entries after the newest
   checkpoint (one busy day), in seconds;
@@ -102,6 +104,18 @@ def bare_same_work(rows: list[tuple[Any, ...]]) -> float:
     return len(rows) / (time.perf_counter() - start)
 
 
+def bare_template_loop(rows: list[tuple[Any, ...]]) -> float:
+    """The same loop with our canonical form (no dict, no sort): the hashing floor."""
+    start = time.perf_counter()
+    for row in rows:
+        data = list(row[:-2])
+        data[_AT] = format_at(data[_AT])
+        digest = hashlib.sha256(row[-2].encode() + b"\n" + canonical_bytes_of(data)).hexdigest()
+        if "sha256:" + digest != row[-1]:
+            raise AssertionError(row)
+    return len(rows) / (time.perf_counter() - start)
+
+
 def bare_sha256_chain(rows: list[tuple[Any, ...]]) -> float:
     payloads = []
     for row in rows:
@@ -123,6 +137,7 @@ def main() -> None:
         "--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/portal_audit"
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.db == "sqlite":
@@ -162,24 +177,34 @@ def run(engine: Engine, args: argparse.Namespace) -> None:
             raise AssertionError(check.problems[:3])
         return time.perf_counter() - start, check.entries_checked
 
-    seconds, count = timed()
-    full = count / seconds
-    seconds_p, count_p = timed(workers=args.workers)
-    parallel = count_p / seconds_p
-    incremental, inc_count = timed(incremental=True)
     with engine.connect() as conn:
         rows = [tuple(row) for row in conn.execute(rows_between(1, min(n, 200_000)))]
-    bare = bare_same_work(rows)
-    sha = bare_sha256_chain(rows)
+    # The machine is shared: rounds interleave ours and the baselines, best of each kept.
+    best: dict[str, float] = {}
+    for _ in range(args.rounds):
+        seconds, count = timed()
+        best["full"] = max(best.get("full", 0.0), count / seconds)
+        best["bare"] = max(best.get("bare", 0.0), bare_same_work(rows))
+        seconds_p, count_p = timed(workers=args.workers)
+        best["parallel"] = max(best.get("parallel", 0.0), count_p / seconds_p)
+        best["floor"] = max(best.get("floor", 0.0), bare_template_loop(rows))
+        best["sha"] = max(best.get("sha", 0.0), bare_sha256_chain(rows))
+        incremental_s, inc_count = timed(incremental=True)
+        best["incremental"] = min(best.get("incremental", 1e9), incremental_s)
+    full, bare, parallel = best["full"], best["bare"], best["parallel"]
+    floor, sha, incremental = best["floor"], best["sha"], best["incremental"]
+    seconds = count / full
     print(f"  full verify, 1 process        {full:>12,.0f} events/s  ({seconds:.1f} s)")
     print(f"  full verify, {args.workers} processes      {parallel:>12,.0f} events/s")
     print(f"  bare same-work loop (memory)  {bare:>12,.0f} events/s")
+    print(f"  bare loop, our canonical form {floor:>12,.0f} events/s")
     print(f"  bare SHA-256 chain            {sha:>12,.0f} events/s")
     print(
         f"  ratios: full/bare {full / bare:.2f}, parallel/bare {parallel / bare:.2f}, "
-        f"bare/sha256 {bare / sha:.3f}"
+        f"full/bare-with-our-form {full / floor:.2f}, bare/sha256 {bare / sha:.3f}"
     )
     print(f"  incremental verify of {inc_count:,} entries after a checkpoint: {incremental:.3f} s")
+    print(f"  (best of {args.rounds} interleaved rounds; the baselines run on the first 200,000)")
     old_n = min(n, 100_000)
     with engine.connect() as conn:
         start = time.perf_counter()
