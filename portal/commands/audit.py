@@ -99,7 +99,8 @@ def _verify(args: argparse.Namespace) -> int:
         )
     if anchoring is not None and anchoring.timestamps is not None and log is not None:
         check = _with_timestamps(check, log, anchoring.timestamps)
-    return _print_check(check, "entries" if not args.incremental else "new entries")
+    what = f"entries after entry {check.start.seq}" if check.start.seq else "entries"
+    return _print_check(check, what)
 
 
 def _with_timestamps(check: ChainCheck, log: CheckpointLog, timestamps: Timestamps) -> ChainCheck:
