@@ -48,6 +48,8 @@ AUDITED_ACTS: Mapping[str, str] = {
     "login.succeeded": "a person signed in",
     "login.failed": "a sign-in was refused (field_name: reason)",
     "logout": "a person signed out",
+    "logout.provider": "the identity provider signed a person out; their sessions ended",
+    "session.revoked": "a person's sessions were revoked",
     "data.exported": "entries or records left the portal in bulk (subject_type: export kind)",
     "value.revealed": "a masked sensitive value was shown in clear",
     "document.read": "a stored document was decrypted for someone",
