@@ -50,6 +50,8 @@ AUDITED_ACTS: Mapping[str, str] = {
     "logout": "a person signed out",
     "logout.provider": "the identity provider signed a person out; their sessions ended",
     "session.revoked": "a person's sessions were revoked",
+    "account.disabled": "a user account was disabled",
+    "account.enabled": "a user account was enabled again",
     "data.exported": "entries or records left the portal in bulk (subject_type: export kind)",
     "value.revealed": "a masked sensitive value was shown in clear",
     "document.read": "a stored document was decrypted for someone",

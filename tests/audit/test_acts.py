@@ -110,12 +110,23 @@ def _recorded_actions() -> tuple[set[str], set[str]]:
             name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
             if name not in ("record", "_audit") or len(node.args) < 3:
                 continue
-            action = node.args[2]
-            if isinstance(action, ast.Constant) and isinstance(action.value, str):
-                literals.add(action.value)
+            found = _literals(node.args[2])
+            if found is None:
+                dynamic.add(ast.unparse(node.args[2]))
             else:
-                dynamic.add(ast.unparse(action))
+                literals |= found
     return literals, dynamic
+
+
+def _literals(action: ast.expr) -> set[str] | None:
+    """The actions an expression can be: a string, or ``"a" if x else "b"``; else None."""
+    if isinstance(action, ast.Constant) and isinstance(action.value, str):
+        return {action.value}
+    if isinstance(action, ast.IfExp):
+        body, orelse = _literals(action.body), _literals(action.orelse)
+        if body is not None and orelse is not None:
+            return body | orelse
+    return None
 
 
 def test_every_recorded_action_is_declared() -> None:
