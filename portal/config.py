@@ -238,6 +238,19 @@ class OcrSettings(_Concern):
     max_pixels: Positive = _env("OCR_MAX_PIXELS", 60_000_000)
 
 
+class AuditConfig(_Concern):
+    """The audit chain's anchors outside the database, its archives and their retention."""
+
+    checkpoint_file: Path | None = _env("PORTAL_AUDIT_CHECKPOINT_FILE", None)
+    signing_key_file: Path | None = _env("PORTAL_AUDIT_SIGNING_KEY_FILE", None)
+    archive_dir: Path | None = _env("PORTAL_AUDIT_ARCHIVE_DIR", None)
+    retention_years: int = _env("PORTAL_AUDIT_RETENTION_YEARS", 10, ge=10)
+    checkpoint_minutes: Positive = _env("PORTAL_AUDIT_CHECKPOINT_MINUTES", 60)
+    tsa_url: str | None = _env("PORTAL_AUDIT_TSA_URL", None)
+    tsa_chain_file: Path | None = _env("PORTAL_AUDIT_TSA_CHAIN_FILE", None)
+    tsa_token_dir: Path | None = _env("PORTAL_AUDIT_TSA_TOKEN_DIR", None)
+
+
 _CONCERNS: dict[str, type[_Concern]] = {
     "database": DatabaseSettings,
     "crypto": CryptoSettings,
@@ -249,6 +262,7 @@ _CONCERNS: dict[str, type[_Concern]] = {
     "registry": RegistryConfig,
     "verification": VerificationConfig,
     "ocr": OcrSettings,
+    "audit": AuditConfig,
 }
 
 
@@ -269,6 +283,7 @@ class Settings(BaseSettings):
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
     verification: VerificationConfig = Field(default_factory=VerificationConfig)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
 
     @classmethod
     def settings_customise_sources(

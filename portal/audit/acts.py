@@ -1,0 +1,201 @@
+"""Acts that are audited because of what they let someone see or take away.
+
+Each function is a use case that owns its transaction: the entry is committed before the
+caller hands anything out, so no export, reveal or session exists without its trace. If it
+raises, the caller must not go on. Sensitive details (filters that name a supplier, the
+reason a login failed) stay short; values themselves are never written here.
+
+Every action the portal records must be declared in :data:`AUDITED_ACTS` first
+(``tests/audit/test_acts.py`` fails on an undeclared one).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Engine
+
+from approvals.audit import AuditEntry
+from portal.audit.errors import AuditConfigError
+from portal.audit.log import AuditContext, AuditLog
+
+__all__ = [
+    "AUDITED_ACTS",
+    "ExportKind",
+    "record_document_reveal",
+    "record_export",
+    "record_login",
+    "record_login_failure",
+    "record_logout",
+    "record_value_reveal",
+]
+
+
+class ExportKind(StrEnum):
+    """What left the portal in bulk."""
+
+    AUDIT_LOG = "audit_log"  # portal audit export
+    FINANCE_SUPPLIERS = "finance_suppliers"  # the finance API / CSV / XLSX export
+    SUPPLIER_LIST = "supplier_list"  # staff list downloads
+
+
+#: action -> what it means; one line per act the portal records.
+AUDITED_ACTS: Mapping[str, str] = {
+    "login.succeeded": "a person signed in",
+    "login.failed": "a sign-in was refused (field_name: reason)",
+    "logout": "a person signed out",
+    "logout.provider": "the identity provider signed a person out; their sessions ended",
+    "session.revoked": "a person's sessions were revoked",
+    "account.disabled": "a user account was disabled",
+    "account.enabled": "a user account was enabled again",
+    "data.exported": "entries or records left the portal in bulk (subject_type: export kind)",
+    "value.revealed": "a masked sensitive value was shown in clear",
+    "document.read": "a stored document was decrypted for someone",
+    "document.uploaded": "a document was stored",
+    "field.changed": "a master-data field changed (before/after sealed)",
+    "change.submitted": "a change request was submitted",
+    "change.approved": "a change request was approved",
+    "change.rejected": "a change request was rejected",
+    "change.withdrawn": "a change request was withdrawn",
+    "change.applied": "an approved change was applied",
+    "change.fields_rejected": "some fields of a change request were rejected",
+    "change.conflicted": "a change request met a newer version of the record",
+    "duplicate.not_the_same": "two suppliers were marked as not duplicates",
+    "supplier.merged": "two suppliers were merged",
+    "supplier.data_confirmed": "a supplier confirmed its data",
+    "invitation.created": "a supplier user was invited",
+    "invitation.accepted": "an invitation was accepted",
+    "invitation.refused": "an invitation was refused",
+    "verification.completed": "registry/tax verification finished",
+}
+
+
+@dataclass(frozen=True)
+class _Act:
+    action: str
+    subject_type: str | None = None
+    subject_id: str | None = None
+    field_name: str | None = None
+    after: str | None = None
+
+
+def _record(
+    engine: Engine, audit: AuditLog, ctx: AuditContext, act: _Act, now: datetime | None
+) -> AuditEntry:
+    if act.action not in AUDITED_ACTS:
+        raise AuditConfigError(f"{act.action!r} is not declared in AUDITED_ACTS")
+    with engine.begin() as conn:
+        return audit.record(
+            conn,
+            ctx,
+            act.action,
+            subject_type=act.subject_type,
+            subject_id=act.subject_id,
+            field_name=act.field_name,
+            after=act.after,
+            now=now or datetime.now(UTC),
+        )
+
+
+def record_export(
+    engine: Engine,
+    audit: AuditLog,
+    ctx: AuditContext,
+    kind: ExportKind,
+    *,
+    rows: int | None,
+    file_format: str,
+    criteria: Mapping[str, str | None] | None = None,
+    now: datetime | None = None,
+) -> AuditEntry:
+    """Record a bulk export *before* it is streamed: ``rows`` may be None when a stream's
+    length is not known in advance; ``criteria`` are the filters (date range, search).
+
+    ``after`` holds them as compact JSON, e.g. ``{"format":"csv","from":"2026-01-01",
+    "rows":120}``.
+    """
+    summary: dict[str, object] = {"format": file_format, "rows": rows}
+    summary.update({key: value for key, value in (criteria or {}).items() if value is not None})
+    after = json.dumps(summary, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    act = _Act("data.exported", subject_type=kind.value, field_name=file_format, after=after)
+    return _record(engine, audit, ctx, act, now)
+
+
+def record_value_reveal(
+    engine: Engine,
+    audit: AuditLog,
+    ctx: AuditContext,
+    *,
+    table: str,
+    row_id: str,
+    column: str,
+    now: datetime | None = None,
+) -> AuditEntry:
+    """Record that the clear value of ``table.column`` of ``row_id`` is about to be shown."""
+    act = _Act("value.revealed", subject_type=table, subject_id=row_id, field_name=column)
+    return _record(engine, audit, ctx, act, now)
+
+
+def record_document_reveal(
+    engine: Engine,
+    audit: AuditLog,
+    ctx: AuditContext,
+    *,
+    supplier_id: str,
+    document_id: str,
+    now: datetime | None = None,
+) -> AuditEntry:
+    """Record that a stored document is about to be decrypted for ``ctx.actor``."""
+    act = _Act(
+        "document.read",
+        subject_type="supplier",
+        subject_id=supplier_id,
+        field_name=f"document[{document_id}]",
+    )
+    return _record(engine, audit, ctx, act, now)
+
+
+def record_login(
+    engine: Engine,
+    audit: AuditLog,
+    ctx: AuditContext,
+    *,
+    account_id: str,
+    method: str,
+    now: datetime | None = None,
+) -> AuditEntry:
+    """Record a successful sign-in (``method``: ``oidc``, ``api_token``, ``dev``...)."""
+    act = _Act(
+        "login.succeeded", subject_type="user_account", subject_id=account_id, field_name=method
+    )
+    return _record(engine, audit, ctx, act, now)
+
+
+def record_login_failure(
+    engine: Engine,
+    audit: AuditLog,
+    ctx: AuditContext,
+    *,
+    reason: str,
+    now: datetime | None = None,
+) -> AuditEntry:
+    """Record a refused sign-in; ``reason`` is short and names no secret."""
+    act = _Act("login.failed", field_name="reason", after=reason[:200])
+    return _record(engine, audit, ctx, act, now)
+
+
+def record_logout(
+    engine: Engine,
+    audit: AuditLog,
+    ctx: AuditContext,
+    *,
+    account_id: str,
+    now: datetime | None = None,
+) -> AuditEntry:
+    """Record a sign-out."""
+    act = _Act("logout", subject_type="user_account", subject_id=account_id)
+    return _record(engine, audit, ctx, act, now)
