@@ -11,7 +11,7 @@ from typing import Any
 
 from approvals import Entity
 from approvals.proposals import OPEN_ENDED, Proposal, capital_text, supplier_values
-from portal.domain import uscc
+from portal.domain import fields, uscc
 from portal.domain.findings import Finding
 from portal.domain.supplier import Supplier
 from registry.model import EnterpriseRecord
@@ -29,18 +29,7 @@ __all__ = [
 ]
 
 #: Licence fields the supplier's form offers (the credit code is the identity: compared only).
-FORM_FIELDS = (
-    "name",
-    "entity_type",
-    "legal_representative",
-    "registered_capital",
-    "established_on",
-    "term_from",
-    "term_to",
-    "address",
-    "business_scope",
-    "registration_authority",
-)
+FORM_FIELDS = fields.licence()
 
 
 @dataclass(frozen=True)
