@@ -12,7 +12,6 @@ QichachaCredentials(key='k', secret=<hidden>)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -77,9 +76,9 @@ class RegistrySettings:
     demo: bool = False
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> RegistrySettings:
-        """Read PORTAL_* variables (see docs/verification.md)."""
-        env = os.environ if env is None else env
+    def from_env(cls, env: Mapping[str, str]) -> RegistrySettings:
+        """Read PORTAL_* variables from ``env`` (see docs/verification.md); the product passes
+        the values :mod:`portal.config` read, the live tests the process environment."""
         order = tuple(
             p.strip() for p in env.get("PORTAL_REGISTRY_PROVIDERS", "").split(",") if p.strip()
         )

@@ -21,8 +21,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, Row, insert, select, update
 
 from portal.audit.log import AuditContext, AuditLog
 from portal.db.auth_tables import UserAccountRow, UserSessionRow
@@ -104,6 +105,37 @@ def open_session(
             user_agent=(user_agent or None) and user_agent[:300],
         )
     )
+
+
+def start_session(
+    engine: Engine,
+    *,
+    cookie_value: str,
+    account_id: str,
+    role: Role,
+    now: datetime,
+    policy: SessionPolicy,
+    ip: str | None,
+    user_agent: str | None,
+) -> None:
+    """Record a new login's session in its own transaction."""
+    with engine.begin() as conn:
+        open_session(
+            conn,
+            cookie_value=cookie_value,
+            account_id=account_id,
+            role=role,
+            now=now,
+            policy=policy,
+            ip=ip,
+            user_agent=user_agent,
+        )
+
+
+def log_out_session(engine: Engine, cookie_value: str, now: datetime) -> None:
+    """The person logged out: their session row ends now."""
+    with engine.begin() as conn:
+        end_session(conn, cookie_value, now, "logout")
 
 
 def _end(conn: Connection, where: object, now: datetime, reason: str) -> int:
@@ -195,6 +227,15 @@ def list_sessions(engine: Engine, actor: Principal, now: datetime) -> Sequence[S
         )
         for r in rows
     ]
+
+
+def list_accounts(engine: Engine, actor: Principal, limit: int = 1000) -> Sequence[Row[Any]]:
+    """Known accounts by name, with their role and whether they are disabled (admins only)."""
+    _require_admin(actor)
+    with engine.connect() as conn:
+        return conn.execute(
+            select(ACCOUNT).order_by(ACCOUNT.c.display_name, ACCOUNT.c.id).limit(limit)
+        ).all()
 
 
 def revoke_session(

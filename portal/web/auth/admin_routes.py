@@ -11,13 +11,12 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from portal.domain.principal import Role
 from portal.identity.sessions import (
-    ACCOUNT,
     NotAllowedError,
     UnknownSessionError,
+    list_accounts,
     list_sessions,
     revoke_session,
     set_account_disabled,
@@ -29,15 +28,6 @@ from portal.web.security import principal_of, requires
 ADMIN_ONLY = [requires(Role.ADMIN)]
 
 
-def _accounts(auth: AuthDep) -> list[Any]:
-    with auth.services.engine.connect() as conn:
-        return list(
-            conn.execute(
-                select(ACCOUNT).order_by(ACCOUNT.c.display_name, ACCOUNT.c.id).limit(1000)
-            ).all()
-        )
-
-
 @get("/admin/sessions", guards=ADMIN_ONLY, sync_to_thread=True)
 def sessions_page(request: Request[Any, Any, Any], auth: AuthDep) -> Template:
     """Open sessions and every known account, with the acts an admin may take."""
@@ -46,7 +36,7 @@ def sessions_page(request: Request[Any, Any, Any], auth: AuthDep) -> Template:
         request,
         "auth/admin_sessions.html",
         sessions=list_sessions(auth.services.engine, me, auth.now()),
-        accounts=_accounts(auth),
+        accounts=list_accounts(auth.services.engine, me),
         me=me,
     )
 

@@ -15,9 +15,11 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from portal.audit.acts import record_login_failure, record_logout
 from portal.audit.log import AuditContext
+from portal.identity.login import complete_login
 from portal.identity.sessions import end_sessions_at_provider_logout
-from portal.identity.users import UserAccount, record_login, staff_role_from_claim
+from portal.identity.users import UserAccount, staff_role_from_claim
 from portal.web.auth.oidc import Identity, LoginRefusedError, PendingLogin, ProviderUnavailableError
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.auth.runtime import AuthDep, current_user, landing, message_page, safe_next
@@ -28,18 +30,13 @@ PENDING_KEY = "oidc"
 INVITE_PREFIX = "/invite/"
 
 
-def _audit(auth: AuthDep, ctx: AuditContext, action: str, **fields: Any) -> None:
-    with auth.services.engine.begin() as conn:
-        auth.audit.record(conn, ctx, action, **fields)
-
-
 async def _login_failed(
     request: Request[Any, Any, Any], auth: AuthDep, reason: str, detail: str = ""
 ) -> None:
     ctx = audit_context(request)
     await anyio.to_thread.run_sync(
-        lambda: _audit(
-            auth, ctx, "login.failed", field_name="reason", after=f"{reason} {detail}".strip()
+        lambda: record_login_failure(
+            auth.services.engine, auth.audit, ctx, reason=f"{reason} {detail}".strip()
         )
     )
 
@@ -74,46 +71,19 @@ async def login(
 def _complete_login(
     auth: AuthDep, identity: Identity, ctx: AuditContext, *, for_invitation: bool
 ) -> UserAccount | None:
-    """Record the account; audit; the account when it may enter (or may accept an invitation)."""
-    staff_role = staff_role_from_claim(identity.claims.get(auth.settings.role_claim))
-    with auth.services.engine.begin() as conn:
-        account = record_login(
-            conn,
-            issuer=identity.issuer,
-            subject=identity.subject,
-            email=identity.email,
-            display_name=identity.display_name,
-            staff_role=staff_role,
-            now=auth.now(),
-        )
-        who = AuditContext(**{**ctx.__dict__, "actor": account.id})
-        if account.has_access:
-            who = AuditContext(**{**who.__dict__, "actor_role": account.role})
-            auth.audit.record(
-                conn, who, "login.succeeded", subject_type="user_account", subject_id=account.id
-            )
-            return account
-        if for_invitation:
-            auth.audit.record(
-                conn,
-                who,
-                "login.succeeded",
-                subject_type="user_account",
-                subject_id=account.id,
-                field_name="access",
-                after="pending_invitation",
-            )
-            return account
-        auth.audit.record(
-            conn,
-            who,
-            "login.failed",
-            subject_type="user_account",
-            subject_id=account.id,
-            field_name="reason",
-            after="account_disabled" if account.disabled else "no_access",
-        )
-    return None
+    """The account when it may enter (or may accept an invitation); audited either way."""
+    return complete_login(
+        auth.services.engine,
+        auth.audit,
+        ctx,
+        issuer=identity.issuer,
+        subject=identity.subject,
+        email=identity.email,
+        display_name=identity.display_name,
+        staff_role=staff_role_from_claim(identity.claims.get(auth.settings.role_claim)),
+        for_invitation=for_invitation,
+        now=auth.now(),
+    )
 
 
 @get("/auth/callback", guards=[rate_limited("login")], include_in_schema=False)
@@ -170,12 +140,11 @@ async def logout(request: Request[Any, Any, Any], auth: AuthDep) -> Response[Any
     if user is not None or pending_uid:
         ctx = audit_context(request, actor=None if user else str(pending_uid))
         await anyio.to_thread.run_sync(
-            lambda: _audit(
-                auth,
+            lambda: record_logout(
+                auth.services.engine,
+                auth.audit,
                 ctx,
-                "logout",
-                subject_type="user_account",
-                subject_id=user.subject if user else str(pending_uid),
+                account_id=user.subject if user else str(pending_uid),
             )
         )
     await auth.sessions.log_out(request)

@@ -32,7 +32,12 @@ from litestar.types import Empty, Message, ScopeSession
 from sqlalchemy import Engine
 
 from portal.domain.principal import MAY_REVEAL, PERSON, Principal, Role
-from portal.identity.sessions import SessionPolicy, check_session, end_session, open_session
+from portal.identity.sessions import (
+    SessionPolicy,
+    check_session,
+    log_out_session,
+    start_session,
+)
 from portal.identity.users import UserAccount
 from portal.web.auth.settings import AuthSettings
 from portal.web.security import bearer_token
@@ -216,17 +221,16 @@ class SessionGate:
         now = self.clock()
 
         def record() -> None:
-            with self.engine.begin() as conn:
-                open_session(
-                    conn,
-                    cookie_value=cookie_value,
-                    account_id=principal.subject,
-                    role=principal.role,
-                    now=now,
-                    policy=self.policy,
-                    ip=ip,
-                    user_agent=agent,
-                )
+            start_session(
+                self.engine,
+                cookie_value=cookie_value,
+                account_id=principal.subject,
+                role=principal.role,
+                now=now,
+                policy=self.policy,
+                ip=ip,
+                user_agent=agent,
+            )
 
         return principal, record
 
@@ -263,11 +267,7 @@ class SessionGate:
             return
         now = self.clock()
 
-        def record() -> None:
-            with self.engine.begin() as conn:
-                end_session(conn, cookie_value, now, "logout")
-
-        await anyio.to_thread.run_sync(record)
+        await anyio.to_thread.run_sync(lambda: log_out_session(self.engine, cookie_value, now))
 
     def resolve(self, connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
         """The principal of a logged-in browser session whose row still lets it act."""
