@@ -18,14 +18,13 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy import text
 
 from portal.bootstrap import Services
+from portal.resources import templates_dir
 from portal.services.api_clients import principal_for_token
 from portal.web.api import FinanceApi
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
 from portal.web.i18n import add_messages, switch_language, translator
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
-
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
 @get("/healthz", sync_to_thread=True, include_in_schema=True, tags=["ops"])
@@ -82,7 +81,7 @@ def create_app(
     state: dict[str, Any] | None = None,
     on_startup: Sequence[Any] = (),
     on_shutdown: Sequence[Any] = (),
-    template_dir: Path = TEMPLATES_DIR,
+    template_dir: Path | None = None,
 ) -> Litestar:
     """Build the Litestar application around already-built services."""
 
@@ -100,7 +99,9 @@ def create_app(
             DefineMiddleware(PrincipalMiddleware, resolvers=[token_resolver, *resolvers]),
         ],
         exception_handlers=handlers(),
-        template_config=TemplateConfig(directory=template_dir, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=template_dir or templates_dir(), engine=JinjaTemplateEngine
+        ),
         openapi_config=OpenAPIConfig(
             title="supplier-portal",
             version="1",
