@@ -7,12 +7,12 @@ and how to provide it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from crypto import Algorithm, KeyProvider, Keyring, run_self_test
-from crypto.adapters.filesystem import FilesystemBlobStorage
 from crypto.adapters.local import LocalKeyProvider
 from crypto.documents import DocumentVault
 from portal.config import CryptoSettings, Settings
@@ -20,6 +20,7 @@ from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SupplierStore
+from portal.document_store import DocumentStoreSettings, blob_storage_from_settings
 
 
 @dataclass
@@ -65,12 +66,16 @@ def build_services(
         else Keyring.load(store, provider)
     )
     sealer = Sealer(keyring.field_cipher(), keyring.blind_indexer())
-    settings.documents_dir.mkdir(parents=True, exist_ok=True)
+    # Documents: a folder under the data dir, or a shared S3 bucket (portal.document_store).
+    blobs = blob_storage_from_settings(
+        DocumentStoreSettings.from_env({**os.environ, **settings.extra}),
+        documents_dir=settings.documents_dir,
+    )
     return Services(
         settings=settings,
         engine=engine,
         keyring=keyring,
         sealer=sealer,
         suppliers=SupplierStore(sealer),
-        documents=keyring.document_vault(FilesystemBlobStorage(settings.documents_dir)),
+        documents=keyring.document_vault(blobs),
     )

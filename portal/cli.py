@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "portal.commands.verify",
     "portal.commands.outbox",
     "portal.commands.relations",
+    "portal.commands.worker",
 )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 
-from crypto import CryptoError, RevealDeniedError
+from crypto import BlobStoreUnavailableError, CryptoError, RevealDeniedError
 from portal.domain.errors import DomainValidationError
 from portal.importing.readers import UnreadableFileError
 from portal.services.api_clients import ApiClientError
@@ -25,6 +25,7 @@ STATUS_TABLE: tuple[tuple[type[Exception], int, bool], ...] = (
     (DomainValidationError, 422, False),
     (UnreadableFileError, 422, False),
     (ApiClientError, 409, False),
+    (BlobStoreUnavailableError, 503, True),
     (CryptoError, 500, False),
 )
 
