@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "portal.commands.outbox",
     "portal.commands.relations",
     "portal.commands.worker",
+    "portal.commands.backup",
 )
 
 
