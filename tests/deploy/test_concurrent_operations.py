@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, select
 
-from portal.bootstrap import Services
+from portal.bootstrap import Services, build_services
+from portal.config import load_settings
 from portal.services.monitoring import SCHEDULE, ensure_schedule
 from registry.testing import FIXED_NOW, FORMER_NAMES, KNOWN
 from tests.deploy.conftest import portal_command, source_env
@@ -80,3 +81,31 @@ def test_two_passes_giving_suppliers_their_first_schedule_row_at_once_both_finis
 def _ensure_in_own_transaction(engine: Engine) -> int:
     with engine.begin() as conn:
         return ensure_schedule(conn, FIXED_NOW)
+
+
+def test_two_monitoring_passes_started_together_both_finish(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    env = source_env(
+        {
+            "PORTAL_DATA_DIR": str(tmp_path),
+            "PORTAL_DATABASE_URL": fresh_database_url,
+            "PORTAL_KEK_FILE": str(tmp_path / "kek.key"),
+            "PORTAL_DEMO": "1",  # the demo registry answers the verifications
+        }
+    )
+    done = subprocess.run(
+        [*portal_command(sys.executable), "keys", "init"], env=env, capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    services = build_services(load_settings(env))
+    try:
+        store_suppliers(services, typed(KNOWN), typed(FORMER_NAMES))
+        with services.engine.begin() as conn:
+            conn.execute(delete(SCHEDULE))  # as after an upgrade from before migration 0006
+        runs = _together(["verify", "due"], env)
+        assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
+        with services.engine.connect() as conn:
+            assert len(conn.execute(select(SCHEDULE.c.supplier_id)).all()) == 2
+    finally:
+        services.engine.dispose()
