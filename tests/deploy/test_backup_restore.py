@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,12 +35,30 @@ from tests.deploy.conftest import (
     run_portal,
     source_env,
 )
+from tests.moto_s3 import S3Server, running_s3_server
 from tests.verification.conftest import store_suppliers, typed
 
 pytestmark = pytest.mark.slow
 
 CONTRACT = b"%PDF-1.4 the framework contract, signed " + bytes(range(256)) * 64
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    with running_s3_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["filesystem", "s3"])
+def stores(request: pytest.FixtureRequest) -> tuple[dict[str, str], dict[str, str]]:
+    """The live document store's settings and an empty one's to restore into."""
+    if request.param == "filesystem":
+        return {}, {}  # each data folder has its own documents/
+    server: S3Server = request.getfixturevalue("s3")
+    tag = uuid.uuid4().hex[:8]
+    live, empty = server.env(f"live-{tag}"), server.env(f"restored-{tag}")
+    return {**live, "PORTAL_S3_CREATE_BUCKET": "1"}, {**empty, "PORTAL_S3_CREATE_BUCKET": "1"}
 
 
 @pytest.fixture(params=DATABASES)
@@ -56,12 +75,16 @@ def two_databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tu
             drop_pg_database(url)
 
 
-def _environment(monkeypatch: pytest.MonkeyPatch, data_dir: Path, url: str, kek: Path) -> None:
+def _environment(
+    monkeypatch: pytest.MonkeyPatch, data_dir: Path, url: str, kek: Path, **extra: str
+) -> None:
     for name in [n for n in os.environ if n.startswith("PORTAL_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("PORTAL_DATA_DIR", str(data_dir))
     monkeypatch.setenv("PORTAL_DATABASE_URL", url)
     monkeypatch.setenv("PORTAL_KEK_FILE", str(kek))
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
 
 
 def _keys_init() -> None:
@@ -110,6 +133,7 @@ def _documents(services: Services) -> dict[str, bytes]:
 
 def test_a_restored_backup_decrypts_every_value_opens_every_document_and_keeps_the_audit_chain(
     two_databases: tuple[str, str],
+    stores: tuple[dict[str, str], dict[str, str]],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -120,7 +144,8 @@ def test_a_restored_backup_decrypts_every_value_opens_every_document_and_keeps_t
     generate_key_file(kek)
     backup = tmp_path / "backup"
 
-    _environment(monkeypatch, tmp_path / "live", live_url, kek)
+    live_store, empty_store = stores
+    _environment(monkeypatch, tmp_path / "live", live_url, kek, **live_store)
     _keys_init()
     live = _services()
     supplier_id, _ = store_suppliers(live, typed(KNOWN), typed(FORMER_NAMES))
@@ -134,7 +159,7 @@ def test_a_restored_backup_decrypts_every_value_opens_every_document_and_keeps_t
     live.engine.dispose()
     assert portal(["backup", "create", str(backup)]) == 0
 
-    _environment(monkeypatch, tmp_path / "restored", empty_url, kek)
+    _environment(monkeypatch, tmp_path / "restored", empty_url, kek, **empty_store)
     assert portal(["backup", "restore", str(backup)]) == 0
     restored = _services()
     try:
