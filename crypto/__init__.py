@@ -20,6 +20,7 @@ True
 from crypto.blind_index import BlindIndexer
 from crypto.documents import DocumentVault
 from crypto.errors import (
+    BlobStoreUnavailableError,
     CryptoError,
     DecryptionFailure,
     DocumentIntegrityError,
@@ -44,6 +45,7 @@ __all__ = [
     "Algorithm",
     "BlindIndexer",
     "BlobStorage",
+    "BlobStoreUnavailableError",
     "CryptoError",
     "DataKeyStore",
     "DecryptionFailure",

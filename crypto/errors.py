@@ -14,6 +14,7 @@ help (wrong key, corrupt data, bad configuration), ``False`` when it might
     ├── FieldDecryptionError         a field token does not decrypt (also ValueError)
     ├── DocumentIntegrityError       a stored document is truncated, reordered or altered
     ├── DocumentNotFoundError        no blob is stored under that document id
+    ├── BlobStoreUnavailableError    the document store did not answer (retryable)
     ├── SelfTestError                a known-answer test failed; refuse to run
     ├── RevealDeniedError            the caller's role may not see the clear value
     └── InvalidCryptoInputError      a caller passed a malformed argument (also ValueError)
@@ -26,6 +27,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "BlobStoreUnavailableError",
     "CryptoError",
     "DecryptionFailure",
     "DocumentIntegrityError",
@@ -110,6 +112,12 @@ class DocumentIntegrityError(CryptoError):
 
 class DocumentNotFoundError(CryptoError, LookupError):
     """No encrypted blob is stored under the given document id."""
+
+
+class BlobStoreUnavailableError(CryptoError):
+    """The document store could not be reached or refused the call; a retry may help."""
+
+    permanent = False
 
 
 class SelfTestError(CryptoError):

@@ -20,7 +20,6 @@ from sqlalchemy import Engine
 
 from approvals import DEFAULT_POLICY, ApprovalPolicy, PolicyConfigError, StepUpRule
 from crypto import Algorithm, KeyProvider, Keyring, run_self_test
-from crypto.adapters.filesystem import FilesystemBlobStorage
 from crypto.adapters.local import LocalKeyProvider
 from crypto.errors import KeyUnavailableError
 from ocr.inputs import InputLimits
@@ -34,6 +33,7 @@ from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SupplierStore
+from portal.document_store import DocumentStoreSettings, blob_storage_from_settings
 from portal.finance.ports import AuditedReveals, ChangePaymentHolds, PaymentHoldView, RevealAudit
 from portal.notifications import outbox
 from portal.notifications.messages import OutboxNotifier, RobotWebhookSender
@@ -99,14 +99,18 @@ def build_services(
         else Keyring.load(store, provider)
     )
     sealer = Sealer(keyring.field_cipher(), keyring.blind_indexer())
-    settings.documents_dir.mkdir(parents=True, exist_ok=True)
+    # Documents: a folder under the data dir, or a shared S3 bucket (portal.document_store).
+    blobs = blob_storage_from_settings(
+        document_store_settings(settings),
+        documents_dir=settings.documents_dir,
+    )
     return Services(
         settings=settings,
         engine=engine,
         keyring=keyring,
         sealer=sealer,
         suppliers=SupplierStore(sealer),
-        documents=keyring.document_vault(FilesystemBlobStorage(settings.documents_dir)),
+        documents=keyring.document_vault(blobs),
     )
 
 
@@ -128,6 +132,25 @@ def cooling_off(settings: Settings) -> timedelta:
     if changes.payment_cooling_off_seconds is not None:
         return timedelta(seconds=changes.payment_cooling_off_seconds)
     return timedelta(hours=changes.payment_cooling_off_hours)
+
+
+def document_store_settings(settings: Settings) -> DocumentStoreSettings:
+    """Where documents live: the folder under the data dir, or a shared S3 bucket."""
+    store = settings.documents
+    return DocumentStoreSettings.from_env(
+        {
+            "PORTAL_DOCUMENTS_STORE": store.kind,
+            "PORTAL_S3_ENDPOINT_URL": store.s3_endpoint_url or "",
+            "PORTAL_S3_BUCKET": store.s3_bucket,
+            "PORTAL_S3_REGION": store.s3_region,
+            "PORTAL_S3_ACCESS_KEY_ID": store.s3_access_key_id or "",
+            "PORTAL_S3_SECRET_ACCESS_KEY": (
+                store.s3_secret_access_key.get_secret_value() if store.s3_secret_access_key else ""
+            ),
+            "PORTAL_S3_PREFIX": store.s3_prefix,
+            "PORTAL_S3_CREATE_BUCKET": "1" if store.s3_create_bucket else "0",
+        }
+    )
 
 
 def build_change_deps(services: Services) -> ChangeDeps:

@@ -23,6 +23,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "portal.commands.outbox",
     "portal.commands.relations",
     "portal.commands.config",
+    "portal.commands.worker",
+    "portal.commands.backup",
 )
 
 

@@ -238,6 +238,20 @@ class OcrSettings(_Concern):
     max_pixels: Positive = _env("OCR_MAX_PIXELS", 60_000_000)
 
 
+class DocumentStoreConfig(_Concern):
+    """Where encrypted documents are kept: a local folder, or an S3-compatible bucket that
+    every instance shares (see docs/operations.md)."""
+
+    kind: str = _env("PORTAL_DOCUMENTS_STORE", "filesystem", pattern=r"^(filesystem|s3)$")
+    s3_endpoint_url: str | None = _env("PORTAL_S3_ENDPOINT_URL", None)
+    s3_bucket: str = _env("PORTAL_S3_BUCKET", "")
+    s3_region: str = _env("PORTAL_S3_REGION", "us-east-1")
+    s3_access_key_id: str | None = _env("PORTAL_S3_ACCESS_KEY_ID", None)
+    s3_secret_access_key: SecretStr | None = _env("PORTAL_S3_SECRET_ACCESS_KEY", None)
+    s3_prefix: str = _env("PORTAL_S3_PREFIX", "documents/")
+    s3_create_bucket: bool = _env("PORTAL_S3_CREATE_BUCKET", False)
+
+
 class AuditConfig(_Concern):
     """The audit chain's anchors outside the database, its archives and their retention."""
 
@@ -263,6 +277,7 @@ _CONCERNS: dict[str, type[_Concern]] = {
     "verification": VerificationConfig,
     "ocr": OcrSettings,
     "audit": AuditConfig,
+    "documents": DocumentStoreConfig,
 }
 
 
@@ -284,6 +299,7 @@ class Settings(BaseSettings):
     verification: VerificationConfig = Field(default_factory=VerificationConfig)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    documents: DocumentStoreConfig = Field(default_factory=DocumentStoreConfig)
 
     @classmethod
     def settings_customise_sources(

@@ -12,8 +12,13 @@ from portal.db.migrate import current, upgrade
 def _upgrade(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     engine = make_engine(settings.database.url)
-    upgrade(engine, args.revision)
-    print(f"database at revision {current(engine)}")
+    before = upgrade(engine, args.revision)
+    after = current(engine)
+    engine.dispose()
+    if before == after:
+        print(f"database already at revision {after}; nothing to do")
+    else:
+        print(f"database upgraded from {before or 'empty'} to {after}")
     return 0
 
 

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, exists, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, exists, insert, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.db.bulk import insert_rows
 from portal.db.supplier_store import SUPPLIER
@@ -38,15 +40,22 @@ __all__ = [
 
 
 def ensure_schedule(conn: Connection, now: datetime) -> int:
-    """Give every supplier without a schedule row one, due now; returns how many."""
-    missing = select(SUPPLIER.c.id).where(~exists().where(SCHEDULE.c.supplier_id == SUPPLIER.c.id))
-    ids = [r.id for r in conn.execute(missing)]
-    if ids:
-        conn.execute(
-            insert(SCHEDULE),
-            [{"supplier_id": sid, "next_due_at": now, "reason": "schedule"} for sid in ids],
-        )
-    return len(ids)
+    """Give every supplier without a schedule row one, due now; returns how many.
+
+    One ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``: a pass running at the
+    same time may give the same suppliers their row first, and that is fine.
+    """
+    missing = select(SUPPLIER.c.id, literal(now), literal("schedule")).where(
+        ~exists().where(SCHEDULE.c.supplier_id == SUPPLIER.c.id)
+    )
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        dialect_insert(SCHEDULE)
+        .from_select(["supplier_id", "next_due_at", "reason"], missing)
+        .on_conflict_do_nothing(index_elements=["supplier_id"])
+        .returning(SCHEDULE.c.supplier_id)
+    )
+    return len(conn.execute(statement).all())
 
 
 def request_verification(

@@ -25,14 +25,13 @@ from sqlalchemy import text
 from portal.bootstrap import Collaborators, require_collaborators
 from portal.core import MissingCollaboratorError
 from portal.identity.api_clients import principal_for_token
+from portal.resources import templates_dir
 from portal.web.api import FinanceApi
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
 from portal.web.headers import security_headers, static_files_router
 from portal.web.i18n import add_messages, switch_language, translator
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
-
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 
 @get("/healthz", sync_to_thread=True, include_in_schema=True, tags=["ops"])
@@ -89,7 +88,7 @@ def create_app(
     state: dict[str, Any] | None = None,
     on_startup: Sequence[Any] = (),
     on_shutdown: Sequence[Any] = (),
-    template_dir: Path = TEMPLATES_DIR,
+    template_dir: Path | None = None,
 ) -> Litestar:
     """Build the Litestar application around already-built collaborators (fail closed)."""
     require_collaborators(collaborators)
@@ -120,7 +119,9 @@ def create_app(
         ],
         exception_handlers=handlers(),
         before_send=[security_headers(hsts=services.settings.web.secure_cookies)],
-        template_config=TemplateConfig(directory=template_dir, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=template_dir or templates_dir(), engine=JinjaTemplateEngine
+        ),
         openapi_config=OpenAPIConfig(
             title="supplier-portal",
             version="1",

@@ -41,7 +41,7 @@ from approvals import (
     ReviewRefusedError,
     VersionConflictError,
 )
-from crypto import CryptoError, RevealDeniedError
+from crypto import BlobStoreUnavailableError, CryptoError, RevealDeniedError
 from ocr.errors import EngineUnavailableError, OcrInputError, UploadTooLargeError
 from portal.changes import (
     ChangeNotFoundError,
@@ -179,6 +179,7 @@ ERRORS: tuple[Rule, ...] = (
     Rule(VerificationNotConfiguredError, ErrorKind.UNAVAILABLE),
     Rule(ProviderError, ErrorKind.UNAVAILABLE, retryable=True, refine=_provider),
     # a stored value cannot be read: never the details
+    Rule(BlobStoreUnavailableError, ErrorKind.UNAVAILABLE, retryable=True),
     Rule(CryptoError, ErrorKind.UNAVAILABLE, 500, internal=True),
 )
 

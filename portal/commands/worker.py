@@ -1,0 +1,150 @@
+"""``portal worker``: one process for all background work, for containers and service units.
+
+It runs, until SIGTERM or SIGINT:
+
+- the OCR job worker (licence uploads queued by the web instances);
+- the outbox sender, every ``--outbox-seconds`` (when e-mail or a webhook is configured);
+- the monitoring pass, every ``--verify-minutes`` (when verification is configured);
+- a signed checkpoint of the audit chain's head, every ``PORTAL_AUDIT_CHECKPOINT_MINUTES``
+  (when ``PORTAL_AUDIT_CHECKPOINT_FILE`` and ``PORTAL_AUDIT_SIGNING_KEY_FILE`` are set).
+
+Every loop claims its rows with a conditional UPDATE and a lease, so several
+workers (and web instances that still run some loops themselves) can run at
+once; each job, message and supplier is handled by one of them. Web instances
+behind it are started with ``PORTAL_OCR_WORKER=0``,
+``PORTAL_OUTBOX_INTERVAL_SECONDS=0`` and ``PORTAL_VERIFY_IN_PROCESS_MINUTES=0``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import timedelta
+
+from portal.bootstrap import Collaborators, build_collaborators
+from portal.commands.common import SubParsers, add_db_options, services_for
+from portal.core import Services
+
+log = logging.getLogger(__name__)
+
+
+async def _outbox_loop(collaborators: Collaborators, seconds: float) -> None:
+    from portal.notifications.outbox import OutboxWorker
+
+    senders = dict(collaborators.senders)
+    if not senders:
+        print("outbox: no channel configured (PORTAL_SMTP_HOST, PORTAL_WEBHOOK_URL)", flush=True)
+        return
+    worker = OutboxWorker(collaborators.services.engine, senders)
+    print(f"outbox: sending through {', '.join(sorted(senders))} every {seconds:g} s", flush=True)
+    while True:
+        try:
+            report = await asyncio.to_thread(worker.run_once)
+            if report.sent or report.gave_up:
+                print(f"outbox: sent {report.sent}, gave up {report.gave_up}", flush=True)
+        except Exception:  # keep the loop alive: the database may be back next time
+            log.exception("outbox pass failed")
+        await asyncio.sleep(seconds)
+
+
+async def _checkpoint_loop(services: Services) -> None:
+    from portal.audit import Anchoring, AuditSettings
+    from portal.audit.anchoring import checkpoint_if_due
+
+    settings = AuditSettings.from_config(services.settings.audit)
+    anchoring = Anchoring.from_settings(settings)
+    if anchoring is None:
+        print("audit: no checkpoint file or signing key; the chain is not anchored", flush=True)
+        return
+    every = timedelta(minutes=settings.checkpoint_minutes)
+    print(f"audit: a signed checkpoint every {settings.checkpoint_minutes} min", flush=True)
+    while True:
+        try:
+            taken = await asyncio.to_thread(checkpoint_if_due, services.engine, anchoring, every)
+            if taken is not None and taken.written and taken.checkpoint is not None:
+                print(
+                    f"audit: {taken.checkpoint.label} at seq {taken.checkpoint.checkpoint.seq}",
+                    flush=True,
+                )
+        except Exception:  # a tampered chain is logged loudly and retried; never signed
+            log.exception("audit checkpoint failed")
+        await asyncio.sleep(60)
+
+
+async def run_worker(
+    collaborators: Collaborators, *, outbox_seconds: float, verify_minutes: float
+) -> None:
+    """Run every loop until a stop signal arrives; stop them cleanly."""
+    from portal.audit.log import AuditLog
+    from portal.ocr_jobs import OcrWorker, OcrWorkerDeps, default_reader, load_engines
+    from portal.verification.monitoring import PeriodicVerification
+
+    services = collaborators.services
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    deps = OcrWorkerDeps(
+        services.engine,
+        services.documents,
+        AuditLog(services.sealer),
+        default_reader(collaborators.ocr_limits),
+        collaborators.ocr,
+    )
+    ocr = OcrWorker(deps, warm_up=load_engines)
+    ocr.start()
+    print(f"ocr: worker {deps.worker_id} waiting for jobs", flush=True)
+    tasks = [loop.create_task(_checkpoint_loop(services))]
+    if outbox_seconds:
+        tasks.append(loop.create_task(_outbox_loop(collaborators, outbox_seconds)))
+
+    wiring = collaborators.verification
+    async with contextlib.AsyncExitStack() as stack:
+        periodic = None
+        if wiring.configured and verify_minutes > 0:
+            ports = await stack.enter_async_context(wiring.ports())
+            periodic = PeriodicVerification(services, wiring, verify_minutes, ports=lambda: ports)
+            periodic.start()
+            print(f"monitoring: a pass every {verify_minutes:g} min", flush=True)
+        else:
+            print("monitoring: verification not configured; not running passes", flush=True)
+        print("worker ready", flush=True)
+        await stop.wait()
+        print("worker stopping", flush=True)
+        if periodic is not None:
+            await periodic.stop()
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await ocr.stop()
+
+
+def _worker(args: argparse.Namespace) -> int:
+    with services_for(args, migrate=False) as services:
+        collaborators = build_collaborators(services)
+        asyncio.run(
+            run_worker(
+                collaborators,
+                outbox_seconds=args.outbox_seconds,
+                verify_minutes=args.verify_minutes,
+            )
+        )
+    return 0
+
+
+def register(sub: SubParsers) -> None:
+    """Add ``worker``."""
+    parser = sub.add_parser("worker", help="run OCR jobs, the outbox and monitoring until stopped")
+    parser.add_argument(
+        "--outbox-seconds", type=float, default=30, help="seconds between sends (0: off)"
+    )
+    parser.add_argument(
+        "--verify-minutes", type=float, default=60, help="minutes between monitoring passes"
+    )
+    add_db_options(parser)
+    parser.set_defaults(handler=_worker)
