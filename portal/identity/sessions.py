@@ -8,7 +8,8 @@ whether it may still act. A session ends, and every request with it is treated a
 - ``role_changed``: the account's role is no longer the one the session was opened with;
 - ``account_disabled``: an admin disabled the account;
 - ``revoked``: an admin ended it, or the provider logged the person out;
-- ``logout``: the person logged out.
+- ``logout``: the person logged out;
+- ``replaced``: the same browser logged in again (the old session id is worthless anyway).
 
 The row's id is the SHA-256 of the cookie value, so the table never holds a usable session id.
 Admin acts (list, revoke, disable, enable) are use cases: each checks the permission, opens its
@@ -132,10 +133,12 @@ def start_session(
         )
 
 
-def log_out_session(engine: Engine, cookie_value: str, now: datetime) -> None:
-    """The person logged out: their session row ends now."""
+def log_out_session(
+    engine: Engine, cookie_value: str, now: datetime, *, reason: str = "logout"
+) -> None:
+    """The person logged out (or logged in again in the same browser): the row ends now."""
     with engine.begin() as conn:
-        end_session(conn, cookie_value, now, "logout")
+        end_session(conn, cookie_value, now, reason)
 
 
 def _end(conn: Connection, where: object, now: datetime, reason: str) -> int:

@@ -280,3 +280,13 @@ async def test_a_forged_or_stale_logout_token_ends_nothing(
         answer = await server.post("/auth/backchannel-logout", data={"logout_token": token})
         assert answer.status_code == 400
     assert await is_logged_in(browsers.use("desk"))
+
+
+async def test_logging_in_again_in_the_same_browser_ends_the_old_session(
+    first: Any, app: Litestar
+) -> None:
+    await demo_login(first, "supervisor-a")
+    await demo_login(first, "admin")
+    runtime = runtime_of(app)
+    open_now = list_sessions(runtime.services.engine, _admin(runtime), runtime.now())
+    assert [s.role for s in open_now] == ["admin"]

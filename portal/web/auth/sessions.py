@@ -203,6 +203,7 @@ class SessionGate:
         # (``auth_time``, ``amr``, ``acr``): approving a bank change asks for it (step-up).
         facts = authentication_facts(claims or {})
         principal = replace(account.principal(), **_facts_of(facts))
+        replaced = connection.cookies.get(SESSION_COOKIE)
         cookie_value = rotate_session(connection)
         connection.set_session(
             {
@@ -221,6 +222,8 @@ class SessionGate:
         now = self.clock()
 
         def record() -> None:
+            if replaced and replaced != "null":  # a login in this browser ends its old session
+                log_out_session(self.engine, replaced, now, reason="replaced")
             start_session(
                 self.engine,
                 cookie_value=cookie_value,
