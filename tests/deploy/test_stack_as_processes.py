@@ -24,7 +24,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.ocr_portal.licences import draw_licence
 
 from portal.domain.uscc_factory import make_uscc
 from tests.deploy.conftest import (
@@ -40,6 +39,7 @@ from tests.deploy.conftest import (
     wait_for_http,
 )
 from tests.moto_s3 import running_s3_server
+from tests.support.licences import draw_licence
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
