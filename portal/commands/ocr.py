@@ -25,20 +25,20 @@ def _work(args: argparse.Namespace) -> int:
         OcrJobSettings,
         OcrWorkerDeps,
         default_reader,
-        load_engines,
         run_next,
     )
 
     with services_for(args) as services:
         limits = InputLimits(max_upload_bytes=services.settings.web.max_upload_bytes)
+        reader = default_reader(limits)
         deps = OcrWorkerDeps(
             services.engine,
             services.documents,
             AuditLog(services.sealer),
-            default_reader(limits),
+            reader,
             OcrJobSettings.from_env(os.environ),
         )
-        load_engines()
+        reader.start()  # sandboxed children load the models now, not on the first job
         print(f"OCR worker {deps.worker_id} waiting for jobs", flush=True)
         while True:
             job = run_next(deps)

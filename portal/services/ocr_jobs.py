@@ -43,6 +43,7 @@ from approvals import Entity
 from crypto.documents import DocumentVault
 from ocr.errors import OcrError
 from ocr.inputs import InputLimits
+from ocr.sandbox import LicenceReaderPool, SandboxSettings
 from portal.db.ocr_tables import OcrJobRow
 from portal.db.tables import table_of
 from portal.domain import uscc
@@ -663,20 +664,7 @@ def compare_sources(
     return rows, ocr_findings
 
 
-def default_reader(limits: InputLimits) -> Reader:
-    """The real licence reader (``ocr.service.read_licence``) with these limits."""
-
-    def read(data: bytes, *, filename: str | None = None, progress: Any = None) -> Any:
-        from ocr.service import read_licence  # the engines load on the first read
-
-        return read_licence(data, filename=filename, limits=limits, progress=progress)
-
-    return read
-
-
-def load_engines() -> None:
-    """Load the OCR models now, so the first upload is not slow."""
-
-    from ocr.service import default_engines  # cached per process: the first read is quick
-
-    default_engines()
+def default_reader(limits: InputLimits) -> LicenceReaderPool:
+    """The real licence reader: ``ocr.read_licence`` in sandboxed, warm worker processes
+    (time and memory limits, ``OCR_*`` settings: :mod:`ocr.sandbox`); ``.start()`` warms them."""
+    return LicenceReaderPool(SandboxSettings.from_env(os.environ), limits)

@@ -56,7 +56,6 @@ from portal.services.ocr_jobs import (
     default_reader,
     enqueue_licence,
     get_job,
-    load_engines,
     prefill,
     proposal_from_form,
 )
@@ -350,17 +349,20 @@ def build_ocr(
     """The area around its collaborators; tests pass a fake ``reader`` and their clock."""
     settings = settings or OcrJobSettings.from_env({**os.environ, **services.settings.extra})
     limits = InputLimits(max_upload_bytes=services.settings.web.max_upload_bytes)
+    sandbox = None
+    if reader is None:  # read in sandboxed, warm children: this process never loads the engines
+        reader = sandbox = default_reader(limits)
     deps = OcrWorkerDeps(
         services.engine,
         services.documents,
         AuditLog(services.sealer),
-        reader or default_reader(limits),
+        reader,
         settings,
     )
     if clock is not None:
         deps.clock = clock
     runtime = OcrRuntime(
-        services, settings, OcrWorker(deps, warm_up=None if reader else load_engines)
+        services, settings, OcrWorker(deps, warm_up=sandbox.start if sandbox else None)
     )
     router = Router(
         path="/",
