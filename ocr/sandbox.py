@@ -82,7 +82,7 @@ class SandboxSettings:
     """
 
     workers: int = 2
-    timeout_seconds: float = 30.0
+    timeout_seconds: float = 60.0  # a read takes 2-3 s; 20 s on this machine under load
     memory_bytes: int = 3072 * _MB
     max_jobs: int = 200
     recycle_rss_bytes: int = 1536 * _MB

@@ -21,6 +21,7 @@ from functools import cache
 
 import cv2
 
+from ocr.checks import check_reading
 from ocr.errors import EngineUnavailableError, NotALicenceError
 from ocr.fields import UsccRead, authority_reading, build_reading, qr_uscc, uscc_reads_from
 from ocr.inputs import InputLimits, load_image
@@ -202,14 +203,14 @@ def read_image(
         if seg is not None:
             reads = [UsccRead(eng.page.name, seg.text, seg.score)]
     reads += _check_uscc(page, segments, fields, reads, qr_payload, eng)
-    reading = build_reading(
+    reading = check_reading(build_reading(
         fields,
         page.layout,
         source=eng.page.name,
         uscc_reads=reads,
         qr_payload=qr_payload,
         seal_text=seal_text,
-    )
+    ))  # fmt: skip
     say("done", 1.0)
     return reading
 

@@ -1,0 +1,234 @@
+"""Field priors: a value stays ``read`` only when every check that applies to it holds.
+
+A reading that fails a check keeps its value but becomes ``uncertain`` with the
+reason, so the portal shows it to the person who confirms it instead of
+pre-filling it. The checks are what a licence must look like, whatever drew it:
+
+- no label of any licence kind inside a value (a label read into the value
+  before it is cut off there: ``…1号组成形式`` gives ``…1号``, uncertain);
+- the engine's own score at least :data:`MIN_SCORE` (a low score means some
+  character was a guess: 脱权教资 for 股权投资 came back at 0.69);
+- dates in order: established ≤ term from, established ≤ issued, none before 1949;
+- the entity type is one of the official list (:data:`ENTITY_TYPES`), and the name
+  ends as that type's names do (…公司, …分公司, …(普通合伙));
+- the business scope is a list of items separated by ``;`` that ends in ``。`` or
+  in its closing sentence, with no ``:`` or ``,`` between items (a misread ``;``);
+- a person's name (法定代表人, 负责人, 经营者 …) has no digits or Latin letters
+  unless it is a foreign name or a partner company.
+
+>>> from ocr.model import FieldReading, FieldStatus, LicenceReading, Layout
+>>> read = lambda v: FieldReading(v, 0.98, FieldStatus.READ, "t")
+>>> checked = check_reading(LicenceReading(Layout.LANDSCAPE, address=read("某市某路1号组成形式")))
+>>> checked.address.value, checked.address.status.value, checked.address.reason
+('某市某路1号', 'uncertain', 'the label 组成形式 was read into the value')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date
+from typing import Any
+
+from ocr.layout import FIELD_LABELS
+from ocr.model import FieldReading, FieldStatus, LicenceReading
+
+MIN_SCORE = 0.90
+"""Below this engine score a text value is uncertain (tuned on the tuning seeds only)."""
+
+LABEL_WORDS: tuple[str, ...] = tuple(
+    sorted({label for labels in FIELD_LABELS.values() for label in labels}, key=len, reverse=True)
+)
+_PEOPLE_LABELS = ("法定代表人", "执行事务合伙人", "负责人", "经营者", "投资人")
+_TEXT_FIELDS = ("name", "entity_type", "legal_representative", "address", "business_scope")
+
+ENTITY_TYPES: frozenset[str] = frozenset(
+    [
+        "有限责任公司(自然人投资或控股)",
+        "有限责任公司(自然人独资)",
+        "有限责任公司(法人独资)",
+        "有限责任公司(非自然人投资或控股的法人独资)",
+        "有限责任公司(自然人投资或控股的法人独资)",
+        "有限责任公司(国有独资)",
+        "有限责任公司(国有控股)",
+        "有限责任公司(外商投资、非独资)",
+        "有限责任公司(外商投资企业法人独资)",
+        "有限责任公司(外国法人独资)",
+        "有限责任公司(外国自然人独资)",
+        "有限责任公司(台港澳法人独资)",
+        "有限责任公司(台港澳自然人独资)",
+        "有限责任公司(港澳台投资、非独资)",
+        "有限责任公司(中外合资)",
+        "有限责任公司(中外合作)",
+        "有限责任公司(台港澳与境内合资)",
+        "有限责任公司(台港澳与外国投资者合资)",
+        "其他有限责任公司",
+        "股份有限公司(非上市、自然人投资或控股)",
+        "股份有限公司(非上市、国有控股)",
+        "股份有限公司(上市、自然人投资或控股)",
+        "股份有限公司(上市、国有控股)",
+        "股份有限公司(非上市)",
+        "股份有限公司(上市)",
+        "股份有限公司(外商投资、未上市)",
+        "股份有限公司(外商投资、上市)",
+        "股份有限公司(中外合资、未上市)",
+        "股份有限公司(台港澳与境内合资、未上市)",
+        "其他股份有限公司(非上市)",
+        "其他股份有限公司(上市)",
+        "有限责任公司分公司(自然人投资或控股)",
+        "有限责任公司分公司(自然人独资)",
+        "有限责任公司分公司(法人独资)",
+        "有限责任公司分公司(国有独资)",
+        "有限责任公司分公司(国有控股)",
+        "有限责任公司分公司(外商投资、非独资)",
+        "有限责任公司分公司(外商投资企业法人独资)",
+        "有限责任公司分公司(台港澳法人独资)",
+        "有限责任公司分公司(中外合资)",
+        "其他有限责任公司分公司",
+        "股份有限公司分公司(非上市、自然人投资或控股)",
+        "股份有限公司分公司(上市、自然人投资或控股)",
+        "股份有限公司分公司(非上市)",
+        "股份有限公司分公司(上市)",
+        "股份有限公司分公司(国有控股)",
+        "外商投资企业分公司",
+        "外国(地区)企业常驻代表机构",
+        "普通合伙企业",
+        "有限合伙企业",
+        "特殊普通合伙企业",
+        "普通合伙企业分支机构",
+        "有限合伙企业分支机构",
+        "外商投资合伙企业",
+        "外商投资普通合伙企业",
+        "外商投资有限合伙企业",
+        "个人独资企业",
+        "个人独资企业分支机构",
+        "个体工商户",
+        "全民所有制",
+        "集体所有制",
+        "股份合作制",
+        "联营",
+        "全民所有制分支机构(非法人)",
+        "集体分支机构(非法人)",
+        "农民专业合作社",
+        "农民专业合作社分支机构",
+    ]
+)
+# What the closing sentence of a scope says (after NFKC: ASCII brackets and commas).
+_CLOSING = (
+    "(依法须经批准的项目,经相关部门批准后方可开展经营活动)",
+    "(依法须经批准的项目,经相关部门批准后方可开展经营活动,具体经营项目以相关部门批准文件或许可证件为准)",
+    "(除依法须经批准的项目外,凭营业执照依法自主开展经营活动)",
+)
+_HEADS = ("一般项目:", "许可项目:")
+
+
+def check_reading(reading: LicenceReading) -> LicenceReading:
+    """``reading`` with every field that fails a check marked ``uncertain`` (see the module)."""
+    fields: dict[str, Any] = dict(reading.field_readings())
+    for key in _TEXT_FIELDS:
+        fields[key] = _without_labels(fields[key], keep_value=key == "business_scope")
+        fields[key] = _scored(fields[key])
+    fields["entity_type"] = _entity_type(fields["entity_type"])
+    fields["name"] = _name(fields["name"], fields["entity_type"])
+    fields["business_scope"] = _scope(fields["business_scope"])
+    fields["legal_representative"] = _person(fields["legal_representative"])
+    fields.update(_dates(fields))
+    return dataclasses.replace(reading, **fields)
+
+
+def _live(reading: FieldReading[Any]) -> bool:
+    return reading.value is not None and reading.status is not FieldStatus.MISSING
+
+
+def _without_labels(reading: FieldReading[str], *, keep_value: bool) -> FieldReading[str]:
+    if not _live(reading) or not isinstance(reading.value, str):
+        return reading
+    value = reading.value
+    found = [(value.find(w), w) for w in LABEL_WORDS if w in value]
+    if not found:
+        return reading
+    at, word = min(found)
+    why = f"the label {word} was read into the value"
+    if keep_value or at == 0:
+        return reading.doubted(why)
+    return reading.doubted(why, value[:at].rstrip(":"))
+
+
+def _scored(reading: FieldReading[str]) -> FieldReading[str]:
+    if _live(reading) and reading.confidence < MIN_SCORE:
+        return reading.doubted(f"some characters were hard to read ({reading.confidence:.2f})")
+    return reading
+
+
+def _entity_type(reading: FieldReading[str]) -> FieldReading[str]:
+    if _live(reading) and reading.value not in ENTITY_TYPES:
+        return reading.doubted("not an entity type of the official list")
+    return reading
+
+
+def _name(name: FieldReading[str], kind: FieldReading[str]) -> FieldReading[str]:
+    if not _live(name) or not _live(kind) or kind.status is not FieldStatus.READ:
+        return name
+    value, entity = str(name.value), str(kind.value)
+    if any(value.endswith(t) for t in ENTITY_TYPES if len(t) > 3) or "型个体" in value:
+        return name.doubted("the entity type was read into the name")
+    expected = (
+        ("分公司",) if "分公司" in entity
+        else ("公司",) if entity.endswith(("公司", ")")) and "公司" in entity
+        else ("(普通合伙)", "(特殊普通合伙)") if entity.startswith(("普通合伙", "特殊普通"))
+        else ("(有限合伙)",) if entity.startswith("有限合伙")
+        else ()
+    )  # fmt: skip
+    if expected and not value.endswith(expected):
+        return name.doubted(f"a {entity}'s name ends in {expected[0]}")
+    return name
+
+
+def _scope(reading: FieldReading[str]) -> FieldReading[str]:
+    if not _live(reading):
+        return reading
+    value = str(reading.value)
+    body = value
+    for sentence in _CLOSING:
+        body = body.replace(sentence, "")
+    for head in _HEADS:
+        body = body.replace(head, ";")
+    if not value.endswith(("。", ")")):
+        return reading.doubted("the scope does not end with 。 or its closing sentence (cut off?)")
+    if "依法须经" in body or "方可开展" in body or "自主开展" in body:
+        return reading.doubted("the closing sentence (依法须经批准的项目…) is misread")
+    if re.search(r"[:,](?![^()]*\))", body):
+        return reading.doubted("items are separated by ; and a separator reads as : or ,")
+    if re.search(r"[A-Za-z]{2,}", body) and not re.search(r"\b(?:5G|IT|App|APP)\b", body):
+        return reading.doubted("Latin letters inside the scope (misread characters?)")
+    return reading
+
+
+def _person(reading: FieldReading[str]) -> FieldReading[str]:
+    if not _live(reading):
+        return reading
+    value = str(reading.value)
+    if "公司" in value or "合伙" in value:  # a partner company (委派代表)
+        return reading
+    if re.search(r"\d", value) or not (2 <= len(value) <= 20):
+        return reading.doubted("not the shape of a person's name")
+    return reading
+
+
+def _dates(fields: dict[str, FieldReading[Any]]) -> dict[str, FieldReading[Any]]:
+    out: dict[str, FieldReading[Any]] = {}
+    days = {k: fields[k].value for k in ("established_on", "term_from", "issued_on")}
+    for key, day in days.items():
+        if isinstance(day, date) and day.year < 1949:
+            out[key] = fields[key].doubted("a date before 1949")
+    est, start, issued = days["established_on"], days["term_from"], days["issued_on"]
+    pairs = [
+        ("established_on", est, "term_from", start),
+        ("established_on", est, "issued_on", issued),
+    ]
+    for a, first, b, then in pairs:
+        if isinstance(first, date) and isinstance(then, date) and first > then:
+            why = f"{a.replace('_', ' ')} is after {b.replace('_', ' ')}"
+            out[a] = out.get(a, fields[a]).doubted(why)
+            out[b] = out.get(b, fields[b]).doubted(why)
+    return out
