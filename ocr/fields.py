@@ -175,6 +175,12 @@ def build_reading(
         reads.append(UsccRead("qr", from_qr, 0.99))
     uscc, notes = fuse_uscc(reads)
     warnings += notes
+    if "registration_number" in fields:
+        number = clean_text(fields["registration_number"].text)
+        warnings.append(
+            f"旧版执照 / an old-style licence (注册号 {number}, before the 2016 five-in-one "
+            "reform): its credit code is not printed and must be confirmed"
+        )
 
     capital: FieldReading[Money] = FieldReading.missing()
     if "registered_capital" in fields:

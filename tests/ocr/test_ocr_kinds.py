@@ -166,3 +166,13 @@ def test_a_company_name_that_does_not_end_in_company_is_uncertain():
         _with(name="上海恒泰信息科技有限公", entity_type="有限责任公司(自然人独资)")
     )
     assert checked.name.status is FieldStatus.UNCERTAIN
+
+
+def test_an_old_style_licence_with_a_registration_number_is_flagged():
+    reading = _read("""
+注 册 号  310115000123456                  注册资本  壹佰万元整
+名    称  上海恒泰信息科技有限公司          成立日期  2010年03月12日
+""")
+    assert reading.uscc.status is FieldStatus.MISSING
+    assert any("old-style licence (注册号 310115000123456" in w for w in reading.warnings)
+    assert reading.name.value == "上海恒泰信息科技有限公司"
