@@ -14,7 +14,11 @@ pre-filling it. The checks are what a licence must look like, whatever drew it:
 - the business scope is a list of items separated by ``;`` that ends in ``。`` or
   in its closing sentence, with no ``:`` or ``,`` between items (a misread ``;``);
 - a person's name (法定代表人, 负责人, 经营者 …) has no digits or Latin letters
-  unless it is a foreign name or a partner company.
+  unless it is a foreign name or a partner company;
+- an address ends as addresses do (…号, …室, …层, …幢 …);
+- a value does not start with the end of its own label (``称青岛…``: 名称's 称);
+- on a copy stamped "仅供XX使用" (:func:`watermark_of` finds it in the page's text),
+  a value holding the stamp's characters is uncertain: the stamp crosses it.
 
 >>> from ocr.model import FieldReading, FieldStatus, LicenceReading, Layout
 >>> read = lambda v: FieldReading(v, 0.98, FieldStatus.READ, "t")
@@ -122,12 +126,32 @@ _CLOSING = (
 _HEADS = ("一般项目:", "许可项目:")
 
 
-def check_reading(reading: LicenceReading) -> LicenceReading:
-    """``reading`` with every field that fails a check marked ``uncertain`` (see the module)."""
+_ADDRESS_ENDS = ("号", "室", "层", "楼", "幢", "栋", "座", "单元", "铺", "房", "间", "院", "户",
+                 "村", "组", "场", "内", "区", "部", "库", "厂", ")")  # fmt: skip
+_WATERMARK = re.compile(r"仅供(.{1,6}?)使用")
+
+
+def watermark_of(page_text: str) -> str | None:
+    """The "仅供XX使用" stamp read anywhere on the page, if any.
+
+    >>> watermark_of("名称 某某公司 仅供投标使用 类型")
+    '仅供投标使用'
+    """
+    found = _WATERMARK.search(page_text)
+    return found.group(0) if found else None
+
+
+def check_reading(reading: LicenceReading, *, watermark: str | None = None) -> LicenceReading:
+    """``reading`` with every field that fails a check marked ``uncertain`` (see the module);
+    ``watermark``: the copy stamp read on the page (:func:`watermark_of`)."""
     fields: dict[str, Any] = dict(reading.field_readings())
     for key in _TEXT_FIELDS:
         fields[key] = _without_labels(fields[key], keep_value=key == "business_scope")
+        fields[key] = _without_label_tail(key, fields[key])
         fields[key] = _scored(fields[key])
+        if watermark:
+            fields[key] = _stamped(key, fields[key], watermark)
+    fields["address"] = _address(fields["address"])
     fields["entity_type"] = _entity_type(fields["entity_type"])
     fields["name"] = _name(fields["name"], fields["entity_type"])
     fields["business_scope"] = _scope(fields["business_scope"])
@@ -152,6 +176,36 @@ def _without_labels(reading: FieldReading[str], *, keep_value: bool) -> FieldRea
     if keep_value or at == 0:
         return reading.doubted(why)
     return reading.doubted(why, value[:at].rstrip(":"))
+
+
+def _without_label_tail(key: str, reading: FieldReading[str]) -> FieldReading[str]:
+    """A value that starts with the last characters of its own label (``称…`` of 名称)."""
+    if not _live(reading) or key == "legal_representative":  # a surname may be one
+        return reading
+    value = str(reading.value)
+    tails = {label[i:] for label in FIELD_LABELS.get(key, ()) for i in range(1, len(label))}
+    for tail in sorted(tails, key=len, reverse=True):
+        if value.startswith(tail) and len(value) > len(tail) + 1:
+            why = f"the end of its label ({tail}) was read into the value"
+            return reading.doubted(why, value[len(tail) :])
+    return reading
+
+
+def _stamped(key: str, reading: FieldReading[str], stamp: str) -> FieldReading[str]:
+    if not _live(reading):
+        return reading
+    value = str(reading.value)
+    if key == "business_scope":  # 供 and 使用 are common in scopes: look for pairs of the stamp
+        crossed = any(stamp[i : i + 2] in value for i in range(len(stamp) - 1))
+    else:
+        crossed = any(c in value for c in stamp)
+    return reading.doubted(f"the copy stamp {stamp} crosses the value") if crossed else reading
+
+
+def _address(reading: FieldReading[str]) -> FieldReading[str]:
+    if _live(reading) and not str(reading.value).endswith(_ADDRESS_ENDS):
+        return reading.doubted("the address does not end as an address does (…号, …室)")
+    return reading
 
 
 def _scored(reading: FieldReading[str]) -> FieldReading[str]:

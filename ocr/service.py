@@ -21,7 +21,7 @@ from functools import cache
 
 import cv2
 
-from ocr.checks import check_reading
+from ocr.checks import check_reading, watermark_of
 from ocr.errors import EngineUnavailableError, NotALicenceError
 from ocr.fields import UsccRead, authority_reading, build_reading, qr_uscc, uscc_reads_from
 from ocr.inputs import InputLimits, load_image
@@ -210,7 +210,7 @@ def read_image(
         uscc_reads=reads,
         qr_payload=qr_payload,
         seal_text=seal_text,
-    ))  # fmt: skip
+    ), watermark=watermark_of("".join(s.text for s in segments)))  # fmt: skip
     say("done", 1.0)
     return reading
 

@@ -176,3 +176,27 @@ def test_an_old_style_licence_with_a_registration_number_is_flagged():
     assert reading.uscc.status is FieldStatus.MISSING
     assert any("old-style licence (注册号 310115000123456" in w for w in reading.warnings)
     assert reading.name.value == "上海恒泰信息科技有限公司"
+
+
+def test_an_address_that_does_not_end_as_addresses_do_is_uncertain():
+    checked = check_reading(_with(address="苏州市吴中区创业路1758号仅"))
+    assert checked.address.status is FieldStatus.UNCERTAIN
+
+
+def test_the_end_of_its_own_label_at_the_start_of_a_value_is_cut_off():
+    checked = check_reading(_with(name="称青岛瑞丰投资中心(有限合伙)"))
+    assert checked.name.value == "青岛瑞丰投资中心(有限合伙)"
+    assert checked.name.status is FieldStatus.UNCERTAIN
+
+
+def test_on_a_stamped_copy_a_value_the_stamp_crosses_is_uncertain():
+    reading = _with(
+        legal_representative="红使",
+        address="北京市朝阳区建国路8号",
+        business_scope="一般项目:供应链管理服务;软件开发。",
+    )
+    checked = check_reading(reading, watermark="仅供备案使用")
+    assert checked.legal_representative.status is FieldStatus.UNCERTAIN
+    assert "仅供备案使用" in checked.legal_representative.reason
+    assert checked.address.status is FieldStatus.READ
+    assert checked.business_scope.status is FieldStatus.READ  # 供应链 is a scope's own word
