@@ -220,8 +220,18 @@ def _entity_type(reading: FieldReading[str]) -> FieldReading[str]:
     return reading
 
 
+_NAME_END = re.compile(r"(公司|\)|中心|店|行|部|厂|社|所)(.{1,2})$")
+_LABEL_HEADS = frozenset(w[:i] for w in LABEL_WORDS for i in (1, 2))
+
+
 def _name(name: FieldReading[str], kind: FieldReading[str]) -> FieldReading[str]:
-    if not _live(name) or not _live(kind) or kind.status is not FieldStatus.READ:
+    if not _live(name):
+        return name
+    glued = _NAME_END.search(str(name.value))
+    if glued and glued.group(2) in _LABEL_HEADS:  # …(有限合伙)类: 类型's first character
+        why = f"the start of a label ({glued.group(2)}) was read after the name"
+        return name.doubted(why, str(name.value)[: glued.start(2)])
+    if not _live(kind) or kind.status is not FieldStatus.READ:
         return name
     value, entity = str(name.value), str(kind.value)
     if any(value.endswith(t) for t in ENTITY_TYPES if len(t) > 3) or "型个体" in value:

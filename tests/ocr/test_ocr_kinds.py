@@ -200,3 +200,9 @@ def test_on_a_stamped_copy_a_value_the_stamp_crosses_is_uncertain():
     assert "仅供备案使用" in checked.legal_representative.reason
     assert checked.address.status is FieldStatus.READ
     assert checked.business_scope.status is FieldStatus.READ  # 供应链 is a scope's own word
+
+
+def test_the_first_character_of_the_next_label_after_a_name_is_cut_off():
+    checked = check_reading(_with(name="成都恒泰润达贸易投资中心(有限合伙)类"))
+    assert checked.name.value == "成都恒泰润达贸易投资中心(有限合伙)"
+    assert checked.name.status is FieldStatus.UNCERTAIN
