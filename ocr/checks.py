@@ -15,7 +15,8 @@ pre-filling it. The checks are what a licence must look like, whatever drew it:
   in its closing sentence, with no ``:`` or ``,`` between items (a misread ``;``);
 - a person's name (法定代表人, 负责人, 经营者 …) has no digits or Latin letters
   unless it is a foreign name or a partner company;
-- an address ends as addresses do (…号, …室, …层, …幢 …);
+- an address ends as addresses do (…号, …室, …层, …幢 …), and the authority's place
+  (上海市浦东新区 of …市场监督管理局) is where the address is;
 - a value does not start with the end of its own label (``称青岛…``: 名称's 称);
 - on a copy stamped "仅供XX使用" (:func:`watermark_of` finds it in the page's text),
   a value holding the stamp's characters is uncertain: the stamp crosses it.
@@ -152,6 +153,9 @@ def check_reading(reading: LicenceReading, *, watermark: str | None = None) -> L
         if watermark:
             fields[key] = _stamped(key, fields[key], watermark)
     fields["address"] = _address(fields["address"])
+    fields["registration_authority"] = _authority(
+        fields["registration_authority"], fields["address"]
+    )
     fields["entity_type"] = _entity_type(fields["entity_type"])
     fields["name"] = _name(fields["name"], fields["entity_type"])
     fields["business_scope"] = _scope(fields["business_scope"])
@@ -206,6 +210,20 @@ def _address(reading: FieldReading[str]) -> FieldReading[str]:
     if _live(reading) and not str(reading.value).endswith(_ADDRESS_ENDS):
         return reading.doubted("the address does not end as an address does (…号, …室)")
     return reading
+
+
+_AUTHORITY_SUFFIX = re.compile(r"(市场监督管理局|工商行政管理局|行政审批局|市场监管局|工商局)$")
+
+
+def _authority(authority: FieldReading[str], address: FieldReading[str]) -> FieldReading[str]:
+    """The authority's place (上海市浦东新区) is where the address is, or above it."""
+    if not _live(authority) or not _live(address) or address.status is not FieldStatus.READ:
+        return authority
+    place = _AUTHORITY_SUFFIX.sub("", str(authority.value))
+    short = place.removesuffix("市") if place.endswith("市") and len(place) > 2 else place
+    if not str(address.value).startswith((place, short)):
+        return authority.doubted(f"the authority's place ({place}) is not where the address is")
+    return authority
 
 
 def _scored(reading: FieldReading[str]) -> FieldReading[str]:

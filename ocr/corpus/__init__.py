@@ -16,6 +16,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from PIL import Image as PilImage
 
 from ocr.corpus.data import LicenceFacts, fictional_licence
 from ocr.corpus.degrade import CONDITIONS, DEGRADE
@@ -66,7 +67,8 @@ def make_licence(
     """Draw licence ``index`` of corpus ``seed``: a BGR image and its ground truth.
 
     ``style="heldout"`` draws every kind with its own labels, watermarks and grey
-    photocopies (:mod:`ocr.corpus.styles`), which the pipeline was not tuned on.
+    photocopies (:mod:`ocr.corpus.styles`), which the pipeline was not tuned on; its
+    clean odd-numbered licences are written by :func:`generate` as a PDF export.
     """
     rng = random.Random(f"{seed}:{index}")  # noqa: S311 - reproducible, not secret
     layout = layout or LAYOUTS[index % 2]
@@ -84,6 +86,8 @@ def make_licence(
     if style == "heldout" and index % 3 == 0:
         bgr = photocopy(bgr, noise)
         extras.append("photocopy")
+    if style == "heldout" and condition == "clean" and index % 2 == 1:
+        extras.append("e-licence")  # written as the 电子营业执照 PDF export by generate()
     degraded = DEGRADE[condition](bgr, noise)
     gt = truth(facts, layout, condition)
     gt["style"] = style
@@ -97,10 +101,15 @@ def generate(out: Path, n: int, seed: int, style: str = "tuning") -> list[Path]:
     paths = []
     for i in range(n):
         img, gt = make_licence(seed, i, style=style)
-        suffix = ".png" if gt["condition"] == "clean" else ".jpg"
-        path = out / f"{i:04d}{suffix}"
-        params = [cv2.IMWRITE_JPEG_QUALITY, 92] if suffix == ".jpg" else []
-        cv2.imwrite(str(path), img, params)
+        if "e-licence" in gt["marks"]:
+            path = out / f"{i:04d}.pdf"
+            rgb = PilImage.fromarray(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+            rgb.save(path, "PDF", resolution=200.0)
+        else:
+            suffix = ".png" if gt["condition"] == "clean" else ".jpg"
+            path = out / f"{i:04d}{suffix}"
+            params = [cv2.IMWRITE_JPEG_QUALITY, 92] if suffix == ".jpg" else []
+            cv2.imwrite(str(path), img, params)
         (out / f"{i:04d}.json").write_text(json.dumps(gt, ensure_ascii=False, indent=1))
         paths.append(path)
     return paths

@@ -206,3 +206,33 @@ def test_the_first_character_of_the_next_label_after_a_name_is_cut_off():
     checked = check_reading(_with(name="成都恒泰润达贸易投资中心(有限合伙)类"))
     assert checked.name.value == "成都恒泰润达贸易投资中心(有限合伙)"
     assert checked.name.status is FieldStatus.UNCERTAIN
+
+
+def test_an_authority_whose_place_is_not_where_the_address_is_is_uncertain():
+    checked = check_reading(
+        _with(
+            registration_authority="武汉市武昌区市场监督管理局", address="天津市滨海新区黄海路1号"
+        )
+    )
+    assert checked.registration_authority.status is FieldStatus.UNCERTAIN
+
+
+def test_noise_of_the_seal_ring_around_the_authority_is_not_part_of_it():
+    from ocr.fields import authority_reading
+
+    reading = authority_reading(
+        "11武汉市武昌区市场监督管理局", 0.95, "seal", "武汉市武昌区建设路1号"
+    )
+    assert reading.value == "武汉市武昌区市场监督管理局"
+
+
+def test_the_seal_of_a_grey_photocopy_is_found_by_its_outline():
+    from ocr.corpus import make_licence
+    from ocr.seal import find_grey_seal, find_seal
+
+    page, truth = make_licence(3, 0, style="heldout")  # clean, stamped, photocopied, landscape
+    assert "photocopy" in truth["marks"] and find_seal(page) is None
+    found = find_grey_seal(page)
+    assert found is not None
+    cx, cy, _ = found
+    assert abs(cx - 1880) < 40 and abs(cy - 1400) < 40  # where the generator puts the seal
