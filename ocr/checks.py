@@ -275,6 +275,8 @@ def _scope(reading: FieldReading[str]) -> FieldReading[str]:
         body = body.replace(sentence, "")
     for head in _HEADS:
         body = body.replace(head, ";")
+    if value.count("(") != value.count(")"):
+        return reading.doubted("its brackets do not pair up (text is missing inside)")
     if not value.endswith(("。", ")")):
         return reading.doubted("the scope does not end with 。 or its closing sentence (cut off?)")
     if "依法须经" in body or "方可开展" in body or "自主开展" in body:

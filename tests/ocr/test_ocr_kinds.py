@@ -122,6 +122,7 @@ def test_the_entity_type_read_into_the_name_makes_the_name_uncertain():
         ("一般项目:软件开发;技术服务;会议及展", "does not end"),
         ("一般项目:软件开发:技术服务。", "separator"),
         ("一般项目:软件开发,技术服务。", "separator"),
+        ("一般项目:企业管理咨询;专用设备制造(不物进出口;国内贸易代理。", "brackets"),
         (
             "一般项目:软件开发;(依法须经批准的项目,经相关部门批准后方可开展经营沽动)",
             "closing sentence",
