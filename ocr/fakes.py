@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ocr.ports import Image, TextSegment
+
+if TYPE_CHECKING:
+    from ocr.service import Engines
 
 
 @dataclass
@@ -24,3 +28,11 @@ class InMemoryOcrEngine:
     def read_line(self, image: Image, *, charset: str | None = None) -> tuple[str, float]:
         self.lines_read.append(tuple(image.shape))
         return self.line
+
+
+def blank_page_engines() -> Engines:
+    """Engines that read no text on any page: for a :class:`~ocr.sandbox.LicenceReaderPool`
+    whose children should start in a blink (the factory must be importable by name)."""
+    from ocr.service import Engines
+
+    return Engines(page=InMemoryOcrEngine())

@@ -33,7 +33,9 @@ from ocr.model import FieldReading, FieldStatus, LicenceReading, Money
 from ocr.normalise import clean_text, parse_capital, parse_date, parse_term
 from ocr.uscc_repair import candidate_strings, repair
 
-_AUTHORITY = re.compile(r"^(.{2,14}?)(市场监督管理局|工商行政管理局|行政审批局|市场监管局|工商局)$")
+_AUTHORITY = re.compile(
+    r"^([\u4e00-\u9fff]{2,14}?)(市场监督管理局|工商行政管理局|行政审批局|市场监管局|工商局)$"
+)
 _SCOPE_HEADS = ("一般项目", "许可项目")
 # A full stop read as a Latin letter, digit or dot right after the last word or bracket.
 _MISREAD_FINAL_STOP = re.compile(r"(?<=[\u4e00-\u9fff)])[oO0.°·]$")
@@ -141,10 +143,11 @@ def authority_reading(
     text: str, score: float, source: str, address: str | None
 ) -> FieldReading[str]:
     """The 登记机关 as read from the seal, its place name checked against the address."""
-    value = clean_text(text)
+    # Noise of the seal's ring read as digits or letters at either end is not part of it.
+    value = re.sub(r"^[^\u4e00-\u9fff]+|[^\u4e00-\u9fff]+$", "", clean_text(text))
     match = _AUTHORITY.match(value)
     if not match:
-        near = re.match(r"^(.{2,14}?)市场[监临][督瞥督普最督]?管理局$", value)
+        near = re.match(r"^([\u4e00-\u9fff]{2,14}?)市场[监临][督瞥督普最督]?管理局$", value)
         if near is None:
             return FieldReading.unreadable(source) if value else FieldReading.missing()
         value = near.group(1) + "市场监督管理局"
@@ -175,6 +178,12 @@ def build_reading(
         reads.append(UsccRead("qr", from_qr, 0.99))
     uscc, notes = fuse_uscc(reads)
     warnings += notes
+    if "registration_number" in fields:
+        number = clean_text(fields["registration_number"].text)
+        warnings.append(
+            f"旧版执照 / an old-style licence (注册号 {number}, before the 2016 five-in-one "
+            "reform): its credit code is not printed and must be confirmed"
+        )
 
     capital: FieldReading[Money] = FieldReading.missing()
     if "registered_capital" in fields:

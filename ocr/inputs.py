@@ -4,7 +4,9 @@ JPEG and PNG (and anything else Pillow opens) are decoded after their header
 has been checked against :class:`InputLimits`; a big JPEG is decoded at a
 reduced scale straight away (``Image.draft``), so a 50-megapixel phone photo
 never exists in memory at full size. EXIF orientation is applied. A PDF is
-rendered from its first page only. Every failure is an :mod:`ocr.errors`
+rendered from its first page only. The whole file is walked first
+(:mod:`ocr.filetype`): a disguised type, a polyglot or a broken structure is
+refused before any decoder sees it. Every failure is an :mod:`ocr.errors`
 error that says what is wrong with the file.
 """
 
@@ -26,6 +28,7 @@ from ocr.errors import (
     UnsupportedInputError,
     UploadTooLargeError,
 )
+from ocr.filetype import check_structure, kind_of
 from ocr.ports import Image, as_image
 
 
@@ -54,7 +57,8 @@ def load_image(
         )
     if not data:
         raise UnsupportedInputError("the file is empty")
-    if data[:5] == b"%PDF-" or (filename or "").lower().endswith(".pdf"):
+    check_structure(data, kind_of(data))  # the whole content decides, never the file name
+    if data.startswith(b"%PDF-"):
         return _load_pdf(data, lim)
     return _load_picture(data, lim)
 

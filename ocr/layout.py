@@ -33,11 +33,14 @@ FIELD_LABELS: dict[str, tuple[str, ...]] = {
     "entity_type": ("主体类型", "类型"),
     "legal_representative": ("执行事务合伙人", "法定代表人", "负责人", "经营者", "投资人"),
     "registered_capital": ("注册资本", "出资数额", "出资额"),
-    "established_on": ("成立日期", "注册日期"),
+    "established_on": ("成立日期", "注册日期", "成立目期"),  # 目: how 日 is often misread
     "term": ("营业期限", "经营期限", "合伙期限"),
     "address": ("主要经营场所", "经营场所", "营业场所", "住所"),
     "business_scope": ("经营范围",),
     "registration_authority": ("登记机关",),
+    # Printed on some kinds only; known so that they end the value before them.
+    "composition_form": ("组成形式",),  # 个体工商户: 个人经营 / 家庭经营
+    "registration_number": ("注册号",),  # licences before the 2016 five-in-one reform
 }
 _SEP = "\x1f"
 _LABEL_OF = {label: key for key, labels in FIELD_LABELS.items() for label in labels}

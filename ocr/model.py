@@ -24,6 +24,7 @@ T = TypeVar("T")
 class FieldStatus(enum.StrEnum):
     READ = "read"  # read as printed, and it passed every check that applies
     REPAIRED = "repaired"  # a check character pinned down a single correction
+    UNCERTAIN = "uncertain"  # a value was read, but a check casts doubt on it (see ``reason``)
     UNREADABLE = "unreadable"  # the label is there but the value could not be read safely
     MISSING = "missing"  # the label was not found (or the field is not printed)
 
@@ -41,6 +42,7 @@ class FieldReading(Generic[T]):
     confidence: float
     status: FieldStatus
     source: str = ""  # the engine (or "qr") the value came from
+    reason: str = ""  # why the value is uncertain, for the person who confirms it
 
     @classmethod
     def missing(cls) -> FieldReading[Any]:
@@ -49,6 +51,14 @@ class FieldReading(Generic[T]):
     @classmethod
     def unreadable(cls, source: str = "") -> FieldReading[Any]:
         return cls(None, 0.0, FieldStatus.UNREADABLE, source)
+
+    def doubted(self, reason: str, value: T | None = None) -> FieldReading[T]:
+        """This reading marked ``uncertain`` (with ``value`` instead, when given)."""
+        if self.status in (FieldStatus.MISSING, FieldStatus.UNREADABLE):
+            return self
+        kept = self.value if value is None else value
+        why = f"{self.reason}; {reason}" if self.reason else reason
+        return FieldReading(kept, self.confidence, FieldStatus.UNCERTAIN, self.source, why)
 
     @property
     def is_confident(self) -> bool:
@@ -60,6 +70,7 @@ class FieldReading(Generic[T]):
             "confidence": round(self.confidence, 3),
             "status": self.status.value,
             "source": self.source,
+            "reason": self.reason,
         }
 
 

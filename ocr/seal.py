@@ -39,7 +39,26 @@ def find_seal(page: Image) -> tuple[float, float, float] | None:
     return float(cx), float(cy), float(r)
 
 
-def seal_strip(page: Image, seal: tuple[float, float, float], *, soft: bool = False) -> Image:
+def find_grey_seal(page: Image) -> tuple[float, float, float] | None:
+    """Centre and radius of a seal that lost its red (a grey photocopy): the strongest
+    circle of seal size in the lower half, found by its outline."""
+    grey = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY) if page.ndim == 3 else page
+    h, w = grey.shape
+    side = max(h, w)
+    lower = cv2.medianBlur(as_image(grey[h // 2 :]), 5)
+    circles = cv2.HoughCircles(
+        lower, cv2.HOUGH_GRADIENT, dp=1.5, minDist=side // 4, param1=120, param2=60,
+        minRadius=round(0.03 * side), maxRadius=round(0.2 * side),
+    )  # fmt: skip
+    if circles is None:
+        return None
+    cx, cy, r = (float(v) for v in circles[0][0])
+    return cx, cy + h // 2, r * 1.02
+
+
+def seal_strip(
+    page: Image, seal: tuple[float, float, float], *, soft: bool = False, grey: bool = False
+) -> Image:
     """The seal's arc text as a straight line: dark text on white, reading left to right.
 
     By default the ink is the red mask, crisp for a sharp seal. With ``soft``
@@ -51,7 +70,11 @@ def seal_strip(page: Image, seal: tuple[float, float, float], *, soft: bool = Fa
     n_angles = max(360, round(2 * math.pi * text_r))
     polar = cv2.warpPolar(page, (round(r), n_angles), (cx, cy), r, cv2.WARP_POLAR_LINEAR)
     band = polar[:, round(0.5 * r) : round(0.98 * r)]  # rows: angle, columns: radius
-    redness = red_mask(as_image(band))
+    if grey:  # no red left: the ink is what is dark
+        band_grey = cv2.cvtColor(as_image(band), cv2.COLOR_BGR2GRAY)
+        redness = as_image(cv2.inRange(band_grey, 0, 110))
+    else:
+        redness = red_mask(as_image(band))
     # Start the strip in the widest angular gap without text (the bottom of the seal).
     inked = np.asarray(redness[:, : band.shape[1] * 3 // 4].max(axis=1) > 0)
     run, best, best_end = 0, 0, 0
@@ -60,7 +83,7 @@ def seal_strip(page: Image, seal: tuple[float, float, float], *, soft: bool = Fa
         if run > best:
             best, best_end = run, i
     start = (best_end - best // 2) % n_angles
-    if soft:
+    if soft and not grey:
         bgr = band.astype(np.int16)
         red = np.clip(bgr[:, :, 2] - np.maximum(bgr[:, :, 0], bgr[:, :, 1]), 0, None)
         redness = as_image(np.clip(red * (255 / max(1.0, float(np.percentile(red, 99)))), 0, 255))

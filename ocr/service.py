@@ -21,6 +21,7 @@ from functools import cache
 
 import cv2
 
+from ocr.checks import check_reading, watermark_of
 from ocr.errors import EngineUnavailableError, NotALicenceError
 from ocr.fields import UsccRead, authority_reading, build_reading, qr_uscc, uscc_reads_from
 from ocr.inputs import InputLimits, load_image
@@ -36,7 +37,7 @@ from ocr.model import LicenceReading
 from ocr.normalise import clean_text
 from ocr.ports import Image, OcrEngine, TextSegment, as_image
 from ocr.preprocess import PreparedPage, PreprocessOptions, prepare
-from ocr.seal import decode_qr, find_seal, seal_strip
+from ocr.seal import decode_qr, find_grey_seal, find_seal, seal_strip
 from ocr.uscc_repair import repair
 
 Progress = Callable[[str, float], None]
@@ -202,14 +203,14 @@ def read_image(
         if seg is not None:
             reads = [UsccRead(eng.page.name, seg.text, seg.score)]
     reads += _check_uscc(page, segments, fields, reads, qr_payload, eng)
-    reading = build_reading(
+    reading = check_reading(build_reading(
         fields,
         page.layout,
         source=eng.page.name,
         uscc_reads=reads,
         qr_payload=qr_payload,
         seal_text=seal_text,
-    )
+    ), watermark=watermark_of("".join(s.text for s in segments)))  # fmt: skip
     say("done", 1.0)
     return reading
 
@@ -217,11 +218,13 @@ def read_image(
 def _read_seal(page: PreparedPage, engine: OcrEngine) -> tuple[str, float, str] | None:
     """The seal's text: from the crisp strip, or the soft one when that does not read as a
     registration authority (``…市场监督管理局``; a blurred seal's strokes run together)."""
-    seal = find_seal(page.colour)
+    red = find_seal(page.colour)
+    grey = red is None  # a grey photocopy: the seal is found by its outline, its ink is dark
+    seal = find_grey_seal(page.colour) if red is None else red
     if seal is None:
         return None
-    text, score = engine.read_line(seal_strip(page.colour, seal))
-    if not authority_reading(text, score, "", None).is_confident:
+    text, score = engine.read_line(seal_strip(page.colour, seal, grey=grey))
+    if not grey and not authority_reading(text, score, "", None).is_confident:
         second, second_score = engine.read_line(seal_strip(page.colour, seal, soft=True))
         if authority_reading(second, second_score, "", None).is_confident:
             text, score = second, second_score

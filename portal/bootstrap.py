@@ -23,6 +23,7 @@ from crypto import Algorithm, KeyProvider, Keyring, run_self_test
 from crypto.adapters.local import LocalKeyProvider
 from crypto.errors import KeyUnavailableError
 from ocr.inputs import InputLimits
+from ocr.sandbox import SandboxSettings
 from portal.audit.log import AuditLog
 from portal.changes import ChangeDeps
 from portal.changes.policy import policy_from_file
@@ -57,6 +58,7 @@ __all__ = [
     "key_provider",
     "ocr_job_settings",
     "ocr_limits",
+    "ocr_sandbox",
     "outbox_senders",
     "require_collaborators",
     "smtp_settings",
@@ -221,6 +223,19 @@ def ocr_job_settings(settings: Settings) -> OcrJobSettings:
     )
 
 
+def ocr_sandbox(settings: Settings) -> SandboxSettings:
+    """The licence reader's worker processes: how many, and their time and memory limits."""
+    ocr = settings.ocr
+    return SandboxSettings(
+        workers=ocr.workers,
+        timeout_seconds=ocr.timeout_seconds,
+        memory_bytes=ocr.memory_mb * 1024 * 1024,
+        max_jobs=ocr.recycle_jobs,
+        recycle_rss_bytes=ocr.recycle_rss_mb * 1024 * 1024,
+        start_timeout_seconds=ocr.start_timeout_seconds,
+    )
+
+
 def ocr_limits(settings: Settings) -> InputLimits:
     """What the licence reader accepts (uploads are bounded by the web limit by default)."""
     return InputLimits(
@@ -238,6 +253,7 @@ class Collaborators:
     verification: VerificationWiring
     ocr: OcrJobSettings
     ocr_limits: InputLimits
+    ocr_sandbox: SandboxSettings
     senders: Mapping[str, Sender]
     reveal_audit: RevealAudit
     payment_holds: PaymentHoldView
@@ -257,6 +273,7 @@ REQUIRED: dict[str, tuple[type, str]] = {
     "verification": (VerificationWiring, "the registry and tax sources (or 'off')"),
     "ocr": (OcrJobSettings, "the licence-reading queue's settings"),
     "ocr_limits": (InputLimits, "what the licence reader accepts"),
+    "ocr_sandbox": (SandboxSettings, "the licence reader's worker processes and their limits"),
     "reveal_audit": (RevealAudit, "clear values cannot be shown without their audit entry"),
     "payment_holds": (PaymentHoldView, "payments cannot be read as held or not held"),
 }
@@ -292,6 +309,7 @@ def build_collaborators(
         verification=verification or build_verification(verification_settings(settings)),
         ocr=ocr_job_settings(settings),
         ocr_limits=ocr_limits(settings),
+        ocr_sandbox=ocr_sandbox(settings),
         senders=senders,
         reveal_audit=AuditedReveals(services.engine, changes.audit, changes.clock),
         payment_holds=ChangePaymentHolds(changes),

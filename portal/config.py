@@ -236,6 +236,13 @@ class OcrSettings(_Concern):
     backoff_seconds: NonNegative = _env("PORTAL_OCR_BACKOFF_SECONDS", 30)
     max_upload_bytes: Positive | None = _env("OCR_MAX_UPLOAD_BYTES", None)
     max_pixels: Positive = _env("OCR_MAX_PIXELS", 60_000_000)
+    # the sandboxed reader processes (ocr.sandbox): how many, and their time and memory limits
+    workers: Positive = _env("OCR_WORKERS", 2)
+    timeout_seconds: float = _env("OCR_TIMEOUT_SECONDS", 60.0, gt=0)
+    memory_mb: Positive = _env("OCR_MEMORY_MB", 3072)
+    recycle_jobs: Positive = _env("OCR_RECYCLE_JOBS", 200)
+    recycle_rss_mb: Positive = _env("OCR_RECYCLE_RSS_MB", 1536)
+    start_timeout_seconds: float = _env("OCR_START_TIMEOUT_SECONDS", 120.0, gt=0)
 
 
 class DocumentStoreConfig(_Concern):

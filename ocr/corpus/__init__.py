@@ -16,10 +16,12 @@ from typing import Any
 
 import cv2
 import numpy as np
+from PIL import Image as PilImage
 
 from ocr.corpus.data import LicenceFacts, fictional_licence
 from ocr.corpus.degrade import CONDITIONS, DEGRADE
 from ocr.corpus.draw import QR_URL, render
+from ocr.corpus.styles import photocopy, real_kind, watermark
 from ocr.ports import as_image
 
 __all__ = ["CONDITIONS", "LicenceFacts", "generate", "make_licence", "truth"]
@@ -36,6 +38,7 @@ def truth(facts: LicenceFacts, layout: str, condition: str) -> dict[str, Any]:
         "layout": layout,
         "condition": condition,
         "qr_payload": QR_URL.format(facts.uscc),
+        "absent": [] if facts.term_printed else ["term_from", "term_to"],
         "licence_number": facts.licence_number,
         "fields": {
             "name": facts.name,
@@ -44,8 +47,8 @@ def truth(facts: LicenceFacts, layout: str, condition: str) -> dict[str, Any]:
             "legal_representative": facts.legal_representative,
             "registered_capital": capital,
             "established_on": facts.established_on.isoformat(),
-            "term_from": facts.term_from.isoformat(),
-            "term_to": facts.term_to.isoformat() if facts.term_to else None,
+            "term_from": facts.term_from.isoformat() if facts.term_printed else None,
+            "term_to": facts.term_to.isoformat() if facts.term_to and facts.term_printed else None,
             "address": facts.address,
             "business_scope": facts.business_scope,
             "registration_authority": facts.registration_authority,
@@ -55,29 +58,58 @@ def truth(facts: LicenceFacts, layout: str, condition: str) -> dict[str, Any]:
 
 
 def make_licence(
-    seed: int, index: int, layout: str | None = None, condition: str | None = None
+    seed: int,
+    index: int,
+    layout: str | None = None,
+    condition: str | None = None,
+    style: str = "tuning",
 ) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], dict[str, Any]]:
-    """Draw licence ``index`` of corpus ``seed``: a BGR image and its ground truth."""
+    """Draw licence ``index`` of corpus ``seed``: a BGR image and its ground truth.
+
+    ``style="heldout"`` draws every kind with its own labels, watermarks and grey
+    photocopies (:mod:`ocr.corpus.styles`), which the pipeline was not tuned on; its
+    clean odd-numbered licences are written by :func:`generate` as a PDF export.
+    """
     rng = random.Random(f"{seed}:{index}")  # noqa: S311 - reproducible, not secret
     layout = layout or LAYOUTS[index % 2]
     condition = condition or CONDITIONS[index // 2 % len(CONDITIONS)]
     facts = fictional_licence(rng)
+    extras: list[str] = []
+    if style == "heldout":
+        facts = real_kind(facts, rng, index)
     page = render(facts, layout, rng)
-    bgr = cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR)
-    degraded = DEGRADE[condition](as_image(bgr), np.random.default_rng([seed, index]))
-    return degraded, truth(facts, layout, condition)
+    if style == "heldout" and index % 2 == 0:
+        page = watermark(page, rng)
+        extras.append("watermark")
+    bgr = as_image(cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR))
+    noise = np.random.default_rng([seed, index])
+    if style == "heldout" and index % 3 == 0:
+        bgr = photocopy(bgr, noise)
+        extras.append("photocopy")
+    if style == "heldout" and condition == "clean" and index % 2 == 1:
+        extras.append("e-licence")  # written as the 电子营业执照 PDF export by generate()
+    degraded = DEGRADE[condition](bgr, noise)
+    gt = truth(facts, layout, condition)
+    gt["style"] = style
+    gt["marks"] = extras
+    return degraded, gt
 
 
-def generate(out: Path, n: int, seed: int) -> list[Path]:
+def generate(out: Path, n: int, seed: int, style: str = "tuning") -> list[Path]:
     """Write ``n`` licences and their ground truth into ``out``; return the image paths."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(n):
-        img, gt = make_licence(seed, i)
-        suffix = ".png" if gt["condition"] == "clean" else ".jpg"
-        path = out / f"{i:04d}{suffix}"
-        params = [cv2.IMWRITE_JPEG_QUALITY, 92] if suffix == ".jpg" else []
-        cv2.imwrite(str(path), img, params)
+        img, gt = make_licence(seed, i, style=style)
+        if "e-licence" in gt["marks"]:
+            path = out / f"{i:04d}.pdf"
+            rgb = PilImage.fromarray(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+            rgb.save(path, "PDF", resolution=200.0)
+        else:
+            suffix = ".png" if gt["condition"] == "clean" else ".jpg"
+            path = out / f"{i:04d}{suffix}"
+            params = [cv2.IMWRITE_JPEG_QUALITY, 92] if suffix == ".jpg" else []
+            cv2.imwrite(str(path), img, params)
         (out / f"{i:04d}.json").write_text(json.dumps(gt, ensure_ascii=False, indent=1))
         paths.append(path)
     return paths

@@ -108,6 +108,12 @@ class LicenceFacts:
     business_scope: str
     registration_authority: str
     issued_on: date
+    # How the kind of licence labels its fields (the defaults: a company's).
+    address_label: str = "住所"
+    established_label: str = "成立日期"
+    term_label: str = "营业期限"
+    term_printed: bool = True  # a 个体工商户's licence has no term
+    extra: tuple[tuple[str, str], ...] = ()  # further labelled rows, e.g. 组成形式
 
 
 def make_uscc(rng: random.Random, region: str) -> str:

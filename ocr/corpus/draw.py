@@ -167,8 +167,11 @@ def _fields(facts: LicenceFacts) -> list[tuple[str, str]]:
            (facts.representative_label, facts.legal_representative)]  # fmt: skip
     if facts.capital_label:
         out.append((facts.capital_label, facts.capital_text))
-    out += [("成立日期", ymd(facts.established_on)), ("营业期限", term),
-            ("住所", facts.address), ("经营范围", facts.business_scope)]  # fmt: skip
+    out += list(facts.extra)
+    out.append((facts.established_label, ymd(facts.established_on)))
+    if facts.term_printed:
+        out.append((facts.term_label, term))
+    out += [(facts.address_label, facts.address), ("经营范围", facts.business_scope)]
     return out
 
 
@@ -225,7 +228,7 @@ def render(facts: LicenceFacts, layout: str, rng: random.Random) -> Image.Image:
         seal_c = (1880, 1400)
     else:
         y = 720
-        order = ["名称", "类型", "住所", facts.representative_label]
+        order = ["名称", "类型", facts.address_label, facts.representative_label]
         order += [k for k, _ in fields if k not in order]
         by_label = dict(fields)
         for key in order:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from portal.bootstrap import ocr_job_settings, ocr_limits
+from portal.bootstrap import ocr_job_settings, ocr_limits, ocr_sandbox
 from portal.commands.common import SubParsers, add_db_options, services_for, settings_from
 
 
 def _licence(args: argparse.Namespace) -> int:
     from ocr.cli import main as ocr_main
 
-    limits = ocr_limits(settings_from(args))
+    settings = settings_from(args)
     argv = ["licence", args.file, *(["--json"] if args.json else [])]
-    status: int = ocr_main(argv, limits=limits)
+    status: int = ocr_main(argv, limits=ocr_limits(settings), sandbox=ocr_sandbox(settings))
     return status
 
 
@@ -25,19 +25,19 @@ def _work(args: argparse.Namespace) -> int:
     from portal.ocr_jobs import (
         OcrWorkerDeps,
         default_reader,
-        load_engines,
         run_next,
     )
 
     with services_for(args) as services:
+        reader = default_reader(ocr_limits(services.settings), ocr_sandbox(services.settings))
         deps = OcrWorkerDeps(
             services.engine,
             services.documents,
             AuditLog(services.sealer),
-            default_reader(ocr_limits(services.settings)),
+            reader,
             ocr_job_settings(services.settings),
         )
-        load_engines()
+        reader.start()  # sandboxed children load the models now, not on the first job
         print(f"OCR worker {deps.worker_id} waiting for jobs", flush=True)
         while True:
             job = run_next(deps)

@@ -79,7 +79,7 @@ async def run_worker(
 ) -> None:
     """Run every loop until a stop signal arrives; stop them cleanly."""
     from portal.audit.log import AuditLog
-    from portal.ocr_jobs import OcrWorker, OcrWorkerDeps, default_reader, load_engines
+    from portal.ocr_jobs import OcrWorker, OcrWorkerDeps, default_reader
     from portal.verification.monitoring import PeriodicVerification
 
     services = collaborators.services
@@ -88,14 +88,15 @@ async def run_worker(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
+    reader = default_reader(collaborators.ocr_limits, collaborators.ocr_sandbox)
     deps = OcrWorkerDeps(
         services.engine,
         services.documents,
         AuditLog(services.sealer),
-        default_reader(collaborators.ocr_limits),
+        reader,
         collaborators.ocr,
     )
-    ocr = OcrWorker(deps, warm_up=load_engines)
+    ocr = OcrWorker(deps, warm_up=reader.start)
     ocr.start()
     print(f"ocr: worker {deps.worker_id} waiting for jobs", flush=True)
     tasks = [loop.create_task(_checkpoint_loop(services))]
@@ -122,6 +123,7 @@ async def run_worker(
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await ocr.stop()
+    reader.close()
 
 
 def _worker(args: argparse.Namespace) -> int:

@@ -28,7 +28,6 @@ from portal.ocr_jobs.worker import (
     OcrWorkerDeps,
     Reader,
     default_reader,
-    load_engines,
     read_document,
     run_next,
 )
@@ -50,7 +49,6 @@ __all__ = [
     "default_reader",
     "enqueue_licence",
     "get_job",
-    "load_engines",
     "prefill",
     "proposal_from_form",
     "read_document",

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, select
 from crypto.documents import DocumentVault
 from ocr.errors import OcrError
 from ocr.inputs import InputLimits
+from ocr.sandbox import LicenceReaderPool, SandboxSettings
 from portal.audit.log import AuditContext, AuditLog
 from portal.documents import store as documents
 from portal.domain.principal import Principal, Role
@@ -35,7 +36,6 @@ __all__ = [
     "Reader",
     "Reading",
     "default_reader",
-    "load_engines",
     "read_document",
     "run_next",
 ]
@@ -247,20 +247,10 @@ class OcrWorker:
                 await task
 
 
-def default_reader(limits: InputLimits) -> Reader:
-    """The real licence reader (``ocr.service.read_licence``) with these limits."""
-
-    def read(data: bytes, *, filename: str | None = None, progress: Any = None) -> Any:
-        from ocr.service import read_licence  # the engines load on the first read
-
-        return read_licence(data, filename=filename, limits=limits, progress=progress)
-
-    return read
-
-
-def load_engines() -> None:
-    """Load the OCR models now, so the first upload is not slow."""
-
-    from ocr.service import default_engines  # cached per process: the first read is quick
-
-    default_engines()
+def default_reader(
+    limits: InputLimits, sandbox: SandboxSettings | None = None
+) -> LicenceReaderPool:
+    """The real licence reader: ``ocr.read_licence`` in sandboxed, warm worker processes
+    (time and memory limits: :mod:`ocr.sandbox`); ``.start()`` warms them. The calling
+    process never loads the OCR models."""
+    return LicenceReaderPool(sandbox or SandboxSettings(), limits)

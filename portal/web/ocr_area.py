@@ -36,6 +36,7 @@ from litestar.response import Redirect, Template
 from approvals import ChangeKind, Channel
 from ocr.errors import UploadTooLargeError
 from ocr.inputs import InputLimits
+from ocr.sandbox import SandboxSettings
 from portal.audit.log import AuditLog
 from portal.bootstrap import Collaborators
 from portal.changes import SupplierNotFoundError, submit_change
@@ -57,7 +58,6 @@ from portal.ocr_jobs import (
     default_reader,
     enqueue_licence,
     get_job,
-    load_engines,
     prefill,
     proposal_from_form,
 )
@@ -123,6 +123,9 @@ class OcrRuntime:
 
     async def shutdown(self) -> None:
         await self.worker.stop()
+        close = getattr(self.reader, "close", None)  # the sandboxed pool's worker processes
+        if close is not None:
+            await asyncio.to_thread(close)
 
 
 OcrDep: TypeAlias = NamedDependency[OcrRuntime]
@@ -296,24 +299,26 @@ def build_ocr(
     *,
     settings: OcrJobSettings | None = None,
     limits: InputLimits | None = None,
+    sandbox: SandboxSettings | None = None,
     reader: Reader | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Contribution:
     """The area around its collaborators; tests pass a fake ``reader`` and their clock."""
     settings = settings or OcrJobSettings()
     limits = limits or InputLimits(max_upload_bytes=services.settings.web.max_upload_bytes)
+    pool = None
+    if reader is None:  # read in sandboxed, warm children: this process never loads the engines
+        reader = pool = default_reader(limits, sandbox)
     deps = OcrWorkerDeps(
         services.engine,
         services.documents,
         AuditLog(services.sealer),
-        reader or default_reader(limits),
+        reader,
         settings,
     )
     if clock is not None:
         deps.clock = clock
-    runtime = OcrRuntime(
-        services, settings, OcrWorker(deps, warm_up=None if reader else load_engines)
-    )
+    runtime = OcrRuntime(services, settings, OcrWorker(deps, warm_up=pool.start if pool else None))
     router = Router(
         path="/",
         route_handlers=[LicencePages, read_licence_now],
@@ -332,5 +337,8 @@ def build_ocr(
 def area(collaborators: Collaborators) -> Contribution:
     """The area as ``portal serve`` and ``portal demo`` build it."""
     return build_ocr(
-        collaborators.services, settings=collaborators.ocr, limits=collaborators.ocr_limits
+        collaborators.services,
+        settings=collaborators.ocr,
+        limits=collaborators.ocr_limits,
+        sandbox=collaborators.ocr_sandbox,
     )

@@ -55,7 +55,12 @@ def draw_company_licence(path: Path, company: dict[str, Any]) -> None:
         established_on=date.fromisoformat(company["established_on"]),
         term_from=date.fromisoformat(company["term_from"] or company["established_on"]),
         term_to=date.fromisoformat(term_to) if term_to else None,
+        # A company's licence, issued after it was established: the OCR doubts a 有限公司
+        # name on a branch's licence and dates out of order.
+        entity_type=company.get("entity_type") or "有限责任公司(自然人投资或控股)",
+        representative_label="法定代表人",
     )
+    facts = dataclasses.replace(facts, issued_on=max(facts.issued_on, facts.established_on))
     page = render(facts, "landscape", rng)
     cv2.imwrite(str(path), cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR))
 

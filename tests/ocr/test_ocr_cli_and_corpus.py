@@ -32,3 +32,16 @@ def test_corpus_is_deterministic_and_its_codes_are_valid(tmp_path):
     truth = json.loads(paths[0].with_suffix(".json").read_text())
     assert truth["fields"]["uscc"] in truth["qr_payload"]
     assert len(truth["licence_number"]) == 20
+
+
+def test_the_held_out_style_draws_each_kind_with_its_own_labels():
+    from ocr.corpus import make_licence
+
+    truths = [make_licence(21, i, style="heldout")[1] for i in range(6)]
+    kinds = {t["fields"]["entity_type"] for t in truths}
+    assert len(kinds) == 6
+    for t in truths:
+        if t["fields"]["entity_type"] == "个体工商户":
+            assert t["absent"] == ["term_from", "term_to"] and t["fields"]["term_from"] is None
+    assert any("watermark" in t["marks"] for t in truths)
+    assert any("photocopy" in t["marks"] for t in truths)

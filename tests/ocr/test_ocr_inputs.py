@@ -50,7 +50,8 @@ def test_a_truncated_jpeg_is_reported_as_damaged():
 
 
 def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG that declares a huge size but carries almost no data: a decompression bomb."""
+    """A PNG that declares a huge size but carries almost no data: a decompression bomb
+    (well-formed from its first chunk to its last, so only its size gives it away)."""
     import struct
     import zlib
 
@@ -60,7 +61,7 @@ def _png_header_only(width: int, height: int) -> bytes:
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     idat = zlib.compress(b"\0" * (width + 1) * 4, 9)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 def test_a_decompression_bomb_is_refused_before_decoding():

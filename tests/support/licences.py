@@ -92,7 +92,14 @@ def draw_licence(path: Path, name: str, code: str, *, seed: int = 7) -> dict[str
     from ocr.corpus.draw import render
 
     rng = random.Random(f"portal:{seed}")
-    facts = dataclasses.replace(fictional_licence(rng), name=name, uscc=code)
+    # A company's name on a company's licence (the OCR doubts a 有限公司 name on a branch's).
+    facts = dataclasses.replace(
+        fictional_licence(rng),
+        name=name,
+        uscc=code,
+        entity_type="有限责任公司(自然人投资或控股)",
+        representative_label="法定代表人",
+    )
     page = render(facts, "landscape", rng)
     cv2.imwrite(str(path), cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR))
     return truth(facts, "landscape", "clean")

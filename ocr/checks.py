@@ -1,0 +1,318 @@
+"""Field priors: a value stays ``read`` only when every check that applies to it holds.
+
+A reading that fails a check keeps its value but becomes ``uncertain`` with the
+reason, so the portal shows it to the person who confirms it instead of
+pre-filling it. The checks are what a licence must look like, whatever drew it:
+
+- no label of any licence kind inside a value (a label read into the value
+  before it is cut off there: ``…1号组成形式`` gives ``…1号``, uncertain);
+- the engine's own score at least :data:`MIN_SCORE` (a low score means some
+  character was a guess: 脱权教资 for 股权投资 came back at 0.69);
+- dates in order: established ≤ term from, established ≤ issued, none before 1949;
+- the entity type is one of the official list (:data:`ENTITY_TYPES`), and the name
+  ends as that type's names do (…公司, …分公司, …(普通合伙));
+- the business scope is a list of items separated by ``;`` that ends in ``。`` or
+  in its closing sentence, with no ``:`` or ``,`` between items (a misread ``;``);
+- a person's name (法定代表人, 负责人, 经营者 …) has no digits or Latin letters
+  unless it is a foreign name or a partner company;
+- an address ends as addresses do (…号, …室, …层, …幢 …), and the authority's place
+  (上海市浦东新区 of …市场监督管理局) is where the address is;
+- a value does not start with the end of its own label (``称青岛…``: 名称's 称);
+- on a copy stamped "仅供XX使用" (:func:`watermark_of` finds it in the page's text),
+  a value holding the stamp's characters is uncertain: the stamp crosses it.
+
+>>> from ocr.model import FieldReading, FieldStatus, LicenceReading, Layout
+>>> read = lambda v: FieldReading(v, 0.98, FieldStatus.READ, "t")
+>>> checked = check_reading(LicenceReading(Layout.LANDSCAPE, address=read("某市某路1号组成形式")))
+>>> checked.address.value, checked.address.status.value, checked.address.reason
+('某市某路1号', 'uncertain', 'the label 组成形式 was read into the value')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date
+from typing import Any
+
+from ocr.layout import FIELD_LABELS
+from ocr.model import FieldReading, FieldStatus, LicenceReading
+
+MIN_SCORE = 0.90
+"""Below this engine score a text value is uncertain (tuned on the tuning seeds only)."""
+
+LABEL_WORDS: tuple[str, ...] = tuple(
+    sorted({label for labels in FIELD_LABELS.values() for label in labels}, key=len, reverse=True)
+)
+_PEOPLE_LABELS = ("法定代表人", "执行事务合伙人", "负责人", "经营者", "投资人")
+_TEXT_FIELDS = ("name", "entity_type", "legal_representative", "address", "business_scope")
+
+ENTITY_TYPES: frozenset[str] = frozenset(
+    [
+        "有限责任公司(自然人投资或控股)",
+        "有限责任公司(自然人独资)",
+        "有限责任公司(法人独资)",
+        "有限责任公司(非自然人投资或控股的法人独资)",
+        "有限责任公司(自然人投资或控股的法人独资)",
+        "有限责任公司(国有独资)",
+        "有限责任公司(国有控股)",
+        "有限责任公司(外商投资、非独资)",
+        "有限责任公司(外商投资企业法人独资)",
+        "有限责任公司(外国法人独资)",
+        "有限责任公司(外国自然人独资)",
+        "有限责任公司(台港澳法人独资)",
+        "有限责任公司(台港澳自然人独资)",
+        "有限责任公司(港澳台投资、非独资)",
+        "有限责任公司(中外合资)",
+        "有限责任公司(中外合作)",
+        "有限责任公司(台港澳与境内合资)",
+        "有限责任公司(台港澳与外国投资者合资)",
+        "其他有限责任公司",
+        "股份有限公司(非上市、自然人投资或控股)",
+        "股份有限公司(非上市、国有控股)",
+        "股份有限公司(上市、自然人投资或控股)",
+        "股份有限公司(上市、国有控股)",
+        "股份有限公司(非上市)",
+        "股份有限公司(上市)",
+        "股份有限公司(外商投资、未上市)",
+        "股份有限公司(外商投资、上市)",
+        "股份有限公司(中外合资、未上市)",
+        "股份有限公司(台港澳与境内合资、未上市)",
+        "其他股份有限公司(非上市)",
+        "其他股份有限公司(上市)",
+        "有限责任公司分公司(自然人投资或控股)",
+        "有限责任公司分公司(自然人独资)",
+        "有限责任公司分公司(法人独资)",
+        "有限责任公司分公司(国有独资)",
+        "有限责任公司分公司(国有控股)",
+        "有限责任公司分公司(外商投资、非独资)",
+        "有限责任公司分公司(外商投资企业法人独资)",
+        "有限责任公司分公司(台港澳法人独资)",
+        "有限责任公司分公司(中外合资)",
+        "其他有限责任公司分公司",
+        "股份有限公司分公司(非上市、自然人投资或控股)",
+        "股份有限公司分公司(上市、自然人投资或控股)",
+        "股份有限公司分公司(非上市)",
+        "股份有限公司分公司(上市)",
+        "股份有限公司分公司(国有控股)",
+        "外商投资企业分公司",
+        "外国(地区)企业常驻代表机构",
+        "普通合伙企业",
+        "有限合伙企业",
+        "特殊普通合伙企业",
+        "普通合伙企业分支机构",
+        "有限合伙企业分支机构",
+        "外商投资合伙企业",
+        "外商投资普通合伙企业",
+        "外商投资有限合伙企业",
+        "个人独资企业",
+        "个人独资企业分支机构",
+        "个体工商户",
+        "全民所有制",
+        "集体所有制",
+        "股份合作制",
+        "联营",
+        "全民所有制分支机构(非法人)",
+        "集体分支机构(非法人)",
+        "农民专业合作社",
+        "农民专业合作社分支机构",
+    ]
+)
+# What the closing sentence of a scope says (after NFKC: ASCII brackets and commas).
+_CLOSING = (
+    "(依法须经批准的项目,经相关部门批准后方可开展经营活动)",
+    "(依法须经批准的项目,经相关部门批准后方可开展经营活动,具体经营项目以相关部门批准文件或许可证件为准)",
+    "(除依法须经批准的项目外,凭营业执照依法自主开展经营活动)",
+)
+_HEADS = ("一般项目:", "许可项目:")
+
+
+_ADDRESS_ENDS = ("号", "室", "层", "楼", "幢", "栋", "座", "单元", "铺", "房", "间", "院", "户",
+                 "村", "组", "场", "内", "区", "部", "库", "厂", ")")  # fmt: skip
+_WATERMARK = re.compile(r"仅供(.{1,6}?)使用")
+
+
+def watermark_of(page_text: str) -> str | None:
+    """The "仅供XX使用" stamp read anywhere on the page, if any.
+
+    >>> watermark_of("名称 某某公司 仅供投标使用 类型")
+    '仅供投标使用'
+    """
+    found = _WATERMARK.search(page_text)
+    return found.group(0) if found else None
+
+
+def check_reading(reading: LicenceReading, *, watermark: str | None = None) -> LicenceReading:
+    """``reading`` with every field that fails a check marked ``uncertain`` (see the module);
+    ``watermark``: the copy stamp read on the page (:func:`watermark_of`)."""
+    fields: dict[str, Any] = dict(reading.field_readings())
+    for key in _TEXT_FIELDS:
+        fields[key] = _without_labels(fields[key], keep_value=key == "business_scope")
+        fields[key] = _without_label_tail(key, fields[key])
+        fields[key] = _scored(fields[key])
+        if watermark:
+            fields[key] = _stamped(key, fields[key], watermark)
+    fields["address"] = _address(fields["address"])
+    fields["registration_authority"] = _authority(
+        fields["registration_authority"], fields["address"]
+    )
+    fields["entity_type"] = _entity_type(fields["entity_type"])
+    fields["name"] = _name(fields["name"], fields["entity_type"])
+    fields["business_scope"] = _scope(fields["business_scope"])
+    fields["legal_representative"] = _person(fields["legal_representative"])
+    fields.update(_dates(fields))
+    return dataclasses.replace(reading, **fields)
+
+
+def _live(reading: FieldReading[Any]) -> bool:
+    return reading.value is not None and reading.status is not FieldStatus.MISSING
+
+
+def _without_labels(reading: FieldReading[str], *, keep_value: bool) -> FieldReading[str]:
+    if not _live(reading) or not isinstance(reading.value, str):
+        return reading
+    value = reading.value
+    found = [(value.find(w), w) for w in LABEL_WORDS if w in value]
+    if not found:
+        return reading
+    at, word = min(found)
+    why = f"the label {word} was read into the value"
+    if keep_value or at == 0:
+        return reading.doubted(why)
+    return reading.doubted(why, value[:at].rstrip(":"))
+
+
+def _without_label_tail(key: str, reading: FieldReading[str]) -> FieldReading[str]:
+    """A value that starts with the last characters of its own label (``称…`` of 名称)."""
+    if not _live(reading) or key == "legal_representative":  # a surname may be one
+        return reading
+    value = str(reading.value)
+    tails = {label[i:] for label in FIELD_LABELS.get(key, ()) for i in range(1, len(label))}
+    for tail in sorted(tails, key=len, reverse=True):
+        if value.startswith(tail) and len(value) > len(tail) + 1:
+            why = f"the end of its label ({tail}) was read into the value"
+            return reading.doubted(why, value[len(tail) :])
+    return reading
+
+
+def _stamped(key: str, reading: FieldReading[str], stamp: str) -> FieldReading[str]:
+    if not _live(reading):
+        return reading
+    value = str(reading.value)
+    if key == "business_scope":  # 供 and 使用 are common in scopes: look for pairs of the stamp
+        crossed = any(stamp[i : i + 2] in value for i in range(len(stamp) - 1))
+    else:
+        crossed = any(c in value for c in stamp)
+    return reading.doubted(f"the copy stamp {stamp} crosses the value") if crossed else reading
+
+
+def _address(reading: FieldReading[str]) -> FieldReading[str]:
+    if _live(reading) and not str(reading.value).endswith(_ADDRESS_ENDS):
+        return reading.doubted("the address does not end as an address does (…号, …室)")
+    return reading
+
+
+_AUTHORITY_SUFFIX = re.compile(r"(市场监督管理局|工商行政管理局|行政审批局|市场监管局|工商局)$")
+
+
+def _authority(authority: FieldReading[str], address: FieldReading[str]) -> FieldReading[str]:
+    """The authority's place (上海市浦东新区) is where the address is, or above it."""
+    if not _live(authority) or not _live(address) or address.status is not FieldStatus.READ:
+        return authority
+    place = _AUTHORITY_SUFFIX.sub("", str(authority.value))
+    short = place.removesuffix("市") if place.endswith("市") and len(place) > 2 else place
+    if not str(address.value).startswith((place, short)):
+        return authority.doubted(f"the authority's place ({place}) is not where the address is")
+    return authority
+
+
+def _scored(reading: FieldReading[str]) -> FieldReading[str]:
+    if _live(reading) and reading.confidence < MIN_SCORE:
+        return reading.doubted(f"some characters were hard to read ({reading.confidence:.2f})")
+    return reading
+
+
+def _entity_type(reading: FieldReading[str]) -> FieldReading[str]:
+    if _live(reading) and reading.value not in ENTITY_TYPES:
+        return reading.doubted("not an entity type of the official list")
+    return reading
+
+
+_NAME_END = re.compile(r"(公司|\)|中心|店|行|部|厂|社|所)(.{1,2})$")
+_LABEL_HEADS = frozenset(w[:i] for w in LABEL_WORDS for i in (1, 2))
+
+
+def _name(name: FieldReading[str], kind: FieldReading[str]) -> FieldReading[str]:
+    if not _live(name):
+        return name
+    glued = _NAME_END.search(str(name.value))
+    if glued and glued.group(2) in _LABEL_HEADS:  # …(有限合伙)类: 类型's first character
+        why = f"the start of a label ({glued.group(2)}) was read after the name"
+        return name.doubted(why, str(name.value)[: glued.start(2)])
+    if not _live(kind) or kind.status is not FieldStatus.READ:
+        return name
+    value, entity = str(name.value), str(kind.value)
+    if any(value.endswith(t) for t in ENTITY_TYPES if len(t) > 3) or "型个体" in value:
+        return name.doubted("the entity type was read into the name")
+    expected = (
+        ("分公司",) if "分公司" in entity
+        else ("公司",) if entity.endswith(("公司", ")")) and "公司" in entity
+        else ("(普通合伙)", "(特殊普通合伙)") if entity.startswith(("普通合伙", "特殊普通"))
+        else ("(有限合伙)",) if entity.startswith("有限合伙")
+        else ()
+    )  # fmt: skip
+    if expected and not value.endswith(expected):
+        return name.doubted(f"a {entity}'s name ends in {expected[0]}")
+    return name
+
+
+def _scope(reading: FieldReading[str]) -> FieldReading[str]:
+    if not _live(reading):
+        return reading
+    value = str(reading.value)
+    body = value
+    for sentence in _CLOSING:
+        body = body.replace(sentence, "")
+    for head in _HEADS:
+        body = body.replace(head, ";")
+    if value.count("(") != value.count(")"):
+        return reading.doubted("its brackets do not pair up (text is missing inside)")
+    if not value.endswith(("。", ")")):
+        return reading.doubted("the scope does not end with 。 or its closing sentence (cut off?)")
+    if "依法须经" in body or "方可开展" in body or "自主开展" in body:
+        return reading.doubted("the closing sentence (依法须经批准的项目…) is misread")
+    if re.search(r"[:,](?![^()]*\))", body):
+        return reading.doubted("items are separated by ; and a separator reads as : or ,")
+    if re.search(r"[A-Za-z]{2,}", body) and not re.search(r"\b(?:5G|IT|App|APP)\b", body):
+        return reading.doubted("Latin letters inside the scope (misread characters?)")
+    return reading
+
+
+def _person(reading: FieldReading[str]) -> FieldReading[str]:
+    if not _live(reading):
+        return reading
+    value = str(reading.value)
+    if "公司" in value or "合伙" in value:  # a partner company (委派代表)
+        return reading
+    if re.search(r"\d", value) or not (2 <= len(value) <= 20):
+        return reading.doubted("not the shape of a person's name")
+    return reading
+
+
+def _dates(fields: dict[str, FieldReading[Any]]) -> dict[str, FieldReading[Any]]:
+    out: dict[str, FieldReading[Any]] = {}
+    days = {k: fields[k].value for k in ("established_on", "term_from", "issued_on")}
+    for key, day in days.items():
+        if isinstance(day, date) and day.year < 1949:
+            out[key] = fields[key].doubted("a date before 1949")
+    est, start, issued = days["established_on"], days["term_from"], days["issued_on"]
+    pairs = [
+        ("established_on", est, "term_from", start),
+        ("established_on", est, "issued_on", issued),
+    ]
+    for a, first, b, then in pairs:
+        if isinstance(first, date) and isinstance(then, date) and first > then:
+            why = f"{a.replace('_', ' ')} is after {b.replace('_', ' ')}"
+            out[a] = out.get(a, fields[a]).doubted(why)
+            out[b] = out.get(b, fields[b]).doubted(why)
+    return out
