@@ -130,15 +130,16 @@ def test_a_good_licence_is_read_while_a_bomb_is_being_stopped(pool_of):
 
 
 @pytest.mark.slow
-def test_the_cli_stops_a_pdf_bomb_at_the_time_limit(tmp_path, monkeypatch):
+def test_the_cli_stops_a_pdf_bomb_at_the_time_limit(tmp_path):
     import io
 
     from ocr.cli import main
+    from ocr.sandbox import SandboxSettings
 
-    monkeypatch.setenv("OCR_TIMEOUT_SECONDS", "2")
     bomb = tmp_path / "licence.pdf"
     bomb.write_bytes(nested_xobject_pdf(levels=6))  # seconds of rendering and 2 GB in 3 KB
     err = io.StringIO()
-    assert main(["licence", str(bomb), "--json"], out=io.StringIO(), err=err) == 2
+    limited = SandboxSettings(timeout_seconds=2)
+    assert main(["licence", str(bomb), "--json"], out=io.StringIO(), err=err, sandbox=limited) == 2
     assert "took longer than 2 s" in err.getvalue()
     assert "cold start" in err.getvalue()

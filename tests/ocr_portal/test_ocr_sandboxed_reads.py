@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from ocr.inputs import InputLimits
-from ocr.sandbox import LicenceReaderPool
+from ocr.sandbox import LicenceReaderPool, SandboxSettings
 from portal.domain.principal import Role
 from portal.identity.api_clients import create_client
 from portal.ocr_jobs import default_reader, run_next
@@ -23,11 +23,9 @@ Client = AsyncTestClient[Litestar]
 
 
 @pytest.fixture
-def sandboxed(ocr: OcrRuntime, monkeypatch: pytest.MonkeyPatch) -> Iterator[LicenceReaderPool]:
+def sandboxed(ocr: OcrRuntime) -> Iterator[LicenceReaderPool]:
     """The area reads with the portal's own default reader, limited to 2 s a file."""
-    monkeypatch.setenv("OCR_TIMEOUT_SECONDS", "2")
-    monkeypatch.setenv("OCR_WORKERS", "1")
-    pool = default_reader(InputLimits())
+    pool = default_reader(InputLimits(), SandboxSettings(timeout_seconds=2, workers=1))
     ocr.worker.deps.reader = pool
     yield pool
     pool.close()
@@ -59,6 +57,6 @@ async def test_the_staff_api_refuses_a_disguised_file_with_a_clear_error(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 422, response.text
-    assert response.json()["error"] == "FileStructureError"
+    assert response.json()["error"]["code"] == "ocr.file_structure"
     assert "not a clean JPEG, PNG or PDF" in response.json()["message"]
     assert sandboxed.workers() == []  # refused before any worker was started
