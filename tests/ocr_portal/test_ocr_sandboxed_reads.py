@@ -58,5 +58,5 @@ async def test_the_staff_api_refuses_a_disguised_file_with_a_clear_error(
     )
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "ocr.file_structure"
-    assert "not a clean JPEG, PNG or PDF" in response.json()["message"]
+    assert "not a clean JPEG, PNG or PDF" in response.json()["error"]["message"]
     assert sandboxed.workers() == []  # refused before any worker was started
