@@ -10,9 +10,10 @@ from portal.audit.log import AuditContext
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, collaborators_of, services_for
 from portal.domain.principal import Principal, Role
+from portal.importing.audited import ImportDeps, import_supplier_list
 from portal.importing.changes import ImportChangeProposer
 from portal.importing.readers import UnreadableFileError
-from portal.importing.run import import_suppliers, write_report
+from portal.importing.run import write_report
 
 
 def _suppliers(args: argparse.Namespace) -> int:
@@ -20,18 +21,18 @@ def _suppliers(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise CommandError(f"{path} does not exist or is not a file")
     with services_for(args) as services:
-        proposer = ImportChangeProposer(
-            collaborators_of(services).changes,
-            Principal(f"import:{getpass.getuser()}", Role.PURCHASING_CLERK, "import"),
-            AuditContext.cli("import"),
-        )
+        changes = collaborators_of(services).changes
+        principal = Principal(f"import:{getpass.getuser()}", Role.PURCHASING_CLERK, "import")
+        ctx = AuditContext.cli("import")
+        deps = ImportDeps(services.engine, services.suppliers, changes.audit)
         try:
-            report = import_suppliers(
+            report = import_supplier_list(
+                deps,
+                ctx,
+                principal,
                 path,
-                engine=services.engine,
-                store=services.suppliers,
                 dry_run=args.dry_run,
-                propose_changes=proposer,
+                propose_changes=ImportChangeProposer(changes, principal, ctx),
             )
         except UnreadableFileError as exc:
             raise CommandError(str(exc)) from exc
@@ -39,6 +40,7 @@ def _suppliers(args: argparse.Namespace) -> int:
         write_report(report, Path(args.report))
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
     print(f"{path.name}: {counts}" + (" (dry run, nothing stored)" if args.dry_run else ""))
+    print(f"  SHA-256 {report.sha256} (in the audit log)")
     for row in report.rows[: args.show]:
         codes = ", ".join(f.code for f in row.findings) or "-"
         print(f"  row {row.row}: {row.status} [{codes}]")

@@ -26,7 +26,12 @@ from portal.domain.supplier_input import parse_supplier_draft
 from portal.importing.changes import ProposeChanges
 from portal.importing.headers import canonical_header
 from portal.importing.readers import UnreadableFileError, iter_rows
-from portal.onboarding.registration import Outcome, OutcomeStatus, register_suppliers
+from portal.onboarding.registration import (
+    OnCreated,
+    Outcome,
+    OutcomeStatus,
+    register_suppliers,
+)
 from portal.resolution import KEY_CAP, PostingCache
 
 BATCH_SIZE = 5000
@@ -61,6 +66,7 @@ class ImportReport:
 
     file: str
     dry_run: bool
+    sha256: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -77,6 +83,7 @@ class ImportReport:
         """JSON-ready view."""
         return {
             "file": self.file,
+            "sha256": self.sha256,
             "dry_run": self.dry_run,
             "columns": self.columns,
             "ignored_columns": self.ignored_columns,
@@ -126,11 +133,14 @@ def import_suppliers(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     batch_size: int = BATCH_SIZE,
     propose_changes: ProposeChanges | None = None,
+    on_created: OnCreated | None = None,
 ) -> ImportReport:
     """Import a supplier list; never stops at a bad row.
 
     With ``propose_changes``, a row for a supplier already on file whose bank accounts,
     contacts or invoicing details differ becomes a change request (channel import).
+    ``on_created`` runs in the transaction storing each batch (the audit entry naming
+    the suppliers created); channels call :func:`portal.importing.audited.import_supplier_list`.
     """
     report = ImportReport(file=path.name, dry_run=dry_run)
     seen: dict[str, tuple[int, str | None]] = {}
@@ -140,7 +150,13 @@ def import_suppliers(
 
     def flush() -> None:
         outcomes = register_suppliers(
-            engine, store, pending, now=clock(), dry_run=dry_run, cache=cache
+            engine,
+            store,
+            pending,
+            now=clock(),
+            dry_run=dry_run,
+            cache=cache,
+            on_created=on_created,
         )
         for (row, supplier, _), outcome in zip(pending, outcomes, strict=True):
             rep = _row_report(row, supplier.uscc, outcome)
