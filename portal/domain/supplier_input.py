@@ -130,6 +130,8 @@ def _uscc(c: _Collector) -> tuple[str | None, str | None]:
 
 
 def _bank_account(c: _Collector, name: str | None) -> BankAccount | None:
+    if text.is_masked(str(c.raw.get("bank_account") or "")):
+        return None  # withheld (our own export masks it): nothing to store or change
     number = c.check("bank_account", bank_account.validate)
     bank = c.text("bank_name")
     holder = c.text("account_holder")
