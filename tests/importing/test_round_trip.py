@@ -40,7 +40,9 @@ def _on_file(engine: Engine, store: SupplierStore) -> None:
             ),
             invoicing_profile=InvoicingProfile(title=name, tax_number=make_uscc(800 + i)),
         )
-        for i, name in enumerate(["上海甲科技有限公司", "北京丙（集团）有限公司", "杭州乙贸易有限公司"])
+        for i, name in enumerate(
+            ["上海甲科技有限公司", "北京丙（集团）有限公司", "杭州乙贸易有限公司"]
+        )
     ]
     register_suppliers(
         engine, store, [(i, s, []) for i, s in enumerate(suppliers)], now=datetime.now(UTC)
