@@ -12,8 +12,10 @@ from portal.commands.common import SubParsers, add_db_options, collaborators_of,
 from portal.domain.principal import Principal, Role
 from portal.importing.audited import ImportDeps, import_supplier_list
 from portal.importing.changes import ImportChangeProposer
+from portal.importing.error_report import write_error_report
 from portal.importing.readers import UnreadableFileError
 from portal.importing.run import write_report
+from portal.importing.template import template_bytes
 
 
 def _suppliers(args: argparse.Namespace) -> int:
@@ -38,6 +40,9 @@ def _suppliers(args: argparse.Namespace) -> int:
             raise CommandError(str(exc)) from exc
     if args.report:
         write_report(report, Path(args.report))
+    if args.error_report:
+        write_error_report(path, report, Path(args.error_report))
+        print(f"  error report (your sheet with status and findings): {args.error_report}")
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
     print(f"{path.name}: {counts}" + (" (dry run, nothing stored)" if args.dry_run else ""))
     print(f"  SHA-256 {report.sha256} (in the audit log)")
@@ -57,6 +62,25 @@ def register(sub: SubParsers) -> None:
     sup.add_argument("file")
     sup.add_argument("--dry-run", action="store_true", help="check and report, store nothing")
     sup.add_argument("--report", help="write the per-row report as JSON to this file")
+    sup.add_argument(
+        "--error-report",
+        metavar="FILE.xlsx",
+        help="write your sheet back with a status and a findings column, bad cells marked",
+    )
     sup.add_argument("--show", type=int, default=20, help="rows with findings to print")
     add_db_options(sup)
     sup.set_defaults(handler=_suppliers)
+    register_template(isub)
+
+
+def _template(args: argparse.Namespace) -> int:
+    Path(args.file).write_bytes(template_bytes())
+    print(f"{args.file}: the import template (first sheet for your list, then an example)")
+    return 0
+
+
+def register_template(isub: SubParsers) -> None:
+    """``portal import template FILE.xlsx``."""
+    tpl = isub.add_parser("template", help="write the .xlsx import template")
+    tpl.add_argument("file", help="where to write it (.xlsx)")
+    tpl.set_defaults(handler=_template)

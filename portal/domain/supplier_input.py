@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
+from enum import StrEnum
 from typing import TypeVar
 
 from stdnum.cn import ric
@@ -49,6 +50,13 @@ T = TypeVar("T")
 #: spreadsheet headers onto these.
 FIELDS: tuple[str, ...] = fields.import_keys()
 REQUIRED = ("uscc", "name")
+#: Keys whose value is one of a fixed vocabulary (the template offers them as a list).
+VOCABULARIES: dict[str, type[StrEnum]] = {
+    "registry_status": RegistryStatus,
+    "taxpayer_qualification": TaxpayerQualification,
+    "tax_status": TaxStatus,
+    "lifecycle_state": LifecycleState,
+}
 
 
 class _Collector:

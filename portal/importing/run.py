@@ -8,7 +8,7 @@ row, what happened and every finding with its code.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from portal.db.supplier_store import SupplierStore
 from portal.dedup import screen_batch
-from portal.domain import names, tax_number, text, uscc
+from portal.domain import fields, names, tax_number, text, uscc
 from portal.domain.errors import DomainValidationError
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
@@ -69,6 +69,7 @@ class ImportReport:
     sha256: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    skipped_rows: list[int] = field(default_factory=list)  # a second (English) header row
     counts: dict[str, int] = field(default_factory=dict)
     rows: list[RowReport] = field(default_factory=list)
 
@@ -121,7 +122,24 @@ def _records(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, 
     for number, values in enumerate(rows, start=2):
         if not any(v not in (None, "") for v in values):
             continue
+        if number == 2 and _english_headers(values, mapping):
+            report.skipped_rows.append(number)  # the template's second header row
+            continue
         yield number, {key: _cell(values[i]) for i, key in mapping.items() if i < len(values)}
+
+
+def _english_headers(values: Sequence[object], mapping: dict[int, str]) -> bool:
+    """Whether a row names the mapped columns again (in English, as the template does)."""
+    named = [
+        (values[i], key)
+        for i, key in mapping.items()
+        if i < len(values) and values[i] not in (None, "")
+    ]
+    return len(named) >= 2 and all(
+        str(value).strip().casefold() == fields.by_import_key(key).en.casefold()
+        or canonical_header(value) == key
+        for value, key in named
+    )
 
 
 def import_suppliers(
