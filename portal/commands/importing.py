@@ -9,11 +9,12 @@ from pathlib import Path
 from portal.audit.log import AuditContext
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, collaborators_of, services_for
+from portal.commands.progress import CommandProgress
 from portal.domain.principal import Principal, Role
 from portal.importing.audited import ImportDeps, import_supplier_list
 from portal.importing.changes import ImportChangeProposer
 from portal.importing.error_report import write_error_report
-from portal.importing.readers import UnreadableFileError
+from portal.importing.readers import UnreadableFileError, estimate_rows
 from portal.importing.run import write_report
 from portal.importing.template import template_bytes
 
@@ -28,14 +29,16 @@ def _suppliers(args: argparse.Namespace) -> int:
         ctx = AuditContext.cli("import")
         deps = ImportDeps(services.engine, services.suppliers, changes.audit)
         try:
-            report = import_supplier_list(
-                deps,
-                ctx,
-                principal,
-                path,
-                dry_run=args.dry_run,
-                propose_changes=ImportChangeProposer(changes, principal, ctx),
-            )
+            with CommandProgress(f"{path.name}", estimate_rows(path)) as progress:
+                report = import_supplier_list(
+                    deps,
+                    ctx,
+                    principal,
+                    path,
+                    dry_run=args.dry_run,
+                    propose_changes=ImportChangeProposer(changes, principal, ctx),
+                    on_progress=progress.update,
+                )
         except UnreadableFileError as exc:
             raise CommandError(str(exc)) from exc
     if args.report:

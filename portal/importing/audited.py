@@ -93,6 +93,7 @@ def import_supplier_list(
     dry_run: bool = False,
     propose_changes: ProposeChanges | None = None,
     batch_size: int = BATCH_SIZE,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import ``path`` for ``principal``; ``display_name`` is the name the user gave the
     file (an upload is stored under another). Raises :class:`ImportNotAllowedError`."""
@@ -122,6 +123,7 @@ def import_supplier_list(
         batch_size=batch_size,
         propose_changes=propose_changes,
         on_created=created,
+        on_progress=on_progress,
     )
     report.sha256 = digest
     summary = {"sha256": digest, "dry_run": dry_run, **outcome_counts(report)}

@@ -152,12 +152,14 @@ def import_suppliers(
     batch_size: int = BATCH_SIZE,
     propose_changes: ProposeChanges | None = None,
     on_created: OnCreated | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import a supplier list; never stops at a bad row.
 
     With ``propose_changes``, a row for a supplier already on file whose bank accounts,
     contacts or invoicing details differ becomes a change request (channel import).
-    ``on_created`` runs in the transaction storing each batch (the audit entry naming
+    ``on_progress`` hears the rows done after each batch; ``on_created`` runs in the
+    transaction storing each batch (the audit entry naming
     the suppliers created); channels call :func:`portal.importing.audited.import_supplier_list`.
     """
     report = ImportReport(file=path.name, dry_run=dry_run)
@@ -185,6 +187,8 @@ def import_suppliers(
         for rep in _screen_rejected(engine, store, rejected, cache):
             report.add(rep)
         rejected.clear()
+        if on_progress is not None:
+            on_progress(report.counts.get("rows", 0))
 
     for row, raw in _records(path, report):
         draft, findings = parse_supplier_draft(raw)

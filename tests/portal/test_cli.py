@@ -114,7 +114,9 @@ def test_import_command_writes_the_error_report_and_the_audit_names_the_file(
     errors = tmp_path / "errors.xlsx"
     argv = ["import", "suppliers", str(path), "--data-dir", str(demo_dir)]
     assert main([*argv, "--error-report", str(errors)]) == 0
-    assert "SHA-256" in capsys.readouterr().out
+    said = capsys.readouterr()
+    assert "SHA-256" in said.out
+    assert "list.csv: 2/2" in said.err and said.err.rstrip().endswith("done")  # progress, no tty
     sheet = load_workbook(errors).worksheets[0]
     assert sheet["C2"].value == "已导入 created" and sheet["C3"].value == "未导入 not imported"
 
