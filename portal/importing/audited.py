@@ -5,7 +5,8 @@ next): it checks that the caller is purchasing staff or an administrator, hashes
 runs :func:`portal.importing.run.import_suppliers`, writes one ``suppliers.imported``
 entry per stored batch naming each created supplier (in the transaction that stores
 them, so no supplier exists without its trace), and closes with one ``import.completed``
-entry (``import.checked`` for a dry run) that holds the file's SHA-256 and the counts.
+entry (``import.checked`` for a dry run) that holds the file's SHA-256 and the counts
+(in ``after``: ``subject_id`` holds ids of 36 characters, a SHA-256 has 64).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def import_supplier_list(
     if principal.role not in IMPORTERS:
         raise ImportNotAllowedError
     digest = file_sha256(path)
-    name = (display_name or path.name)[:200]
+    name = (display_name or path.name)[:120]
 
     def created(conn: Connection, ids: list[str]) -> None:
         deps.audit.record(
@@ -108,9 +109,8 @@ def import_supplier_list(
             ctx,
             "suppliers.imported",
             subject_type="import_file",
-            subject_id=digest,
             field_name=name,
-            after=json.dumps(ids, separators=(",", ":")),
+            after=json.dumps({"sha256": digest, "ids": ids}, separators=(",", ":")),
             now=deps.clock(),
         )
 
@@ -133,7 +133,6 @@ def import_supplier_list(
             ctx,
             "import.checked" if dry_run else "import.completed",
             subject_type="import_file",
-            subject_id=digest,
             field_name=name,
             after=json.dumps(summary, sort_keys=True, separators=(",", ":")),
             now=deps.clock(),

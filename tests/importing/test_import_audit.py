@@ -32,9 +32,10 @@ def _list(tmp_path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def _entries(engine: Engine, audit: AuditLog) -> list[tuple[str, str | None, str | None]]:
+def _entries(engine: Engine, audit: AuditLog) -> list[tuple[str, str | None, dict[str, object]]]:
+    """(action, file name, what the entry holds) of every entry."""
     with engine.connect() as conn:
-        return [(e.action, e.subject_id, e.after) for e in audit.entries(conn)]
+        return [(e.action, e.field_name, json.loads(e.after or "{}")) for e in audit.entries(conn)]
 
 
 def test_an_import_names_the_file_by_its_hash_and_counts_and_every_created_supplier(
@@ -47,13 +48,12 @@ def test_an_import_names_the_file_by_its_hash_and_counts_and_every_created_suppl
     )
     import_supplier_list(ImportDeps(engine, store, audit), CTX, CLERK, path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    (batch_act, batch_file, batch_ids), (act, subject, after) = _entries(engine, audit)
-    assert (batch_act, batch_file) == ("suppliers.imported", digest)
+    (batch_act, batch_file, batch), (act, file_name, summary) = _entries(engine, audit)
+    assert (batch_act, batch_file, batch["sha256"]) == ("suppliers.imported", path.name, digest)
     with engine.connect() as conn:
         stored = set(conn.execute(select(SUPPLIER.c.id)).scalars())
-    assert set(json.loads(batch_ids or "")) == stored and len(stored) == 2
-    assert (act, subject) == ("import.completed", digest)
-    summary = json.loads(after or "")
+    assert isinstance(batch["ids"], list) and set(batch["ids"]) == stored and len(stored) == 2
+    assert (act, file_name, summary["sha256"]) == ("import.completed", path.name, digest)
     assert (summary["created"], summary["rejected"], summary["changed"]) == (2, 1, 0)
 
 
