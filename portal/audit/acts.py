@@ -71,6 +71,11 @@ AUDITED_ACTS: Mapping[str, str] = {
     "invitation.accepted": "an invitation was accepted",
     "invitation.refused": "an invitation was refused",
     "verification.completed": "registry/tax verification finished",
+    "import.completed": "a supplier list was imported (field_name: the file; after: its "
+    "SHA-256, rows created, changed, unchanged, rejected)",
+    "import.checked": "a supplier list was checked in a dry run (same fields, nothing stored)",
+    "suppliers.imported": "suppliers were created by an import (after: the file's SHA-256, "
+    "the ids of the batch)",
 }
 
 

@@ -10,6 +10,7 @@ from crypto.adapters.local import LocalKeyProvider, generate_key_file
 from portal import bootstrap
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for, settings_from
+from portal.commands.progress import CommandProgress
 from portal.core import Services
 from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
@@ -97,13 +98,16 @@ def _rotate_dek_with(args: argparse.Namespace, services: Services) -> int:
     )
     services.keyring.refresh()
 
-    def report(p: object) -> None:
-        if args.verbose:
-            print(f"  ... {getattr(p, 'rewritten', 0)} values rewritten")
+    with CommandProgress(f"re-encrypting {purpose.value}") as bar:
 
-    done = run_rotation(
-        services.engine, services.sealer, progress, batch_size=args.batch, after_batch=report
-    )
+        def report(p: object) -> None:
+            bar.update(getattr(p, "rewritten", 0))
+            if args.verbose:
+                print(f"  ... {getattr(p, 'rewritten', 0)} values rewritten")
+
+        done = run_rotation(
+            services.engine, services.sealer, progress, batch_size=args.batch, after_batch=report
+        )
     print(f"done: {done.rewritten} values rewritten under {purpose.value} v{done.version}")
     return 0
 

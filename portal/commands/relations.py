@@ -6,12 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import dedup
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
-from portal.dedup.tables import SUPPLIER
+from portal.commands.progress import CommandProgress
+from portal.dedup.tables import ARCHIVED, SUPPLIER
 from portal.graph.relations_import import import_relations
 from portal.graph.rows import UPSERT
 from portal.importing.readers import UnreadableFileError
@@ -37,14 +38,26 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    def show(progress: dedup.SweepProgress) -> None:
-        if progress.batches % args.every == 0 or progress.finished:
-            print(f"  screened {progress.screened}, new pairs {progress.new_pairs}", flush=True)
-
     with services_for(args) as services:
-        progress = dedup.sweep(
-            services.engine, batch_size=args.batch_size, resume=args.resume, on_batch=show
-        )
+        with services.engine.connect() as conn:
+            total = conn.scalar(
+                select(func.count())
+                .select_from(SUPPLIER)
+                .where(SUPPLIER.c.lifecycle_state != ARCHIVED)
+            )
+        with CommandProgress("screening suppliers", total) as bar:
+
+            def show(progress: dedup.SweepProgress) -> None:
+                bar.update(progress.screened)
+                if progress.batches % args.every == 0 or progress.finished:
+                    print(
+                        f"  screened {progress.screened}, new pairs {progress.new_pairs}",
+                        flush=True,
+                    )
+
+            progress = dedup.sweep(
+                services.engine, batch_size=args.batch_size, resume=args.resume, on_batch=show
+            )
         with services.engine.connect() as conn:
             open_pairs = dedup.count_open_pairs(conn)
     print(f"sweep {'finished' if progress.finished else 'stopped'}: {open_pairs} open pairs")

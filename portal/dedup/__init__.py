@@ -32,7 +32,14 @@ from portal.dedup.pairs import (
     open_pairs,
     remember_pairs,
 )
-from portal.dedup.screening import find_matches, load_probes, probe_of, screen_batch, screen_one
+from portal.dedup.screening import (
+    find_matches,
+    load_probes,
+    probe_of,
+    screen_batch,
+    screen_batch_matches,
+    screen_one,
+)
 from portal.dedup.sweep import SWEEP_JOB, SweepProgress, sweep, sweep_state
 
 __all__ = [
@@ -59,6 +66,7 @@ __all__ = [
     "record_decision",
     "remember_pairs",
     "screen_batch",
+    "screen_batch_matches",
     "screen_one",
     "shares_bank_account",
     "sweep",

@@ -40,7 +40,14 @@ from portal.resolution import (
 )
 from portal.resolution.posting_cache import PostingCache
 
-__all__ = ["find_matches", "load_probes", "probe_of", "screen_batch", "screen_one"]
+__all__ = [
+    "find_matches",
+    "load_probes",
+    "probe_of",
+    "screen_batch",
+    "screen_batch_matches",
+    "screen_one",
+]
 
 
 def probe_of(sealer: Sealer, supplier: Supplier, ref: str) -> Probe:
@@ -214,12 +221,26 @@ def screen_batch(
     A candidate with an ``id`` (a change to a stored supplier) is not compared
     with itself, and pairs decided "not the same" stay quiet.
     """
+    matched = screen_batch_matches(conn, sealer, candidates, within_batch=within_batch, cache=cache)
+    return [[to_finding(m) for m in found] for found in matched]
+
+
+def screen_batch_matches(
+    conn: Connection,
+    sealer: Sealer,
+    candidates: Sequence[Supplier],
+    *,
+    within_batch: bool = True,
+    cache: PostingCache | None = None,
+) -> list[list[Match]]:
+    """The matches behind :func:`screen_batch` (refs ``#<index>`` for candidates without
+    an id), for a caller that files them as open pairs once the candidates are stored."""
     probes = [probe_of(sealer, c, c.id or f"#{i}") for i, c in enumerate(candidates)]
     matches = find_matches(conn, probes, cache)
     if within_batch:
         for found, inside in zip(matches, screen_within(probes), strict=True):
             found.extend(inside)
-    return [[to_finding(m) for m in _strongest(found)] for found in matches]
+    return [_strongest(found) for found in matches]
 
 
 def screen_one(conn: Connection, sealer: Sealer, candidate: Supplier) -> list[Finding]:

@@ -26,6 +26,8 @@ __all__ = [
     "CATALOGUE",
     "ENTITIES",
     "FieldSpec",
+    "by_import_key",
+    "column_title",
     "editable",
     "fields_of",
     "header_synonyms",
@@ -209,3 +211,19 @@ def import_keys() -> tuple[str, ...]:
 def header_synonyms() -> dict[str, tuple[str, ...]]:
     """Import key -> the (folded) spreadsheet headers that name it."""
     return {f.import_key: f.headers for f in CATALOGUE if f.import_key}
+
+
+@cache
+def by_import_key(key: str) -> FieldSpec:
+    """The field an import key names (``KeyError`` for a key we do not have)."""
+    return {f.import_key: f for f in CATALOGUE if f.import_key}[key]
+
+
+def column_title(key: str) -> str:
+    """The header the portal writes for an import key, Chinese then the key: what the
+    finance export and the template write, and what the import reads back.
+
+    >>> column_title("bank_account")
+    '银行账号 bank_account'
+    """
+    return f"{by_import_key(key).headers[0]} {key}"

@@ -114,6 +114,13 @@ CATALOG: dict[str, CatalogEntry] = {
         "Account holder differs from the registered name: {detail}",
         "银行户名与登记名称不一致：{detail}",
     ),
+    # also the registry's (registry/codes.py registers the same entry): an import
+    # tells a short name from the full one on the same credit code
+    "name.truncated": CatalogEntry(
+        W,
+        "The company name is incomplete; the registered name is {detail}",
+        "企业名称不完整，登记名称为：{detail}",
+    ),
     "duplicate.uscc": CatalogEntry(
         E,
         "A supplier with this credit code already exists: {detail}",

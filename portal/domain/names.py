@@ -191,3 +191,20 @@ def is_truncation(typed: str, registered: str) -> bool:
     """Whether ``typed`` is ``registered`` with its legal form or place left off."""
     a, b = normalise(typed), normalise(registered)
     return a != b and len(a) < len(b) and core(a) == core(b)
+
+
+def is_short_form(short: str, full: str) -> bool:
+    """Whether ``short`` is the same company as ``full`` written shorter: a truncation
+    (:func:`is_truncation`) or the start of the full name, at least four characters.
+
+    >>> is_short_form('上海合德贸易', '上海合德贸易股份有限公司')
+    True
+    >>> is_short_form('上海合德', '上海合德贸易股份有限公司')
+    True
+    >>> is_short_form('上海合德科技', '上海合德贸易股份有限公司')
+    False
+    """
+    a, b = normalise(short), normalise(full)
+    if a == b or len(a) >= len(b):
+        return False
+    return is_truncation(a, b) or (len(a) >= 4 and b.startswith(a))

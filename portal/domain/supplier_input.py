@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
+from enum import StrEnum
 from typing import TypeVar
 
 from stdnum.cn import ric
@@ -49,6 +50,13 @@ T = TypeVar("T")
 #: spreadsheet headers onto these.
 FIELDS: tuple[str, ...] = fields.import_keys()
 REQUIRED = ("uscc", "name")
+#: Keys whose value is one of a fixed vocabulary (the template offers them as a list).
+VOCABULARIES: dict[str, type[StrEnum]] = {
+    "registry_status": RegistryStatus,
+    "taxpayer_qualification": TaxpayerQualification,
+    "tax_status": TaxStatus,
+    "lifecycle_state": LifecycleState,
+}
 
 
 class _Collector:
@@ -130,6 +138,8 @@ def _uscc(c: _Collector) -> tuple[str | None, str | None]:
 
 
 def _bank_account(c: _Collector, name: str | None) -> BankAccount | None:
+    if text.is_masked(str(c.raw.get("bank_account") or "")):
+        return None  # withheld (our own export masks it): nothing to store or change
     number = c.check("bank_account", bank_account.validate)
     bank = c.text("bank_name")
     holder = c.text("account_holder")
@@ -145,7 +155,15 @@ def _bank_account(c: _Collector, name: str | None) -> BankAccount | None:
         return None
     holder = names.normalise(holder) if holder else name
     if holder and name and holder != name:
-        c.add("bank_account.holder_mismatch", "account_holder", f"{holder} ≠ {name}")
+        if names.is_short_form(name, holder):
+            c.add(
+                "name.truncated",
+                "name",
+                f"{holder} (the account holder; {name} is its short form)",
+                detail_zh=f"{holder}（银行户名；{name} 为其简称）",
+            )
+        else:
+            c.add("bank_account.holder_mismatch", "account_holder", f"{holder} ≠ {name}")
     return BankAccount(
         bank_name=bank,
         account_number=number,
@@ -190,6 +208,22 @@ def _invoicing(c: _Collector) -> InvoicingProfile | None:
 
 def parse_supplier(raw: Raw) -> tuple[Supplier | None, list[Finding]]:
     """Normalise and judge one supplier; return it only when no finding is an error."""
+    draft, findings = parse_supplier_draft(raw)
+    if any(f.severity is Severity.ERROR for f in findings):
+        return None, findings
+    return draft, findings
+
+
+def parse_supplier_draft(raw: Raw) -> tuple[Supplier | None, list[Finding]]:
+    """Like :func:`parse_supplier`, but the supplier is built from the values that passed
+    whenever the credit code and the name did, errors elsewhere notwithstanding: enough
+    to screen a rejected row for duplicates in the same pass. Never store a draft.
+
+    >>> draft, findings = parse_supplier_draft({'uscc': '91110000600037341L',
+    ...     'name': '北京示例科技有限公司', 'contact_phone': '12'})
+    >>> draft.uscc, draft.contacts, [f.code for f in findings]
+    ('91110000600037341L', (), ['phone.invalid'])
+    """
     c = _Collector(raw)
     for key in REQUIRED:
         if raw.get(key) in (None, "") or not str(raw.get(key)).strip():
@@ -224,7 +258,7 @@ def parse_supplier(raw: Raw) -> tuple[Supplier | None, list[Finding]]:
         c.choice("tax_status", TaxStatus, TaxStatus.UNKNOWN),
         c.choice("lifecycle_state", LifecycleState, LifecycleState.PROSPECTIVE),
     )
-    if any(f.severity is Severity.ERROR for f in c.findings) or not credit_code or not name:
+    if not credit_code or not name:
         return None, c.findings
     return (
         Supplier(

@@ -98,3 +98,13 @@ def neutralise_cell(value: str) -> str:
     Leading spaces do not hide a formula: some programs trim before they evaluate.
     """
     return "'" + value if value.lstrip(" ").startswith(FORMULA_PREFIXES) else value
+
+
+def is_masked(value: str) -> bool:
+    """Whether ``value`` is a masked sensitive value as the portal shows and exports it
+    (``6222 **** **** 0002``, ``138****5678``): withheld, never data.
+
+    >>> is_masked("6222 **** **** 0002"), is_masked("6222021234567800002")
+    (True, False)
+    """
+    return "**" in value.replace(" ", "")

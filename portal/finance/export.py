@@ -1,5 +1,9 @@
 """Exports for finance: CSV and XLSX, one row per bank account (or per supplier).
 
+The columns are the import's (same headers, from the field catalogue), so an export
+imported again is read as the same suppliers: masked account numbers are withheld
+values, not new ones, and an unchanged export creates and changes nothing.
+
 Every text cell goes through ``neutralise_cell`` so that a value starting
 with ``= + - @`` can never run as a formula in the spreadsheet program that
 opens the file.
@@ -14,47 +18,52 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from portal.domain import fields
 from portal.domain.text import neutralise_cell
 
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("uscc", "统一社会信用代码"),
-    ("name", "供应商名称"),
-    ("lifecycle_state", "状态"),
-    ("registry_status", "登记状态"),
-    ("taxpayer_qualification", "纳税人资格"),
-    ("tax_status", "税务状态"),
-    ("bank_name", "开户行"),
-    ("cnaps_code", "联行号"),
-    ("account_number", "银行账号"),
-    ("holder_name", "户名"),
-    ("currency", "币种"),
-    ("purpose", "用途"),
-    ("invoice_title", "发票抬头"),
-    ("invoice_tax_number", "开票税号"),
+#: The columns, by import key of the field catalogue; the headers are the catalogue's
+#: (:func:`portal.domain.fields.column_title`), so the import reads this export back.
+KEYS: tuple[str, ...] = (
+    "uscc",
+    "name",
+    "lifecycle_state",
+    "registry_status",
+    "taxpayer_qualification",
+    "tax_status",
+    "bank_name",
+    "cnaps_code",
+    "bank_account",
+    "account_holder",
+    "bank_currency",
+    "bank_purpose",
+    "invoice_title",
+    "invoice_tax_number",
 )
+COLUMNS: tuple[tuple[str, str], ...] = tuple((key, fields.column_title(key)) for key in KEYS)
+
+
+def _value(view: dict[str, Any], account: dict[str, Any], key: str) -> object:
+    spec = fields.by_import_key(key)
+    if spec.entity == "bank_account":
+        return account.get(spec.name)
+    if spec.entity == "invoicing_profile":
+        return (view.get("invoicing_profile") or {}).get(spec.name)
+    return view.get(spec.name)
 
 
 def flatten(views: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
     """Rows of cells from supplier views (see ``finance.supplier_view``)."""
     for view in views:
-        profile = view.get("invoicing_profile") or {}
         accounts = [a for a in view["bank_accounts"] if not a["retired"]] or [{}]
         for account in accounts:
-            merged = {
-                **view,
-                **account,
-                "id": view["id"],
-                "invoice_title": profile.get("title"),
-                "invoice_tax_number": profile.get("tax_number"),
-            }
-            yield [neutralise_cell(str(merged.get(key) or "")) for key, _ in COLUMNS]
+            yield [neutralise_cell(str(_value(view, account, key) or "")) for key in KEYS]
 
 
 def csv_chunks(views: Iterable[dict[str, Any]]) -> Iterator[bytes]:
     """CSV as UTF-8 with BOM (so Chinese Excel opens it correctly), streamed."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([f"{zh} {key}" for key, zh in COLUMNS])
+    writer.writerow([title for _, title in COLUMNS])
     yield ("\ufeff" + buffer.getvalue()).encode()
     for row in flatten(views):
         buffer.seek(0)
@@ -67,7 +76,7 @@ def xlsx_bytes(views: Iterable[dict[str, Any]]) -> bytes:
     """An .xlsx workbook (write-only mode, constant memory per row)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("suppliers")
-    sheet.append([f"{zh} {key}" for key, zh in COLUMNS])
+    sheet.append([title for _, title in COLUMNS])
     for row in flatten(views):
         sheet.append(row)
     out = io.BytesIO()

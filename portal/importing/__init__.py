@@ -2,7 +2,8 @@
 
 :mod:`.readers` reads the file, :mod:`.headers` maps its headers onto the catalogue's
 import keys, :mod:`.run` files each row (new suppliers registered, known ones through
-:mod:`.changes` as change requests).
+:mod:`.changes` as change requests); :mod:`.audited` is the use case every channel
+calls (permission, file hash, audit entries).
 """
 
-__all__ = ["changes", "headers", "readers", "run"]
+__all__ = ["audited", "changes", "headers", "readers", "run"]

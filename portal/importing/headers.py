@@ -11,6 +11,8 @@ columns are reported, not guessed.
 'uscc'
 >>> canonical_header('备注') is None
 True
+>>> canonical_header('银行账号 bank_account')  # as the finance export writes it
+'bank_account'
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ _LOOKUP = {syn: key for key, syns in SYNONYMS.items() for syn in syns}
 def _fold(header: str) -> str:
     text = unicodedata.normalize("NFKC", header).lower()
     return re.sub(r"[\s*()（）:：_\-]", "", text)
+
+
+# the headers the portal itself writes (finance export, template): "银行账号 bank_account"
+_LOOKUP.update({_fold(fields.column_title(key)): key for key in SYNONYMS})
 
 
 def canonical_header(header: object) -> str | None:

@@ -202,3 +202,21 @@ def read_text_sample(path: Path) -> str:
         data = raw.read(4096)
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     return io.StringIO(decoder.decode(data)).read()
+
+
+def estimate_rows(path: Path) -> int | None:
+    """About how many data rows a file holds (for a progress bar; never for a decision):
+    the line count of a CSV, the sheet's declared size of an .xlsx, None if unknown."""
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open("rb") as handle:
+                lines = sum(piece.count(b"\n") for piece in iter(lambda: handle.read(1 << 20), b""))
+            return max(lines - 1, 0)
+        workbook = load_workbook(path, read_only=True)
+        try:
+            rows = workbook.worksheets[0].max_row
+        finally:
+            workbook.close()
+        return max(rows - 1, 0) if rows else None
+    except Exception:  # a hint only: the import itself says what is wrong with the file
+        return None

@@ -8,7 +8,7 @@ row, what happened and every finding with its code.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,14 +17,21 @@ from typing import Any
 from sqlalchemy import Engine
 
 from portal.db.supplier_store import SupplierStore
-from portal.domain import tax_number
-from portal.domain.findings import Finding, finding
+from portal.dedup import screen_batch
+from portal.domain import fields, names, tax_number, text, uscc
+from portal.domain.errors import DomainValidationError
+from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
-from portal.domain.supplier_input import parse_supplier
+from portal.domain.supplier_input import parse_supplier_draft
 from portal.importing.changes import ProposeChanges
 from portal.importing.headers import canonical_header
 from portal.importing.readers import UnreadableFileError, iter_rows
-from portal.onboarding.registration import Outcome, OutcomeStatus, register_suppliers
+from portal.onboarding.registration import (
+    OnCreated,
+    Outcome,
+    OutcomeStatus,
+    register_suppliers,
+)
 from portal.resolution import KEY_CAP, PostingCache
 
 BATCH_SIZE = 5000
@@ -59,8 +66,10 @@ class ImportReport:
 
     file: str
     dry_run: bool
+    sha256: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
+    skipped_rows: list[int] = field(default_factory=list)  # a second (English) header row
     counts: dict[str, int] = field(default_factory=dict)
     rows: list[RowReport] = field(default_factory=list)
 
@@ -75,6 +84,7 @@ class ImportReport:
         """JSON-ready view."""
         return {
             "file": self.file,
+            "sha256": self.sha256,
             "dry_run": self.dry_run,
             "columns": self.columns,
             "ignored_columns": self.ignored_columns,
@@ -112,7 +122,24 @@ def _records(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, 
     for number, values in enumerate(rows, start=2):
         if not any(v not in (None, "") for v in values):
             continue
+        if number == 2 and _english_headers(values, mapping):
+            report.skipped_rows.append(number)  # the template's second header row
+            continue
         yield number, {key: _cell(values[i]) for i, key in mapping.items() if i < len(values)}
+
+
+def _english_headers(values: Sequence[object], mapping: dict[int, str]) -> bool:
+    """Whether a row names the mapped columns again (in English, as the template does)."""
+    named = [
+        (values[i], key)
+        for i, key in mapping.items()
+        if i < len(values) and values[i] not in (None, "")
+    ]
+    return len(named) >= 2 and all(
+        str(value).strip().casefold() == fields.by_import_key(key).en.casefold()
+        or canonical_header(value) == key
+        for value, key in named
+    )
 
 
 def import_suppliers(
@@ -124,20 +151,32 @@ def import_suppliers(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     batch_size: int = BATCH_SIZE,
     propose_changes: ProposeChanges | None = None,
+    on_created: OnCreated | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import a supplier list; never stops at a bad row.
 
     With ``propose_changes``, a row for a supplier already on file whose bank accounts,
     contacts or invoicing details differ becomes a change request (channel import).
+    ``on_progress`` hears the rows done after each batch; ``on_created`` runs in the
+    transaction storing each batch (the audit entry naming
+    the suppliers created); channels call :func:`portal.importing.audited.import_supplier_list`.
     """
     report = ImportReport(file=path.name, dry_run=dry_run)
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str | None]] = {}
     pending: list[tuple[int, Supplier, list[Finding]]] = []
+    rejected: list[_Rejected] = []
     cache = PostingCache(cap=KEY_CAP)
 
     def flush() -> None:
         outcomes = register_suppliers(
-            engine, store, pending, now=clock(), dry_run=dry_run, cache=cache
+            engine,
+            store,
+            pending,
+            now=clock(),
+            dry_run=dry_run,
+            cache=cache,
+            on_created=on_created,
         )
         for (row, supplier, _), outcome in zip(pending, outcomes, strict=True):
             rep = _row_report(row, supplier.uscc, outcome)
@@ -145,34 +184,123 @@ def import_suppliers(
                 rep = _existing(rep, outcome.supplier_id, supplier, propose_changes, dry_run)
             report.add(rep)
         pending.clear()
+        for rep in _screen_rejected(engine, store, rejected, cache):
+            report.add(rep)
+        rejected.clear()
+        if on_progress is not None:
+            on_progress(report.counts.get("rows", 0))
 
     for row, raw in _records(path, report):
-        supplier, findings = parse_supplier(raw)
-        if supplier is None:
-            uscc = str(raw.get("uscc") or "") or None
+        draft, findings = parse_supplier_draft(raw)
+        credit_code = draft.uscc if draft is not None else _credit_code(raw)
+        if credit_code:
+            findings += _repeated(seen, credit_code, row, draft.name if draft else None, findings)
+        if draft is None or any(f.severity is Severity.ERROR for f in findings):
+            uscc = credit_code or (str(raw.get("uscc") or "") or None)
             if any(f.code == "uscc.legacy_tax_number" for f in findings) and uscc:
                 findings += _legacy_owner(engine, store, uscc)
-            report.add(RowReport(row, OutcomeStatus.REJECTED.value, uscc, None, findings))
-            continue
-        first = seen.setdefault(supplier.uscc, row)
-        if first != row:
-            findings.append(
+            rejected.append(_Rejected(row, credit_code, uscc, draft, findings))
+        else:
+            pending.append((row, draft, findings))
+        if len(pending) + len(rejected) >= batch_size:
+            flush()
+    if pending or rejected:
+        flush()
+    report.rows.sort(key=lambda r: r.row)
+    return report
+
+
+@dataclass
+class _Rejected:
+    """A row with an error finding, kept until its batch is screened for duplicates."""
+
+    row: int
+    credit_code: str | None  # a valid credit code, when the row has one
+    shown: str | None  # what the row holds in the credit-code column
+    draft: Supplier | None
+    findings: list[Finding]
+
+
+def _credit_code(raw: Mapping[str, object]) -> str | None:
+    """The row's credit code when it is a valid one (the rest of the row may not be)."""
+    value = raw.get("uscc")
+    if value in (None, ""):
+        return None
+    try:
+        return uscc.validate(text.strip_invisible(str(value)))
+    except DomainValidationError:
+        return None
+
+
+def _repeated(
+    seen: dict[str, tuple[int, str | None]],
+    credit_code: str,
+    row: int,
+    name: str | None,
+    already: list[Finding],
+) -> list[Finding]:
+    """``duplicate.uscc`` for a row repeating an earlier row's credit code, and
+    ``name.truncated`` when its name is a short form of that row's name."""
+    first, first_name = seen.setdefault(credit_code, (row, name))
+    if first == row:
+        return []
+    found = [
+        finding(
+            "duplicate.uscc",
+            "uscc",
+            detail=f"{credit_code} is also on row {first}",
+            detail_zh=f"{credit_code} 与第 {first} 行相同",
+            source="import",
+            evidence={"row": str(first)},
+        )
+    ]
+    said = any(f.code == "name.truncated" for f in already)
+    if name and first_name and not said and names.is_short_form(name, first_name):
+        found.append(
+            finding(
+                "name.truncated",
+                "name",
+                detail=f"{first_name} (row {first})",
+                detail_zh=f"{first_name}（第 {first} 行）",
+                source="import",
+                evidence={"row": str(first), "registered": first_name},
+            )
+        )
+    return found
+
+
+def _screen_rejected(
+    engine: Engine, store: SupplierStore, rows: list[_Rejected], cache: PostingCache
+) -> list[RowReport]:
+    """Rejected rows, screened against the stored suppliers like the accepted ones, so
+    each carries its duplicates beside its other findings."""
+    if not rows:
+        return []
+    with engine.connect() as conn:
+        existing = store.existing_usccs(conn, {r.credit_code for r in rows if r.credit_code})
+        drafts = [r for r in rows if r.draft is not None and r.credit_code not in existing]
+        screened = screen_batch(
+            conn,
+            store.sealer,
+            [r.draft for r in drafts if r.draft],
+            within_batch=False,
+            cache=cache,
+        )
+    for r, found in zip(drafts, screened, strict=True):
+        r.findings.extend(found)
+    reports = []
+    for r in rows:
+        if r.credit_code in existing:
+            r.findings.append(
                 finding(
                     "duplicate.uscc",
                     "uscc",
-                    detail=f"{supplier.uscc} is also on row {first}",
-                    source="import",
-                    evidence={"row": str(first)},
+                    detail=f"{r.credit_code} is supplier {existing[r.credit_code]}",
+                    evidence={"existing_id": existing[r.credit_code]},
                 )
             )
-            report.add(RowReport(row, OutcomeStatus.REJECTED.value, supplier.uscc, None, findings))
-            continue
-        pending.append((row, supplier, findings))
-        if len(pending) >= batch_size:
-            flush()
-    if pending:
-        flush()
-    return report
+        reports.append(RowReport(r.row, OutcomeStatus.REJECTED.value, r.shown, None, r.findings))
+    return reports
 
 
 def _legacy_owner(engine: Engine, store: SupplierStore, legacy: str) -> list[Finding]:

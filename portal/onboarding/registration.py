@@ -3,8 +3,10 @@
 A batch is probed for duplicates in a few indexed queries (credit codes, then
 the entity-resolution screen of ``portal.dedup``: similar names, shared
 bank accounts and phones, legal representative and address, within the batch
-too), then written in one transaction with its blocking keys and a due entry in
-the verification schedule, so the monitoring job checks every new supplier
+too), then written in one transaction with its blocking keys, the likely
+duplicates it found between stored suppliers as open pairs (the data-health page
+shows them without waiting for a sweep), and a due entry in the verification
+schedule, so the monitoring job checks every new supplier
 against the registry and tax bureau without anyone asking. Should
 the batch fail at the database (a concurrent writer took a credit code), each
 supplier is retried in a transaction of its own, so one bad row never costs
@@ -13,19 +15,19 @@ the others and never leaves half a supplier behind.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from portal.db.supplier_store import RowBatch, SupplierStore
-from portal.dedup import file_new, index_suppliers, screen_batch
+from portal.dedup import file_new, index_suppliers, remember_pairs, screen_batch_matches
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
-from portal.resolution import PostingCache
+from portal.resolution import Match, PostingCache, to_finding
 from portal.verification.schedule import schedule_new
 
 
@@ -52,6 +54,11 @@ def _has_error(findings: Sequence[Finding]) -> bool:
     return any(f.severity is Severity.ERROR for f in findings)
 
 
+#: Called in the transaction that stores a batch, with the ids created (the import
+#: writes its audit entry naming each one there).
+OnCreated = Callable[[Connection, list[str]], None]
+
+
 def register_suppliers(
     engine: Engine,
     store: SupplierStore,
@@ -60,6 +67,7 @@ def register_suppliers(
     now: datetime,
     dry_run: bool = False,
     cache: PostingCache | None = None,
+    on_created: OnCreated | None = None,
 ) -> list[Outcome]:
     """Create the candidates that pass validation and the duplicate probes.
 
@@ -70,9 +78,11 @@ def register_suppliers(
     with engine.connect() as conn:
         existing = store.existing_usccs(conn, (s.uscc for _, s, _ in candidates))
         fresh = [i for i, (_, s, _) in enumerate(candidates) if s.uscc not in existing]
-        screened = screen_batch(conn, store.sealer, [candidates[i][1] for i in fresh], cache=cache)
+        screened = screen_batch_matches(
+            conn, store.sealer, [candidates[i][1] for i in fresh], cache=cache
+        )
     for i, found in zip(fresh, screened, strict=True):
-        outcomes[i].findings.extend(found)
+        outcomes[i].findings.extend(to_finding(m) for m in found)
     batch, members, filed = RowBatch(), [], []
     for outcome, (_, supplier, _) in zip(outcomes, candidates, strict=True):
         if supplier.uscc in existing:
@@ -103,13 +113,36 @@ def register_suppliers(
             created = [row["id"] for row in batch.suppliers]
             keys = file_new(conn, zip(created, filed, strict=True))
             schedule_new(conn, created, now=now, reason="creation")
+            remember_pairs(conn, _stored_pairs(screened, fresh, outcomes), now=now)
+            if on_created is not None:
+                on_created(conn, created)
         for outcome in members:
             outcome.status = OutcomeStatus.CREATED
         if cache is not None:
             cache.add(keys)
     except IntegrityError:
-        _retry_one_by_one(engine, store, batch, members, now, cache)
+        _retry_one_by_one(engine, store, batch, members, now, cache, on_created)
+        with engine.begin() as conn:
+            remember_pairs(conn, _stored_pairs(screened, fresh, outcomes), now=now)
     return outcomes
+
+
+def _stored_pairs(
+    screened: Sequence[Sequence[Match]], fresh: Sequence[int], outcomes: Sequence[Outcome]
+) -> Iterator[Match]:
+    """The screen's matches with the batch refs (``#k``) of created candidates replaced by
+    their new ids; matches with a candidate that was not created are left out."""
+    ids = {
+        f"#{k}": outcomes[i].supplier_id
+        for k, i in enumerate(fresh)
+        if outcomes[i].supplier_id and outcomes[i].status is not OutcomeStatus.EXISTS
+    }
+    for k, found in enumerate(screened):
+        probe = ids.get(f"#{k}")
+        for m in found if probe else ():
+            other = ids.get(m.other) if m.other.startswith("#") else m.other
+            if probe and other:
+                yield replace(m, probe=probe, other=other)
 
 
 def _retry_one_by_one(
@@ -119,6 +152,7 @@ def _retry_one_by_one(
     members: list[Outcome],
     now: datetime,
     cache: PostingCache | None,
+    on_created: OnCreated | None,
 ) -> None:
     """Insert each supplier of a failed batch in its own transaction."""
     for outcome, row in zip(members, batch.suppliers, strict=True):
@@ -134,6 +168,8 @@ def _retry_one_by_one(
                 store.insert_batch(conn, single)
                 index_suppliers(conn, [sid])
                 schedule_new(conn, [sid], now=now, reason="creation")
+                if on_created is not None:
+                    on_created(conn, [sid])
             outcome.status = OutcomeStatus.CREATED
             if cache is not None:
                 cache.forget()

@@ -99,3 +99,31 @@ def test_key_rotation_commands_keep_data_readable(
     out = capsys.readouterr().out
     assert "not under the current field key: 0" in out
     assert "retired" in out
+
+
+def test_import_command_writes_the_error_report_and_the_audit_names_the_file(
+    demo_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import load_workbook
+
+    path = tmp_path / "list.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [["统一社会信用代码", "供应商名称"], [make_uscc(78), "新供应商有限公司"], ["123", "坏"]]
+        )
+    errors = tmp_path / "errors.xlsx"
+    argv = ["import", "suppliers", str(path), "--data-dir", str(demo_dir)]
+    assert main([*argv, "--error-report", str(errors)]) == 0
+    said = capsys.readouterr()
+    assert "SHA-256" in said.out
+    assert "list.csv: 2/2" in said.err and said.err.rstrip().endswith("done")  # progress, no tty
+    sheet = load_workbook(errors).worksheets[0]
+    assert sheet["C2"].value == "已导入 created" and sheet["C3"].value == "未导入 not imported"
+
+
+def test_import_template_command_writes_the_template(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    target = tmp_path / "模板.xlsx"
+    assert main(["import", "template", str(target)]) == 0
+    assert load_workbook(target).sheetnames == ["供应商 suppliers", "示例 example", "列名 columns"]

@@ -1,0 +1,105 @@
+"""The Excel error report: the user's own sheet back, with what the import found.
+
+Two columns are added after the user's last one, 状态 status and 问题 findings (Chinese
+and English), and every cell a finding names is highlighted (red for an error, amber
+for a warning), so the list is fixed in place and imported again. An ``.xlsx`` keeps its
+formatting and other sheets; a ``.csv`` becomes the first sheet of a new workbook.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from portal.domain.findings import Finding, Severity
+from portal.importing.headers import canonical_header
+from portal.importing.readers import iter_csv
+from portal.importing.run import ImportReport
+
+__all__ = ["STATUS_WORDS", "error_report_bytes", "write_error_report"]
+
+#: status -> (中文, English), as the report column shows it.
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "created": ("已导入", "created"),
+    "would_create": ("可导入", "can be imported"),
+    "rejected": ("未导入", "not imported"),
+    "exists": ("已存在", "already on file"),
+    "unchanged": ("已存在，无变化", "on file, unchanged"),
+    "change_requested": ("已提交变更申请", "change request opened"),
+}
+_ERROR = PatternFill("solid", fgColor="FFC7CE")
+_WARNING = PatternFill("solid", fgColor="FFEB9C")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _sheet(source: Path) -> tuple[Workbook, Worksheet]:
+    if source.suffix.lower() == ".csv":
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None  # a new workbook has one sheet
+        for row in iter_csv(source):
+            sheet.append(list(row))
+        return book, sheet
+    book = load_workbook(source)
+    return book, book.worksheets[0]
+
+
+def _columns(sheet: Worksheet) -> dict[str, int]:
+    """Import key -> column number (1-based), the first header naming it, as the import."""
+    found: dict[str, int] = {}
+    for number, cell in enumerate(sheet[1], start=1):
+        key = canonical_header(cell.value)
+        if key and key not in found:
+            found[key] = number
+    return found
+
+
+def _text(findings: list[Finding]) -> str:
+    return "\n".join(f"{f.message_zh}\n{f.message_en}" for f in findings)
+
+
+def write_error_report(source: Path, report: ImportReport, out: io.BytesIO | Path) -> None:
+    """Write ``source`` with the findings of ``report`` (see the module docstring)."""
+    book, sheet = _sheet(source)
+    columns = _columns(sheet)
+    status_col, findings_col = sheet.max_column + 1, sheet.max_column + 2
+    for col, title in ((status_col, "状态 status"), (findings_col, "问题 findings")):
+        cell = sheet.cell(row=1, column=col, value=title)
+        cell.font = Font(bold=True)
+    sheet.column_dimensions[get_column_letter(findings_col)].width = 60
+    reported = {r.row: r for r in report.rows}
+    clean = " ".join(STATUS_WORDS["would_create" if report.dry_run else "created"])
+    for number in range(2, sheet.max_row + 1):
+        if number in report.skipped_rows or not any(
+            c.value not in (None, "") for c in sheet[number][: status_col - 1]
+        ):
+            continue
+        row = reported.get(number)
+        if row is None:
+            sheet.cell(row=number, column=status_col, value=clean)
+            continue
+        zh, en = STATUS_WORDS.get(row.status, (row.status, row.status))
+        sheet.cell(row=number, column=status_col, value=f"{zh} {en}")
+        sheet.cell(row=number, column=findings_col, value=_text(row.findings)).alignment = _WRAP
+        for f in row.findings:
+            where = columns.get(f.field_name or "")
+            if where is None:
+                continue
+            target = sheet.cell(row=number, column=where)
+            serious = f.severity is Severity.ERROR or target.fill == _ERROR
+            target.fill = _ERROR if serious else _WARNING
+            target.comment = Comment(_text([f]), "portal")
+    book.save(out)
+
+
+def error_report_bytes(source: Path, report: ImportReport) -> bytes:
+    """The error report as ``.xlsx`` bytes (what the web import offers for download)."""
+    out = io.BytesIO()
+    write_error_report(source, report, out)
+    return out.getvalue()
