@@ -99,6 +99,7 @@ async def test_a_wrong_or_reused_code_is_refused_and_the_approval_stays_blocked(
     code = next_code(app)
     wrong = await type_code(client, page, f"{(int(code) + 1) % 1_000_000:06d}")
     assert wrong.status_code == 422 and 'id="code-error"' in wrong.text
+    assert wrong.headers["content-type"].startswith("text/html")  # a page, not its source
     assert "验证码不正确" in wrong.text
     assert (await approve(site, client, page)).status_code == 403
     assert (await type_code(client, page, code)).status_code == 303

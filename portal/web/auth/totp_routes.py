@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import qrcode  # type: ignore[import-untyped]
 import qrcode.image.svg  # type: ignore[import-untyped]
-from litestar import Request, get, post
+from litestar import MediaType, Request, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
@@ -117,7 +117,7 @@ def _enrol_page(
     )
 
 
-@get(ENROL, guards=STAFF_ONLY, sync_to_thread=True)
+@get(ENROL, guards=STAFF_ONLY, sync_to_thread=True, media_type=MediaType.HTML)
 def enrol_page(
     request: Request[Any, Any, Any], auth: AuthDep, next: FromQuery[str | None] = None
 ) -> Template:
@@ -125,7 +125,12 @@ def enrol_page(
     return _enrol_page(request, auth, next)
 
 
-@post(ENROL, guards=[*STAFF_ONLY, rate_limited("login")], sync_to_thread=True)
+@post(
+    ENROL,
+    guards=[*STAFF_ONLY, rate_limited("login")],
+    sync_to_thread=True,
+    media_type=MediaType.HTML,
+)
 def enrol(request: Request[Any, Any, Any], auth: AuthDep, data: Form) -> Any:
     """The first code proves the app; it also steps this login up."""
     back_to = safe_next(data.get("next"))
@@ -168,7 +173,7 @@ def _step_up_page(
     )
 
 
-@get(STEP_UP, guards=STAFF_ONLY, sync_to_thread=True)
+@get(STEP_UP, guards=STAFF_ONLY, sync_to_thread=True, media_type=MediaType.HTML)
 def step_up_page(
     request: Request[Any, Any, Any], auth: AuthDep, next: FromQuery[str | None] = None
 ) -> Any:
@@ -179,7 +184,12 @@ def step_up_page(
     return _step_up_page(request, next)
 
 
-@post(STEP_UP, guards=[*STAFF_ONLY, rate_limited("login")], sync_to_thread=True)
+@post(
+    STEP_UP,
+    guards=[*STAFF_ONLY, rate_limited("login")],
+    sync_to_thread=True,
+    media_type=MediaType.HTML,
+)
 def step_up(request: Request[Any, Any, Any], auth: AuthDep, data: Form) -> Any:
     """A good code: the session gets ``otp`` and a fresh time, then back to the approval."""
     back_to = safe_next(data.get("next"))
@@ -207,6 +217,7 @@ def step_up(request: Request[Any, Any, Any], auth: AuthDep, data: Form) -> Any:
     "/admin/accounts/{account_id:str}/totp/reset",
     guards=[requires(Role.ADMIN)],
     sync_to_thread=True,
+    media_type=MediaType.HTML,
 )
 def reset(request: Request[Any, Any, Any], auth: AuthDep, account_id: FromPath[str]) -> Any:
     """Remove a person's authenticator (a lost phone); they set up a new one."""
