@@ -85,3 +85,22 @@ class OutboxMessageRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     next_attempt_at: datetime = Field(index=True)
     sent_at: datetime | None = Field(default=None, index=True)
+
+
+class TotpEnrolmentRow(SQLModel, table=True):
+    """One person's TOTP authenticator, for a second factor the provider does not give.
+
+    ``secret`` is the shared secret sealed for this row (never in clear); ``last_step`` is
+    the time step of the last accepted code, so the same code is not accepted twice;
+    ``failures`` and ``locked_until`` slow down guessing, per account on every instance.
+    """
+
+    __tablename__ = "totp_enrolment"
+
+    account_id: str = Field(primary_key=True, foreign_key="user_account.id", max_length=36)
+    secret: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
+    confirmed_at: datetime | None = None
+    last_step: int | None = None
+    failures: int = 0
+    locked_until: datetime | None = None

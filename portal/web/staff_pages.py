@@ -30,6 +30,8 @@ from portal.dedup import decide_not_the_same
 from portal.domain.principal import STAFF, Role
 from portal.domain.supplier import Supplier
 from portal.finance.reveal import may_reveal, reveal_value
+from portal.identity.totp import EnrolmentState, enrolment_state
+from portal.web.auth.totp_routes import ENROL, STEP_UP, with_next
 from portal.web.context import audit_context
 from portal.web.portal_area import PortalDep, PortalRuntime, page
 from portal.web.security import principal_of, requires
@@ -74,6 +76,12 @@ class StaffPages(Controller):
         supplier = _supplier(portal, found.supplier_id)
         call_back = call_back_options(portal.changes, found)
         step_up = step_up_refusal(portal.changes, me, found)
+        here = f"/staff/changes/{request_id}"
+        enrolled = (
+            step_up is not None
+            and me.is_person
+            and (enrolment_state(portal.services.engine, me.subject) == EnrolmentState.CONFIRMED)
+        )
         return page(
             request,
             "staff/change.html",
@@ -82,7 +90,10 @@ class StaffPages(Controller):
             masked=masked,
             call_back=call_back,
             step_up=step_up,
-            step_up_link=step_up_link(f"/staff/changes/{request_id}"),
+            step_up_link=step_up_link(here),
+            # the portal's own second factor, for providers that give none:
+            totp_link=with_next(STEP_UP if enrolled else ENROL, here),
+            totp_enrolled=enrolled,
             outcomes=list(CallBackOutcome),
             can_review=me.role in REVIEWERS,
             open=found.status in QUEUE,

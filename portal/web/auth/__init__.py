@@ -28,7 +28,7 @@ from portal.bootstrap import Collaborators
 from portal.core import Services
 from portal.identity.sessions import SessionPolicy
 from portal.onboarding.invitations import InvitationSigner
-from portal.web.auth import admin_routes, invitation_routes, routes
+from portal.web.auth import admin_routes, invitation_routes, routes, totp_routes
 from portal.web.auth.csrf import csrf_middleware
 from portal.web.auth.messages import MESSAGES
 from portal.web.auth.oidc import OidcClient
@@ -125,7 +125,12 @@ def build_auth(
         limiters=limiters,
         clock=clock,
     )
-    handlers: list[Any] = [*routes.ROUTES, *invitation_routes.ROUTES, *admin_routes.ROUTES]
+    handlers: list[Any] = [
+        *routes.ROUTES,
+        *invitation_routes.ROUTES,
+        *admin_routes.ROUTES,
+        *totp_routes.ROUTES,
+    ]
     provider = _dev_provider(services, settings)
     if provider is not None:
         handlers += invitation_routes.DEMO_ROUTES

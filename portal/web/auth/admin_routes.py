@@ -21,6 +21,7 @@ from portal.identity.sessions import (
     revoke_session,
     set_account_disabled,
 )
+from portal.identity.totp import enrolled_accounts
 from portal.web.auth.runtime import AuthDep, message_page, page
 from portal.web.context import audit_context
 from portal.web.security import principal_of, requires
@@ -37,6 +38,7 @@ def sessions_page(request: Request[Any, Any, Any], auth: AuthDep) -> Template:
         "auth/admin_sessions.html",
         sessions=list_sessions(auth.services.engine, me, auth.now()),
         accounts=list_accounts(auth.services.engine, me),
+        with_totp=enrolled_accounts(auth.services.engine),
         me=me,
     )
 

@@ -131,4 +131,45 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "仅用于演示：请选择要登录的演示用户。",
         "en": "Demo only: pick the demo user to log in as.",
     },
+    "auth.totp_login_too_old.title": {"zh": "请先重新登录", "en": "Log in again first"},
+    "auth.totp_login_too_old.body": {
+        "zh": "绑定验证器需要最近 {minutes} 分钟内的登录，以防他人借用未退出的会话绑定自己的手机。"
+        "请重新登录后再绑定。",
+        "en": "Setting up an authenticator needs a login at most {minutes} minutes old, so that "
+        "nobody can bind their own phone to a session left open. Log in again, then set it up.",
+    },
+    "auth.totp.title": {"zh": "绑定验证器", "en": "Set up an authenticator app"},
+    "auth.totp.help": {
+        "zh": "审批银行账户变更需要第二重验证。您的身份认证服务未提供，"
+        "请在手机上用验证器应用（如 Google Authenticator、Microsoft Authenticator、"
+        "FreeOTP）扫描下方二维码，或手动输入密钥，然后输入应用显示的 6 位验证码。",
+        "en": "Approving a bank account change needs a second factor, and your identity "
+        "provider gives none. Scan the QR code with an authenticator app on your phone "
+        "(Google Authenticator, Microsoft Authenticator, FreeOTP…) or type the key in, then "
+        "type the 6-digit code the app shows.",
+    },
+    "auth.totp.secret": {"zh": "手动输入密钥", "en": "Key for typing in"},
+    "auth.totp.code": {"zh": "6 位验证码", "en": "6-digit code"},
+    "auth.totp.confirm": {"zh": "确认绑定", "en": "Confirm"},
+    "auth.totp.enrolled": {
+        "zh": "您已绑定验证器。审批银行变更时，输入验证器中的验证码即可。"
+        "如手机丢失，请联系管理员重置。",
+        "en": "Your authenticator app is set up. When you approve a bank change, type the code "
+        "it shows. If you lose your phone, ask an administrator to reset it.",
+    },
+    "auth.step_up.title": {"zh": "输入动态验证码", "en": "Type a one-time code"},
+    "auth.step_up.help": {
+        "zh": "审批银行账户变更前，请输入验证器当前显示的 6 位验证码，以确认是您本人在操作。",
+        "en": "Before you approve a bank account change, type the 6-digit code your "
+        "authenticator app shows now, to confirm it is you.",
+    },
+    "auth.step_up.submit": {"zh": "验证", "en": "Verify"},
+    "auth.step_up.relogin": {
+        "zh": "或通过身份认证服务重新登录",
+        "en": "or log in again at the identity provider",
+    },
+    "auth.totp.set_up": {"zh": "绑定验证器", "en": "Set up an authenticator app"},
+    "auth.admin.totp": {"zh": "验证器", "en": "Authenticator"},
+    "auth.admin.totp_reset": {"zh": "重置验证器", "en": "Reset authenticator"},
+    "auth.back": {"zh": "返回", "en": "Back"},
 }

@@ -142,6 +142,20 @@ def authentication_facts(claims: Mapping[str, Any]) -> dict[str, Any]:
     return {"auth_time": when, "amr": methods, "acr": str(acr) if acr is not None else None}
 
 
+def record_second_factor(connection: ASGIConnection[Any, Any, Any, Any], at: datetime) -> None:
+    """The person just proved a second factor here (a TOTP code): add ``otp`` to the
+    session's methods and make ``at`` its authentication time, which the step-up rule of
+    bank approvals then accepts like a provider's ``amr``. The session id is kept: its row
+    (:mod:`portal.identity.sessions`) is keyed by it."""
+    stored = connection.scope.get("session")
+    session: dict[str, Any] = dict(stored) if isinstance(stored, dict) else {}
+    amr = session.get("amr")
+    methods = [str(m) for m in amr] if isinstance(amr, list) else []
+    session["amr"] = [*methods, "otp"] if "otp" not in methods else methods
+    session["auth_time"] = at.isoformat()
+    connection.set_session(session)
+
+
 def _facts_of(session: Mapping[str, Any]) -> dict[str, Any]:
     """Principal fields from the facts kept in the session (see authentication_facts)."""
     when = session.get("auth_time")

@@ -176,8 +176,8 @@ class DevProvider:
             "iat": now,
             "exp": now + TOKEN_SECONDS,
             "auth_time": now,
-            # the demo's supervisors "used" a one-time code, so they may approve bank changes
-            "amr": ["pwd", "otp"] if "purchasing_supervisor" in user.roles else ["pwd"],
+            # supervisors A and B "used" a one-time code, so they may approve bank changes
+            "amr": list(user.amr),
             **user.claims(),
         }
         if params.get("nonce"):

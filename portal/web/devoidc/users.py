@@ -17,6 +17,10 @@ class DemoUser:
     email: str
     roles: tuple[str, ...]
     description: str
+    #: How the provider says this person logged in (RFC 8176 ``amr``): supervisors A and B
+    #: "used" a one-time code; supervisor C has a password only, like a provider without
+    #: multi-factor login, and sets up the portal's own authenticator (TOTP) to step up.
+    amr: tuple[str, ...] = ("pwd",)
 
     def claims(self) -> dict[str, Any]:
         """Profile, e-mail and roles claims."""
@@ -45,6 +49,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "sup-a@demo.example",
         ("purchasing_supervisor",),
         "采购主管甲 / purchasing supervisor A",
+        ("pwd", "otp"),
     ),
     DemoUser(
         "supervisor-b",
@@ -53,6 +58,15 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "sup-b@demo.example",
         ("purchasing_supervisor",),
         "采购主管乙 / purchasing supervisor B",
+        ("pwd", "otp"),
+    ),
+    DemoUser(
+        "supervisor-c",
+        "demo-supervisor-c",
+        "采购主管丙 吴刚",
+        "sup-c@demo.example",
+        ("purchasing_supervisor",),
+        "采购主管丙（仅密码登录，用门户验证器）/ purchasing supervisor C (password only)",
     ),
     DemoUser(
         "finance",
