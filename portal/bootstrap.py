@@ -34,7 +34,14 @@ from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SupplierStore
-from portal.finance.ports import AuditedReveals, ChangePaymentHolds, PaymentHoldView, RevealAudit
+from portal.finance.ports import (
+    AuditedExports,
+    AuditedReveals,
+    ChangePaymentHolds,
+    ExportAudit,
+    PaymentHoldView,
+    RevealAudit,
+)
 from portal.notifications import outbox
 from portal.notifications.messages import OutboxNotifier, RobotWebhookSender
 from portal.notifications.outbox import Channel, Sender, SmtpEmailSender, SmtpSettings
@@ -217,6 +224,7 @@ class Collaborators:
     ocr_limits: InputLimits
     senders: Mapping[str, Sender]
     reveal_audit: RevealAudit
+    export_audit: ExportAudit
     payment_holds: PaymentHoldView
 
     def __post_init__(self) -> None:
@@ -235,6 +243,7 @@ REQUIRED: dict[str, tuple[type, str]] = {
     "ocr": (OcrJobSettings, "the licence-reading queue's settings"),
     "ocr_limits": (InputLimits, "what the licence reader accepts"),
     "reveal_audit": (RevealAudit, "clear values cannot be shown without their audit entry"),
+    "export_audit": (ExportAudit, "bulk exports cannot leave without their audit entry"),
     "payment_holds": (PaymentHoldView, "payments cannot be read as held or not held"),
 }
 
@@ -271,5 +280,6 @@ def build_collaborators(
         ocr_limits=ocr_limits(settings),
         senders=senders,
         reveal_audit=AuditedReveals(services.engine, changes.audit, changes.clock),
+        export_audit=AuditedExports(services.engine, changes.audit, changes.clock),
         payment_holds=ChangePaymentHolds(changes),
     )

@@ -2,19 +2,22 @@
 
 Every text cell goes through ``neutralise_cell`` so that a value starting
 with ``= + - @`` can never run as a formula in the spreadsheet program that
-opens the file.
+opens the file. An export is an audited act: :func:`audited_rows` records who took
+how many rows with which filters before the first byte leaves.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from openpyxl import Workbook
 
+from portal.audit.log import AuditContext
 from portal.domain.text import neutralise_cell
+from portal.finance.ports import ExportAudit
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("uscc", "统一社会信用代码"),
@@ -50,25 +53,44 @@ def flatten(views: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
             yield [neutralise_cell(str(merged.get(key) or "")) for key, _ in COLUMNS]
 
 
-def csv_chunks(views: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+def audited_rows(
+    views: Iterable[dict[str, Any]],
+    audit: ExportAudit,
+    ctx: AuditContext,
+    *,
+    file_format: str,
+    criteria: Mapping[str, str | None],
+) -> list[list[str]]:
+    """The export's rows, once its ``data.exported`` entry is committed (raises otherwise:
+    then nothing may be sent). The rows are counted first, so the entry says how many left."""
+    rows = list(flatten(views))
+    audit.record_export(ctx, file_format=file_format, rows=len(rows), criteria=criteria)
+    return rows
+
+
+def _header() -> list[str]:
+    return [neutralise_cell(f"{zh} {key}") for key, zh in COLUMNS]
+
+
+def csv_chunks(rows: Iterable[list[str]]) -> Iterator[bytes]:
     """CSV as UTF-8 with BOM (so Chinese Excel opens it correctly), streamed."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([f"{zh} {key}" for key, zh in COLUMNS])
+    writer.writerow(_header())
     yield ("\ufeff" + buffer.getvalue()).encode()
-    for row in flatten(views):
+    for row in rows:
         buffer.seek(0)
         buffer.truncate()
         writer.writerow(row)
         yield buffer.getvalue().encode()
 
 
-def xlsx_bytes(views: Iterable[dict[str, Any]]) -> bytes:
+def xlsx_bytes(rows: Iterable[list[str]]) -> bytes:
     """An .xlsx workbook (write-only mode, constant memory per row)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("suppliers")
-    sheet.append([f"{zh} {key}" for key, zh in COLUMNS])
-    for row in flatten(views):
+    sheet.append(_header())
+    for row in rows:
         sheet.append(row)
     out = io.BytesIO()
     book.save(out)

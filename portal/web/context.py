@@ -53,7 +53,8 @@ def audit_context(
     principal = user if isinstance(user, Principal) else None
     who = actor or (principal.subject if principal is not None else ANONYMOUS)
     if principal is not None and principal.kind == "api" and actor is None:
-        who = f"api:{principal.subject}"
+        # an API principal's subject already reads "api:<client>"; never "api:api:<client>"
+        who = who if who.startswith("api:") else f"api:{who}"
     return AuditContext(
         actor=who,
         actor_role=principal.role.value if principal is not None else None,
