@@ -31,11 +31,17 @@ def _png_claiming(width: int, height: int) -> bytes:
 REFUSED = {
     "a PNG header on a PDF body": (b"\x89PNG\r\n\x1a\n" + pdf_bytes(), "document.polyglot"),
     "a PNG with a PDF after its end": (png_bytes() + pdf_bytes(), "document.polyglot"),
-    "a PNG with data after its end": (png_bytes() + b"<script>1</script>", "document.trailing_data"),
+    "a PNG with data after its end": (
+        png_bytes() + b"<script>1</script>",
+        "document.trailing_data",
+    ),
     "a PNG header on nothing": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "document.damaged"),
     "only the first bytes of a PDF": (b"%PDF-1.4 permit", "document.damaged"),
     "half a JPEG": (jpeg_bytes((300, 200))[:400], "document.damaged"),
-    "a picture of ten billion pixels": (_png_claiming(100_000, 100_000), "document.too_many_pixels"),
+    "a picture of ten billion pixels": (
+        _png_claiming(100_000, 100_000),
+        "document.too_many_pixels",
+    ),
     "a PDF page a kilometre wide": (pdf_bytes(size=(20_000, 842)), "document.page_size"),
 }
 
