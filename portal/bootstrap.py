@@ -106,7 +106,8 @@ def build_services(
         else Keyring.load(store, provider)
     )
     sealer = Sealer(keyring.field_cipher(), keyring.blind_indexer())
-    settings.documents_dir.mkdir(parents=True, exist_ok=True)
+    settings.documents_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    settings.documents_dir.chmod(0o700)  # whatever the umask: only the service reads them
     return Services(
         settings=settings,
         engine=engine,
