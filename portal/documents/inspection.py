@@ -178,7 +178,8 @@ def _png_end(content: bytes) -> int | None:
     """The offset just after the ``IEND`` chunk (None when there is none)."""
     pos = 8
     while pos + 8 <= len(content):
-        length, kind = struct.unpack(">I4s", content[pos : pos + 8])
+        length: int = int.from_bytes(content[pos : pos + 4], "big")
+        kind = content[pos + 4 : pos + 8]
         pos += 12 + length
         if kind == b"IEND":
             return pos
