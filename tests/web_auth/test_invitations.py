@@ -266,6 +266,7 @@ async def test_a_login_vouched_for_another_address_is_refused_with_a_clear_page(
     answer = await accept(client, link, "supplier-1")  # vouched for supplier1@demo.example
 
     assert answer.status_code == 403
+    assert answer.headers["content-type"].startswith("text/html")  # a page, not text
     assert 'data-page="auth.invite.email_mismatch"' in answer.text
     assert "邀请不是发给该邮箱的" in answer.text  # Chinese first; English after /lang/en
     services = runtime_of(demo_app).services

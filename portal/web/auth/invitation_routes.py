@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import MediaType, Request, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from markupsafe import Markup
@@ -55,7 +55,13 @@ def _refused(
     status = rule_for(exc)
     code = status.http_status if status is not None else 400
     back = f"/invite/{link_token}" if link_token and exc.reason in _RETRY_ON_PAGE else None
-    return message_page(request, f"auth.invite.{exc.reason}", status_code=code, action_url=back)
+    return message_page(
+        request,
+        f"auth.invite.{exc.reason}",
+        status_code=code,
+        action_url=back,
+        action_key="auth.invite.back",
+    )
 
 
 def _verified_email(request: Request[Any, Any, Any]) -> str | None:
@@ -104,7 +110,12 @@ class AcceptForm:
     code: str = ""
 
 
-@post("/invite/{link_token:str}", guards=[rate_limited("invitation")], sync_to_thread=True)
+@post(
+    "/invite/{link_token:str}",
+    guards=[rate_limited("invitation")],
+    sync_to_thread=True,
+    media_type=MediaType.HTML,  # a refusal is a page (a redirect otherwise), never JSON
+)
 def accept(
     request: Request[Any, Any, Any],
     auth: AuthDep,
@@ -136,7 +147,12 @@ def accept(
     return Redirect(path=landing(request, principal.role), status_code=303)
 
 
-@post("/invite/{link_token:str}/code", guards=[rate_limited("invitation")], sync_to_thread=True)
+@post(
+    "/invite/{link_token:str}/code",
+    guards=[rate_limited("invitation")],
+    sync_to_thread=True,
+    media_type=MediaType.HTML,
+)
 def send_code(request: Request[Any, Any, Any], auth: AuthDep, link_token: FromPath[str]) -> Any:
     """E-mail a one-time code to the invited address, then back to the invitation page."""
     account_id = _account_id(request)

@@ -139,6 +139,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The code was sent to the invited address; it is valid for 15 minutes.",
     },
     "auth.invite.code": {"zh": "确认码", "en": "Code"},
+    "auth.invite.back": {"zh": "返回邀请页面", "en": "Back to the invitation"},
     "auth.invitations.title": {"zh": "供应商邀请", "en": "Supplier invitations"},
     "auth.invitations.new": {"zh": "发送邀请", "en": "Send an invitation"},
     "auth.invitations.uscc": {"zh": "统一社会信用代码", "en": "Unified social credit code"},
