@@ -42,6 +42,7 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/auth/backchannel-logout"): (PUBLIC, "/auth/backchannel-logout"),
     ("GET", "/invite/{link_token:str}"): (PUBLIC, "/invite/not-a-real-token"),
     ("POST", "/invite/{link_token:str}"): (PUBLIC, "/invite/not-a-real-token"),
+    ("POST", "/invite/{link_token:str}/code"): (PUBLIC, "/invite/not-a-real-token/code"),
     ("GET", "/staff/invitations"): (DENY, "/staff/invitations"),
     ("POST", "/staff/invitations"): (DENY, "/staff/invitations"),
     # Demo only (the demo's stand-in for e-mail); see docs/portal.md.
