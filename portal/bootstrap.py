@@ -35,7 +35,14 @@ from portal.db.keystore import SqlDataKeyStore
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SupplierStore
 from portal.document_store import DocumentStoreSettings, blob_storage_from_settings
-from portal.finance.ports import AuditedReveals, ChangePaymentHolds, PaymentHoldView, RevealAudit
+from portal.finance.ports import (
+    AuditedExports,
+    AuditedReveals,
+    ChangePaymentHolds,
+    ExportAudit,
+    PaymentHoldView,
+    RevealAudit,
+)
 from portal.notifications import outbox
 from portal.notifications.messages import OutboxNotifier, RobotWebhookSender
 from portal.notifications.outbox import Channel, Sender, SmtpEmailSender, SmtpSettings
@@ -256,6 +263,7 @@ class Collaborators:
     ocr_sandbox: SandboxSettings
     senders: Mapping[str, Sender]
     reveal_audit: RevealAudit
+    export_audit: ExportAudit
     payment_holds: PaymentHoldView
 
     def __post_init__(self) -> None:
@@ -275,6 +283,7 @@ REQUIRED: dict[str, tuple[type, str]] = {
     "ocr_limits": (InputLimits, "what the licence reader accepts"),
     "ocr_sandbox": (SandboxSettings, "the licence reader's worker processes and their limits"),
     "reveal_audit": (RevealAudit, "clear values cannot be shown without their audit entry"),
+    "export_audit": (ExportAudit, "bulk exports cannot leave without their audit entry"),
     "payment_holds": (PaymentHoldView, "payments cannot be read as held or not held"),
 }
 
@@ -312,5 +321,6 @@ def build_collaborators(
         ocr_sandbox=ocr_sandbox(settings),
         senders=senders,
         reveal_audit=AuditedReveals(services.engine, changes.audit, changes.clock),
+        export_audit=AuditedExports(services.engine, changes.audit, changes.clock),
         payment_holds=ChangePaymentHolds(changes),
     )

@@ -30,6 +30,7 @@ PORTAL_OCR_WORKERS is not a setting of the portal (did you mean PORTAL_OCR_WORKE
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -84,6 +85,10 @@ class _Concern(BaseSettings):
         return (init_settings,)
 
 
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 def _env(name: str, default: Any = ..., **kwargs: Any) -> Any:
     return Field(default, validation_alias=AliasChoices(name), **kwargs)
 
@@ -135,6 +140,30 @@ class WebSettings(_Concern):
     secure_cookies: bool = _env("PORTAL_SECURE_COOKIES", True)
     max_upload_bytes: Positive = _env("PORTAL_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
     demo: bool = _env("PORTAL_DEMO", False)
+    #: Reverse proxies whose X-Forwarded-For/-Proto are believed (IPs or CIDRs, comma-
+    #: separated). None by default: a client cannot choose the address it is counted under.
+    trusted_proxies: str = _env("PORTAL_TRUSTED_PROXIES", "")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        for item in _split(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"must be IP addresses or networks (e.g. 10.0.0.5,10.1.0.0/16), not {item!r}"
+                ) from exc
+        return ",".join(_split(value))
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The trusted proxies, one address or network each (empty: trust none).
+
+        >>> WebSettings(trusted_proxies=" 10.0.0.5, 10.1.0.0/16 ").trusted_proxy_list
+        ['10.0.0.5', '10.1.0.0/16']
+        """
+        return _split(self.trusted_proxies)
 
     @field_validator("session_secret")
     @classmethod

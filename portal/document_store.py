@@ -84,7 +84,8 @@ def blob_storage_from_settings(
 ) -> BlobStorage:
     """The blob storage the vault writes to: the folder, or the bucket (created if asked)."""
     if settings.kind == "filesystem":
-        documents_dir.mkdir(parents=True, exist_ok=True)
+        documents_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        documents_dir.chmod(0o700)  # whatever the umask: only the service reads them
         return FilesystemBlobStorage(documents_dir)
     import boto3
     from botocore.config import Config

@@ -2,7 +2,9 @@
 
 File names are a SHA-256 of the document id (no path traversal, any id allowed),
 fanned out over 256 sub-directories. Writes go to a temporary file that is
-fsync'ed and renamed, so a reader never sees a partial blob.
+fsync'ed and renamed, so a reader never sees a partial blob. Folders are created
+0700 and blobs 0600 whatever the process's umask: only the service's own user
+reads them (the blobs are encrypted, but their sizes and times are facts too).
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ from crypto.errors import DocumentNotFoundError
 __all__ = ["FilesystemBlobStorage"]
 
 
+def _private_dir(folder: Path) -> None:
+    """``folder`` exists with mode 0700 (mkdir's mode is masked by the umask; chmod is not)."""
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if folder.stat().st_mode & 0o777 != 0o700:
+        folder.chmod(0o700)
+
+
 class FilesystemBlobStorage:
     """Implements :class:`~crypto.ports.BlobStorage` on a local or mounted filesystem."""
 
@@ -31,9 +41,11 @@ class FilesystemBlobStorage:
 
     def put(self, doc_id: str, chunks: Iterable[bytes]) -> None:
         target = self.path_for(doc_id)
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private_dir(self._root)
+        _private_dir(target.parent)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".blob")
         try:
+            os.fchmod(fd, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 for chunk in chunks:
                     handle.write(chunk)

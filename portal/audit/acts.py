@@ -72,6 +72,7 @@ AUDITED_ACTS: Mapping[str, str] = {
     "supplier.merged": "two suppliers were merged",
     "supplier.data_confirmed": "a supplier confirmed its data",
     "invitation.created": "a supplier user was invited",
+    "invitation.code_sent": "a one-time code to accept an invitation was e-mailed",
     "invitation.accepted": "an invitation was accepted",
     "invitation.refused": "an invitation was refused",
     "verification.completed": "registry/tax verification finished",

@@ -31,6 +31,7 @@ from approvals.audit import (
 from crypto import Algorithm
 from portal.db.sealing import Sealer
 from portal.db.tables import AuditEntryRow, AuditHeadRow, table_of
+from portal.domain.text import neutralise_cell
 
 ENTRY = table_of(AuditEntryRow)
 HEAD = table_of(AuditHeadRow)
@@ -176,12 +177,19 @@ def export_rows(entries: Iterator[AuditEntry]) -> Iterator[dict[str, Any]]:
 
 
 def export_csv(entries: Iterator[AuditEntry], out: io.TextIOBase) -> int:
-    """Write CSV; returns the number of entries."""
+    """Write CSV for a spreadsheet; returns the number of entries.
+
+    Every text cell is neutralised (a user agent, an actor or a field value that starts
+    like a formula must not run when the file is opened); the JSON export keeps the exact
+    values, for verifying the chain from an export.
+    """
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
     writer.writeheader()
     count = 0
     for row in export_rows(entries):
-        writer.writerow(row)
+        writer.writerow(
+            {key: neutralise_cell(v) if isinstance(v, str) else v for key, v in row.items()}
+        )
         count += 1
     return count
 

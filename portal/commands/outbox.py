@@ -25,7 +25,9 @@ def _send(args: argparse.Namespace) -> int:
             "PORTAL_WEBHOOK_URL for the WeCom/DingTalk robot)"
         )
     with services_for(args) as services:
-        worker = OutboxWorker(services.engine, senders, max_attempts=args.max_attempts)
+        worker = OutboxWorker(
+            services.engine, senders, max_attempts=args.max_attempts, sealer=services.sealer
+        )
         while True:
             report = worker.run_once(limit=args.limit)
             print(

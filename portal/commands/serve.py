@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from portal.commands import CommandError
 from portal.commands.common import (
@@ -33,8 +34,34 @@ def serve(settings: Settings, *, host: str | None, port: int | None, migrate: bo
     host = host or settings.web.host
     port = port or settings.web.port
     print(f"serving on http://{host}:{port}/", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        **proxy_options(settings),
+    )
     return 0
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header options: believed only from the configured proxies.
+
+    uvicorn alone trusts X-Forwarded-For from 127.0.0.1 (or ``$FORWARDED_ALLOW_IPS``), so
+    any local client, or a proxy that passes the header through, could pick the address it
+    is rate-limited and audited under; here the header is ignored unless proxies are named.
+
+    >>> from portal.config import load_settings
+    >>> proxy_options(load_settings({}))
+    {'proxy_headers': False}
+    >>> proxy_options(load_settings({"PORTAL_TRUSTED_PROXIES": "10.0.0.5,10.1.0.0/16"}))
+    {'proxy_headers': True, 'forwarded_allow_ips': ['10.0.0.5', '10.1.0.0/16']}
+    """
+    proxies = settings.web.trusted_proxy_list
+    if not proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": proxies}
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -68,7 +68,11 @@ def _confirmations(args: argparse.Namespace) -> int:
     with services_for(args) as services:
         wiring = collaborators_of(services).verification
         asked = send_confirmation_requests(
-            services.engine, wiring.settings, now=wiring.clock(), limit=args.limit
+            services.engine,
+            wiring.settings,
+            sealer=services.sealer,
+            now=wiring.clock(),
+            limit=args.limit,
         )
     _print({"asked": len(asked), "supplier_ids": asked, "at": datetime.now().isoformat()})
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -68,6 +68,13 @@ class InvitationRow(SQLModel, table=True):
     expires_at: datetime
     accepted_at: datetime | None = None
     accepted_by: str | None = Field(default=None, foreign_key="user_account.id", max_length=36)
+    # The one-time code e-mailed to the invited address when the login's provider does not
+    # vouch for that address (HMAC of the code, never the code), for one account.
+    code_hash: str | None = Field(default=None, max_length=64)
+    code_account_id: str | None = Field(default=None, max_length=36)
+    code_expires_at: datetime | None = None
+    code_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    codes_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class OutboxMessageRow(SQLModel, table=True):
@@ -80,6 +87,8 @@ class OutboxMessageRow(SQLModel, table=True):
     recipient: str = Field(max_length=500)
     subject: str = Field(default="", max_length=300)
     body: str = Field(sa_column=Column(Text, nullable=False))
+    #: the body is a sealed token (it holds a link or code that opens something)
+    sealed: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(index=True)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))

@@ -1,7 +1,8 @@
 """Supplier documents: checked, encrypted into the vault, listed and read back, all scoped.
 
 A document is accepted only when its first bytes are those of an allowed type (PDF, JPEG,
-PNG: whatever the browser or the file name claims) and it is no larger than the limit.
+PNG: whatever the browser or the file name claims), its whole structure is that type's
+(:func:`~portal.documents.inspection.check_structure`) and it is no larger than the limit.
 The bytes go encrypted into the :class:`~crypto.documents.DocumentVault`; the row in
 ``document`` keeps the wrapped per-document key. A supplier user only ever reaches their
 own supplier's documents; uploads and downloads are audited.
@@ -23,6 +24,8 @@ from crypto.documents import DocumentVault
 from crypto.model import Algorithm, StoredDocument
 from portal.audit.log import AuditContext, AuditLog
 from portal.db.tables import DocumentRow, table_of
+from portal.documents.errors import DocumentNotFoundError, DocumentRejectedError
+from portal.documents.inspection import ALLOWED_TYPES, check_structure, sniff
 from portal.domain.principal import Principal, Role
 
 __all__ = [
@@ -38,25 +41,7 @@ __all__ = [
 ]
 
 DOCUMENT = table_of(DocumentRow)
-#: Content type -> the magic bytes it starts with.
-ALLOWED_TYPES: dict[str, bytes] = {
-    "application/pdf": b"%PDF-",
-    "image/jpeg": b"\xff\xd8\xff",
-    "image/png": b"\x89PNG\r\n\x1a\n",
-}
 KINDS = ("business_licence", "bank_permit", "invoice_info", "other")
-
-
-class DocumentRejectedError(ValueError):
-    """The upload is not acceptable; ``code`` says why (too large, wrong type, bad kind)."""
-
-    def __init__(self, message: str, *, code: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class DocumentNotFoundError(LookupError):
-    """No such document, or not one this caller may see."""
 
 
 @dataclass(frozen=True)
@@ -69,18 +54,6 @@ class DocumentInfo:
     size: int
     uploaded_by: str
     created_at: datetime
-
-
-def sniff(head: bytes) -> str | None:
-    """The allowed content type ``head`` starts with, else None.
-
-    >>> sniff(b"%PDF-1.7 ..."), sniff(b"GIF89a")
-    ('application/pdf', None)
-    """
-    for content_type, magic in ALLOWED_TYPES.items():
-        if head.startswith(magic):
-            return content_type
-    return None
 
 
 def _safe_name(filename: str) -> str:
@@ -117,11 +90,7 @@ def upload_document(
             f"the file has {len(content)} bytes; at most {max_bytes} are accepted",
             code="document.too_large",
         )
-    content_type = sniff(content[:16])
-    if content_type is None:
-        raise DocumentRejectedError(
-            "only PDF, JPEG and PNG files are accepted", code="document.type"
-        )
+    content_type = check_structure(content)
     doc_id = str(uuid.uuid4())
     stored = vault.store(doc_id, io.BytesIO(content))
     key_material = json.dumps(

@@ -1,6 +1,7 @@
-"""What the finance API needs besides the store: the reveal audit and the payment-hold view.
+"""What the finance API needs besides the store: the reveal and export audits and the
+payment-hold view.
 
-Both are required collaborators, built by the composition root (:mod:`portal.bootstrap`):
+All are required collaborators, built by the composition root (:mod:`portal.bootstrap`):
 the app refuses to start without them, so a clear value is never served without its
 audit entry and a payment is never read as "not held" for want of the rule.
 
@@ -10,18 +11,26 @@ False
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, Engine
 
+from portal.audit.acts import ExportKind, record_export
 from portal.audit.log import AuditContext, AuditLog
 
 if TYPE_CHECKING:
     from portal.changes import ChangeDeps
 
-__all__ = ["AuditedReveals", "ChangePaymentHolds", "PaymentHoldView", "RevealAudit"]
+__all__ = [
+    "AuditedExports",
+    "AuditedReveals",
+    "ChangePaymentHolds",
+    "ExportAudit",
+    "PaymentHoldView",
+    "RevealAudit",
+]
 
 
 @runtime_checkable
@@ -31,6 +40,17 @@ class RevealAudit(Protocol):
 
     def record_reveal(self, ctx: AuditContext, table: str, column: str, row_id: str) -> None:
         """Append a ``value.revealed`` entry, committed before the value leaves."""
+
+
+@runtime_checkable
+class ExportAudit(Protocol):
+    """Records that a bulk export is about to leave; raises when it cannot (then nothing
+    leaves)."""
+
+    def record_export(
+        self, ctx: AuditContext, *, file_format: str, rows: int, criteria: Mapping[str, str | None]
+    ) -> None:
+        """Append a ``data.exported`` entry (who, format, filters, row count), committed."""
 
 
 @runtime_checkable
@@ -60,6 +80,29 @@ class AuditedReveals:
                 field_name=column,
                 now=self.clock(),
             )
+
+
+class AuditedExports:
+    """Each finance export is one ``data.exported`` entry, committed before the first byte."""
+
+    def __init__(self, engine: Engine, audit: AuditLog, clock: Callable[[], datetime]) -> None:
+        self.engine = engine
+        self.audit = audit
+        self.clock = clock
+
+    def record_export(
+        self, ctx: AuditContext, *, file_format: str, rows: int, criteria: Mapping[str, str | None]
+    ) -> None:
+        record_export(
+            self.engine,
+            self.audit,
+            ctx,
+            ExportKind.FINANCE_SUPPLIERS,
+            rows=rows,
+            file_format=file_format,
+            criteria=criteria,
+            now=self.clock(),
+        )
 
 
 class ChangePaymentHolds:

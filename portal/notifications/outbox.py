@@ -8,6 +8,11 @@ through the :class:`Sender` registered for the row's channel and records the
 outcome. Every attempt leaves a trace (``attempts``, ``last_error``); temporary
 failures are retried with exponential backoff, permanent ones are not.
 
+A body that holds a secret (an invitation link, a one-time code) is enqueued with the
+field cipher (``sealer=``): the row keeps only a token bound to (``outbox_message``,
+``body``, id), and the worker opens it just before sending. Reading a sealed body needs
+the customer's key, like any other sensitive field.
+
 Errors::
 
     SendError          a sender could not deliver (``permanent`` says whether retrying can help)
@@ -24,11 +29,12 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from portal.db.auth_tables import OutboxMessageRow
+from portal.db.sealing import Sealer
 from portal.db.tables import table_of
 
 OUTBOX = table_of(OutboxMessageRow)
@@ -75,6 +81,7 @@ class OutboxMessage:
     created_at: datetime | None = None
     sent_at: datetime | None = None
     last_error: str | None = None
+    sealed: bool = False
 
 
 @runtime_checkable
@@ -85,6 +92,9 @@ class Sender(Protocol):
         """Deliver the message or raise SendError."""
 
 
+SEALED_PLACEHOLDER = "（正文已加密）/ (the body is encrypted)"
+
+
 def enqueue(
     conn: Connection,
     channel: Channel | str,
@@ -93,17 +103,21 @@ def enqueue(
     body: str,
     *,
     now: datetime | None = None,
+    sealer: Sealer | None = None,
 ) -> str:
-    """Add a message in the caller's transaction; returns its id."""
+    """Add a message in the caller's transaction; returns its id. With ``sealer`` the
+    body is stored encrypted (give it whenever the body holds a link or code)."""
     now = now or datetime.now(UTC)
     message_id = str(uuid.uuid4())
+    stored = sealer.seal("outbox_message", "body", message_id, body) if sealer else body
     conn.execute(
         insert(OUTBOX).values(
             id=message_id,
             channel=Channel(channel).value,
             recipient=recipient,
             subject=subject[:300],
-            body=body,
+            body=stored,
+            sealed=sealer is not None,
             created_at=now,
             attempts=0,
             next_attempt_at=now,
@@ -112,10 +126,28 @@ def enqueue(
     return message_id
 
 
+def _body(row: Any, sealer: Sealer | None) -> str | None:
+    """The clear body of a row (None: sealed, and no key or the token does not open)."""
+    if not row.sealed:
+        return str(row.body)
+    if sealer is None:
+        return None
+    return sealer.open("outbox_message", "body", row.id, row.body).value
+
+
+def _shown(body: str | None) -> str:
+    return SEALED_PLACEHOLDER if body is None else body
+
+
 def recent(
-    conn: Connection, *, limit: int = 100, channel: str | None = None
+    conn: Connection,
+    *,
+    limit: int = 100,
+    channel: str | None = None,
+    sealer: Sealer | None = None,
 ) -> list[OutboxMessage]:
-    """The newest messages first (sent or not), for the demo outbox page and operators."""
+    """The newest messages first (sent or not), for the demo outbox page and operators;
+    sealed bodies are opened with ``sealer`` (a placeholder without it)."""
     query = select(OUTBOX).order_by(OUTBOX.c.created_at.desc()).limit(limit)
     if channel is not None:
         query = query.where(OUTBOX.c.channel == channel)
@@ -125,7 +157,7 @@ def recent(
             channel=row.channel,
             recipient=row.recipient,
             subject=row.subject,
-            body=row.body,
+            body=_shown(_body(row, sealer)),
             attempts=row.attempts,
             created_at=row.created_at,
             sent_at=row.sent_at,
@@ -157,8 +189,10 @@ class OutboxWorker:
         lease: timedelta = timedelta(minutes=5),
         backoff: timedelta = timedelta(minutes=1),
         max_backoff: timedelta = timedelta(hours=6),
+        sealer: Sealer | None = None,
     ) -> None:
         self.engine = engine
+        self.sealer = sealer
         self.senders = dict(senders)
         self.max_attempts = max_attempts
         self.lease = lease
@@ -213,12 +247,16 @@ class OutboxWorker:
             channel=row.channel,
             recipient=row.recipient,
             subject=row.subject,
-            body=row.body,
+            body=_body(row, self.sealer) or "",
             attempts=row.attempts,
+            sealed=bool(row.sealed),
         )
 
     def _deliver(self, message: OutboxMessage, now: datetime, report: WorkerReport) -> None:
         try:
+            if message.sealed and not message.body:
+                # never send ciphertext; a worker given the key later will send it
+                raise SendError("the body is encrypted and this worker cannot open it")
             self.senders[message.channel].send(message)
         except SendError as exc:
             give_up = exc.permanent or message.attempts >= self.max_attempts

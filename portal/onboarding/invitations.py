@@ -6,13 +6,24 @@ link is refused without a database read; the database holds only the SHA-256
 of the token. Accepting is a conditional UPDATE (``... WHERE accepted_at IS
 NULL AND expires_at > now``), so two clicks on one link bind at most once.
 
+The link alone does not bind: the invitation is for one e-mail address. A login whose
+provider vouches for that address (``email_verified``, compared case-insensitively) may
+accept; one vouching for another address may not; one without a verified address must
+type a six-digit code e-mailed to the invited address. A code is for one account, lives
+15 minutes and takes at most 5 tries (each try is counted in its own committed
+transaction before it is compared); at most 5 codes are sent per invitation. Only the
+code's HMAC is stored.
+
 Errors::
 
     InvitationError
     ├── InvitationTamperedError (ValueError)  the link was altered or made up
     ├── InvitationExpiredError                past its expiry
     ├── InvitationUsedError                   already accepted
-    └── InvitationBindingError                this login cannot be bound (staff, other supplier)
+    ├── InvitationBindingError                this login cannot be bound (staff, other supplier)
+    │   └── InvitationEmailMismatchError      the login's verified address is another one
+    ├── InvitationCodeRequiredError           no verified address: a code must be typed
+    └── InvitationCodeError (ValueError)      the code is wrong, spent, expired or too often asked
 """
 
 from __future__ import annotations
@@ -72,6 +83,29 @@ class InvitationBindingError(InvitationError):
     reason = "binding"
 
 
+class InvitationEmailMismatchError(InvitationBindingError):
+    """The provider vouches for another address than the one invited."""
+
+    reason = "email_mismatch"
+
+
+class InvitationCodeRequiredError(InvitationError):
+    """The login has no verified address: the code e-mailed to the invited one is needed."""
+
+    reason = "code_required"
+
+
+class InvitationCodeError(InvitationError, ValueError):
+    """The code is wrong, expired or spent, or too many codes were asked for."""
+
+    reason = "code_wrong"
+
+
+CODE_TTL = timedelta(minutes=15)
+MAX_CODE_ATTEMPTS = 5
+MAX_CODES = 5
+
+
 @dataclass(frozen=True)
 class Invitation:
     """An invitation as purchasing and the invitee see it."""
@@ -116,6 +150,11 @@ class InvitationSigner:
     def sign(self, invitation_id: str, token: str) -> str:
         """The link token for an invitation id and its random token."""
         return f"{invitation_id}.{token}.{self._mac(invitation_id, token)}"
+
+    def code_mac(self, invitation_id: str, account_id: str, code: str) -> str:
+        """The stored form of a one-time code: bound to the invitation and the account."""
+        message = f"code.{invitation_id}.{account_id}.{code}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
     def open(self, link_token: str) -> tuple[str, str]:
         """The invitation id and random token, or InvitationTamperedError."""
@@ -234,15 +273,105 @@ def check_invitation(
     return invitation
 
 
+def same_address(one: str, other: str) -> bool:
+    """Whether two e-mail addresses are the same (case-insensitive, spaces ignored).
+
+    >>> same_address("Li.Na@Supplier.example ", "li.na@supplier.EXAMPLE")
+    True
+    """
+    return one.strip().casefold() == other.strip().casefold()
+
+
+def issue_code(
+    conn: Connection, signer: InvitationSigner, link_token: str, *, account_id: str, now: datetime
+) -> tuple[Invitation, str]:
+    """A new one-time code for this account (the previous one stops working)."""
+    invitation = check_invitation(conn, signer, link_token, now=now)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    issued = conn.execute(
+        update(INVITATION)
+        .where(INVITATION.c.id == invitation.id, INVITATION.c.codes_sent < MAX_CODES)
+        .values(
+            code_hash=signer.code_mac(invitation.id, account_id, code),
+            code_account_id=account_id,
+            code_expires_at=now + CODE_TTL,
+            code_attempts=0,
+            codes_sent=INVITATION.c.codes_sent + 1,
+        )
+    )
+    if issued.rowcount != 1:
+        raise InvitationCodeError(
+            f"{MAX_CODES} codes were already sent for this invitation; ask purchasing for a new one"
+        )
+    return invitation, code
+
+
+def spend_code_attempt(
+    conn: Connection, signer: InvitationSigner, link_token: str, *, account_id: str, now: datetime
+) -> None:
+    """Count one try of this account's code (commit before comparing: a wrong code must
+    still use up a try); raises when no try is left or the code has expired."""
+    invitation = check_invitation(conn, signer, link_token, now=now)
+    counted = conn.execute(
+        update(INVITATION)
+        .where(
+            INVITATION.c.id == invitation.id,
+            INVITATION.c.code_account_id == account_id,
+            INVITATION.c.code_expires_at > now,
+            INVITATION.c.code_attempts < MAX_CODE_ATTEMPTS,
+        )
+        .values(code_attempts=INVITATION.c.code_attempts + 1)
+    )
+    if counted.rowcount != 1:
+        raise InvitationCodeError("the code has expired or was tried too often; ask for a new one")
+
+
+def _check_address(
+    conn: Connection,
+    signer: InvitationSigner,
+    invitation: Invitation,
+    *,
+    account_id: str,
+    verified_email: str | None,
+    code: str | None,
+    now: datetime,
+) -> None:
+    """The login is the invited address's: vouched for by the provider, or proven by code."""
+    if verified_email is not None:
+        if not same_address(verified_email, invitation.email):
+            raise InvitationEmailMismatchError(
+                "the invitation is for another e-mail address than the one you logged in with"
+            )
+        return
+    if not code:
+        raise InvitationCodeRequiredError(
+            "type the code sent to the invited e-mail address to accept"
+        )
+    row = conn.execute(select(INVITATION).where(INVITATION.c.id == invitation.id)).one()
+    expected = signer.code_mac(invitation.id, account_id, code.strip())
+    if (
+        row.code_hash is None
+        or row.code_account_id != account_id
+        or row.code_expires_at is None
+        or _aware(row.code_expires_at) <= now
+        or row.code_attempts > MAX_CODE_ATTEMPTS
+        or not hmac.compare_digest(row.code_hash, expected)
+    ):
+        raise InvitationCodeError("the code is not right, or no longer valid")
+
+
 def accept_invitation(
     conn: Connection,
     signer: InvitationSigner,
     link_token: str,
     *,
     account_id: str,
+    verified_email: str | None,
+    code: str | None = None,
     now: datetime,
 ) -> Invitation:
-    """Bind the account to the invitation's supplier (role supplier), exactly once."""
+    """Bind the account to the invitation's supplier (role supplier), exactly once, when
+    the login is the invited address's (``verified_email``, else the e-mailed ``code``)."""
     invitation = check_invitation(conn, signer, link_token, now=now)
     account = conn.execute(select(ACCOUNT).where(ACCOUNT.c.id == account_id)).first()
     if account is None:
@@ -251,6 +380,15 @@ def accept_invitation(
         raise InvitationBindingError("staff accounts cannot accept supplier invitations")
     if account.supplier_id and account.supplier_id != invitation.supplier_id:
         raise InvitationBindingError("this login already belongs to another supplier")
+    _check_address(
+        conn,
+        signer,
+        invitation,
+        account_id=account_id,
+        verified_email=verified_email,
+        code=code,
+        now=now,
+    )
     taken = conn.execute(
         update(INVITATION)
         .where(
@@ -258,7 +396,7 @@ def accept_invitation(
             INVITATION.c.accepted_at.is_(None),
             INVITATION.c.expires_at > now,
         )
-        .values(accepted_at=now, accepted_by=account_id)
+        .values(accepted_at=now, accepted_by=account_id, code_hash=None)
     )
     if taken.rowcount != 1:
         raise InvitationUsedError("this invitation was already used")
@@ -278,6 +416,22 @@ def list_invitations(
     if supplier_id is not None:
         query = query.where(INVITATION.c.supplier_id == supplier_id)
     return [_invitation(row) for row in conn.execute(query)]
+
+
+def code_email(invitation: Invitation, code: str) -> tuple[str, str]:
+    """Subject and body (Chinese, then English) of the e-mail carrying a one-time code."""
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    subject = f"邀请确认码 / Invitation code: {invitation.supplier_name}"
+    body = (
+        f"您好，\n\n接受 {invitation.supplier_name} 的供应商门户邀请需要输入以下确认码"
+        f"（{minutes} 分钟内有效，仅可使用一次）：\n\n{code}\n\n"
+        "如非本人操作，请勿将确认码告诉任何人，并忽略此邮件。\n\n"
+        "----\n\n"
+        f"Hello,\n\nto accept the supplier portal invitation of {invitation.supplier_name}, "
+        f"type this code (valid for {minutes} minutes, once):\n\n{code}\n\n"
+        "If you did not ask for it, tell nobody the code and ignore this e-mail.\n"
+    )
+    return subject, body
 
 
 def invitation_email(invitation: Invitation, link: str) -> tuple[str, str]:

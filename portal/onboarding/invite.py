@@ -1,8 +1,10 @@
-"""Use cases of an invitation: send one, accept one, and record a refused link.
+"""Use cases of an invitation: send one, send its one-time code, accept one, and record
+a refused link.
 
 Each opens its own transaction and writes the audit entry of its act
-(``invitation.created``, ``invitation.accepted``, ``invitation.refused``); the web
-routes only translate the request in and the page out.
+(``invitation.created``, ``invitation.code_sent``, ``invitation.accepted``,
+``invitation.refused``); the web routes only translate the request in and the page out.
+E-mails holding a link or a code are sealed in the outbox.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, select
 
 from portal.audit.log import AuditContext, AuditLog
+from portal.db.sealing import Sealer
 from portal.db.supplier_store import SupplierStore
 from portal.domain import uscc as uscc_rules
 from portal.domain.errors import DomainValidationError
@@ -27,12 +30,21 @@ from portal.onboarding.invitations import (
     InvitationError,
     InvitationSigner,
     accept_invitation,
+    code_email,
     create_invitation,
     invitation_email,
+    issue_code,
     register_prospect,
+    spend_code_attempt,
 )
 
-__all__ = ["accept_invited", "invite_supplier", "record_refusal", "supplier_for_invitation"]
+__all__ = [
+    "accept_invited",
+    "invite_supplier",
+    "record_refusal",
+    "send_acceptance_code",
+    "supplier_for_invitation",
+]
 
 
 def supplier_for_invitation(
@@ -83,13 +95,52 @@ def invite_supplier(
         )
         invitation = issued.invitation
         subject, body = invitation_email(invitation, link_for(issued.link_token))
-        outbox.enqueue(conn, outbox.Channel.EMAIL, invitation.email, subject, body, now=now)
+        outbox.enqueue(
+            conn,
+            outbox.Channel.EMAIL,
+            invitation.email,
+            subject,
+            body,
+            now=now,
+            sealer=store.sealer,  # the link opens the invitation: never in clear in the table
+        )
         audit.record(
             conn,
             ctx,
             "invitation.created",
             subject_type="supplier",
             subject_id=supplier_id,
+            field_name="invitation",
+            after=invitation.id,
+        )
+    return invitation
+
+
+def send_acceptance_code(
+    engine: Engine,
+    signer: InvitationSigner,
+    sealer: Sealer,
+    audit: AuditLog,
+    ctx: AuditContext,
+    link_token: str,
+    *,
+    account_id: str,
+    now: datetime,
+) -> Invitation:
+    """E-mail a one-time code to the invited address (sealed in the outbox), for a login
+    whose provider does not vouch for an address; audited as ``invitation.code_sent``."""
+    with engine.begin() as conn:
+        invitation, code = issue_code(conn, signer, link_token, account_id=account_id, now=now)
+        subject, body = code_email(invitation, code)
+        outbox.enqueue(
+            conn, outbox.Channel.EMAIL, invitation.email, subject, body, now=now, sealer=sealer
+        )
+        audit.record(
+            conn,
+            ctx,
+            "invitation.code_sent",
+            subject_type="supplier",
+            subject_id=invitation.supplier_id,
             field_name="invitation",
             after=invitation.id,
         )
@@ -104,12 +155,28 @@ def accept_invited(
     link_token: str,
     *,
     account_id: str,
+    verified_email: str | None,
+    code: str | None = None,
     now: datetime,
 ) -> tuple[Invitation, UserAccount]:
     """Bind the account to the invitation's supplier, audited as ``invitation.accepted``
-    by the account acting as a supplier; the invitation and the updated account."""
+    by the account acting as a supplier; the invitation and the updated account.
+
+    The login must be the invited address's: ``verified_email`` (the provider vouches for
+    it), else ``code``, whose try is counted and committed before it is compared."""
+    if verified_email is None and code:
+        with engine.begin() as conn:
+            spend_code_attempt(conn, signer, link_token, account_id=account_id, now=now)
     with engine.begin() as conn:
-        invitation = accept_invitation(conn, signer, link_token, account_id=account_id, now=now)
+        invitation = accept_invitation(
+            conn,
+            signer,
+            link_token,
+            account_id=account_id,
+            verified_email=verified_email,
+            code=code,
+            now=now,
+        )
         audit.record(
             conn,
             replace(ctx, actor_role="supplier"),

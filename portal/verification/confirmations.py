@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, exists, insert, select, update
 
 from portal.audit.log import AuditContext, AuditLog
+from portal.db.sealing import Sealer
 from portal.db.supplier_store import CONTACT, SUPPLIER
 from portal.db.tables import table_of
 from portal.db.verification_tables import ConfirmationRequestRow
@@ -49,9 +50,15 @@ def _digest(token: str) -> str:
 
 
 def send_confirmation_requests(
-    engine: Engine, settings: VerificationSettings, *, now: datetime, limit: int = 100
+    engine: Engine,
+    settings: VerificationSettings,
+    *,
+    sealer: Sealer,
+    now: datetime,
+    limit: int = 100,
 ) -> list[str]:
-    """Ask active suppliers not asked (nor created) within a year to confirm; their ids."""
+    """Ask active suppliers not asked (nor created) within a year to confirm; their ids.
+    The e-mails hold one-time links, so their bodies are sealed in the outbox."""
     cutoff = now - timedelta(days=settings.confirmation_days)
     asked_lately = exists().where(
         CONFIRMATION.c.supplier_id == SUPPLIER.c.id, CONFIRMATION.c.created_at > cutoff
@@ -102,7 +109,7 @@ def send_confirmation_requests(
                 f"in the portal.\n{link}\n"
             )
             for email in emails:
-                enqueue(conn, Channel.EMAIL, email, subject, body, now=now)
+                enqueue(conn, Channel.EMAIL, email, subject, body, now=now, sealer=sealer)
         asked.append(row.id)
     return asked
 

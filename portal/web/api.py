@@ -15,11 +15,11 @@ from portal.db.supplier_store import SupplierFilter
 from portal.domain import uscc as uscc_number
 from portal.domain.principal import Principal, Role
 from portal.finance import export
-from portal.finance.ports import PaymentHoldView, RevealAudit
+from portal.finance.ports import ExportAudit, PaymentHoldView, RevealAudit
 from portal.finance.reads import RevealCallback, search_suppliers, supplier_view
 from portal.finance.reveal import require_reveal
 from portal.web.context import audit_context
-from portal.web.deps import PaymentHoldsDep, RevealAuditDep, ServicesDep
+from portal.web.deps import ExportAuditDep, PaymentHoldsDep, RevealAuditDep, ServicesDep
 from portal.web.security import principal_of, requires
 
 FINANCE_READERS = (
@@ -119,13 +119,15 @@ class FinanceApi(Controller):
     @get("/export.csv", sync_to_thread=True, summary="Export as CSV (UTF-8 with BOM)")
     def export_csv(
         self,
+        request: Request[Any, Any, Any],
         services: ServicesDep,
+        export_audit: ExportAuditDep,
         validated: FromQuery[bool] = True,
         lifecycle: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> Stream:
-        flt = SupplierFilter(lifecycle_state=lifecycle, validated_only=validated)
+        rows = _audited_rows(request, services, export_audit, "csv", validated, lifecycle)
         return Stream(
-            export.csv_chunks(_all_views(services, flt)),
+            export.csv_chunks(rows),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": 'attachment; filename="suppliers.csv"'},
         )
@@ -133,16 +135,38 @@ class FinanceApi(Controller):
     @get("/export.xlsx", sync_to_thread=True, summary="Export as XLSX")
     def export_xlsx(
         self,
+        request: Request[Any, Any, Any],
         services: ServicesDep,
+        export_audit: ExportAuditDep,
         validated: FromQuery[bool] = True,
         lifecycle: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> Response[bytes]:
-        flt = SupplierFilter(lifecycle_state=lifecycle, validated_only=validated)
+        rows = _audited_rows(request, services, export_audit, "xlsx", validated, lifecycle)
         return Response(
-            export.xlsx_bytes(_all_views(services, flt)),
+            export.xlsx_bytes(rows),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"content-disposition": 'attachment; filename="suppliers.xlsx"'},
         )
+
+
+def _audited_rows(
+    request: Request[Any, Any, Any],
+    services: Services,
+    audit: ExportAudit,
+    file_format: str,
+    validated: bool,
+    lifecycle: str | None,
+) -> list[list[str]]:
+    """The rows of a finance export, its audit entry committed first."""
+    flt = SupplierFilter(lifecycle_state=lifecycle, validated_only=validated)
+    criteria = {"validated": "true" if validated else "false", "state": lifecycle}
+    return export.audited_rows(
+        _all_views(services, flt),
+        audit,
+        audit_context(request),
+        file_format=file_format,
+        criteria=criteria,
+    )
 
 
 def _all_views(services: Services, flt: SupplierFilter) -> Any:

@@ -111,6 +111,7 @@ def create_app(
         dependencies={
             "services": Provide(lambda: services, sync_to_thread=False),
             "reveal_audit": Provide(lambda: collaborators.reveal_audit, sync_to_thread=False),
+            "export_audit": Provide(lambda: collaborators.export_audit, sync_to_thread=False),
             "payment_holds": Provide(lambda: collaborators.payment_holds, sync_to_thread=False),
         },
         middleware=[

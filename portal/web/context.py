@@ -38,7 +38,11 @@ def request_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 
 def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
-    """The peer address (the proxy's, when there is one: configure it to pass the client's)."""
+    """The peer address as the server saw it, never a header the client may have written.
+
+    Behind a reverse proxy, ``PORTAL_TRUSTED_PROXIES`` names it and ``portal serve`` has
+    uvicorn replace the peer with the proxy's X-Forwarded-For; nothing here reads that header.
+    """
     client = connection.client
     return client.host if client is not None else None
 
@@ -53,7 +57,8 @@ def audit_context(
     principal = user if isinstance(user, Principal) else None
     who = actor or (principal.subject if principal is not None else ANONYMOUS)
     if principal is not None and principal.kind == "api" and actor is None:
-        who = f"api:{principal.subject}"
+        # an API principal's subject already reads "api:<client>"; never "api:api:<client>"
+        who = who if who.startswith("api:") else f"api:{who}"
     return AuditContext(
         actor=who,
         actor_role=principal.role.value if principal is not None else None,

@@ -7,7 +7,7 @@ from typing import TypeAlias
 from litestar.di import NamedDependency
 
 from portal.core import Services
-from portal.finance.ports import PaymentHoldView, RevealAudit
+from portal.finance.ports import ExportAudit, PaymentHoldView, RevealAudit
 
 #: ``services: ServicesDep`` in a handler signature gets the app's Services.
 ServicesDep: TypeAlias = NamedDependency[Services]
@@ -15,3 +15,5 @@ ServicesDep: TypeAlias = NamedDependency[Services]
 RevealAuditDep: TypeAlias = NamedDependency[RevealAudit]
 #: ``payment_holds: PaymentHoldsDep``: the payment-hold rule of the finance API (required).
 PaymentHoldsDep: TypeAlias = NamedDependency[PaymentHoldView]
+#: ``export_audit: ExportAuditDep``: records each bulk export before it leaves (required).
+ExportAuditDep: TypeAlias = NamedDependency[ExportAudit]

@@ -130,6 +130,9 @@ def _invitation(exc: InvitationError) -> Rule | None:
         "expired": (ErrorKind.CONFLICT, 410),
         "used": (ErrorKind.CONFLICT, 410),
         "binding": (ErrorKind.FORBIDDEN, 403),
+        "email_mismatch": (ErrorKind.FORBIDDEN, 403),
+        "code_required": (ErrorKind.INVALID, 400),
+        "code_wrong": (ErrorKind.INVALID, 400),
     }
     kind, status = by_reason.get(exc.reason, (ErrorKind.INVALID, 400))
     return Rule(InvitationError, kind, status)

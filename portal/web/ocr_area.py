@@ -42,6 +42,7 @@ from portal.bootstrap import Collaborators
 from portal.changes import SupplierNotFoundError, submit_change
 from portal.core import Services
 from portal.documents import store as docs
+from portal.documents.inspection import check_structure
 from portal.domain.findings import Finding
 from portal.domain.principal import STAFF, Principal, Role
 from portal.domain.supplier import Supplier
@@ -284,10 +285,7 @@ async def read_licence_now(ocr: OcrDep, data: Multipart) -> dict[str, Any]:
     content = await upload.read(limit + 1)
     if len(content) > limit:
         raise UploadTooLargeError(f"the file has more than {limit} bytes")
-    if docs.sniff(content[:16]) is None:
-        raise docs.DocumentRejectedError(
-            "only PDF, JPEG and PNG files are accepted", code="document.type"
-        )
+    await asyncio.to_thread(check_structure, content)
     async with ocr.api_slot:  # one read at a time per process: each takes seconds of CPU
         reading = await asyncio.to_thread(ocr.reader, content, filename=upload.filename)
     result: dict[str, Any] = reading.as_dict()

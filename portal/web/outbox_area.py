@@ -51,5 +51,6 @@ def area(collaborators: Collaborators) -> Contribution:
     senders = dict(collaborators.senders)
     if interval <= 0 or not senders:
         return Contribution()
-    task = OutboxTask(OutboxWorker(collaborators.services.engine, senders), interval)
+    services = collaborators.services
+    task = OutboxTask(OutboxWorker(services.engine, senders, sealer=services.sealer), interval)
     return Contribution(on_startup=[task.start], on_shutdown=[task.stop])

@@ -59,7 +59,7 @@ def test_an_invitation_is_mailed_and_audited_in_one_act(
 ) -> None:
     invitation = _invite(engine, store)
     with engine.connect() as conn:
-        [message] = outbox.recent(conn)
+        [message] = outbox.recent(conn, sealer=store.sealer)
     assert invitation.supplier_id == supplier_id
     assert message.recipient == "zhang@bing.cn" and "https://portal.example/invite/" in message.body
     assert _actions(engine) == [("invitation.created", "u-clerk", "purchasing_clerk")]
@@ -80,7 +80,7 @@ def test_accepting_binds_the_login_and_is_audited_as_the_supplier_once(
 ) -> None:
     _invite(engine, store)
     with engine.connect() as conn:
-        [message] = outbox.recent(conn)
+        [message] = outbox.recent(conn, sealer=store.sealer)
     token = message.body.split("/invite/")[1].split()[0]
     with engine.begin() as conn:
         login = record_login(conn, issuer="https://idp", subject="zhang", email=None,
@@ -88,9 +88,11 @@ def test_accepting_binds_the_login_and_is_audited_as_the_supplier_once(
     ctx = AuditContext(actor=login.id)
     audit = AuditLog(store.sealer)
     _, account = accept_invited(
-        engine, SIGNER, audit, ctx, token, account_id=login.id, now=Clock()()
-    )
+        engine, SIGNER, audit, ctx, token, account_id=login.id, verified_email="ZHANG@bing.cn",
+        now=Clock()(),
+    )  # fmt: skip
     assert (account.role, account.supplier_id) == (Role.SUPPLIER, supplier_id)
     assert _actions(engine)[-1] == ("invitation.accepted", login.id, "supplier")
     with pytest.raises(InvitationUsedError):
-        accept_invited(engine, SIGNER, audit, ctx, token, account_id=login.id, now=Clock()())
+        accept_invited(engine, SIGNER, audit, ctx, token, account_id=login.id,
+                       verified_email="zhang@bing.cn", now=Clock()())  # fmt: skip

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from ocr.model import FieldReading, FieldStatus, Layout, LicenceReading, Money
+from tests.support.documents import png_bytes
 
-#: The smallest upload the checks take for a PNG (the fake reader never looks inside).
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+#: A real (small) PNG: uploads are decoded before they are stored; the fake reader never looks.
+PNG = png_bytes()
 STAGES = ("load", "preprocess", "qr", "read", "labels", "seal", "check", "done")
 
 

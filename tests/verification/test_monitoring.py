@@ -32,7 +32,7 @@ def run_pass(services: Services, authorities: Authorities, **kw: object) -> moni
 
 def outbox(services: Services) -> list[OutboxMessage]:
     with services.engine.connect() as conn:
-        return recent(conn)
+        return recent(conn, sealer=services.sealer)
 
 
 def test_due_selection_respects_the_cadence(services: Services, authorities: Authorities) -> None:
@@ -229,9 +229,9 @@ def test_suppliers_are_asked_once_a_year_to_confirm_their_data(
     [new] = store_suppliers(services, typed(OTHERS[0]))  # new this year: not asked yet
     now = authorities.clock()
 
-    assert confirmations.send_confirmation_requests(services.engine, authorities.settings,
+    assert confirmations.send_confirmation_requests(services.engine, authorities.settings, sealer=services.sealer,
                                                  now=now) == [old]  # fmt: skip
-    assert confirmations.send_confirmation_requests(services.engine, authorities.settings,
+    assert confirmations.send_confirmation_requests(services.engine, authorities.settings, sealer=services.sealer,
                                                  now=now + days(30)) == []  # fmt: skip
     [message] = outbox(services)
     assert message.recipient == "sales@example.cn"
@@ -251,7 +251,7 @@ def test_suppliers_are_asked_once_a_year_to_confirm_their_data(
         actions = [e.action for e in audit.entries(conn)]
     assert "supplier.data_confirmed" in actions
     a_year_later = confirmations.send_confirmation_requests(
-        services.engine, authorities.settings, now=now + days(366)
+        services.engine, authorities.settings, sealer=services.sealer, now=now + days(366)
     )
     assert a_year_later == [old, new]
 
@@ -261,7 +261,9 @@ def test_an_expired_confirmation_link_is_refused(
 ) -> None:
     store_suppliers(services, typed(), now=authorities.clock() - days(400))
     now = authorities.clock()
-    confirmations.send_confirmation_requests(services.engine, authorities.settings, now=now)
+    confirmations.send_confirmation_requests(
+        services.engine, authorities.settings, sealer=services.sealer, now=now
+    )
     request_id, token = _link(outbox(services)[0])
 
     with pytest.raises(confirmations.ConfirmationError, match="expired"):

@@ -224,9 +224,9 @@ def test_the_confirmation_link_shows_the_data_and_records_the_confirmation(
 ) -> None:
     store_suppliers(services, typed(), now=clock() - days(400))
     confirmations.send_confirmation_requests(services.engine, VerificationSettings(mode="demo"),
-                                          now=clock())  # fmt: skip
+                                          sealer=services.sealer, now=clock())  # fmt: skip
     with services.engine.connect() as conn:
-        [message] = recent(conn)
+        [message] = recent(conn, sealer=services.sealer)
     match = re.search(r"/confirm/([0-9a-f-]+)\?token=([\w-]+)", message.body)
     assert match
     url = f"/confirm/{match.group(1)}"

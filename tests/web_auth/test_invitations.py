@@ -9,7 +9,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal.audit.log import AuditLog
 from portal.db.auth_tables import UserAccountRow
@@ -34,7 +34,7 @@ async def invite(
     *,
     uscc: str = NEW_USCC,
     name: str = "上海示例新材料有限公司",
-    email: str = "li.na@supplier.example",
+    email: str = "Supplier1@Demo.example",  # the demo supplier-1's address, other case
 ) -> Any:
     await client.get("/staff/invitations")
     return await client.post(
@@ -51,7 +51,7 @@ async def invite(
 def link_in_outbox(app: Litestar) -> str:
     services = runtime_of(app).services
     with services.engine.connect() as conn:
-        (message, *_) = outbox.recent(conn, channel="email")
+        (message, *_) = outbox.recent(conn, channel="email", sealer=services.sealer)
     match = re.search(r"http://\S+/invite/\S+", message.body)
     assert match, message.body
     return match.group(0).removeprefix(BASE_URL)
@@ -84,10 +84,10 @@ async def test_clerk_invites_a_new_supplier_and_the_link_goes_out_by_email(
     suppliers = table_of(SupplierRow)
     with services.engine.connect() as conn:
         supplier = conn.execute(select(suppliers).where(suppliers.c.uscc == NEW_USCC)).one()
-        (message, *_) = outbox.recent(conn)
+        (message, *_) = outbox.recent(conn, sealer=services.sealer)
     assert supplier.lifecycle_state == "prospective"
     assert (
-        message.recipient == "li.na@supplier.example"
+        message.recipient == "Supplier1@Demo.example"
         and "上海示例新材料有限公司" in message.subject
     )
     token = link_in_outbox(demo_app).removeprefix("/invite/")
@@ -242,3 +242,39 @@ async def test_outbox_page_lists_the_invitation_in_demo_mode(
 
     assert page.status_code == 200
     assert f'href="{BASE_URL}{link_in_outbox(demo_app)}"' in page.text
+
+
+async def test_the_link_in_the_outbox_row_is_sealed(
+    client: AsyncTestClient[Litestar], demo_app: Litestar
+) -> None:
+    await demo_login(client, "clerk")
+    await invite(client)
+    secret = link_in_outbox(demo_app).removeprefix("/invite/").split(".")[1]
+    with runtime_of(demo_app).services.engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM outbox_message")).all()
+    assert rows and all(secret not in str(tuple(row)) for row in rows)
+
+
+async def test_a_login_vouched_for_another_address_is_refused_with_a_clear_page(
+    client: AsyncTestClient[Litestar], demo_app: Litestar
+) -> None:
+    await demo_login(client, "clerk")
+    await invite(client, email="li.na@supplier.example")
+    link = link_in_outbox(demo_app)
+    await client.post("/auth/logout", data={"_csrf_token": client.cookies["portal_csrf"]})
+
+    answer = await accept(client, link, "supplier-1")  # vouched for supplier1@demo.example
+
+    assert answer.status_code == 403
+    assert answer.headers["content-type"].startswith("text/html")  # a page, not text
+    assert 'data-page="auth.invite.email_mismatch"' in answer.text
+    assert "邀请不是发给该邮箱的" in answer.text  # Chinese first; English after /lang/en
+    services = runtime_of(demo_app).services
+    with services.engine.connect() as conn:
+        account = conn.execute(
+            select(table_of(UserAccountRow)).where(
+                table_of(UserAccountRow).c.subject == "demo-supplier-1"
+            )
+        ).one()
+    assert account.supplier_id is None
+    assert ("invitation.refused", "email_mismatch") in audit_trail(demo_app)

@@ -126,3 +126,21 @@ def test_unreachable_smtp_server_is_a_temporary_failure() -> None:
         sender.send(OutboxMessage("1", "email", "a@b.example", "s", "b"))
 
     assert caught.value.permanent is False
+
+
+def test_a_sealed_body_is_opened_to_send_and_never_sent_as_ciphertext(
+    engine: Any, store: Any
+) -> None:
+    link = "https://portal.example/invite/i-1.SECRET-TOKEN.mac"
+    with engine.begin() as conn:
+        message_id = enqueue(
+            conn, "email", "a@b.example", "邀请", link, now=NOW, sealer=store.sealer
+        )
+    assert "SECRET-TOKEN" not in row(engine, message_id).body
+    keyless = RecordingSender()
+    OutboxWorker(engine, {"email": keyless}).run_once(now=NOW)
+    assert keyless.sent == [] and "cannot open" in row(engine, message_id).last_error
+    sender = RecordingSender()
+    later = NOW + timedelta(hours=1)
+    OutboxWorker(engine, {"email": sender}, sealer=store.sealer).run_once(now=later)
+    assert [m.body for m in sender.sent] == [link]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from portal.audit.log import ENTRY
+from tests.support.documents import pdf_bytes
 
 NEW = "6217000011112222333"
 
@@ -168,12 +169,13 @@ async def test_uploads_are_sniffed_and_limited(site: Any, as_user: Any, client: 
 
     assert (await upload(b"GIF89a not a pdf", "fake.pdf")).status_code == 422
     assert (await upload(b"%PDF-" + b"0" * 5000, "big.pdf")).status_code in (413, 422)
-    ok = await upload(b"%PDF-1.4 permit", "permit.pdf")
+    permit = pdf_bytes()
+    ok = await upload(permit, "permit.pdf")
     assert ok.status_code == 303
     listing = await as_user("a").get("/portal/documents")
     assert "permit.pdf" in listing.text
     doc = re.search(r'href="/portal/documents/([0-9a-f-]{36})"', listing.text)
     assert doc
     download = await as_user("a").get(f"/portal/documents/{doc.group(1)}")
-    assert download.content == b"%PDF-1.4 permit"
+    assert download.content == permit
     assert (await as_user("b").get(f"/portal/documents/{doc.group(1)}")).status_code == 404

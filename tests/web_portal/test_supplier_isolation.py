@@ -15,6 +15,7 @@ from approvals import Entity
 from portal.audit.log import AuditContext
 from portal.changes import Proposal, submit_change
 from portal.documents.store import upload_document
+from tests.support.documents import pdf_bytes
 
 DENY = "deny"  # A gets 401/403/404
 OWN = "own"  # A's own data (or nothing about any supplier): must not show B
@@ -49,6 +50,7 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/auth/backchannel-logout"): (PUBLIC, "/auth/backchannel-logout"),
     ("GET", "/invite/{link_token:str}"): (PUBLIC, "/invite/not-a-real-token"),
     ("POST", "/invite/{link_token:str}"): (PUBLIC, "/invite/not-a-real-token"),
+    ("POST", "/invite/{link_token:str}/code"): (PUBLIC, "/invite/not-a-real-token/code"),
     ("GET", "/staff/invitations"): (DENY, "/staff/invitations"),
     ("POST", "/staff/invitations"): (DENY, "/staff/invitations"),
     # Demo only (the demo's stand-in for e-mail); see docs/portal.md.
@@ -185,7 +187,7 @@ def b_ids(site: Any) -> dict[str, str]:
         b.id,
         kind="business_licence",
         filename="licence.pdf",
-        content=b"%PDF-1.4 B's licence",
+        content=pdf_bytes(),
         max_bytes=4096,
         now=site.deps.clock(),
     )

@@ -103,6 +103,43 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This login cannot be bound to the supplier (it is a staff account or already "
         "belongs to another supplier). Log in with another account.",
     },
+    "auth.invite.email_mismatch.title": {
+        "zh": "邀请不是发给该邮箱的",
+        "en": "The invitation is for another address",
+    },
+    "auth.invite.email_mismatch.body": {
+        "zh": "您登录所用账号的已验证邮箱与邀请邮件的收件地址不一致。"
+        "请使用收到邀请的邮箱对应的账号登录，或请采购部门向您的邮箱重新发送邀请。",
+        "en": "The verified e-mail address of your login is not the one the invitation was "
+        "sent to. Log in with the account of the invited address, or ask purchasing to "
+        "invite your address.",
+    },
+    "auth.invite.code_required.title": {"zh": "需要确认码", "en": "A code is needed"},
+    "auth.invite.code_required.body": {
+        "zh": "身份提供方未确认您的邮箱。"
+        "请在邀请页面获取发送到受邀邮箱的确认码，并输入后接受邀请。",
+        "en": "Your identity provider does not vouch for your e-mail address. On the "
+        "invitation page, ask for the code sent to the invited address and type it to accept.",
+    },
+    "auth.invite.code_wrong.title": {"zh": "确认码无效", "en": "The code is not valid"},
+    "auth.invite.code_wrong.body": {
+        "zh": "确认码不正确、已过期或尝试次数过多。请返回邀请页面重新获取确认码。",
+        "en": "The code is wrong, has expired or was tried too often. Go back to the "
+        "invitation page and ask for a new code.",
+    },
+    "auth.invite.code_help": {
+        "zh": "您的登录账号没有经过验证的邮箱。"
+        "我们将向受邀邮箱发送一个 6 位确认码，输入后即可接受邀请。",
+        "en": "Your login has no verified e-mail address. We send a 6-digit code to the "
+        "invited address; type it to accept.",
+    },
+    "auth.invite.send_code": {"zh": "发送确认码", "en": "Send the code"},
+    "auth.invite.code_sent": {
+        "zh": "确认码已发送到受邀邮箱，15 分钟内有效。",
+        "en": "The code was sent to the invited address; it is valid for 15 minutes.",
+    },
+    "auth.invite.code": {"zh": "确认码", "en": "Code"},
+    "auth.invite.back": {"zh": "返回邀请页面", "en": "Back to the invitation"},
     "auth.invitations.title": {"zh": "供应商邀请", "en": "Supplier invitations"},
     "auth.invitations.new": {"zh": "发送邀请", "en": "Send an invitation"},
     "auth.invitations.uscc": {"zh": "统一社会信用代码", "en": "Unified social credit code"},

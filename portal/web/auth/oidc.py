@@ -146,6 +146,14 @@ class Identity:
         return str(value) if value else None
 
     @property
+    def verified_email(self) -> str | None:
+        """The e-mail claim when the provider says it verified it (``email_verified``)."""
+        verified = self.claims.get("email_verified")
+        if verified is True or (isinstance(verified, str) and verified.lower() == "true"):
+            return self.email
+        return None
+
+    @property
     def display_name(self) -> str:
         """A name to show: ``name``, else ``preferred_username``, else e-mail, else subject."""
         for key in ("name", "preferred_username", "email"):

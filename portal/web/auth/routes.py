@@ -125,7 +125,13 @@ async def callback(request: Request[Any, Any, Any], auth: AuthDep) -> Any:
         return Redirect(path=next_path or landing(request, principal.role), status_code=302)
     rotate_session(request)
     request.set_session(
-        {"pending_uid": account.id, "name": account.display_name, "id_token": identity.id_token}
+        {
+            "pending_uid": account.id,
+            "name": account.display_name,
+            "id_token": identity.id_token,
+            # what the invitation is bound to: the address the provider vouches for
+            "verified_email": identity.verified_email,
+        }
     )
     return Redirect(path=next_path or "/", status_code=302)
 

@@ -21,6 +21,7 @@ class DemoUser:
     #: "used" a one-time code; supervisor C has a password only, like a provider without
     #: multi-factor login, and sets up the portal's own authenticator (TOTP) to step up.
     amr: tuple[str, ...] = ("pwd",)
+    email_verified: bool = True
 
     def claims(self) -> dict[str, Any]:
         """Profile, e-mail and roles claims."""
@@ -28,7 +29,7 @@ class DemoUser:
             "name": self.name,
             "preferred_username": self.key,
             "email": self.email,
-            "email_verified": True,
+            "email_verified": self.email_verified,
             "roles": list(self.roles),
         }
 
@@ -107,5 +108,15 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "supplier2@demo.example",
         (),
         "供应商用户（需接受邀请）/ supplier user (accept an invitation first)",
+    ),
+    DemoUser(
+        "supplier-3",
+        "demo-supplier-3",
+        "供应商联系人 周强",
+        "supplier3@demo.example",
+        (),
+        "供应商用户，邮箱未经验证（接受邀请需确认码）/ "
+        "supplier user, e-mail not verified (accepting needs a code)",
+        email_verified=False,
     ),
 )
