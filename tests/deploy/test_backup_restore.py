@@ -36,11 +36,12 @@ from tests.deploy.conftest import (
     source_env,
 )
 from tests.moto_s3 import S3Server, running_s3_server
+from tests.support.documents import pdf_bytes
 from tests.verification.conftest import store_suppliers, typed
 
 pytestmark = pytest.mark.slow
 
-CONTRACT = b"%PDF-1.4 the framework contract, signed " + bytes(range(256)) * 64
+CONTRACT = pdf_bytes(3)  # a real PDF: uploads are checked over their whole structure
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 

@@ -56,9 +56,9 @@ def _export(engine: Engine, store: SupplierStore, tmp_path: Path, kind: str) -> 
         ]
     path = tmp_path / f"suppliers.{kind}"
     if kind == "csv":
-        path.write_bytes(b"".join(export.csv_chunks(views)))
+        path.write_bytes(b"".join(export.csv_chunks(export.flatten(views))))
     else:
-        path.write_bytes(export.xlsx_bytes(views))
+        path.write_bytes(export.xlsx_bytes(export.flatten(views)))
     return path
 
 
