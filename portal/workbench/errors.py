@@ -1,0 +1,21 @@
+"""Errors of the workbench.
+
+::
+
+    PortalError
+    └── StaffOnlyError (PermissionError)   a supplier user asked for a staff list
+"""
+
+from __future__ import annotations
+
+from portal.domain.errors import ErrorKind, PortalError
+
+
+class StaffOnlyError(PortalError, PermissionError):
+    """Only staff see the workbench lists."""
+
+    kind = ErrorKind.FORBIDDEN
+    code = "workbench.staff_only"
+
+    def __init__(self) -> None:
+        super().__init__("only staff may see this list", message_zh="仅限内部员工查看此列表")
