@@ -29,8 +29,10 @@ from portal.web.context import audit_context
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
 from portal.web.i18n import add_messages, translator
+from portal.web.paging import page_link
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
+from portal.workbench.duplicates import DuplicateQuery, list_duplicates
 
 READERS = tuple(sorted(STAFF))
 WRITERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.FINANCE, Role.ADMIN)
@@ -226,10 +228,18 @@ class GraphPages(Controller):
     @get("/data-health", sync_to_thread=True, media_type=MediaType.HTML)
     def health_page(self, request: Request[Any, Any, Any], services: ServicesDep) -> Template:
         now = _now()
+        query = DuplicateQuery.of(**dict(request.query_params.items()))
         with services.engine.connect() as conn:
             report = health.health_report(conn, today=now.date(), now=now)
-            pairs = open_pairs(conn, limit=20)
-        return _page(request, "graph/data_health.html", report=report.as_dict(), pairs=pairs)
+        found = list_duplicates(services.engine, services.sealer, principal_of(request), query)
+        return _page(
+            request,
+            "graph/data_health.html",
+            report=report.as_dict(),
+            found=found,
+            query=query,
+            link=page_link(request),
+        )
 
 
 def graph_area(collaborators: Collaborators) -> Contribution:

@@ -206,6 +206,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "No supplier matches “{q}”. Search by part of a name, a credit code (whole or part), "
             "or a whole account number or phone number.",
         ),
+        ("list.no_pair_match", "没有符合条件的疑似重复。", "No likely duplicate matches."),
+        ("list.no_pairs", "暂无待处理的疑似重复。", "No likely duplicates wait for a decision."),
         ("list.no_supplier", "没有符合筛选条件的供应商。", "No supplier matches these filters."),
         (
             "list.no_request_match",
