@@ -20,13 +20,17 @@ class PageLinks:
         self.args = {k: v for k, v in request.query_params.items() if v and k != "page"}
 
     def __call__(self, **changes: object) -> str:
+        return self.at(self.path, **changes)
+
+    def at(self, path: str, **changes: object) -> str:
+        """The same filters on another path (an export of what the list shows)."""
         merged = dict(self.args)
         for key, value in changes.items():
             if value in (None, ""):
                 merged.pop(key, None)
             else:
                 merged[key] = str(value)
-        return f"{self.path}?{urlencode(merged)}" if merged else self.path
+        return f"{path}?{urlencode(merged)}" if merged else path
 
 
 def page_link(request: Request[Any, Any, Any]) -> PageLinks:

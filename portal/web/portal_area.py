@@ -75,6 +75,7 @@ def page(
 
 def build_portal(services: Services, deps: ChangeDeps) -> Contribution:
     """Everything the area adds to the app, around already-built collaborators."""
+    from portal.web.audit_pages import AuditPages
     from portal.web.staff_pages import StaffPages
     from portal.web.supplier_pages import SupplierPages
 
@@ -82,7 +83,7 @@ def build_portal(services: Services, deps: ChangeDeps) -> Contribution:
     runtime = PortalRuntime(services, deps)
     router = Router(
         path="/",
-        route_handlers=[SupplierPages, StaffPages],
+        route_handlers=[SupplierPages, StaffPages, AuditPages],
         dependencies={"portal": Provide(lambda: runtime, sync_to_thread=False)},
         exception_handlers=handlers(template="supplier/error.html", pages=True, http=False),
         request_max_body_size=services.settings.web.max_upload_bytes + 64 * 1024,
@@ -177,6 +178,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("staff.supplier", "供应商", "Supplier"),
         ("staff.history", "变更记录", "Change history"),
         ("list.pages", "分页", "Pages"),
+        ("audit.title", "审计日志", "Audit log"),
+        ("audit.at", "时间（北京时间）", "Time (Beijing)"),
+        ("audit.actor", "操作人", "Who"),
+        ("audit.action", "操作", "Act"),
+        ("audit.subject", "对象", "Subject"),
+        ("audit.detail", "内容", "Detail"),
+        ("audit.since", "起始日期", "From"),
+        ("audit.until", "截止日期", "To"),
+        ("audit.sealed", "敏感值（已加密）", "sensitive value (sealed)"),
+        ("audit.export_csv", "导出 CSV", "Export CSV"),
+        ("audit.export_json", "导出 JSON", "Export JSON"),
+        (
+            "audit.export_hint",
+            "导出当前筛选的全部记录，导出本身会记入审计日志。",
+            "Exports every entry of this filter; the export itself is recorded.",
+        ),
+        ("audit.no_match", "没有符合筛选条件的审计记录。", "No audit entry matches these filters."),
+        ("audit.unknown_person", "（未知账号）", "(unknown account)"),
         ("list.showing", "第 {first}–{last} 条，共 {total} 条", "{first}–{last} of {total}"),
         ("list.page_of", "第 {number} / {pages} 页", "Page {number} of {pages}"),
         ("list.previous", "上一页", "Previous"),

@@ -129,6 +129,8 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("POST", "/staff/changes/{request_id:str}/reject"): (DENY, "/staff/changes/{b_request}/reject"),
     ("GET", "/staff/suppliers"): (DENY, "/staff/suppliers"),
+    ("GET", "/staff/audit"): (DENY, "/staff/audit/"),
+    ("GET", "/staff/audit/export"): (DENY, "/staff/audit/export?format=json"),
     ("GET", "/staff/suppliers/{supplier_id:str}"): (DENY, "/staff/suppliers/{b}"),
     ("POST", "/staff/suppliers/{supplier_id:str}/reveal"): (DENY, "/staff/suppliers/{b}/reveal"),
     ("POST", "/staff/duplicates/merge"): (DENY, "/staff/duplicates/merge"),
