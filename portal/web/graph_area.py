@@ -53,6 +53,10 @@ MESSAGES = {
         "en": "Active suppliers fully verified",
     },
     "health.duplicates": {"zh": "待处理的疑似重复", "en": "Open duplicates"},
+    "health.all_duplicates": {
+        "zh": "查看全部 {n} 对疑似重复",
+        "en": "See all {n} likely duplicate pairs",
+    },
     "health.merge_into_left": {
         "zh": "合并到左侧（提交审批）",
         "en": "Merge into the left one (for approval)",
@@ -228,17 +232,17 @@ class GraphPages(Controller):
     @get("/data-health", sync_to_thread=True, media_type=MediaType.HTML)
     def health_page(self, request: Request[Any, Any, Any], services: ServicesDep) -> Template:
         now = _now()
-        query = DuplicateQuery.of(**dict(request.query_params.items()))
         with services.engine.connect() as conn:
             report = health.health_report(conn, today=now.date(), now=now)
+        return _page(request, "graph/data_health.html", report=report.as_dict())
+
+    @get("/duplicates", sync_to_thread=True, media_type=MediaType.HTML)
+    def duplicates_page(self, request: Request[Any, Any, Any], services: ServicesDep) -> Template:
+        """Every open likely duplicate, a page at a time, with its merge / not-the-same acts."""
+        query = DuplicateQuery.of(**dict(request.query_params.items()))
         found = list_duplicates(services.engine, services.sealer, principal_of(request), query)
         return _page(
-            request,
-            "graph/data_health.html",
-            report=report.as_dict(),
-            found=found,
-            query=query,
-            link=page_link(request),
+            request, "graph/duplicates.html", found=found, query=query, link=page_link(request)
         )
 
 

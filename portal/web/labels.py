@@ -65,6 +65,7 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "change.applied": ("变更生效", "change applied"),
     "change.fields_rejected": ("驳回部分字段", "some fields rejected"),
     "change.conflicted": ("变更数据冲突", "change conflicted"),
+    "change.rebased": ("变更基于最新资料继续审批", "change moved onto the latest record"),
     "duplicate.not_the_same": ("判定不是同一家", "marked not the same company"),
     "supplier.merged": ("合并供应商", "suppliers merged"),
     "supplier.data_confirmed": ("供应商确认资料", "supplier confirmed its data"),

@@ -150,7 +150,7 @@ class StaffPages(Controller):
         decide_not_the_same(portal.services.engine, portal.audit, audit_context(request),
                             principal_of(request), data.get("a_id", ""), data.get("b_id", ""),
                             now=portal.now(), note=data.get("note") or None)  # fmt: skip
-        return Redirect(path="/staff/data-health", status_code=303)
+        return Redirect(path="/staff/duplicates", status_code=303)
 
     @post("/changes/{request_id:str}/reject", sync_to_thread=True, guards=[requires(*REVIEWERS)])
     def reject(

@@ -26,7 +26,7 @@ from portal.db.supplier_store import SUPPLIER
 from portal.db.tables import table_of
 from portal.domain.principal import Principal, Role
 from portal.workbench.errors import AuditorsOnlyError
-from portal.workbench.paging import Page, clamp_page, whole_number
+from portal.workbench.paging import Page, clamp_page, last_page, whole_number
 from portal.workbench.search import matching
 
 USER = table_of(UserAccountRow)
@@ -218,15 +218,16 @@ def read_audit_log(
     with engine.connect() as conn:
         where = and_(True, *_where(conn, sealer, query))
         total = int(conn.scalar(select(func.count()).select_from(ENTRY).where(where)) or 0)
+        number = last_page(query.page, query.size, total)
         raw = conn.execute(
             select(ENTRY)
             .where(where)
             .order_by(order)
-            .offset((query.page - 1) * query.size)
+            .offset((number - 1) * query.size)
             .limit(query.size)
         ).all()
         rows = _rows(conn, list(raw))
-    return Page(items=tuple(rows), total=total, number=query.page, size=query.size)
+    return Page(items=tuple(rows), total=total, number=number, size=query.size)
 
 
 def export_audit_log(

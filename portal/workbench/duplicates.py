@@ -12,7 +12,7 @@ from portal.dedup.pairs import OpenPair
 from portal.dedup.tables import PAIR, SUPPLIER
 from portal.domain.principal import Principal
 from portal.workbench.errors import StaffOnlyError
-from portal.workbench.paging import Page, clamp_page, whole_number
+from portal.workbench.paging import Page, clamp_page, last_page, whole_number
 from portal.workbench.search import matching
 
 
@@ -64,10 +64,11 @@ def list_duplicates(
     pairs = grouped.subquery()
     with engine.connect() as conn:
         total = int(conn.scalar(select(func.count()).select_from(pairs)) or 0)
+        number = last_page(query.page, query.size, total)
         ranked = conn.execute(
             select(pairs.c.a_id, pairs.c.b_id, pairs.c.best)
             .order_by(pairs.c.best.desc(), pairs.c.a_id, pairs.c.b_id)
-            .offset((query.page - 1) * query.size)
+            .offset((number - 1) * query.size)
             .limit(query.size)
         ).all()
         ids = {i for r in ranked for i in (r.a_id, r.b_id)}
@@ -92,4 +93,4 @@ def list_duplicates(
         )
         for r in ranked
     )
-    return Page(items=items, total=total, number=query.page, size=query.size)
+    return Page(items=items, total=total, number=number, size=query.size)

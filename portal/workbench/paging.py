@@ -39,6 +39,15 @@ def clamp_page(number: int | None, size: int | None) -> tuple[int, int]:
     return max(1, min(number or 1, MAX_PAGE)), chosen
 
 
+def last_page(number: int, size: int, total: int) -> int:
+    """``number``, or the last page when it asks for more than there is.
+
+    >>> last_page(500, 50, 120), last_page(2, 50, 120), last_page(3, 50, 0)
+    (3, 2, 1)
+    """
+    return max(1, min(number, -(-total // size)))
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """Rows of one page, the total matching count and where the page sits."""

@@ -14,7 +14,7 @@ from portal.changes.records import REQUEST
 from portal.db.supplier_store import SUPPLIER
 from portal.domain.principal import Principal
 from portal.workbench.errors import StaffOnlyError
-from portal.workbench.paging import Page, clamp_page, whole_number
+from portal.workbench.paging import Page, clamp_page, last_page, whole_number
 from portal.workbench.search import matching
 from portal.workbench.suppliers import OPEN
 
@@ -96,13 +96,14 @@ def list_queue(deps: ChangeDeps, viewer: Principal, query: QueueQuery) -> Page[Q
         total = conn.execute(
             select(func.count()).select_from(REQUEST).where(and_(*where))
         ).scalar_one()
+        number = last_page(query.page, query.size, total)
         ids = [
             r.id
             for r in conn.execute(
                 select(REQUEST.c.id)
                 .where(and_(*where))
                 .order_by(*SORTS[query.sort])
-                .offset((query.page - 1) * query.size)
+                .offset((number - 1) * query.size)
                 .limit(query.size)
             )
         ]
@@ -115,4 +116,4 @@ def list_queue(deps: ChangeDeps, viewer: Principal, query: QueueQuery) -> Page[Q
             ).all()
         )
     items = tuple(QueueRow(r, names.get(r.supplier_id, "")) for r in requests)
-    return Page(items=items, total=total, number=query.page, size=query.size)
+    return Page(items=items, total=total, number=number, size=query.size)

@@ -20,7 +20,7 @@ from portal.domain.principal import Principal
 from portal.domain.supplier import LifecycleState
 from portal.domain.uscc import PROVINCES
 from portal.workbench.errors import StaffOnlyError
-from portal.workbench.paging import Page, clamp_page, whole_number
+from portal.workbench.paging import Page, clamp_page, last_page, whole_number
 from portal.workbench.search import matching
 
 OPEN = (Status.PENDING.value, Status.PARTIALLY_APPROVED.value)
@@ -134,7 +134,7 @@ def list_suppliers(
     if not viewer.is_staff:
         raise StaffOnlyError()
     where = _where(deps, query, deps.clock())
-    rows_query: Select[Any] = (
+    columns: Select[Any] = (
         select(
             SUPPLIER.c.id,
             SUPPLIER.c.name,
@@ -144,14 +144,14 @@ def list_suppliers(
         )
         .where(and_(True, *where))
         .order_by(*SORTS[query.sort])
-        .offset((query.page - 1) * query.size)
         .limit(query.size)
     )
     with deps.engine.connect() as conn:
         total = conn.execute(
             select(func.count()).select_from(SUPPLIER).where(and_(True, *where))
         ).scalar_one()
-        rows = conn.execute(rows_query).all()
+        number = last_page(query.page, query.size, total)
+        rows = conn.execute(columns.offset((number - 1) * query.size)).all()
         counts: dict[str, tuple[int, bool]] = {}
         if rows:
             grouped = conn.execute(
@@ -177,4 +177,4 @@ def list_suppliers(
         )
         for r in rows
     )
-    return Page(items=items, total=total, number=query.page, size=query.size)
+    return Page(items=items, total=total, number=number, size=query.size)

@@ -17,7 +17,7 @@ from portal.identity.api_clients import create_client
 
 from .conftest import T0
 
-FORM_PAGE = "/staff/data-health"
+FORM_PAGE = "/staff/duplicates"
 
 
 def _twin_of_a(site: Any) -> str:

@@ -61,6 +61,7 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/api/v1/suppliers/{supplier_id:str}/graph"): (DENY, "/api/v1/suppliers/{b}/graph"),
     ("GET", "/staff/suppliers/{supplier_id:str}/graph"): (DENY, "/staff/suppliers/{b}/graph"),
     ("GET", "/staff/data-health"): (DENY, "/staff/data-health"),
+    ("GET", "/staff/duplicates"): (DENY, "/staff/duplicates"),
     ("GET", "/api/v1/contracts"): (DENY, "/api/v1/contracts?supplier_id={b}"),
     ("POST", "/api/v1/contracts"): (DENY, "/api/v1/contracts"),
     ("GET", "/api/v1/invoices"): (DENY, "/api/v1/invoices?supplier_id={b}"),
