@@ -551,13 +551,13 @@ class ChangeRequest:
         if not touched:
             self._ensure("rebase", self.status)
             rebased = replace(self, base_version=current_version)
-            event = ChangeRebased(
+            moved = ChangeRebased(
                 **self._event_ids(now),
                 base_version=self.base_version,
                 current_version=current_version,
                 changed_by_request=by_request,
             )
-            return rebased, [event]
+            return rebased, [moved]
         self._ensure("mark as conflicting", Status.CONFLICT)
         decisions = tuple(
             replace(d, verdict=Verdict.REJECTED, reason=CHANGED_MEANWHILE, decided_at=now)

@@ -27,7 +27,7 @@ from portal.db.tables import table_of
 from portal.domain.principal import Principal, Role
 from portal.workbench.errors import AuditorsOnlyError
 from portal.workbench.paging import Page, clamp_page, last_page, whole_number
-from portal.workbench.search import matching
+from portal.workbench.search import matching_ids
 
 USER = table_of(UserAccountRow)
 READERS = (Role.AUDITOR, Role.ADMIN)
@@ -146,9 +146,10 @@ def _where(conn: Connection, sealer: Sealer, query: AuditQuery) -> list[ColumnEl
         known = {value for row in people for value in row}
         where.append(or_(ENTRY.c.actor == query.actor, ENTRY.c.actor.in_(known)))
     if query.supplier:
-        suppliers = select(SUPPLIER.c.id).where(matching(query.supplier, sealer))
+        suppliers = matching_ids(conn, query.supplier, sealer)
         requests = select(REQUEST.c.id).where(REQUEST.c.supplier_id.in_(suppliers))
-        where.append(or_(ENTRY.c.subject_id.in_(suppliers), ENTRY.c.subject_id.in_(requests)))
+        subjects = [*suppliers, *conn.execute(requests).scalars()]
+        where.append(ENTRY.c.subject_id.in_(subjects))
     return where
 
 
@@ -214,7 +215,10 @@ def read_audit_log(
     """One page of entries matching ``query`` with the total (auditors and admins)."""
     if viewer.role not in READERS:
         raise AuditorsOnlyError()
-    order = ENTRY.c.pos.desc() if query.newest_first else ENTRY.c.pos
+    # by time, then position: served by the (action, at) and (at) indexes without a sort
+    order = (
+        (ENTRY.c.at.desc(), ENTRY.c.pos.desc()) if query.newest_first else (ENTRY.c.at, ENTRY.c.pos)
+    )
     with engine.connect() as conn:
         where = and_(True, *_where(conn, sealer, query))
         total = int(conn.scalar(select(func.count()).select_from(ENTRY).where(where)) or 0)
@@ -222,7 +226,7 @@ def read_audit_log(
         raw = conn.execute(
             select(ENTRY)
             .where(where)
-            .order_by(order)
+            .order_by(*order)
             .offset((number - 1) * query.size)
             .limit(query.size)
         ).all()

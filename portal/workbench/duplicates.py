@@ -13,7 +13,7 @@ from portal.dedup.tables import PAIR, SUPPLIER
 from portal.domain.principal import Principal
 from portal.workbench.errors import StaffOnlyError
 from portal.workbench.paging import Page, clamp_page, last_page, whole_number
-from portal.workbench.search import matching
+from portal.workbench.search import matching_ids
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,10 @@ def list_duplicates(
     """One page of open pairs, strongest first, with the number of pairs matching."""
     if not viewer.is_staff:
         raise StaffOnlyError()
+    with engine.connect() as conn:
+        either = matching_ids(conn, query.text, sealer) if query.text else None
     where: list[Any] = []
-    if query.text:
-        either = select(SUPPLIER.c.id).where(matching(query.text, sealer))
+    if either is not None:
         where.append(or_(PAIR.c.a_id.in_(either), PAIR.c.b_id.in_(either)))
     best = func.max(PAIR.c.score).label("best")
     grouped = select(PAIR.c.a_id, PAIR.c.b_id, best).where(and_(True, *where))

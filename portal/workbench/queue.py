@@ -15,7 +15,7 @@ from portal.db.supplier_store import SUPPLIER
 from portal.domain.principal import Principal
 from portal.workbench.errors import StaffOnlyError
 from portal.workbench.paging import Page, clamp_page, last_page, whole_number
-from portal.workbench.search import matching
+from portal.workbench.search import matching_ids
 from portal.workbench.suppliers import OPEN
 
 SORTS: dict[str, tuple[Any, ...]] = {
@@ -86,13 +86,10 @@ def list_queue(deps: ChangeDeps, viewer: Principal, query: QueueQuery) -> Page[Q
         where.append(REQUEST.c.risk_flags != "[]")
     if query.pending_days is not None:
         where.append(REQUEST.c.requested_at <= deps.clock() - timedelta(days=query.pending_days))
-    if query.text:
-        where.append(
-            REQUEST.c.supplier_id.in_(
-                select(SUPPLIER.c.id).where(matching(query.text, deps.suppliers.sealer))
-            )
-        )
     with deps.engine.connect() as conn:
+        if query.text:
+            found = matching_ids(conn, query.text, deps.suppliers.sealer)
+            where.append(REQUEST.c.supplier_id.in_(found))
         total = conn.execute(
             select(func.count()).select_from(REQUEST).where(and_(*where))
         ).scalar_one()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, or_, select
 
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, CONTACT, INVOICING, SUPPLIER
@@ -76,3 +76,14 @@ def matching(text: str, sealer: Sealer) -> ColumnElement[bool]:
             SUPPLIER.c.id.in_(_owners(CONTACT.c.phone_bidx, CONTACT.c.supplier_id, phones)),
         ]
     return or_(*found)
+
+
+#: At most this many suppliers stand for one search in lists of other things (requests,
+#: pairs, audit entries): the ids are found first, then looked up through their indexes.
+MATCHING_CAP = 500
+
+
+def matching_ids(conn: Connection, text: str, sealer: Sealer) -> list[str]:
+    """Ids of the suppliers ``text`` finds (at most :data:`MATCHING_CAP`)."""
+    query = select(SUPPLIER.c.id).where(matching(text, sealer)).limit(MATCHING_CAP)
+    return list(conn.execute(query).scalars())
