@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Connection, and_, case, exists, func, select
 
 from approvals import Status
 from portal.changes.deps import ChangeDeps
@@ -109,10 +109,12 @@ def _open_request(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     )
 
 
-def _where(deps: ChangeDeps, query: SupplierQuery, now: datetime) -> list[ColumnElement[bool]]:
+def _where(
+    deps: ChangeDeps, conn: Connection, query: SupplierQuery, now: datetime
+) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if query.text:
-        where.append(matching(query.text, deps.suppliers.sealer))
+        where.append(matching(query.text, deps.suppliers.sealer, conn))
     if query.state is not None:
         where.append(SUPPLIER.c.lifecycle_state == query.state.value)
     if query.validated is not None:
@@ -133,37 +135,25 @@ def list_suppliers(
     """One page of suppliers matching ``query``, with the total count (staff only)."""
     if not viewer.is_staff:
         raise StaffOnlyError()
-    where = _where(deps, query, deps.clock())
-    columns: Select[Any] = (
-        select(
-            SUPPLIER.c.id,
-            SUPPLIER.c.name,
-            SUPPLIER.c.uscc,
-            SUPPLIER.c.lifecycle_state,
-            SUPPLIER.c.validated,
-        )
-        .where(and_(True, *where))
-        .order_by(*SORTS[query.sort])
-        .limit(query.size)
-    )
+    now = deps.clock()
     with deps.engine.connect() as conn:
-        total = conn.execute(
-            select(func.count()).select_from(SUPPLIER).where(and_(True, *where))
-        ).scalar_one()
+        where = and_(True, *_where(deps, conn, query, now))
+        total = conn.execute(select(func.count()).select_from(SUPPLIER).where(where)).scalar_one()
         number = last_page(query.page, query.size, total)
-        rows = conn.execute(columns.offset((number - 1) * query.size)).all()
-        counts: dict[str, tuple[int, bool]] = {}
-        if rows:
-            grouped = conn.execute(
-                select(
-                    REQUEST.c.supplier_id,
-                    func.count(),
-                    func.sum(case((REQUEST.c.risk_flags != "[]", 1), else_=0)),
-                )
-                .where(REQUEST.c.supplier_id.in_([r.id for r in rows]), REQUEST.c.status.in_(OPEN))
-                .group_by(REQUEST.c.supplier_id)
+        rows = conn.execute(
+            select(
+                SUPPLIER.c.id,
+                SUPPLIER.c.name,
+                SUPPLIER.c.uscc,
+                SUPPLIER.c.lifecycle_state,
+                SUPPLIER.c.validated,
             )
-            counts = {g[0]: (g[1], bool(g[2])) for g in grouped}
+            .where(where)
+            .order_by(*SORTS[query.sort])
+            .offset((number - 1) * query.size)
+            .limit(query.size)
+        ).all()
+        counts = _open_requests(conn, [r.id for r in rows])
     items = tuple(
         SupplierListRow(
             id=r.id,
@@ -178,3 +168,19 @@ def list_suppliers(
         for r in rows
     )
     return Page(items=items, total=total, number=number, size=query.size)
+
+
+def _open_requests(conn: Connection, ids: list[str]) -> dict[str, tuple[int, bool]]:
+    """Supplier id -> (open requests, whether one has a risk flag), for one page's ids."""
+    if not ids:
+        return {}
+    grouped = conn.execute(
+        select(
+            REQUEST.c.supplier_id,
+            func.count(),
+            func.sum(case((REQUEST.c.risk_flags != "[]", 1), else_=0)),
+        )
+        .where(REQUEST.c.supplier_id.in_(ids), REQUEST.c.status.in_(OPEN))
+        .group_by(REQUEST.c.supplier_id)
+    )
+    return {g[0]: (g[1], bool(g[2])) for g in grouped}
