@@ -56,11 +56,13 @@ def matching(text: str, sealer: Sealer, conn: Connection | None = None) -> Colum
     indexed probes), so the condition carries their ids rather than three subqueries.
     """
     typed = text.strip()
-    like = "%" + _escape(typed) + "%"
-    found: list[ColumnElement[bool]] = [SUPPLIER.c.name.like(like, escape="\\")]
-    core = names.core(typed)
-    if core and core != typed:
-        found.append(SUPPLIER.c.name_core.like("%" + _escape(core) + "%", escape="\\"))
+    number = looks_like_number(typed)
+    found: list[ColumnElement[bool]] = []
+    if number is None:  # six digits and more are a number, never part of a company name
+        found.append(SUPPLIER.c.name.like("%" + _escape(typed) + "%", escape="\\"))
+        core = names.core(typed)
+        if core and core != typed:
+            found.append(SUPPLIER.c.name_core.like("%" + _escape(core) + "%", escape="\\"))
     code = looks_like_code(typed)
     if code is not None:
         found.append(
@@ -68,7 +70,6 @@ def matching(text: str, sealer: Sealer, conn: Connection | None = None) -> Colum
             if len(code) == 18
             else SUPPLIER.c.uscc.like("%" + _escape(code) + "%", escape="\\")
         )
-    number = looks_like_number(typed)
     if number is not None:
         accounts = sealer.candidates("bank_account", number)
         phones = sealer.candidates("phone", number)
