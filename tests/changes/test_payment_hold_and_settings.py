@@ -9,13 +9,21 @@ from typing import Any
 
 import pytest
 
-from approvals import ApprovalPolicy, CallBackOutcome, ChangeKind, Entity, PolicyConfigError
+from approvals import (
+    ApprovalPolicy,
+    CallBackOutcome,
+    ChangeKind,
+    Entity,
+    PolicyConfigError,
+    Status,
+)
 from approvals.proposals import Proposal
 from portal.bootstrap import approval_policy, cooling_off
 from portal.changes import (
     CallBackInput,
     ChangeDeps,
     approve_change,
+    get_change,
     payment_hold,
     reject_change,
     submit_change,
@@ -137,6 +145,7 @@ def test_a_bank_change_that_can_no_longer_apply_stops_holding_payments(
     call_back = CallBackInput(world.a.contacts[0].id, CallBackOutcome.CONFIRMED)
     approve_change(deps, ctx(world.alice), world.alice, first.id, call_back=call_back)
     approve_change(deps, ctx(world.bob), world.bob, first.id)
+    assert get_change(deps, world.alice, second.id).status is Status.CONFLICT
     after = hold(deps, sid)
     assert after.reason_code != "bank_change.pending"  # only the cooling-off of the first
     assert after.until is not None
