@@ -20,6 +20,7 @@ __all__ = [
     "ChangeApproved",
     "ChangeConflicted",
     "ChangeEvent",
+    "ChangeRebased",
     "ChangeRejected",
     "ChangeSubmitted",
     "ChangeWithdrawn",
@@ -93,8 +94,22 @@ class ChangeApplied(ChangeEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class ChangeConflicted(ChangeEvent):
+    """The record moved on under the request. ``field_keys`` are the fields another request
+    changed meanwhile (empty: the whole record, e.g. after a merge or an unknown write)."""
+
     base_version: int
     current_version: int
+    field_keys: tuple[str, ...] = ()
+    changed_by_request: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeRebased(ChangeEvent):
+    """Another request changed other fields; this one now starts from the new version."""
+
+    base_version: int
+    current_version: int
+    changed_by_request: str
 
 
 _NAMES: dict[type[ChangeEvent], str] = {
@@ -106,6 +121,7 @@ _NAMES: dict[type[ChangeEvent], str] = {
     ChangeWithdrawn: "change.withdrawn",
     ChangeApplied: "change.applied",
     ChangeConflicted: "change.conflicted",
+    ChangeRebased: "change.rebased",
 }
 
 
@@ -136,5 +152,18 @@ def event_detail(event: ChangeEvent) -> dict[str, Any]:
             "skipped": list(event.skipped_field_keys),
         }
     if isinstance(event, ChangeConflicted):
-        return {"base_version": event.base_version, "current_version": event.current_version}
+        detail: dict[str, Any] = {
+            "base_version": event.base_version,
+            "current_version": event.current_version,
+        }
+        if event.field_keys:
+            detail["field_keys"] = list(event.field_keys)
+            detail["changed_by_request"] = event.changed_by_request
+        return detail
+    if isinstance(event, ChangeRebased):
+        return {
+            "base_version": event.base_version,
+            "current_version": event.current_version,
+            "changed_by_request": event.changed_by_request,
+        }
     return {}

@@ -53,6 +53,7 @@ from approvals.events import (
     ChangeApproved,
     ChangeConflicted,
     ChangeEvent,
+    ChangeRebased,
     ChangeRejected,
     ChangeSubmitted,
     ChangeWithdrawn,
@@ -124,6 +125,7 @@ class Status(StrEnum):
 TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType(
     {
         Status.DRAFT: frozenset({Status.PENDING}),
+        # An open request conflicts when another one changed one of its fields (rebase).
         Status.PENDING: frozenset(
             {
                 Status.PENDING,
@@ -131,10 +133,17 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType(
                 Status.APPROVED,
                 Status.REJECTED,
                 Status.WITHDRAWN,
+                Status.CONFLICT,
             }
         ),
         Status.PARTIALLY_APPROVED: frozenset(
-            {Status.PARTIALLY_APPROVED, Status.APPROVED, Status.REJECTED, Status.WITHDRAWN}
+            {
+                Status.PARTIALLY_APPROVED,
+                Status.APPROVED,
+                Status.REJECTED,
+                Status.WITHDRAWN,
+                Status.CONFLICT,
+            }
         ),
         Status.APPROVED: frozenset({Status.APPLIED, Status.CONFLICT}),
         Status.APPLIED: frozenset(),
@@ -142,6 +151,12 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType(
         Status.WITHDRAWN: frozenset(),
         Status.CONFLICT: frozenset(),
     }
+)
+
+#: Why a field of an open request can no longer apply (shown to the supplier, both languages).
+CHANGED_MEANWHILE = (
+    "此字段已被另一项已生效的变更申请修改，请基于最新资料重新提交 / This field was changed by "
+    "another request that took effect meanwhile; please propose it again from the current data"
 )
 
 #: Kinds that always count as a bank change (two approvals and a call-back by default).
@@ -507,7 +522,8 @@ class ChangeRequest:
 
     def mark_conflict(self, current_version: int, now: datetime) -> Result:
         require_utc(now, "now")
-        self._ensure("mark as conflicting", Status.CONFLICT)
+        if self.status is not Status.APPROVED:  # open requests conflict through rebase()
+            raise InvalidTransitionError("mark as conflicting", self.status.value, "conflict")
         if not self.is_stale(current_version):
             raise NotInConflictError(current_version)
         conflicted = replace(self, status=Status.CONFLICT, closed_at=now)
@@ -515,6 +531,47 @@ class ChangeRequest:
             **self._event_ids(now),
             base_version=self.base_version,
             current_version=current_version,
+        )
+        return conflicted, [event]
+
+    def rebase(
+        self, changed: Collection[str], current_version: int, now: datetime, *, by_request: str
+    ) -> Result:
+        """Another request (``by_request``) wrote the fields ``changed`` and moved the record
+        to ``current_version`` while this one was open.
+
+        If this request touches none of those fields it simply starts from the new version
+        (:class:`ChangeRebased`): its own fields still hold the values it was drafted on.
+        If it touches some, it conflicts on those alone: each gets a rejected decision whose
+        reason says which request changed it, and the request closes as ``conflict``
+        (:class:`ChangeConflicted` with ``field_keys``); it can no longer apply.
+        """
+        require_utc(now, "now")
+        touched = tuple(key for key in self.field_keys if key in changed)
+        if not touched:
+            self._ensure("rebase", self.status)
+            rebased = replace(self, base_version=current_version)
+            moved = ChangeRebased(
+                **self._event_ids(now),
+                base_version=self.base_version,
+                current_version=current_version,
+                changed_by_request=by_request,
+            )
+            return rebased, [moved]
+        self._ensure("mark as conflicting", Status.CONFLICT)
+        decisions = tuple(
+            replace(d, verdict=Verdict.REJECTED, reason=CHANGED_MEANWHILE, decided_at=now)
+            if d.field_key in touched
+            else d
+            for d in self.decisions
+        )
+        conflicted = replace(self, status=Status.CONFLICT, closed_at=now, decisions=decisions)
+        event = ChangeConflicted(
+            **self._event_ids(now),
+            base_version=self.base_version,
+            current_version=current_version,
+            field_keys=touched,
+            changed_by_request=by_request,
         )
         return conflicted, [event]
 

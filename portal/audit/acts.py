@@ -68,6 +68,7 @@ AUDITED_ACTS: Mapping[str, str] = {
     "change.applied": "an approved change was applied",
     "change.fields_rejected": "some fields of a change request were rejected",
     "change.conflicted": "a change request met a newer version of the record",
+    "change.rebased": "another request changed other fields; this one moved onto the new version",
     "duplicate.not_the_same": "two suppliers were marked as not duplicates",
     "supplier.merged": "two suppliers were merged",
     "supplier.data_confirmed": "a supplier confirmed its data",

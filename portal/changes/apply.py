@@ -10,6 +10,7 @@ hold, screening, re-verification, telling the requester) follows from ``ChangeAp
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -21,7 +22,10 @@ from portal.changes.effects import follow
 from portal.changes.errors import ChangeNotFoundError, ConcurrentReviewError, SupplierArchivedError
 from portal.changes.merge import apply_merge
 
-__all__ = ["apply_approved", "apply_change"]
+__all__ = ["apply_approved", "apply_change", "rebase_others"]
+
+#: Requests still under review: the ones another applied request can move or close.
+REVIEWABLE = (Status.PENDING, Status.PARTIALLY_APPROVED)
 
 
 def apply_change(deps: ChangeDeps, ctx: AuditContext, request_id: str) -> ChangeRequest:
@@ -56,6 +60,7 @@ def apply_approved(
         closed, events = request.mark_applied(now)
     else:
         written = deps.writer.write(conn, request.supplier_id, request.approved_changes, now)
+        rebase_others(deps, conn, ctx, request, {c.key for c in written}, now)
         for change in written:
             deps.audit.record(
                 conn,
@@ -74,3 +79,31 @@ def apply_approved(
         raise ConcurrentReviewError(request.id)
     audit_events(deps, conn, ctx, events, now)
     return closed, list(events)
+
+
+def rebase_others(
+    deps: ChangeDeps,
+    conn: Connection,
+    ctx: AuditContext,
+    applied: ChangeRequest,
+    written: Collection[str],
+    now: datetime,
+) -> None:
+    """The supplier's other open requests drafted on the same version as ``applied``: those
+    touching none of the ``written`` fields move onto the new version; the others conflict
+    on the fields written under them (the rule is :meth:`approvals.ChangeRequest.rebase`).
+
+    Each gets its own audit entries and side effects (the requester is told which field
+    and why; an open bank change that closes no longer holds payments).
+    """
+    new_version = applied.base_version + 1
+    ids = deps.records.ids(conn, supplier_id=applied.supplier_id, statuses=REVIEWABLE, limit=1000)
+    for other in deps.records.load(conn, ids):
+        if other.id == applied.id or other.base_version != applied.base_version:
+            continue
+        revision = deps.records.revision(conn, other.id)
+        moved, events = other.rebase(written, new_version, now, by_request=applied.id)
+        if revision is None or not deps.records.save_transition(conn, other, moved, revision):
+            raise ConcurrentReviewError(other.id)
+        audit_events(deps, conn, ctx, events, now)
+        follow(deps, conn, events)

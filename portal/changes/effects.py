@@ -15,7 +15,9 @@ ChangeSubmitted           reviewers told
 FieldsRejected,           the requester told (once per act)
 ChangeRejected,
 ChangeApplied,
-ChangeConflicted
+ChangeConflicted          (also when another request changed its field: the
+                          requester told which field, and why)
+ChangeRebased             nothing: the review goes on from the new version
 ========================  =================================================
 """
 

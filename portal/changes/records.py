@@ -186,6 +186,7 @@ class ChangeRecords:
                 approvals_given=len(after.approvals),
                 revision=revision + 1,
                 closed_at=after.closed_at,
+                base_version=after.base_version,
             )
         )
         if result.rowcount != 1:

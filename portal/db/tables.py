@@ -240,6 +240,8 @@ class AuditEntryRow(SQLModel, table=True):
     """
 
     __tablename__ = "audit_entry"
+    #: the auditor's screen: one act over a time range, newest first (pos is the rowid)
+    __table_args__ = (Index("ix_audit_entry_action_at", "action", "at"),)
 
     pos: int | None = Field(default=None, primary_key=True)
     seq: int = Field(unique=True)

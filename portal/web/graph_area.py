@@ -29,8 +29,10 @@ from portal.web.context import audit_context
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
 from portal.web.i18n import add_messages, translator
+from portal.web.paging import page_link
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
+from portal.workbench.duplicates import DuplicateQuery, list_duplicates
 
 READERS = tuple(sorted(STAFF))
 WRITERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.FINANCE, Role.ADMIN)
@@ -51,6 +53,10 @@ MESSAGES = {
         "en": "Active suppliers fully verified",
     },
     "health.duplicates": {"zh": "待处理的疑似重复", "en": "Open duplicates"},
+    "health.all_duplicates": {
+        "zh": "查看全部 {n} 对疑似重复",
+        "en": "See all {n} likely duplicate pairs",
+    },
     "health.merge_into_left": {
         "zh": "合并到左侧（提交审批）",
         "en": "Merge into the left one (for approval)",
@@ -228,8 +234,16 @@ class GraphPages(Controller):
         now = _now()
         with services.engine.connect() as conn:
             report = health.health_report(conn, today=now.date(), now=now)
-            pairs = open_pairs(conn, limit=20)
-        return _page(request, "graph/data_health.html", report=report.as_dict(), pairs=pairs)
+        return _page(request, "graph/data_health.html", report=report.as_dict())
+
+    @get("/duplicates", sync_to_thread=True, media_type=MediaType.HTML)
+    def duplicates_page(self, request: Request[Any, Any, Any], services: ServicesDep) -> Template:
+        """Every open likely duplicate, a page at a time, with its merge / not-the-same acts."""
+        query = DuplicateQuery.of(**dict(request.query_params.items()))
+        found = list_duplicates(services.engine, services.sealer, principal_of(request), query)
+        return _page(
+            request, "graph/duplicates.html", found=found, query=query, link=page_link(request)
+        )
 
 
 def graph_area(collaborators: Collaborators) -> Contribution:

@@ -75,6 +75,7 @@ def page(
 
 def build_portal(services: Services, deps: ChangeDeps) -> Contribution:
     """Everything the area adds to the app, around already-built collaborators."""
+    from portal.web.audit_pages import AuditPages
     from portal.web.staff_pages import StaffPages
     from portal.web.supplier_pages import SupplierPages
 
@@ -82,7 +83,7 @@ def build_portal(services: Services, deps: ChangeDeps) -> Contribution:
     runtime = PortalRuntime(services, deps)
     router = Router(
         path="/",
-        route_handlers=[SupplierPages, StaffPages],
+        route_handlers=[SupplierPages, StaffPages, AuditPages],
         dependencies={"portal": Provide(lambda: runtime, sync_to_thread=False)},
         exception_handlers=handlers(template="supplier/error.html", pages=True, http=False),
         request_max_body_size=services.settings.web.max_upload_bytes + 64 * 1024,
@@ -176,5 +177,61 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("staff.search", "搜索", "Search"),
         ("staff.supplier", "供应商", "Supplier"),
         ("staff.history", "变更记录", "Change history"),
+        ("list.pages", "分页", "Pages"),
+        ("audit.title", "审计日志", "Audit log"),
+        ("audit.at", "时间（北京时间）", "Time (Beijing)"),
+        ("audit.actor", "操作人", "Who"),
+        ("audit.action", "操作", "Act"),
+        ("audit.subject", "对象", "Subject"),
+        ("audit.detail", "内容", "Detail"),
+        ("audit.since", "起始日期", "From"),
+        ("audit.until", "截止日期", "To"),
+        ("audit.sealed", "敏感值（已加密）", "sensitive value (sealed)"),
+        ("audit.export_csv", "导出 CSV", "Export CSV"),
+        ("audit.export_json", "导出 JSON", "Export JSON"),
+        (
+            "audit.export_hint",
+            "导出当前筛选的全部记录，导出本身会记入审计日志。",
+            "Exports every entry of this filter; the export itself is recorded.",
+        ),
+        ("audit.no_match", "没有符合筛选条件的审计记录。", "No audit entry matches these filters."),
+        ("audit.unknown_person", "（未知账号）", "(unknown account)"),
+        ("list.showing", "第 {first}–{last} 条，共 {total} 条", "{first}–{last} of {total}"),
+        ("list.page_of", "第 {number} / {pages} 页", "Page {number} of {pages}"),
+        ("list.previous", "上一页", "Previous"),
+        ("list.next", "下一页", "Next"),
+        ("list.go_to", "跳至", "Go to page"),
+        ("list.search", "名称、信用代码、银行账号或电话", "Name, credit code, account or phone"),
+        ("list.search_hint", "如：甲贸易 / 9131… / 6222…", "e.g. Jia Trading / 9131… / 6222…"),
+        ("list.any", "全部", "Any"),
+        ("list.region", "地区", "Region"),
+        ("list.uscc", "统一社会信用代码", "Credit code"),
+        ("list.risky", "有风险提示的待审申请", "Open request with a risk flag"),
+        ("list.risky_request", "仅看有风险提示的", "Only with a risk flag"),
+        ("list.bank_only", "仅看银行信息变更", "Bank changes only"),
+        ("list.pending_days", "待审超过（天）", "Pending more than (days)"),
+        ("list.sort", "排序", "Sort"),
+        ("list.sort.name", "名称 A→Z", "Name A→Z"),
+        ("list.sort.-name", "名称 Z→A", "Name Z→A"),
+        ("list.sort.uscc", "信用代码", "Credit code"),
+        ("list.sort.-updated", "最近更新", "Recently updated"),
+        ("list.sort.updated", "最早更新", "Least recently updated"),
+        ("list.sort.oldest", "最早提交", "Oldest first"),
+        ("list.sort.newest", "最新提交", "Newest first"),
+        ("list.clear", "清除筛选", "Clear filters"),
+        (
+            "list.no_match",
+            "没有找到与「{q}」匹配的供应商。可按名称的一部分、信用代码（完整或部分）、完整的银行账号或电话搜索。",
+            "No supplier matches “{q}”. Search by part of a name, a credit code (whole or part), "
+            "or a whole account number or phone number.",
+        ),
+        ("list.no_pair_match", "没有符合条件的疑似重复。", "No likely duplicate matches."),
+        ("list.no_pairs", "暂无待处理的疑似重复。", "No likely duplicates wait for a decision."),
+        ("list.no_supplier", "没有符合筛选条件的供应商。", "No supplier matches these filters."),
+        (
+            "list.no_request_match",
+            "没有符合筛选条件的待审申请。",
+            "No open request matches these filters.",
+        ),
     )
 }

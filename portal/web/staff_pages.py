@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from approvals import CallBackOutcome, Status
+from approvals import CallBackOutcome, ChangeKind, Status
 from portal.changes import (
     CallBackInput,
     SupplierNotFoundError,
@@ -21,21 +21,24 @@ from portal.changes import (
     payment_hold,
     propose_merge,
     reject_change,
-    supplier_names,
 )
 from portal.changes.call_back import call_back_options
 from portal.changes.step_up import step_up_link, step_up_refusal
-from portal.db.supplier_store import SupplierFilter
 from portal.dedup import decide_not_the_same
 from portal.domain.principal import STAFF, Role
-from portal.domain.supplier import Supplier
+from portal.domain.supplier import LifecycleState, Supplier
+from portal.domain.uscc import PROVINCES
 from portal.finance.reveal import may_reveal, reveal_value
 from portal.identity.totp import EnrolmentState, enrolment_state
 from portal.web.auth.totp_routes import ENROL, STEP_UP, with_next
 from portal.web.context import audit_context
+from portal.web.paging import page_link
 from portal.web.portal_area import PortalDep, PortalRuntime, page
 from portal.web.security import principal_of, requires
 from portal.web.supplier_pages import masked
+from portal.workbench import QueueQuery, SupplierQuery, list_queue, list_suppliers
+from portal.workbench.queue import SORTS as QUEUE_SORTS
+from portal.workbench.suppliers import SORTS as SUPPLIER_SORTS
 
 Form = URLEncodedBody[dict[str, str]]
 QUEUE = (Status.PENDING, Status.PARTIALLY_APPROVED)
@@ -59,12 +62,16 @@ class StaffPages(Controller):
 
     @get("/", sync_to_thread=True)
     def queue(self, request: Request[Any, Any, Any], portal: PortalDep) -> Template:
-        me = principal_of(request)
+        query = QueueQuery.of(**dict(request.query_params.items()))
+        found = list_queue(portal.changes, principal_of(request), query)
         return page(
             request,
             "staff/queue.html",
-            requests=list_changes(portal.changes, me, statuses=QUEUE),
-            names=supplier_names(portal.changes),
+            found=found,
+            query=query,
+            link=page_link(request),
+            kinds=list(ChangeKind),
+            sorts=list(QUEUE_SORTS),
         )
 
     @get("/changes/{request_id:str}", sync_to_thread=True)
@@ -154,7 +161,7 @@ class StaffPages(Controller):
         decide_not_the_same(portal.services.engine, portal.audit, audit_context(request),
                             principal_of(request), data.get("a_id", ""), data.get("b_id", ""),
                             now=portal.now(), note=data.get("note") or None)  # fmt: skip
-        return Redirect(path="/staff/data-health", status_code=303)
+        return Redirect(path="/staff/duplicates", status_code=303)
 
     @post("/changes/{request_id:str}/reject", sync_to_thread=True, guards=[requires(*REVIEWERS)])
     def reject(
@@ -182,14 +189,19 @@ class StaffPages(Controller):
         return Redirect(path=f"/staff/changes/{request_id}", status_code=303)
 
     @get("/suppliers", sync_to_thread=True)
-    def suppliers(
-        self, request: Request[Any, Any, Any], portal: PortalDep, q: FromQuery[str | None] = None
-    ) -> Template:
-        with portal.services.engine.connect() as conn:
-            found = portal.services.suppliers.page(
-                conn, SupplierFilter(name_contains=q or None), after=None, limit=200
-            )
-        return page(request, "staff/suppliers.html", suppliers=found, q=q or "")
+    def suppliers(self, request: Request[Any, Any, Any], portal: PortalDep) -> Template:
+        query = SupplierQuery.of(**dict(request.query_params.items()))
+        found = list_suppliers(portal.changes, principal_of(request), query)
+        return page(
+            request,
+            "staff/suppliers.html",
+            found=found,
+            query=query,
+            link=page_link(request),
+            states=list(LifecycleState),
+            provinces=PROVINCES,
+            sorts=list(SUPPLIER_SORTS),
+        )
 
     @get("/suppliers/{supplier_id:str}", sync_to_thread=True)
     def supplier(

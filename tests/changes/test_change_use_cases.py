@@ -208,7 +208,7 @@ def test_an_applied_change_is_due_for_verification_again(
     assert row.reason == "change"
 
 
-def test_a_stale_request_reports_a_conflict_instead_of_overwriting(
+def test_a_request_on_a_field_changed_meanwhile_conflicts_instead_of_overwriting(
     deps: ChangeDeps, world: Any, ctx: Any, engine: Engine
 ) -> None:
     address = Proposal(Entity.SUPPLIER, world.a.id, {"address": "甲地址"})
@@ -216,12 +216,12 @@ def test_a_stale_request_reports_a_conflict_instead_of_overwriting(
     first = submit_change(deps, ctx(world.user_a), world.user_a, world.a.id, [address])
     second = submit_change(deps, ctx(world.user_a), world.user_a, world.a.id, [other])
     assert approve_change(deps, ctx(world.alice), world.alice, first.id).status is Status.APPLIED
-    late = approve_change(deps, ctx(world.alice), world.alice, second.id)
-    assert late.status is Status.CONFLICT
+    # closed as soon as the first one reached the record (it can no longer apply)
+    assert get_change(deps, world.alice, second.id).status is Status.CONFLICT
     with engine.connect() as conn:
         supplier = deps.suppliers.get(conn, world.a.id)
     assert supplier is not None and supplier.address == "甲地址"
-    assert actions(engine)[-1] == "change.conflicted"
+    assert "change.conflicted" in actions(engine)
 
 
 def test_rejecting_some_fields_applies_only_the_others(

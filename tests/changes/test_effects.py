@@ -9,6 +9,7 @@ from approvals import (
     ChangeApproved,
     ChangeConflicted,
     ChangeEvent,
+    ChangeRebased,
     ChangeRejected,
     ChangeSubmitted,
     ChangeWithdrawn,
@@ -27,6 +28,7 @@ DECLARED = {
     ChangeWithdrawn: set(),
     ChangeApplied: {"record_bank_change", "screen_again", "verify_again", "tell_requester"},
     ChangeConflicted: {"tell_requester"},
+    ChangeRebased: set(),  # nothing changes for the requester: the review goes on
 }
 
 

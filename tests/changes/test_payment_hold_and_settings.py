@@ -9,13 +9,21 @@ from typing import Any
 
 import pytest
 
-from approvals import ApprovalPolicy, CallBackOutcome, ChangeKind, Entity, PolicyConfigError
+from approvals import (
+    ApprovalPolicy,
+    CallBackOutcome,
+    ChangeKind,
+    Entity,
+    PolicyConfigError,
+    Status,
+)
 from approvals.proposals import Proposal
 from portal.bootstrap import approval_policy, cooling_off
 from portal.changes import (
     CallBackInput,
     ChangeDeps,
     approve_change,
+    get_change,
     payment_hold,
     reject_change,
     submit_change,
@@ -121,3 +129,23 @@ def test_cooling_off_seconds_override_the_hours() -> None:
     assert cooling_off(load_settings({})) == timedelta(hours=48)
     seconds = load_settings({"PORTAL_PAYMENT_COOLING_OFF_SECONDS": "5"})
     assert cooling_off(seconds) == timedelta(seconds=5)
+
+
+def test_a_bank_change_that_can_no_longer_apply_stops_holding_payments(
+    deps: ChangeDeps, world: Any, ctx: Any, clock: Any
+) -> None:
+    sid, account = world.a.id, world.a.bank_accounts[0].id
+
+    def propose(number: str) -> Any:
+        change = Proposal(Entity.BANK_ACCOUNT, account, {"account_number": number})
+        return submit_change(deps, ctx(world.user_a), world.user_a, sid, [change])
+
+    first, second = propose("6217000011112222333"), propose("6217000099998888777")
+    clock.advance(minutes=10)
+    call_back = CallBackInput(world.a.contacts[0].id, CallBackOutcome.CONFIRMED)
+    approve_change(deps, ctx(world.alice), world.alice, first.id, call_back=call_back)
+    approve_change(deps, ctx(world.bob), world.bob, first.id)
+    assert get_change(deps, world.alice, second.id).status is Status.CONFLICT
+    after = hold(deps, sid)
+    assert after.reason_code != "bank_change.pending"  # only the cooling-off of the first
+    assert after.until is not None

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from portal.audit.log import ENTRY
 from portal.db.supplier_store import RowBatch
-from portal.dedup.tables import DECISION
+from portal.dedup.tables import DECISION, PAIR
 from portal.domain.principal import Role
 from portal.domain.supplier import BankAccount, Supplier
 from portal.domain.uscc_factory import make_uscc
@@ -17,7 +17,7 @@ from portal.identity.api_clients import create_client
 
 from .conftest import T0
 
-FORM_PAGE = "/staff/data-health"
+FORM_PAGE = "/staff/duplicates"
 
 
 def _twin_of_a(site: Any) -> str:
@@ -94,3 +94,34 @@ async def test_a_clerk_gets_the_same_answer_from_the_page_and_the_api(
     assert by_api.status_code == 201, by_api.text
     [(actor, after)] = _decisions(site)
     assert actor.endswith("t-purchasing_clerk") and after == site.b.id
+
+
+def _pairs(site: Any, count: int) -> None:
+    """``count`` likely duplicates, each a new supplier sharing a name with another."""
+    store, batch = site.services.suppliers, RowBatch()
+    ids = [
+        store.add_to_batch(batch, Supplier(uscc=make_uscc(500 + i), name=f"苏州丁{i // 2:03d}有限公司"), T0)
+        for i in range(2 * count)
+    ]  # fmt: skip
+    rows = [
+        {"a_id": min(a, b), "b_id": max(a, b), "code": "duplicate.name", "matched": "name",
+         "score": 0.5 + i / 1000, "evidence": "{}", "found_at": T0}
+        for i, (a, b) in enumerate(zip(ids[::2], ids[1::2], strict=True))
+    ]  # fmt: skip
+    with site.services.engine.begin() as conn:
+        store.insert_batch(conn, batch)
+        conn.execute(insert(PAIR), rows)
+
+
+async def test_every_open_duplicate_can_be_reached_page_by_page(site: Any, as_user: Any) -> None:
+    _pairs(site, 60)
+    first = await as_user("alice").get(FORM_PAGE)
+    assert "共 60 条" in first.text and first.text.count('class="not-same"') == 50
+    second = await as_user("alice").get(f"{FORM_PAGE}?page=2")
+    assert "第 51–60 条" in second.text and "苏州丁000有限公司" in second.text
+
+
+async def test_duplicates_are_found_by_the_name_of_either_supplier(site: Any, as_user: Any) -> None:
+    _pairs(site, 30)
+    found = await as_user("alice").get(f"{FORM_PAGE}?q=丁007")
+    assert "共 1 条" in found.text and "苏州丁007有限公司" in found.text

@@ -1,0 +1,41 @@
+"""The approval queue: paged with a total, filtered by kind, supplier and age."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web_portal.test_portal_flow import propose_bank_change, request_id_of
+
+
+async def _propose_contact_change(site: Any, as_user: Any) -> str:
+    contact = site.b.contacts[0].id
+    response = await as_user("b").post(
+        f"/portal/contacts/{contact}",
+        {"role": "总监"},
+        form_page=f"/portal/contacts/{contact}/edit",
+    )
+    assert response.status_code == 303, response.text
+    return request_id_of(response)
+
+
+async def test_the_queue_filters_by_kind_and_by_supplier(site: Any, as_user: Any) -> None:
+    bank = await propose_bank_change(site, as_user)
+    contact = await _propose_contact_change(site, as_user)
+    everything = await as_user("alice").get("/staff/")
+    assert bank in everything.text and contact in everything.text and "共 2 条" in everything.text
+    only_bank = await as_user("alice").get("/staff/?bank=1")
+    assert bank in only_bank.text and contact not in only_bank.text
+    by_supplier = await as_user("alice").get("/staff/?q=乙科技")
+    assert contact in by_supplier.text and bank not in by_supplier.text
+
+
+async def test_the_queue_shows_requests_waiting_longer_than_asked(
+    site: Any, as_user: Any, clock: Any
+) -> None:
+    old = await propose_bank_change(site, as_user)
+    clock.advance(days=4)
+    fresh = await _propose_contact_change(site, as_user)
+    waiting = await as_user("alice").get("/staff/?pending_days=3")
+    assert old in waiting.text and fresh not in waiting.text
+    none = await as_user("alice").get("/staff/?pending_days=30")
+    assert "没有符合筛选条件的待审申请" in none.text
