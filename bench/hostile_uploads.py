@@ -99,7 +99,9 @@ def main() -> int:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "OCR_"))}
-    env.update({"PYTHONPATH": str(ROOT), "OCR_TIMEOUT_SECONDS": "10"})
+    env.update(
+        {"PYTHONPATH": str(ROOT), "OCR_TIMEOUT_SECONDS": "10", "PORTAL_RATE_UPLOAD": "1000/60"}
+    )
     log = (Path("/tmp") / f"hostile-{os.getpid()}.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "portal.cli", "demo", "--dir", str(folder), "--port", str(port)],
