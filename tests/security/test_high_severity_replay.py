@@ -70,8 +70,9 @@ class Demo:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     folder = tmp_path_factory.mktemp("attack-demo")
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "OCR_"))}
     env["PYTHONPATH"] = str(ROOT)
+    env["OCR_TIMEOUT_SECONDS"] = "20"  # the sandboxed reader's time limit, short for the test
     log = (folder / "demo.log").open("w")
     process = subprocess.Popen(
         [
@@ -233,3 +234,48 @@ def test_an_api_token_is_never_the_second_approver_of_a_bank_change(demo: Demo) 
     second = approver.post(f"{page}/approve", data={})
     assert second.status_code == 403
     assert status_of(alice, change_id) != "applied"
+
+
+def test_a_pdf_bomb_fails_its_own_reading_and_a_real_licence_is_still_read(demo: Demo) -> None:
+    from tests.ocr.hostile_files import nested_xobject_pdf
+    from tests.support.licences import draw_licence
+
+    victim = suppliers_with_contacts(demo)[2]
+    clerk, supplier = demo.client(), demo.client()
+    login(clerk, "clerk")
+    post_form(clerk, "/staff/invitations", "/staff/invitations",
+              {"uscc": str(victim["uscc"]), "name": "", "email": "supplier2@demo.example"})  # fmt: skip
+    link = re.search(r"/invite/[^\"'<\s]+", clerk.get("/outbox").text)
+    assert link
+    supplier.get(link.group(0))
+    login(supplier, "supplier-2", next_path=link.group(0))
+    assert post_form(supplier, link.group(0), link.group(0), {}).status_code in (302, 303)
+
+    def upload(name: str, content: bytes) -> str:
+        form = supplier.get("/portal/licence")
+        answer = supplier.post(
+            "/portal/licence",
+            data={"_csrf_token": csrf(form.text)},
+            files={"file": (name, content, "application/octet-stream")},
+        )
+        found = re.search(r"/portal/licence/([0-9a-f-]{36})", answer.headers.get("location", ""))
+        assert found, answer.text[:300]
+        return found.group(1)
+
+    picture = demo.folder / "licence.png"
+    draw_licence(picture, str(victim["name"]), str(victim["uscc"]))
+    bomb = upload("licence.pdf", nested_xobject_pdf(levels=7))  # minutes to render, GBs
+    good = upload("licence.png", picture.read_bytes())
+    states: dict[str, dict[str, object]] = {}
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and len(states) < 2:
+        for job in (bomb, good):
+            answer = supplier.get(f"/portal/licence/{job}.json").json()
+            if answer["state"] in ("done", "failed"):
+                states[job] = answer
+        time.sleep(1)
+    assert states[bomb]["state"] == "failed", states[bomb]
+    assert re.search(r"took longer than 20 s|memory|内存", str(states[bomb]["error"]))  # a limit
+    assert states[good]["state"] == "done", states[good]["error"]  # the next licence was read
+    with httpx.Client(base_url=demo.base, timeout=10) as probe:
+        assert probe.get("/healthz").status_code == 200  # the server itself never froze
