@@ -39,6 +39,7 @@ from tests.deploy.conftest import (
     wait_for_http,
 )
 from tests.moto_s3 import running_s3_server
+from tests.support.documents import pdf_bytes
 from tests.support.licences import draw_licence
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -150,7 +151,7 @@ def _log_in(client: httpx.Client, base: str, user: str, next_path: str | None = 
     assert callback.status_code in (302, 303), callback.text
 
 
-def _invitation_link(base: str, code: str) -> str:
+def _invitation_link(base: str, code: str, email: str) -> str:
     """A clerk invites a new supplier through ``base``; the link, from the demo outbox."""
     with httpx.Client(timeout=30) as clerk:
         _log_in(clerk, base, "clerk")
@@ -160,7 +161,7 @@ def _invitation_link(base: str, code: str) -> str:
             data={
                 "uscc": code,
                 "name": NAMES[code],
-                "email": f"{code}@supplier.example",
+                "email": email,  # the invited address must be the login's verified one
                 "_csrf_token": _csrf(form.text),
             },
         )
@@ -174,7 +175,7 @@ def _invitation_link(base: str, code: str) -> str:
 @contextmanager
 def _supplier_session(base: str, user: str, code: str) -> Iterator[httpx.Client]:
     """A supplier's browser, after accepting an invitation sent through ``base``."""
-    link = _invitation_link(base, code)
+    link = _invitation_link(base, code, f"{user.replace('-', '')}@demo.example")
     with httpx.Client(timeout=30) as client:
         _log_in(client, base, user, next_path=link)
         invitation = client.get(f"{base}{link}")
@@ -186,7 +187,7 @@ def _supplier_session(base: str, user: str, code: str) -> Iterator[httpx.Client]
 def test_a_document_uploaded_through_one_instance_opens_through_the_other(stack: Stack) -> None:
     with _supplier_session(stack.a, "supplier-1", CONTRACT_SUPPLIER) as supplier:
         form = supplier.get(f"{stack.a}/portal/documents")
-        content = b"%PDF-1.4 stack test contract " + uuid.uuid4().bytes
+        content = pdf_bytes(2)  # a real PDF: uploads are checked over their whole structure
         uploaded = supplier.post(
             f"{stack.a}/portal/documents",
             data={"kind": "other", "_csrf_token": _csrf(form.text)},

@@ -41,7 +41,8 @@ def pool_of():
 
 
 def test_a_pdf_bomb_is_stopped_at_the_time_limit_and_its_worker_replaced(pool_of):
-    pool = pool_of(workers=1, timeout_seconds=5)
+    # room enough in memory that the clock, not the memory limit, stops it on a fast machine
+    pool = pool_of(workers=1, timeout_seconds=5, memory_bytes=16 * 1024 * MB)
     pool.start()
     [before] = pool.workers()
     bomb = nested_xobject_pdf(levels=7)  # 10^7 draws in 4 KB: a minute or more of rendering
