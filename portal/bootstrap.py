@@ -146,19 +146,16 @@ def cooling_off(settings: Settings) -> timedelta:
 def document_store_settings(settings: Settings) -> DocumentStoreSettings:
     """Where documents live: the folder under the data dir, or a shared S3 bucket."""
     store = settings.documents
-    return DocumentStoreSettings.from_env(
-        {
-            "PORTAL_DOCUMENTS_STORE": store.kind,
-            "PORTAL_S3_ENDPOINT_URL": store.s3_endpoint_url or "",
-            "PORTAL_S3_BUCKET": store.s3_bucket,
-            "PORTAL_S3_REGION": store.s3_region,
-            "PORTAL_S3_ACCESS_KEY_ID": store.s3_access_key_id or "",
-            "PORTAL_S3_SECRET_ACCESS_KEY": (
-                store.s3_secret_access_key.get_secret_value() if store.s3_secret_access_key else ""
-            ),
-            "PORTAL_S3_PREFIX": store.s3_prefix,
-            "PORTAL_S3_CREATE_BUCKET": "1" if store.s3_create_bucket else "0",
-        }
+    secret = store.s3_secret_access_key
+    return DocumentStoreSettings(
+        kind=store.kind,
+        endpoint_url=store.s3_endpoint_url or None,
+        bucket=store.s3_bucket,
+        region=store.s3_region,
+        access_key_id=store.s3_access_key_id or None,
+        secret_access_key=(secret.get_secret_value() or None) if secret else None,
+        prefix=store.s3_prefix,
+        create_bucket=store.s3_create_bucket,
     )
 
 

@@ -67,10 +67,8 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 
-class _Concern(BaseSettings):
-    """One concern's settings: frozen, fed only the values :func:`load_settings` read."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+class _FedOnce(BaseSettings):
+    """Settings built only from the values handed in (never a second read of the env)."""
 
     @classmethod
     def settings_customise_sources(
@@ -83,6 +81,12 @@ class _Concern(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The environment is read once, by load_settings, and handed in: no second read.
         return (init_settings,)
+
+
+class _Concern(_FedOnce):
+    """One concern's settings: frozen, fed only the values :func:`load_settings` read."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
 
 def _split(value: str) -> list[str]:
@@ -317,7 +321,7 @@ _CONCERNS: dict[str, type[_Concern]] = {
 }
 
 
-class Settings(BaseSettings):
+class Settings(_FedOnce):
     """Everything the composition root needs, one attribute per concern."""
 
     model_config = SettingsConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -336,17 +340,6 @@ class Settings(BaseSettings):
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     documents: DocumentStoreConfig = Field(default_factory=DocumentStoreConfig)
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
 
     @property
     def documents_dir(self) -> Path:

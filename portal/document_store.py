@@ -54,14 +54,21 @@ class DocumentStoreSettings:
     prefix: str = "documents/"
     create_bucket: bool = False
 
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ConfigError(f"PORTAL_DOCUMENTS_STORE must be filesystem or s3, not {self.kind!r}")
+        if self.kind == "s3" and not self.bucket:
+            raise ConfigError("PORTAL_S3_BUCKET is required with s3 documents")
+        if (self.access_key_id is None) != (self.secret_access_key is None):
+            raise ConfigError(
+                "set both PORTAL_S3_ACCESS_KEY_ID and PORTAL_S3_SECRET_ACCESS_KEY, or neither"
+            )
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DocumentStoreSettings:
         """Read the ``PORTAL_DOCUMENTS_STORE`` and ``PORTAL_S3_*`` variables."""
-        kind = env.get("PORTAL_DOCUMENTS_STORE", "") or "filesystem"
-        if kind not in KINDS:
-            raise ConfigError(f"PORTAL_DOCUMENTS_STORE must be filesystem or s3, not {kind!r}")
-        settings = cls(
-            kind=kind,
+        return cls(
+            kind=env.get("PORTAL_DOCUMENTS_STORE", "") or "filesystem",
             endpoint_url=env.get("PORTAL_S3_ENDPOINT_URL") or None,
             bucket=env.get("PORTAL_S3_BUCKET", ""),
             region=env.get("PORTAL_S3_REGION") or "us-east-1",
@@ -70,13 +77,6 @@ class DocumentStoreSettings:
             prefix=env.get("PORTAL_S3_PREFIX", "documents/"),
             create_bucket=env.get("PORTAL_S3_CREATE_BUCKET", "0") == "1",
         )
-        if kind == "s3" and not settings.bucket:
-            raise ConfigError("PORTAL_S3_BUCKET is required with s3 documents")
-        if (settings.access_key_id is None) != (settings.secret_access_key is None):
-            raise ConfigError(
-                "set both PORTAL_S3_ACCESS_KEY_ID and PORTAL_S3_SECRET_ACCESS_KEY, or neither"
-            )
-        return settings
 
 
 def blob_storage_from_settings(
