@@ -8,6 +8,7 @@ the export; the export itself is recorded (``data.exported``) before a row leave
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -89,6 +90,33 @@ class AuditQuery:
         }
 
 
+def readable(value: str | None) -> str:
+    """A stored detail for a person: a JSON object becomes ``key: value`` pairs.
+
+    >>> readable('{"outcome": "validated", "codes": ["a", "b"], "unknown": []}')
+    'outcome: validated · codes: a, b'
+    >>> readable("13800138000"), readable(None)
+    ('13800138000', '')
+    """
+    if not value:
+        return ""
+    if not value.startswith("{"):
+        return value
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return value
+    if not isinstance(data, dict):
+        return value
+    parts = []
+    for key, item in data.items():
+        if item in (None, "", [], {}):
+            continue
+        shown = ", ".join(map(str, item)) if isinstance(item, list) else str(item)
+        parts.append(f"{key}: {shown}")
+    return " · ".join(parts)
+
+
 @dataclass(frozen=True)
 class AuditRow:
     """One entry as a person reads it."""
@@ -110,8 +138,18 @@ class AuditRow:
     request_id: str | None
     hash: str
 
+    @property
+    def shown_before(self) -> str:
+        """``before`` as the screen shows it (a structured value as ``key: value`` text)."""
+        return readable(self.before)
+
+    @property
+    def shown_after(self) -> str:
+        """``after`` as the screen shows it."""
+        return readable(self.after)
+
     def as_export(self) -> dict[str, Any]:
-        """The flat row of a CSV or JSON export."""
+        """The flat row of a CSV or JSON export (exact values: the chain can be checked)."""
         row = {name: getattr(self, name) for name in EXPORT_COLUMNS}
         row["at"] = self.at.isoformat(timespec="milliseconds")
         return row
