@@ -68,7 +68,7 @@ def draw_company_licence(path: Path, company: dict[str, Any]) -> None:
 def test_uploaded_licence_prefills_the_form_and_becomes_a_change_request(
     demo: tuple[str, Path], finance: httpx.Client, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from portal.demo.seed import load_companies
 
@@ -99,7 +99,7 @@ def test_uploaded_licence_prefills_the_form_and_becomes_a_change_request(
         page.goto(f"{base}/staff/invitations")
         page.fill("#invite-uscc", company["uscc"])
         # Typing the credit code fills the registered name from the registry (auto-fill).
-        page.wait_for_function("document.getElementById('invite-name').value.length > 0")
+        expect(page.locator("#invite-name")).not_to_have_value("")
         assert page.input_value("#invite-name") == company["name"]
         assert "工商登记" in (page.get_attribute("#invite-name", "title") or "")
         shot("invitation-autofill")
@@ -120,7 +120,7 @@ def test_uploaded_licence_prefills_the_form_and_becomes_a_change_request(
         page.goto(f"{base}/portal/invoicing/edit")
         page.fill("#inv-address", "")
         page.click("#autofill-button")
-        page.wait_for_function("document.getElementById('inv-address').value.length > 0")
+        expect(page.locator("#inv-address")).not_to_have_value("")
         assert page.input_value("#inv-address") == company["invoicing"]["address"]
         assert page.get_attribute("#inv-address", "data-source") == "tax_bureau"
         shot("invoicing-autofill")
