@@ -93,6 +93,22 @@ class _TextLines(logging.Formatter):
 
 #: loggers of libraries that log on their own; routed through our handler
 _LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "litestar", "alembic")
+#: libraries whose INFO/DEBUG lines carry values: SQL parameters (sqlalchemy), request URLs
+#: with provider keys in the query (httpx), signed S3 requests (botocore): WARNING and up only,
+#: whatever PORTAL_LOG_LEVEL says
+_QUIET_LOGGERS = (
+    "sqlalchemy",
+    "httpx",
+    "httpcore",
+    "botocore",
+    "boto3",
+    "s3transfer",
+    "urllib3",
+    "multipart",
+    "python_multipart",
+    "authlib",
+    "asyncio",
+)
 
 
 def configure_logging(
@@ -132,4 +148,6 @@ def configure_logging(
         library = logging.getLogger(name)
         library.handlers.clear()
         library.propagate = True
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler
