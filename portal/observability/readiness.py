@@ -77,7 +77,8 @@ def run_checks(checks: Sequence[Callable[[], Check]]) -> Report:
         try:
             outcomes.append(check())
         except Exception as exc:
-            name = getattr(check, "check_name", getattr(check, "__name__", "check"))
+            function = getattr(check, "func", check)  # a functools.partial's function
+            name = getattr(function, "__name__", "check").removeprefix("check_")
             outcomes.append(Check(name, False, f"the check failed: {type(exc).__name__}"))
     return Report(tuple(outcomes))
 
@@ -141,8 +142,11 @@ def check_redis(url: str | None, *, timeout: float = 1.0) -> Check:
 def check_keys(sealer: Sealer) -> Check:
     """The keyring is loaded: a value sealed now opens again."""
     probe = "readyz"
-    token = sealer.seal("readyz", "probe", "readyz", probe)
-    opened = sealer.open("readyz", "probe", "readyz", token)
+    try:
+        token = sealer.seal("readyz", "probe", "readyz", probe)
+        opened = sealer.open("readyz", "probe", "readyz", token)
+    except Exception as exc:
+        return Check("keys", False, f"the data keys are not usable ({type(exc).__name__})")
     if opened.value != probe:
         return Check("keys", False, "the data key does not open what it sealed")
     return Check("keys", True)
