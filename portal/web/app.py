@@ -33,7 +33,7 @@ from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
 from portal.web.headers import security_headers, static_files_router
 from portal.web.i18n import add_messages, switch_language, translator
-from portal.web.observed import ObservedApp, metrics, readyz
+from portal.web.observed import ObservedApp, log_unexpected, metrics, readyz
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
 
 
@@ -130,6 +130,10 @@ def create_app(
         ],
         exception_handlers=handlers(),
         before_send=[security_headers(hsts=services.settings.web.secure_cookies)],
+        # logging is configured once per process (portal.observability.logs), never by the
+        # framework; unexpected errors are logged with their traceback under the request id
+        logging_config=None,
+        after_exception=[log_unexpected],
         template_config=TemplateConfig(
             directory=template_dir or templates_dir(), engine=JinjaTemplateEngine
         ),

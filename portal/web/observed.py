@@ -28,7 +28,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import MutableScopeHeaders
-from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,11 +49,14 @@ from portal.observability.readiness import (
 )
 from portal.observability.tracing import Tracing, extract_context
 from portal.web.context import REQUEST_ID_KEY
+from portal.domain.errors import PortalError
 from portal.web.deps import ServicesDep
+from portal.web.errors import rule_for
 
-__all__ = ["ObservedApp", "metrics", "readyz"]
+__all__ = ["ObservedApp", "log_unexpected", "metrics", "readyz"]
 
 access = logging.getLogger("portal.access")
+errors = logging.getLogger("portal.web.errors")
 #: probes answer every few seconds; their lines are DEBUG so they do not drown the rest
 QUIET = frozenset({"/healthz", "/readyz", "/metrics"})
 UNMATCHED = "(unmatched)"
@@ -129,6 +132,21 @@ class ObservedApp:
                 },
             )
             reset_request_id(bound)
+
+
+def log_unexpected(exc: Exception, scope: Scope) -> None:
+    """Log an error nobody expected (an answer 500) with its traceback, under the request
+    id; a refusal (4xx, a domain error of the table) is not an error of the service."""
+    if isinstance(exc, HTTPException) and exc.status_code < 500:
+        return
+    if isinstance(exc, PortalError) or rule_for(exc) is not None:
+        return
+    errors.error(
+        "unexpected error answering %s %s",
+        scope.get("method", "?"),
+        scope.get("path_template") or UNMATCHED,
+        exc_info=exc,
+    )
 
 
 @get("/readyz", sync_to_thread=True, tags=["ops"])

@@ -99,3 +99,30 @@ def test_text_format_is_one_readable_line_with_the_request_id() -> None:
         root.setLevel(saved[1])
     (line,) = stream.getvalue().splitlines()
     assert line.endswith("INFO [ocr-1f2e] portal.ocr_jobs: job j-1 read")
+
+
+def test_an_unexpected_error_is_logged_once_with_its_traceback_under_the_request_id(
+    services: Any, json_logs: io.StringIO
+) -> None:
+    from litestar import get
+    from litestar.params import FromPath
+    from litestar.testing import TestClient
+
+    from portal.bootstrap import build_collaborators
+    from portal.web.app import create_app
+
+    @get("/boom/{n:int}", sync_to_thread=False)
+    def boom(n: FromPath[int]) -> None:
+        raise RuntimeError(f"broken while paying 6222021234567891234 ({n})")
+
+    app = create_app(build_collaborators(services), route_handlers=[boom])
+    with TestClient(app=app) as client:
+        answer = client.get("/boom/7", headers={"x-request-id": "edge-500"})
+        refused = client.get("/api/v1/suppliers", headers={"x-request-id": "edge-401"})
+    assert answer.status_code == 500 and refused.status_code == 401
+    lines = _lines(json_logs)
+    (error,) = [line for line in lines if line["level"] == "ERROR"]
+    assert error["request_id"] == "edge-500" and error["logger"] == "portal.web.errors"
+    assert error["message"] == "unexpected error answering GET /boom/{n}"
+    assert "RuntimeError: broken while paying [redacted-digits] (7)" in error["exc_info"]
+    assert "6222021234567891234" not in json_logs.getvalue()
