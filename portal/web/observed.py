@@ -28,10 +28,11 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import MutableScopeHeaders
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
 from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from portal.domain.errors import PortalError
 from portal.observability.context import (
     new_request_id,
     reset_request_id,
@@ -49,7 +50,6 @@ from portal.observability.readiness import (
 )
 from portal.observability.tracing import Tracing, extract_context
 from portal.web.context import REQUEST_ID_KEY
-from portal.domain.errors import PortalError
 from portal.web.deps import ServicesDep
 from portal.web.errors import rule_for
 

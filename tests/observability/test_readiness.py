@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import socket
-from functools import partial
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any

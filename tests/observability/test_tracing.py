@@ -16,7 +16,7 @@ from portal.observability.tracing import configure_tracing
 from portal.web.app import create_app
 
 pytest.importorskip("opentelemetry.sdk", reason="the [otel] extra is not installed")
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: E402
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
 )
 
@@ -95,5 +95,3 @@ def test_an_endpoint_without_the_extra_installed_refuses_to_start(
     monkeypatch.setitem(sys.modules, "opentelemetry.sdk.trace", None)
     with pytest.raises(ConfigError, match=r"pip install 'supplier-portal\[otel\]'"):
         configure_tracing(ObservabilitySettings(otel_endpoint="http://127.0.0.1:4318"))
-
-
