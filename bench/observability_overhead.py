@@ -127,7 +127,8 @@ def main() -> None:
         f"  as served (id, metrics, log):   {served:8.1f} us/request"
         f"  (+{served - base:.1f} us, x{served / base:.2f})"
     )
-    print(f"  one /metrics scrape (SQLite, empty tables): {statistics.median(scrapes) * 1e3:.1f} ms")
+    scrape = statistics.median(scrapes) * 1e3
+    print(f"  one /metrics scrape (SQLite, empty tables): {scrape:.1f} ms")
 
 
 if __name__ == "__main__":
