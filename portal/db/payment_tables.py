@@ -1,0 +1,36 @@
+"""The bank-account versions (see :class:`payments.AccountVersion`).
+
+A version keeps the blind index of its account number, not the number: the clear value
+stays sealed in ``bank_account`` while the version is current, and a retired version is
+still found by the index when a payment file names its old number.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class AccountVersionRow(SQLModel, table=True):
+    """One version of one bank account; the state follows from the times recorded."""
+
+    __tablename__ = "account_version"
+    __table_args__ = (UniqueConstraint("bank_account_id", "number"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    supplier_id: str = Field(foreign_key="supplier.id", index=True, max_length=36)
+    bank_account_id: str = Field(index=True, max_length=36)
+    number: int
+    account_bidx: str = Field(max_length=64, index=True)
+    bank_name: str = Field(max_length=200)
+    holder_name: str = Field(max_length=200)
+    proposed_at: datetime
+    verified_at: datetime | None = None
+    verification_method: str | None = Field(default=None, max_length=40)
+    approvers: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    approved_at: datetime | None = None
+    cooling_until: datetime | None = None
+    retired_at: datetime | None = None
+    change_request_id: str | None = Field(default=None, max_length=36)
