@@ -47,6 +47,7 @@ from portal.notifications import outbox
 from portal.notifications.messages import OutboxNotifier, RobotWebhookSender
 from portal.notifications.outbox import Channel, Sender, SmtpEmailSender, SmtpSettings
 from portal.ocr_jobs import OcrJobSettings
+from portal.payments import PaymentDeps
 from portal.verification.wiring import (
     VerificationWiring,
     build_verification,
@@ -173,6 +174,18 @@ def build_change_deps(services: Services) -> ChangeDeps:
         policy=approval_policy(services.settings),
         cooling_off=cooling_off(services.settings),
         step_up=step_up_rule(services.settings),
+    )
+
+
+def build_payment_deps(changes: ChangeDeps) -> PaymentDeps:
+    """The payment use cases' collaborators: the change flow's engine, sealer, audit log,
+    clock and cooling-off (one cooling-off for the hold and the account versions)."""
+    return PaymentDeps(
+        engine=changes.engine,
+        sealer=changes.sealer,
+        audit=changes.audit,
+        cooling_off=changes.cooling_off,
+        clock=changes.clock,
     )
 
 

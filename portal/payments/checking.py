@@ -33,6 +33,7 @@ from payments import (
 )
 from portal.audit.log import AuditContext
 from portal.db.approval_tables import ChangeRequestRow
+from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, SUPPLIER
 from portal.db.tables import table_of
 from portal.domain.principal import Principal, Role
@@ -150,9 +151,9 @@ def judge_lines(
     """The verdict on each line (reads only; the caller owns the transaction)."""
     lines = list(lines)
     payees = _payees(conn, lines)
-    index = {ln.account: deps.sealer.index("bank_account", ln.account) or "" for ln in lines}
-    versions = deps.versions.by_index(conn, set(index.values()))
-    _add_unversioned(conn, versions, set(index.values()))
+    index = {ln.account: _index(deps.sealer, ln.account) for ln in lines}
+    versions = deps.versions.by_index(conn, set(index.values()) - {""})
+    _add_unversioned(conn, versions, set(index.values()) - {""})
     owners = {v.supplier_id for vs in versions.values() for v in vs}
     names = _names(conn, owners - {p.supplier_id for p in payees.values() if p})
     names |= {p.supplier_id: p.name for p in payees.values() if p}
@@ -162,6 +163,11 @@ def judge_lines(
         found = versions.get(index[line.account], [])
         out.append(CheckedLine(line, judge(payee, found, now, names=names)))
     return out
+
+
+def _index(sealer: Sealer, account: str) -> str:
+    """The account's blind index; a line without an account finds nothing ("")."""
+    return (sealer.index("bank_account", account) or "") if account else ""
 
 
 def _payee_key(line: PaymentLine) -> str:

@@ -153,6 +153,7 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/portal/licence/{job_id:str}"): (DENY, "/portal/licence/{b_document}"),
     ("POST", "/portal/licence/{job_id:str}"): (DENY, "/portal/licence/{b_document}"),
     ("POST", "/api/v1/ocr/licence"): (DENY, "/api/v1/ocr/licence"),
+    ("POST", "/api/v1/payment-checks"): (DENY, "/api/v1/payment-checks"),
 }
 _IGNORED_METHODS = {"OPTIONS", "HEAD"}
 
