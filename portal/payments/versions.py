@@ -25,7 +25,7 @@ from portal.db.payment_tables import AccountVersionRow
 from portal.db.supplier_store import BANK
 from portal.db.tables import table_of
 
-__all__ = ["VERSION", "VersionStore", "version_applied_bank_change"]
+__all__ = ["VERSION", "VersionStore", "to_version", "version_applied_bank_change"]
 
 VERSION = table_of(AccountVersionRow)
 #: Changing one of these makes a new version; purpose or department do not.
@@ -33,7 +33,7 @@ _VERSIONED = frozenset({"account_number", "bank_name", "holder_name"})
 _CHUNK = 500
 
 
-def _to_version(row: Any) -> AccountVersion:
+def to_version(row: Any) -> AccountVersion:
     return AccountVersion(
         id=row.id,
         supplier_id=row.supplier_id,
@@ -79,13 +79,13 @@ class VersionStore:
     @staticmethod
     def get(conn: Connection, version_id: str) -> AccountVersion | None:
         row = conn.execute(select(VERSION).where(VERSION.c.id == version_id)).first()
-        return None if row is None else _to_version(row)
+        return None if row is None else to_version(row)
 
     @staticmethod
     def lock(conn: Connection, version_id: str) -> AccountVersion | None:
         query = select(VERSION).where(VERSION.c.id == version_id).with_for_update()
         row = conn.execute(query).first()
-        return None if row is None else _to_version(row)
+        return None if row is None else to_version(row)
 
     @staticmethod
     def of_supplier(conn: Connection, supplier_id: str) -> list[AccountVersion]:
@@ -94,7 +94,7 @@ class VersionStore:
             .where(VERSION.c.supplier_id == supplier_id)
             .order_by(VERSION.c.bank_account_id, VERSION.c.number)
         )
-        return [_to_version(r) for r in conn.execute(query)]
+        return [to_version(r) for r in conn.execute(query)]
 
     @staticmethod
     def latest_of_account(conn: Connection, bank_account_id: str) -> AccountVersion | None:
@@ -105,7 +105,7 @@ class VersionStore:
             .limit(1)
         )
         row = conn.execute(query).first()
-        return None if row is None else _to_version(row)
+        return None if row is None else to_version(row)
 
     @staticmethod
     def by_index(conn: Connection, indexes: Iterable[str]) -> dict[str, list[AccountVersion]]:
@@ -115,7 +115,7 @@ class VersionStore:
         for start in range(0, len(values), _CHUNK):
             chunk = values[start : start + _CHUNK]
             for row in conn.execute(select(VERSION).where(VERSION.c.account_bidx.in_(chunk))):
-                found.setdefault(row.account_bidx, []).append(_to_version(row))
+                found.setdefault(row.account_bidx, []).append(to_version(row))
         return found
 
     @staticmethod

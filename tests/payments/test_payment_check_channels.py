@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,7 +60,11 @@ def client(services: Services) -> Iterator[TestClient]:  # type: ignore[type-arg
 
 def token(services: Services, role: Role = Role.FINANCE) -> dict[str, str]:
     secret = create_client(
-        services.engine, f"c-{role}", role, can_reveal=False, now=datetime.now(UTC)
+        services.engine,
+        f"c-{role}-{uuid.uuid4().hex[:6]}",
+        role,
+        can_reveal=False,
+        now=datetime.now(UTC),
     )
     return {"Authorization": f"Bearer {secret}"}
 
@@ -124,3 +129,14 @@ def test_the_command_exits_1_on_held_lines_and_writes_the_sheet(
     assert main(args) == 1
     printed = capsys.readouterr().out
     assert "unknown payee 1" in printed and "未知收款方" in printed and out.stat().st_size > 0
+
+
+def test_the_finance_api_names_each_accounts_version_and_state(
+    client: TestClient,  # type: ignore[type-arg]
+    services: Services,
+) -> None:
+    view = client.get(f"/api/v1/suppliers/{make_uscc(601)}", headers=token(services)).json()
+    account = view["bank_accounts"][0]
+    checked = post(client, services, payment_file(GOOD)).json()  # type: ignore[attr-defined]
+    assert account["version_state"] == "active" and account["approvers"] == ["u-admin"]
+    assert account["version_id"] == checked["lines"][0]["account_version_id"]
