@@ -1,4 +1,4 @@
-"""bank-account versions; every account already on file becomes a version
+"""bank-account versions (every account already on file becomes one); the attestation key
 
 Accounts approved before versions existed become active versions (their approval is
 recorded as ``before-versions``, their ownership as proven by that approval); retired
@@ -54,6 +54,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_account_version_bank_account_id"), ["bank_account_id"])
         batch_op.create_index(batch_op.f("ix_account_version_account_bidx"), ["account_bidx"])
     assert table is not None
+    op.create_table(
+        "attestation_key",
+        sa.Column("id", _S(length=36), nullable=False),
+        sa.Column("algorithm", _S(length=20), nullable=False),
+        sa.Column("public_key", sa.Text(), nullable=False),
+        sa.Column("wrapped_private", sa.LargeBinary(), nullable=False),
+        sa.Column("kek_id", _S(length=100), nullable=False),
+        sa.Column("created_at", _T(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     conn = op.get_bind()
     now = datetime.now(UTC)
     bank = sa.table(
@@ -87,6 +97,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("attestation_key")
     with op.batch_alter_table("account_version", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_account_version_account_bidx"))
         batch_op.drop_index(batch_op.f("ix_account_version_bank_account_id"))

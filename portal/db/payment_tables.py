@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -34,3 +34,17 @@ class AccountVersionRow(SQLModel, table=True):
     cooling_until: datetime | None = None
     retired_at: datetime | None = None
     change_request_id: str | None = Field(default=None, max_length=36)
+
+
+class AttestationKeyRow(SQLModel, table=True):
+    """The attestation signing key: the private half only ever stored wrapped by the
+    customer's KEK (the key provider), the public half in clear for verifiers."""
+
+    __tablename__ = "attestation_key"
+
+    id: str = Field(primary_key=True, max_length=36)
+    algorithm: str = Field(max_length=20)
+    public_key: str = Field(sa_column=Column(Text, nullable=False))
+    wrapped_private: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    kek_id: str = Field(max_length=100)
+    created_at: datetime

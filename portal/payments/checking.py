@@ -14,7 +14,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,6 +61,7 @@ CHECKERS = frozenset({Role.FINANCE, Role.ADMIN})
 class CheckedLine:
     line: PaymentLine
     result: LineVerdict
+    attestation: str = ""  # on passing lines, when the deployment signs (docs/payments.md)
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,13 @@ class CheckResult:
 
     def sheet_bytes(self, file_format: str | None = None) -> tuple[bytes, str]:
         """The checked sheet with its verdict columns (CSV or XLSX)."""
-        return result_sheet(self.sheet, (explain(c.result) for c in self.lines), file_format)
+        extra = ([*explain(c.result), c.attestation] for c in self.lines)
+        return result_sheet(self.sheet, extra, file_format)
 
 
 def explain(result: LineVerdict) -> list[str]:
-    """The verdict columns of one line: verdict, reasons, what clears them, version."""
+    """The verdict columns of one line: verdict, reasons, what clears them, version (the
+    attestation is the sheet's last column)."""
     zh, en = VERDICTS[result.verdict]
     reasons, clears = [], []
     for reason in result.reasons:
@@ -101,7 +104,7 @@ def explain(result: LineVerdict) -> list[str]:
         reasons.append("收款方不是已登记的供应商 / the payee is not a supplier on record")
         clears.append("核对收款方名称与信用代码 / check the payee's name and credit code")
     version = result.version.id if result.version is not None and result.version.id else ""
-    return [f"{zh} / {en}", "；".join(reasons), "；".join(clears), version, ""]
+    return [f"{zh} / {en}", "；".join(reasons), "；".join(clears), version]
 
 
 def check_payment_file(
@@ -114,7 +117,7 @@ def check_payment_file(
     now = deps.clock()
     check_id = str(uuid.uuid4())
     with deps.engine.begin() as conn:
-        checked = judge_lines(deps, conn, sheet.lines, now)
+        checked = _attested(deps, judge_lines(deps, conn, sheet.lines, now), now)
         result = CheckResult(check_id, filename, sheet, tuple(checked), now)
         deps.audit.record(
             conn,
@@ -135,6 +138,20 @@ def check_payment_file(
             now=now,
         )
     return result
+
+
+def _attested(deps: PaymentDeps, checked: list[CheckedLine], now: datetime) -> list[CheckedLine]:
+    """Each passing line with its attestation, when the deployment signs."""
+    if deps.attestation is None:
+        return checked
+    signer = deps.attestation.signer(now)
+    out = []
+    for c in checked:
+        payee, version = c.result.payee, c.result.version
+        if c.result.verdict is Verdict.PASS and payee is not None and version is not None:
+            c = replace(c, attestation=signer.attest(payee, version, c.line.account))
+        out.append(c)
+    return out
 
 
 def _held_by_reason(checked: Iterable[CheckedLine]) -> dict[str, int]:

@@ -12,6 +12,7 @@ from approvals.payment_hold import DEFAULT_COOLING_OFF
 from portal.audit.log import AuditLog
 from portal.db.sealing import Sealer
 from portal.domain.errors import ErrorKind, PortalError
+from portal.payments.attestation import AttestationKeys
 from portal.payments.versions import VersionStore
 
 __all__ = ["AccountVersionNotFoundError", "PaymentDeps", "PaymentForbiddenError", "utc_now"]
@@ -31,6 +32,8 @@ class PaymentDeps:
     cooling_off: timedelta = DEFAULT_COOLING_OFF
     clock: Callable[[], datetime] = utc_now
     versions: VersionStore = field(default_factory=VersionStore)
+    #: signs the passing lines; None: no attestations (then the column stays empty)
+    attestation: AttestationKeys | None = None
 
 
 class PaymentForbiddenError(PortalError):

@@ -27,7 +27,7 @@ from portal.web.errors import handlers
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
 
-__all__ = ["PaymentCheckApi", "area", "result_view"]
+__all__ = ["PaymentCheckApi", "area", "payment_contribution", "result_view"]
 
 PaymentsDep: TypeAlias = NamedDependency[PaymentDeps]
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -56,6 +56,7 @@ def result_view(result: CheckResult) -> dict[str, Any]:
                 if c.result.payee is None
                 else {"id": c.result.payee.supplier_id, "name": c.result.payee.name},
                 "account_version_id": (c.result.version.id or None) if c.result.version else None,
+                "attestation": c.attestation or None,
                 "reasons": [
                     {
                         "code": r.code.value,
@@ -120,7 +121,11 @@ class PaymentCheckApi(Controller):
 
 def area(collaborators: Collaborators) -> Contribution:
     """The payment-check API, with the payment use cases' collaborators."""
-    deps = build_payment_deps(collaborators.changes)
+    return payment_contribution(build_payment_deps(collaborators.changes, collaborators.settings))
+
+
+def payment_contribution(deps: PaymentDeps) -> Contribution:
+    """The routes of the area around already-built collaborators (tests pass their own)."""
     router = Router(
         path="/",
         route_handlers=[PaymentCheckApi],

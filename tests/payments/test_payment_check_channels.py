@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
+from crypto.fakes import InMemoryKeyProvider
 from portal.audit.log import AuditContext
 from portal.bootstrap import Services, build_collaborators, build_payment_deps
 from portal.cli import main
@@ -22,7 +23,7 @@ from portal.identity.api_clients import create_client
 from portal.onboarding.registration import register_suppliers
 from portal.payments import adopt_accounts
 from portal.web.app import create_app
-from portal.web.payment_pages import area
+from portal.web.payment_pages import payment_contribution
 
 ACCOUNT = "6222021234567800001"
 NAME = "示例科技有限公司"
@@ -53,7 +54,9 @@ def client(services: Services) -> Iterator[TestClient]:  # type: ignore[type-arg
         AuditContext(actor="u-admin", actor_role="admin"),
         Principal("u-admin", Role.ADMIN),
     )
-    app = create_app(collaborators, route_handlers=area(collaborators).route_handlers)
+    deps = build_payment_deps(collaborators.changes, provider=InMemoryKeyProvider())
+    routes = payment_contribution(deps).route_handlers
+    app = create_app(collaborators, route_handlers=routes)
     with TestClient(app=app) as test_client:
         yield test_client
 
@@ -86,7 +89,8 @@ def test_the_api_answers_each_lines_verdict_with_reasons_in_both_languages(
     body = response.json()  # type: ignore[attr-defined]
     assert body["counts"] == {"pass": 1, "hold": 0, "unknown_payee": 1}
     assert body["lines"][0]["supplier"]["name"] == NAME
-    assert body["lines"][0]["account_version_id"]
+    assert body["lines"][0]["account_version_id"] and body["lines"][0]["attestation"]
+    assert body["lines"][1]["attestation"] is None
     assert body["lines"][1]["verdict_zh"] == "未知收款方"
 
 
