@@ -1,4 +1,4 @@
-"""bank-account versions (every account already on file becomes one); the attestation key
+"""bank-account versions (every account already on file becomes one); the attestation key; ownership checks
 
 Accounts approved before versions existed become active versions (their approval is
 recorded as ``before-versions``, their ownership as proven by that approval); retired
@@ -64,6 +64,22 @@ def upgrade() -> None:
         sa.Column("created_at", _T(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table(
+        "ownership_check",
+        sa.Column("version_id", _S(length=36), nullable=False),
+        sa.Column("provider", _S(length=40), nullable=True),
+        sa.Column("outcome", _S(length=20), nullable=True),
+        sa.Column("reference", _S(length=100), nullable=True),
+        sa.Column("checked_at", _T(), nullable=True),
+        sa.Column("retry_at", _T(), nullable=True),
+        sa.Column("challenge_bidx", _S(length=64), nullable=True),
+        sa.Column("challenge_sent_at", _T(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["version_id"], ["account_version.id"]),
+        sa.PrimaryKeyConstraint("version_id"),
+    )
+    with op.batch_alter_table("ownership_check", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ownership_check_retry_at"), ["retry_at"])
     conn = op.get_bind()
     now = datetime.now(UTC)
     bank = sa.table(
@@ -97,6 +113,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ownership_check", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ownership_check_retry_at"))
+    op.drop_table("ownership_check")
     op.drop_table("attestation_key")
     with op.batch_alter_table("account_version", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_account_version_account_bidx"))

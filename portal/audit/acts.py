@@ -63,6 +63,11 @@ AUDITED_ACTS: Mapping[str, str] = {
     "account_version.verified": "ownership of a bank-account version was proven (field_name: "
     "method)",
     "account_version.adopted": "an administrator adopted the accounts on file as versions",
+    "account_version.ownership_checked": "a verification service was asked whether an account "
+    "is its supplier's (field_name: provider; after: outcome)",
+    "account_version.small_amount_sent": "a small amount was sent to prove an account",
+    "account_version.small_amount_confirmed": "the supplier typed the right small amount",
+    "account_version.small_amount_refused": "the supplier typed a wrong small amount",
     "document.read": "a stored document was decrypted for someone",
     "document.uploaded": "a document was stored",
     "field.changed": "a master-data field changed (before/after sealed)",

@@ -48,3 +48,21 @@ class AttestationKeyRow(SQLModel, table=True):
     wrapped_private: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     kek_id: str = Field(max_length=100)
     created_at: datetime
+
+
+class OwnershipCheckRow(SQLModel, table=True):
+    """The last ownership check of a version: the service's answer (an ``unknown`` answer
+    is asked again from ``retry_at``) and the small-amount challenge (its amount kept only
+    as a blind index, its attempts counted)."""
+
+    __tablename__ = "ownership_check"
+
+    version_id: str = Field(foreign_key="account_version.id", primary_key=True, max_length=36)
+    provider: str | None = Field(default=None, max_length=40)
+    outcome: str | None = Field(default=None, max_length=20)
+    reference: str | None = Field(default=None, max_length=100)
+    checked_at: datetime | None = None
+    retry_at: datetime | None = Field(default=None, index=True)
+    challenge_bidx: str | None = Field(default=None, max_length=64)
+    challenge_sent_at: datetime | None = None
+    attempts: int = 0
