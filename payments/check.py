@@ -50,6 +50,8 @@ class HoldReason(StrEnum):
     SUPPLIER_BLOCKED = "supplier_blocked"
     REGISTRY_INACTIVE = "registry_inactive"
     TAX_ABNORMAL = "tax_abnormal"
+    LEGAL_REP_CHANGED = "legal_rep_changed"  # the registry names another legal representative
+    INVOICE_MISMATCH = "invoice_mismatch"  # an invoice's seller code differs from the record
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class Payee:
     registry_status: str = ""
     tax_abnormal: bool = False
     bank_change_since: datetime | None = None  # an open bank change, submitted then
+    legal_rep_changed_since: datetime | None = None  # the verification that saw it
+    mismatched_invoices: tuple[str, ...] = ()  # invoice numbers whose seller code differs
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,13 @@ def _payee_reasons(payee: Payee) -> list[LineReason]:
         reasons.append(LineReason(HoldReason.REGISTRY_INACTIVE, detail=payee.registry_status))
     if payee.tax_abnormal:
         reasons.append(LineReason(HoldReason.TAX_ABNORMAL))
+    if payee.legal_rep_changed_since is not None:
+        reasons.append(
+            LineReason(HoldReason.LEGAL_REP_CHANGED, since=payee.legal_rep_changed_since)
+        )
+    if payee.mismatched_invoices:
+        detail = "、".join(payee.mismatched_invoices[:3])
+        reasons.append(LineReason(HoldReason.INVOICE_MISMATCH, detail=detail))
     if payee.bank_change_since is not None:
         reasons.append(LineReason(HoldReason.PENDING, since=payee.bank_change_since))
     return reasons

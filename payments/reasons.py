@@ -83,6 +83,19 @@ REASONS: dict[HoldReason, ReasonText] = {
         "重新核验显示税务状态正常",
         "a new verification shows the tax status normal",
     ),
+    HoldReason.LEGAL_REP_CHANGED: ReasonText(
+        "工商登记的法定代表人与档案不一致",
+        "the registry names another legal representative than our record",
+        "供应商确认新的登记信息并经审批，重新核验一致后自动解除",
+        "clears once the supplier confirms the new facts, the change is approved and a new "
+        "verification agrees",
+    ),
+    HoldReason.INVOICE_MISMATCH: ReasonText(
+        "发票上的销售方税号与档案不一致",
+        "an invoice names another seller tax number than our record",
+        "核实发票；发票被退回或更正后自动解除",
+        "check the invoice; clears when it is rejected or corrected",
+    ),
 }
 
 VERDICTS: dict[Verdict, tuple[str, str]] = {

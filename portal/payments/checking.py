@@ -35,7 +35,8 @@ from portal.audit.log import AuditContext
 from portal.db.approval_tables import ChangeRequestRow
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, SUPPLIER
-from portal.db.tables import table_of
+from portal.db.tables import InvoiceRow, table_of
+from portal.db.verification_tables import FieldStateRow
 from portal.domain.principal import Principal, Role
 from portal.domain.status import RegistryStatus, TaxStatus
 from portal.payments.deps import PaymentDeps, PaymentForbiddenError
@@ -50,6 +51,8 @@ __all__ = [
 ]
 
 REQUEST = table_of(ChangeRequestRow)
+INVOICE = table_of(InvoiceRow)
+FIELD_STATE = table_of(FieldStateRow)
 _OPEN = (Status.PENDING.value, Status.PARTIALLY_APPROVED.value, Status.APPROVED.value)
 _CHUNK = 500
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -210,6 +213,8 @@ def _payees(conn: Connection, lines: list[PaymentLine]) -> dict[str, Payee | Non
     unique_names = {n: rs[0] for n, rs in by_name.items() if len(rs) == 1}
     ids = {r.id for r in rows} | {r.id for r in unique_names.values()}
     open_since = _open_bank_changes(conn, ids)
+    rep_changed = _legal_rep_changed(conn, ids)
+    invoices = _mismatched_invoices(conn, ids)
 
     def payee(row: Any) -> Payee:
         registry = RegistryStatus.from_text(row.registry_status)
@@ -222,6 +227,10 @@ def _payees(conn: Connection, lines: list[PaymentLine]) -> dict[str, Payee | Non
             registry_status=registry.value,
             tax_abnormal=TaxStatus.from_text(row.tax_status) is TaxStatus.ABNORMAL,
             bank_change_since=open_since.get(row.id),
+            legal_rep_changed_since=rep_changed.get(row.id),
+            mismatched_invoices=tuple(
+                number for number, code in invoices.get(row.id, []) if code != row.uscc
+            ),
         )
 
     found: dict[str, Payee | None] = {f"c:{r.uscc}": payee(r) for r in rows}
@@ -244,6 +253,36 @@ def _open_bank_changes(conn: Connection, supplier_ids: set[str]) -> dict[str, da
         )
         since |= {sid: at for sid, at in conn.execute(query)}
     return since
+
+
+def _legal_rep_changed(conn: Connection, supplier_ids: set[str]) -> dict[str, datetime]:
+    """Suppliers whose latest verification found another legal representative at the
+    registry (``field_state`` mismatch); gone once a verification agrees again."""
+    ids = sorted(supplier_ids)
+    found: dict[str, datetime] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = select(FIELD_STATE.c.supplier_id, FIELD_STATE.c.checked_at).where(
+            FIELD_STATE.c.supplier_id.in_(ids[start : start + _CHUNK]),
+            FIELD_STATE.c.field_path == "legal_representative",
+            FIELD_STATE.c.state == "mismatch",
+        )
+        found |= {sid: at for sid, at in conn.execute(query)}
+    return found
+
+
+def _mismatched_invoices(conn: Connection, supplier_ids: set[str]) -> dict[str, list[Any]]:
+    """(number, seller tax number) of each open invoice matched to these suppliers; the
+    caller keeps those whose seller code is not the supplier's."""
+    ids = sorted(supplier_ids)
+    found: dict[str, list[Any]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = select(
+            INVOICE.c.supplier_id, INVOICE.c.invoice_number, INVOICE.c.seller_tax_number
+        ).where(INVOICE.c.supplier_id.in_(ids[start : start + _CHUNK]),
+                INVOICE.c.status != "rejected")  # fmt: skip
+        for sid, number, code in conn.execute(query):
+            found.setdefault(sid, []).append((number, code))
+    return found
 
 
 def _names(conn: Connection, supplier_ids: set[str]) -> dict[str, str]:

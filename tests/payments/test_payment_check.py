@@ -183,3 +183,42 @@ def test_a_file_without_the_columns_is_refused_in_both_languages(pay: PaymentDep
     with pytest.raises(PaymentFileError) as caught:
         check(pay, b"name,number\nx,1\n")
     assert "payee" in str(caught.value) and "收款方" in caught.value.message_zh
+
+
+def test_a_new_legal_representative_at_the_registry_holds_until_a_verification_agrees(
+    pay: PaymentDeps, adopted: Any, clock: Clock
+) -> None:
+    from sqlalchemy import insert
+
+    from portal.db.verification_tables import FieldStateRow
+
+    state = table_of(FieldStateRow)
+    with pay.engine.begin() as conn:
+        conn.execute(insert(state).values(
+            supplier_id=adopted.a.id, field_path="legal_representative", state="mismatch",
+            checked_at=clock.now, run_id="run-1"))  # fmt: skip
+    held = check(pay, sheet(line(adopted.a, A_OLD))).lines[0].result.reasons
+    assert [(r.code.value, r.since) for r in held] == [("legal_rep_changed", clock.now)]
+    with pay.engine.begin() as conn:
+        conn.execute(update(state).values(state="verified"))
+    assert reasons(check(pay, sheet(line(adopted.a, A_OLD)))) == [("pass",)]
+
+
+def test_an_invoice_naming_another_seller_code_holds_until_it_is_rejected(
+    pay: PaymentDeps, adopted: Any
+) -> None:
+    from sqlalchemy import insert
+
+    from portal.db.tables import InvoiceRow
+
+    invoice = table_of(InvoiceRow)
+    with pay.engine.begin() as conn:
+        conn.execute(insert(invoice).values(
+            id="i-1", supplier_id=adopted.a.id, invoice_code="", invoice_number="00012345",
+            seller_name=adopted.a.name, seller_tax_number=adopted.b.uscc, status="received"))  # fmt: skip
+    result = check(pay, sheet(line(adopted.a, A_OLD)))
+    assert reasons(result) == [("hold", "invoice_mismatch")]
+    assert result.lines[0].result.reasons[0].detail == "00012345"
+    with pay.engine.begin() as conn:
+        conn.execute(update(invoice).values(status="rejected"))
+    assert reasons(check(pay, sheet(line(adopted.a, A_OLD)))) == [("pass",)]
