@@ -223,7 +223,6 @@ def confirm_small_amount(
 ) -> bool:
     """The supplier types the amount received; right proves ownership. Wrong answers are
     counted; the third locks the challenge."""
-    cents = _cents(typed)
     now = deps.clock()
     with deps.engine.begin() as conn:
         version = deps.versions.lock(conn, version_id)
@@ -233,6 +232,7 @@ def confirm_small_amount(
             or (viewer.supplier_id != version.supplier_id)
         ):
             raise AccountVersionNotFoundError(version_id)
+        cents = _cents(typed)
         check = ownership_check(conn, version_id)
         if check is None or check["challenge_bidx"] is None:
             raise SmallAmountError("no small amount was sent to this account yet",

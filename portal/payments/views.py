@@ -6,11 +6,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
+from crypto import mask_bank_account
+from portal.db.payment_tables import OwnershipCheckRow
+from portal.db.sealing import Sealer
+from portal.db.supplier_store import BANK, SUPPLIER
+from portal.db.tables import table_of
 from portal.payments.versions import VERSION, to_version
 
-__all__ = ["UNVERSIONED", "account_versions"]
+__all__ = ["UNVERSIONED", "account_versions", "version_rows"]
+
+CHECK = table_of(OwnershipCheckRow)
 
 #: ``version_state`` of an account on file that no version covers (held as ``unversioned``).
 UNVERSIONED = "unversioned"
@@ -45,3 +52,55 @@ def account_versions(
             "approvers": list(version.approvers),
         }
     return found
+
+
+def version_rows(
+    conn: Connection,
+    sealer: Sealer,
+    now: datetime,
+    *,
+    supplier_id: str | None = None,
+    open_only: bool = False,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Versions for the pages, newest first: the supplier's name, the masked account, the
+    state at ``now`` and the last ownership check. ``open_only``: neither active nor
+    retired (the ones someone must act on)."""
+    query = (
+        select(VERSION, SUPPLIER.c.name.label("supplier_name"),
+               BANK.c.account_number_enc, CHECK.c.outcome, CHECK.c.provider,
+               CHECK.c.checked_at, CHECK.c.retry_at, CHECK.c.challenge_bidx, CHECK.c.attempts)
+        .join(SUPPLIER, SUPPLIER.c.id == VERSION.c.supplier_id)
+        .join(BANK, BANK.c.id == VERSION.c.bank_account_id)
+        .outerjoin(CHECK, CHECK.c.version_id == VERSION.c.id)
+        .order_by(VERSION.c.proposed_at.desc(), VERSION.c.id)
+    )  # fmt: skip
+    if supplier_id is not None:
+        query = query.where(VERSION.c.supplier_id == supplier_id)
+    if open_only:
+        query = query.where(VERSION.c.retired_at.is_(None)).where(
+            or_(VERSION.c.cooling_until.is_(None), VERSION.c.cooling_until > now)
+        )
+    rows = []
+    for row in conn.execute(query.limit(limit)):
+        version = to_version(row)
+        number = sealer.open(
+            "bank_account", "account_number", version.bank_account_id, row.account_number_enc
+        ).value
+        rows.append(
+            {
+                "version": version,
+                "state": version.state_at(now).value,
+                "supplier_name": row.supplier_name,
+                "account": mask_bank_account(number) if number else "****",
+                "check": {
+                    "outcome": row.outcome,
+                    "provider": row.provider,
+                    "checked_at": row.checked_at,
+                    "retry_at": row.retry_at,
+                    "challenge_open": row.challenge_bidx is not None,
+                    "attempts": row.attempts or 0,
+                },
+            }
+        )
+    return rows
