@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 
 from crypto import mask_bank_account
+from portal.db.auth_tables import UserAccountRow
 from portal.db.payment_tables import OwnershipCheckRow
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, SUPPLIER
@@ -18,6 +19,7 @@ from portal.payments.versions import VERSION, to_version
 __all__ = ["UNVERSIONED", "account_versions", "version_rows"]
 
 CHECK = table_of(OwnershipCheckRow)
+USER = table_of(UserAccountRow)
 
 #: ``version_state`` of an account on file that no version covers (held as ``unversioned``).
 UNVERSIONED = "unversioned"
@@ -54,6 +56,20 @@ def account_versions(
     return found
 
 
+def people_names(conn: Connection, ids: set[str]) -> dict[str, str]:
+    """Display names of the people behind these ids (account id or provider subject)."""
+    if not ids:
+        return {}
+    people = select(USER.c.id, USER.c.subject, USER.c.display_name).where(
+        or_(USER.c.id.in_(sorted(ids)), USER.c.subject.in_(sorted(ids)))
+    )
+    names: dict[str, str] = {}
+    for pid, subject, name in conn.execute(people):
+        if name:
+            names[pid] = names[subject] = name
+    return names
+
+
 def version_rows(
     conn: Connection,
     sealer: Sealer,
@@ -81,18 +97,26 @@ def version_rows(
         query = query.where(VERSION.c.retired_at.is_(None)).where(
             or_(VERSION.c.cooling_until.is_(None), VERSION.c.cooling_until > now)
         )
+    found = conn.execute(query.limit(limit)).all()
+    newest: dict[str, int] = {}
+    for row in found:
+        newest[row.bank_account_id] = max(newest.get(row.bank_account_id, 0), row.number)
+    names = people_names(conn, {a for row in found for a in to_version(row).approvers})
     rows = []
-    for row in conn.execute(query.limit(limit)):
+    for row in found:
         version = to_version(row)
         number = sealer.open(
             "bank_account", "account_number", version.bank_account_id, row.account_number_enc
         ).value
+        current = version.number >= newest[version.bank_account_id]
         rows.append(
             {
                 "version": version,
                 "state": version.state_at(now).value,
                 "supplier_name": row.supplier_name,
-                "account": mask_bank_account(number) if number else "****",
+                # an earlier version's number is not kept in clear (only its blind index)
+                "account": (mask_bank_account(number) if number else "****") if current else "",
+                "approvers": [names.get(a, a) for a in version.approvers],
                 "check": {
                     "outcome": row.outcome,
                     "provider": row.provider,

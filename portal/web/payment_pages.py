@@ -358,6 +358,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("pay.adopt", "确认档案中的账户为生效版本", "Adopt the accounts on file as active"),
         ("pay.adopted", "已确认 {count} 个账户。", "{count} accounts adopted."),
         ("pay.my_accounts", "收款账户", "Bank accounts"),
+        ("pay.earlier", "此前的账号（不再明文保存）", "an earlier number (not kept in clear)"),
         ("pay.small_amount", "输入收到的小额打款金额", "Type the small amount you received"),
         ("pay.confirm", "确认", "Confirm"),
         ("pay.right", "金额正确，账户归属已验证。", "Right amount: the account is proven."),
