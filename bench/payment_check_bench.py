@@ -12,7 +12,8 @@ worked out here from what was planted, not by the rule. Prints:
 
 - wrongly passed (expected hold or unknown payee, got pass; goal 0) and wrongly held
   (expected pass, got anything else; goal 0), and lines whose first reason differs;
-- the time of ``check_payment_file`` on the CSV bytes (parse, lookups, rule, audit entry);
+- the time of ``check_payment_file`` on the CSV bytes (parse, lookups, rule, an Ed25519
+  attestation on every passing line, the audit entry);
 - baseline ``bare lookup``: the blind index of each line's account and
   ``SELECT id, supplier_id FROM bank_account WHERE account_number_bidx IN (...)`` in
   chunks of 500, nothing else.
@@ -45,6 +46,7 @@ from portal.domain.principal import Principal, Role
 from portal.domain.supplier import BankAccount, Supplier
 from portal.domain.uscc_factory import make_uscc
 from portal.payments import PaymentDeps, adopt_accounts, check_payment_file
+from portal.payments.attestation import AttestationKeys
 from portal.payments.versions import VERSION
 
 NOW = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
@@ -140,12 +142,17 @@ def bare_lookup(engine: Engine, sealer: Sealer, accounts: list[str]) -> float:
 def run(url: str, suppliers: int, lines: int) -> None:
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
-    keyring = Keyring.initialise(
-        SqlDataKeyStore(engine), InMemoryKeyProvider(), Algorithm.AES_256_GCM
-    )
+    provider = InMemoryKeyProvider()
+    keyring = Keyring.initialise(SqlDataKeyStore(engine), provider, Algorithm.AES_256_GCM)
     sealer = Sealer(keyring.field_cipher(), keyring.blind_indexer())
     store = SupplierStore(sealer)
-    deps = PaymentDeps(engine=engine, sealer=sealer, audit=AuditLog(sealer), clock=lambda: NOW)
+    deps = PaymentDeps(
+        engine=engine,
+        sealer=sealer,
+        audit=AuditLog(sealer),
+        clock=lambda: NOW,
+        attestation=AttestationKeys(engine, lambda: provider),
+    )
     seed(engine, store, suppliers)
     plant(engine, deps, suppliers)
     content, expected = planted_file(suppliers, lines)
@@ -174,7 +181,8 @@ def run(url: str, suppliers: int, lines: int) -> None:
     print(f"  verdicts: {dict(sorted(held.items()))}")
     print(f"  wrongly passed: {wrongly_passed} (goal 0); wrongly held: {wrongly_held} (goal 0); "
           f"held for another first reason than planted: {other_reason}")  # fmt: skip
-    print(f"  check_payment_file: {took:.2f} s (goal under 5 s)")
+    signed = sum(1 for c in result.lines if c.attestation)
+    print(f"  check_payment_file: {took:.2f} s (goal under 5 s), {signed} lines attested")
     print(f"  baseline bare blind-index lookup of the same accounts: {bare:.2f} s")
     engine.dispose()
 
