@@ -55,7 +55,6 @@ PaymentsDep: TypeAlias = NamedDependency[PaymentDeps]
 OwnershipDep: TypeAlias = NamedDependency[OwnershipVerifier | None]
 Form = URLEncodedBody[dict[str, str]]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-page_lang = language_of
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
@@ -177,7 +176,7 @@ class PaymentPages(Controller):
         return page(
             request, "payments/staff.html", rows=rows, local=_local, me=me,
             may_check=me.role in CHECKERS, may_adopt=me.role is Role.ADMIN,
-            reasons=_reason_texts(str(page_lang(request))), verdicts=VERDICTS, **extra,
+            reasons=_reason_texts(str(language_of(request))), verdicts=VERDICTS, **extra,
         )  # fmt: skip
 
     @get("/", sync_to_thread=True)
