@@ -11,7 +11,7 @@ Use cases never import this module; they take their collaborators as arguments.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -47,6 +47,8 @@ from portal.notifications import outbox
 from portal.notifications.messages import OutboxNotifier, RobotWebhookSender
 from portal.notifications.outbox import Channel, Sender, SmtpEmailSender, SmtpSettings
 from portal.ocr_jobs import OcrJobSettings
+from portal.payments import PaymentDeps
+from portal.payments.attestation import AttestationKeys
 from portal.verification.wiring import (
     VerificationWiring,
     build_verification,
@@ -173,6 +175,29 @@ def build_change_deps(services: Services) -> ChangeDeps:
         policy=approval_policy(services.settings),
         cooling_off=cooling_off(services.settings),
         step_up=step_up_rule(services.settings),
+    )
+
+
+def build_payment_deps(
+    changes: ChangeDeps, settings: Settings | None = None, *, provider: KeyProvider | None = None
+) -> PaymentDeps:
+    """The payment use cases' collaborators: the change flow's engine, sealer, audit log,
+    clock and cooling-off (one cooling-off for the hold and the account versions); with
+    ``settings`` (or a ``provider``), attestations signed by a key the customer's key
+    provider wraps, opened when the first line passes."""
+    opened: Callable[[], KeyProvider] | None = None
+    if provider is not None:
+        opened = lambda: provider  # noqa: E731
+    elif settings is not None:
+        crypto = settings.crypto
+        opened = lambda: key_provider(crypto)  # noqa: E731
+    return PaymentDeps(
+        engine=changes.engine,
+        sealer=changes.sealer,
+        audit=changes.audit,
+        cooling_off=changes.cooling_off,
+        clock=changes.clock,
+        attestation=None if opened is None else AttestationKeys(changes.engine, opened),
     )
 
 

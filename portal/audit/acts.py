@@ -58,6 +58,16 @@ AUDITED_ACTS: Mapping[str, str] = {
     "step_up.failed": "a one-time code was refused at step-up (field_name: reason)",
     "data.exported": "entries or records left the portal in bulk (subject_type: export kind)",
     "value.revealed": "a masked sensitive value was shown in clear",
+    "payment_check.run": "a payment file was checked line by line (field_name: layout; "
+    "after: file SHA-256 and counts of each verdict and reason)",
+    "account_version.verified": "ownership of a bank-account version was proven (field_name: "
+    "method)",
+    "account_version.adopted": "an administrator adopted the accounts on file as versions",
+    "account_version.ownership_checked": "a verification service was asked whether an account "
+    "is its supplier's (field_name: provider; after: outcome)",
+    "account_version.small_amount_sent": "a small amount was sent to prove an account",
+    "account_version.small_amount_confirmed": "the supplier typed the right small amount",
+    "account_version.small_amount_refused": "the supplier typed a wrong small amount",
     "document.read": "a stored document was decrypted for someone",
     "document.uploaded": "a document was stored",
     "field.changed": "a master-data field changed (before/after sealed)",

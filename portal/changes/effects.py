@@ -9,6 +9,7 @@ per act (a reviewer who rejects some fields and approves the rest gets one messa
 event                     what follows
 ========================  =================================================
 ChangeApplied             bank change recorded for the payment hold;
+                          a new account version for each changed account;
                           the record screened again for duplicates;
                           re-verification against the registry made due
 ChangeSubmitted           reviewers told
@@ -38,6 +39,7 @@ from approvals import (
     FieldsRejected,
 )
 from portal.dedup import index_suppliers
+from portal.payments.versions import version_applied_bank_change
 from portal.verification.schedule import request_verification
 
 if TYPE_CHECKING:
@@ -71,6 +73,16 @@ def record_bank_change(deps: ChangeDeps, conn: Connection, event: ChangeEvent) -
         deps.holds.record_bank_change(conn, event.supplier_id, event.request_id, event.at)
 
 
+def version_accounts(deps: ChangeDeps, conn: Connection, event: ChangeEvent) -> None:
+    """Each changed bank account gets a new version, approved by the request's approvers."""
+    assert isinstance(event, ChangeApplied)
+    request = deps.records.get(conn, event.request_id)
+    if request is not None and any(c.touches_bank_details for c in event.applied):
+        version_applied_bank_change(
+            conn, request, event.applied, event.at, cooling_off=deps.cooling_off
+        )
+
+
 def screen_again(deps: ChangeDeps, conn: Connection, event: ChangeEvent) -> None:
     """The changed record is filed again under its blocking keys (a merge files itself)."""
     assert isinstance(event, ChangeApplied)
@@ -100,6 +112,7 @@ def tell_requester(deps: ChangeDeps, conn: Connection, event: ChangeEvent) -> No
 #: Wired once: every side effect of the change flow, in the order they run.
 EFFECTS: tuple[Effect, ...] = (
     Effect((ChangeApplied,), record_bank_change),
+    Effect((ChangeApplied,), version_accounts),
     Effect((ChangeApplied,), screen_again),
     Effect((ChangeApplied,), verify_again),
     Effect((ChangeSubmitted,), tell_reviewers),

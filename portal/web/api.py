@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
@@ -18,6 +19,7 @@ from portal.finance import export
 from portal.finance.ports import ExportAudit, PaymentHoldView, RevealAudit
 from portal.finance.reads import RevealCallback, search_suppliers, supplier_view
 from portal.finance.reveal import require_reveal
+from portal.payments.views import account_versions
 from portal.web.context import audit_context
 from portal.web.deps import ExportAuditDep, PaymentHoldsDep, RevealAuditDep, ServicesDep
 from portal.web.security import principal_of, requires
@@ -51,7 +53,13 @@ def _reveal_callback(
 def _with_payment_hold(
     holds: PaymentHoldView, conn: Connection, views: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Add ``payment_hold`` to each view, as the change-request rules decide it."""
+    """Add ``payment_hold`` to each view, as the change-request rules decide it, and each
+    bank account's version (``version_id``, ``version_state``, ``valid_from``, ``approvers``:
+    a payment may go only to an ``active`` version)."""
+    accounts = [a for view in views for a in view["bank_accounts"]]
+    versions = account_versions(conn, [a["id"] for a in accounts], datetime.now(UTC))
+    for account in accounts:
+        account.update(versions[account["id"]])
     for view in views:
         view["payment_hold"] = holds.hold_of(conn, view["id"])
     return views

@@ -43,6 +43,7 @@ from approvals import (
 )
 from crypto import BlobStoreUnavailableError, CryptoError, RevealDeniedError
 from ocr.errors import EngineUnavailableError, OcrInputError, UploadTooLargeError
+from payments import PaymentFileError, VersionTransitionError
 from portal.changes import (
     ChangeNotFoundError,
     ConcurrentReviewError,
@@ -177,6 +178,8 @@ ERRORS: tuple[Rule, ...] = (
     Rule(InvalidInputError, ErrorKind.INVALID),
     Rule(ApprovalError, ErrorKind.INVALID),
     Rule(DedupError, ErrorKind.INVALID),
+    Rule(PaymentFileError, ErrorKind.INVALID),
+    Rule(VersionTransitionError, ErrorKind.CONFLICT),
     # unavailable: a dependency is down or not configured
     Rule(EngineUnavailableError, ErrorKind.UNAVAILABLE, retryable=True),
     Rule(VerificationNotConfiguredError, ErrorKind.UNAVAILABLE),

@@ -26,7 +26,13 @@ DECLARED = {
     FieldsRejected: {"tell_requester"},
     ChangeRejected: {"tell_requester"},
     ChangeWithdrawn: set(),
-    ChangeApplied: {"record_bank_change", "screen_again", "verify_again", "tell_requester"},
+    ChangeApplied: {
+        "record_bank_change",
+        "version_accounts",
+        "screen_again",
+        "verify_again",
+        "tell_requester",
+    },
     ChangeConflicted: {"tell_requester"},
     ChangeRebased: set(),  # nothing changes for the requester: the review goes on
 }

@@ -156,6 +156,25 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/portal/licence/{job_id:str}"): (DENY, "/portal/licence/{b_document}"),
     ("POST", "/portal/licence/{job_id:str}"): (DENY, "/portal/licence/{b_document}"),
     ("POST", "/api/v1/ocr/licence"): (DENY, "/api/v1/ocr/licence"),
+    ("POST", "/api/v1/payment-checks"): (DENY, "/api/v1/payment-checks"),
+    # Payment safety: the staff pages are finance/purchasing only; a supplier sees its own
+    # account versions and answers small amounts only for them.
+    ("GET", "/staff/payments"): (DENY, "/staff/payments/"),
+    ("POST", "/staff/payments/check"): (DENY, "/staff/payments/check"),
+    ("POST", "/staff/payments/adopt"): (DENY, "/staff/payments/adopt"),
+    ("POST", "/staff/payments/versions/{version_id:str}/verify"): (
+        DENY,
+        "/staff/payments/versions/x/verify",
+    ),
+    ("POST", "/staff/payments/versions/{version_id:str}/small-amount"): (
+        DENY,
+        "/staff/payments/versions/x/small-amount",
+    ),
+    ("GET", "/portal/accounts"): (OWN, "/portal/accounts/"),
+    ("POST", "/portal/accounts/{version_id:str}/small-amount"): (
+        DENY,
+        "/portal/accounts/x/small-amount",
+    ),
 }
 _IGNORED_METHODS = {"OPTIONS", "HEAD"}
 

@@ -1,0 +1,263 @@
+"""Proving that an account belongs to its supplier, two ways; each act is audited.
+
+* :func:`verify_ownership`: ask an enterprise-account verification service. ``match``
+  proves it; ``no_match`` and ``not_found`` are recorded (the version stays unproven);
+  ``unknown`` (the provider down or unsure) is never a pass and never a fail: the version
+  stays unproven and :func:`retry_unknown` asks again from ``retry_at``.
+* :func:`send_small_amount` / :func:`confirm_small_amount`: the customer's payment system
+  sends a random number of cents; the supplier types it in. Only a blind index of the
+  amount is kept; three wrong answers lock the challenge until a new one is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import Connection, insert, select, update
+
+from payments import AccountVersion
+from payments.ports import OwnershipAnswer, OwnershipOutcome, OwnershipQuery, OwnershipVerifier
+from portal.audit.log import AuditContext
+from portal.db.payment_tables import OwnershipCheckRow
+from portal.db.supplier_store import BANK, SUPPLIER
+from portal.db.tables import table_of
+from portal.domain.errors import ErrorKind, PortalError
+from portal.domain.principal import Principal, Role
+from portal.payments.deps import AccountVersionNotFoundError, PaymentDeps, PaymentForbiddenError
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "RETRY_AFTER",
+    "SENDERS",
+    "SmallAmountError",
+    "confirm_small_amount",
+    "ownership_check",
+    "retry_unknown",
+    "send_small_amount",
+    "verify_ownership",
+]
+
+CHECK = table_of(OwnershipCheckRow)
+RETRY_AFTER = timedelta(hours=1)
+MAX_ATTEMPTS = 3
+#: Who may ask a verification service or send the small amount: purchasing supervisors,
+#: finance (who pay), admins, and the portal's own worker.
+SENDERS = frozenset({Role.PURCHASING_SUPERVISOR, Role.FINANCE, Role.ADMIN})
+
+
+class SmallAmountError(PortalError):
+    """The small-amount answer cannot be taken (no challenge, locked, not an amount)."""
+
+    kind = ErrorKind.CONFLICT
+    code = "small_amount.refused"
+
+
+@dataclass(frozen=True)
+class _Subject:
+    version: AccountVersion
+    query: OwnershipQuery
+
+
+def ownership_check(conn: Connection, version_id: str) -> dict[str, object] | None:
+    row = conn.execute(select(CHECK).where(CHECK.c.version_id == version_id)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def _save_check(conn: Connection, version_id: str, **values: object) -> None:
+    done = conn.execute(update(CHECK).where(CHECK.c.version_id == version_id).values(**values))
+    if done.rowcount == 0:
+        conn.execute(insert(CHECK).values(version_id=version_id, **{"attempts": 0, **values}))
+
+
+def _subject(deps: PaymentDeps, version_id: str) -> _Subject:
+    with deps.engine.connect() as conn:
+        version = deps.versions.get(conn, version_id)
+        if version is None:
+            raise AccountVersionNotFoundError(version_id)
+        supplier = conn.execute(
+            select(SUPPLIER.c.uscc, SUPPLIER.c.name, SUPPLIER.c.legal_representative).where(
+                SUPPLIER.c.id == version.supplier_id
+            )
+        ).one()
+        account = conn.execute(
+            select(BANK.c.account_number_enc).where(BANK.c.id == version.bank_account_id)
+        ).one()
+    number = deps.sealer.open(
+        "bank_account", "account_number", version.bank_account_id, account.account_number_enc
+    ).value
+    query = OwnershipQuery(
+        credit_code=supplier.uscc,
+        enterprise_name=supplier.name,
+        legal_person=supplier.legal_representative or "",
+        bank_name=version.bank_name,
+        account_number=number or "",
+    )
+    return _Subject(version, query)
+
+
+async def verify_ownership(
+    deps: PaymentDeps,
+    ctx: AuditContext,
+    viewer: Principal,
+    version_id: str,
+    verifier: OwnershipVerifier,
+) -> OwnershipAnswer:
+    """Ask ``verifier`` whether the version's account is the supplier's; audited."""
+    if viewer.role not in SENDERS:
+        raise PaymentForbiddenError("verify account ownership", "核验账户归属")
+    subject = await asyncio.to_thread(_subject, deps, version_id)
+    answer = await verifier.verify(subject.query)
+    await asyncio.to_thread(_keep_answer, deps, ctx, subject.version.id, answer)
+    return answer
+
+
+def _keep_answer(
+    deps: PaymentDeps, ctx: AuditContext, version_id: str, answer: OwnershipAnswer
+) -> None:
+    now = deps.clock()
+    unknown = answer.outcome is OwnershipOutcome.UNKNOWN
+    with deps.engine.begin() as conn:
+        version = deps.versions.lock(conn, version_id)
+        if version is None:
+            raise AccountVersionNotFoundError(version_id)
+        proven = version.verified_at is not None or version.retired_at is not None
+        if answer.outcome is OwnershipOutcome.MATCH and not proven:
+            method = f"service:{answer.provider}"
+            deps.versions.save(conn, version.verify(method, now, cooling_off=deps.cooling_off))
+        _save_check(
+            conn,
+            version_id,
+            provider=answer.provider,
+            outcome=answer.outcome.value,
+            reference=answer.reference[:100] or None,
+            checked_at=now,
+            retry_at=now + RETRY_AFTER if unknown else None,
+        )
+        deps.audit.record(
+            conn,
+            ctx,
+            "account_version.ownership_checked",
+            subject_type="supplier",
+            subject_id=version.supplier_id,
+            field_name=answer.provider,
+            after=json.dumps(
+                {
+                    "version": version_id,
+                    "outcome": answer.outcome.value,
+                    "reference": answer.reference,
+                },
+                sort_keys=True,
+            ),
+            now=now,
+        )
+
+
+async def retry_unknown(
+    deps: PaymentDeps, ctx: AuditContext, verifier: OwnershipVerifier, *, limit: int = 100
+) -> list[OwnershipAnswer]:
+    """Ask again about every version whose last answer was unknown and is due."""
+    now = deps.clock()
+
+    def due() -> list[str]:
+        with deps.engine.connect() as conn:
+            query = (
+                select(CHECK.c.version_id)
+                .where(CHECK.c.outcome == OwnershipOutcome.UNKNOWN.value, CHECK.c.retry_at <= now)
+                .order_by(CHECK.c.retry_at)
+                .limit(limit)
+            )
+            return list(conn.execute(query).scalars())
+
+    worker = Principal("worker:ownership", Role.ADMIN, "ownership retries")
+    return [
+        await verify_ownership(deps, ctx, worker, vid, verifier)
+        for vid in await asyncio.to_thread(due)
+    ]
+
+
+def send_small_amount(
+    deps: PaymentDeps, ctx: AuditContext, viewer: Principal, version_id: str
+) -> Decimal:
+    """A new random amount (0.01 to 0.99) for the payment system to send; only its blind
+    index is kept. Returns the amount to send."""
+    if viewer.role not in SENDERS:
+        raise PaymentForbiddenError("send a small-amount verification", "发起小额打款验证")
+    cents = secrets.randbelow(99) + 1
+    now = deps.clock()
+    with deps.engine.begin() as conn:
+        version = deps.versions.lock(conn, version_id)
+        if version is None:
+            raise AccountVersionNotFoundError(version_id)
+        _save_check(
+            conn,
+            version_id,
+            challenge_bidx=deps.sealer.index("small_amount", f"{version_id}:{cents}"),
+            challenge_sent_at=now,
+            attempts=0,
+        )
+        deps.audit.record(conn, ctx, "account_version.small_amount_sent",
+                          subject_type="supplier", subject_id=version.supplier_id,
+                          after=json.dumps({"version": version_id}), now=now)  # fmt: skip
+    return Decimal(cents) / 100
+
+
+def _cents(typed: str) -> int:
+    try:
+        amount = Decimal(typed.strip().replace("元", "").replace("¥", ""))
+    except InvalidOperation as exc:
+        raise SmallAmountError(
+            "type the amount received, e.g. 0.37",
+            message_zh="请输入收到的金额，例如 0.37",
+            field="amount",
+        ) from exc
+    return int(amount * 100) if amount < 1 else int(amount)
+
+
+def confirm_small_amount(
+    deps: PaymentDeps, ctx: AuditContext, viewer: Principal, version_id: str, typed: str
+) -> bool:
+    """The supplier types the amount received; right proves ownership. Wrong answers are
+    counted; the third locks the challenge."""
+    now = deps.clock()
+    with deps.engine.begin() as conn:
+        version = deps.versions.lock(conn, version_id)
+        if (
+            version is None
+            or viewer.role is not Role.SUPPLIER
+            or (viewer.supplier_id != version.supplier_id)
+        ):
+            raise AccountVersionNotFoundError(version_id)
+        cents = _cents(typed)
+        check = ownership_check(conn, version_id)
+        if check is None or check["challenge_bidx"] is None:
+            raise SmallAmountError("no small amount was sent to this account yet",
+                                   message_zh="尚未向该账户发起小额打款")  # fmt: skip
+        if int(str(check["attempts"])) >= MAX_ATTEMPTS:
+            raise SmallAmountError(
+                "three wrong amounts: ask for a new small-amount transfer",
+                message_zh="已输错三次：请联系我方重新打款",
+            )
+        right = (
+            deps.sealer.index("small_amount", f"{version_id}:{cents}") == (check["challenge_bidx"])
+        )
+        if right:
+            if version.verified_at is None:
+                deps.versions.save(
+                    conn, version.verify("small_amount", now, cooling_off=deps.cooling_off)
+                )
+            _save_check(conn, version_id, challenge_bidx=None, attempts=0)
+        else:
+            _save_check(conn, version_id, attempts=int(str(check["attempts"])) + 1)
+        deps.audit.record(
+            conn, ctx,
+            "account_version.small_amount_confirmed" if right
+            else "account_version.small_amount_refused",
+            subject_type="supplier", subject_id=version.supplier_id,
+            after=json.dumps({"version": version_id}), now=now,
+        )  # fmt: skip
+    return right

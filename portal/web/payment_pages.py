@@ -1,0 +1,380 @@
+"""Payment safety over HTTP: ``POST /api/v1/payment-checks`` and the pages.
+
+Pages: ``/staff/payments`` (finance: check a payment file; purchasing and finance: the
+account versions waiting for proof, with "verify through the service" and "send a small
+amount"; admins: adopt the accounts on file) and ``/portal/accounts`` (the supplier: its
+accounts' versions, and the form to type the small amount received).
+
+The controller translates the upload in and the verdicts out; the check itself (who may,
+the lookups, the audit entry) is :func:`portal.payments.check_payment_file`.
+``?format=csv`` or ``?format=xlsx`` answers the checked sheet with its verdict columns
+instead of JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any, TypeAlias
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Router, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Response, Template
+
+from payments import REASONS, VERDICTS, PaymentFileError
+from payments.adapters.demo import DemoOwnershipVerifier
+from payments.ports import OwnershipVerifier
+from portal.bootstrap import Collaborators, build_payment_deps
+from portal.domain.errors import ErrorKind, PortalError
+from portal.domain.principal import Role
+from portal.payments import CheckResult, PaymentDeps, adopt_accounts, check_payment_file
+from portal.payments.checking import CHECKERS
+from portal.payments.proving import confirm_small_amount, send_small_amount, verify_ownership
+from portal.payments.views import version_rows
+from portal.web.context import audit_context
+from portal.web.errors import handlers
+from portal.web.i18n import add_messages, language_of
+from portal.web.portal_area import page
+from portal.web.security import principal_of, requires
+from portal.web.site import Contribution
+
+__all__ = [
+    "PaymentCheckApi",
+    "PaymentPages",
+    "SupplierAccountPages",
+    "area",
+    "payment_contribution",
+    "result_view",
+]
+
+PaymentsDep: TypeAlias = NamedDependency[PaymentDeps]
+OwnershipDep: TypeAlias = NamedDependency[OwnershipVerifier | None]
+Form = URLEncodedBody[dict[str, str]]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def result_view(result: CheckResult) -> dict[str, Any]:
+    """The JSON answer: counts, then each line's verdict with its reasons in both languages."""
+    return {
+        "id": result.id,
+        "filename": result.filename,
+        "layout": result.sheet.layout,
+        "checked_at": result.checked_at.isoformat(),
+        "counts": result.counts,
+        "lines": [
+            {
+                "row": c.line.row,
+                "payee": c.line.payee,
+                "amount": str(c.line.amount) if c.line.amount is not None else None,
+                "verdict": c.result.verdict.value,
+                "verdict_zh": VERDICTS[c.result.verdict][0],
+                "supplier": None
+                if c.result.payee is None
+                else {"id": c.result.payee.supplier_id, "name": c.result.payee.name},
+                "account_version_id": (c.result.version.id or None) if c.result.version else None,
+                "attestation": c.attestation or None,
+                "reasons": [
+                    {
+                        "code": r.code.value,
+                        "message": REASONS[r.code].en,
+                        "message_zh": REASONS[r.code].zh,
+                        "clears": REASONS[r.code].clears_en,
+                        "clears_zh": REASONS[r.code].clears_zh,
+                        "since": _iso(r.since),
+                        "until": _iso(r.until),
+                        "detail": r.detail or None,
+                    }
+                    for r in c.result.reasons
+                ],
+            }
+            for c in result.lines
+        ],
+    }
+
+
+class PaymentCheckApi(Controller):
+    """Check a payment batch before it goes to the bank."""
+
+    path = "/api/v1/payment-checks"
+    guards = [requires(*CHECKERS)]  # noqa: RUF012
+    tags = ["finance"]  # noqa: RUF012
+
+    @post("/", sync_to_thread=True, status_code=200, summary="Check a payment file")
+    def check(
+        self,
+        request: Request[Any, Any, Any],
+        payments: PaymentsDep,
+        data: Multipart,
+        file_format: Annotated[
+            str | None,
+            QueryParameter(name="format", description="csv or xlsx: answer the checked sheet"),
+        ] = None,
+    ) -> Response[Any]:
+        """Multipart form with ``file`` (.csv or .xlsx): a verdict for every line."""
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile):
+            raise PaymentFileError("send the payment file as 'file'",
+                                   message_zh="请以 file 字段上传付款文件")  # fmt: skip
+        if file_format not in (None, "csv", "xlsx"):
+            raise PaymentFileError("format is csv or xlsx", message_zh="format 只能是 csv 或 xlsx")
+        result = check_payment_file(
+            payments,
+            audit_context(request),
+            principal_of(request),
+            upload.filename or "payments.csv",
+            upload.file.read(),
+        )
+        if file_format is None:
+            return Response(result_view(result))
+        content, kind = result.sheet_bytes(file_format)
+        name = f"payment-check-{result.id[:8]}.{file_format}"
+        return Response(
+            content,
+            media_type=kind,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+
+_PAGE_ROLES = (Role.FINANCE, Role.PURCHASING_SUPERVISOR, Role.ADMIN)
+
+
+def _reason_texts(lang: str) -> dict[str, tuple[str, str]]:
+    """code -> (reason, what clears it) in the page's language."""
+    zh = lang.startswith("zh")
+    return {
+        code.value: (text.zh, text.clears_zh) if zh else (text.en, text.clears_en)
+        for code, text in REASONS.items()
+    }
+
+
+def _local(value: datetime | None) -> str:
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+class PaymentPages(Controller):
+    """Finance, purchasing supervisors and admins."""
+
+    path = "/staff/payments"
+    guards = [requires(*_PAGE_ROLES)]  # noqa: RUF012
+
+    def _show(
+        self, request: Request[Any, Any, Any], payments: PaymentDeps, **extra: Any
+    ) -> Template:
+        now = payments.clock()
+        with payments.engine.connect() as conn:
+            rows = version_rows(conn, payments.sealer, now, open_only=True)
+        me = principal_of(request)
+        return page(
+            request, "payments/staff.html", rows=rows, local=_local, me=me,
+            may_check=me.role in CHECKERS, may_adopt=me.role is Role.ADMIN,
+            reasons=_reason_texts(str(language_of(request))), verdicts=VERDICTS, **extra,
+        )  # fmt: skip
+
+    @get("/", sync_to_thread=True)
+    def index(self, request: Request[Any, Any, Any], payments: PaymentsDep) -> Template:
+        return self._show(request, payments)
+
+    @post("/check", sync_to_thread=True)
+    def check_file(
+        self, request: Request[Any, Any, Any], payments: PaymentsDep, data: Multipart
+    ) -> Response[Any] | Template:
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile):
+            raise PaymentFileError("choose a payment file", message_zh="请选择付款文件")
+        result = check_payment_file(
+            payments, audit_context(request), principal_of(request),
+            upload.filename or "payments.csv", upload.file.read(),
+        )  # fmt: skip
+        wanted = str(data.get("download") or "")
+        if wanted in ("csv", "xlsx"):
+            content, kind = result.sheet_bytes(wanted)
+            name = f"payment-check-{result.id[:8]}.{wanted}"
+            disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+            return Response(content, media_type=kind, headers=disposition)
+        return self._show(request, payments, result=result)
+
+    @post("/versions/{version_id:str}/verify")
+    async def verify(
+        self,
+        request: Request[Any, Any, Any],
+        payments: PaymentsDep,
+        ownership: OwnershipDep,
+        version_id: FromPath[str],
+    ) -> Template:
+        if ownership is None:
+            raise OwnershipNotConfiguredError()
+        answer = await verify_ownership(
+            payments, audit_context(request), principal_of(request), version_id, ownership
+        )
+        return await asyncio.to_thread(self._show, request, payments, answer=answer)
+
+    @post("/versions/{version_id:str}/small-amount", sync_to_thread=True)
+    def small_amount(
+        self, request: Request[Any, Any, Any], payments: PaymentsDep, version_id: FromPath[str]
+    ) -> Template:
+        amount = send_small_amount(
+            payments, audit_context(request), principal_of(request), version_id
+        )
+        return self._show(request, payments, sent=(version_id, amount))
+
+    @post("/adopt", sync_to_thread=True, guards=[requires(Role.ADMIN)])
+    def adopt(self, request: Request[Any, Any, Any], payments: PaymentsDep) -> Template:
+        count = adopt_accounts(payments, audit_context(request), principal_of(request))
+        return self._show(request, payments, adopted=count)
+
+
+class SupplierAccountPages(Controller):
+    """The supplier's own accounts: versions, states, and the small-amount answer."""
+
+    path = "/portal/accounts"
+    guards = [requires(Role.SUPPLIER)]  # noqa: RUF012
+
+    def _show(
+        self, request: Request[Any, Any, Any], payments: PaymentDeps, **extra: Any
+    ) -> Template:
+        me = principal_of(request)
+        now = payments.clock()
+        with payments.engine.connect() as conn:
+            rows = version_rows(conn, payments.sealer, now, supplier_id=me.supplier_id or "-")
+        return page(request, "payments/supplier.html", rows=rows, local=_local, **extra)
+
+    @get("/", sync_to_thread=True)
+    def index(self, request: Request[Any, Any, Any], payments: PaymentsDep) -> Template:
+        return self._show(request, payments)
+
+    @post("/{version_id:str}/small-amount", sync_to_thread=True)
+    def answer(
+        self,
+        request: Request[Any, Any, Any],
+        payments: PaymentsDep,
+        version_id: FromPath[str],
+        data: Form,
+    ) -> Template:
+        right = confirm_small_amount(
+            payments, audit_context(request), principal_of(request), version_id,
+            str(data.get("amount") or ""),
+        )  # fmt: skip
+        return self._show(request, payments, answered=(version_id, right))
+
+
+class OwnershipNotConfiguredError(PortalError):
+    kind = ErrorKind.UNAVAILABLE
+    code = "ownership.not_configured"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no account-verification service is configured; use the small-amount check",
+            message_zh="未配置对公账户核验服务，请使用小额打款验证",
+        )
+
+
+def ownership_verifier(collaborators: Collaborators) -> OwnershipVerifier | None:
+    """The demo's verifier in demo mode; no real provider is configured yet."""
+    return DemoOwnershipVerifier() if collaborators.settings.web.demo else None
+
+
+def area(collaborators: Collaborators) -> Contribution:
+    """The payment-check API and pages, with the payment use cases' collaborators."""
+    deps = build_payment_deps(collaborators.changes, collaborators.settings)
+    return payment_contribution(deps, ownership_verifier(collaborators))
+
+
+def payment_contribution(
+    deps: PaymentDeps, ownership: OwnershipVerifier | None = None
+) -> Contribution:
+    """The routes of the area around already-built collaborators (tests pass their own)."""
+    add_messages(MESSAGES)
+    provided = {
+        "payments": Provide(lambda: deps, sync_to_thread=False),
+        "ownership": Provide(lambda: ownership, sync_to_thread=False),
+    }
+    api = Router(
+        path="/",
+        route_handlers=[PaymentCheckApi],
+        dependencies=provided,
+        exception_handlers=handlers(http=False),
+    )
+    pages = Router(
+        path="/",
+        route_handlers=[PaymentPages, SupplierAccountPages],
+        dependencies=provided,
+        exception_handlers=handlers(template="supplier/error.html", pages=True, http=False),
+        include_in_schema=False,
+    )
+    return Contribution(route_handlers=[api, pages])
+
+
+#: The area's messages (Chinese first).
+MESSAGES: dict[str, dict[str, str]] = {
+    k: {"zh": zh, "en": en}
+    for k, zh, en in (
+        ("pay.title", "付款安全", "Payment safety"),
+        ("pay.check", "核对付款文件", "Check a payment file"),
+        (
+            "pay.check_hint",
+            "CSV 或 XLSX：收款方、统一社会信用代码、开户行、账号、金额；"
+            "或工行企业财务室批量支付表。",
+            "CSV or XLSX: payee, credit code, bank, account, "
+            "amount; or ICBC's batch-payment sheet.",
+        ),
+        ("pay.show", "在页面显示结果", "Show the result here"),
+        ("pay.download_xlsx", "下载核对结果 XLSX", "Download the checked sheet (XLSX)"),
+        ("pay.download_csv", "下载核对结果 CSV", "Download the checked sheet (CSV)"),
+        ("pay.run", "核对", "Check"),
+        ("pay.result", "核对结果", "Result"),
+        ("pay.row", "行", "Row"),
+        ("pay.payee", "收款方", "Payee"),
+        ("pay.amount", "金额", "Amount"),
+        ("pay.verdict", "结论", "Verdict"),
+        ("pay.reason", "原因", "Reason"),
+        ("pay.clears", "解除条件", "What clears it"),
+        ("pay.versions", "待处理的账户版本", "Account versions waiting for action"),
+        ("pay.none_waiting", "没有待处理的账户版本。", "No account version is waiting."),
+        ("pay.supplier", "供应商", "Supplier"),
+        ("pay.account", "账户", "Account"),
+        ("pay.state", "状态", "State"),
+        ("pay.approvers", "审批人", "Approvers"),
+        ("pay.valid_from", "生效时间", "Payable from"),
+        ("pay.ownership", "归属核验", "Ownership check"),
+        ("pay.verify", "通过核验服务验证", "Verify through the service"),
+        ("pay.send", "发起小额打款", "Send a small amount"),
+        (
+            "pay.sent",
+            "请通过付款系统向该账户打款 {amount} 元，供应商在门户中输入收到的金额。",
+            "Have the payment system send {amount} CNY to this account; the supplier types the "
+            "amount received in the portal.",
+        ),
+        ("pay.answer", "核验结果：{outcome}", "Verification answer: {outcome}"),
+        ("pay.adopt", "确认档案中的账户为生效版本", "Adopt the accounts on file as active"),
+        ("pay.adopted", "已确认 {count} 个账户。", "{count} accounts adopted."),
+        ("pay.my_accounts", "收款账户", "Bank accounts"),
+        ("pay.earlier", "此前的账号（不再明文保存）", "an earlier number (not kept in clear)"),
+        ("pay.small_amount", "输入收到的小额打款金额", "Type the small amount you received"),
+        ("pay.confirm", "确认", "Confirm"),
+        ("pay.right", "金额正确，账户归属已验证。", "Right amount: the account is proven."),
+        (
+            "pay.wrong",
+            "金额不正确，请核对后重试（最多三次）。",
+            "Wrong amount; check and try again (three tries).",
+        ),
+        ("pay.state.proposed", "已提交", "proposed"),
+        ("pay.state.ownership_verified", "归属已验证，待审批", "proven, awaiting approval"),
+        ("pay.state.approved", "已审批，待验证归属", "approved, ownership not proven"),
+        ("pay.state.cooling_off", "冷静期", "cooling off"),
+        ("pay.state.active", "生效", "active"),
+        ("pay.state.retired", "已停用", "retired"),
+        ("pay.outcome.match", "一致", "match"),
+        ("pay.outcome.no_match", "不一致", "no match"),
+        ("pay.outcome.not_found", "无记录", "not found"),
+        ("pay.outcome.unknown", "暂无法核验，稍后自动重试", "unknown; retried automatically"),
+    )
+}
