@@ -16,7 +16,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision = "0016_change_feed"
 down_revision = "0013"
 branch_labels = None
