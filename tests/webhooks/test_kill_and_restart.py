@@ -9,6 +9,7 @@ gap and nothing out of order.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -98,7 +99,7 @@ def _events(engine: Engine, store: SupplierStore) -> int:
     ]
     outcomes = register_suppliers(engine, store, candidates, now=now)
     ids = [o.supplier_id for o in outcomes if o.supplier_id]
-    for round_ in range(CHANGES_EACH):
+    for _ in range(CHANGES_EACH):
         for sid in ids:  # interleaved suppliers, one act per transaction
             with engine.begin() as conn:
                 record_events(conn, store, [PendingEvent(EventType.CHANGED, sid)], now=now,
@@ -172,9 +173,7 @@ def test_a_receiver_killed_mid_stream_gets_every_event_once_in_order_after_it_re
         if line["id"] not in seen:
             seen.add(line["id"])
             acted.setdefault(line["supplier"], []).append(line["seq"])
-    out_of_order = sum(
-        1 for seqs in acted.values() for a, b in zip(seqs, seqs[1:], strict=False) if b <= a
-    )
+    out_of_order = sum(1 for seqs in acted.values() for a, b in itertools.pairwise(seqs) if b <= a)
     repeats = len(ids) - len(set(ids))
     failed = sum(r.retrying for r in reports)
     print(
