@@ -133,6 +133,7 @@ def test_a_dead_letter_holds_back_that_suppliers_later_events_until_the_admin_re
     got = receiver.lines()
     assert delivered == 3 and all(line["valid"] for line in got)
     assert [line["seq"] for line in got if line["supplier"] == a] == [1, 3]
+    assert [line["seq"] for line in got if line["supplier"] == b] == [2]
     [sub] = list_subscriptions(engine, ADMIN)
     assert (sub.delivered, sub.pending, sub.dead) == (3, 0, 0)
 
