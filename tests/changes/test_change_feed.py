@@ -1,4 +1,5 @@
-"""The change feed: every applied change numbered in commit order, read as an ERP reads it."""
+"""The change feed of the change acts: every applied change numbered in commit order, read as
+an ERP reads it."""
 
 from __future__ import annotations
 
