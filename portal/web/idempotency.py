@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import anyio
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import Engine
 
 from portal.domain.principal import Principal
@@ -74,7 +75,7 @@ class IdempotencyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         user = scope.get("user")
-        key = _header(scope, HEADER) if scope["type"] == "http" else None
+        key = _header(scope, HEADER) if scope["type"] == ScopeType.HTTP else None
         if (
             key is None
             or scope.get("method") != "POST"
@@ -96,7 +97,7 @@ class IdempotencyMiddleware:
             return
         sent = False
 
-        async def replay() -> Message:
+        async def replay() -> Any:
             nonlocal sent
             if not sent:
                 sent = True
@@ -105,11 +106,11 @@ class IdempotencyMiddleware:
 
         status, media_type, parts = 500, "", []
 
-        async def keep(message: Message) -> None:
+        async def keep(message: Any) -> None:
             nonlocal status, media_type
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                media_type = (_header(message, b"content-type") or "")[:100]  # type: ignore[arg-type]
+                media_type = (_header(message, b"content-type") or "")[:100]
             elif message["type"] == "http.response.body":
                 parts.append(message.get("body", b""))
             await send(message)
