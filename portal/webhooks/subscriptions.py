@@ -28,10 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from portal.audit.log import AuditContext, AuditLog
 from portal.db.feed_tables import WebhookAttemptRow, WebhookDeliveryRow, WebhookSubscriptionRow
 from portal.db.sealing import Sealer
+from portal.db.supplier_store import SUPPLIER
 from portal.db.tables import table_of
 from portal.domain.errors import DomainValidationError, ErrorKind, PortalError
 from portal.domain.principal import Principal, Role
-from portal.feed import EventType
+from portal.feed import EVENT, EventType
 
 __all__ = [
     "DeliveryLine",
@@ -107,7 +108,8 @@ class DeliveryLine:
     """One attempt of one delivery, for the delivery log."""
 
     event_seq: int
-    supplier_id: str
+    event_type: str
+    supplier_name: str
     status: str
     attempt: int | None
     at: datetime | None
@@ -290,10 +292,15 @@ def delivery_log(
         row = _active(conn, name)
         query = (
             select(
-                DELIVERY.c.event_seq, DELIVERY.c.supplier_id, DELIVERY.c.status, ATTEMPT.c.number,
-                ATTEMPT.c.at, ATTEMPT.c.status_code, ATTEMPT.c.outcome, ATTEMPT.c.error,
+                DELIVERY.c.event_seq, EVENT.c.type, SUPPLIER.c.name, DELIVERY.c.status,
+                ATTEMPT.c.number, ATTEMPT.c.at, ATTEMPT.c.status_code, ATTEMPT.c.outcome,
+                ATTEMPT.c.error,
             )
-            .select_from(DELIVERY.outerjoin(ATTEMPT, ATTEMPT.c.delivery_id == DELIVERY.c.id))
+            .select_from(
+                DELIVERY.join(EVENT, EVENT.c.seq == DELIVERY.c.event_seq)
+                .outerjoin(SUPPLIER, SUPPLIER.c.id == DELIVERY.c.supplier_id)
+                .outerjoin(ATTEMPT, ATTEMPT.c.delivery_id == DELIVERY.c.id)
+            )
             .where(DELIVERY.c.subscription_id == row.id)
             .order_by(DELIVERY.c.event_seq.desc(), ATTEMPT.c.number.desc())
             .limit(limit)
