@@ -62,7 +62,8 @@ MESSAGES = {
     "wh.none": {"zh": "尚无订阅。", "en": "No subscriptions yet."},
     "wh.secret_title": {"zh": "签名密钥（仅显示一次）", "en": "Signing secret (shown once)"},
     "wh.secret_help": {
-        "zh": "请将此密钥配置到 ERP 的接收端，用于校验签名。门户只保存加密后的密钥，之后无法再次查看。",
+        "zh": "请将此密钥配置到 ERP 的接收端，用于校验签名。"
+        "门户只保存加密后的密钥，之后无法再次查看。",
         "en": "Put this secret in the ERP's receiver to verify signatures. The portal keeps "
         "it encrypted and cannot show it again.",
     },
