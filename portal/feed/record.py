@@ -36,6 +36,7 @@ from portal.db.feed_tables import (
 )
 from portal.db.supplier_store import SupplierStore
 from portal.db.tables import table_of
+from portal.domain.supplier import Supplier
 from portal.finance.reads import supplier_view
 
 __all__ = ["EVENT", "FEED_HEAD", "EventType", "PendingEvent", "record_events"]
@@ -116,10 +117,9 @@ def _audit_head(conn: Connection) -> tuple[str | None, str | None]:
 
 
 def _states(
-    store: SupplierStore, conn: Connection, supplier_id: str, event_id: str
+    store: SupplierStore, supplier: Supplier | None, supplier_id: str, event_id: str
 ) -> tuple[dict[str, Any], str | None]:
     """The masked after-state, and the clear one sealed for the event row (None: no secret)."""
-    supplier = store.get(conn, supplier_id)
     if supplier is None:
         return {"id": supplier_id}, None
     reveals: list[list[str]] = []
@@ -173,12 +173,14 @@ def record_events(
             SUBSCRIPTION.c.removed_at.is_(None)
         )
     ).all()
+    suppliers = store.get_many(conn, sorted({e.supplier_id for e in events}))
     first = _allocate(conn, len(events))
     rows: list[dict[str, Any]] = []
     deliveries: list[dict[str, Any]] = []
     for seq, event in enumerate(events, start=first):
         event_id = str(uuid.uuid4())
-        state, sealed = _states(store, conn, event.supplier_id, event_id)
+        supplier = suppliers.get(event.supplier_id)
+        state, sealed = _states(store, supplier, event.supplier_id, event_id)
         if event.extra:
             state = state | {"event_detail": dict(event.extra)}
         rows.append(

@@ -13,6 +13,7 @@ Errors::
     IdempotencyKeyError        the key is empty, too long or not printable ASCII (422)
     IdempotencyKeyReusedError  the key was used for another request (422)
     IdempotencyInFlightError   the first request with this key is still running (409, retry)
+    RequestTooLargeError       the body is larger than the API accepts (422)
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "IdempotencyInFlightError",
     "IdempotencyKeyError",
     "IdempotencyKeyReusedError",
+    "RequestTooLargeError",
     "StoredAnswer",
     "claim_key",
     "release_key",
@@ -83,6 +85,17 @@ class IdempotencyInFlightError(PortalError):
             "the first request with this Idempotency-Key is still being processed; retry shortly",
             message_zh="使用此 Idempotency-Key 的第一个请求仍在处理中，请稍后重试",
             field="Idempotency-Key",
+        )
+
+
+class RequestTooLargeError(DomainValidationError):
+    """A request with an Idempotency-Key is larger than the API accepts; permanent."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the request body is larger than {limit} bytes",
+            code="request.too_large",
+            zh=f"请求体超过 {limit} 字节",
         )
 
 

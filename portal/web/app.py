@@ -120,7 +120,10 @@ def create_app(
         middleware=[
             *middleware,
             DefineMiddleware(PrincipalMiddleware, resolvers=[token_resolver, *resolvers]),
-            idempotency_middleware(services.engine),  # after authentication: keys per client
+            # after authentication: keys per client
+            idempotency_middleware(
+                services.engine, services.settings.web.max_upload_bytes + 64 * 1024
+            ),
         ],
         exception_handlers=handlers(),
         before_send=[security_headers(hsts=services.settings.web.secure_cookies)],

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from portal.domain.principal import Principal
 from portal.identity.idempotency import (
+    RequestTooLargeError,
     StoredAnswer,
     claim_key,
     release_key,
@@ -38,13 +39,19 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole body, or None when it is larger than ``limit`` bytes."""
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
@@ -69,9 +76,10 @@ async def _send_answer(send: Send, answer: StoredAnswer) -> None:
 class IdempotencyMiddleware:
     """Keeps the first answer to each (client, Idempotency-Key) of the API's POSTs."""
 
-    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+    def __init__(self, app: ASGIApp, engine: Engine, max_body: int) -> None:
         self.app = app
         self.engine = engine
+        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         user = scope.get("user")
@@ -84,7 +92,9 @@ class IdempotencyMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await _read_body(receive, self.max_body)
+        if body is None:
+            raise RequestTooLargeError(self.max_body)
         method_path = f"POST {scope['path']}"
         digest = request_hash(method_path, body)
         client = user.subject
@@ -124,8 +134,8 @@ class IdempotencyMiddleware:
         await anyio.to_thread.run_sync(lambda: store_answer(self.engine, client, key, answer))
 
 
-def idempotency_middleware(engine: Engine) -> Any:
+def idempotency_middleware(engine: Engine, max_body: int) -> Any:
     """The middleware definition for the app (placed after the authentication middleware)."""
     from litestar.middleware.base import DefineMiddleware
 
-    return DefineMiddleware(IdempotencyMiddleware, engine=engine)
+    return DefineMiddleware(IdempotencyMiddleware, engine=engine, max_body=max_body)
