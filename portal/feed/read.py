@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection, Engine, select
 
 from portal.db.sealing import Sealer
@@ -62,6 +63,10 @@ class FeedPage:
     next_after: int
 
 
+#: JSON text to Python, several times faster than ``json.loads`` on the 1-2 kB states
+_decode = msgspec.json.Decoder().decode
+
+
 def event_view(row: Any, state: dict[str, Any]) -> dict[str, Any]:
     """The JSON of one event (as the feed and the webhooks send it)."""
     return {
@@ -71,8 +76,8 @@ def event_view(row: Any, state: dict[str, Any]) -> dict[str, Any]:
         "supplier_id": row.supplier_id,
         "at": row.at.isoformat(),
         "request_id": row.request_id,
-        "changed_fields": json.loads(row.changed_fields),
-        "approvers": json.loads(row.approvers),
+        "changed_fields": _decode(row.changed_fields),
+        "approvers": _decode(row.approvers),
         "supplier": state,
         "audit_entry_id": row.audit_entry_id,
         "audit_hash": row.audit_hash,
@@ -80,7 +85,7 @@ def event_view(row: Any, state: dict[str, Any]) -> dict[str, Any]:
 
 
 def _state(row: Any, sealer: Sealer, reveal: RevealCallback | None) -> dict[str, Any]:
-    masked: dict[str, Any] = json.loads(row.state)
+    masked: dict[str, Any] = _decode(row.state)
     if reveal is None or row.revealed is None:
         return masked
     opened = sealer.open("feed_event", "revealed", row.id, row.revealed)
@@ -101,7 +106,7 @@ def _state(row: Any, sealer: Sealer, reveal: RevealCallback | None) -> dict[str,
 def page_rows(conn: Connection, after: int, limit: int) -> list[Any]:
     """``SELECT ... WHERE seq > :after ORDER BY seq LIMIT :limit``."""
     query = select(EVENT).where(EVENT.c.seq > after).order_by(EVENT.c.seq).limit(limit)
-    return list(conn.execute(query))
+    return list(conn.execute(query).all())
 
 
 def read_events(
