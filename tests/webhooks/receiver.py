@@ -16,8 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from portal.webhooks.signing import verify
 
-SECRET = sys.stdin.readline().strip().encode()
-LOG = sys.argv[2]
+SECRET = b""  # read from stdin when run
+LOG = ""
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -51,6 +51,8 @@ class Server(ThreadingHTTPServer):
 
 
 if __name__ == "__main__":
+    SECRET = sys.stdin.readline().strip().encode()
+    LOG = sys.argv[2]
     server = Server(("127.0.0.1", int(sys.argv[1])), Handler)
     print("ready", flush=True)
     server.serve_forever()
