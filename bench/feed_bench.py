@@ -16,6 +16,10 @@ pages of ``--limit``:
   lookup, guards, the idempotency and security middleware, JSON encoding and parsing).
 
 Prints events/s of each and the ratio to the baseline.
+
+``--writes N`` measures instead what the feed costs the write path: N suppliers (bank
+account and contact each) registered in batches of 500 through ``register_suppliers``,
+next to the same with the feed's recording switched off (baseline ``without the feed``).
 """
 
 from __future__ import annotations
@@ -92,17 +96,69 @@ def timed(label: str, n: int, read_all: Callable[[], int], baseline: float | Non
     return rate
 
 
+def write_cost(n: int, folder: Path) -> None:
+    """Registration rows/s with and without recording feed events."""
+    import portal.onboarding.registration as registration
+
+    pool = "华明达兴盛泰丰源鑫瑞恒昌宏远嘉信德永安祥福顺利和康隆新海金通天宇博創晨光"
+
+    def name(k: int) -> str:  # distinct names, so the duplicate screen finds no pairs
+        chars = "".join(pool[(k // len(pool) ** j) % len(pool)] for j in range(4))
+        return f"佛山{chars}五金制品有限公司"
+
+    def candidates(offset: int) -> list[tuple[int, Supplier, list[Any]]]:
+        return [
+            (i, Supplier(
+                uscc=make_uscc(offset + i), name=name(i),
+                bank_accounts=(BankAccount(bank_name="工商银行佛山分行",
+                                           account_number=f"6222{offset + i:012d}",
+                                           holder_name=name(i)),),
+                contacts=(Contact(name="梁经理", phone=f"139{(offset + i) % 10**8:08d}"),),
+            ), [])
+            for i in range(n)
+        ]  # fmt: skip
+
+    def run(label: str, offset: int, baseline: float | None) -> float:
+        engine = make_engine(f"sqlite:///{folder}/{label.replace(' ', '_')}.db")
+        SQLModel.metadata.create_all(engine)
+        keyring = Keyring.initialise(
+            SqlDataKeyStore(engine), InMemoryKeyProvider(), Algorithm.AES_256_GCM
+        )
+        store = SupplierStore(Sealer(keyring.field_cipher(), keyring.blind_indexer()))
+        rows = candidates(offset)
+        started = time.perf_counter()
+        for start in range(0, n, 500):
+            register_suppliers(engine, store, rows[start : start + 500], now=datetime.now(UTC))
+        rate = n / (time.perf_counter() - started)
+        ratio = f"  ({baseline / rate:.2f}x the baseline's time)" if baseline else "  (baseline)"
+        print(f"{label:28} {n:>8} suppliers: {rate:>9,.0f} rows/s{ratio}")
+        engine.dispose()
+        return rate
+
+    real = registration.record_events
+    registration.record_events = lambda *a, **k: []  # type: ignore[assignment]
+    try:
+        baseline = run("without the feed", 10_000_000, None)
+    finally:
+        registration.record_events = real
+    run("with the feed", 20_000_000, baseline)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--limit", type=int, default=1000)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--writes", type=int, default=0, help="measure the write cost instead")
     parser.add_argument(
         "--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/portal_feed"
     )
     args = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)
     folder = Path(tempfile.mkdtemp(prefix="feed-bench-"))
+    if args.writes:
+        write_cost(args.writes, folder)
+        return
     if args.db == "sqlite":
         url = f"sqlite:///{folder}/feed.db"
     else:
