@@ -8,11 +8,15 @@ and the audit entry are in :mod:`portal.webhooks`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import anyio
+import httpx
 from litestar import Request, Router, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -30,6 +34,7 @@ from portal.web.site import Contribution
 from portal.webhooks import (
     SubscriptionNotFoundError,
     WebhookInputError,
+    WebhookWorker,
     add_subscription,
     delivery_log,
     list_subscriptions,
@@ -38,6 +43,7 @@ from portal.webhooks import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     "wh.title": {"zh": "Webhook 订阅", "en": "Webhooks"},
@@ -187,10 +193,48 @@ def remove(request: Request[Any, Any, Any], services: ServicesDep, name: FromPat
     return _act(request, services, name, replay=False)
 
 
+class DeliveryTask:
+    """Runs the delivery worker every ``interval`` seconds while the app runs (several app
+    instances may: each delivery is claimed by one of them)."""
+
+    def __init__(self, services: Any, interval: float) -> None:
+        self.services = services
+        self.interval = interval
+        self.task: asyncio.Task[None] | None = None
+        self.http: httpx.Client | None = None
+
+    async def _loop(self, worker: WebhookWorker) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(worker.run_once)
+            except Exception:  # keep the loop alive; each delivery keeps its last error
+                log.exception("webhook delivery run failed; will retry")
+            await asyncio.sleep(self.interval)
+
+    async def start(self) -> None:
+        self.http = httpx.Client(timeout=10.0)
+        worker = WebhookWorker(self.services.engine, self.services.sealer, self.http)
+        self.task = asyncio.create_task(self._loop(worker))
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        if self.http is not None:
+            self.http.close()
+
+
 def area(collaborators: Collaborators) -> Contribution:
-    """The admin screen's routes (no schema: these are pages, not API)."""
+    """The admin screen's routes (no schema: these are pages, not API), and the delivery
+    worker every ``PORTAL_OUTBOX_INTERVAL_SECONDS`` (0: off, e.g. when ``portal webhooks
+    deliver --loop`` runs elsewhere)."""
     add_messages(MESSAGES)
     router = Router(
         path=BACK, route_handlers=[webhooks_page, add, replay, remove], include_in_schema=False
     )
-    return Contribution(route_handlers=[router])
+    interval = collaborators.settings.outbox.interval_seconds
+    if interval <= 0:
+        return Contribution(route_handlers=[router])
+    task = DeliveryTask(collaborators.services, interval)
+    return Contribution(route_handlers=[router], on_startup=[task.start], on_shutdown=[task.stop])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -36,7 +37,7 @@ from portal.webhooks import (
 )
 from portal.webhooks.subscriptions import SUBSCRIPTION
 from tests.support.personas import STAFF
-from tests.webhooks.test_kill_and_restart import ADMIN, CTX, Receiver, _free_port
+from tests.webhooks.test_kill_and_restart import ADMIN, CTX, Receiver, _free_port, _wait
 
 
 def _add(engine: Engine, store: SupplierStore, url: str, types: list[str] | None = None) -> str:
@@ -173,3 +174,37 @@ def test_the_cli_adds_lists_and_removes_a_subscription(
     assert main(["webhooks", "remove", "kingdee", *where]) == 0
     assert main(["webhooks", "replay", "kingdee", *where]) == 3
     assert json.dumps("kingdee") in capsys.readouterr().err.replace("'", '"')
+
+
+def test_the_web_process_delivers_on_its_own_while_it_runs(services: Any, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from portal.bootstrap import build_collaborators
+    from portal.config import load_settings
+    from portal.web.site import build_site
+    from portal.webhooks.subscriptions import DELIVERY
+
+    engine, store = services.engine, services.suppliers
+    port = _free_port()
+    secret = _add(engine, store, f"http://127.0.0.1:{port}/hook")
+    env = {"PORTAL_DATA_DIR": str(services.settings.data_dir), "PORTAL_SECURE_COOKIES": "0",
+           "PORTAL_OUTBOX_INTERVAL_SECONDS": "0.05"}  # fmt: skip
+    quick = replace(services, settings=load_settings(env))
+    app = build_site(build_collaborators(quick), areas=("portal.web.webhook_admin:area",))
+    receiver = Receiver(port, tmp_path / "got.jsonl", secret)
+    receiver.start()
+    try:
+        with TestClient(app=app):
+            _two_suppliers(engine, store)
+
+            def delivered() -> bool:
+                with engine.connect() as conn:
+                    statuses = conn.execute(select(DELIVERY.c.status)).scalars().all()
+                return statuses == ["delivered", "delivered"]
+
+            _wait(delivered, "the app's own worker to deliver")
+    finally:
+        receiver.kill()
+    assert [line["seq"] for line in receiver.lines()] == [1, 2]
