@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "portal.commands.worker",
     "portal.commands.backup",
     "portal.commands.payments",
+    "portal.commands.webhooks",
 )
 
 

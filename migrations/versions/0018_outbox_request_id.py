@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0018_outbox_request_id"
-down_revision = "0015_account_versions"
+down_revision = "0016_change_feed"
 branch_labels = None
 depends_on = None
 

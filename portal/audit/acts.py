@@ -92,6 +92,11 @@ AUDITED_ACTS: Mapping[str, str] = {
     "import.checked": "a supplier list was checked in a dry run (same fields, nothing stored)",
     "suppliers.imported": "suppliers were created by an import (after: the file's SHA-256, "
     "the ids of the batch)",
+    "feed.snapshot": "suppliers that existed before the change feed got a snapshot event "
+    "(after: how many)",
+    "webhook.subscribed": "an administrator added a webhook subscription (after: URL, types)",
+    "webhook.removed": "an administrator removed a webhook subscription",
+    "webhook.replayed": "an administrator sent dead-lettered webhook deliveries again",
 }
 
 

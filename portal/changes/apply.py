@@ -20,7 +20,8 @@ from portal.audit.log import AuditContext
 from portal.changes.deps import ChangeDeps, audit_events
 from portal.changes.effects import follow
 from portal.changes.errors import ChangeNotFoundError, ConcurrentReviewError, SupplierArchivedError
-from portal.changes.merge import apply_merge
+from portal.changes.merge import apply_merge, merge_events
+from portal.feed import PendingEvent, record_events, type_of_change
 
 __all__ = ["apply_approved", "apply_change", "rebase_others"]
 
@@ -52,12 +53,14 @@ def apply_approved(
     """
     if deps.master.is_archived(conn, request.supplier_id):
         raise SupplierArchivedError(request.supplier_id)
+    feed: list[PendingEvent] = []
     if not deps.master.bump(conn, request.supplier_id, request.base_version, now):
         current = deps.master.version(conn, request.supplier_id)
         closed, events = request.mark_conflict(current, now)
     elif request.kind is ChangeKind.MERGE_SUPPLIERS:
         apply_merge(deps, conn, ctx, request, now)
         closed, events = request.mark_applied(now)
+        feed = merge_events(closed)
     else:
         written = deps.writer.write(conn, request.supplier_id, request.approved_changes, now)
         rebase_others(deps, conn, ctx, request, {c.key for c in written}, now)
@@ -75,9 +78,14 @@ def apply_approved(
                 now=now,
             )
         closed, events = request.mark_applied(now)
+        if written:
+            feed = [PendingEvent(type_of_change(written), request.supplier_id, closed.id,
+                                 written, closed.approvals)]  # fmt: skip
     if not deps.records.close(conn, closed, from_status=Status.APPROVED):
         raise ConcurrentReviewError(request.id)
     audit_events(deps, conn, ctx, events, now)
+    # last in the act: the feed head stays locked from here to the commit
+    record_events(conn, deps.suppliers, feed, now=now)
     return closed, list(events)
 
 

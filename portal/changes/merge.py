@@ -23,8 +23,9 @@ from portal.changes.errors import NotAllowedError, SupplierArchivedError, Suppli
 from portal.dedup import merge_suppliers
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import LifecycleState
+from portal.feed import EventType, PendingEvent
 
-__all__ = ["MERGED_FROM", "apply_merge", "propose_merge"]
+__all__ = ["MERGED_FROM", "apply_merge", "merge_events", "propose_merge"]
 
 
 def propose_merge(
@@ -104,3 +105,17 @@ def apply_merge(
             conn, ctx, "field.changed", subject_type="supplier", subject_id=change.entity_id,
             field_name=change.field_name, before=change.before, after=change.after, now=now,
         )  # fmt: skip
+
+
+def merge_events(applied: ChangeRequest) -> list[PendingEvent]:
+    """The feed events of an applied merge: the survivor absorbed, the absorbed archived."""
+    absorbed_id = next(c.after for c in applied.changes if c.field_name == MERGED_FROM) or ""
+    survivor = [c for c in applied.changes if c.entity_id == applied.supplier_id]
+    archived = [c for c in applied.changes if c.entity_id == absorbed_id]
+    aliases = FieldChange(Entity.SUPPLIER, applied.supplier_id, "aliases", None, None)
+    return [
+        PendingEvent(EventType.MERGED, applied.supplier_id, applied.id, [*survivor, aliases],
+                     applied.approvals, extra={"merged_from": absorbed_id}),
+        PendingEvent(EventType.ARCHIVED, absorbed_id, applied.id, archived, applied.approvals,
+                     extra={"merged_into": applied.supplier_id}),
+    ]  # fmt: skip

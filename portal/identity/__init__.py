@@ -1,7 +1,8 @@
 """Who may log in: user accounts (OIDC logins) and API clients (tokens).
 
 - :mod:`~portal.identity.users`: accounts, logins and roles;
-- :mod:`~portal.identity.api_clients`: machine clients and their tokens.
+- :mod:`~portal.identity.api_clients`: machine clients and their tokens;
+- :mod:`~portal.identity.idempotency`: the first answer to each client's Idempotency-Key.
 """
 
-__all__ = ["api_clients", "users"]
+__all__ = ["api_clients", "idempotency", "users"]

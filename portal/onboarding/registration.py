@@ -10,7 +10,8 @@ schedule, so the monitoring job checks every new supplier
 against the registry and tax bureau without anyone asking. Should
 the batch fail at the database (a concurrent writer took a credit code), each
 supplier is retried in a transaction of its own, so one bad row never costs
-the others and never leaves half a supplier behind.
+the others and never leaves half a supplier behind. Each supplier created gets a
+``supplier.created`` event of the change feed in that same transaction.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from portal.db.supplier_store import RowBatch, SupplierStore
 from portal.dedup import file_new, index_suppliers, remember_pairs, screen_batch_matches
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
+from portal.feed import EventType, PendingEvent, record_events
 from portal.resolution import Match, PostingCache, to_finding
 from portal.verification.schedule import schedule_new
 
@@ -116,6 +118,7 @@ def register_suppliers(
             remember_pairs(conn, _stored_pairs(screened, fresh, outcomes), now=now)
             if on_created is not None:
                 on_created(conn, created)
+            _announce(conn, store, created, now, audited=on_created is not None)
         for outcome in members:
             outcome.status = OutcomeStatus.CREATED
         if cache is not None:
@@ -125,6 +128,16 @@ def register_suppliers(
         with engine.begin() as conn:
             remember_pairs(conn, _stored_pairs(screened, fresh, outcomes), now=now)
     return outcomes
+
+
+def _announce(
+    conn: Connection, store: SupplierStore, created: list[str], now: datetime, *, audited: bool
+) -> None:
+    """A ``supplier.created`` event per new supplier, last in the transaction (the feed
+    head stays locked to the commit). ``audited``: the caller's ``on_created`` wrote the
+    act's audit entry here, whose hash goes with the events."""
+    events = [PendingEvent(EventType.CREATED, sid) for sid in created]
+    record_events(conn, store, events, now=now, audited=audited)
 
 
 def _stored_pairs(
@@ -170,6 +183,7 @@ def _retry_one_by_one(
                 schedule_new(conn, [sid], now=now, reason="creation")
                 if on_created is not None:
                     on_created(conn, [sid])
+                _announce(conn, store, [sid], now, audited=on_created is not None)
             outcome.status = OutcomeStatus.CREATED
             if cache is not None:
                 cache.forget()

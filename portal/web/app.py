@@ -31,8 +31,10 @@ from portal.resources import templates_dir
 from portal.web.api import FinanceApi
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
+from portal.web.feed_api import FeedApi
 from portal.web.headers import security_headers, static_files_router
 from portal.web.i18n import add_messages, switch_language, translator
+from portal.web.idempotency import idempotency_middleware
 from portal.web.observed import ObservedApp, log_unexpected, metrics, readyz
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
 
@@ -115,6 +117,7 @@ def create_app(
             index,
             switch_language,
             FinanceApi,
+            FeedApi,
             static_files_router(),
             *route_handlers,
         ],
@@ -127,6 +130,10 @@ def create_app(
         middleware=[
             *middleware,
             DefineMiddleware(PrincipalMiddleware, resolvers=[token_resolver, *resolvers]),
+            # after authentication: keys per client
+            idempotency_middleware(
+                services.engine, services.settings.web.max_upload_bytes + 64 * 1024
+            ),
         ],
         exception_handlers=handlers(),
         before_send=[security_headers(hsts=services.settings.web.secure_cookies)],

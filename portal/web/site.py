@@ -41,6 +41,7 @@ AREAS: tuple[str, ...] = (
     "portal.web.outbox_area:area",
     "portal.web.ocr_area:area",
     "portal.web.payment_pages:area",
+    "portal.web.webhook_admin:area",
 )
 
 
