@@ -4,7 +4,7 @@ Accounts approved before versions existed become active versions (their approval
 recorded as ``before-versions``, their ownership as proven by that approval); retired
 accounts become retired versions.
 
-Revision ID: 0015_account_versions
+Revision ID: 0015
 Revises: 0013
 Create Date: 2026-12-03 13:50:00
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0015_account_versions"
+revision = "0015"
 down_revision = "0013"
 branch_labels = None
 depends_on = None

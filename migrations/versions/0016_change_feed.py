@@ -5,8 +5,8 @@ migration holds no key to build their after-state). ``portal webhooks snapshot``
 ``supplier.snapshot`` event per supplier that has none yet (idempotent); an ERP starts at
 ``after=0`` and so sees every supplier once, then every change. See docs/erp-feed.md.
 
-Revision ID: 0016_change_feed
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-03 13:31:25
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0016_change_feed"
-down_revision = "0015_account_versions"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """outbox messages keep the request id that enqueued them (tracing a message to its request)
 
-Revision ID: 0018_outbox_request_id
-Revises: 0013
+Revision ID: 0018
+Revises: 0016
 Create Date: 2026-12-03 14:00:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0018_outbox_request_id"
-down_revision = "0016_change_feed"
+revision = "0018"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
