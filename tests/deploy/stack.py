@@ -134,13 +134,15 @@ def csrf(page: str) -> str:
 
 
 def log_in(client: httpx.Client, base: str, user: str, next_path: str | None = None) -> None:
-    """Through the demo OpenID provider of instance ``base``, picking ``user``."""
+    """Starting at instance ``base``, through the demo OpenID provider (which lives at the
+    public URL, as the company's would: its pending requests are in that process), picking
+    ``user``."""
     start = client.get(f"{base}/auth/login", params={"next": next_path} if next_path else None)
     picker = client.get(start.headers["location"])
     request_id = re.search(r'name="request_id" value="([^"]+)"', picker.text)
     assert request_id, picker.text
     picked = client.post(
-        f"{base}/dev-oidc/authorize",
+        str(picker.url.copy_with(query=None)),
         data={"request_id": request_id.group(1), "user": user, "_csrf_token": csrf(picker.text)},
     )
     callback = client.get(picked.headers["location"])
