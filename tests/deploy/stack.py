@@ -117,8 +117,9 @@ def running_stack(
             web_b = spawn("web-b", ["serve", "--port", str(port_b)])
             worker = spawn("worker", ["worker", *worker_args])
             a, b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
-            wait_for_http(f"{a}/healthz", web_a)
-            wait_for_http(f"{b}/healthz", web_b)
+            # a shared, busy machine can take minutes to start three Python processes
+            wait_for_http(f"{a}/healthz", web_a, seconds=240)
+            wait_for_http(f"{b}/healthz", web_b, seconds=240)
             print(f"stack serving {time.monotonic() - t0:.1f} s after the start", flush=True)
             yield Stack(a, b, worker, prepared)
     finally:
