@@ -81,17 +81,17 @@ def run_locust(
         return list(csv.DictReader(f))
 
 
-def show(label: str, rows: list[dict[str, str]], users: int) -> dict[str, str]:
-    print(f"\n{label} ({users} users)")
-    print(f"{'endpoint':34} {'requests':>8} {'fails':>5} {'req/s':>7} "
+def show(label: str, rows: list[dict[str, str]], users: int, load: str) -> dict[str, str]:
+    print(f"\n{label} ({users} users; machine load average before the run: {load})")
+    print(f"{'endpoint':40} {'requests':>8} {'fails':>5} {'req/s':>7} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")  # fmt: skip
     total: dict[str, str] = {}
     for row in rows:
-        name = row["Name"] if row["Name"] != "Aggregated" else "ALL (aggregated)"
+        name = f"{row['Type']} {row['Name']}" if row["Name"] != "Aggregated" else "ALL (aggregated)"
         if row["Name"] == "Aggregated":
             total = row
         print(
-            f"{name[:34]:34} {row['Request Count']:>8} {row['Failure Count']:>5} "
+            f"{name[:40]:40} {row['Request Count']:>8} {row['Failure Count']:>5} "
             f"{float(row['Requests/s']):7.1f} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7}"
         )
     return total
@@ -114,15 +114,19 @@ def main() -> int:
         ).json()["items"]
         suppliers = [[s["uscc"], s["name"]] for s in items if s.get("bank_accounts")]
         print(f"{len(suppliers)} seeded suppliers with a bank account; cores: {os.cpu_count()}")
+        load = f"{os.getloadavg()[0]:.1f}"
         one = show(
             "baseline: one instance",
             run_locust([stack.a], stack.prepared, suppliers, args),
             args.users,
+            load,
         )
+        load = f"{os.getloadavg()[0]:.1f}"
         two = show(
             "two instances, round-robin",
             run_locust([stack.a, stack.b], stack.prepared, suppliers, args),
             args.users,
+            load,
         )
         ratio = float(two["Requests/s"]) / max(float(one["Requests/s"]), 1e-9)
         print(
