@@ -77,6 +77,10 @@ def run_locust(
         "--loglevel", "WARNING", "--stop-timeout", "5",
     ]  # fmt: skip
     subprocess.run(command, env=env, check=False, capture_output=True, text=True)
+    with (folder / "run_failures.csv").open(encoding="utf-8") as f:
+        for failure in csv.DictReader(f):  # status 0: no answer (cut off, connection refused)
+            print(f"  failure: {failure['Method']} {failure['Name']}: {failure['Error']} "
+                  f"x{failure['Occurrences']} at {failure['First Seen']}")  # fmt: skip
     with (folder / "run_stats.csv").open(encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
