@@ -77,12 +77,14 @@ def run_locust(
         "--loglevel", "WARNING", "--stop-timeout", "5",
     ]  # fmt: skip
     subprocess.run(command, env=env, check=False, capture_output=True, text=True)
+    with (folder / "run_stats.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     with (folder / "run_failures.csv").open(encoding="utf-8") as f:
         for failure in csv.DictReader(f):  # status 0: no answer (cut off, connection refused)
-            print(f"  failure: {failure['Method']} {failure['Name']}: {failure['Error']} "
-                  f"x{failure['Occurrences']} at {failure['First Seen']}")  # fmt: skip
-    with (folder / "run_stats.csv").open(encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+            rows.append({"failure": f"{failure['Method']} {failure['Name']}: "
+                         f"{failure['Error']} x{failure['Occurrences']} "
+                         f"at {failure['First Seen']}"})  # fmt: skip
+    return rows
 
 
 def show(label: str, rows: list[dict[str, str]], users: int, load: str) -> dict[str, str]:
@@ -91,6 +93,9 @@ def show(label: str, rows: list[dict[str, str]], users: int, load: str) -> dict[
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")  # fmt: skip
     total: dict[str, str] = {}
     for row in rows:
+        if "failure" in row:
+            print(f"  failure: {row['failure']}")
+            continue
         name = f"{row['Type']} {row['Name']}" if row["Name"] != "Aggregated" else "ALL (aggregated)"
         if row["Name"] == "Aggregated":
             total = row
