@@ -7,7 +7,9 @@
 - :mod:`providers.qichacha`, :mod:`providers.tianyancha`: signing and envelopes of 企查查 / 天眼查;
 - :mod:`providers.resilience`: :class:`Failover` (timeouts, retries, circuit breaker, fallback);
 - :mod:`providers.cache`: :class:`LookupCache` and its in-memory implementation;
-- :mod:`providers.quota`: :class:`TokenBucket`;
+- :mod:`providers.quota`: :class:`TokenBucket` (a :class:`CallPacer`), :class:`QuotaBook`;
+- :mod:`providers.redis_state`: the cache, quota book and pacer shared in Redis;
+- :mod:`providers.codec`: provider answers as tagged JSON (the shared cache's format);
 - :mod:`providers.dates`: provider date quirks, China's calendar day;
 - :mod:`providers.settings`: provider credentials;
 - :mod:`providers.demo`: the fictional demo data set both demo adapters serve.
@@ -15,9 +17,10 @@
 It imports nothing of ours but :mod:`portal.domain`.
 """
 
-from providers.cache import InMemoryLookupCache, LookupCache
+from providers.cache import CachedNotFound, InMemoryLookupCache, LookupCache
+from providers.codec import ValueCodec
 from providers.errors import ErrorContext, ErrorFamily, ProviderError, UnavailableReason
-from providers.quota import TokenBucket
+from providers.quota import CallPacer, InMemoryQuotaBook, QuotaBook, TokenBucket
 from providers.resilience import CircuitBreaker, Failover, ResiliencePolicy
 from providers.settings import (
     QichachaCredentials,
@@ -27,18 +30,23 @@ from providers.settings import (
 )
 
 __all__ = [
+    "CachedNotFound",
+    "CallPacer",
     "CircuitBreaker",
     "ErrorContext",
     "ErrorFamily",
     "Failover",
     "InMemoryLookupCache",
+    "InMemoryQuotaBook",
     "LookupCache",
     "ProviderError",
     "QichachaCredentials",
     "QixinCredentials",
+    "QuotaBook",
     "RegistrySettings",
     "ResiliencePolicy",
     "TianyanchaCredentials",
     "TokenBucket",
     "UnavailableReason",
+    "ValueCodec",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -20,6 +21,15 @@ class LookupCache(Protocol):
     async def put(self, key: str, value: object, ttl: timedelta) -> None:
         """Store ``value`` under ``key`` for ``ttl``."""
         ...
+
+
+@dataclass(frozen=True)
+class CachedNotFound:
+    """A provider's "no such company", kept so the question is not paid for again."""
+
+    message: str
+    provider: str | None
+    request_id: str | None
 
 
 class InMemoryLookupCache:
@@ -43,4 +53,4 @@ class InMemoryLookupCache:
         self._entries[key] = (self._clock() + ttl, value)
 
 
-__all__ = ["InMemoryLookupCache", "LookupCache"]
+__all__ = ["CachedNotFound", "InMemoryLookupCache", "LookupCache"]

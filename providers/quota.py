@@ -1,7 +1,10 @@
-"""Spreading paid calls over time: a token bucket.
+"""Paid calls: spread over time (a token bucket), and paused for the day when used up.
 
 Providers sell a quota of calls per day and limit bursts; a monitoring pass that
-re-verifies hundreds of suppliers waits for the bucket before each one.
+re-verifies hundreds of suppliers waits for the bucket (:class:`CallPacer`) before each
+one, and a provider that answers "quota used up" is paused until the next midnight in
+China (:class:`QuotaBook`). Both are ports: the in-process implementations here serve one
+process; :mod:`providers.redis_state` shares them between every instance through Redis.
 """
 
 from __future__ import annotations
@@ -9,6 +12,43 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class CallPacer(Protocol):
+    """Waits until a paid call may be made (calls per minute, bursts bounded)."""
+
+    async def acquire(self, tokens: float = 1.0) -> None:
+        """Wait until ``tokens`` are available and take them."""
+        ...
+
+
+@runtime_checkable
+class QuotaBook(Protocol):
+    """Which providers have used up today's paid quota, and until when."""
+
+    async def paused_until(self, provider: str, now: datetime) -> datetime | None:
+        """When ``provider`` may be called again, if it is paused at ``now``."""
+        ...
+
+    async def pause(self, provider: str, until: datetime) -> None:
+        """Record that ``provider`` said its quota is used up, until ``until``."""
+        ...
+
+
+class InMemoryQuotaBook:
+    """A :class:`QuotaBook` of this process."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, datetime] = {}
+
+    async def paused_until(self, provider: str, now: datetime) -> datetime | None:
+        until = self._until.get(provider)
+        return until if until is not None and until > now else None
+
+    async def pause(self, provider: str, until: datetime) -> None:
+        self._until[provider] = max(until, self._until.get(provider, until))
 
 
 class TokenBucket:
@@ -55,4 +95,4 @@ class TokenBucket:
         self.tokens -= tokens
 
 
-__all__ = ["TokenBucket"]
+__all__ = ["CallPacer", "InMemoryQuotaBook", "QuotaBook", "TokenBucket"]

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar, cast
 
-from providers.cache import LookupCache
+from providers.cache import CachedNotFound, LookupCache
 from providers.dates import next_midnight, utc_now
 from providers.errors import (
     ErrorFamily,
@@ -37,6 +37,7 @@ from providers.errors import (
     ProviderUnavailableBase,
     UnavailableReason,
 )
+from providers.quota import InMemoryQuotaBook, QuotaBook
 
 P = TypeVar("P")
 T = TypeVar("T")
@@ -112,17 +113,9 @@ class Attempt:
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class _NotFound:
-    message: str
-    provider: str | None
-    request_id: str | None
-
-
 @dataclass
 class _ProviderState:
     breaker: CircuitBreaker
-    quota_until: datetime | None = None
 
 
 @dataclass
@@ -137,6 +130,8 @@ class Failover(Generic[P]):
     sleep: Sleep = asyncio.sleep
     random: Callable[[], float] = _random.random
     attempts: deque[Attempt] = field(default_factory=lambda: deque(maxlen=200))
+    #: who is out of quota today (in this process by default; Redis shares it)
+    quota: QuotaBook = field(default_factory=InMemoryQuotaBook)
 
     def __post_init__(self) -> None:
         self._states = {
@@ -163,7 +158,7 @@ class Failover(Generic[P]):
         """Return the first answer for ``key``; raise not-found, input or unavailable errors."""
         if self.cache is not None:
             cached = await self.cache.get(key)
-            if isinstance(cached, _NotFound):
+            if isinstance(cached, CachedNotFound):
                 raise self.errors.not_found(
                     cached.message, provider=cached.provider, request_id=cached.request_id
                 )
@@ -176,7 +171,7 @@ class Failover(Generic[P]):
                 result = await self._call_provider(name, key, provider, operation)
             except ProviderError as exc:
                 if exc.kind == "not_found" and self.cache is not None:
-                    marker = _NotFound(str(exc), exc.provider, exc.request_id)
+                    marker = CachedNotFound(str(exc), exc.provider, exc.request_id)
                     await self.cache.put(key, marker, self.policy.not_found_ttl)
                 if exc.kind in ("not_found", "input"):
                     raise
@@ -187,34 +182,35 @@ class Failover(Generic[P]):
             if self.cache is not None:
                 await self.cache.put(key, result, self.policy.cache_ttl)
             return cast(T, result)
-        raise self._all_failed(key, problems)
+        raise await self._all_failed(key, problems)
 
-    def _all_failed(self, key: str, problems: list[ProviderError]) -> ProviderError:
+    async def _all_failed(self, key: str, problems: list[ProviderError]) -> ProviderError:
         summary = (
             "; ".join(str(p) for p in problems) or "every provider is paused (breaker or quota)"
         )
         error = self.errors.unavailable(
             f"no provider could answer for {key}: {summary}",
             reason=UnavailableReason.ALL_PROVIDERS_FAILED,
-            retry_after=self._earliest_retry(),
+            retry_after=await self._earliest_retry(),
         )
         if problems:
             error.__cause__ = problems[-1]
         return error
 
-    def _earliest_retry(self) -> timedelta:
+    async def _earliest_retry(self) -> timedelta:
         now = self.clock()
         waits = [self.policy.cool_down]
-        for state in self._states.values():
-            if state.quota_until is not None and state.quota_until > now:
-                waits.append(state.quota_until - now)
+        for name in self._states:
+            until = await self.quota.paused_until(name, now)
+            if until is not None:
+                waits.append(until - now)
         return min(waits)
 
     async def _call_provider(
         self, name: str, key: str, provider: P, operation: Callable[[P], Awaitable[T]]
     ) -> object:
         state = self._states[name]
-        if state.quota_until is not None and self.clock() < state.quota_until:
+        if await self.quota.paused_until(name, self.clock()) is not None:
             self._trace(name, key, "skipped:quota")
             return _SKIPPED
         last: ProviderError | None = None
@@ -245,7 +241,7 @@ class Failover(Generic[P]):
                 state.breaker.record_success()  # the provider answered
                 raise last
             if last.kind == "quota":
-                state.quota_until = next_midnight(self.clock())
+                await self.quota.pause(name, next_midnight(self.clock()))
                 raise last
             if last.kind == "credentials":
                 state.breaker.trip(self.clock())

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from providers.cache import LookupCache
 from providers.dates import utc_now
+from providers.quota import InMemoryQuotaBook, QuotaBook
 from providers.resilience import Clock, Failover, ResiliencePolicy, Sleep
 from registry.errors import REGISTRY_ERRORS
 from registry.model import EnterpriseRecord, ThreeElementResult, parse_query
@@ -26,6 +27,7 @@ class ResilientBusinessRegistry:
         clock: Clock = utc_now,
         sleep: Sleep = asyncio.sleep,
         random: Callable[[], float] = _random.random,
+        quota: QuotaBook | None = None,
     ) -> None:
         self.failover: Failover[BusinessRegistry] = Failover(
             providers,
@@ -35,6 +37,7 @@ class ResilientBusinessRegistry:
             clock,
             sleep,
             random,
+            quota=quota or InMemoryQuotaBook(),
         )
 
     async def lookup(self, uscc_or_name: str) -> EnterpriseRecord:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from providers.cache import LookupCache
 from providers.dates import utc_now
+from providers.quota import InMemoryQuotaBook, QuotaBook
 from providers.resilience import Clock, Failover, ResiliencePolicy, Sleep
 from tax_bureau.errors import TAX_ERRORS
 from tax_bureau.model import InvoicingDetails, TaxpayerStatus, parse_tax_number
@@ -31,9 +32,17 @@ class ResilientTaxBureau:
         clock: Clock = utc_now,
         sleep: Sleep = asyncio.sleep,
         random: Callable[[], float] = _random.random,
+        quota: QuotaBook | None = None,
     ) -> None:
         self.failover: Failover[TaxBureau] = Failover(
-            providers, TAX_ERRORS, policy or ResiliencePolicy(), cache, clock, sleep, random
+            providers,
+            TAX_ERRORS,
+            policy or ResiliencePolicy(),
+            cache,
+            clock,
+            sleep,
+            random,
+            quota=quota or InMemoryQuotaBook(),
         )
 
     async def invoicing_details(self, tax_number: str) -> InvoicingDetails:

@@ -47,7 +47,7 @@ from portal.verification.wiring import (
     VerificationSettings,
     VerificationWiring,
 )
-from providers.quota import TokenBucket
+from providers.quota import CallPacer, TokenBucket
 
 if TYPE_CHECKING:
     from portal.core import Services
@@ -86,7 +86,7 @@ async def run_due(
     wiring: VerificationWiring,
     *,
     limit: int | None = None,
-    limiter: TokenBucket | None = None,
+    limiter: CallPacer | None = None,
     ports: VerificationPorts | None = None,
     clock: Callable[[], datetime] | None = None,
     ctx: AuditContext | None = None,
@@ -94,7 +94,6 @@ async def run_due(
     """One monitoring pass (see the module docstring); raises when not configured."""
     clock = clock or wiring.clock
     settings = wiring.settings
-    limiter = limiter or TokenBucket(settings.calls_per_minute, clock=clock)
     report = PassReport()
     engine = services.engine
 
@@ -105,6 +104,8 @@ async def run_due(
             return due_suppliers(conn, clock(), limit or settings.batch_limit)
 
     async def work(open_ports: VerificationPorts) -> None:
+        # shared by every instance when the ports pace in Redis, else this pass's own bucket
+        pacer = limiter or open_ports.pacer or TokenBucket(settings.calls_per_minute, clock=clock)
         deps = VerificationDeps(services.suppliers, AuditLog(services.sealer), open_ports, settings)
         due = await asyncio.to_thread(pick)
         report.due = len(due)
@@ -114,7 +115,7 @@ async def run_due(
             if token is None:
                 report.taken_by_others += 1
                 continue
-            await limiter.acquire(CALLS_PER_SUPPLIER)
+            await pacer.acquire(CALLS_PER_SUPPLIER)
             trigger = reason if reason in ("retry", "creation", "change") else "schedule"
             try:
                 done = await verify_supplier_now(

@@ -6,7 +6,9 @@ Three modes, decided once by :func:`verification_settings`:
           the fallback order of ``PORTAL_REGISTRY_PROVIDERS``, behind
           :class:`~registry.resilience.ResilientBusinessRegistry` and
           :class:`~tax_bureau.resilience.ResilientTaxBureau` (one daily cache shared by
-          every session);
+          every session; with ``PORTAL_SESSION_REDIS_URL`` the cache, the daily quota and
+          the monitoring's call pacing live in Redis, shared by every instance, see
+          :mod:`providers.redis_state`);
 ``demo``  ``PORTAL_DEMO=1`` or ``PORTAL_REGISTRY_DEMO=1``: the demo data set;
 ``off``   neither: :meth:`VerificationWiring.ports` raises
           :class:`VerificationNotConfiguredError`. Nothing is marked verified, every
@@ -35,8 +37,12 @@ import httpx
 from pydantic import SecretStr
 
 from portal.config import Settings
-from providers.cache import InMemoryLookupCache
+from portal.domain.amounts import Money
+from portal.domain.status import RegistryStatus, TaxpayerQualification, TaxStatus
+from providers.cache import InMemoryLookupCache, LookupCache
+from providers.codec import ValueCodec
 from providers.dates import utc_now
+from providers.quota import CallPacer, InMemoryQuotaBook, QuotaBook
 from providers.resilience import ResiliencePolicy
 from providers.settings import (
     QichachaCredentials,
@@ -44,12 +50,15 @@ from providers.settings import (
     RegistrySettings,
     TianyanchaCredentials,
 )
+from registry.model import EnterpriseRecord, ThreeElementOutcome, ThreeElementResult
 from registry.ports import BusinessRegistry
 from registry.resilience import ResilientBusinessRegistry
+from tax_bureau.model import InvoicingDetails, TaxpayerStatus
 from tax_bureau.ports import TaxBureau
 from tax_bureau.resilience import ResilientTaxBureau
 
 __all__ = [
+    "ANSWERS",
     "VerificationNotConfiguredError",
     "VerificationPorts",
     "VerificationSettings",
@@ -89,6 +98,7 @@ class VerificationSettings:
     confirmation_ttl_days: int = 30
     in_process_minutes: int = 0  # 0: no periodic task inside the web process
     public_url: str = "http://127.0.0.1:8000"
+    redis_url: str | None = None  # shared cache, quota and pacing (PORTAL_SESSION_REDIS_URL)
 
     @property
     def configured(self) -> bool:
@@ -145,6 +155,7 @@ def verification_settings(settings: Settings) -> VerificationSettings:
         confirmation_ttl_days=v.confirm_ttl_days,
         in_process_minutes=(5 if demo else 0) if in_process is None else in_process,
         public_url=settings.web.public_url,
+        redis_url=settings.auth.session_redis_url,
     )
 
 
@@ -155,6 +166,7 @@ class VerificationPorts:
     registry: BusinessRegistry
     tax: TaxBureau
     providers: tuple[str, ...]
+    pacer: CallPacer | None = None  # shared by every instance (Redis); None: a pass's own
 
 
 PortsFactory = Callable[[], AbstractAsyncContextManager[VerificationPorts]]
@@ -213,10 +225,22 @@ def _demo_ports(clock: Callable[[], datetime]) -> PortsFactory:
     return open_ports
 
 
+#: The provider answers a shared cache may hold (and read back: nothing else, never pickle).
+ANSWERS = ValueCodec(
+    [
+        EnterpriseRecord, ThreeElementResult, ThreeElementOutcome, Money, RegistryStatus,
+        InvoicingDetails, TaxpayerStatus, TaxStatus, TaxpayerQualification,
+    ]
+)  # fmt: skip
+
+
 def _live_ports(
     settings: RegistrySettings,
     clock: Callable[[], datetime],
     transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    redis_url: str | None = None,
+    calls_per_minute: int = 30,
 ) -> PortsFactory:
     from registry.adapters.qichacha import QichachaBusinessRegistry
     from registry.adapters.qixin import QixinBusinessRegistry
@@ -224,7 +248,8 @@ def _live_ports(
     from tax_bureau.adapters.qichacha import QichachaTaxBureau
     from tax_bureau.adapters.tianyancha import TianyanchaTaxBureau
 
-    cache = InMemoryLookupCache(clock)  # shared by sessions: one paid lookup a day
+    memory_cache = InMemoryLookupCache(clock)  # shared by sessions: one paid lookup a day
+    memory_quota = InMemoryQuotaBook()
     policy = ResiliencePolicy(
         timeout_seconds=settings.timeout_seconds,
         cache_ttl=timedelta(hours=settings.cache_ttl_hours),
@@ -233,10 +258,30 @@ def _live_ports(
     order = settings.configured_providers()
 
     @asynccontextmanager
+    async def shared_state() -> AsyncIterator[tuple[LookupCache, QuotaBook, CallPacer | None]]:
+        if not redis_url:
+            yield memory_cache, memory_quota, None
+            return
+        from redis.asyncio import Redis
+
+        from providers.redis_state import RedisLookupCache, RedisQuotaBook, RedisTokenBucket
+
+        redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            yield (
+                RedisLookupCache(redis, ANSWERS),
+                RedisQuotaBook(redis),
+                RedisTokenBucket(redis, calls_per_minute, clock=clock),
+            )
+        finally:
+            await redis.aclose()
+
+    @asynccontextmanager
     async def open_ports() -> AsyncIterator[VerificationPorts]:
-        async with httpx.AsyncClient(
-            timeout=settings.timeout_seconds, transport=transport
-        ) as client:
+        async with (
+            httpx.AsyncClient(timeout=settings.timeout_seconds, transport=transport) as client,
+            shared_state() as (cache, quota, pacer),
+        ):
             registries: list[tuple[str, BusinessRegistry]] = []
             taxes: list[tuple[str, TaxBureau]] = []
             for name in order:
@@ -250,9 +295,12 @@ def _live_ports(
                 elif name == "qixin" and settings.qixin is not None:
                     registries.append((name, QixinBusinessRegistry(client, settings.qixin)))
             yield VerificationPorts(
-                ResilientBusinessRegistry(registries, policy=policy, cache=cache, clock=clock),
-                ResilientTaxBureau(taxes, policy=policy, cache=cache, clock=clock),
+                ResilientBusinessRegistry(
+                    registries, policy=policy, cache=cache, clock=clock, quota=quota
+                ),
+                ResilientTaxBureau(taxes, policy=policy, cache=cache, clock=clock, quota=quota),
                 order,
+                pacer,
             )
 
     return open_ports
@@ -267,7 +315,14 @@ def build_verification(
     """The wiring for these settings (real adapters, demo data set, or not configured);
     ``transport`` is the test seam of the real adapters' HTTP client."""
     if settings.mode == "live":
-        return VerificationWiring(settings, _live_ports(settings.registry, clock, transport), clock)
+        ports = _live_ports(
+            settings.registry,
+            clock,
+            transport,
+            redis_url=settings.redis_url,
+            calls_per_minute=settings.calls_per_minute,
+        )
+        return VerificationWiring(settings, ports, clock)
     if settings.mode == "demo":
         return VerificationWiring(settings, _demo_ports(clock), clock)
     return VerificationWiring(settings, None, clock)

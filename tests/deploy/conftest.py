@@ -35,9 +35,11 @@ def free_port() -> int:
         return port
 
 
-def wait_for_http(url: str, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_http(
+    url: str, process: subprocess.Popen[bytes] | None = None, *, seconds: float = 60
+) -> None:
     """Poll ``url`` until it answers (any status), or fail with the process's output."""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise AssertionError(f"process exited with {process.returncode}:\n{stop(process)}")
@@ -46,7 +48,7 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes] | None = None) -> N
             return
         except httpx.TransportError:
             time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within 60 s")
+    raise AssertionError(f"{url} did not answer within {seconds:g} s")
 
 
 def stop(process: subprocess.Popen[bytes]) -> str:

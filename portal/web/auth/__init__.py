@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from limits.aio.storage import MemoryStorage
 from litestar import Router
 from litestar.di import Provide
 
@@ -104,7 +105,10 @@ def build_auth(
     limiters = {
         "login": RateLimiter(limiter_store, "login", settings.login_rate),
         "invitation": RateLimiter(limiter_store, "invitation", settings.accept_rate),
-        "upload": RateLimiter(limiter_store, "upload", settings.upload_rate),
+        # Capacity only, not security: while Redis is down each process counts on its own.
+        "upload": RateLimiter(
+            limiter_store, "upload", settings.upload_rate, fallback=MemoryStorage()
+        ),
     }
     now = clock or (lambda: datetime.now(UTC))
     gate = SessionGate(

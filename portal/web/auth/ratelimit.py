@@ -9,8 +9,11 @@ concurrent burst went through unlimited.)
 Use :func:`rate_limited` as a route guard: ``guards=[rate_limited("upload")]``. The limiters are
 built by the auth area (``login``, ``invitation``, ``upload``); a guard naming a limiter that was
 not built stops the app factory (:func:`missing_limiters`), never lets requests through.
-Too many requests get 429 with ``Retry-After``. When Redis cannot be reached the request is
-refused with 503 rather than counted nowhere.
+Too many requests get 429 with ``Retry-After``. When Redis cannot be reached, a limiter built
+without a fallback (login, invitations: security-relevant) refuses the request with
+:class:`~portal.web.auth.degraded.LoginUnavailableError` (503) rather than counting it nowhere;
+one built with a fallback (uploads) counts in this process's memory until Redis answers again.
+Either way the outage is logged once (:class:`~portal.web.auth.degraded.Outage`).
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from litestar import Litestar
 from litestar.connection import ASGIConnection
-from litestar.exceptions import ServiceUnavailableException, TooManyRequestsException
+from litestar.exceptions import TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
 
+from portal.web.auth.degraded import REDIS_TIMEOUT_SECONDS, LoginUnavailableError, Outage
 from portal.web.auth.settings import RateLimit
 from portal.web.context import client_ip
 
@@ -46,7 +50,11 @@ def limit_storage(redis_url: str | None) -> tuple[Storage, Callable[[], Awaitabl
     if redis_url:
         from redis.asyncio import ConnectionPool
 
-        pool = ConnectionPool.from_url(redis_url)
+        pool = ConnectionPool.from_url(
+            redis_url,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+        )
         uri = redis_url.replace("redis://", "async+redis://", 1).replace(
             "rediss://", "async+rediss://", 1
         )
@@ -62,7 +70,11 @@ def limit_storage(redis_url: str | None) -> tuple[Storage, Callable[[], Awaitabl
 
 
 class RateLimiter:
-    """At most ``rate.limit`` hits per key in any window of ``rate.seconds`` (moving window)."""
+    """At most ``rate.limit`` hits per key in any window of ``rate.seconds`` (moving window).
+
+    ``fallback``: where to count while ``storage`` (Redis) cannot be reached; None fails
+    closed (:class:`LoginUnavailableError`).
+    """
 
     def __init__(
         self,
@@ -70,25 +82,34 @@ class RateLimiter:
         name: str,
         rate: RateLimit,
         clock: Callable[[], float] = time.time,
+        *,
+        fallback: Storage | None = None,
     ) -> None:
         self.name = name
         self.rate = rate
         self.clock = clock
         self.item = RateLimitItemPerSecond(rate.limit, rate.seconds, namespace=name)
         self.strategy = MovingWindowRateLimiter(storage)
+        self.fallback = MovingWindowRateLimiter(fallback) if fallback is not None else None
+        self.outage = Outage(f"rate limit '{name}'")
+
+    async def _hit(self, strategy: MovingWindowRateLimiter, key: str) -> int | None:
+        if await strategy.hit(self.item, key):
+            return None
+        reset, _ = await strategy.get_window_stats(self.item, key)
+        return max(1, math.ceil(reset - self.clock()))
 
     async def hit(self, key: str) -> int | None:
         """Count one hit; None when allowed, else the seconds until one is allowed again."""
         try:
-            if await self.strategy.hit(self.item, key):
-                return None
-            reset, _ = await self.strategy.get_window_stats(self.item, key)
+            answer = await self._hit(self.strategy, key)
         except StorageError as exc:
-            raise ServiceUnavailableException(
-                "暂时无法校验访问频率，请稍后再试 / rate limits cannot be checked right now; "
-                "try again shortly"
-            ) from exc
-        return max(1, math.ceil(reset - self.clock()))
+            self.outage.failed(exc)
+            if self.fallback is None:
+                raise LoginUnavailableError() from exc
+            return await self._hit(self.fallback, key)
+        self.outage.recovered()
+        return answer
 
     async def check(self, connection: ASGIConnection[Any, Any, Any, Any]) -> None:
         """Count the request of this client; 429 when it is over the limit."""

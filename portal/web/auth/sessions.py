@@ -8,6 +8,10 @@ the logged-in :class:`~portal.domain.principal.Principal` only while that row
 says it may act (absolute and idle timeouts, role changes, disabled accounts,
 revocation: see :mod:`portal.identity.sessions`). A request without a session
 cookie never creates a stored session unless the handler puts something in it.
+
+While the store (Redis) cannot be reached, a request's session reads as empty (the request
+goes on as an anonymous one) and its cookie is left as it was, so the session is back when
+Redis is (see :mod:`portal.web.auth.degraded`); nothing answers 500 because of it.
 """
 
 from __future__ import annotations
@@ -39,12 +43,15 @@ from portal.identity.sessions import (
     start_session,
 )
 from portal.identity.users import UserAccount
+from portal.web.auth.degraded import REDIS_TIMEOUT_SECONDS, STORE_ERRORS, Outage
 from portal.web.auth.settings import AuthSettings
 from portal.web.security import bearer_token
 
 SESSION_COOKIE = "portal_session"
 _NEW_ID = "auth.session.new_id"
 _OLD_ID = "auth.session.old_id"
+_UNAVAILABLE = "auth.session.unavailable"
+SESSIONS_OUTAGE = Outage("sessions (browsers read as logged out, login answers 503)")
 
 
 def _state(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
@@ -59,7 +66,35 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         new_id = _state(connection).get(_NEW_ID)
         return new_id if isinstance(new_id, str) else super().get_session_id(connection)
 
+    async def load_from_connection(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> dict[str, Any]:
+        """The stored session; empty (and the request marked) while the store is down."""
+        had_cookie = connection.cookies.get(self.config.key, "null") != "null"
+        try:
+            data = await super().load_from_connection(connection)
+        except STORE_ERRORS as exc:
+            SESSIONS_OUTAGE.failed(exc)
+            _state(connection)[_UNAVAILABLE] = True
+            return {}
+        if had_cookie:
+            SESSIONS_OUTAGE.recovered()
+        return data
+
     async def store_in_message(
+        self,
+        scope_session: ScopeSession,
+        message: Message,
+        connection: ASGIConnection[Any, Any, Any, Any],
+    ) -> None:
+        if _state(connection).get(_UNAVAILABLE):
+            return  # the session could not be read: keep the cookie, touch nothing
+        try:
+            await self._store_in_message(scope_session, message, connection)
+        except STORE_ERRORS as exc:
+            SESSIONS_OUTAGE.failed(exc)  # the response goes out without a new session
+
+    async def _store_in_message(
         self,
         scope_session: ScopeSession,
         message: Message,
@@ -94,8 +129,14 @@ def session_store(settings: AuthSettings) -> Store:
     """Redis when configured (needs the ``redis`` package), else memory."""
     if settings.session_redis_url:
         from litestar.stores.redis import RedisStore
+        from redis.asyncio import Redis
 
-        return RedisStore.with_client(settings.session_redis_url, namespace="portal-session")
+        client = Redis.from_url(
+            settings.session_redis_url,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+        return RedisStore(client, namespace="portal-session", handle_client_shutdown=True)
     return MemoryStore()
 
 
