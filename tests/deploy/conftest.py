@@ -12,10 +12,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -51,6 +53,21 @@ def wait_for_http(
     raise AssertionError(f"{url} did not answer within {seconds:g} s")
 
 
+_OUTPUT: dict[int, IO[bytes]] = {}
+
+
+def start(command: Sequence[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    """Start a child whose output goes to a file :func:`stop` reads back.
+
+    Never a pipe: a server logs a line per request, and a pipe nobody reads fills up after
+    about 64 KB and stalls the server in the middle of a test.
+    """
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop)
+    process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **kwargs)
+    _OUTPUT[process.pid] = output
+    return process
+
+
 def stop(process: subprocess.Popen[bytes]) -> str:
     """Terminate a child we started and return what it printed."""
     if process.poll() is None:
@@ -60,7 +77,12 @@ def stop(process: subprocess.Popen[bytes]) -> str:
     except subprocess.TimeoutExpired:
         process.kill()
         out, _ = process.communicate()
-    return out.decode() if out else ""
+    output = _OUTPUT.pop(process.pid, None)
+    if output is not None:
+        with output:
+            output.seek(0)
+            out = output.read()
+    return out.decode(errors="replace") if out else ""
 
 
 def portal_command(python: Path | str = sys.executable) -> list[str]:

@@ -31,6 +31,7 @@ from tests.deploy.conftest import (
     portal_command,
     run_portal,
     source_env,
+    start,
     stop,
     wait_for_http,
 )
@@ -104,12 +105,7 @@ def running_stack(
             prepared = prepare(migrate) if prepare is not None else {}
 
             def spawn(name: str, args: list[str]) -> subprocess.Popen[bytes]:
-                process = subprocess.Popen(
-                    [*portal_command(sys.executable), *args],
-                    env=env(name),
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                )
+                process = start([*portal_command(sys.executable), *args], env=env(name))
                 started.append(process)
                 return process
 

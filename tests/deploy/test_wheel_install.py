@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.deploy.conftest import REPO, SESSION_SECRET, free_port, stop, wait_for_http
+from tests.deploy.conftest import REPO, SESSION_SECRET, free_port, start, stop, wait_for_http
 
 pytestmark = pytest.mark.slow
 
@@ -90,13 +90,7 @@ def test_installed_wheel_migrates_a_fresh_database_and_serves_the_login_page(
     upgraded = _portal(installed, ["db", "upgrade"], env, tmp_path)
     assert upgraded.startswith("database upgraded from empty to "), upgraded
     _portal(installed, ["keys", "init"], env, tmp_path)
-    server = subprocess.Popen(
-        [str(installed / "portal"), "serve"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    server = start([str(installed / "portal"), "serve"], env=env, cwd=tmp_path)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for_http(f"{base}/healthz", server)

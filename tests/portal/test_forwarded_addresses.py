@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +25,7 @@ from portal.db.keystore import SqlDataKeyStore
 from portal.db.migrate import upgrade
 from portal.domain.principal import Role
 from portal.identity.api_clients import create_client
+from tests.deploy.conftest import start, stop, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,27 +60,13 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
         "PORTAL_RATE_LOGIN": "2/60",
         "FORWARDED_ALLOW_IPS": "*",  # uvicorn's own variable must not open the door either
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "portal.cli", "serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    process = start([sys.executable, "-m", "portal.cli", "serve"], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(process.stderr.read().decode()) from None  # type: ignore[union-attr]
-                time.sleep(0.2)
+        wait_for_http(f"{base}/healthz", process, seconds=180)
         yield base, token, url
     finally:
-        process.terminate()
-        process.communicate(timeout=30)
+        stop(process)
 
 
 @pytest.mark.slow
