@@ -3,6 +3,8 @@
 It runs, until SIGTERM or SIGINT:
 
 - the OCR job worker (licence uploads queued by the web instances);
+- the import job worker (lists uploaded on ``/staff/import``: check, import, first
+  verification of the new suppliers, through the provider quota);
 - the outbox sender, every ``--outbox-seconds`` (when e-mail or a webhook is configured);
 - the monitoring pass, every ``--verify-minutes`` (when verification is configured);
 - a signed checkpoint of the audit chain's head, every ``PORTAL_AUDIT_CHECKPOINT_MINUTES``
@@ -23,10 +25,14 @@ import contextlib
 import logging
 import signal
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from portal.bootstrap import Collaborators, build_collaborators
 from portal.commands.common import SubParsers, add_db_options, services_for
 from portal.core import Services
+
+if TYPE_CHECKING:
+    from portal.importing.worker import ImportWorker
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +105,9 @@ async def run_worker(
     ocr = OcrWorker(deps, warm_up=reader.start)
     ocr.start()
     print(f"ocr: worker {deps.worker_id} waiting for jobs", flush=True)
+    imports = _import_worker(collaborators)
+    imports.start()
+    print(f"import: worker {imports.deps.worker_id} waiting for lists", flush=True)
     tasks = [loop.create_task(_checkpoint_loop(services))]
     if outbox_seconds:
         tasks.append(loop.create_task(_outbox_loop(collaborators, outbox_seconds)))
@@ -123,7 +132,19 @@ async def run_worker(
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await ocr.stop()
+    await imports.stop()
     reader.close()
+
+
+def _import_worker(collaborators: Collaborators) -> ImportWorker:
+    from portal.importing.jobs import ImportJobDeps
+    from portal.importing.worker import FirstVerification, ImportWorker
+
+    services, changes = collaborators.services, collaborators.changes
+    deps = ImportJobDeps(
+        services.engine, services.suppliers, changes.audit, services.documents, changes=changes
+    )
+    return ImportWorker(deps, FirstVerification(collaborators.verification))
 
 
 def _worker(args: argparse.Namespace) -> int:

@@ -464,7 +464,7 @@ def _transition(
 def confirm_import(
     deps: ImportJobDeps, ctx: AuditContext, principal: Principal, job_id: str
 ) -> ImportJob:
-    """"Import the good rows": queue the import of a checked list (once)."""
+    """ "Import the good rows": queue the import of a checked list (once)."""
     return _transition(
         deps,
         ctx,

@@ -27,7 +27,13 @@ from portal.domain.supplier import Supplier
 from portal.domain.supplier_input import parse_supplier_draft
 from portal.importing.changes import ProposeChanges
 from portal.importing.headers import canonical_header
-from portal.importing.readers import RowValues, UnreadableFileError, iter_rows
+from portal.importing.readers import (
+    DEFAULT_LIMITS,
+    RowValues,
+    UnreadableFileError,
+    check_zip,
+    iter_rows,
+)
 from portal.importing.workbook import (
     HiddenCells,
     first_filled_sheet,
@@ -208,6 +214,8 @@ def _find_header(head: list[RowValues]) -> _Header | None:
 def _records(
     path: Path, report: ImportReport, sheet: str | None = None
 ) -> Iterator[tuple[int, dict[str, object], list[Finding]]]:
+    if is_workbook(path):
+        check_zip(path, DEFAULT_LIMITS)  # a zip bomb is refused before any part is opened
     if sheet is None and is_workbook(path):
         sheet = first_filled_sheet(path)
     report.sheet = sheet
@@ -228,8 +236,11 @@ def _records(
     mapping: dict[int, str] = {}
     for i, key in header.mapping.items():
         title = next(
-            (str(head[r - 1][i]) for r in reversed(header.rows) if i < len(head[r - 1])
-             and head[r - 1][i] not in (None, "")),
+            (
+                str(head[r - 1][i])
+                for r in reversed(header.rows)
+                if i < len(head[r - 1]) and head[r - 1][i] not in (None, "")
+            ),
             key,
         )
         if i in hidden.columns:

@@ -29,7 +29,6 @@ from portal.audit.log import AuditContext
 from portal.importing.audited import ImportDeps, import_supplier_list, outcome_counts
 from portal.importing.changes import ImportChangeProposer
 from portal.importing.jobs import (
-    JOB,
     JOB_SUPPLIER,
     ImportJob,
     ImportJobDeps,
@@ -261,7 +260,11 @@ class FirstVerification:
                 await limiter.acquire(CALLS_PER_SUPPLIER)
                 try:
                     done = await verify_supplier_now(
-                        deps.engine, vdeps, sid, now=deps.clock(), trigger="creation",
+                        deps.engine,
+                        vdeps,
+                        sid,
+                        now=deps.clock(),
+                        trigger="creation",
                         claim_token=token,
                     )
                 except Exception as exc:  # one supplier never stops the others
@@ -328,7 +331,11 @@ async def arun_next(
         if job.state is JobState.VERIFYING:
             if verification is None or not verification.configured:
                 await asyncio.to_thread(
-                    settle, deps, job.id, state=JobState.DONE.value, finished_at=deps.clock(),
+                    settle,
+                    deps,
+                    job.id,
+                    state=JobState.DONE.value,
+                    finished_at=deps.clock(),
                     lease_until=None,
                 )
             else:

@@ -157,7 +157,11 @@ class ImportPages(Controller):
         jobs = list_jobs(imports.services.engine, principal_of(request))
         limit_mb = imports.services.settings.web.max_upload_bytes / 2**20
         return page(
-            request, "import/upload.html", jobs=jobs, limit_mb=limit_mb, local=local,
+            request,
+            "import/upload.html",
+            jobs=jobs,
+            limit_mb=limit_mb,
+            local=local,
             state_words=_state_words(request),
         )
 
@@ -212,9 +216,17 @@ class ImportPages(Controller):
         me = principal_of(request)
         lang = language_of(request)
         q = request.query_params
-        report = job_report(imports.deps, me, job) if job.state in (
-            JobState.CHECKED, JobState.DONE, JobState.VERIFY_QUEUED, JobState.VERIFYING,
-        ) else None
+        report = (
+            job_report(imports.deps, me, job)
+            if job.state
+            in (
+                JobState.CHECKED,
+                JobState.DONE,
+                JobState.VERIFY_QUEUED,
+                JobState.VERIFYING,
+            )
+            else None
+        )
         found: Page[dict[str, Any]] | None = None
         code, status = q.get("code", ""), q.get("status", "")
         if report is not None:
@@ -266,7 +278,7 @@ class ImportPages(Controller):
             out.getvalue(),
             media_type=XLSX,
             headers={
-                "content-disposition": "attachment; filename=\"import-report.xlsx\"; "
+                "content-disposition": 'attachment; filename="import-report.xlsx"; '
                 f"filename*=UTF-8''{_quote(stem)}-report.xlsx"
             },
         )
@@ -288,7 +300,10 @@ class ImportPages(Controller):
         data: URLEncodedBody[dict[str, str]],
     ) -> Redirect:
         choose_sheet(
-            imports.deps, audit_context(request), principal_of(request), job_id,
+            imports.deps,
+            audit_context(request),
+            principal_of(request),
+            job_id,
             data.get("sheet", ""),
         )
         imports.worker.wake()
@@ -325,7 +340,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("import.nav", "导入", "Import"),
         (
             "import.intro",
-            "上传 .xlsx 或 .csv 文件（最大 {mb} MB）。系统先检查每一行，您查看结果后再导入没有问题的行。",
+            "上传 .xlsx 或 .csv 文件（最大 {mb} MB）。"
+            "系统先检查每一行，您查看结果后再导入没有问题的行。",
             "Upload an .xlsx or .csv file (at most {mb} MB). Every row is checked first; "
             "you read the result, then import the rows without problems.",
         ),
@@ -337,7 +353,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("import.by", "上传人", "Uploaded by"),
         ("import.at", "上传时间（北京时间）", "Uploaded (Beijing)"),
         ("import.state", "状态", "State"),
-        ("import.again", "此文件已于 {at} 由 {who} 上传，以下是那次导入。", "This file was already uploaded on {at} by {who}; here is that import."),
+        (
+            "import.again",
+            "此文件已于 {at} 由 {who} 上传，以下是那次导入。",
+            "This file was already uploaded on {at} by {who}; here is that import.",
+        ),
         ("import.progress", "进度", "Progress"),
         ("import.rows_of", "{done} / {total} 行", "{done} of {total} rows"),
         ("import.suppliers_of", "{done} / {total} 家供应商", "{done} of {total} suppliers"),
@@ -345,8 +365,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("import.left", "约剩 {left}", "about {left} left"),
         ("import.phase.check", "检查每一行（不保存）", "Checking every row (nothing stored)"),
         ("import.phase.import", "导入没有问题的行", "Importing the good rows"),
-        ("import.phase.verify", "首次核验新供应商（工商、税务）", "First verification of the new suppliers (registry, tax)"),
-        ("import.auto", "本页会自动更新，可随时刷新或离开。", "This page updates by itself; reload or leave at any time."),
+        (
+            "import.phase.verify",
+            "首次核验新供应商（工商、税务）",
+            "First verification of the new suppliers (registry, tax)",
+        ),
+        (
+            "import.auto",
+            "本页会自动更新，可随时刷新或离开。",
+            "This page updates by itself; reload or leave at any time.",
+        ),
         ("import.sheet", "工作表", "Worksheet"),
         ("import.sheet_change", "改查此工作表", "Check this sheet instead"),
         ("import.header_rows", "表头所在行", "Header row"),
@@ -371,11 +399,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("import.any", "全部", "Any"),
         ("import.no_rows", "没有符合条件的行。", "No row matches."),
         ("import.clean", "所有行都没有问题。", "Every row is fine."),
-        ("import.error_report", "下载 Excel 问题报告（您的表格，问题单元格已标出）", "Download the Excel error report (your sheet, problem cells marked)"),
+        (
+            "import.error_report",
+            "下载 Excel 问题报告（您的表格，问题单元格已标出）",
+            "Download the Excel error report (your sheet, problem cells marked)",
+        ),
         ("import.confirm", "导入没有问题的行", "Import the good rows"),
-        ("import.confirm_hint", "有错误的行不会导入；修改后可再次上传。已存在的供应商如有差异，将提交变更申请待审批。", "Rows with errors are not imported; fix them and upload again. Differences for suppliers on file become change requests for approval."),
+        (
+            "import.confirm_hint",
+            "有错误的行不会导入；修改后可再次上传。已存在的供应商如有差异，将提交变更申请待审批。",
+            "Rows with errors are not imported; fix them and upload again. Differences for "
+            "suppliers on file become change requests for approval.",
+        ),
         ("import.done", "导入完成", "Import finished"),
-        ("import.verified", "已核验 {done} / {total} 家新供应商", "{done} of {total} new suppliers verified"),
+        (
+            "import.verified",
+            "已核验 {done} / {total} 家新供应商",
+            "{done} of {total} new suppliers verified",
+        ),
         ("import.failed", "导入失败", "The import failed"),
         ("import.upload_again", "重新上传", "Upload again"),
         ("import.back", "返回导入页面", "Back to imports"),

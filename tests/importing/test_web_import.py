@@ -76,7 +76,9 @@ async def test_a_clerk_uploads_reads_the_dry_run_imports_the_good_rows_and_they_
     assert response.status_code == 303, response.text
     job_id = job_of(response)
     waiting = await client.get(f"/staff/import/{job_id}", headers=clerk)
-    assert 'data-state="check_queued"' in waiting.text and "/static/js/import_job.js" in waiting.text
+    assert (
+        'data-state="check_queued"' in waiting.text and "/static/js/import_job.js" in waiting.text
+    )
     assert "<script>" not in waiting.text  # no inline script (CSP)
 
     assert await run_worker(site) == job_id
