@@ -418,7 +418,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "{done} of {total} new suppliers verified",
         ),
         ("import.failed", "导入失败", "The import failed"),
-        ("import.upload_again", "重新上传", "Upload again"),
+        ("import.upload_again", "上传其他文件", "Upload another file"),
+        ("import.check_again", "重新检查此文件", "Check this file again"),
         ("import.back", "返回导入页面", "Back to imports"),
         ("import.file_name", "文件", "File"),
     )

@@ -162,6 +162,7 @@ async def test_an_unreadable_list_fails_the_job_with_the_readers_words(
     await run_worker(site)
     page = (await client.get(f"/staff/import/{job_id}", headers={"x-test-user": "clerk"})).text
     assert 'data-state="failed"' in page and "统一社会信用代码" in page
+    assert 'id="check-again"' in page  # the same file maps to this job: it can be retried
     assert json.loads(
         (await client.get(f"/staff/import/{job_id}.json", headers={"x-test-user": "clerk"})).text
     )["error"]
