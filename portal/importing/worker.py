@@ -243,10 +243,12 @@ class FirstVerification:
     async def _run(self, deps: ImportJobDeps, job: ImportJob, ports: VerificationPorts) -> None:
         settings = self.wiring.settings
         vdeps = VerificationDeps(deps.suppliers, deps.audit, ports, settings)
+        rate = calls_per_minute(ports.providers, settings)
         # the quota is real time, whatever clock the records are stamped with
-        limiter = TokenBucket(
-            calls_per_minute(ports.providers, settings), clock=lambda: datetime.now(UTC)
-        )
+        limiter = TokenBucket(rate, clock=lambda: datetime.now(UTC))
+        # a batch ends (and renews the lease) well within the lease at the quota's pace
+        lease_minutes = deps.lease.total_seconds() / 60
+        size = max(1, min(self.batch, int(rate / CALLS_PER_SUPPLIER * lease_minutes / 2)))
         width = 1 if deps.engine.dialect.name == "sqlite" else self.concurrency
         slots = asyncio.Semaphore(width)
         lease = timedelta(minutes=settings.lease_minutes)
@@ -274,7 +276,7 @@ class FirstVerification:
                 return sid, done.outcome
 
         while True:
-            batch = await asyncio.to_thread(unverified, deps, job.id, self.batch)
+            batch = await asyncio.to_thread(unverified, deps, job.id, size)
             if not batch:
                 break
             results = await asyncio.gather(*(one(sid) for sid in batch))

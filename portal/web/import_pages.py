@@ -33,10 +33,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
+from sqlalchemy import Engine, select
 
 from portal.audit.log import AuditLog
 from portal.bootstrap import Collaborators
 from portal.core import Services
+from portal.db.supplier_store import SUPPLIER
 from portal.domain.findings import CATALOG
 from portal.domain.principal import Role
 from portal.importing.error_report import STATUS_WORDS, write_error_report
@@ -107,6 +109,43 @@ def code_words(code: str, lang: str) -> str:
 def local(moment: datetime | None) -> str:
     """A time as people here read it (Beijing time)."""
     return moment.astimezone(SHOWN_IN).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def with_names(engine: Engine, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with every supplier id in a finding's words replaced by the supplier's
+    name (people read names, never ids); the kept report is left as it is."""
+    ids = {
+        m
+        for r in rows
+        for f in r["findings"]
+        for m in _UUID.findall(f["message_en"] + f["message_zh"])
+    }
+    names: dict[str, str] = {}
+    listed = sorted(ids)
+    with engine.connect() as conn:
+        for at in range(0, len(listed), 500):
+            chunk = listed[at : at + 500]
+            query = select(SUPPLIER.c.id, SUPPLIER.c.name).where(SUPPLIER.c.id.in_(chunk))
+            names |= {row.id: row.name for row in conn.execute(query)}
+
+    def named(text: str) -> str:
+        for sid, name in names.items():
+            text = text.replace(f"{sid} ({name})", f"「{name}」").replace(sid, f"「{name}」")
+        return text
+
+    return [
+        {
+            **r,
+            "findings": [
+                {**f, "message_en": named(f["message_en"]), "message_zh": named(f["message_zh"])}
+                for f in r["findings"]
+            ],
+        }
+        for r in rows
+    ]
 
 
 def _rows(report: dict[str, Any], code: str, status: str) -> list[dict[str, Any]]:
@@ -234,7 +273,8 @@ class ImportPages(Controller):
             number, size = clamp_page(whole_number(q.get("page")), whole_number(q.get("size")))
             number = last_page(number, size, len(rows))
             start = (number - 1) * size
-            found = Page(tuple(rows[start : start + size]), len(rows), number, size)
+            shown = with_names(imports.services.engine, rows[start : start + size])
+            found = Page(tuple(shown), len(rows), number, size)
         latest = job.latest_counts
         return page(
             request,
@@ -270,6 +310,7 @@ class ImportPages(Controller):
                 "the list has not been checked yet; the report follows the check",
                 "名单尚未检查完毕，检查后即可下载问题报告",
             )
+        kept["rows"] = with_names(imports.services.engine, kept.get("rows", []))
         out = io.BytesIO()
         with opened_file(imports.deps, job) as path:
             write_error_report(path, _as_report(kept), out)
@@ -363,6 +404,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("import.suppliers_of", "{done} / {total} 家供应商", "{done} of {total} suppliers"),
         ("import.rate", "每秒 {rate} 条", "{rate} a second"),
         ("import.left", "约剩 {left}", "about {left} left"),
+        ("import.duration", "{m} 分 {s} 秒", "{m} min {s} s"),
+        ("import.seconds", "{s} 秒", "{s} s"),
         ("import.phase.check", "检查每一行（不保存）", "Checking every row (nothing stored)"),
         ("import.phase.import", "导入没有问题的行", "Importing the good rows"),
         (

@@ -30,6 +30,7 @@ LIST = (
     f"{GOOD_2},上海丁物流有限公司,,,,13900139000\n"
     "91310000XXXXXXXXX1,坏代码公司,,,,\n"
     f"{GOOD_3},上海戊科技有限公司,6.22848E+18,中国银行上海分行,上海戊科技有限公司,\n"
+    f"{make_uscc(11)},上海甲贸易,,,,12\n"  # supplier a of the site, and a bad phone
 )
 
 
@@ -85,7 +86,8 @@ async def test_a_clerk_uploads_reads_the_dry_run_imports_the_good_rows_and_they_
     checked = (await client.get(f"/staff/import/{job_id}", headers=clerk)).text
     assert 'data-state="checked"' in checked and 'id="confirm-import"' in checked
     assert re.search(r'id="count-created"><strong>2<', checked)  # 丙 and 丁
-    assert re.search(r'id="count-rejected"><strong>2<', checked)
+    assert re.search(r'id="count-rejected"><strong>3<', checked)
+    assert site.a.id not in checked and "「上海甲贸易有限公司」" in checked  # names, never ids
     assert "银行账号被 Excel 当作数字保存" in checked  # the damaged account, in words
     assert "bank_account" not in re.sub(r"<[^>]+>", "", checked)  # words, never codes
     with site.services.engine.connect() as conn:

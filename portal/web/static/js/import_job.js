@@ -10,7 +10,7 @@
   }
   function duration(seconds) {
     var m = Math.floor(seconds / 60), s = seconds % 60;
-    return m ? m + " min " + s + " s" : s + " s";
+    return m ? fill(stats.dataset.duration, {m: m, s: s}) : fill(stats.dataset.seconds, {s: s});
   }
   function poll() {
     fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
