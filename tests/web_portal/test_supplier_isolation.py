@@ -153,6 +153,13 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/portal/licence/{job_id:str}"): (DENY, "/portal/licence/{b_document}"),
     ("POST", "/portal/licence/{job_id:str}"): (DENY, "/portal/licence/{b_document}"),
     ("POST", "/api/v1/ocr/licence"): (DENY, "/api/v1/ocr/licence"),
+    ("GET", "/staff/import"): (DENY, "/staff/import"),
+    ("POST", "/staff/import"): (DENY, "/staff/import"),
+    ("GET", "/staff/import/template.xlsx"): (DENY, "/staff/import/template.xlsx"),
+    ("GET", "/staff/import/{job_id:str}"): (DENY, "/staff/import/x"),
+    ("GET", "/staff/import/{job_id:str}/errors.xlsx"): (DENY, "/staff/import/x/errors.xlsx"),
+    ("POST", "/staff/import/{job_id:str}/confirm"): (DENY, "/staff/import/x/confirm"),
+    ("POST", "/staff/import/{job_id:str}/sheet"): (DENY, "/staff/import/x/sheet"),
 }
 _IGNORED_METHODS = {"OPTIONS", "HEAD"}
 
