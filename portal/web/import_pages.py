@@ -424,6 +424,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("import.hidden_columns", "隐藏的列（未读取）", "Hidden columns (not read)"),
         ("import.ignored_columns", "未识别的列（已忽略）", "Unknown columns (ignored)"),
         ("import.counts", "检查结果", "What the check found"),
+        ("import.outcome", "导入结果", "What the import did"),
         ("import.total_rows", "数据行", "Data rows"),
         ("import.can_create", "可新建", "Can be created"),
         ("import.changed", "变更申请", "Change requests"),
