@@ -109,3 +109,23 @@ def test_a_list_is_imported_once_and_its_sheet_is_fixed_once_imported(
     with deps.engine.connect() as conn:
         state = conn.execute(select(JOB.c.state).where(JOB.c.id == job_id)).scalar_one()
     assert state == "done"  # no verification wired here: done after the import
+
+
+async def test_the_worker_loop_checks_an_uploaded_list_by_itself(deps: ImportJobDeps) -> None:
+    import asyncio
+
+    from portal.importing.worker import ImportWorker
+
+    worker = ImportWorker(deps, poll_seconds=0.05)
+    worker.start()
+    try:
+        job_id = await asyncio.to_thread(upload, deps)
+        worker.wake()
+        for _ in range(600):  # until the loop has run the phase (never a time limit asserted)
+            job = await asyncio.to_thread(get_job, deps.engine, CLERK, job_id)
+            if job.state is JobState.CHECKED:
+                break
+            await asyncio.sleep(0.05)
+        assert job.state is JobState.CHECKED and worker.phases == 1
+    finally:
+        await worker.stop()
