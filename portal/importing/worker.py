@@ -141,6 +141,7 @@ def run_phase(deps: ImportJobDeps, job: ImportJob, *, verify_after: bool = False
     except UnreadableFileError as exc:
         _fail(deps, job, str(exc))
         return
+    report.file = job.filename  # the user's name for it, not the temporary copy's
     counts, kept = summary_of(report, sheets)
     rows = counts["statuses"].get("rows", 0)
     sealed = deps.sealer.seal("import_job", "report", job.id, json.dumps(kept, ensure_ascii=False))

@@ -129,3 +129,22 @@ async def test_the_worker_loop_checks_an_uploaded_list_by_itself(deps: ImportJob
         assert job.state is JobState.CHECKED and worker.phases == 1
     finally:
         await worker.stop()
+
+
+def test_the_kept_report_is_re_encrypted_by_a_field_key_rotation(
+    deps: ImportJobDeps, keyring: Keyring
+) -> None:
+    from crypto import Purpose
+    from portal.db.keystore import SqlDataKeyStore
+    from portal.importing.jobs import job_report
+    from portal.keys.rotation import remaining_on_old_keys, run_rotation, start_or_resume
+
+    job_id = upload(deps)
+    job = claim_next(deps)
+    assert job is not None
+    run_phase(deps, job)
+    progress = start_or_resume(deps.engine, keyring, SqlDataKeyStore(deps.engine), Purpose.FIELD)
+    assert run_rotation(deps.engine, deps.sealer, progress, batch_size=10).done
+    assert remaining_on_old_keys(deps.engine, deps.sealer) == 0
+    kept = job_report(deps, CLERK, get_job(deps.engine, CLERK, job_id))
+    assert kept is not None and kept["counts"]["rows"] == 1 and kept["file"] == "名单.csv"
