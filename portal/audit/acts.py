@@ -90,6 +90,12 @@ AUDITED_ACTS: Mapping[str, str] = {
     "import.completed": "a supplier list was imported (field_name: the file; after: its "
     "SHA-256, rows created, changed, unchanged, rejected)",
     "import.checked": "a supplier list was checked in a dry run (same fields, nothing stored)",
+    "import.uploaded": "a supplier list was uploaded for the web import (subject_id: the job; "
+    "field_name: the file; after: its SHA-256 and size; the file is kept encrypted)",
+    "import.sheet_chosen": "the worksheet of an uploaded list to check was chosen "
+    "(after: its name)",
+    "import.confirmed": "the good rows of a checked list were sent to be imported (subject_id: "
+    "the job)",
     "suppliers.imported": "suppliers were created by an import (after: the file's SHA-256, "
     "the ids of the batch)",
     "feed.snapshot": "suppliers that existed before the change feed got a snapshot event "

@@ -29,7 +29,7 @@ def _suppliers(args: argparse.Namespace) -> int:
         ctx = AuditContext.cli("import")
         deps = ImportDeps(services.engine, services.suppliers, changes.audit)
         try:
-            with CommandProgress(f"{path.name}", estimate_rows(path)) as progress:
+            with CommandProgress(f"{path.name}", estimate_rows(path, args.sheet)) as progress:
                 report = import_supplier_list(
                     deps,
                     ctx,
@@ -38,6 +38,7 @@ def _suppliers(args: argparse.Namespace) -> int:
                     dry_run=args.dry_run,
                     propose_changes=ImportChangeProposer(changes, principal, ctx),
                     on_progress=progress.update,
+                    sheet=args.sheet,
                 )
         except UnreadableFileError as exc:
             raise CommandError(str(exc)) from exc
@@ -69,6 +70,9 @@ def register(sub: SubParsers) -> None:
         "--error-report",
         metavar="FILE.xlsx",
         help="write your sheet back with a status and a findings column, bad cells marked",
+    )
+    sup.add_argument(
+        "--sheet", help="the worksheet of an .xlsx to read (default: the first with data)"
     )
     sup.add_argument("--show", type=int, default=20, help="rows with findings to print")
     add_db_options(sup)

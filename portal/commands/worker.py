@@ -3,6 +3,8 @@
 It runs, until SIGTERM or SIGINT:
 
 - the OCR job worker (licence uploads queued by the web instances);
+- the import job worker (lists uploaded on ``/staff/import``: check, import, first
+  verification of the new suppliers, through the provider quota);
 - the outbox sender, every ``--outbox-seconds`` (when e-mail or a webhook is configured);
 - the monitoring pass, every ``--verify-minutes`` (when verification is configured);
 - a signed checkpoint of the audit chain's head, every ``PORTAL_AUDIT_CHECKPOINT_MINUTES``
@@ -23,6 +25,7 @@ import contextlib
 import logging
 import signal
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from portal.bootstrap import Collaborators, build_collaborators
 from portal.commands.common import (
@@ -33,6 +36,9 @@ from portal.commands.common import (
     settings_from,
 )
 from portal.core import Services
+
+if TYPE_CHECKING:
+    from portal.importing.worker import ImportWorker
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +109,9 @@ async def run_worker(
     ocr = OcrWorker(deps, warm_up=reader.start)
     ocr.start()
     log.info("ocr: worker %s waiting for jobs", deps.worker_id)
+    imports = _import_worker(collaborators)
+    imports.start()
+    log.info("import: worker %s waiting for lists", imports.deps.worker_id)
     tasks = [loop.create_task(_checkpoint_loop(services))]
     if outbox_seconds:
         tasks.append(loop.create_task(_outbox_loop(collaborators, outbox_seconds)))
@@ -127,7 +136,19 @@ async def run_worker(
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await ocr.stop()
+    await imports.stop()
     reader.close()
+
+
+def _import_worker(collaborators: Collaborators) -> ImportWorker:
+    from portal.importing.jobs import ImportJobDeps
+    from portal.importing.worker import FirstVerification, ImportWorker
+
+    services, changes = collaborators.services, collaborators.changes
+    deps = ImportJobDeps(
+        services.engine, services.suppliers, changes.audit, services.documents, changes=changes
+    )
+    return ImportWorker(deps, FirstVerification(collaborators.verification))
 
 
 def _worker(args: argparse.Namespace) -> int:

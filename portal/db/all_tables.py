@@ -1,5 +1,6 @@
 """Import every module that defines tables, so the metadata is complete."""
 
+import portal.db.import_tables
 import portal.db.ocr_tables  # noqa: F401 (the OCR job table)
 from portal.db import (
     approval_tables,

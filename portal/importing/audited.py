@@ -95,9 +95,13 @@ def import_supplier_list(
     propose_changes: ProposeChanges | None = None,
     batch_size: int = BATCH_SIZE,
     on_progress: Callable[[int], None] | None = None,
+    sheet: str | None = None,
+    on_created: Callable[[Connection, list[str]], None] | None = None,
 ) -> ImportReport:
     """Import ``path`` for ``principal``; ``display_name`` is the name the user gave the
-    file (an upload is stored under another). Raises :class:`ImportNotAllowedError`."""
+    file (an upload is stored under another); ``sheet`` the worksheet (default: the first
+    with data); ``on_created`` runs beside the audit entry in each batch's transaction (the
+    web import notes the suppliers to verify). Raises :class:`ImportNotAllowedError`."""
     if principal.role not in IMPORTERS:
         raise ImportNotAllowedError
     digest = file_sha256(path)
@@ -113,6 +117,8 @@ def import_supplier_list(
             after=json.dumps({"sha256": digest, "ids": ids}, separators=(",", ":")),
             now=deps.clock(),
         )
+        if on_created is not None:
+            on_created(conn, ids)
 
     report = import_suppliers(
         path,
@@ -124,6 +130,7 @@ def import_supplier_list(
         propose_changes=propose_changes,
         on_created=created,
         on_progress=on_progress,
+        sheet=sheet,
     )
     report.sha256 = digest
     summary = {"sha256": digest, "dry_run": dry_run, **outcome_counts(report)}

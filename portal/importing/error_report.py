@@ -32,13 +32,14 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
     "exists": ("已存在", "already on file"),
     "unchanged": ("已存在，无变化", "on file, unchanged"),
     "change_requested": ("已提交变更申请", "change request opened"),
+    "hidden": ("隐藏行，未导入", "hidden row, not imported"),
 }
 _ERROR = PatternFill("solid", fgColor="FFC7CE")
 _WARNING = PatternFill("solid", fgColor="FFEB9C")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _sheet(source: Path) -> tuple[Workbook, Worksheet]:
+def _sheet(source: Path, name: str | None = None) -> tuple[Workbook, Worksheet]:
     if source.suffix.lower() == ".csv":
         book = Workbook()
         sheet = book.active
@@ -47,13 +48,15 @@ def _sheet(source: Path) -> tuple[Workbook, Worksheet]:
             sheet.append(list(row))
         return book, sheet
     book = load_workbook(source)
-    return book, book.worksheets[0]
+    return book, (book[name] if name in book.sheetnames else book.worksheets[0])
 
 
-def _columns(sheet: Worksheet) -> dict[str, int]:
-    """Import key -> column number (1-based), the first header naming it, as the import."""
+def _columns(sheet: Worksheet, report: ImportReport) -> dict[str, int]:
+    """Import key -> column number (1-based), as the import read them."""
+    if report.column_index:
+        return {key: index + 1 for key, index in report.column_index.items()}
     found: dict[str, int] = {}
-    for number, cell in enumerate(sheet[1], start=1):
+    for number, cell in enumerate(sheet[report.header_rows[-1]], start=1):
         key = canonical_header(cell.value)
         if key and key not in found:
             found[key] = number
@@ -66,16 +69,17 @@ def _text(findings: list[Finding]) -> str:
 
 def write_error_report(source: Path, report: ImportReport, out: io.BytesIO | Path) -> None:
     """Write ``source`` with the findings of ``report`` (see the module docstring)."""
-    book, sheet = _sheet(source)
-    columns = _columns(sheet)
+    book, sheet = _sheet(source, report.sheet)
+    columns = _columns(sheet, report)
     status_col, findings_col = sheet.max_column + 1, sheet.max_column + 2
+    header = report.header_rows[-1]
     for col, title in ((status_col, "状态 status"), (findings_col, "问题 findings")):
-        cell = sheet.cell(row=1, column=col, value=title)
+        cell = sheet.cell(row=header, column=col, value=title)
         cell.font = Font(bold=True)
     sheet.column_dimensions[get_column_letter(findings_col)].width = 60
     reported = {r.row: r for r in report.rows}
     clean = " ".join(STATUS_WORDS["would_create" if report.dry_run else "created"])
-    for number in range(2, sheet.max_row + 1):
+    for number in range(header + 1, sheet.max_row + 1):
         if number in report.skipped_rows or not any(
             c.value not in (None, "") for c in sheet[number][: status_col - 1]
         ):

@@ -171,27 +171,39 @@ def check_zip(path: Path, limits: ReadLimits) -> None:
             )
 
 
-def iter_xlsx(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[RowValues]:
-    """Yield the rows of the first worksheet of an .xlsx file (header first)."""
+def iter_xlsx(
+    path: Path, limits: ReadLimits = DEFAULT_LIMITS, sheet: str | None = None
+) -> Iterator[RowValues]:
+    """Yield the rows of worksheet ``sheet`` (default: the first) of an .xlsx file."""
     check_zip(path, limits)
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a bad file
         raise UnreadableFileError(f"cannot open {path.name} as an .xlsx workbook: {exc}") from exc
     try:
-        sheet = workbook.worksheets[0]
-        yield from _bounded(sheet.iter_rows(values_only=True), path.name, limits)
+        if sheet is None:
+            chosen = workbook.worksheets[0]
+        elif sheet in workbook.sheetnames:
+            chosen = workbook[sheet]
+        else:
+            raise UnreadableFileError(
+                f"{path.name} has no sheet called {sheet!r}; it has "
+                + ", ".join(repr(name) for name in workbook.sheetnames)
+            )
+        yield from _bounded(chosen.iter_rows(values_only=True), path.name, limits)
     finally:
         workbook.close()
 
 
-def iter_rows(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> Iterator[RowValues]:
-    """Rows of a .csv or .xlsx file."""
+def iter_rows(
+    path: Path, limits: ReadLimits = DEFAULT_LIMITS, sheet: str | None = None
+) -> Iterator[RowValues]:
+    """Rows of a .csv or .xlsx file (of its worksheet ``sheet``, default the first)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return iter_csv(path, limits)
     if suffix in (".xlsx", ".xlsm"):
-        return iter_xlsx(path, limits)
+        return iter_xlsx(path, limits, sheet)
     raise UnreadableFileError(f"{path.name}: only .xlsx and .csv files can be imported")
 
 
@@ -204,7 +216,7 @@ def read_text_sample(path: Path) -> str:
     return io.StringIO(decoder.decode(data)).read()
 
 
-def estimate_rows(path: Path) -> int | None:
+def estimate_rows(path: Path, sheet: str | None = None) -> int | None:
     """About how many data rows a file holds (for a progress bar; never for a decision):
     the line count of a CSV, the sheet's declared size of an .xlsx, None if unknown."""
     try:
@@ -214,7 +226,8 @@ def estimate_rows(path: Path) -> int | None:
             return max(lines - 1, 0)
         workbook = load_workbook(path, read_only=True)
         try:
-            rows = workbook.worksheets[0].max_row
+            chosen = workbook[sheet] if sheet else workbook.worksheets[0]
+            rows = chosen.max_row
         finally:
             workbook.close()
         return max(rows - 1, 0) if rows else None

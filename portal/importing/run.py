@@ -8,9 +8,11 @@ row, what happened and every finding with its code.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +22,24 @@ from portal.db.supplier_store import SupplierStore
 from portal.dedup import screen_batch
 from portal.domain import fields, names, tax_number, text, uscc
 from portal.domain.errors import DomainValidationError
-from portal.domain.findings import Finding, Severity, finding
+from portal.domain.findings import Finding, Severity, finding, register
 from portal.domain.supplier import Supplier
 from portal.domain.supplier_input import parse_supplier_draft
 from portal.importing.changes import ProposeChanges
 from portal.importing.headers import canonical_header
-from portal.importing.readers import UnreadableFileError, iter_rows
+from portal.importing.readers import (
+    DEFAULT_LIMITS,
+    RowValues,
+    UnreadableFileError,
+    check_zip,
+    iter_rows,
+)
+from portal.importing.workbook import (
+    HiddenCells,
+    first_filled_sheet,
+    hidden_rows_and_columns,
+    is_workbook,
+)
 from portal.onboarding.registration import (
     OnCreated,
     Outcome,
@@ -67,8 +81,12 @@ class ImportReport:
     file: str
     dry_run: bool
     sha256: str | None = None
+    sheet: str | None = None  # the worksheet read (None for a CSV)
+    header_rows: list[int] = field(default_factory=lambda: [1])
     columns: dict[str, str] = field(default_factory=dict)
+    column_index: dict[str, int] = field(default_factory=dict)  # import key -> column (from 0)
     ignored_columns: list[str] = field(default_factory=list)
+    hidden_columns: list[str] = field(default_factory=list)  # not read: hidden in the workbook
     skipped_rows: list[int] = field(default_factory=list)  # a second (English) header row
     counts: dict[str, int] = field(default_factory=dict)
     rows: list[RowReport] = field(default_factory=list)
@@ -86,11 +104,41 @@ class ImportReport:
             "file": self.file,
             "sha256": self.sha256,
             "dry_run": self.dry_run,
+            "sheet": self.sheet,
+            "header_rows": self.header_rows,
             "columns": self.columns,
+            "column_index": self.column_index,
             "ignored_columns": self.ignored_columns,
+            "hidden_columns": self.hidden_columns,
+            "skipped_rows": self.skipped_rows,
             "counts": self.counts,
             "rows": [r.as_dict() for r in self.rows],
         }
+
+
+#: Rows looked at for the header (a title or a merged group-label row may come first).
+HEADER_SCAN = 10
+#: Excel keeps 15 significant digits of a number: a longer account typed as a number lost
+#: its last digits (6.22848E+18), and nothing in the file says what they were.
+EXCEL_DIGITS = 15
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+#: Columns whose values are digit strings that Excel turns into numbers.
+ACCOUNT_KEYS = ("bank_account", "invoice_account")
+
+register(
+    "bank_account.excel_number",
+    Severity.ERROR,
+    "Excel stored the account number as a number and lost its last digits ({detail}); "
+    "format the column as Text, type the account again and import the file again",
+    "银行账号被 Excel 当作数字保存，末尾数位已丢失（{detail}）；请把该列设置为“文本”格式，"
+    "重新填写账号后再导入",
+)
+register(
+    "row.hidden",
+    Severity.WARNING,
+    "The row is hidden in the workbook and was not imported{detail}; unhide it to import it",
+    "该行在工作簿中被隐藏，未导入{detail}；如需导入请取消隐藏",
+)
 
 
 def _cell(value: object) -> object:
@@ -101,31 +149,141 @@ def _cell(value: object) -> object:
     return str(value)
 
 
-def _records(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, object]]]:
-    rows = iter_rows(path)
-    header = next(rows, None)
-    if header is None:
-        raise UnreadableFileError(f"{path.name} is empty")
-    mapping: dict[int, str] = {}
-    for i, title in enumerate(header):
+def excel_damage(key: str, value: object) -> Finding | None:
+    """``bank_account.excel_number`` for an account Excel rounded: a number cell of more
+    than 15 digits, or the scientific notation (``6.22848E+18``) a CSV saved from Excel
+    holds; None for an account that is intact."""
+    if key not in ACCOUNT_KEYS or value in (None, "") or isinstance(value, bool):
+        return None
+    shown: str | None = None
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not value.is_integer():
+            shown = f"{value:.6G}"
+        elif abs(value) >= 10**EXCEL_DIGITS:
+            shown = f"{value:.6G}".replace("E+", "E+")
+    elif isinstance(value, str) and _SCIENTIFIC.match(value.strip()):
+        shown = value.strip()
+    if shown is None:
+        return None
+    return finding(
+        "bank_account.excel_number",
+        key,
+        detail=f"the file holds {shown}",
+        detail_zh=f"文件中为 {shown}",
+        source="import",
+        evidence={"shown": shown},
+    )
+
+
+@dataclass(frozen=True)
+class _Header:
+    """Where the header is and which column holds which field."""
+
+    rows: list[int]  # the header's row numbers (two when a merged header spans two rows)
+    mapping: dict[int, str]  # column index -> import key
+
+
+def _mapped(values: Sequence[object]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for i, title in enumerate(values):
         key = canonical_header(title)
-        if key and key not in mapping.values():
-            mapping[i] = key
-            report.columns[str(title)] = key
-        elif title not in (None, ""):
-            report.ignored_columns.append(str(title))
-    if "uscc" not in mapping.values() or "name" not in mapping.values():
+        if key and key not in found.values():
+            found[i] = key
+    return found
+
+
+def _find_header(head: list[RowValues]) -> _Header | None:
+    """The first row naming a credit-code and a name column, joined with the row below it
+    when that one names further columns (a header merged over two rows: 银行信息 above
+    开户行 | 银行账号)."""
+    for at, values in enumerate(head):
+        mapping = _mapped(values)
+        if not {"uscc", "name"} <= set(mapping.values()):
+            continue
+        rows = [at + 1]
+        if at + 1 < len(head):
+            below = _mapped(head[at + 1])
+            extra = {i: k for i, k in below.items() if k not in mapping.values()}
+            if extra and not any(i in mapping for i in extra):
+                mapping |= extra
+                rows.append(at + 2)
+        return _Header(rows, dict(sorted(mapping.items())))
+    return None
+
+
+def _records(
+    path: Path, report: ImportReport, sheet: str | None = None
+) -> Iterator[tuple[int, dict[str, object], list[Finding]]]:
+    if is_workbook(path):
+        check_zip(path, DEFAULT_LIMITS)  # a zip bomb is refused before any part is opened
+    if sheet is None and is_workbook(path):
+        sheet = first_filled_sheet(path)
+    report.sheet = sheet
+    hidden = hidden_rows_and_columns(path, sheet) if sheet else HiddenCells()
+    rows = iter_rows(path, sheet=sheet)
+    head = list(islice(rows, HEADER_SCAN))
+    if not head:
+        raise UnreadableFileError(f"{path.name} is empty")
+    header = _find_header(head)
+    if header is None:
+        first = next((r for r in head if any(v not in (None, "") for v in r)), head[0])
         raise UnreadableFileError(
             f"{path.name} needs a credit-code column (统一社会信用代码) and a name column "
-            f"(供应商名称); found {', '.join(str(h) for h in header if h)}"
+            f"(供应商名称); found {', '.join(str(h) for h in first if h)}"
         )
-    for number, values in enumerate(rows, start=2):
+    report.header_rows = header.rows
+    titles = head[header.rows[-1] - 1]
+    mapping: dict[int, str] = {}
+    for i, key in header.mapping.items():
+        title = next(
+            (
+                str(head[r - 1][i])
+                for r in reversed(header.rows)
+                if i < len(head[r - 1]) and head[r - 1][i] not in (None, "")
+            ),
+            key,
+        )
+        if i in hidden.columns:
+            report.hidden_columns.append(title)
+            continue
+        mapping[i] = key
+        report.columns[title] = key
+        report.column_index[key] = i
+    report.ignored_columns += [
+        str(t) for i, t in enumerate(titles) if t not in (None, "") and i not in header.mapping
+    ]
+    if "uscc" not in mapping.values() or "name" not in mapping.values():
+        raise UnreadableFileError(
+            f"{path.name}: the credit-code or the name column is hidden; unhide it "
+            "(hidden columns are not imported)"
+        )
+    start = header.rows[-1] + 1
+    data = chain(head[header.rows[-1] :], rows)
+    for number, values in enumerate(data, start=start):
         if not any(v not in (None, "") for v in values):
             continue
-        if number == 2 and _english_headers(values, mapping):
+        if number == start and _english_headers(values, mapping):
             report.skipped_rows.append(number)  # the template's second header row
             continue
-        yield number, {key: _cell(values[i]) for i, key in mapping.items() if i < len(values)}
+        picked = {key: values[i] for i, key in mapping.items() if i < len(values)}
+        if number in hidden.rows:
+            shown = picked.get("uscc")
+            report.add(
+                RowReport(
+                    number,
+                    "hidden",
+                    str(shown) if shown not in (None, "") else None,
+                    None,
+                    [finding("row.hidden", None, source="import")],
+                )
+            )
+            continue
+        damage = [f for key, v in picked.items() if (f := excel_damage(key, v)) is not None]
+        raw = {
+            key: (None if any(f.field_name == key for f in damage) else _cell(v))
+            for key, v in picked.items()
+        }
+        yield number, raw, damage
 
 
 def _english_headers(values: Sequence[object], mapping: dict[int, str]) -> bool:
@@ -153,6 +311,7 @@ def import_suppliers(
     propose_changes: ProposeChanges | None = None,
     on_created: OnCreated | None = None,
     on_progress: Callable[[int], None] | None = None,
+    sheet: str | None = None,
 ) -> ImportReport:
     """Import a supplier list; never stops at a bad row.
 
@@ -190,8 +349,14 @@ def import_suppliers(
         if on_progress is not None:
             on_progress(report.counts.get("rows", 0))
 
-    for row, raw in _records(path, report):
+    for row, raw, damage in _records(path, report, sheet):
         draft, findings = parse_supplier_draft(raw)
+        if damage:  # the account was blanked above: say why instead of "missing"
+            damaged = {f.field_name for f in damage}
+            findings = [
+                *damage,
+                *(f for f in findings if f.field_name not in damaged),
+            ]
         credit_code = draft.uscc if draft is not None else _credit_code(raw)
         if credit_code:
             findings += _repeated(seen, credit_code, row, draft.name if draft else None, findings)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, Table, bindparam, insert, select, update
 
 from crypto import DataKeyStore, Keyring, Purpose
+from portal.db.import_tables import ImportJobRow
 from portal.db.sealing import Sealer
 from portal.db.tables import (
     BankAccountRow,
@@ -65,6 +66,8 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
         "account_number_bidx",
         "bank_account",
     ),
+    # the web import's kept report (findings name accounts and phones of the list)
+    SealedColumn(table_of(ImportJobRow), "report", "report"),
 )
 
 

@@ -42,6 +42,7 @@ AREAS: tuple[str, ...] = (
     "portal.web.ocr_area:area",
     "portal.web.payment_pages:area",
     "portal.web.webhook_admin:area",
+    "portal.web.import_pages:area",
 )
 
 

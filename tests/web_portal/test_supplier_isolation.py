@@ -180,6 +180,13 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
         DENY,
         "/portal/accounts/x/small-amount",
     ),
+    ("GET", "/staff/import"): (DENY, "/staff/import"),
+    ("POST", "/staff/import"): (DENY, "/staff/import"),
+    ("GET", "/staff/import/template.xlsx"): (DENY, "/staff/import/template.xlsx"),
+    ("GET", "/staff/import/{job_id:str}"): (DENY, "/staff/import/x"),
+    ("GET", "/staff/import/{job_id:str}/errors.xlsx"): (DENY, "/staff/import/x/errors.xlsx"),
+    ("POST", "/staff/import/{job_id:str}/confirm"): (DENY, "/staff/import/x/confirm"),
+    ("POST", "/staff/import/{job_id:str}/sheet"): (DENY, "/staff/import/x/sheet"),
 }
 _IGNORED_METHODS = {"OPTIONS", "HEAD"}
 
