@@ -58,6 +58,8 @@ AUDITED_ACTS: Mapping[str, str] = {
     "step_up.failed": "a one-time code was refused at step-up (field_name: reason)",
     "data.exported": "entries or records left the portal in bulk (subject_type: export kind)",
     "value.revealed": "a masked sensitive value was shown in clear",
+    "call_back.number_revealed": "a call-back contact's number was shown in full to the "
+    "approver who must call (subject: the contact; after: the change request)",
     "document.read": "a stored document was decrypted for someone",
     "document.uploaded": "a document was stored",
     "field.changed": "a master-data field changed (before/after sealed)",

@@ -55,6 +55,7 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "account.enabled": ("账号启用", "account enabled"),
     "data.exported": ("数据导出", "data exported"),
     "value.revealed": ("查看明文", "value revealed"),
+    "call_back.number_revealed": ("查看回访号码", "call-back number revealed"),
     "document.read": ("查看文件", "document opened"),
     "document.uploaded": ("上传文件", "document uploaded"),
     "field.changed": ("字段变更", "field changed"),
