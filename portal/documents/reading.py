@@ -66,5 +66,7 @@ def open_supplier_document(
     with engine.connect() as conn:
         owner = conn.scalar(select(DOCUMENT.c.supplier_id).where(DOCUMENT.c.id == document_id))
     if owner is None or owner != supplier_id:
-        raise DocumentNotFoundError(f"no document {document_id} of supplier {supplier_id}")
+        raise DocumentNotFoundError(
+            "this supplier has no such document", message_zh="该供应商没有此文件"
+        )
     return open_document(engine, vault, audit, ctx, reader, document_id, now=now)
