@@ -21,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import Connection, or_, select
 
 from approvals import ChangeRequest, PaymentHold
+from approvals.proposals import supplier_values
 from portal.audit.log import ENTRY
 from portal.changes import ChangeDeps, SupplierNotFoundError, payment_hold
 from portal.changes.records import OPEN
@@ -69,6 +70,7 @@ class AuditLine:
 @dataclass(frozen=True)
 class Supplier360:
     supplier: Supplier
+    values: Mapping[str, str | None]  # the licence fields as text (capital, dates, 长期)
     states: tuple[StateLine, ...]
     last_checked: datetime | None
     last_outcome: str | None
@@ -165,6 +167,7 @@ def supplier_360(deps: ChangeDeps, viewer: Principal, supplier_id: str) -> Suppl
     open_states = {*OPEN}
     return Supplier360(
         supplier=supplier,
+        values=supplier_values(supplier),
         states=tuple(
             StateLine(s.field_path, s.state, s.checked_at, s.against)
             for s in sorted(states, key=lambda s: str(s.field_path))
