@@ -42,7 +42,7 @@ from portal.web.supplier_pages import masked
 from portal.workbench.evidence import change_evidence, licence_code_of
 from portal.workbench.people import shown_at
 from portal.workbench.supplier_360 import supplier_360
-from registry.errors import RegistryError
+from registry.errors import CompanyNotFoundError, RegistryError
 from registry.model import EnterpriseRecord
 from registry.ports import BusinessRegistry
 
@@ -53,6 +53,7 @@ QUEUE_STATES = ("pending", "partially_approved")
 REVIEWERS = (Role.PURCHASING_SUPERVISOR, Role.ADMIN)
 UNAVAILABLE = "工商数据暂不可用，稍后重试 / the registry did not answer; unknown, retry later"
 NOT_CONFIGURED = "未配置工商数据源 / no registry source is configured"
+NOT_REGISTERED = "工商登记中查无此信用代码 / the registry knows no company with this credit code"
 
 
 def _supplier(portal: PortalRuntime, supplier_id: str) -> Supplier:
@@ -77,7 +78,9 @@ async def _lookup(
         return None, NOT_CONFIGURED
     try:
         return await registry.lookup(code), None
-    except RegistryError:
+    except CompanyNotFoundError:
+        return None, NOT_REGISTERED
+    except RegistryError:  # down, over quota, misconfigured: unknown, never a mismatch
         return None, UNAVAILABLE
 
 
@@ -289,7 +292,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("ev.mismatch", "不一致", "mismatch"),
         ("ev.unknown", "无法核对", "unknown"),
         ("ev.requested", "本次申请修改", "changed by this request"),
-        ("ev.reading_pending", "执照尚未识别完成", "The licence is still being read"),
+        (
+            "ev.reading_pending",
+            "暂无执照识别结果（尚未完成或识别失败），请查看原图",
+            "No reading of this licence yet (not finished, or failed): look at the image",
+        ),
         ("ev.other_company", "另一家公司的营业执照", "Another company's licence"),
         ("ev.registry", "工商 / 税务信息", "Registry and tax facts"),
         ("ev.reg_status", "登记状态", "Registration status"),

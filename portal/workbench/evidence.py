@@ -31,7 +31,6 @@ from approvals.proposals import supplier_values
 from portal.changes import ChangeDeps
 from portal.db.tables import table_of
 from portal.db.verification_tables import FieldStateRow
-from portal.documents.errors import DocumentNotFoundError
 from portal.domain import uscc
 from portal.domain.principal import Principal
 from portal.domain.supplier import Supplier
@@ -170,10 +169,10 @@ def _licence(
     job_id, document_id = attached
     try:
         job = get_job(deps.engine, viewer, job_id)
-    except OcrJobNotFoundError as exc:
-        raise DocumentNotFoundError(f"no licence reading {job_id}") from exc
+    except OcrJobNotFoundError:
+        job = None  # the reading is gone: the image is still shown, nothing compared
     typed, requested = _typed(supplier, request)
-    if job.state is not JobState.DONE or job.result is None:
+    if job is None or job.state is not JobState.DONE or job.result is None:
         return LicenceEvidence(job_id, document_id, None, None, 0.0, (), done=False)
     pre = prefill(supplier, job.result, min_confidence=min_confidence)
     read: dict[str, tuple[str | None, float | None]] = {

@@ -14,7 +14,13 @@ from sqlalchemy import select
 from portal.audit.log import ENTRY, AuditContext
 from portal.changes import list_changes
 from portal.documents.reading import DocumentReadRefusedError, open_supplier_document
+from portal.domain.status import RegistryStatus
+from portal.verification.wiring import VerificationPorts
 from portal.web.ocr_area import OcrRuntime
+from registry.errors import ProviderUnavailableError
+from registry.fakes import InMemoryBusinessRegistry
+from registry.model import EnterpriseRecord
+from tax_bureau.fakes import InMemoryTaxBureau
 from tests.ocr_portal.conftest import PNG, Site
 from tests.ocr_portal.test_licence_pages import field_value, read_one
 from tests.support.licences import FakeReader, reading
@@ -126,3 +132,51 @@ async def test_a_supplier_sees_which_licence_the_request_rests_on_but_no_staff_f
     request_id, _ = await submit_licence_change(site, client, ocr)
     page = (await client.get(f"/portal/changes/{request_id}", headers={"x-test-user": "a"})).text
     assert "other-company-flag" not in page
+
+
+def use_registry(site: Site, registry: InMemoryBusinessRegistry) -> None:
+    """The verification area's registry port, replaced by the contract-tested fake."""
+    site.app.state["verification"].opened = VerificationPorts(
+        registry, InMemoryTaxBureau(), ("fake",)
+    )
+
+
+def registered(site: Site) -> EnterpriseRecord:
+    return EnterpriseRecord(
+        name=site.a.name,
+        uscc=site.a.uscc,
+        legal_representative="李登记",
+        status=RegistryStatus.ACTIVE,
+        address="上海市示例路1号",
+        provider="fake",
+    )
+
+
+async def test_the_registry_facts_show_where_and_when_they_came_from(
+    site: Site, client: Client, ocr: OcrRuntime
+) -> None:
+    use_registry(site, InMemoryBusinessRegistry([registered(site)], clock=site.deps.clock))
+    request_id, _ = await submit_licence_change(site, client, ocr)
+    page = (await client.get(f"/staff/changes/{request_id}", headers=ALICE)).text
+    facts = page.split('id="registry-facts"', 1)[1]
+    checked = facts.split('id="registry-checked">', 1)[1].split("</dd>", 1)[0]
+    assert "李登记" in facts
+    assert "2026-11-02 16:00" in checked and "fake" in checked  # when (Beijing time), who
+    assert re.search(r"查询编号 FAKE\d+", checked)  # and the provider's request id
+    assert (
+        marks(page)["legal_representative"] == "mismatch"
+    )  # 张伟 read and typed, 李登记 registered
+
+
+async def test_a_registry_that_does_not_answer_reads_as_unknown_not_as_a_mismatch(
+    site: Site, client: Client, ocr: OcrRuntime
+) -> None:
+    down = InMemoryBusinessRegistry([registered(site)])
+    down.fail_next(*[ProviderUnavailableError("fake did not answer")] * 3)
+    use_registry(site, down)
+    request_id, _ = await submit_licence_change(site, client, ocr)
+    page = (await client.get(f"/staff/changes/{request_id}", headers=ALICE)).text
+    assert 'id="registry-unknown"' in page and "retry later" in page
+    # typed and read agree; the silent registry does not turn that into a mismatch
+    assert marks(page)["legal_representative"] == "match"
+    assert 'id="other-company-flag"' not in page
