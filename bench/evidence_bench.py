@@ -88,7 +88,11 @@ def run(engine: Engine, args: argparse.Namespace, data_dir: Path) -> None:
         ):
             response = client.get(url, headers=headers)
             assert response.status_code == 200, (url, response.status_code, response.text[:300])
-            p50, p95 = timed(lambda u=url: client.get(u, headers=headers), args.rounds)
+
+            def render(url: str = url) -> object:
+                return client.get(url, headers=headers)
+
+            p50, p95 = timed(render, args.rounds)
             print(f"  {label:<44} {p50:8.1f} {p95:8.1f}")
 
 
