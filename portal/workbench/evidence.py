@@ -29,6 +29,7 @@ from sqlalchemy import select
 from approvals import ChangeRequest, Entity
 from approvals.proposals import supplier_values
 from portal.changes import ChangeDeps
+from portal.db.supplier_store import SUPPLIER
 from portal.db.tables import table_of
 from portal.db.verification_tables import FieldStateRow
 from portal.domain import uscc
@@ -125,6 +126,7 @@ class ChangeEvidence:
     checks: tuple[FieldCheck, ...]
     history: tuple[ChangeRequest, ...]
     names: Mapping[str, str]
+    shared_with: tuple[tuple[str, str], ...] = ()  # (id, name) of suppliers using the account
 
     @property
     def mismatches(self) -> int:
@@ -259,6 +261,20 @@ def change_evidence(
         people |= {a.approver_id for a in request.approvals}
         people |= {r.requested_by for r in history}
         names = display_names(conn, people)
+        others = sorted(
+            {
+                str(other)
+                for flag in request.risk_flags
+                if flag.code == "bank_account.shared"
+                for other in (flag.evidence.get("other_supplier_ids") or ())  # type: ignore[attr-defined]
+            }
+        )
+        shared_with = tuple(
+            (r.id, r.name)
+            for r in conn.execute(
+                select(SUPPLIER.c.id, SUPPLIER.c.name).where(SUPPLIER.c.id.in_(others))
+            )
+        )
     checks = tuple(
         FieldCheck(s.field_path, s.state, s.checked_at, s.against, s.request_id)
         for s in sorted(states, key=lambda s: str(s.field_path))
@@ -272,4 +288,5 @@ def change_evidence(
         checks=checks,
         history=history,
         names=names,
+        shared_with=shared_with,
     )

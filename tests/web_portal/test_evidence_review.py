@@ -161,3 +161,20 @@ async def test_a_supplier_cannot_open_another_supplier_360_or_their_own(
 ) -> None:
     for sid in (site.a.id, site.b.id):
         assert (await as_user("a").get(f"/staff/suppliers/{sid}")).status_code == 403
+
+
+async def test_an_account_another_supplier_uses_names_that_supplier_on_the_approval_page(
+    site: Any, as_user: Any
+) -> None:
+    account = site.a.bank_accounts[0].id
+    form = f"/portal/bank-accounts/{account}/edit"
+    response = await as_user("a").post(
+        f"/portal/bank-accounts/{account}",
+        {"account_number": site.b.bank_accounts[0].account_number},
+        form_page=form,
+    )
+    assert response.status_code == 303, response.text
+    bank = response.headers["location"].rsplit("/", 1)[1]
+    page = (await as_user("alice").get(f"/staff/changes/{bank}")).text
+    shared = page.split('id="shared-with">', 1)[1].split("</span>", 1)[0]
+    assert f'href="/staff/suppliers/{site.b.id}">{site.b.name}</a>' in shared
