@@ -21,15 +21,15 @@ fetched through the audited document route.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 
 from approvals import ChangeRequest, Entity
 from approvals.proposals import supplier_values
 from portal.changes import ChangeDeps
-from portal.db.supplier_store import SUPPLIER
+from portal.db.supplier_store import BANK, SUPPLIER
 from portal.db.tables import table_of
 from portal.db.verification_tables import FieldStateRow
 from portal.domain import uscc
@@ -127,6 +127,8 @@ class ChangeEvidence:
     history: tuple[ChangeRequest, ...]
     names: Mapping[str, str]
     shared_with: tuple[tuple[str, str], ...] = ()  # (id, name) of suppliers using the account
+    #: new account numbers of the request (masked later) -> when first seen on file, or None
+    first_seen: Mapping[str, datetime | None] = field(default_factory=dict)
 
     @property
     def mismatches(self) -> int:
@@ -275,6 +277,7 @@ def change_evidence(
                 select(SUPPLIER.c.id, SUPPLIER.c.name).where(SUPPLIER.c.id.in_(others))
             )
         )
+        first_seen = _first_seen(deps, conn, request)
     checks = tuple(
         FieldCheck(s.field_path, s.state, s.checked_at, s.against, s.request_id)
         for s in sorted(states, key=lambda s: str(s.field_path))
@@ -289,4 +292,23 @@ def change_evidence(
         history=history,
         names=names,
         shared_with=shared_with,
+        first_seen=first_seen,
     )
+
+
+def _first_seen(
+    deps: ChangeDeps, conn: Connection, request: ChangeRequest
+) -> dict[str, datetime | None]:
+    """For each account number the request brings in: when any supplier's record first held
+    it (looked up by its blind index; None: never seen before)."""
+    out: dict[str, datetime | None] = {}
+    for change in request.changes:
+        if change.entity != Entity.BANK_ACCOUNT.value or change.field_name != "account_number":
+            continue
+        if not change.after:
+            continue
+        index = deps.sealer.index("bank_account", change.after)
+        out[change.after] = conn.scalar(
+            select(func.min(BANK.c.created_at)).where(BANK.c.account_number_bidx == index)
+        )
+    return out

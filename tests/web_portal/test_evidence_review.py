@@ -178,3 +178,12 @@ async def test_an_account_another_supplier_uses_names_that_supplier_on_the_appro
     page = (await as_user("alice").get(f"/staff/changes/{bank}")).text
     shared = page.split('id="shared-with">', 1)[1].split("</span>", 1)[0]
     assert f'href="/staff/suppliers/{site.b.id}">{site.b.name}</a>' in shared
+    assert "首次出现于档案：2026-11-02 16:00" in page  # B's account since 08:00 UTC
+
+
+async def test_a_new_account_number_says_whether_it_was_ever_on_file(
+    site: Any, as_user: Any
+) -> None:
+    bank = await propose_bank_change(site, as_user)
+    page = (await as_user("alice").get(f"/staff/changes/{bank}")).text
+    assert "此前从未出现在任何供应商档案中" in page  # a number no supplier ever had
