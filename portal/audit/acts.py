@@ -68,6 +68,8 @@ AUDITED_ACTS: Mapping[str, str] = {
     "account_version.small_amount_sent": "a small amount was sent to prove an account",
     "account_version.small_amount_confirmed": "the supplier typed the right small amount",
     "account_version.small_amount_refused": "the supplier typed a wrong small amount",
+    "call_back.number_revealed": "a call-back contact's number was shown in full to the "
+    "approver who must call (subject: the contact; after: the change request)",
     "document.read": "a stored document was decrypted for someone",
     "document.uploaded": "a document was stored",
     "field.changed": "a master-data field changed (before/after sealed)",

@@ -33,6 +33,7 @@ from portal.changes.errors import (
     SupplierArchivedError,
     SupplierNotFoundError,
 )
+from portal.domain.findings import Finding
 from portal.domain.principal import Principal
 from portal.domain.supplier import LifecycleState, Supplier
 
@@ -76,8 +77,12 @@ def submit_change(
     *,
     channel: Channel = Channel.PORTAL,
     kind: ChangeKind | None = None,
+    evidence: Sequence[Finding] = (),
 ) -> ChangeRequest:
-    """Turn proposals into a pending change request, diffed against the current record."""
+    """Turn proposals into a pending change request, diffed against the current record.
+
+    ``evidence``: findings that say what the request rests on (the licence it was read
+    from), kept with the request's own findings for the approver."""
     if requester.role not in PROPOSERS:
         raise NotAllowedError(f"role {requester.role.value} may not propose changes")
     visible_supplier(requester, supplier_id)
@@ -101,7 +106,7 @@ def submit_change(
             requested_at=now,
             base_version=supplier.version,
             changes=changes,
-            findings=tuple(findings),
+            findings=(*findings, *evidence),
         )
         draft = replace(draft, risk_flags=_risk_flags(deps, conn, draft, supplier, now))
         request, events = draft.submit(now)

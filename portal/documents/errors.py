@@ -23,3 +23,7 @@ class DocumentRejectedError(ValueError):
 
 class DocumentNotFoundError(LookupError):
     """No such document, or not one this caller may see."""
+
+    def __init__(self, message: str, *, message_zh: str | None = None) -> None:
+        super().__init__(message)
+        self.message_zh = message_zh

@@ -26,6 +26,7 @@ __all__ = [
     "compare_sources",
     "prefill",
     "proposal_from_form",
+    "registry_values",
 ]
 
 #: Licence fields the supplier's form offers (the credit code is the identity: compared only).
@@ -117,7 +118,7 @@ def proposal_from_form(supplier_id: str, form: Mapping[str, str]) -> Proposal:
     return Proposal(Entity.SUPPLIER, supplier_id, values)
 
 
-def _registry_values(record: EnterpriseRecord) -> dict[str, str | None]:
+def registry_values(record: EnterpriseRecord) -> dict[str, str | None]:
     capital = record.registered_capital
     return {
         "name": record.name,
@@ -146,7 +147,7 @@ def compare_sources(
     licence = {f.name: f.read for f in pre.fields}
     licence["uscc"] = pre.uscc_read
     on_file = {**supplier_values(supplier), "uscc": supplier.uscc}
-    registered = _registry_values(record)
+    registered = registry_values(record)
     rows = compare_fields(("uscc", *FORM_FIELDS), on_file, licence, registered)
     claims = OcrClaims(
         name=licence.get("name"),

@@ -46,6 +46,21 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "bank_account.holder_mismatch": ("户名与登记名称不符", "holder differs from registered name"),
     "bank_account.shared": ("账号被其他供应商使用", "account used by another supplier"),
     "changes.frequent": ("短期内多次变更", "frequent changes"),
+    # likely-duplicate reasons (portal.dedup)
+    "duplicate.uscc": ("信用代码相同", "same credit code"),
+    "duplicate.bank_account": ("银行账号相同", "same bank account"),
+    "duplicate.phone": ("电话相同", "same phone"),
+    "duplicate.similar_name": ("名称相近", "similar name"),
+    "duplicate.legal_rep_address": ("法定代表人与住所相同", "same legal representative and address"),
+    # registry and tax statuses (stored in Chinese, portal.domain.status)
+    "存续": ("存续", "in business"), "在业": ("在业", "operating"), "吊销": ("吊销", "licence revoked"),
+    "注销": ("注销", "deregistered"), "迁出": ("迁出", "moved out"), "撤销": ("撤销", "cancelled"),
+    "停业": ("停业", "suspended"), "清算": ("清算", "in liquidation"), "未知": ("未知", "unknown"),
+    "正常": ("正常", "normal"), "非正常户": ("非正常户", "abnormal taxpayer"),
+    # verification outcomes
+    "validated": ("核验通过", "verified"), "findings": ("有待处理的问题", "open findings"),
+    "unavailable": ("数据源暂不可用，待核验", "sources unavailable; unknown"),
+    "stale": ("资料已更新，待重新核验", "data changed; to be verified again"),
     # audited acts (portal.audit.acts.AUDITED_ACTS)
     "login.succeeded": ("登录", "signed in"), "login.failed": ("登录被拒绝", "sign-in refused"),
     "logout": ("退出登录", "signed out"),
@@ -55,6 +70,7 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "account.enabled": ("账号启用", "account enabled"),
     "data.exported": ("数据导出", "data exported"),
     "value.revealed": ("查看明文", "value revealed"),
+    "call_back.number_revealed": ("查看回访号码", "call-back number revealed"),
     "document.read": ("查看文件", "document opened"),
     "document.uploaded": ("上传文件", "document uploaded"),
     "field.changed": ("字段变更", "field changed"),

@@ -62,6 +62,7 @@ from portal.ocr_jobs import (
     prefill,
     proposal_from_form,
 )
+from portal.ocr_jobs.evidence import attachment
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.context import audit_context
 from portal.web.errors import handlers
@@ -264,6 +265,7 @@ class LicencePages(Controller):
             [proposal_from_form(sid, data)],
             channel=Channel.PORTAL,
             kind=ChangeKind.SUPPLIER_PROFILE,
+            evidence=[attachment(job.id, job.document_id)],
         )
         return Redirect(path=f"/portal/changes/{created.id}", status_code=303)
 

@@ -1,5 +1,6 @@
-"""Staff pages (``/staff/...``): the approval queue, one request with its diff and the
-approve/reject forms, the supplier list and a supplier's detail with audited reveal.
+"""Staff pages (``/staff/...``): the approval queue, the approve/reject acts and the
+supplier list. One request's evidence page and the supplier 360 page are in
+:mod:`portal.web.review_pages`.
 """
 
 from __future__ import annotations
@@ -11,47 +12,28 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from approvals import CallBackOutcome, ChangeKind, Status
+from approvals import CallBackOutcome, ChangeKind
 from portal.changes import (
     CallBackInput,
-    SupplierNotFoundError,
     approve_change,
-    get_change,
-    list_changes,
-    payment_hold,
     propose_merge,
     reject_change,
 )
-from portal.changes.call_back import call_back_options
-from portal.changes.step_up import step_up_link, step_up_refusal
 from portal.dedup import decide_not_the_same
 from portal.domain.principal import STAFF, Role
-from portal.domain.supplier import LifecycleState, Supplier
+from portal.domain.supplier import LifecycleState
 from portal.domain.uscc import PROVINCES
-from portal.finance.reveal import may_reveal, reveal_value
-from portal.identity.totp import EnrolmentState, enrolment_state
-from portal.web.auth.totp_routes import ENROL, STEP_UP, with_next
 from portal.web.context import audit_context
 from portal.web.paging import page_link
-from portal.web.portal_area import PortalDep, PortalRuntime, page
+from portal.web.portal_area import PortalDep, page
 from portal.web.security import principal_of, requires
-from portal.web.supplier_pages import masked
 from portal.workbench import QueueQuery, SupplierQuery, list_queue, list_suppliers
 from portal.workbench.queue import SORTS as QUEUE_SORTS
 from portal.workbench.suppliers import SORTS as SUPPLIER_SORTS
 
 Form = URLEncodedBody[dict[str, str]]
-QUEUE = (Status.PENDING, Status.PARTIALLY_APPROVED)
 REVIEWERS = (Role.PURCHASING_SUPERVISOR, Role.ADMIN)
 MERGE_PROPOSERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.ADMIN)
-
-
-def _supplier(portal: PortalRuntime, supplier_id: str) -> Supplier:
-    with portal.services.engine.connect() as conn:
-        supplier = portal.services.suppliers.get(conn, supplier_id)
-    if supplier is None:
-        raise SupplierNotFoundError(supplier_id)
-    return supplier
 
 
 class StaffPages(Controller):
@@ -72,38 +54,6 @@ class StaffPages(Controller):
             link=page_link(request),
             kinds=list(ChangeKind),
             sorts=list(QUEUE_SORTS),
-        )
-
-    @get("/changes/{request_id:str}", sync_to_thread=True)
-    def change(
-        self, request: Request[Any, Any, Any], portal: PortalDep, request_id: FromPath[str]
-    ) -> Template:
-        me = principal_of(request)
-        found = get_change(portal.changes, me, request_id)
-        supplier = _supplier(portal, found.supplier_id)
-        call_back = call_back_options(portal.changes, found)
-        step_up = step_up_refusal(portal.changes, me, found)
-        here = f"/staff/changes/{request_id}"
-        enrolled = (
-            step_up is not None
-            and me.is_person
-            and (enrolment_state(portal.services.engine, me.subject) == EnrolmentState.CONFIRMED)
-        )
-        return page(
-            request,
-            "staff/change.html",
-            change_request=found,
-            supplier=supplier,
-            masked=masked,
-            call_back=call_back,
-            step_up=step_up,
-            step_up_link=step_up_link(here),
-            # the portal's own second factor, for providers that give none:
-            totp_link=with_next(STEP_UP if enrolled else ENROL, here),
-            totp_enrolled=enrolled,
-            outcomes=list(CallBackOutcome),
-            can_review=me.role in REVIEWERS,
-            open=found.status in QUEUE,
         )
 
     @post("/changes/{request_id:str}/approve", sync_to_thread=True, guards=[requires(*REVIEWERS)])
@@ -201,58 +151,4 @@ class StaffPages(Controller):
             states=list(LifecycleState),
             provinces=PROVINCES,
             sorts=list(SUPPLIER_SORTS),
-        )
-
-    @get("/suppliers/{supplier_id:str}", sync_to_thread=True)
-    def supplier(
-        self, request: Request[Any, Any, Any], portal: PortalDep, supplier_id: FromPath[str]
-    ) -> Template:
-        me = principal_of(request)
-        return self._detail(request, portal, supplier_id, revealed=None, can_reveal=may_reveal(me))
-
-    @post("/suppliers/{supplier_id:str}/reveal", sync_to_thread=True, status_code=200)
-    def reveal(
-        self,
-        request: Request[Any, Any, Any],
-        portal: PortalDep,
-        supplier_id: FromPath[str],
-        data: Form,
-    ) -> Template:
-        """One clear value, for staff who may reveal (checked and audited by the use case)."""
-        table, column, row_id = (
-            data.get("table", ""),
-            data.get("column", ""),
-            data.get("row_id", ""),
-        )
-        value = reveal_value(
-            portal.reveal, audit_context(request), principal_of(request), supplier_id,
-            table, column, row_id,
-        )  # fmt: skip
-        return self._detail(
-            request, portal, supplier_id, revealed={(table, column, row_id): value}, can_reveal=True
-        )
-
-    def _detail(
-        self,
-        request: Request[Any, Any, Any],
-        portal: PortalRuntime,
-        supplier_id: str,
-        *,
-        revealed: dict[tuple[str, str, str], str] | None,
-        can_reveal: bool,
-    ) -> Template:
-        me = principal_of(request)
-        supplier = _supplier(portal, supplier_id)
-        with portal.services.engine.connect() as conn:
-            hold = payment_hold(portal.changes, conn, supplier_id)
-        history = list_changes(portal.changes, me, supplier_id=supplier_id, limit=50)
-        return page(
-            request,
-            "staff/supplier.html",
-            supplier=supplier,
-            masked=masked,
-            revealed=revealed or {},
-            can_reveal=can_reveal,
-            hold=hold,
-            history=history,
         )

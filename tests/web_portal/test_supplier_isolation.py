@@ -152,6 +152,14 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/staff/audit/export"): (DENY, "/staff/audit/export?format=json"),
     ("GET", "/staff/suppliers/{supplier_id:str}"): (DENY, "/staff/suppliers/{b}"),
     ("POST", "/staff/suppliers/{supplier_id:str}/reveal"): (DENY, "/staff/suppliers/{b}/reveal"),
+    ("GET", "/staff/suppliers/{supplier_id:str}/documents/{document_id:str}"): (
+        DENY,
+        "/staff/suppliers/{b}/documents/{b_document}",
+    ),
+    ("POST", "/staff/changes/{request_id:str}/call-back/reveal"): (
+        DENY,
+        "/staff/changes/{b_request}/call-back/reveal",
+    ),
     ("POST", "/staff/duplicates/merge"): (DENY, "/staff/duplicates/merge"),
     ("POST", "/api/v1/changes"): (DENY, "/api/v1/changes"),
     ("GET", "/api/v1/changes/{request_id:str}"): (DENY, "/api/v1/changes/{b_request}"),

@@ -1,0 +1,50 @@
+"""Which licence a change request was read from: a finding the request carries.
+
+A supplier who submits the form pre-filled from a licence reading sends the request with
+a ``licence.attached`` finding (source ``ocr``) that names the reading and its document;
+the approval page follows it back to the image and the values read. The finding says
+nothing about the values themselves: those stay in the reading.
+
+>>> f = attachment("job-1", "doc-1")
+>>> (f.code, f.source, dict(f.evidence))
+('licence.attached', 'ocr', {'ocr_job': 'job-1', 'document': 'doc-1'})
+>>> attached_reading((f,))
+('job-1', 'doc-1')
+>>> attached_reading(()) is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from portal.domain.findings import Finding, Severity
+
+__all__ = ["ATTACHED", "attached_reading", "attachment"]
+
+ATTACHED = "licence.attached"
+
+
+def attachment(job_id: str, document_id: str) -> Finding:
+    """The finding that ties a request to the licence reading it was filled from."""
+    return Finding(
+        code=ATTACHED,
+        severity=Severity.INFO,
+        field_name=None,
+        message_en="Filled in from the uploaded business licence",
+        message_zh="依据上传的营业执照填写",
+        source="ocr",
+        evidence={"ocr_job": job_id, "document": document_id},
+    )
+
+
+def attached_reading(findings: Iterable[object]) -> tuple[str, str] | None:
+    """``(job id, document id)`` of the licence a request was filled from, if any."""
+    for item in findings:
+        if getattr(item, "code", None) != ATTACHED:
+            continue
+        evidence = getattr(item, "evidence", {}) or {}
+        job, document = evidence.get("ocr_job"), evidence.get("document")
+        if isinstance(job, str) and isinstance(document, str):
+            return job, document
+    return None
