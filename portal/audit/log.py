@@ -48,6 +48,10 @@ class AuditContext:
     user_agent: str | None = None
     request_id: str | None = None
     device: str | None = None
+    #: the person's name at the time of the act (``actor`` is their account id)
+    actor_name: str | None = None
+    #: ``portal``, ``api:<token name>``, ``import:<file sha256>``, ``cli:<os user>``
+    channel: str | None = None
 
     @classmethod
     def cli(cls, actor: str = "cli") -> AuditContext:
@@ -55,8 +59,13 @@ class AuditContext:
         import getpass
         import socket
 
+        user = getpass.getuser()
         return cls(
-            actor=f"{actor}:{getpass.getuser()}", actor_role="admin", device=socket.gethostname()
+            actor=f"{actor}:{user}",
+            actor_role="admin",
+            device=socket.gethostname(),
+            actor_name=user,
+            channel=f"cli:{user}",
         )
 
 
@@ -106,6 +115,8 @@ class AuditLog:
             user_agent=(ctx.user_agent or "")[:400] or None,
             request_id=ctx.request_id,
             device=ctx.device,
+            actor_name=(ctx.actor_name or "")[:200] or None,
+            channel=(ctx.channel or "")[:200] or None,
         )
         prev = self._lock_head(conn)
         entry = append(prev, draft, self.algorithm)
