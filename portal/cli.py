@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "portal.commands.config",
     "portal.commands.worker",
     "portal.commands.backup",
+    "portal.commands.staff",
 )
 
 

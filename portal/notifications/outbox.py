@@ -58,6 +58,10 @@ class Channel(StrEnum):
 
     EMAIL = "email"
     WEBHOOK = "webhook"
+    #: a WeCom (企业微信) application message to one person (their userid)
+    WECOM = "wecom"
+    #: a DingTalk (钉钉) work notification to one person (their userid)
+    DINGTALK = "dingtalk"
 
 
 class SendError(Exception):
@@ -104,6 +108,8 @@ def enqueue(
     *,
     now: datetime | None = None,
     sealer: Sealer | None = None,
+    event: str | None = None,
+    recipient_name: str | None = None,
 ) -> str:
     """Add a message in the caller's transaction; returns its id. With ``sealer`` the
     body is stored encrypted (give it whenever the body holds a link or code)."""
@@ -121,6 +127,8 @@ def enqueue(
             created_at=now,
             attempts=0,
             next_attempt_at=now,
+            event=event,
+            recipient_name=(recipient_name or "")[:200] or None,
         )
     )
     return message_id
