@@ -211,6 +211,13 @@ class OutboxSettings(_Concern):
     interval_seconds: float = _env("PORTAL_OUTBOX_INTERVAL_SECONDS", 30.0, ge=0)
     webhook_url: SecretStr | None = _env("PORTAL_WEBHOOK_URL", None)
     webhook_flavour: Literal["wecom", "dingtalk"] = _env("PORTAL_WEBHOOK_FLAVOUR", "wecom")
+    # reminders (portal/notifications/reminders.py): a request waiting longer than this
+    # reminds its approvers, then goes up to the escalation role
+    remind_after_hours: Positive = _env("PORTAL_REMIND_AFTER_HOURS", 24)
+    escalate_after_hours: Positive = _env("PORTAL_ESCALATE_AFTER_HOURS", 72)
+    escalate_to: Literal["admin", "purchasing_supervisor", "purchasing_clerk", "finance"] = _env(
+        "PORTAL_ESCALATE_TO", "admin"
+    )
 
 
 class ChangeSettings(_Concern):

@@ -74,9 +74,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_undeliverable_created_at", "undeliverable", ["created_at"])
+    op.create_table(
+        "reminder_sent",
+        sa.Column("key", _TEXT(length=200), nullable=False),
+        sa.Column("sent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("reminder_sent")
     op.drop_index("ix_undeliverable_created_at", table_name="undeliverable")
     op.drop_table("undeliverable")
     op.drop_index("ix_delivery_attempt_message_id", table_name="delivery_attempt")

@@ -5,6 +5,8 @@ It runs, until SIGTERM or SIGINT:
 - the OCR job worker (licence uploads queued by the web instances);
 - the outbox sender, every ``--outbox-seconds`` (when e-mail or a webhook is configured);
 - the monitoring pass, every ``--verify-minutes`` (when verification is configured);
+- reminders and escalation of waiting requests, licence expiry reminders, every 10 minutes
+  (``PORTAL_REMIND_AFTER_HOURS``, ``PORTAL_ESCALATE_AFTER_HOURS``, ``PORTAL_ESCALATE_TO``);
 - a signed checkpoint of the audit chain's head, every ``PORTAL_AUDIT_CHECKPOINT_MINUTES``
   (when ``PORTAL_AUDIT_CHECKPOINT_FILE`` and ``PORTAL_AUDIT_SIGNING_KEY_FILE`` are set).
 
@@ -48,6 +50,26 @@ async def _outbox_loop(collaborators: Collaborators, seconds: float) -> None:
         except Exception:  # keep the loop alive: the database may be back next time
             log.exception("outbox pass failed")
         await asyncio.sleep(seconds)
+
+
+async def _reminder_loop(services: Services, minutes: float = 10.0) -> None:
+    """Remind approvers, escalate, tell suppliers of expiring licences (every ``minutes``)."""
+    from portal.notifications.reminders import ReminderSettings, run_reminders
+
+    settings = ReminderSettings.from_config(services.settings)
+    print(
+        f"reminders: after {settings.remind_after}, escalation to {settings.escalate_to} "
+        f"after {settings.escalate_after}",
+        flush=True,
+    )
+    while True:
+        try:
+            report = await asyncio.to_thread(run_reminders, services.engine, settings)
+            if report.sent:
+                print(f"reminders: sent {len(report.sent)}", flush=True)
+        except Exception:  # keep the loop alive: the database may be back next time
+            log.exception("reminder pass failed")
+        await asyncio.sleep(minutes * 60)
 
 
 async def _checkpoint_loop(services: Services) -> None:
@@ -99,7 +121,10 @@ async def run_worker(
     ocr = OcrWorker(deps, warm_up=reader.start)
     ocr.start()
     print(f"ocr: worker {deps.worker_id} waiting for jobs", flush=True)
-    tasks = [loop.create_task(_checkpoint_loop(services))]
+    tasks = [
+        loop.create_task(_checkpoint_loop(services)),
+        loop.create_task(_reminder_loop(services)),
+    ]
     if outbox_seconds:
         tasks.append(loop.create_task(_outbox_loop(collaborators, outbox_seconds)))
 

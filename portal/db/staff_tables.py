@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import Column, Text, false
 from sqlmodel import Field, SQLModel
 
-__all__ = ["DeliveryAttemptRow", "StaffMemberRow", "UndeliverableRow"]
+__all__ = ["DeliveryAttemptRow", "ReminderSentRow", "StaffMemberRow", "UndeliverableRow"]
 
 
 class StaffMemberRow(SQLModel, table=True):
@@ -74,3 +74,14 @@ class UndeliverableRow(SQLModel, table=True):
     audience: str = Field(max_length=200)
     subject: str = Field(max_length=300)
     resolved_at: datetime | None = None
+
+
+class ReminderSentRow(SQLModel, table=True):
+    """A reminder or escalation already sent: the key names what and which step
+    (``approval_reminder:<request>``, ``licence_expiring:<supplier>:<term end>:<days>``), so
+    each is sent once however many workers run."""
+
+    __tablename__ = "reminder_sent"
+
+    key: str = Field(primary_key=True, max_length=200)
+    sent_at: datetime
