@@ -236,7 +236,7 @@ class RobotWebhookSender:
             return {"msgtype": "markdown", "markdown": {"title": subject, "text": body}}
         return {"msgtype": "markdown", "markdown": {"content": f"**{subject}**\n{body}"}}
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage) -> str | None:
         """Deliver one message (its recipient is informational: the URL names the group)."""
         try:
             response = self.client.post(
@@ -266,3 +266,4 @@ class RobotWebhookSender:
                 f"the robot refused the message: errcode {code} {answer.get('errmsg', '')}",
                 permanent=True,
             )
+        return f"errcode {code}"

@@ -35,9 +35,11 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from portal.db.auth_tables import OutboxMessageRow
 from portal.db.sealing import Sealer
+from portal.db.staff_tables import DeliveryAttemptRow
 from portal.db.tables import table_of
 
 OUTBOX = table_of(OutboxMessageRow)
+ATTEMPT = table_of(DeliveryAttemptRow)
 
 __all__ = [
     "Channel",
@@ -92,8 +94,9 @@ class OutboxMessage:
 class Sender(Protocol):
     """Delivers messages of one channel; raises :class:`SendError` when it cannot."""
 
-    def send(self, message: OutboxMessage) -> None:
-        """Deliver the message or raise SendError."""
+    def send(self, message: OutboxMessage) -> str | None:
+        """Deliver the message or raise SendError; may return the provider's answer (e.g.
+        its message id) for the delivery log."""
 
 
 SEALED_PLACEHOLDER = "（正文已加密）/ (the body is encrypted)"
@@ -265,7 +268,7 @@ class OutboxWorker:
             if message.sealed and not message.body:
                 # never send ciphertext; a worker given the key later will send it
                 raise SendError("the body is encrypted and this worker cannot open it")
-            self.senders[message.channel].send(message)
+            answer = self.senders[message.channel].send(message)
         except SendError as exc:
             give_up = exc.permanent or message.attempts >= self.max_attempts
             values: dict[str, object] = {
@@ -276,6 +279,7 @@ class OutboxWorker:
                 values["attempts"] = self.max_attempts  # no further attempt can help
             with self.engine.begin() as conn:
                 conn.execute(update(OUTBOX).where(OUTBOX.c.id == message.id).values(**values))
+                _attempt(conn, message, now, "failed" if give_up else "retrying", str(values["last_error"]))
             report.errors.append(f"{message.id}: {exc}")
             if give_up:
                 report.gave_up += 1
@@ -286,7 +290,24 @@ class OutboxWorker:
             conn.execute(
                 update(OUTBOX).where(OUTBOX.c.id == message.id).values(sent_at=now, last_error=None)
             )
+            _attempt(conn, message, now, "sent", answer)
         report.sent += 1
+
+
+def _attempt(
+    conn: Connection, message: OutboxMessage, at: datetime, outcome: str, answer: str | None
+) -> None:
+    """One line of the delivery log: which channel, when, what the provider answered."""
+    conn.execute(
+        insert(ATTEMPT).values(
+            id=str(uuid.uuid4()),
+            message_id=message.id,
+            at=at,
+            channel=message.channel,
+            outcome=outcome,
+            answer=(answer or "")[:2000] or None,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -327,7 +348,7 @@ class SmtpEmailSender:
             client.starttls(context=ssl.create_default_context())
         return client
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage) -> str | None:
         """Deliver one e-mail; refused recipients are permanent, the rest temporary."""
         email = EmailMessage()
         email["From"] = self.settings.sender
@@ -346,3 +367,4 @@ class SmtpEmailSender:
             raise SendError(f"SMTP login refused: {exc.smtp_code}") from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise SendError(f"SMTP unavailable: {type(exc).__name__}: {exc}") from exc
+        return f"accepted by {self.settings.host}"
