@@ -87,6 +87,7 @@ AUDITED_ACTS: Mapping[str, str] = {
     "staff.linked": "a first login was matched to a staff directory entry",
     "staff.preferences_changed": "a person's notification channels, events or digest changed",
     "notification.resent": "an administrator sent a message again (subject: the message)",
+    "notification.undeliverable_resolved": "an administrator dealt with a message nobody received",
 }
 
 

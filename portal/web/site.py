@@ -40,6 +40,7 @@ AREAS: tuple[str, ...] = (
     "portal.web.verification_area:area",
     "portal.web.outbox_area:area",
     "portal.web.ocr_area:area",
+    "portal.web.notification_admin:area",
 )
 
 
