@@ -44,10 +44,10 @@ __all__ = [
     "ADDED_FIELDS",
     "ALGORITHMS",
     "CANONICAL_FIELDS",
+    "GENESIS",
     "HASHED_FIELDS",
     "PAYLOAD_VERSION",
     "ROW_FIELDS",
-    "GENESIS",
     "Anchor",
     "AuditDraft",
     "AuditEntry",
@@ -197,14 +197,14 @@ def canonical_bytes_of(values: Iterable[object]) -> bytes:
         return (_TEMPLATE % encoded).encode()
     if len(encoded) != len(ROW_FIELDS):
         raise InvalidInputError(
-            f"{len(CANONICAL_FIELDS)} or {len(ROW_FIELDS)} values are hashed, "
-            f"not {len(encoded)}",
+            f"{len(CANONICAL_FIELDS)} or {len(ROW_FIELDS)} values are hashed, not {len(encoded)}",
             message_zh="审计条目字段数量不符。",
         )
     name, channel, version = encoded[_V1:]
     if version in ("1", "null") and name == "null" and channel == "null":
         return (_TEMPLATE % encoded[:_V1]).encode()
-    return (_TEMPLATE_V2 % _V2_ORDER(encoded)).encode()
+    ordered: tuple[str, ...] = _V2_ORDER(encoded)
+    return (_TEMPLATE_V2 % ordered).encode()
 
 
 def canonical_bytes(entry: AuditEntry) -> bytes:

@@ -45,8 +45,8 @@ from portal.finance.ports import (
 )
 from portal.notifications import outbox
 from portal.notifications.messages import OutboxNotifier, RobotWebhookSender
-from portal.notifications.personal import DingTalkWorkSender, WeComAppSender
 from portal.notifications.outbox import Channel, Sender, SmtpEmailSender, SmtpSettings
+from portal.notifications.personal import DingTalkWorkSender, WeComAppSender
 from portal.ocr_jobs import OcrJobSettings
 from portal.verification.wiring import (
     VerificationWiring,

@@ -82,7 +82,8 @@ AUDITED_ACTS: Mapping[str, str] = {
     "import.checked": "a supplier list was checked in a dry run (same fields, nothing stored)",
     "suppliers.imported": "suppliers were created by an import (after: the file's SHA-256, "
     "the ids of the batch)",
-    "staff.registered": "a person was added to the staff directory (field_name: name; after: roles)",
+    "staff.registered": "a person was added to the staff directory (field_name: name; "
+    "after: roles)",
     "staff.disabled": "a person of the staff directory is no longer told anything",
     "staff.linked": "a first login was matched to a staff directory entry",
     "staff.preferences_changed": "a person's notification channels, events or digest changed",

@@ -31,7 +31,15 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
 
-from approvals.audit import CANONICAL_FIELDS, GENESIS, ROW_FIELDS, Anchor, Problem, TamperKind, format_at
+from approvals.audit import (
+    CANONICAL_FIELDS,
+    GENESIS,
+    ROW_FIELDS,
+    Anchor,
+    Problem,
+    TamperKind,
+    format_at,
+)
 from portal.audit.anchoring import Anchoring, take_checkpoint
 from portal.audit.checkpoints import ArchiveSeal, SignedCheckpoint
 from portal.audit.errors import ArchiveError, ChainTamperedError

@@ -46,7 +46,7 @@ def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(str(templates_dir() / "mail")),
         undefined=StrictUndefined,
-        autoescape=False,
+        autoescape=False,  # noqa: S701  (plain-text messages: nothing here is HTML)
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -140,18 +140,24 @@ class OutboxNotifier:
     webhook: bool = False
     supplier_recipients: SupplierPeople = supplier_people
 
-    def submitted_values(self, request: ChangeRequest, supplier: str, language: str) -> dict[str, Any]:
+    def submitted_values(
+        self, request: ChangeRequest, supplier: str, language: str
+    ) -> dict[str, Any]:
         """What the ``change_submitted`` templates are given."""
         return {
             "supplier": supplier,
             "kind": kind_words(request.kind, language),
             "when": shanghai(request.requested_at),
             "fields": fields_of(request, language),
-            "risks": [f.message_zh if language == "zh" else f.message_en for f in request.risk_flags],
+            "risks": [
+                f.message_zh if language == "zh" else f.message_en for f in request.risk_flags
+            ],
             "url": link(self.public_url, f"/staff/changes/{request.id}"),
         }
 
-    def decided_values(self, request: ChangeRequest, supplier: str, language: str) -> dict[str, Any]:
+    def decided_values(
+        self, request: ChangeRequest, supplier: str, language: str
+    ) -> dict[str, Any]:
         """What the ``change_decided`` templates are given."""
         labels = {c.key: field_label(c, language) for c in request.changes}
         reasons = [

@@ -279,7 +279,13 @@ class OutboxWorker:
                 values["attempts"] = self.max_attempts  # no further attempt can help
             with self.engine.begin() as conn:
                 conn.execute(update(OUTBOX).where(OUTBOX.c.id == message.id).values(**values))
-                _attempt(conn, message, now, "failed" if give_up else "retrying", str(values["last_error"]))
+                _attempt(
+                    conn,
+                    message,
+                    now,
+                    "failed" if give_up else "retrying",
+                    str(values["last_error"]),
+                )
             report.errors.append(f"{message.id}: {exc}")
             if give_up:
                 report.gave_up += 1

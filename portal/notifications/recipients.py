@@ -103,9 +103,7 @@ def holders_of(conn: Connection, role: Role) -> list[Recipient]:
         for m in members
         if role.value in _split(m.roles)
     ]
-    directory = conn.execute(
-        select(STAFF_MEMBER.c.account_id, STAFF_MEMBER.c.email)
-    ).all()
+    directory = conn.execute(select(STAFF_MEMBER.c.account_id, STAFF_MEMBER.c.email)).all()
     linked = {r.account_id for r in directory if r.account_id}
     emails = {r.email for r in directory}
     accounts = conn.execute(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
@@ -92,18 +93,18 @@ def _waited(delta: timedelta, language: str) -> str:
 
 
 def _request_values(
-    settings: ReminderSettings, row: object, supplier: str, now: datetime, language: str
+    settings: ReminderSettings, row: Any, supplier: str, now: datetime, language: str
 ) -> dict[str, object]:
-    requested: datetime = row.requested_at  # type: ignore[attr-defined]
+    requested: datetime = row.requested_at
     requested = requested if requested.tzinfo else requested.replace(tzinfo=UTC)
     return {
         "supplier": supplier,
-        "kind": kind_words(row.kind, language),  # type: ignore[attr-defined]
+        "kind": kind_words(row.kind, language),
         "when": shanghai(requested),
         "waited": _waited(now - requested, language),
         "escalate_after": _waited(settings.escalate_after, language),
         "next_role": words(_ROLE_WORDS.get(settings.escalate_to, ("上级", "next role")), language),
-        "url": link(settings.public_url, f"/staff/changes/{row.id}"),  # type: ignore[attr-defined]
+        "url": link(settings.public_url, f"/staff/changes/{row.id}"),
     }
 
 
@@ -120,8 +121,8 @@ def _waiting_requests(
         .order_by(REQUEST.c.requested_at)
     ).all()
     for row in rows:
-        requested = row.requested_at if row.requested_at.tzinfo else row.requested_at.replace(
-            tzinfo=UTC
+        requested = (
+            row.requested_at if row.requested_at.tzinfo else row.requested_at.replace(tzinfo=UTC)
         )
         steps = [("approval_reminder", settings.approvers)]
         if now - requested >= settings.escalate_after:
@@ -131,15 +132,20 @@ def _waiting_requests(
                 continue
             approvers = ", ".join(p.name for p in holders_of(conn, settings.approvers)) or "—"
 
-            def message(reader: Recipient, event: str = event, row: object = row) -> Rendered:
+            def message(
+                reader: Recipient, event: str = event, row: Any = row, approvers: str = approvers
+            ) -> Rendered:
                 values = _request_values(
-                    settings, row, row.supplier_name, now, reader.language  # type: ignore[attr-defined]
+                    settings,
+                    row,
+                    row.supplier_name,
+                    now,
+                    reader.language,
                 )
                 return render(event, reader, {**values, "approvers": approvers})
 
             count = notify(conn, event, f"role:{role.value}", message, now=now)
             report.sent.append((event, row.id, count))
-
 
 
 def _step(days_left: int) -> int | None:
@@ -171,10 +177,10 @@ def _licences(
         if not fresh[-1]:
             continue
 
-        def message(reader: Recipient, row: object = row, left: int = max(days_left, 0)) -> Rendered:
+        def message(reader: Recipient, row: Any = row, left: int = max(days_left, 0)) -> Rendered:
             values = {
-                "supplier": row.name,  # type: ignore[attr-defined]
-                "term_to": f"{row.term_to:%Y-%m-%d}",  # type: ignore[attr-defined]
+                "supplier": row.name,
+                "term_to": f"{row.term_to:%Y-%m-%d}",
                 "days": left,
                 "url": link(settings.public_url, "/portal/"),
             }

@@ -218,9 +218,12 @@ def add_staff(
                 )
             ).first()
             linked = account.id if account is not None else None
-            if linked is not None and conn.execute(
-                select(STAFF_MEMBER.c.id).where(STAFF_MEMBER.c.account_id == linked)
-            ).first():
+            if (
+                linked is not None
+                and conn.execute(
+                    select(STAFF_MEMBER.c.id).where(STAFF_MEMBER.c.account_id == linked)
+                ).first()
+            ):
                 raise StaffExistsError(email)
             conn.execute(
                 insert(STAFF_MEMBER).values(

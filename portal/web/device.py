@@ -42,7 +42,7 @@ def _cookie_of(scope: Scope) -> str | None:
             jar: SimpleCookie = SimpleCookie()
             try:
                 jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: BLE001  (an unreadable Cookie header: a new device)
+            except Exception:
                 return None
             morsel = jar.get(DEVICE_COOKIE)
             if morsel is not None and _VALUE.match(morsel.value):

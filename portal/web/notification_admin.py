@@ -36,13 +36,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     for key, zh, en in (
         ("notify.title", "消息与员工名录", "Messages and staff directory"),
         ("notify.undeliverable", "无人接收的消息", "Messages nobody received"),
-        ("notify.undeliverable_help", "这些消息的接收角色当时没有任何人（或所有人都关闭了该类消息）。请在员工名录中登记相应人员，并以其他方式通知。",
-         "Nobody held the role these messages were for (or everyone muted them). Register the people below and tell them another way."),
+        (
+            "notify.undeliverable_help",
+            "这些消息的接收角色当时没有任何人（或所有人都关闭了该类消息）。"
+            "请在员工名录中登记相应人员，并以其他方式通知。",
+            "Nobody held the role these messages were for (or everyone muted them). "
+            "Register the people below and tell them another way.",
+        ),
         ("notify.none_undeliverable", "没有无人接收的消息。", "Every message found someone."),
         ("notify.resolved", "已处理", "Dealt with"),
         ("notify.directory", "员工名录", "Staff directory"),
-        ("notify.directory_help", "登记的员工在首次登录前即可收到待办通知；首次登录时按邮箱自动关联账号。",
-         "People registered here are told before their first login; their first login with this e-mail links the account."),
+        (
+            "notify.directory_help",
+            "登记的员工在首次登录前即可收到待办通知；首次登录时按邮箱自动关联账号。",
+            "People registered here are told before their first login; their first login "
+            "with this e-mail links the account.",
+        ),
         ("notify.name", "姓名", "Name"),
         ("notify.email", "邮箱", "E-mail"),
         ("notify.roles", "角色", "Roles"),
@@ -89,6 +98,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _ticked(data: dict[str, str], prefix: str) -> list[str]:
+    """The ticked checkboxes named ``<prefix><value>``."""
+    return [key.removeprefix(prefix) for key, on in data.items() if key.startswith(prefix) and on]
+
+
 @get(HERE, guards=ADMIN_ONLY, sync_to_thread=True)
 def notifications_page(request: Request[Any, Any, Any], services: ServicesDep) -> Template:
     """Undeliverable messages first, then the directory, then the delivery log."""
@@ -112,7 +126,7 @@ def register(request: Request[Any, Any, Any], services: ServicesDep, data: Form)
     add_staff(
         services.engine, AuditLog(services.sealer), audit_context(request), principal_of(request),
         name=data.get("name", ""), email=data.get("email", ""),
-        roles=[k.removeprefix("role:") for k, v in data.items() if k.startswith("role:") and v],
+        roles=_ticked(data, "role:"),
         language=data.get("language", "zh"), wecom_userid=data.get("wecom"),
         dingtalk_userid=data.get("dingtalk"), now=_now(),
     )  # fmt: skip
@@ -120,7 +134,9 @@ def register(request: Request[Any, Any, Any], services: ServicesDep, data: Form)
 
 
 @post(f"{HERE}/staff/{{member_id:str}}/disable", guards=ADMIN_ONLY, sync_to_thread=True)
-def disable(request: Request[Any, Any, Any], services: ServicesDep, member_id: FromPath[str]) -> Redirect:
+def disable(
+    request: Request[Any, Any, Any], services: ServicesDep, member_id: FromPath[str]
+) -> Redirect:
     """Stop telling one person."""
     disable_staff(services.engine, AuditLog(services.sealer), audit_context(request),
                   principal_of(request), member_id, now=_now())  # fmt: skip
@@ -135,8 +151,7 @@ def preferences(
     set_preferences(
         services.engine, AuditLog(services.sealer), audit_context(request), principal_of(request),
         member_id,
-        channels=[k.removeprefix("channel:") for k, v in data.items() if k.startswith("channel:") and v],
-        muted_events=[k.removeprefix("mute:") for k, v in data.items() if k.startswith("mute:") and v],
+        channels=_ticked(data, "channel:"), muted_events=_ticked(data, "mute:"),
         digest=bool(data.get("digest")), language=data.get("language", "zh"), now=_now(),
     )  # fmt: skip
     return Redirect(path=HERE, status_code=303)
@@ -153,7 +168,9 @@ def resend_message(
 
 
 @post(f"{HERE}/undeliverable/{{item:str}}/resolve", guards=ADMIN_ONLY, sync_to_thread=True)
-def resolve(request: Request[Any, Any, Any], services: ServicesDep, item: FromPath[str]) -> Redirect:
+def resolve(
+    request: Request[Any, Any, Any], services: ServicesDep, item: FromPath[str]
+) -> Redirect:
     """Mark a message nobody received as dealt with."""
     resolve_undeliverable(services.engine, AuditLog(services.sealer), audit_context(request),
                           principal_of(request), item, now=_now())  # fmt: skip

@@ -38,8 +38,8 @@ SHOWN_IN = ZoneInfo("Asia/Shanghai")
 _SEALED = re.compile(r"^v\d+:[A-Za-z0-9_-]+:\d+:")
 EXPORT_COLUMNS = (
     "seq", "at", "actor", "actor_name", "actor_role", "action", "subject_type", "subject_id",
-    "subject_name", "field_name", "before", "after", "sealed", "channel", "ip", "device", "user_agent",
-    "request_id", "hash",
+    "subject_name", "field_name", "before", "after", "sealed", "channel", "ip", "device",
+    "user_agent", "request_id", "hash",
 )  # fmt: skip
 
 
@@ -242,7 +242,9 @@ def _names(conn: Connection, rows: list[Any]) -> tuple[dict[str, str], dict[str,
 _MASKS = {"account_number": mask_bank_account, "phone": mask_phone, "id_number": mask_id_number}
 
 
-def _masked(sealer: Sealer, entry_id: str, column: str, field: str | None, token: str | None) -> str | None:
+def _masked(
+    sealer: Sealer, entry_id: str, column: str, field: str | None, token: str | None
+) -> str | None:
     """A sealed before/after as staff lists show it (a bank account as ``6222 **** 1234``):
     enough for an auditor to tell the old account from the new, never the whole value."""
     if token is None:

@@ -52,7 +52,9 @@ def wecom() -> list[dict[str, Any]]:
     sender = WeComAppSender(client, corp_id="ww0123456789", secret="FILTERED", agent_id=1000002)
     token = sender._token_request()
     answer_token = {"errcode": 0, "errmsg": "ok", "access_token": "FILTERED", "expires_in": 7200}
-    known = client.build_request("POST", f"{sender.base}/message/send", json=sender.payload(MESSAGE))
+    known = client.build_request(
+        "POST", f"{sender.base}/message/send", json=sender.payload(MESSAGE)
+    )
     unknown_message = OutboxMessage(**{**MESSAGE.__dict__, "recipient": UNKNOWN})
     unknown = client.build_request(
         "POST", f"{sender.base}/message/send", json=sender.payload(unknown_message)

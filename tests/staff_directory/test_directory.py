@@ -17,8 +17,13 @@ from portal.domain.errors import ErrorKind
 from portal.domain.principal import Role
 from portal.identity.login import complete_login
 from portal.notifications.outbox import recent
-from portal.notifications.recipients import Recipient, Rendered, holders_of, notify
-from portal.notifications.recipients import open_undeliverable
+from portal.notifications.recipients import (
+    Recipient,
+    Rendered,
+    holders_of,
+    notify,
+    open_undeliverable,
+)
 from portal.staff_directory import (
     StaffDirectoryError,
     add_staff,
@@ -39,7 +44,9 @@ def audit(store: SupplierStore) -> AuditLog:
 
 
 def _add(engine: Engine, audit: AuditLog, name: str, email: str, *roles: str, **kw: str) -> str:
-    member = add_staff(engine, audit, CTX, ADMIN, name=name, email=email, roles=roles, now=NOW, **kw)
+    member = add_staff(
+        engine, audit, CTX, ADMIN, name=name, email=email, roles=roles, now=NOW, **kw
+    )
     return member.id
 
 
@@ -55,9 +62,7 @@ def test_a_person_registered_before_any_login_holds_the_role_and_is_told(
         people = holders_of(conn, Role.PURCHASING_SUPERVISOR)
         sent = notify(conn, "change_submitted", "role:purchasing_supervisor", _hello, now=NOW)
         [message] = recent(conn)
-    assert [(p.name, p.email, p.language) for p in people] == [
-        ("王芳", "wang.fang@buyer.cn", "en")
-    ]
+    assert [(p.name, p.email, p.language) for p in people] == [("王芳", "wang.fang@buyer.cn", "en")]
     assert sent == 1 and message.recipient == "wang.fang@buyer.cn"
     assert message.subject.endswith("(en)") and "王芳" in message.body
     with engine.connect() as conn:

@@ -178,9 +178,9 @@ async def test_licence_reminders_at_30_7_and_0_days_stop_once_renewed(
     today = clock().date()
     with site.services.engine.begin() as conn:
         conn.execute(
-            update(SUPPLIER).where(SUPPLIER.c.id == site.a.id).values(
-                term_to=today + timedelta(days=30)
-            )
+            update(SUPPLIER)
+            .where(SUPPLIER.c.id == site.a.id)
+            .values(term_to=today + timedelta(days=30))
         )
     settings = _settings()
     steps = []
@@ -188,7 +188,12 @@ async def test_licence_reminders_at_30_7_and_0_days_stop_once_renewed(
         clock.advance(days=days)
         steps.append(run_reminders(site.services.engine, settings, now=clock()).sent)
     assert [[kind for kind, _, _ in s] for s in steps] == [
-        ["licence_expiring"], [], [], ["licence_expiring"], ["licence_expiring"], [],
+        ["licence_expiring"],
+        [],
+        [],
+        ["licence_expiring"],
+        ["licence_expiring"],
+        [],
     ]
     subjects = [m.subject for m in _messages(site)]
     assert subjects[0] == "您的营业执照将在 30 天后到期" and subjects[-1] == "您的营业执照今天到期"
@@ -197,9 +202,9 @@ async def test_licence_reminders_at_30_7_and_0_days_stop_once_renewed(
     )
     with site.services.engine.begin() as conn:  # renewed: a new end date three years on
         conn.execute(
-            update(SUPPLIER).where(SUPPLIER.c.id == site.a.id).values(
-                term_to=clock().date() + timedelta(days=3 * 365)
-            )
+            update(SUPPLIER)
+            .where(SUPPLIER.c.id == site.a.id)
+            .values(term_to=clock().date() + timedelta(days=3 * 365))
         )
     clock.advance(days=1)
     assert run_reminders(site.services.engine, settings, now=clock()).sent == []

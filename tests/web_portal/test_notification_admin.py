@@ -79,7 +79,10 @@ async def test_a_message_nobody_received_is_shown_until_dealt_with(
 async def test_the_delivery_log_shows_each_attempt_and_a_resend_goes_out_again(
     site: Any, as_user: Any, admin: str
 ) -> None:
-    people = [Recipient(name="王芳", email="wang@buyer.cn"), Recipient(name="李雷", email="li@x.cn")]
+    people = [
+        Recipient(name="王芳", email="wang@buyer.cn"),
+        Recipient(name="李雷", email="li@x.cn"),
+    ]
     with site.services.engine.begin() as conn:
         notify(conn, "supplier_alert", people, _hello, now=T0)
     mail = InMemoryPersonalSender("email", known={"wang@buyer.cn"})
