@@ -74,7 +74,8 @@ def audit_context(
         ip=client_ip(connection),
         user_agent=connection.headers.get("user-agent"),
         request_id=request_id_of(connection),
-        device=device_of(connection),
+        # an API client keeps no cookie: its channel (the token's name) says where it came from
+        device=None if principal is not None and principal.kind == API else device_of(connection),
         actor_name=(principal.display_name or None) if principal is not None else None,
         channel=channel_of(principal),
     )

@@ -8,9 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from portal.audit.log import ENTRY
+from portal.domain.principal import Role
+from portal.identity.api_clients import create_client
 from portal.web.device import DEVICE_COOKIE, device_id
-from tests.web_portal.conftest import csrf_of
+from tests.web_portal.conftest import T0, csrf_of
 from tests.web_portal.test_portal_flow import NEW
 
 
@@ -118,3 +122,24 @@ async def test_the_export_of_a_bank_change_names_people_ip_device_and_values_per
     screen = await auditor.get(f"/staff/audit/?supplier={site.a.name}")
     assert "Alice" in screen.text and "Bob" in screen.text and devices["bob"][:12] in screen.text
     assert "testclient" in screen.text and "网页" in screen.text
+
+
+async def test_an_api_token_is_named_as_the_channel_without_a_device(
+    site: Any, client: Any
+) -> None:
+    token = create_client(site.services.engine, "erp-sync", Role.FINANCE, can_reveal=True, now=T0)
+    answer = await client.get(
+        f"/api/v1/suppliers/{site.a.uscc}",
+        params={"reveal": "true"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 200, answer.text
+    with site.services.engine.connect() as conn:
+        entry = conn.execute(
+            select(ENTRY.c.channel, ENTRY.c.device, ENTRY.c.actor_name, ENTRY.c.ip).where(
+                ENTRY.c.action == "value.revealed"
+            )
+        ).first()
+    assert entry is not None
+    assert entry.channel == "api:erp-sync" and entry.device is None
+    assert entry.actor_name == "erp-sync" and entry.ip
