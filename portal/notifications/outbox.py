@@ -102,6 +102,18 @@ class Sender(Protocol):
 SEALED_PLACEHOLDER = "（正文已加密）/ (the body is encrypted)"
 
 
+#: A message held for a person's daily digest: ``digest:<channel>``; no sender claims it, the
+#: digest pass (``portal.notifications.digest``) merges a person's messages into one.
+DIGEST_PREFIX = "digest:"
+
+
+def _channel(channel: Channel | str) -> str:
+    text = str(channel)
+    if text.startswith(DIGEST_PREFIX):
+        return DIGEST_PREFIX + Channel(text.removeprefix(DIGEST_PREFIX)).value
+    return Channel(channel).value
+
+
 def enqueue(
     conn: Connection,
     channel: Channel | str,
@@ -113,6 +125,7 @@ def enqueue(
     sealer: Sealer | None = None,
     event: str | None = None,
     recipient_name: str | None = None,
+    due: datetime | None = None,
 ) -> str:
     """Add a message in the caller's transaction; returns its id. With ``sealer`` the
     body is stored encrypted (give it whenever the body holds a link or code)."""
@@ -122,14 +135,14 @@ def enqueue(
     conn.execute(
         insert(OUTBOX).values(
             id=message_id,
-            channel=Channel(channel).value,
+            channel=_channel(channel),
             recipient=recipient,
             subject=subject[:300],
             body=stored,
             sealed=sealer is not None,
             created_at=now,
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=due or now,
             event=event,
             recipient_name=(recipient_name or "")[:200] or None,
         )

@@ -22,7 +22,8 @@ from portal.db.auth_tables import UserAccountRow
 from portal.db.staff_tables import StaffMemberRow, UndeliverableRow
 from portal.db.tables import table_of
 from portal.domain.principal import Role
-from portal.notifications.outbox import Channel, enqueue
+from portal.notifications.digest import next_digest
+from portal.notifications.outbox import DIGEST_PREFIX, Channel, enqueue
 
 __all__ = [
     "ROLE_PREFIX",
@@ -157,15 +158,18 @@ def notify(
         if event in person.muted_events:
             continue
         for channel, address in person.addresses():
+            # a person who chose the daily digest: held until the next digest time
+            held = f"{DIGEST_PREFIX}{channel.value}" if person.digest else channel
             enqueue(
                 conn,
-                channel,
+                held,
                 address,
                 message.subject,
                 message.body,
                 now=now,
                 event=event,
                 recipient_name=person.name,
+                due=next_digest(now) if person.digest else None,
             )
             sent += 1
     if sent == 0:

@@ -26,6 +26,7 @@ from portal.db.supplier_store import SUPPLIER
 from portal.db.tables import table_of
 from portal.domain.principal import Role
 from portal.notifications.content import link, render
+from portal.notifications.digest import send_digests
 from portal.notifications.messages import kind_words, shanghai, supplier_people, words
 from portal.notifications.recipients import Recipient, Rendered, holders_of, notify
 
@@ -201,6 +202,7 @@ def run_reminders(
     with engine.begin() as conn:
         _waiting_requests(conn, settings, now, report)
         _licences(conn, settings, now, report)
+        report.sent += [("digest", made, 1) for made in send_digests(conn, now=now)]
     return report
 
 

@@ -208,14 +208,11 @@ def add_staff(
     member_id = str(uuid.uuid4())
     try:
         with engine.begin() as conn:
+            same = [func.lower(USER.c.email) == email]
+            if oidc_subject:
+                same.append(USER.c.subject == oidc_subject)
             account = conn.execute(
-                select(USER.c.id).where(
-                    or_(
-                        func.lower(USER.c.email) == email,
-                        USER.c.subject == (oidc_subject or "\0"),
-                    ),
-                    USER.c.supplier_id.is_(None),
-                )
+                select(USER.c.id).where(or_(*same), USER.c.supplier_id.is_(None))
             ).first()
             linked = account.id if account is not None else None
             if (

@@ -3,7 +3,7 @@ waits for them, matched to their login later; a role held by nobody is a visible
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,9 @@ from portal.db.supplier_store import SupplierStore
 from portal.domain.errors import ErrorKind
 from portal.domain.principal import Role
 from portal.identity.login import complete_login
-from portal.notifications.outbox import recent
+from portal.notifications.digest import send_digests
+from portal.notifications.outbox import OutboxWorker, recent
+from portal.notifications.personal import InMemoryPersonalSender
 from portal.notifications.recipients import (
     Recipient,
     Rendered,
@@ -162,3 +164,23 @@ def test_the_cli_adds_lists_and_disables_staff(
     assert main(["staff", "disable", "nobody@buyer.cn", *data]) == 3
     main(["staff", "list", *data])
     assert "disabled" in capsys.readouterr().out
+
+
+def test_a_person_who_chose_the_digest_gets_one_message_at_eight(
+    engine: Engine, audit: AuditLog
+) -> None:
+    member = _add(engine, audit, "王芳", "wang@buyer.cn", "purchasing_supervisor")
+    set_preferences(engine, audit, CTX, ADMIN, member, channels=["email"], muted_events=[],
+                    digest=True, language="zh", now=NOW)  # fmt: skip
+    with engine.begin() as conn:  # 17:00 Beijing: held for tomorrow 08:00
+        notify(conn, "change_submitted", "role:purchasing_supervisor", _hello, now=NOW)
+        notify(conn, "supplier_alert", "role:purchasing_supervisor", _hello, now=NOW)
+    mail = InMemoryPersonalSender("email", known={"wang@buyer.cn"})
+    worker = OutboxWorker(engine, {"email": mail})
+    assert worker.run_once(now=NOW + timedelta(hours=14)).sent == 0
+    with engine.begin() as conn:
+        assert send_digests(conn, now=NOW + timedelta(hours=14)) == []  # 07:00: not yet
+        assert len(send_digests(conn, now=NOW + timedelta(hours=15))) == 1
+    assert worker.run_once(now=NOW + timedelta(hours=15)).sent == 1
+    [(to, text)] = mail.sent
+    assert to == "wang@buyer.cn" and "每日消息汇总（2 条）" in text and text.count("待审批") == 2
