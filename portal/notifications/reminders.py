@@ -24,6 +24,7 @@ from portal.config import Settings
 from portal.db.staff_tables import ReminderSentRow
 from portal.db.supplier_store import SUPPLIER
 from portal.db.tables import table_of
+from portal.db.verification_tables import ConfirmationRequestRow
 from portal.domain.principal import Role
 from portal.notifications.content import link, render
 from portal.notifications.digest import send_digests
@@ -33,6 +34,7 @@ from portal.notifications.recipients import Recipient, Rendered, holders_of, not
 __all__ = ["LICENCE_DAYS", "ReminderReport", "ReminderSettings", "run_reminders"]
 
 SENT = table_of(ReminderSentRow)
+CONFIRMATION = table_of(ConfirmationRequestRow)
 SHOWN_IN = ZoneInfo("Asia/Shanghai")
 #: days before the licence's end at which its supplier is told
 LICENCE_DAYS = (30, 7, 0)
@@ -54,6 +56,7 @@ class ReminderSettings:
     escalate_after: timedelta = timedelta(hours=72)
     escalate_to: Role = Role.ADMIN
     approvers: Role = Role.PURCHASING_SUPERVISOR
+    confirm_reminder_after: timedelta = timedelta(days=7)
 
     @classmethod
     def from_config(cls, settings: Settings) -> ReminderSettings:
@@ -193,6 +196,41 @@ def _licences(
         report.sent.append(("licence_expiring", row.id, count))
 
 
+def _confirmations(
+    conn: Connection, settings: ReminderSettings, now: datetime, report: ReminderReport
+) -> None:
+    """Suppliers asked for the yearly confirmation who have not answered after
+    ``confirm_reminder_after``: told once more (never after confirming or once it expired)."""
+    rows = conn.execute(
+        select(CONFIRMATION, SUPPLIER.c.name.label("supplier_name"))
+        .join(SUPPLIER, SUPPLIER.c.id == CONFIRMATION.c.supplier_id)
+        .where(
+            CONFIRMATION.c.confirmed_at.is_(None),
+            CONFIRMATION.c.expires_at > now,
+            CONFIRMATION.c.created_at <= now - settings.confirm_reminder_after,
+        )
+    ).all()
+    for row in rows:
+        if not _claim(conn, f"yearly_confirmation:{row.id}", now):
+            continue
+
+        def message(reader: Recipient, row: Any = row) -> Rendered:
+            asked = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+            due = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+            values = {
+                "supplier": row.supplier_name,
+                "asked_on": f"{asked.astimezone(SHOWN_IN):%Y-%m-%d}",
+                "due": f"{due.astimezone(SHOWN_IN):%Y-%m-%d}",
+                "url": link(settings.public_url, "/portal/"),
+            }
+            return render("yearly_confirmation", reader, values)
+
+        people = supplier_people(conn, row.supplier_id)
+        what = f"{row.supplier_name}: {message(Recipient(name='—')).subject}"
+        count = notify(conn, "yearly_confirmation", people, message, now=now, describe=what)
+        report.sent.append(("yearly_confirmation", row.supplier_id, count))
+
+
 def run_reminders(
     engine: Engine, settings: ReminderSettings, *, now: datetime | None = None
 ) -> ReminderReport:
@@ -202,6 +240,7 @@ def run_reminders(
     with engine.begin() as conn:
         _waiting_requests(conn, settings, now, report)
         _licences(conn, settings, now, report)
+        _confirmations(conn, settings, now, report)
         report.sent += [("digest", made, 1) for made in send_digests(conn, now=now)]
     return report
 

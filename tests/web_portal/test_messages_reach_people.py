@@ -21,7 +21,7 @@ from portal.notifications import outbox
 from portal.notifications.content import EVENTS, link, render
 from portal.notifications.messages import OutboxNotifier
 from portal.notifications.recipients import STAFF_MEMBER, Recipient
-from portal.notifications.reminders import ReminderSettings, run_reminders
+from portal.notifications.reminders import CONFIRMATION, ReminderSettings, run_reminders
 from tests.support.personas import staff_member
 from tests.web_portal.conftest import BASE_URL, T0
 from tests.web_portal.test_portal_flow import propose_bank_change
@@ -107,7 +107,7 @@ async def test_every_template_in_both_languages_says_it_in_words_with_working_li
         "licence_expiring": ("a", {"supplier": site.a.name, "term_to": "2026-12-02", "days": 30,
             "url": link(BASE_URL, "/portal/")}),
         "yearly_confirmation": ("a", {"supplier": site.a.name, "due": "2026-12-31",
-            "url": link(BASE_URL, "/portal/")}),
+            "asked_on": "2026-11-02", "url": link(BASE_URL, "/portal/")}),
     }  # fmt: skip
     assert set(values) == set(EVENTS)
     problems = []
@@ -212,3 +212,31 @@ async def test_licence_reminders_at_30_7_and_0_days_stop_once_renewed(
         assert _leaks(f"{m.subject}\n{m.body}") == [], m.body
         for path, status in await _links_open(as_user, "a", m.body):
             assert status == 200, path
+
+
+async def test_an_unanswered_yearly_confirmation_is_reminded_once_and_not_after_confirming(
+    site: Any, as_user: Any, clock: Any, directory: dict[str, str]
+) -> None:
+    with site.services.engine.begin() as conn:
+        for rid, supplier in (("conf-a", site.a.id), ("conf-b", site.b.id)):
+            conn.execute(
+                insert(CONFIRMATION).values(
+                    id=rid, supplier_id=supplier, token_sha256=rid * 8, created_at=clock(),
+                    expires_at=clock() + timedelta(days=30),
+                )
+            )  # fmt: skip
+    clock.advance(days=6)
+    assert run_reminders(site.services.engine, _settings(), now=clock()).sent == []
+    with site.services.engine.begin() as conn:  # B confirms on day 6
+        conn.execute(
+            update(CONFIRMATION).where(CONFIRMATION.c.id == "conf-b").values(confirmed_at=clock())
+        )
+    clock.advance(days=2)
+    sent = run_reminders(site.services.engine, _settings(), now=clock()).sent
+    assert [(kind, who) for kind, who, _ in sent] == [("yearly_confirmation", site.a.id)]
+    assert run_reminders(site.services.engine, _settings(), now=clock()).sent == []
+    [message] = _messages(site)
+    assert message.subject == f"请确认 {site.a.name} 的年度资料" and "2026-11-02" in message.body
+    assert _leaks(f"{message.subject}\n{message.body}") == []
+    for path, status in await _links_open(as_user, "a", message.body):
+        assert status == 200, path
