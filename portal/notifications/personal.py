@@ -15,6 +15,8 @@ rate limits are temporary ("retry later"); an unknown user or a refused message 
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +39,25 @@ _TOKEN_EXPIRED = frozenset({40014, 42001, 88, 40001})
 _TEMPORARY = frozenset({-1, 45009, 45033, 90018, 90002})
 #: errcodes meaning "no such user": permanent for this recipient
 _UNKNOWN_USER = frozenset({81013, 60111, 33012})
+
+
+_SECRET_PARAM = re.compile(r"((?:access_token|corpsecret|appsecret)=)[^&\s\"]+")
+
+
+class RedactPlatformSecrets(logging.Filter):
+    """httpx logs every request's URL at INFO; these platforms put the application secret and
+    the access token in the query string. Replace them before any handler sees the line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any("=" in str(a) for a in record.args):
+            record.args = tuple(
+                _SECRET_PARAM.sub(r"\1[redacted]", str(a)) if "=" in str(a) else a
+                for a in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(RedactPlatformSecrets())
 
 
 class PersonalSender(Protocol):

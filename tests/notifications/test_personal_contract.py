@@ -3,6 +3,7 @@ adapters (replaying cassettes built from the documented shapes) and by the fake.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,3 +93,18 @@ def test_an_expired_token_is_fetched_again_once_and_secrets_never_show() -> None
     assert sender.send(_message(sender)) == "msgid m-2"
     assert calls == ["/cgi-bin/gettoken", "/cgi-bin/message/send", "/cgi-bin/gettoken",
                      "/cgi-bin/message/send"]  # fmt: skip
+
+
+def test_the_secret_and_the_token_never_reach_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    def platform(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("gettoken"):
+            return httpx.Response(200, json={"errcode": 0, "access_token": "tok-123"})
+        return httpx.Response(200, json={"errcode": 0, "msgid": "m-1"})
+
+    sender = WeComAppSender(httpx.Client(transport=httpx.MockTransport(platform)),
+                            corp_id="c", secret="top-secret", agent_id=1)  # fmt: skip
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        sender.send(_message(sender))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "gettoken" in logged and "[redacted]" in logged
+    assert "top-secret" not in logged and "tok-123" not in logged
