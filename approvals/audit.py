@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -40,9 +41,13 @@ from approvals.errors import InvalidInputError
 from approvals.model import require_utc
 
 __all__ = [
+    "ADDED_FIELDS",
     "ALGORITHMS",
     "CANONICAL_FIELDS",
     "GENESIS",
+    "HASHED_FIELDS",
+    "PAYLOAD_VERSION",
+    "ROW_FIELDS",
     "Anchor",
     "AuditDraft",
     "AuditEntry",
@@ -60,6 +65,9 @@ __all__ = [
 ]
 
 GENESIS = "genesis"
+#: The hashed payload of new entries; version 1 (before actor names, channels and
+#: versions were hashed) is still verified as it was written.
+PAYLOAD_VERSION = 2
 ALGORITHMS: dict[str, type[hashes.HashAlgorithm]] = {"sha256": hashes.SHA256, "sm3": hashes.SM3}
 
 
@@ -84,6 +92,13 @@ class AuditDraft:
     user_agent: str | None = None
     request_id: str | None = None
     device: str | None = None
+    #: the person's name at the time (the actor is their account id, which outlives names)
+    actor_name: str | None = None
+    #: how the act arrived: ``portal``, ``api:<token name>``, ``import:<file sha256>``,
+    #: ``cli:<os user>``, ``system:<job>``
+    channel: str | None = None
+    #: which fields the hash covers (:data:`HASHED_FIELDS`); old entries stay at 1
+    payload_version: int = PAYLOAD_VERSION
 
     def __post_init__(self) -> None:
         require_utc(self.at, "at")
@@ -112,14 +127,39 @@ def format_at(at: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") and len(text) == 29 else _format_at(at)
 
 
-#: The hashed fields in the order their keys sort, so the JSON object below is already sorted.
-CANONICAL_FIELDS: tuple[str, ...] = tuple(
-    sorted(name for name in AuditEntry.__dataclass_fields__ if name not in ("prev_hash", "hash"))
+#: The fields hashed by payload version 1, in the order their keys sort (the JSON object
+#: below is then already sorted). Entries written before names and channels were recorded.
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "action",
+    "actor",
+    "actor_role",
+    "after",
+    "at",
+    "before",
+    "device",
+    "field_name",
+    "id",
+    "ip",
+    "request_id",
+    "seq",
+    "subject_id",
+    "subject_type",
+    "user_agent",
 )
+#: Added by payload version 2 (which hashes its own version, so it cannot be turned back).
+ADDED_FIELDS: tuple[str, ...] = ("actor_name", "channel", "payload_version")
+#: What a row holds, in this order: the version 1 fields, then the added ones.
+ROW_FIELDS: tuple[str, ...] = (*CANONICAL_FIELDS, *ADDED_FIELDS)
+#: The hashed fields of each payload version, sorted.
+HASHED_FIELDS: dict[int, tuple[str, ...]] = {1: CANONICAL_FIELDS, 2: tuple(sorted(ROW_FIELDS))}
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _ENCODE_TEXT = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
 # The JSON object with its keys in place; only the values vary from entry to entry.
 _TEMPLATE = "{" + ",".join(f'"{name}":%s' for name in CANONICAL_FIELDS) + "}"
+_TEMPLATE_V2 = "{" + ",".join(f'"{name}":%s' for name in HASHED_FIELDS[2]) + "}"
+# version 2's sorted order taken from a row's values (ROW_FIELDS order)
+_V2_ORDER = operator.itemgetter(*(ROW_FIELDS.index(name) for name in HASHED_FIELDS[2]))
+_V1 = len(CANONICAL_FIELDS)
 
 
 def _json_value(value: object) -> str:
@@ -127,9 +167,13 @@ def _json_value(value: object) -> str:
 
 
 def canonical_bytes_of(values: Iterable[object]) -> bytes:
-    """:func:`canonical_bytes` of the values of :data:`CANONICAL_FIELDS`, in that order,
-    with ``at`` already written by :func:`format_at`: the fast path for rows.
+    """:func:`canonical_bytes` of the values of :data:`CANONICAL_FIELDS` (a version 1
+    entry) or of :data:`ROW_FIELDS`, in that order, with ``at`` already written by
+    :func:`format_at`: the fast path for rows.
 
+    Row values of an entry with ``payload_version`` 1 (or none) and neither ``actor_name``
+    nor ``channel`` hash as version 1; anything else hashes as version 2, so a name or a
+    channel added to an old entry, or a version turned back, no longer matches its hash.
     The same bytes as ``json.dumps(dict, sort_keys=True, separators=(",", ":"),
     ensure_ascii=False)``, without building a dictionary or copying anything.
 
@@ -149,25 +193,32 @@ def canonical_bytes_of(values: Iterable[object]) -> bytes:
             for v in values
         ]
     )
-    if len(encoded) != len(CANONICAL_FIELDS):
+    if len(encoded) == _V1:
+        return (_TEMPLATE % encoded).encode()
+    if len(encoded) != len(ROW_FIELDS):
         raise InvalidInputError(
-            f"{len(CANONICAL_FIELDS)} values are hashed, not {len(encoded)}",
+            f"{len(CANONICAL_FIELDS)} or {len(ROW_FIELDS)} values are hashed, not {len(encoded)}",
             message_zh="审计条目字段数量不符。",
         )
-    return (_TEMPLATE % encoded).encode()
+    name, channel, version = encoded[_V1:]
+    if version in ("1", "null") and name == "null" and channel == "null":
+        return (_TEMPLATE % encoded[:_V1]).encode()
+    ordered: tuple[str, ...] = _V2_ORDER(encoded)
+    return (_TEMPLATE_V2 % ordered).encode()
 
 
 def canonical_bytes(entry: AuditEntry) -> bytes:
-    """Deterministic JSON of every field but ``prev_hash`` and ``hash``: sorted keys,
-    no whitespace, UTF-8, ``at`` as ``YYYY-MM-DDTHH:MM:SS.mmmZ``.
+    """Deterministic JSON of the fields its payload version hashes (every field but
+    ``prev_hash`` and ``hash`` for version 2): sorted keys, no whitespace, UTF-8, ``at`` as
+    ``YYYY-MM-DDTHH:MM:SS.mmmZ``.
 
     >>> t = datetime(2024, 5, 1, tzinfo=UTC)
     >>> draft = AuditDraft(id="a1", at=t, actor="u1", action="login.failed", ip="10.0.0.1")
     >>> canonical_bytes(append(None, draft))[:60]
-    b'{"action":"login.failed","actor":"u1","actor_role":null,"aft'
+    b'{"action":"login.failed","actor":"u1","actor_name":null,"act'
     """
     return canonical_bytes_of(
-        format_at(entry.at) if name == "at" else getattr(entry, name) for name in CANONICAL_FIELDS
+        format_at(entry.at) if name == "at" else getattr(entry, name) for name in ROW_FIELDS
     )
 
 

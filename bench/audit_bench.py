@@ -4,6 +4,10 @@
     .venv/bin/python bench/audit_bench.py --n 200000 --db postgresql \
         --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/portal_audit
 
+``--payload 1`` seeds entries as written before the hash covered actor names, channels and
+its own version (issue 18); ``--payload 2`` (default) as written now, with a name, a channel
+and a device on every entry. Baseline: the same command on ``1ab92a2`` (before issue 18).
+
 Seeds N chained entries straight into ``audit_entry`` (realistic field sizes, one act a
 second), then prints:
 
@@ -37,7 +41,15 @@ from sqlalchemy import Engine, create_engine, insert, text, update
 from sqlmodel import SQLModel
 
 import portal.db.all_tables  # noqa: F401
-from approvals.audit import CANONICAL_FIELDS, GENESIS, canonical_bytes_of, format_at, verify_chain
+from approvals.audit import (
+    CANONICAL_FIELDS,
+    GENESIS,
+    HASHED_FIELDS,
+    ROW_FIELDS,
+    canonical_bytes_of,
+    format_at,
+    verify_chain,
+)
 from portal.audit import Anchoring, CheckpointSigner, take_checkpoint, verify_live
 from portal.audit.fakes import InMemoryCheckpointStore
 from portal.audit.log import ENTRY, HEAD
@@ -46,6 +58,8 @@ from portal.db.engine import make_engine
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 _AT = CANONICAL_FIELDS.index("at")
+#: ``--payload``: 1 seeds entries as written before names and channels were hashed, 2 as now
+PAYLOAD = {"version": 2}
 
 
 def _values(seq: int) -> dict[str, Any]:
@@ -63,8 +77,11 @@ def _values(seq: int) -> dict[str, Any]:
         "ip": "10.20.30.40",
         "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36",
         "request_id": f"req-{seq:010d}",
-        "device": None,
+        "device": "dev-" + f"{seq % 301:032x}" if PAYLOAD["version"] == 2 else None,
         "seq": seq,
+        "actor_name": f"采购主管{seq % 97:02d}" if PAYLOAD["version"] == 2 else None,
+        "channel": "portal" if PAYLOAD["version"] == 2 else None,
+        "payload_version": PAYLOAD["version"],
     }
 
 
@@ -72,7 +89,7 @@ def seed(engine: Engine, first: int, n: int, prev_hash: str) -> str:
     batch: list[dict[str, Any]] = []
     for seq in range(first, first + n):
         values = _values(seq)
-        data = [values[name] for name in CANONICAL_FIELDS]
+        data = [values[name] for name in ROW_FIELDS]
         data[_AT] = format_at(values["at"])
         digest = hashlib.sha256(prev_hash.encode() + b"\n" + canonical_bytes_of(data))
         values["prev_hash"], values["hash"] = prev_hash, "sha256:" + digest.hexdigest()
@@ -94,7 +111,8 @@ def seed(engine: Engine, first: int, n: int, prev_hash: str) -> str:
 def bare_same_work(rows: list[tuple[Any, ...]]) -> float:
     start = time.perf_counter()
     for row in rows:
-        data = dict(zip(CANONICAL_FIELDS, row[:-2], strict=True))
+        row_data = dict(zip(ROW_FIELDS, row[:-2], strict=True))
+        data = {name: row_data[name] for name in HASHED_FIELDS[row_data["payload_version"] or 1]}
         at = data["at"].astimezone(UTC)
         data["at"] = at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
         raw = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -138,7 +156,9 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--payload", type=int, choices=[1, 2], default=2)
     args = parser.parse_args()
+    PAYLOAD["version"] = args.payload
     with tempfile.TemporaryDirectory() as tmp:
         if args.db == "sqlite":
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
@@ -167,7 +187,10 @@ def run(engine: Engine, args: argparse.Namespace) -> None:
     anchoring = Anchoring(CheckpointSigner.generate(), InMemoryCheckpointStore())
     take_checkpoint(engine, anchoring)
     seed(engine, n - day + 1, day, head)
-    print(f"{args.db}: seeded {n:,} entries in {time.perf_counter() - started:.1f} s")
+    print(
+        f"{args.db}: seeded {n:,} entries (payload version {args.payload}) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     log = anchoring.log()
 
     def timed(**kwargs: Any) -> tuple[float, int]:

@@ -46,6 +46,7 @@ from portal.finance.ports import (
 from portal.notifications import outbox
 from portal.notifications.messages import OutboxNotifier, RobotWebhookSender
 from portal.notifications.outbox import Channel, Sender, SmtpEmailSender, SmtpSettings
+from portal.notifications.personal import DingTalkWorkSender, WeComAppSender
 from portal.ocr_jobs import OcrJobSettings
 from portal.payments import PaymentDeps
 from portal.payments.attestation import AttestationKeys
@@ -237,6 +238,21 @@ def outbox_senders(settings: Settings) -> dict[str, Sender]:
         client = httpx.Client(timeout=10.0)
         senders[Channel.WEBHOOK.value] = RobotWebhookSender(
             url.get_secret_value(), client, flavour=flavour
+        )
+    box = settings.outbox
+    if box.wecom_corp_id and box.wecom_secret is not None:
+        senders[Channel.WECOM.value] = WeComAppSender(
+            httpx.Client(timeout=10.0),
+            corp_id=box.wecom_corp_id,
+            secret=box.wecom_secret.get_secret_value(),
+            agent_id=box.wecom_agent_id,
+        )
+    if box.dingtalk_app_key and box.dingtalk_app_secret is not None:
+        senders[Channel.DINGTALK.value] = DingTalkWorkSender(
+            httpx.Client(timeout=10.0),
+            app_key=box.dingtalk_app_key,
+            app_secret=box.dingtalk_app_secret.get_secret_value(),
+            agent_id=box.dingtalk_agent_id,
         )
     return senders
 

@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "portal.commands.backup",
     "portal.commands.payments",
     "portal.commands.webhooks",
+    "portal.commands.staff",
 )
 
 

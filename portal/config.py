@@ -212,6 +212,21 @@ class OutboxSettings(_Concern):
     interval_seconds: float = _env("PORTAL_OUTBOX_INTERVAL_SECONDS", 30.0, ge=0)
     webhook_url: SecretStr | None = _env("PORTAL_WEBHOOK_URL", None)
     webhook_flavour: Literal["wecom", "dingtalk"] = _env("PORTAL_WEBHOOK_FLAVOUR", "wecom")
+    # personal work notifications (portal/notifications/personal.py): a WeCom application
+    # and a DingTalk application, each turned on by its credentials
+    wecom_corp_id: str | None = _env("PORTAL_WECOM_CORP_ID", None)
+    wecom_secret: SecretStr | None = _env("PORTAL_WECOM_SECRET", None)
+    wecom_agent_id: int = _env("PORTAL_WECOM_AGENT_ID", 0)
+    dingtalk_app_key: str | None = _env("PORTAL_DINGTALK_APP_KEY", None)
+    dingtalk_app_secret: SecretStr | None = _env("PORTAL_DINGTALK_APP_SECRET", None)
+    dingtalk_agent_id: int = _env("PORTAL_DINGTALK_AGENT_ID", 0)
+    # reminders (portal/notifications/reminders.py): a request waiting longer than this
+    # reminds its approvers, then goes up to the escalation role
+    remind_after_hours: Positive = _env("PORTAL_REMIND_AFTER_HOURS", 24)
+    escalate_after_hours: Positive = _env("PORTAL_ESCALATE_AFTER_HOURS", 72)
+    escalate_to: Literal["admin", "purchasing_supervisor", "purchasing_clerk", "finance"] = _env(
+        "PORTAL_ESCALATE_TO", "admin"
+    )
 
 
 class ChangeSettings(_Concern):

@@ -105,6 +105,13 @@ AUDITED_ACTS: Mapping[str, str] = {
     "webhook.subscribed": "an administrator added a webhook subscription (after: URL, types)",
     "webhook.removed": "an administrator removed a webhook subscription",
     "webhook.replayed": "an administrator sent dead-lettered webhook deliveries again",
+    "staff.registered": "a person was added to the staff directory (field_name: name; "
+    "after: roles)",
+    "staff.disabled": "a person of the staff directory is no longer told anything",
+    "staff.linked": "a first login was matched to a staff directory entry",
+    "staff.preferences_changed": "a person's notification channels, events or digest changed",
+    "notification.resent": "an administrator sent a message again (subject: the message)",
+    "notification.undeliverable_resolved": "an administrator dealt with a message nobody received",
 }
 
 

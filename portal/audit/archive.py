@@ -31,7 +31,15 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
 
-from approvals.audit import CANONICAL_FIELDS, GENESIS, Anchor, Problem, TamperKind, format_at
+from approvals.audit import (
+    CANONICAL_FIELDS,
+    GENESIS,
+    ROW_FIELDS,
+    Anchor,
+    Problem,
+    TamperKind,
+    format_at,
+)
 from portal.audit.anchoring import Anchoring, take_checkpoint
 from portal.audit.checkpoints import ArchiveSeal, SignedCheckpoint
 from portal.audit.errors import ArchiveError, ChainTamperedError
@@ -43,7 +51,9 @@ __all__ = ["ArchiveResult", "archive_before", "verify_with_archives"]
 
 FORMAT = "supplier-portal audit archive v1"
 _AT = CANONICAL_FIELDS.index("at")
-_KEYS = (*CANONICAL_FIELDS, "prev_hash", "hash")
+_KEYS = (*ROW_FIELDS, "prev_hash", "hash")
+#: what an archive written before payload version 2 lacks (its entries are all version 1)
+_DEFAULTS: dict[str, object] = {"actor_name": None, "channel": None, "payload_version": 1}
 
 
 @dataclass(frozen=True)
@@ -210,7 +220,7 @@ def _file_rows(path: Path) -> Iterator[Sequence[Any]]:
             raise ArchiveError(f"{path.name} is not an audit archive")
         for line in handle:
             record = json.loads(line)
-            yield tuple(record[key] for key in _KEYS)
+            yield tuple(record[key] if key in record else _DEFAULTS[key] for key in _KEYS)
 
 
 def _scan_file(path: Path, start: Anchor, marks: dict[int, str]) -> Any:

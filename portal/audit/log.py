@@ -49,6 +49,10 @@ class AuditContext:
     user_agent: str | None = None
     request_id: str | None = None
     device: str | None = None
+    #: the person's name at the time of the act (``actor`` is their account id)
+    actor_name: str | None = None
+    #: ``portal``, ``api:<token name>``, ``import:<file sha256>``, ``cli:<os user>``
+    channel: str | None = None
 
     @classmethod
     def cli(cls, actor: str = "cli") -> AuditContext:
@@ -56,8 +60,13 @@ class AuditContext:
         import getpass
         import socket
 
+        user = getpass.getuser()
         return cls(
-            actor=f"{actor}:{getpass.getuser()}", actor_role="admin", device=socket.gethostname()
+            actor=f"{actor}:{user}",
+            actor_role="admin",
+            device=socket.gethostname(),
+            actor_name=user,
+            channel=f"cli:{user}",
         )
 
 
@@ -108,6 +117,8 @@ class AuditLog:
             # the request, command or job being done now, when the caller did not name one
             request_id=ctx.request_id or current_request_id(),
             device=ctx.device,
+            actor_name=(ctx.actor_name or "")[:200] or None,
+            channel=(ctx.channel or "")[:200] or None,
         )
         prev = self._lock_head(conn)
         entry = append(prev, draft, self.algorithm)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, DateTime, Select, String, func, select, type_
 
 from approvals.audit import (
     CANONICAL_FIELDS,
+    ROW_FIELDS,
     Anchor,
     AuditEntry,
     canonical_bytes_of,
@@ -30,7 +31,7 @@ from portal.audit.log import ENTRY
 
 __all__ = ["COLUMNS", "ScanResult", "entry_of", "live_bounds", "rows_between", "scan"]
 
-COLUMNS = (*(ENTRY.c[name] for name in CANONICAL_FIELDS), ENTRY.c.prev_hash, ENTRY.c.hash)
+COLUMNS = (*(ENTRY.c[name] for name in ROW_FIELDS), ENTRY.c.prev_hash, ENTRY.c.hash)
 _AT = CANONICAL_FIELDS.index("at")
 _SEQ = CANONICAL_FIELDS.index("seq")
 _BATCH = 2000
@@ -149,7 +150,7 @@ def _sqlite_at(text: str) -> str:
 
 def entry_of(row: Sequence[Any]) -> AuditEntry:
     """An :class:`AuditEntry` from a row of :data:`COLUMNS` (for the detailed pass)."""
-    values = dict(zip(CANONICAL_FIELDS, row, strict=False))
+    values = dict(zip(ROW_FIELDS, row, strict=False))
     at = values["at"]
     values["at"] = at if at.tzinfo else at.replace(tzinfo=UTC)
     return AuditEntry(**values, prev_hash=row[-2], hash=row[-1])

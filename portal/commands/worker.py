@@ -7,6 +7,8 @@ It runs, until SIGTERM or SIGINT:
   verification of the new suppliers, through the provider quota);
 - the outbox sender, every ``--outbox-seconds`` (when e-mail or a webhook is configured);
 - the monitoring pass, every ``--verify-minutes`` (when verification is configured);
+- reminders and escalation of waiting requests, licence expiry reminders, every 10 minutes
+  (``PORTAL_REMIND_AFTER_HOURS``, ``PORTAL_ESCALATE_AFTER_HOURS``, ``PORTAL_ESCALATE_TO``);
 - a signed checkpoint of the audit chain's head, every ``PORTAL_AUDIT_CHECKPOINT_MINUTES``
   (when ``PORTAL_AUDIT_CHECKPOINT_FILE`` and ``PORTAL_AUDIT_SIGNING_KEY_FILE`` are set).
 
@@ -62,6 +64,27 @@ async def _outbox_loop(collaborators: Collaborators, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
+async def _reminder_loop(services: Services, minutes: float = 10.0) -> None:
+    """Remind approvers, escalate, tell suppliers of expiring licences (every ``minutes``)."""
+    from portal.notifications.reminders import ReminderSettings, run_reminders
+
+    settings = ReminderSettings.from_config(services.settings)
+    log.info(
+        "reminders: after %s, escalation to %s after %s",
+        settings.remind_after,
+        settings.escalate_to,
+        settings.escalate_after,
+    )
+    while True:
+        try:
+            report = await asyncio.to_thread(run_reminders, services.engine, settings)
+            if report.sent:
+                log.info("reminders: sent %s", len(report.sent))
+        except Exception:  # keep the loop alive: the database may be back next time
+            log.exception("reminder pass failed")
+        await asyncio.sleep(minutes * 60)
+
+
 async def _checkpoint_loop(services: Services) -> None:
     from portal.audit import Anchoring, AuditSettings
     from portal.audit.anchoring import checkpoint_if_due
@@ -112,7 +135,10 @@ async def run_worker(
     imports = _import_worker(collaborators)
     imports.start()
     log.info("import: worker %s waiting for lists", imports.deps.worker_id)
-    tasks = [loop.create_task(_checkpoint_loop(services))]
+    tasks = [
+        loop.create_task(_checkpoint_loop(services)),
+        loop.create_task(_reminder_loop(services)),
+    ]
     if outbox_seconds:
         tasks.append(loop.create_task(_outbox_loop(collaborators, outbox_seconds)))
 

@@ -8,6 +8,7 @@ from portal.db import (
     dedup_tables,
     feed_tables,
     payment_tables,
+    staff_tables,
     tables,
     verification_tables,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "dedup_tables",
     "feed_tables",
     "payment_tables",
+    "staff_tables",
     "tables",
     "verification_tables",
 ]

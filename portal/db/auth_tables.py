@@ -96,6 +96,11 @@ class OutboxMessageRow(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, index=True)
     #: the request (or command, or job) that enqueued it: its log lines and audit entries
     request_id: str | None = Field(default=None, max_length=64)
+    #: what the message is about (an event kind of portal.notifications.events), for the
+    #: delivery log and preferences; None for older messages
+    event: str | None = Field(default=None, max_length=60)
+    #: the person it is for, as a name (the recipient is an address or a user id)
+    recipient_name: str | None = Field(default=None, max_length=200)
 
 
 class TotpEnrolmentRow(SQLModel, table=True):

@@ -259,6 +259,10 @@ class AuditEntryRow(SQLModel, table=True):
     user_agent: str | None = Field(default=None, max_length=400)
     request_id: str | None = Field(default=None, max_length=64)
     device: str | None = Field(default=None, max_length=200)
+    actor_name: str | None = Field(default=None, max_length=200)
+    channel: str | None = Field(default=None, max_length=200)
+    #: which fields the hash covers (approvals.audit.HASHED_FIELDS); 1 for older entries
+    payload_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     prev_hash: str = Field(max_length=80)
     hash: str = Field(max_length=80)
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from portal.audit.log import AuditContext, AuditLog
 from portal.domain.principal import Role
 from portal.identity.users import UserAccount, record_login
+from portal.staff_directory.directory import link_on_login
 
 __all__ = ["complete_login"]
 
@@ -41,12 +42,21 @@ def complete_login(
             staff_role=staff_role,
             now=now,
         )
-        who = AuditContext(**{**ctx.__dict__, "actor": account.id})
+        who = AuditContext(
+            **{**ctx.__dict__, "actor": account.id, "actor_name": display_name or None}
+        )
         if account.has_access:
             who = AuditContext(**{**who.__dict__, "actor_role": account.role})
             audit.record(
                 conn, who, "login.succeeded", subject_type="user_account", subject_id=account.id
             )
+            if account.role is not None and account.role is not Role.SUPPLIER:
+                # staff registered in the directory before their first login: link them
+                linked = link_on_login(conn, account_id=account.id, email=email, subject=subject)
+                if linked is not None:
+                    audit.record(
+                        conn, who, "staff.linked", subject_type="staff_member", subject_id=linked
+                    )
             return account
         if for_invitation:
             audit.record(

@@ -11,6 +11,7 @@ entry (``import.checked`` for a dry run) that holds the file's SHA-256 and the c
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -106,6 +107,8 @@ def import_supplier_list(
         raise ImportNotAllowedError
     digest = file_sha256(path)
     name = (display_name or path.name)[:120]
+    # the entries of an import say which file they came from, whoever started it
+    ctx = dataclasses.replace(ctx, channel=f"import:{digest}")
 
     def created(conn: Connection, ids: list[str]) -> None:
         deps.audit.record(

@@ -14,16 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Connection, select
 
-from approvals import ChangeRequest, Status
+from approvals import ChangeKind, ChangeRequest, Status
 from portal.db.auth_tables import UserAccountRow
 from portal.db.supplier_store import CONTACT
 from portal.db.tables import table_of
+from portal.domain.principal import Role
+from portal.notifications.content import field_label, fields_of, link, render
 from portal.notifications.outbox import OutboxMessage, SendError
+from portal.notifications.recipients import Recipient, Rendered, holders_of, notify
 
 __all__ = [
     "APPROVERS",
@@ -32,27 +37,60 @@ __all__ = [
     "OutboxNotifier",
     "RecordingNotifier",
     "RobotWebhookSender",
-    "approver_emails",
-    "supplier_user_emails",
+    "approvers_now",
+    "kind_words",
+    "shanghai",
+    "supplier_people",
 ]
 
 USER = table_of(UserAccountRow)
 
-#: Recipient of messages for every purchasing supervisor (the e-mail sender or the
-#: group robot decides what it means).
+#: The group robot's recipient (informational: the webhook URL names the group).
 APPROVERS = "role:purchasing_supervisor"
+SHOWN_IN = ZoneInfo("Asia/Shanghai")
 
-Enqueue = Callable[[Connection, str, str, str, str], object]
-Recipients = Callable[[Connection, str], Sequence[tuple[str, str]]]
+Enqueue = Callable[..., object]
+People = Callable[[Connection], Sequence[Recipient]]
+SupplierPeople = Callable[[Connection, str], Sequence[Recipient]]
 
-_STATUS_ZH = {
-    Status.PARTIALLY_APPROVED: "已通过第一级审批",
-    Status.APPROVED: "已审批通过",
-    Status.APPLIED: "已审批通过并生效",
-    Status.REJECTED: "已被驳回",
-    Status.CONFLICT: "因档案已被修改而未能生效，请重新提交",
-    Status.WITHDRAWN: "已撤回",
+KIND_WORDS: dict[str, tuple[str, str]] = {
+    ChangeKind.SUPPLIER_PROFILE: ("基本信息变更", "company details change"),
+    ChangeKind.BANK_ACCOUNT_ADD: ("新增银行账户", "new bank account"),
+    ChangeKind.BANK_ACCOUNT_CHANGE: ("银行账户变更", "bank account change"),
+    ChangeKind.BANK_ACCOUNT_RETIRE: ("停用银行账户", "bank account retirement"),
+    ChangeKind.INVOICING_PROFILE: ("开票信息变更", "invoicing details change"),
+    ChangeKind.CONTACT_ADD: ("新增联系人", "new contact"),
+    ChangeKind.CONTACT_CHANGE: ("联系人变更", "contact change"),
+    ChangeKind.CONTACT_REMOVE: ("删除联系人", "contact removal"),
+    ChangeKind.MERGE_SUPPLIERS: ("供应商合并", "supplier merge"),
 }
+
+_OUTCOME: dict[Status, tuple[str, str]] = {
+    Status.PARTIALLY_APPROVED: ("已通过第一级审批", "passed the first approval"),
+    Status.APPROVED: ("已审批通过", "was approved"),
+    Status.APPLIED: ("已审批通过并生效", "was approved and is now in effect"),
+    Status.REJECTED: ("已被驳回", "was rejected"),
+    Status.CONFLICT: (
+        "因档案已被修改而未能生效，请重新提交",
+        "could not be applied because the record changed meanwhile; please submit it again",
+    ),
+    Status.WITHDRAWN: ("已撤回", "was withdrawn"),
+}
+
+
+def words(pair: tuple[str, str], language: str) -> str:
+    """The zh or en half of a pair of words."""
+    return pair[0] if language == "zh" else pair[1]
+
+
+def kind_words(kind: str, language: str) -> str:
+    """A change kind as words (``银行账户变更`` / ``bank account change``)."""
+    return words(KIND_WORDS.get(kind, (str(kind), str(kind))), language)
+
+
+def shanghai(at: datetime) -> str:
+    """A time as people read it: Beijing time, to the minute."""
+    return f"{at.astimezone(SHOWN_IN):%Y-%m-%d %H:%M}"
 
 
 class Notifier(Protocol):
@@ -63,69 +101,98 @@ class Notifier(Protocol):
     def change_decided(self, conn: Connection, request: ChangeRequest, supplier: str) -> None: ...
 
 
-def approver_emails(conn: Connection) -> list[tuple[str, str]]:
-    """Default approver recipients: every purchasing supervisor with an e-mail address."""
-    rows = conn.execute(
-        select(USER.c.email).where(
-            USER.c.role == "purchasing_supervisor", USER.c.email.is_not(None)
+def approvers_now(conn: Connection) -> list[Recipient]:
+    """The purchasing supervisors at send time (staff directory and logged-in accounts)."""
+    return holders_of(conn, Role.PURCHASING_SUPERVISOR)
+
+
+def supplier_people(conn: Connection, supplier_id: str) -> list[Recipient]:
+    """Who hears about a supplier's requests: its portal users, else its contacts on file."""
+    users = conn.execute(
+        select(USER.c.email, USER.c.display_name).where(
+            USER.c.supplier_id == supplier_id,
+            USER.c.email.is_not(None),
+            USER.c.disabled_at.is_(None),
         )
     )
-    return [("email", r.email) for r in rows if r.email]
-
-
-def supplier_user_emails(conn: Connection, supplier_id: str) -> list[tuple[str, str]]:
-    """Default supplier recipients: the supplier's portal users, else its contacts on file."""
-    users = conn.execute(
-        select(USER.c.email).where(USER.c.supplier_id == supplier_id, USER.c.email.is_not(None))
-    )
-    found = [("email", r.email) for r in users if r.email]
+    found = [Recipient(name=r.display_name or r.email, email=r.email) for r in users if r.email]
     if found:
         return found
     contacts = conn.execute(
-        select(CONTACT.c.email).where(
+        select(CONTACT.c.email, CONTACT.c.name).where(
             CONTACT.c.supplier_id == supplier_id, CONTACT.c.email.is_not(None)
         )
     )
-    return [("email", r.email) for r in contacts if r.email]
+    return [Recipient(name=r.name or r.email, email=r.email) for r in contacts if r.email]
 
 
 @dataclass
 class OutboxNotifier:
-    """Writes one outbox row per recipient; ``public_url`` makes links absolute."""
+    """Tells the people concerned through the outbox; ``public_url`` makes links absolute.
+
+    Approvers are resolved when the request is submitted (``approvers``, by default everyone
+    who is a purchasing supervisor then); each reads the message in their language.
+    """
 
     enqueue: Enqueue
     public_url: str = ""
-    approvers: Callable[[Connection], Sequence[tuple[str, str]]] = approver_emails
+    approvers: People = approvers_now
     webhook: bool = False
-    supplier_recipients: Recipients = supplier_user_emails
+    supplier_recipients: SupplierPeople = supplier_people
+
+    def submitted_values(
+        self, request: ChangeRequest, supplier: str, language: str
+    ) -> dict[str, Any]:
+        """What the ``change_submitted`` templates are given."""
+        return {
+            "supplier": supplier,
+            "kind": kind_words(request.kind, language),
+            "when": shanghai(request.requested_at),
+            "fields": fields_of(request, language),
+            "risks": [
+                f.message_zh if language == "zh" else f.message_en for f in request.risk_flags
+            ],
+            "url": link(self.public_url, f"/staff/changes/{request.id}"),
+        }
+
+    def decided_values(
+        self, request: ChangeRequest, supplier: str, language: str
+    ) -> dict[str, Any]:
+        """What the ``change_decided`` templates are given."""
+        labels = {c.key: field_label(c, language) for c in request.changes}
+        reasons = [
+            f"{labels.get(d.field_key, '—')}: {d.reason}" for d in request.decisions if d.reason
+        ]
+        outcome = _OUTCOME.get(request.status, (request.status.value, request.status.value))
+        return {
+            "supplier": supplier,
+            "kind": kind_words(request.kind, language),
+            "when": shanghai(request.requested_at),
+            "outcome": words(outcome, language),
+            "reasons": list(dict.fromkeys(reasons)),
+            "resubmit": request.status in (Status.REJECTED, Status.CONFLICT),
+            "url": link(self.public_url, f"/portal/changes/{request.id}"),
+        }
 
     def change_submitted(self, conn: Connection, request: ChangeRequest, supplier: str) -> None:
-        subject = f"【待审批】{supplier} 提交了变更申请 / change request to review"
-        fields = "\n".join(f"- {c.key}" for c in request.changes)
-        flags = "\n".join(f"- ⚠ {f.message_zh}" for f in request.risk_flags) or "- 无 / none"
-        body = (
-            f"### {subject}\n\n供应商 Supplier: {supplier}\n\n类型 Kind: {request.kind}\n\n"
-            f"字段 Fields:\n{fields}\n\n风险 Risk:\n{flags}\n\n"
-            f"[审批 / Review]({self.public_url}/staff/changes/{request.id})"
-        )
-        targets = list(self.approvers(conn)) + ([("webhook", APPROVERS)] if self.webhook else [])
-        for channel, recipient in targets:
-            self.enqueue(conn, channel, recipient, subject, body)
+        def message(reader: Recipient) -> Rendered:
+            values = self.submitted_values(request, supplier, reader.language)
+            return render("change_submitted", reader, values)
+
+        notify(conn, "change_submitted", self.approvers(conn), message,
+               describe=message(Recipient(name="—")).subject)  # fmt: skip
+        if self.webhook:
+            group = message(Recipient(name="采购主管 / purchasing supervisors"))
+            self.enqueue(conn, "webhook", APPROVERS, group.subject, group.body)
 
     def change_decided(self, conn: Connection, request: ChangeRequest, supplier: str) -> None:
-        status_zh = _STATUS_ZH.get(request.status, request.status.value)
-        subject = f"您的变更申请{status_zh} / Your change request is {request.status.value}"
-        reasons = "\n".join(f"- {d.field_key}: {d.reason}" for d in request.decisions if d.reason)
-        when = f"{request.requested_at:%Y-%m-%d %H:%M}"
-        body = (
-            f"{supplier}：您于 {when} UTC 提交的变更申请{status_zh}。\n"
-            f"Your change request of {when} UTC is "
-            f"{request.status.value}.\n"
-            + (f"\n驳回理由 / Reasons:\n{reasons}\n" if reasons else "")
-            + f"\n{self.public_url}/supplier/changes/{request.id}"
-        )
-        for channel, recipient in self.supplier_recipients(conn, request.supplier_id):
-            self.enqueue(conn, channel, recipient, subject, body)
+        def message(reader: Recipient) -> Rendered:
+            values = self.decided_values(request, supplier, reader.language)
+            return render("change_decided", reader, values)
+
+        people = self.supplier_recipients(conn, request.supplier_id)
+        notify(conn, "change_decided", people, message,
+               describe=f"{supplier}: {message(Recipient(name='—')).subject}")  # fmt: skip
 
 
 @dataclass
@@ -175,7 +242,7 @@ class RobotWebhookSender:
             return {"msgtype": "markdown", "markdown": {"title": subject, "text": body}}
         return {"msgtype": "markdown", "markdown": {"content": f"**{subject}**\n{body}"}}
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage) -> str | None:
         """Deliver one message (its recipient is informational: the URL names the group)."""
         try:
             response = self.client.post(
@@ -205,3 +272,4 @@ class RobotWebhookSender:
                 f"the robot refused the message: errcode {code} {answer.get('errmsg', '')}",
                 permanent=True,
             )
+        return f"errcode {code}"

@@ -36,11 +36,13 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from portal.db.auth_tables import OutboxMessageRow
 from portal.db.sealing import Sealer
+from portal.db.staff_tables import DeliveryAttemptRow
 from portal.db.tables import table_of
 from portal.observability.context import bind_request_id, current_request_id
 
 OUTBOX = table_of(OutboxMessageRow)
 log = logging.getLogger(__name__)
+ATTEMPT = table_of(DeliveryAttemptRow)
 
 __all__ = [
     "Channel",
@@ -61,6 +63,10 @@ class Channel(StrEnum):
 
     EMAIL = "email"
     WEBHOOK = "webhook"
+    #: a WeCom (企业微信) application message to one person (their userid)
+    WECOM = "wecom"
+    #: a DingTalk (钉钉) work notification to one person (their userid)
+    DINGTALK = "dingtalk"
 
 
 class SendError(Exception):
@@ -93,11 +99,24 @@ class OutboxMessage:
 class Sender(Protocol):
     """Delivers messages of one channel; raises :class:`SendError` when it cannot."""
 
-    def send(self, message: OutboxMessage) -> None:
-        """Deliver the message or raise SendError."""
+    def send(self, message: OutboxMessage) -> str | None:
+        """Deliver the message or raise SendError; may return the provider's answer (e.g.
+        its message id) for the delivery log."""
 
 
 SEALED_PLACEHOLDER = "（正文已加密）/ (the body is encrypted)"
+
+
+#: A message held for a person's daily digest: ``digest:<channel>``; no sender claims it, the
+#: digest pass (``portal.notifications.digest``) merges a person's messages into one.
+DIGEST_PREFIX = "digest:"
+
+
+def _channel(channel: Channel | str) -> str:
+    text = str(channel)
+    if text.startswith(DIGEST_PREFIX):
+        return DIGEST_PREFIX + Channel(text.removeprefix(DIGEST_PREFIX)).value
+    return Channel(channel).value
 
 
 def enqueue(
@@ -109,6 +128,9 @@ def enqueue(
     *,
     now: datetime | None = None,
     sealer: Sealer | None = None,
+    event: str | None = None,
+    recipient_name: str | None = None,
+    due: datetime | None = None,
 ) -> str:
     """Add a message in the caller's transaction; returns its id. With ``sealer`` the
     body is stored encrypted (give it whenever the body holds a link or code)."""
@@ -118,15 +140,17 @@ def enqueue(
     conn.execute(
         insert(OUTBOX).values(
             id=message_id,
-            channel=Channel(channel).value,
+            channel=_channel(channel),
             recipient=recipient,
             subject=subject[:300],
             body=stored,
             sealed=sealer is not None,
             created_at=now,
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=due or now,
             request_id=current_request_id(),
+            event=event,
+            recipient_name=(recipient_name or "")[:200] or None,
         )
     )
     return message_id
@@ -265,7 +289,7 @@ class OutboxWorker:
             if message.sealed and not message.body:
                 # never send ciphertext; a worker given the key later will send it
                 raise SendError("the body is encrypted and this worker cannot open it")
-            self.senders[message.channel].send(message)
+            answer = self.senders[message.channel].send(message)
         except SendError as exc:
             give_up = exc.permanent or message.attempts >= self.max_attempts
             values: dict[str, object] = {
@@ -276,6 +300,13 @@ class OutboxWorker:
                 values["attempts"] = self.max_attempts  # no further attempt can help
             with self.engine.begin() as conn:
                 conn.execute(update(OUTBOX).where(OUTBOX.c.id == message.id).values(**values))
+                _attempt(
+                    conn,
+                    message,
+                    now,
+                    "failed" if give_up else "retrying",
+                    str(values["last_error"]),
+                )
             report.errors.append(f"{message.id}: {exc}")
             log.warning(
                 "outbox message %s (%s) not sent, attempt %s%s",
@@ -293,8 +324,25 @@ class OutboxWorker:
             conn.execute(
                 update(OUTBOX).where(OUTBOX.c.id == message.id).values(sent_at=now, last_error=None)
             )
+            _attempt(conn, message, now, "sent", answer)
         report.sent += 1
         log.info("outbox message %s sent (%s)", message.id, message.channel)
+
+
+def _attempt(
+    conn: Connection, message: OutboxMessage, at: datetime, outcome: str, answer: str | None
+) -> None:
+    """One line of the delivery log: which channel, when, what the provider answered."""
+    conn.execute(
+        insert(ATTEMPT).values(
+            id=str(uuid.uuid4()),
+            message_id=message.id,
+            at=at,
+            channel=message.channel,
+            outcome=outcome,
+            answer=(answer or "")[:2000] or None,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -335,7 +383,7 @@ class SmtpEmailSender:
             client.starttls(context=ssl.create_default_context())
         return client
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage) -> str | None:
         """Deliver one e-mail; refused recipients are permanent, the rest temporary."""
         email = EmailMessage()
         email["From"] = self.settings.sender
@@ -354,3 +402,4 @@ class SmtpEmailSender:
             raise SendError(f"SMTP login refused: {exc.smtp_code}") from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise SendError(f"SMTP unavailable: {type(exc).__name__}: {exc}") from exc
+        return f"accepted by {self.settings.host}"

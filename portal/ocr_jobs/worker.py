@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-SYSTEM = AuditContext(actor="system:ocr-worker")
+SYSTEM = AuditContext(actor="system:ocr-worker", channel="system:ocr-worker")
 #: The worker reads documents as a system caller (``open_document`` narrows supplier users
 #: only); every read is audited as ``document.read`` by ``system:ocr-worker``.
 _WORKER = Principal("system:ocr-worker", Role.ADMIN, "OCR worker", kind="api")

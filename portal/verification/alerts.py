@@ -16,7 +16,8 @@ from sqlalchemy import Connection, select, update
 
 from portal.domain.status import RegistryStatus, TaxStatus
 from portal.domain.supplier import Supplier
-from portal.notifications.outbox import Channel, enqueue
+from portal.notifications.content import link, render
+from portal.notifications.recipients import Recipient, Rendered, notify
 from portal.verification.schedule import SCHEDULE
 from portal.verification.wiring import VerificationSettings
 from registry.model import EnterpriseRecord
@@ -62,14 +63,19 @@ def raise_alerts(
     sent: list[str] = []
 
     def alert(kind: str, zh: str, en: str) -> None:
-        link = f"{settings.public_url.rstrip('/')}/staff/suppliers/{sid}/verification"
-        subject = f"[供应商预警] {supplier.name}：{zh} / Supplier alert: {en}"
-        body = (
-            f"{supplier.name}（{supplier.uscc}）\n{zh}\n\n{supplier.name} ({supplier.uscc})\n{en}"
-            f"\n\n核验详情 / Verification: {link}\n"
-        )
-        for recipient in settings.alert_recipients:
-            enqueue(conn, Channel.EMAIL, recipient, subject, body, now=now)
+        def message(reader: Recipient) -> Rendered:
+            values = {
+                "supplier": supplier.name,
+                "uscc": supplier.uscc,
+                "what": zh if reader.language == "zh" else en,
+                "url": link(settings.public_url, f"/staff/suppliers/{sid}/verification"),
+            }
+            return render("supplier_alert", reader, values)
+
+        # each audience (``role:<role>`` or an address) resolved to the people now; nobody
+        # is an undeliverable message on the admin page
+        for audience in settings.alert_recipients:
+            notify(conn, "supplier_alert", audience, message, now=now)
         sent.append(kind)
 
     if record is not None and record.status is not RegistryStatus.UNKNOWN:

@@ -55,7 +55,7 @@ from verification.rules import verify_supplier
 from verification.service import VerificationService
 from verification.supplier import KEY_FIELDS, claims_of, is_validated
 
-SYSTEM = AuditContext(actor="system:verification")
+SYSTEM = AuditContext(actor="system:verification", channel="system:verification")
 _UNAVAILABLE = {"registry.unavailable": "registry", "tax.unavailable": "tax_bureau"}
 
 __all__ = [

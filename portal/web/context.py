@@ -20,13 +20,14 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.audit.log import AuditContext
-from portal.domain.principal import Principal
+from portal.domain.principal import API, Principal
 from portal.observability.context import (
     current_request_id,
     new_request_id,
     reset_request_id,
     set_request_id,
 )
+from portal.web.device import device_of
 
 REQUEST_ID_KEY = "request_id"
 ANONYMOUS = "anonymous"
@@ -55,6 +56,14 @@ def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     return client.host if client is not None else None
 
 
+def channel_of(principal: Principal | None) -> str:
+    """``api:<client name>`` for an API token, ``portal`` for everything else on the web."""
+    if principal is not None and principal.kind == API:
+        name = principal.display_name or principal.subject.removeprefix("api:")
+        return f"api:{name}"
+    return "portal"
+
+
 def audit_context(
     connection: ASGIConnection[Any, Any, Any, Any], *, actor: str | None = None
 ) -> AuditContext:
@@ -73,6 +82,10 @@ def audit_context(
         ip=client_ip(connection),
         user_agent=connection.headers.get("user-agent"),
         request_id=request_id_of(connection),
+        # an API client keeps no cookie: its channel (the token's name) says where it came from
+        device=None if principal is not None and principal.kind == API else device_of(connection),
+        actor_name=(principal.display_name or None) if principal is not None else None,
+        channel=channel_of(principal),
     )
 
 

@@ -43,6 +43,7 @@ AREAS: tuple[str, ...] = (
     "portal.web.payment_pages:area",
     "portal.web.webhook_admin:area",
     "portal.web.import_pages:area",
+    "portal.web.notification_admin:area",
 )
 
 

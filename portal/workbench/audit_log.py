@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select
 
+from crypto import mask_bank_account, mask_id_number, mask_phone
 from portal.audit.acts import AUDITED_ACTS, ExportKind, record_export
 from portal.audit.log import ENTRY, AuditContext, AuditLog
 from portal.changes.records import REQUEST
@@ -37,7 +38,8 @@ SHOWN_IN = ZoneInfo("Asia/Shanghai")
 _SEALED = re.compile(r"^v\d+:[A-Za-z0-9_-]+:\d+:")
 EXPORT_COLUMNS = (
     "seq", "at", "actor", "actor_name", "actor_role", "action", "subject_type", "subject_id",
-    "subject_name", "field_name", "before", "after", "ip", "request_id", "hash",
+    "subject_name", "field_name", "before", "after", "sealed", "channel", "ip", "device",
+    "user_agent", "request_id", "hash",
 )  # fmt: skip
 
 
@@ -137,6 +139,25 @@ class AuditRow:
     ip: str | None
     request_id: str | None
     hash: str
+    channel: str | None = None
+    device: str | None = None
+    user_agent: str | None = None
+
+    @property
+    def channel_kind(self) -> str:
+        """``portal``, ``api``, ``import``, ``cli``, ``system`` or ``""`` (older entries)."""
+        return (self.channel or "").partition(":")[0]
+
+    @property
+    def channel_detail(self) -> str:
+        """The token name, the file's hash (short), the OS user."""
+        detail = (self.channel or "").partition(":")[2]
+        return detail[:12] if self.channel_kind == "import" else detail
+
+    @property
+    def shown_device(self) -> str:
+        """The device id short enough to compare by eye (the export has it whole)."""
+        return (self.device or "")[:12]
 
     @property
     def shown_before(self) -> str:
@@ -218,7 +239,24 @@ def _names(conn: Connection, rows: list[Any]) -> tuple[dict[str, str], dict[str,
     return people, suppliers
 
 
-def _rows(conn: Connection, raw: list[Any]) -> list[AuditRow]:
+_MASKS = {"account_number": mask_bank_account, "phone": mask_phone, "id_number": mask_id_number}
+
+
+def _masked(
+    sealer: Sealer, entry_id: str, column: str, field: str | None, token: str | None
+) -> str | None:
+    """A sealed before/after as staff lists show it (a bank account as ``6222 **** 1234``):
+    enough for an auditor to tell the old account from the new, never the whole value."""
+    if token is None:
+        return None
+    mask = _MASKS.get((field or "").rpartition(".")[2])
+    if mask is None:
+        return None
+    clear = sealer.open("audit_entry", column, entry_id, token).value
+    return mask(clear) if clear else None
+
+
+def _rows(conn: Connection, raw: list[Any], sealer: Sealer) -> list[AuditRow]:
     people, subjects = _names(conn, raw)
     out = []
     for r in raw:
@@ -229,19 +267,25 @@ def _rows(conn: Connection, raw: list[Any]) -> list[AuditRow]:
                 seq=r.seq,
                 at=at.astimezone(SHOWN_IN),
                 actor=r.actor,
-                actor_name=people.get(r.actor.removeprefix("api:"), ""),
+                # the name recorded with the act; older entries: the person's name today
+                actor_name=r.actor_name or people.get(r.actor.removeprefix("api:"), ""),
                 actor_role=r.actor_role,
                 action=r.action,
                 subject_type=r.subject_type,
                 subject_id=r.subject_id,
                 subject_name=subjects.get(r.subject_id or "", ""),
                 field_name=r.field_name,
-                before=None if sealed else r.before,
-                after=None if sealed else r.after,
+                before=_masked(sealer, r.id, "before", r.field_name, r.before)
+                if sealed
+                else r.before,
+                after=_masked(sealer, r.id, "after", r.field_name, r.after) if sealed else r.after,
                 sealed=sealed,
                 ip=r.ip,
                 request_id=r.request_id,
                 hash=r.hash,
+                channel=r.channel,
+                device=r.device,
+                user_agent=r.user_agent,
             )
         )
     return out
@@ -268,7 +312,7 @@ def read_audit_log(
             .offset((number - 1) * query.size)
             .limit(query.size)
         ).all()
-        rows = _rows(conn, list(raw))
+        rows = _rows(conn, list(raw), sealer)
     return Page(items=tuple(rows), total=total, number=number, size=query.size)
 
 
@@ -303,5 +347,5 @@ def _export_rows(engine: Engine, sealer: Sealer, query: AuditQuery) -> Iterator[
             select(ENTRY).where(where).order_by(ENTRY.c.pos)
         )
         for batch in result.partitions():
-            for row in _rows(conn, list(batch)):
+            for row in _rows(conn, list(batch), sealer):
                 yield row.as_export()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,12 +12,14 @@ from sqlalchemy import Engine, delete, update
 
 from approvals.audit import (
     CANONICAL_FIELDS,
+    ROW_FIELDS,
     AuditDraft,
     TamperKind,
     append,
     canonical_bytes,
     canonical_bytes_of,
     format_at,
+    verify_chain,
 )
 from portal.audit import Anchoring, take_checkpoint, verify_live
 from portal.audit.log import ENTRY
@@ -25,12 +28,27 @@ ODD_VALUES = ['新 "quoted" \\ back', "tab\tand\nnewline\x01", "emoji 🧾", "",
 
 
 @pytest.mark.parametrize("text", ODD_VALUES)
-def test_the_row_canonical_form_is_the_entry_canonical_form(text: str) -> None:
+@pytest.mark.parametrize("version", [1, 2])
+def test_the_row_canonical_form_is_the_entry_canonical_form(text: str, version: int) -> None:
     at = datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC)
-    entry = append(None, AuditDraft(id="a", at=at, actor=text, action="x", after=text))
-    values = [getattr(entry, name) for name in CANONICAL_FIELDS]
-    values[CANONICAL_FIELDS.index("at")] = format_at(entry.at)
+    named = {"actor_name": text, "channel": "portal"} if version == 2 else {}
+    draft = AuditDraft(id="a", at=at, actor=text, action="x", after=text, **named)
+    entry = append(None, replace(draft, payload_version=version))
+    values = [getattr(entry, name) for name in ROW_FIELDS]
+    values[ROW_FIELDS.index("at")] = format_at(entry.at)
     assert canonical_bytes_of(values) == canonical_bytes(entry)
+    if version == 1:  # an old entry hashes as it always did, without the added fields
+        assert canonical_bytes_of(values[: len(CANONICAL_FIELDS)]) == canonical_bytes(entry)
+
+
+def test_a_name_added_to_an_old_entry_or_a_version_turned_back_breaks_its_hash() -> None:
+    at = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    old = append(None, AuditDraft(id="a", at=at, actor="u1", action="x", payload_version=1))
+    new = append(None, AuditDraft(id="a", at=at, actor="u1", action="x", actor_name="王芳"))
+    assert verify_chain([old]).ok and verify_chain([new]).ok
+    assert not verify_chain([replace(old, actor_name="李四")]).ok
+    assert not verify_chain([replace(new, payload_version=1)]).ok
+    assert not verify_chain([replace(new, actor_name=None, payload_version=1)]).ok
 
 
 def test_times_are_written_as_before_for_any_timezone() -> None:

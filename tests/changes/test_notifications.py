@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from approvals import Entity
 from portal.changes import ChangeDeps, Proposal, reject_change, submit_change
 from portal.notifications import outbox
 from portal.notifications.messages import OutboxNotifier, RobotWebhookSender
 from portal.notifications.outbox import OutboxMessage, SendError
+from portal.notifications.recipients import STAFF_MEMBER, Recipient
 
 URL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=test-key"
 MESSAGE = OutboxMessage(
@@ -27,7 +29,7 @@ def test_approvers_and_supplier_hear_through_the_outbox(
     deps.notifier = OutboxNotifier(
         outbox.enqueue,
         public_url="https://portal.example.cn",
-        approvers=lambda conn: [("email", "boss@buyer.cn")],
+        approvers=lambda conn: [Recipient(name="王主管", email="boss@buyer.cn")],
         webhook=True,
     )
     request = submit_change(
@@ -104,3 +106,30 @@ def test_an_unreachable_robot_is_retried_later() -> None:
     with pytest.raises(SendError) as caught:
         sender(handler).send(MESSAGE)
     assert not caught.value.permanent
+
+
+def test_a_supervisor_known_only_from_the_directory_hears_of_a_request_in_words(
+    deps: ChangeDeps, world: Any, ctx: Any, engine: Engine
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            insert(STAFF_MEMBER).values(
+                id="staff-zhu", display_name="朱主管", email="zhu@buyer.cn",
+                roles="purchasing_supervisor", language="zh", channels="email",
+                muted_events="", digest=False, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )  # fmt: skip
+    deps.notifier = OutboxNotifier(outbox.enqueue, public_url="https://portal.example.cn")
+    request = submit_change(
+        deps,
+        ctx(world.user_a),
+        world.user_a,
+        world.a.id,
+        [Proposal(Entity.CONTACT, world.a.contacts[0].id, {"role": "总监"})],
+    )
+    with engine.connect() as conn:
+        [message] = outbox.recent(conn)
+    assert message.recipient == "zhu@buyer.cn" and message.subject.startswith("【待审批】")
+    assert "朱主管，您好" in message.body and "联系人 · 职务" in message.body
+    assert f"https://portal.example.cn/staff/changes/{request.id}" in message.body
+    assert "contact[" not in message.body and "{{" not in message.body

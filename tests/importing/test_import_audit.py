@@ -55,6 +55,8 @@ def test_an_import_names_the_file_by_its_hash_and_counts_and_every_created_suppl
     assert isinstance(batch["ids"], list) and set(batch["ids"]) == stored and len(stored) == 2
     assert (act, file_name, summary["sha256"]) == ("import.completed", path.name, digest)
     assert (summary["created"], summary["rejected"], summary["changed"]) == (2, 1, 0)
+    with engine.connect() as conn:  # every entry says which file it came from
+        assert {e.channel for e in audit.entries(conn)} == {f"import:{digest}"}
 
 
 def test_a_dry_run_is_audited_as_a_check_and_names_no_supplier(

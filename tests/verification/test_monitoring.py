@@ -7,14 +7,15 @@ import itertools
 import re
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from portal.audit.log import AuditContext, AuditLog
 from portal.bootstrap import Services
 from portal.notifications.outbox import OutboxMessage, recent
+from portal.notifications.recipients import STAFF_MEMBER, open_undeliverable
 from portal.verification import confirmations, monitoring, schedule
 from portal.verification.records import RUN
 from providers.quota import TokenBucket
@@ -28,6 +29,20 @@ OTHERS = ("北京启衡数据服务有限公司", "深圳市鹏远电子元件�
 
 def run_pass(services: Services, authorities: Authorities, **kw: object) -> monitoring.PassReport:
     return asyncio.run(monitoring.run_due(services, authorities.wiring, **kw))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def supervisor(services: Services) -> str:
+    """A purchasing supervisor in the staff directory (never logged in): alerts reach her."""
+    with services.engine.begin() as conn:
+        conn.execute(
+            insert(STAFF_MEMBER).values(
+                id="staff-zhu", display_name="朱主管", email="zhu@buyer.cn",
+                roles="purchasing_supervisor", language="zh", channels="email",
+                muted_events="", digest=False, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+            )
+        )  # fmt: skip
+    return "zhu@buyer.cn"
 
 
 def outbox(services: Services) -> list[OutboxMessage]:
@@ -104,7 +119,7 @@ def test_two_concurrent_workers_never_verify_the_same_supplier_twice(
 
 
 def test_a_registry_status_change_raises_one_alert(
-    services: Services, authorities: Authorities
+    services: Services, authorities: Authorities, supervisor: str
 ) -> None:
     authorities.know(registered())
     [sid] = store_suppliers(services, typed())
@@ -119,12 +134,27 @@ def test_a_registry_status_change_raises_one_alert(
     verify(services, authorities, sid)
 
     [alert] = outbox(services)
-    assert "存续 → 注销" in alert.subject and alert.recipient == "role:purchasing_supervisor"
-    assert f"/staff/suppliers/{sid}/verification" in alert.body
+    assert "存续 → 注销" in alert.subject and alert.recipient == supervisor
+    assert f"/staff/suppliers/{sid}/verification" in alert.body and "朱主管" in alert.body
+
+
+def test_an_alert_nobody_can_receive_is_kept_for_the_admin_not_dropped(
+    services: Services, authorities: Authorities
+) -> None:
+    authorities.know(registered())
+    [sid] = store_suppliers(services, typed())
+    verify(services, authorities, sid)
+    authorities.know(registered(), status=TaxStatus.ABNORMAL)
+    verify(services, authorities, sid)
+
+    assert outbox(services) == []
+    with services.engine.connect() as conn:
+        [missed] = open_undeliverable(conn)
+    assert missed.audience == "role:purchasing_supervisor" and "非正常户" in missed.subject
 
 
 def test_a_taxpayer_turning_abnormal_raises_one_alert(
-    services: Services, authorities: Authorities
+    services: Services, authorities: Authorities, supervisor: str
 ) -> None:
     authorities.know(registered())
     [sid] = store_suppliers(services, typed())
@@ -139,7 +169,7 @@ def test_a_taxpayer_turning_abnormal_raises_one_alert(
 
 
 def test_an_expiring_licence_alerts_once_per_threshold(
-    services: Services, authorities: Authorities
+    services: Services, authorities: Authorities, supervisor: str
 ) -> None:
     term_end = TODAY + days(85)
     authorities.know(registered(term_to=term_end))

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from portal.audit.log import ENTRY
+from portal.audit.log import ENTRY, AuditContext, AuditLog
 from portal.workbench.audit_log import USER
 from tests.web_portal.conftest import T0
 from tests.web_portal.test_portal_flow import propose_bank_change
@@ -32,9 +32,17 @@ async def test_the_auditor_reads_who_did_what_to_which_supplier_by_name(
     _known_person(site, "u-supplier-a", "张三（甲公司财务）")
     await propose_bank_change(site, as_user)
     screen = await as_user("auditor").get("/staff/audit/?action=change.submitted")
-    assert "张三（甲公司财务）" in screen.text and site.a.name in screen.text
+    # the name the person had when they acted (recorded with the entry)
+    assert "甲的用户" in screen.text and site.a.name in screen.text
     assert "提交变更申请" in screen.text and "共 1 条" in screen.text
     assert ">u-supplier-a<" not in screen.text
+    # an entry written before names were recorded shows the account's name today
+    with site.services.engine.begin() as conn:
+        AuditLog(site.services.sealer).record(
+            conn, AuditContext(actor="u-supplier-a"), "logout", now=T0
+        )
+    older = await as_user("auditor").get("/staff/audit/?action=logout")
+    assert "张三（甲公司财务）" in older.text
 
 
 async def test_the_audit_log_is_filtered_by_supplier(site: Any, as_user: Any) -> None:

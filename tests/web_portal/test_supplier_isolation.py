@@ -34,6 +34,24 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/admin/webhooks/{name:str}/replay"): (DENY, "/admin/webhooks/x/replay"),
     ("POST", "/admin/webhooks/{name:str}/remove"): (DENY, "/admin/webhooks/x/remove"),
     ("GET", "/api/v1/events"): (DENY, "/api/v1/events"),
+    ("GET", "/admin/notifications"): (DENY, "/admin/notifications"),
+    ("POST", "/admin/notifications/staff"): (DENY, "/admin/notifications/staff"),
+    ("POST", "/admin/notifications/staff/{member_id:str}/disable"): (
+        DENY,
+        "/admin/notifications/staff/x/disable",
+    ),
+    ("POST", "/admin/notifications/staff/{member_id:str}/preferences"): (
+        DENY,
+        "/admin/notifications/staff/x/preferences",
+    ),
+    ("POST", "/admin/notifications/messages/{message_id:str}/resend"): (
+        DENY,
+        "/admin/notifications/messages/x/resend",
+    ),
+    ("POST", "/admin/notifications/undeliverable/{item:str}/resolve"): (
+        DENY,
+        "/admin/notifications/undeliverable/x/resolve",
+    ),
     ("POST", "/admin/sessions/{session_id:str}/revoke"): (DENY, "/admin/sessions/x/revoke"),
     ("POST", "/admin/accounts/{account_id:str}/disable"): (DENY, "/admin/accounts/x/disable"),
     ("POST", "/admin/accounts/{account_id:str}/enable"): (DENY, "/admin/accounts/x/enable"),

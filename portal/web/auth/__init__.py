@@ -44,6 +44,7 @@ from portal.web.auth.runtime import AuthRuntime
 from portal.web.auth.sessions import SessionGate, session_config, session_store
 from portal.web.auth.settings import DEMO_ISSUER_PATH, AuthSettings, load_auth_settings
 from portal.web.context import RequestIdMiddleware, audit_context
+from portal.web.device import DeviceCookieMiddleware
 from portal.web.i18n import add_messages
 from portal.web.site import Contribution
 
@@ -156,6 +157,7 @@ def build_auth(
         resolvers=[gate.resolve],
         middleware=[
             RequestIdMiddleware(),
+            DeviceCookieMiddleware(secure=settings.secure_cookies),
             session_config(settings, sessions).middleware,
             csrf_middleware(settings),
         ],
