@@ -4,4 +4,4 @@
 - :mod:`~portal.identity.api_clients`: machine clients and their tokens.
 """
 
-__all__ = ["api_clients", "users"]
+__all__ = ["admin", "api_clients", "directory", "users"]

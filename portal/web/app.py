@@ -29,6 +29,7 @@ from portal.resources import templates_dir
 from portal.web.api import FinanceApi
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
+from portal.web.filters import register as register_filters
 from portal.web.headers import security_headers, static_files_router
 from portal.web.i18n import add_messages, switch_language, translator
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
@@ -95,6 +96,12 @@ def create_app(
     services = collaborators.services
     add_messages(HOME_MESSAGES)
 
+    def names(ids: Any) -> dict[str, str]:
+        from portal.identity.directory import display_names
+
+        with services.engine.connect() as conn:
+            return display_names(conn, ids)
+
     def token_resolver(connection: Any) -> Any:
         token = bearer_token(connection)
         return principal_for_token(services.engine, token) if token else None
@@ -121,7 +128,10 @@ def create_app(
         exception_handlers=handlers(),
         before_send=[security_headers(hsts=services.settings.web.secure_cookies)],
         template_config=TemplateConfig(
-            directory=template_dir or templates_dir(), engine=JinjaTemplateEngine
+            directory=template_dir or templates_dir(),
+            engine=JinjaTemplateEngine,
+            # the filters people read names and local times through, registered once
+            engine_callback=lambda jinja: register_filters(jinja.engine, names),
         ),
         openapi_config=OpenAPIConfig(
             title="supplier-portal",

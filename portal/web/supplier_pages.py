@@ -33,6 +33,7 @@ from portal.web.auth.ratelimit import rate_limited
 from portal.web.context import audit_context
 from portal.web.portal_area import PortalDep, PortalRuntime, page
 from portal.web.security import principal_of, requires
+from portal.verification.view import awaiting_sources
 
 Form = URLEncodedBody[dict[str, str]]
 
@@ -102,9 +103,11 @@ class SupplierPages(Controller):
         )
         with portal.services.engine.connect() as conn:
             hold = payment_hold(portal.changes, conn, sid)
+            awaiting = awaiting_sources(conn, sid)
         return page(
             request,
             "supplier/dashboard.html",
+            awaiting=awaiting,
             supplier=supplier,
             score=score,
             missing=missing,
