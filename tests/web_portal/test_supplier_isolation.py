@@ -123,6 +123,14 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
         DENY,
         "/staff/suppliers/{b}/propose",
     ),
+    ("POST", "/staff/invitations/{invitation_id:str}/revoke"): (
+        DENY,
+        "/staff/invitations/x/revoke",
+    ),
+    ("POST", "/staff/invitations/{invitation_id:str}/resend"): (
+        DENY,
+        "/staff/invitations/x/resend",
+    ),
     ("GET", "/admin/users"): (DENY, "/admin/users"),
     ("GET", "/admin/tokens"): (DENY, "/admin/tokens"),
     ("POST", "/admin/tokens"): (DENY, "/admin/tokens"),
