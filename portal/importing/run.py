@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from portal.finance.export import HOLD_TITLE
 from portal.db.supplier_store import SupplierStore
 from portal.dedup import screen_batch
 from portal.domain import fields, names, tax_number, text, uscc
@@ -112,8 +113,8 @@ def _records(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, 
         if key and key not in mapping.values():
             mapping[i] = key
             report.columns[str(title)] = key
-        elif title not in (None, ""):
-            report.ignored_columns.append(str(title))
+        elif title not in (None, "") and str(title).strip() != HOLD_TITLE:
+            report.ignored_columns.append(str(title))  # (the export's hold column is no input)
     if "uscc" not in mapping.values() or "name" not in mapping.values():
         raise UnreadableFileError(
             f"{path.name} needs a credit-code column (统一社会信用代码) and a name column "

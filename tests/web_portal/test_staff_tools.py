@@ -128,3 +128,22 @@ async def test_only_an_admin_reaches_the_admin_screens(site: Any, as_user: Any) 
     for path in ("/admin/users", "/admin/tokens", "/admin/policy"):
         assert (await as_user("alice").get(path)).status_code == 403
         assert (await as_user("auditor").get(path)).status_code == 403
+
+
+async def test_the_export_button_downloads_the_finance_export_with_the_payment_hold_column(
+    site: Any, as_user: Any
+) -> None:
+    import csv
+    import io
+
+    await block(site, as_user)
+    listing = (await as_user("finance").get("/staff/suppliers")).text
+    href = listing.split('id="export-csv" href="')[1].split('"')[0].replace("&amp;", "&")
+    assert href.startswith("/api/v1/suppliers/export.csv")
+
+    exported = await as_user("finance").get(href.replace("validated=true", "validated=false"))
+    rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    holds = {r["统一社会信用代码 uscc"]: r["付款暂停 payment_hold"] for r in rows}
+    assert holds[site.a.uscc].startswith("暂停 on hold: 供应商已冻结")
+    assert holds[site.b.uscc] == "否 no"
+    assert "data.exported" in actions(site)
