@@ -57,7 +57,8 @@ class AdminOnlyError(PortalError, PermissionError):
 
     def __init__(self) -> None:
         super().__init__(
-            "only an administrator, logged in, may do this", message_zh="仅管理员（已登录）可执行此操作"
+            "only an administrator, logged in, may do this",
+            message_zh="仅管理员（已登录）可执行此操作",
         )
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from portal.finance.export import HOLD_TITLE
 from portal.db.supplier_store import SupplierStore
 from portal.dedup import screen_batch
 from portal.domain import fields, names, tax_number, text, uscc
@@ -24,6 +23,7 @@ from portal.domain.errors import DomainValidationError
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
 from portal.domain.supplier_input import parse_supplier_draft
+from portal.finance.export import HOLD_TITLE
 from portal.importing.changes import ProposeChanges
 from portal.importing.headers import canonical_header
 from portal.importing.readers import UnreadableFileError, iter_rows

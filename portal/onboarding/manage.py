@@ -41,9 +41,7 @@ __all__ = [
 ]
 
 #: Who may invite, revoke and send again (the roles of ``/staff/invitations``).
-INVITATION_MANAGERS = frozenset(
-    {Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.ADMIN}
-)
+INVITATION_MANAGERS = frozenset({Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.ADMIN})
 
 
 class InvitationManageRefusedError(PortalError, PermissionError):
@@ -144,9 +142,7 @@ def resend_invitation(
         )  # fmt: skip
         new = issued.invitation
         subject, body = invitation_email(new, link_for(issued.link_token))
-        outbox.enqueue(
-            conn, outbox.Channel.EMAIL, new.email, subject, body, now=now, sealer=sealer
-        )
+        outbox.enqueue(conn, outbox.Channel.EMAIL, new.email, subject, body, now=now, sealer=sealer)
         detail = json.dumps({"old": old.id, "new": new.id})
         audit.record(
             conn, ctx, "invitation.resent", subject_type="supplier",

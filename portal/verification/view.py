@@ -127,4 +127,3 @@ def awaiting_sources(conn: Connection, supplier_id: str) -> bool:
         .limit(1)
     ).scalar_one_or_none()
     return bool(last)
-

@@ -161,8 +161,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("admin.manage_sessions", "停用/启用账号与会话管理", "Disable accounts and end sessions"),
         ("admin.token_new", "创建接口令牌", "Create an API token"),
         ("admin.token_name", "客户端名称（如 erp-prod）", "Client name (e.g. erp-prod)"),
-        ("admin.token_reveal", "允许查看明文账号（仅财务等可查看明文的角色）",
-         "May ask for clear account numbers (roles that may reveal only)"),
+        (
+            "admin.token_reveal",
+            "允许查看明文账号（仅财务等可查看明文的角色）",
+            "May ask for clear account numbers (roles that may reveal only)",
+        ),
         ("admin.token_create", "创建", "Create"),
         (
             "admin.token_once",
@@ -187,8 +190,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("admin.policy_with_call_back", "有电话回访时", "With a call-back"),
         ("admin.policy_call_back", "必须电话回访", "Call-back required"),
         ("admin.policy_roles", "可审批角色", "Who may approve"),
-        ("admin.policy_cooling", "银行账户变更生效后的付款冷静期：{hours} 小时",
-         "Cooling-off before paying a changed bank account: {hours} hours"),
+        (
+            "admin.policy_cooling",
+            "银行账户变更生效后的付款冷静期：{hours} 小时",
+            "Cooling-off before paying a changed bank account: {hours} hours",
+        ),
         (
             "admin.policy_hint",
             "审批规则来自部署配置（PORTAL_APPROVAL_POLICY_FILE）；提交人不能审批自己的申请，同一人不能审批两次。",

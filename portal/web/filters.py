@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, pass_context
@@ -50,7 +49,8 @@ def detail_words(text: str | None, translate: Callable[[str], str]) -> str:
 
     >>> words = {"v:bank_account": "银行账户", "v:account_number": "账号", "v:kind": "v:kind"}
     >>> t = lambda key: words.get(key, key)
-    >>> detail_words("changes: bank_account[0b6e4c1e-6a1f-4b89-9d7e-2d6f0a3b5c7d].account_number", t)
+    >>> path = "bank_account[0b6e4c1e-6a1f-4b89-9d7e-2d6f0a3b5c7d].account_number"
+    >>> detail_words(f"changes: {path}", t)
     'changes: 银行账户·账号'
     """
     if not text:
@@ -73,7 +73,7 @@ def local_time(value: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return aware.astimezone(SHOWN_IN).strftime(fmt)

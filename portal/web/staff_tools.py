@@ -191,8 +191,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "冻结后财务接口对该供应商暂停付款，直至解除冻结。",
             "While blocked, the finance API holds payments to this supplier.",
         ),
-        ("tools.no_block_right", "仅采购主管或管理员可以冻结或解冻。",
-         "Only a purchasing supervisor or an admin may block or unblock."),
+        (
+            "tools.no_block_right",
+            "仅采购主管或管理员可以冻结或解冻。",
+            "Only a purchasing supervisor or an admin may block or unblock.",
+        ),
         ("tools.propose", "代供应商提交变更", "Propose a change for the supplier"),
         (
             "tools.propose_hint",
@@ -205,8 +208,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("tools.no_hold", "未暂停付款", "Payments not held"),
         ("tools.export_csv", "导出 CSV（含付款暂停列）", "Export CSV (with payment hold)"),
         ("tools.export_xlsx", "导出 Excel", "Export Excel"),
-        ("tools.export_hint", "与财务接口导出相同；导出会记入审计日志。",
-         "The same export as the finance API; the export is recorded in the audit log."),
+        (
+            "tools.export_hint",
+            "与财务接口导出相同；导出会记入审计日志。",
+            "The same export as the finance API; the export is recorded in the audit log.",
+        ),
         ("portal.pending_verification", "待核验", "Pending verification"),
         (
             "portal.pending_hint",
@@ -214,6 +220,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "The registry or tax bureau could not be reached; it is retried automatically "
             "and the earlier result stays valid.",
         ),
-        ("form.fix", "请修改标出的字段后重新提交。", "Please correct the marked fields and submit again."),
+        (
+            "form.fix",
+            "请修改标出的字段后重新提交。",
+            "Please correct the marked fields and submit again.",
+        ),
     )
 }

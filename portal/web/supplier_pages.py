@@ -31,12 +31,12 @@ from portal.changes import (
 from portal.documents import store as docs
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Supplier
+from portal.verification.view import awaiting_sources
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.context import audit_context
 from portal.web.forms import form_again
 from portal.web.portal_area import PortalDep, PortalRuntime, page
 from portal.web.security import principal_of, requires
-from portal.verification.view import awaiting_sources
 
 Form = URLEncodedBody[dict[str, str]]
 
@@ -177,7 +177,7 @@ class SupplierPages(Controller):
     @post("/bank-accounts/{account_id:str}/retire", sync_to_thread=True)
     def retire_account(
         self, request: Request[Any, Any, Any], portal: PortalDep, account_id: FromPath[str]
-    ) -> Redirect:
+    ) -> Redirect | Template:
         return self._propose(
             request, portal, Proposal(Entity.BANK_ACCOUNT, account_id, remove=True)
         )
@@ -254,7 +254,7 @@ class SupplierPages(Controller):
     @post("/contacts/{contact_id:str}/remove", sync_to_thread=True)
     def remove_contact(
         self, request: Request[Any, Any, Any], portal: PortalDep, contact_id: FromPath[str]
-    ) -> Redirect:
+    ) -> Redirect | Template:
         return self._propose(request, portal, Proposal(Entity.CONTACT, contact_id, remove=True))
 
     def _propose(

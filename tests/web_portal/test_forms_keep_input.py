@@ -51,7 +51,9 @@ async def test_the_message_is_english_for_an_english_reader(
 ) -> None:
     client.cookies.set("lang", "en")
     typed = {"bank_name": "CMB", "account_number": "12AB", "holder_name": site.a.name}
-    answer = await as_user("a").post("/portal/bank-accounts", typed, form_page="/portal/bank-accounts/new")
+    answer = await as_user("a").post(
+        "/portal/bank-accounts", typed, form_page="/portal/bank-accounts/new"
+    )
     message = field_message(answer.text, "account_number")
     assert not re.search(r"[\u4e00-\u9fff]", message), message
     assert "Please correct the marked fields" in visible_text(answer.text)

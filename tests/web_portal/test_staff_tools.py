@@ -41,9 +41,7 @@ async def test_a_blocked_supplier_is_held_in_the_finance_api_with_the_reason_on_
     assert "supplier.blocked" in actions(site)
 
 
-async def test_lifting_the_block_releases_the_hold_and_is_recorded(
-    site: Any, as_user: Any
-) -> None:
+async def test_lifting_the_block_releases_the_hold_and_is_recorded(site: Any, as_user: Any) -> None:
     await block(site, as_user)
     lifted = await as_user("bob").post(
         f"/staff/suppliers/{site.a.id}/unblock", {"reason": "已核实"}, form_page=manage(site)
@@ -99,9 +97,7 @@ async def test_a_new_api_token_is_shown_once_works_and_stops_working_when_revoke
 
     listing = (await as_user("admin").get("/admin/tokens")).text
     client_id = listing.split('action="/admin/tokens/')[1].split("/revoke")[0]
-    await as_user("admin").post(
-        f"/admin/tokens/{client_id}/revoke", {}, form_page="/admin/tokens"
-    )
+    await as_user("admin").post(f"/admin/tokens/{client_id}/revoke", {}, form_page="/admin/tokens")
     assert (await client.get(f"/api/v1/suppliers/{site.a.uscc}", headers=bearer)).status_code == 401
     with site.services.engine.connect() as conn:
         trail = " ".join(str(tuple(r)) for r in conn.execute(select(ENTRY)))
