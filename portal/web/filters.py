@@ -37,6 +37,7 @@ _UNKNOWN = {"zh": "（未知账号）", "en": "(unknown account)"}
 _CLI = {"zh": "命令行", "en": "command line"}
 _API = {"zh": "接口", "en": "API"}
 _SYSTEM = {"zh": "系统", "en": "system"}
+_JOBS = {"verification": ("自动核验", "verification"), "ocr-worker": ("执照识别", "licence reading")}
 _SYSTEM_ACTORS = frozenset({"system", "scheduler", "worker", "anonymous", "import"})
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _ANY_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -94,6 +95,9 @@ def person_name(subject: str | None, names: Mapping[str, str], lang: str = "zh")
     ('张三', 'API erp')
     >>> person_name("0b6e4c1e-6a1f-4b89-9d7e-2d6f0a3b5c7d", {}), person_name("cli:root", {})
     ('（未知账号）', '命令行 root')
+    >>> person_name("system:verification", {}, "en")
+    'system · verification'
+
     """
     if not subject:
         return "—"
@@ -104,6 +108,9 @@ def person_name(subject: str | None, names: Mapping[str, str], lang: str = "zh")
         return names.get(rest) or f"{_API[lang]} {rest}"
     if head == "cli":
         return f"{_CLI[lang]} {rest}".strip()
+    if head == "system":
+        job = _JOBS.get(rest)
+        return f"{_SYSTEM[lang]} · {job[0 if lang == 'zh' else 1]}" if job else _SYSTEM[lang]
     if subject in _SYSTEM_ACTORS:
         return _SYSTEM[lang]
     return _UNKNOWN[lang]
