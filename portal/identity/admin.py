@@ -31,6 +31,7 @@ __all__ = [
     "ApiClientView",
     "ApiTokenInputError",
     "PolicyRow",
+    "client_id_named",
     "create_api_token",
     "list_api_clients",
     "policy_rows",
@@ -136,6 +137,15 @@ def create_api_token(
             field_name=granted.value, after=f"{name} reveal={'yes' if reveal else 'no'}", now=now,
         )  # fmt: skip
     return token
+
+
+def client_id_named(engine: Engine, name: str) -> str | None:
+    """The id of the active API client of this name (the CLI names clients)."""
+    with engine.connect() as conn:
+        found: str | None = conn.execute(
+            select(CLIENT.c.id).where(CLIENT.c.name == name, CLIENT.c.revoked_at.is_(None))
+        ).scalar_one_or_none()
+    return found
 
 
 def revoke_api_token(

@@ -37,7 +37,10 @@ _UNKNOWN = {"zh": "（未知账号）", "en": "(unknown account)"}
 _CLI = {"zh": "命令行", "en": "command line"}
 _API = {"zh": "接口", "en": "API"}
 _SYSTEM = {"zh": "系统", "en": "system"}
-_JOBS = {"verification": ("自动核验", "verification"), "ocr-worker": ("执照识别", "licence reading")}
+_JOBS = {
+    "verification": ("自动核验", "verification"),
+    "ocr-worker": ("执照识别", "licence reading"),
+}
 _SYSTEM_ACTORS = frozenset({"system", "scheduler", "worker", "anonymous", "import"})
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _ANY_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
