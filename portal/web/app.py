@@ -131,7 +131,9 @@ def create_app(
             directory=template_dir or templates_dir(),
             engine=JinjaTemplateEngine,
             # the filters people read names and local times through, registered once
-            engine_callback=lambda jinja: register_filters(jinja.engine, names),
+            engine_callback=lambda jinja: register_filters(
+                jinja.engine, names, services.settings.web.display_timezone
+            ),
         ),
         openapi_config=OpenAPIConfig(
             title="supplier-portal",

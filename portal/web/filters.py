@@ -69,8 +69,9 @@ def detail_words(text: str | None, translate: Callable[[str], str]) -> str:
     return _WORD.sub(lambda m: label(m.group(0)), out)
 
 
-def local_time(value: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored time in Asia/Shanghai (naive times are UTC, as the database keeps them)."""
+def local_time(value: object, fmt: str = "%Y-%m-%d %H:%M", zone: ZoneInfo = SHOWN_IN) -> str:
+    """A stored time in Asia/Shanghai, or ``zone`` (naive times are UTC, as the database
+    keeps them)."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
@@ -80,7 +81,7 @@ def local_time(value: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
             return str(value)
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(SHOWN_IN).strftime(fmt)
+        return aware.astimezone(zone).strftime(fmt)
     if isinstance(value, date):
         return value.strftime(fmt.split(" ")[0])
     return str(value)
@@ -119,9 +120,16 @@ def person_name(subject: str | None, names: Mapping[str, str], lang: str = "zh")
     return _UNKNOWN[lang]
 
 
-def register(env: Environment, names: NameLookup | None = None) -> None:
-    """Add the filters to a Jinja environment (the app factory calls this once)."""
+def register(
+    env: Environment, names: NameLookup | None = None, zone: str = "Asia/Shanghai"
+) -> None:
+    """Add the filters to a Jinja environment (the app factory calls this once, with the
+    zone of ``PORTAL_DISPLAY_TIMEZONE``)."""
     lookup: NameLookup = names or (lambda ids: {})
+    shown_in = ZoneInfo(zone)
+
+    def in_zone(value: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return local_time(value, fmt, shown_in)
 
     @pass_context
     def person(ctx: Context, subject: str | None) -> str:
@@ -147,8 +155,8 @@ def register(env: Environment, names: NameLookup | None = None) -> None:
         return detail_words(text, lambda key: str(translate(key)))
 
     env.filters["detail"] = detail
-    env.filters["local_time"] = local_time
+    env.filters["local_time"] = in_zone
     env.filters["person"] = person
     env.filters["label"] = label
-    env.globals["local_time"] = local_time
+    env.globals["local_time"] = in_zone
     env.globals["is_uuid"] = lambda text: bool(_UUID.match(str(text)))
