@@ -127,6 +127,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("admin.policy", "审批规则", "Approval policy"),
         ("admin.sessions", "会话", "Sessions"),
         ("admin.name", "姓名", "Name"),
+        ("admin.client", "客户端名称", "Client"),
         ("admin.email", "邮箱", "E-mail"),
         ("admin.role", "角色", "Role"),
         ("admin.supplier", "所属供应商", "Supplier"),
