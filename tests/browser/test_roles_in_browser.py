@@ -98,6 +98,12 @@ def test_every_role_at_desktop_and_phone_width_in_both_languages(
         page.wait_for_load_state()
         page.click("#accept-invitation")
         page.wait_for_load_state()
+        # ... and proposes a bank change, so the queue and the dashboard have something to show.
+        page.goto(f"{base}/portal/profile")
+        page.locator("a.change-account").first.click()
+        page.fill("input[name=account_number]", "6217000011112222333")
+        page.click("#submit-change")
+        page.wait_for_load_state()
         page.close()
 
         for role, pages in _pages(supplier["id"]).items():
