@@ -48,11 +48,14 @@ ENV PATH=/opt/portal/bin:$PATH \
     OMP_THREAD_LIMIT=1 \
     PORTAL_DATA_DIR=/var/lib/portal \
     PORTAL_HOST=0.0.0.0 \
-    PORTAL_PORT=8000
+    PORTAL_PORT=8000 \
+    PORTAL_LOG_FORMAT=json
 USER 10001:10001
 WORKDIR /var/lib/portal
 EXPOSE 8000
-HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["curl", "-fsS", "http://127.0.0.1:8000/healthz"]
+# /readyz: database reachable and at the release's migration head, Redis, keys loaded,
+# OCR readers warm when this process reads licences (docs/operations.md, "Probes")
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8000/readyz"]
 ENTRYPOINT ["portal"]
 CMD ["serve"]

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from portal.commands import CommandError
+from portal.observability.context import bind_request_id, new_request_id
 
 #: Command modules, each with ``register(subparsers)``.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -43,8 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # one id per command run: its audit entries, outbox messages and log lines carry it
+    command_id = new_request_id(f"{args.command}-")
     try:
-        status: int = args.handler(args)
+        with bind_request_id(command_id):
+            status: int = args.handler(args)
     except CommandError as exc:
         print(f"portal: {exc}", file=sys.stderr)
         return 2

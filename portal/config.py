@@ -46,6 +46,7 @@ __all__ = [
     "ConfigError",
     "CryptoSettings",
     "DatabaseSettings",
+    "ObservabilitySettings",
     "OcrSettings",
     "OutboxSettings",
     "RegistryConfig",
@@ -320,6 +321,36 @@ class AuditConfig(_Concern):
     tsa_token_dir: Path | None = _env("PORTAL_AUDIT_TSA_TOKEN_DIR", None)
 
 
+class ObservabilitySettings(_Concern):
+    """Logs, metrics and traces (see docs/operations.md, "Logs, metrics and probes")."""
+
+    #: ``json``: one JSON object per line (for a log shipper); ``text``: for a terminal
+    log_format: Literal["json", "text"] = _env("PORTAL_LOG_FORMAT", "json")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = _env("PORTAL_LOG_LEVEL", "INFO")
+    #: the bearer token Prometheus sends to ``/metrics``; unset: ``/metrics`` answers 404
+    metrics_token: SecretStr | None = _env("PORTAL_METRICS_TOKEN", None)
+    #: an OTLP/HTTP endpoint (e.g. http://otel-collector:4318); unset: no traces
+    otel_endpoint: str | None = _env("PORTAL_OTEL_ENDPOINT", None)
+    otel_service_name: str = _env("PORTAL_OTEL_SERVICE_NAME", "supplier-portal")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_token(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and len(secret.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return secret
+
+
 _CONCERNS: dict[str, type[_Concern]] = {
     "database": DatabaseSettings,
     "crypto": CryptoSettings,
@@ -333,6 +364,7 @@ _CONCERNS: dict[str, type[_Concern]] = {
     "ocr": OcrSettings,
     "audit": AuditConfig,
     "documents": DocumentStoreConfig,
+    "observability": ObservabilitySettings,
 }
 
 
@@ -355,6 +387,7 @@ class Settings(_FedOnce):
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     documents: DocumentStoreConfig = Field(default_factory=DocumentStoreConfig)
+    observability: ObservabilitySettings = Field(default_factory=ObservabilitySettings)
 
     @property
     def documents_dir(self) -> Path:

@@ -32,6 +32,7 @@ from crypto import Algorithm
 from portal.db.sealing import Sealer
 from portal.db.tables import AuditEntryRow, AuditHeadRow, table_of
 from portal.domain.text import neutralise_cell
+from portal.observability.context import current_request_id
 
 ENTRY = table_of(AuditEntryRow)
 HEAD = table_of(AuditHeadRow)
@@ -104,7 +105,8 @@ class AuditLog:
             after=after,
             ip=ctx.ip,
             user_agent=(ctx.user_agent or "")[:400] or None,
-            request_id=ctx.request_id,
+            # the request, command or job being done now, when the caller did not name one
+            request_id=ctx.request_id or current_request_id(),
             device=ctx.device,
         )
         prev = self._lock_head(conn)

@@ -35,6 +35,15 @@ def settings_from(args: argparse.Namespace, *, create_data_dir: bool = True) -> 
     return settings
 
 
+def configure_process_logging(settings: Settings, role: str) -> None:
+    """JSON (or text) log lines on stderr for a long-running process (``serve``, ``worker``),
+    as ``PORTAL_LOG_FORMAT`` and ``PORTAL_LOG_LEVEL`` say."""
+    from portal.observability.logs import configure_logging
+
+    observability = settings.observability
+    configure_logging(observability.log_format, observability.log_level, role=role)
+
+
 def open_services(settings: Settings, *, migrate: bool = True) -> Services:
     """Migrate (optionally) and unlock the keyring, or explain why not."""
     engine = make_engine(settings.database.url)

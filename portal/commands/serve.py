@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import Any
 
 from portal.commands import CommandError
@@ -10,12 +11,15 @@ from portal.commands.common import (
     SubParsers,
     add_db_options,
     collaborators_of,
+    configure_process_logging,
     open_services,
     settings_from,
 )
 from portal.config import ConfigError, Settings
 from portal.core import MissingCollaboratorError
 from portal.db.migrate import current
+
+log = logging.getLogger("portal.serve")
 
 
 def serve(settings: Settings, *, host: str | None, port: int | None, migrate: bool) -> int:
@@ -24,6 +28,7 @@ def serve(settings: Settings, *, host: str | None, port: int | None, migrate: bo
 
     from portal.web.site import build_site
 
+    configure_process_logging(settings, "web")
     services = open_services(settings, migrate=migrate)
     if current(services.engine) is None:
         raise CommandError("the database has no schema; run `portal db upgrade` first")
@@ -33,12 +38,15 @@ def serve(settings: Settings, *, host: str | None, port: int | None, migrate: bo
         raise CommandError(f"cannot start: {exc}") from exc
     host = host or settings.web.host
     port = port or settings.web.port
-    print(f"serving on http://{host}:{port}/", flush=True)
+    log.info("serving on http://%s:%s/", host, port)
     uvicorn.run(
         app,
         host=host,
         port=port,
-        log_level="warning",
+        # our handler (JSON lines) formats uvicorn's records too; the access log is
+        # written by portal.web.observed (route templates, never raw paths)
+        log_config=None,
+        log_level=settings.observability.log_level.lower(),
         access_log=False,
         **proxy_options(settings),
     )

@@ -25,7 +25,13 @@ import signal
 from datetime import timedelta
 
 from portal.bootstrap import Collaborators, build_collaborators
-from portal.commands.common import SubParsers, add_db_options, services_for
+from portal.commands.common import (
+    SubParsers,
+    add_db_options,
+    configure_process_logging,
+    services_for,
+    settings_from,
+)
 from portal.core import Services
 
 log = logging.getLogger(__name__)
@@ -36,15 +42,15 @@ async def _outbox_loop(collaborators: Collaborators, seconds: float) -> None:
 
     senders = dict(collaborators.senders)
     if not senders:
-        print("outbox: no channel configured (PORTAL_SMTP_HOST, PORTAL_WEBHOOK_URL)", flush=True)
+        log.info("outbox: no channel configured (PORTAL_SMTP_HOST, PORTAL_WEBHOOK_URL)")
         return
     worker = OutboxWorker(collaborators.services.engine, senders)
-    print(f"outbox: sending through {', '.join(sorted(senders))} every {seconds:g} s", flush=True)
+    log.info("outbox: sending through %s every %g s", ", ".join(sorted(senders)), seconds)
     while True:
         try:
             report = await asyncio.to_thread(worker.run_once)
             if report.sent or report.gave_up:
-                print(f"outbox: sent {report.sent}, gave up {report.gave_up}", flush=True)
+                log.info("outbox: sent %s, gave up %s", report.sent, report.gave_up)
         except Exception:  # keep the loop alive: the database may be back next time
             log.exception("outbox pass failed")
         await asyncio.sleep(seconds)
@@ -57,18 +63,16 @@ async def _checkpoint_loop(services: Services) -> None:
     settings = AuditSettings.from_config(services.settings.audit)
     anchoring = Anchoring.from_settings(settings)
     if anchoring is None:
-        print("audit: no checkpoint file or signing key; the chain is not anchored", flush=True)
+        log.info("audit: no checkpoint file or signing key; the chain is not anchored")
         return
     every = timedelta(minutes=settings.checkpoint_minutes)
-    print(f"audit: a signed checkpoint every {settings.checkpoint_minutes} min", flush=True)
+    log.info("audit: a signed checkpoint every %s min", settings.checkpoint_minutes)
     while True:
         try:
             taken = await asyncio.to_thread(checkpoint_if_due, services.engine, anchoring, every)
             if taken is not None and taken.written and taken.checkpoint is not None:
-                print(
-                    f"audit: {taken.checkpoint.label} at seq {taken.checkpoint.checkpoint.seq}",
-                    flush=True,
-                )
+                checkpoint = taken.checkpoint
+                log.info("audit: %s at seq %s", checkpoint.label, checkpoint.checkpoint.seq)
         except Exception:  # a tampered chain is logged loudly and retried; never signed
             log.exception("audit checkpoint failed")
         await asyncio.sleep(60)
@@ -98,7 +102,7 @@ async def run_worker(
     )
     ocr = OcrWorker(deps, warm_up=reader.start)
     ocr.start()
-    print(f"ocr: worker {deps.worker_id} waiting for jobs", flush=True)
+    log.info("ocr: worker %s waiting for jobs", deps.worker_id)
     tasks = [loop.create_task(_checkpoint_loop(services))]
     if outbox_seconds:
         tasks.append(loop.create_task(_outbox_loop(collaborators, outbox_seconds)))
@@ -110,12 +114,12 @@ async def run_worker(
             ports = await stack.enter_async_context(wiring.ports())
             periodic = PeriodicVerification(services, wiring, verify_minutes, ports=lambda: ports)
             periodic.start()
-            print(f"monitoring: a pass every {verify_minutes:g} min", flush=True)
+            log.info("monitoring: a pass every %g min", verify_minutes)
         else:
-            print("monitoring: verification not configured; not running passes", flush=True)
-        print("worker ready", flush=True)
+            log.info("monitoring: verification not configured; not running passes")
+        log.info("worker ready")
         await stop.wait()
-        print("worker stopping", flush=True)
+        log.info("worker stopping")
         if periodic is not None:
             await periodic.stop()
     for task in tasks:
@@ -127,6 +131,7 @@ async def run_worker(
 
 
 def _worker(args: argparse.Namespace) -> int:
+    configure_process_logging(settings_from(args), "worker")
     with services_for(args, migrate=False) as services:
         collaborators = build_collaborators(services)
         asyncio.run(

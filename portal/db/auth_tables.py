@@ -94,6 +94,8 @@ class OutboxMessageRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     next_attempt_at: datetime = Field(index=True)
     sent_at: datetime | None = Field(default=None, index=True)
+    #: the request (or command, or job) that enqueued it: its log lines and audit entries
+    request_id: str | None = Field(default=None, max_length=64)
 
 
 class TotpEnrolmentRow(SQLModel, table=True):

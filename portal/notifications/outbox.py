@@ -20,6 +20,7 @@ Errors::
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 import uuid
@@ -36,8 +37,10 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from portal.db.auth_tables import OutboxMessageRow
 from portal.db.sealing import Sealer
 from portal.db.tables import table_of
+from portal.observability.context import bind_request_id, current_request_id
 
 OUTBOX = table_of(OutboxMessageRow)
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Channel",
@@ -82,6 +85,8 @@ class OutboxMessage:
     sent_at: datetime | None = None
     last_error: str | None = None
     sealed: bool = False
+    #: the request that enqueued it (its id is bound while the message is sent)
+    request_id: str | None = None
 
 
 @runtime_checkable
@@ -121,6 +126,7 @@ def enqueue(
             created_at=now,
             attempts=0,
             next_attempt_at=now,
+            request_id=current_request_id(),
         )
     )
     return message_id
@@ -223,7 +229,8 @@ class OutboxWorker:
         for row in due:
             message = self._claim(row.id, row.attempts, now)
             if message is not None:
-                self._deliver(message, now, report)
+                with bind_request_id(message.request_id or current_request_id() or message.id):
+                    self._deliver(message, now, report)
         return report
 
     def _claim(self, message_id: str, seen_attempts: int, now: datetime) -> OutboxMessage | None:
@@ -250,6 +257,7 @@ class OutboxWorker:
             body=_body(row, self.sealer) or "",
             attempts=row.attempts,
             sealed=bool(row.sealed),
+            request_id=row.request_id,
         )
 
     def _deliver(self, message: OutboxMessage, now: datetime, report: WorkerReport) -> None:
@@ -269,6 +277,13 @@ class OutboxWorker:
             with self.engine.begin() as conn:
                 conn.execute(update(OUTBOX).where(OUTBOX.c.id == message.id).values(**values))
             report.errors.append(f"{message.id}: {exc}")
+            log.warning(
+                "outbox message %s (%s) not sent, attempt %s%s",
+                message.id,
+                message.channel,
+                message.attempts,
+                ", giving up" if give_up else "",
+            )
             if give_up:
                 report.gave_up += 1
             else:
@@ -279,6 +294,7 @@ class OutboxWorker:
                 update(OUTBOX).where(OUTBOX.c.id == message.id).values(sent_at=now, last_error=None)
             )
         report.sent += 1
+        log.info("outbox message %s sent (%s)", message.id, message.channel)
 
 
 @dataclass(frozen=True)

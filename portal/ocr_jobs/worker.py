@@ -27,6 +27,7 @@ from ocr.sandbox import LicenceReaderPool, SandboxSettings
 from portal.audit.log import AuditContext, AuditLog
 from portal.documents import store as documents
 from portal.domain.principal import Principal, Role
+from portal.observability.context import bind_request_id, new_request_id
 from portal.ocr_jobs.queue import JOB, JobState, OcrJobSettings, claim_next, settle, utc_now
 
 __all__ = [
@@ -211,7 +212,9 @@ class OcrWorker:
         while True:
             job_id: str | None = None
             try:
-                job_id = await asyncio.to_thread(run_next, self.deps)
+                # each pass has its own id: the job's log lines and audit entries carry it
+                with bind_request_id(new_request_id("ocr-")):
+                    job_id = await asyncio.to_thread(run_next, self.deps)
             except asyncio.CancelledError:
                 raise
             except Exception:  # keep the task alive: the database may be back next time

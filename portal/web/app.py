@@ -25,6 +25,8 @@ from sqlalchemy import text
 from portal.bootstrap import Collaborators, require_collaborators
 from portal.core import MissingCollaboratorError
 from portal.identity.api_clients import principal_for_token
+from portal.observability.metrics import PortalMetrics
+from portal.observability.tracing import configure_tracing
 from portal.resources import templates_dir
 from portal.web.api import FinanceApi
 from portal.web.deps import ServicesDep
@@ -32,12 +34,14 @@ from portal.web.errors import handlers
 from portal.web.filters import register as register_filters
 from portal.web.headers import security_headers, static_files_router
 from portal.web.i18n import add_messages, switch_language, translator
+from portal.web.observed import ObservedApp, log_unexpected, metrics, readyz
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
 
 
 @get("/healthz", sync_to_thread=True, include_in_schema=True, tags=["ops"])
 def healthz(services: ServicesDep) -> Response[dict[str, str]]:
-    """200 when the database answers, 503 otherwise."""
+    """200 when the database answers, 503 otherwise (the process lives and reaches its
+    database; ``/readyz`` checks everything it needs to serve)."""
     try:
         with services.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -96,6 +100,10 @@ def create_app(
     services = collaborators.services
     add_messages(HOME_MESSAGES)
 
+    observed = PortalMetrics(services.engine)
+    tracing = configure_tracing(services.settings.observability)
+    shutdown = [*on_shutdown, *([tracing.shutdown] if tracing is not None else [])]
+
     def names(ids: Any) -> dict[str, str]:
         from portal.identity.directory import display_names
 
@@ -109,6 +117,8 @@ def create_app(
     app = Litestar(
         route_handlers=[
             healthz,
+            readyz,
+            metrics,
             index,
             switch_language,
             FinanceApi,
@@ -127,6 +137,10 @@ def create_app(
         ],
         exception_handlers=handlers(),
         before_send=[security_headers(hsts=services.settings.web.secure_cookies)],
+        # logging is configured once per process (portal.observability.logs), never by the
+        # framework; unexpected errors are logged with their traceback under the request id
+        logging_config=None,
+        after_exception=[log_unexpected],
         template_config=TemplateConfig(
             directory=template_dir or templates_dir(),
             engine=JinjaTemplateEngine,
@@ -141,13 +155,15 @@ def create_app(
             path="/schema",
             description="Supplier master data: finance API, portal and staff endpoints.",
         ),
-        state=State(state or {}),
+        state=State({**(state or {}), "metrics": observed}),
         on_startup=list(on_startup),
-        on_shutdown=list(on_shutdown),
+        on_shutdown=shutdown,
         debug=debug,
         # Uploads beyond the limit are refused with 413 before they are read whole.
         request_max_body_size=services.settings.web.max_upload_bytes + 64 * 1024,
     )
+    # request id, access log, metrics and traces around everything (404s and 500s included)
+    app.asgi_handler = ObservedApp(app.asgi_handler, observed, tracing)
     from portal.web.auth.ratelimit import missing_limiters  # the auth package imports the site
 
     missing = missing_limiters(app)

@@ -1,14 +1,16 @@
 """Who is asking and from where: a request id per request, and the audit context.
 
-:class:`RequestIdMiddleware` gives every HTTP request an id (kept in the scope
-state, and sent back as ``X-Request-ID`` so a user can quote it to support).
+Every HTTP request has an id (kept in the scope state, bound in the context for the logs,
+the audit entries and the outbox, and sent back as ``X-Request-ID`` so a user can quote it
+to support): :class:`portal.web.observed.ObservedApp` makes it, or reuses a sane incoming
+``X-Request-ID``; :class:`RequestIdMiddleware` keeps it (or makes one for an app built
+without that wrapper).
 :func:`audit_context` turns a request into the
 :class:`~portal.audit.log.AuditContext` every audit entry needs.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -19,13 +21,19 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.audit.log import AuditContext
 from portal.domain.principal import Principal
+from portal.observability.context import (
+    current_request_id,
+    new_request_id,
+    reset_request_id,
+    set_request_id,
+)
 
 REQUEST_ID_KEY = "request_id"
 ANONYMOUS = "anonymous"
 
 
 def _new_request_id() -> str:
-    return uuid.uuid4().hex
+    return new_request_id()
 
 
 def request_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -69,13 +77,33 @@ def audit_context(
 
 
 class RequestIdMiddleware(ASGIMiddleware):
-    """Give each HTTP request an id and send it back as ``X-Request-ID``."""
+    """Give each HTTP request an id and send it back as ``X-Request-ID``.
+
+    The app's outer wrapper (:class:`portal.web.observed.ObservedApp`) normally made the
+    id already (reusing a sane incoming ``X-Request-ID``) and bound it in the context;
+    this keeps that id, and makes one only for an app built without the wrapper.
+    """
 
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        request_id = _new_request_id()
-        scope.setdefault("state", {})[REQUEST_ID_KEY] = request_id
+        state: dict[str, Any] = scope.setdefault("state", {})
+        request_id = state.get(REQUEST_ID_KEY)
+        if not isinstance(request_id, str):
+            request_id = state[REQUEST_ID_KEY] = _new_request_id()
+        if current_request_id() != request_id:
+            bound = set_request_id(request_id)
+            try:
+                await self._answer(scope, receive, send, next_app, request_id)
+            finally:
+                reset_request_id(bound)
+            return
+        await self._answer(scope, receive, send, next_app, request_id)
+
+    @staticmethod
+    async def _answer(
+        scope: Scope, receive: Receive, send: Send, next_app: ASGIApp, request_id: str
+    ) -> None:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

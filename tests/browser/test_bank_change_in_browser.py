@@ -8,6 +8,7 @@ seconds (``PORTAL_PAYMENT_COOLING_OFF_SECONDS``). Screenshots of every step go t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -92,7 +93,7 @@ def finance(demo: tuple[str, Path]) -> Iterator[httpx.Client]:
 
 
 def test_invitation_to_bank_change_to_payment_hold(
-    demo: tuple[str, Path], finance: httpx.Client
+    demo: tuple[str, Path], finance: httpx.Client, tmp_path: Path
 ) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -101,6 +102,10 @@ def test_invitation_to_bank_change_to_payment_hold(
     first = finance.get("/api/v1/suppliers/", params={"limit": 50}).json()["items"]
     supplier = next(s for s in first if s["contacts"] and s["bank_accounts"])
     uscc = supplier["uscc"]
+    before: dict[str, Any] = finance.get(
+        f"/api/v1/suppliers/{uscc}", params={"reveal": "true"}
+    ).json()
+    secrets: list[str] = [finance.headers["Authorization"].removeprefix("Bearer ")]
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -129,6 +134,7 @@ def test_invitation_to_bank_change_to_payment_hold(
         logout()
         page.goto(f"{base}/outbox")
         link = page.locator("a[href*='/invite/']").first
+        secrets.append((link.get_attribute("href") or "").rsplit("/invite/", 1)[-1])
         shot("outbox")
         link.click()
         page.wait_for_load_state()
@@ -175,6 +181,7 @@ def test_invitation_to_bank_change_to_payment_hold(
         page.wait_for_load_state()
         assert page.locator("[data-status]").first.get_attribute("data-status") == "applied"
         shot("second-approval-applied")
+        secrets += [c["value"] for c in page.context.cookies() if len(c["value"]) > 8]
         logout()
         browser.close()
 
@@ -190,3 +197,18 @@ def test_invitation_to_bank_change_to_payment_hold(
     released = finance.get(f"/api/v1/suppliers/{uscc}").json()["payment_hold"]
     (ARTIFACTS / "finance-released.json").write_text(str(released), encoding="utf-8")
     assert released == {"on_hold": False, "reason": None, "until": None}
+
+    # The demo's log of the whole run: JSON lines, none with an account, phone or secret.
+    logged = [line for line in (tmp_path / "demo.log").read_text().splitlines() if line[:1] == "{"]
+    records = [json.loads(line) for line in logged]
+    assert all("request_id" in record for record in records)
+    routes = {record.get("route") for record in records if record["logger"] == "portal.access"}
+    assert "/staff/changes/{request_id}/approve" in routes, routes
+    sensitive = [
+        NEW_ACCOUNT,
+        *(a["account_number"] for a in before["bank_accounts"]),
+        *(c["phone"] for c in before["contacts"] if c.get("phone")),
+        *(s for s in secrets if s),
+    ]
+    text = "\n".join(logged)
+    assert [value for value in sensitive if value in text] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -275,6 +276,16 @@ async def test_the_in_process_worker_reads_what_is_queued(
     finally:
         await worker.stop()
     assert not worker.running and worker.jobs == 1 and warmed == [True]
+    # each pass has its own id, which the job's audit entries (and log lines) carry
+    from portal.audit.log import ENTRY
+
+    with deps.engine.connect() as conn:
+        ids = (
+            conn.execute(select(ENTRY.c.request_id).where(ENTRY.c.actor == "system:ocr-worker"))
+            .scalars()
+            .all()
+        )
+    assert ids and all(re.fullmatch(r"ocr-[0-9a-f]{32}", i or "") for i in ids), ids
 
 
 # -- the form and the comparison -------------------------------------------------------

@@ -24,6 +24,9 @@ PUBLIC = "public"  # not about a supplier at all (login, health, schema, provide
 #: (method, path) -> (what A may get, URL with B's ids filled in).
 TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/healthz"): (PUBLIC, "/healthz"),
+    ("GET", "/readyz"): (PUBLIC, "/readyz"),
+    # only with PORTAL_METRICS_TOKEN (unset here: 404); never a session's or an API token's
+    ("GET", "/metrics"): (DENY, "/metrics"),
     ("GET", "/static/{file_path:path}"): (PUBLIC, "/static/js/graph.js"),
     ("GET", "/admin/sessions"): (DENY, "/admin/sessions"),
     ("POST", "/admin/sessions/{session_id:str}/revoke"): (DENY, "/admin/sessions/x/revoke"),
