@@ -71,6 +71,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     ),
     "clerk": (
         "/staff/", "/staff/suppliers", "/staff/invitations", "/staff/duplicates",
+        "/staff/data-health", "/staff/suppliers/{a}/verification",
         "/staff/suppliers/{a}/manage", "/staff/suppliers/{a}/propose",
     ),
     "alice": ("/staff/", "/staff/suppliers"),
