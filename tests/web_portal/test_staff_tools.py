@@ -143,3 +143,22 @@ async def test_the_export_button_downloads_the_finance_export_with_the_payment_h
     assert holds[site.a.uscc].startswith("暂停 on hold: 供应商已冻结")
     assert holds[site.b.uscc] == "否 no"
     assert "data.exported" in actions(site)
+
+
+async def test_while_a_source_is_down_the_supplier_reads_pending_verification_not_failed(
+    site: Any, as_user: Any
+) -> None:
+    from datetime import timedelta
+
+    from portal.verification.records import run_row
+    from tests.web_portal.conftest import T0
+
+    with site.services.engine.begin() as conn:
+        run_row(conn, "run-outage", site.a, "schedule", T0, "unavailable", True,
+                T0 + timedelta(hours=1), {"outcome": "unavailable"})  # fmt: skip
+    dashboard = visible_text((await as_user("a").get("/portal/")).text)
+    assert "待核验" in dashboard and "未核验" not in dashboard
+    panel = visible_text(
+        (await as_user("alice").get(f"/staff/suppliers/{site.a.id}/verification")).text
+    )
+    assert "待核验" in panel and "未通过核验" not in panel
