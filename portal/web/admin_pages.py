@@ -36,6 +36,19 @@ Form = URLEncodedBody[dict[str, str]]
 TOKEN_ROLES = [r for r in Role if r is not Role.SUPPLIER]
 
 
+def _duration(seconds: float) -> dict[str, str]:
+    """A period as people say it: ``{"zh": "48 小时", "en": "48 hours"}``.
+
+    >>> _duration(48 * 3600)["zh"], _duration(15)["en"]
+    ('48 小时', '15 seconds')
+    """
+    for size, zh, en in ((3600, "小时", "hours"), (60, "分钟", "minutes"), (1, "秒", "seconds")):
+        if seconds >= size or size == 1:
+            amount = f"{seconds / size:g}"
+            return {"zh": f"{amount} {zh}", "en": f"{amount} {en}"}
+    raise AssertionError("unreachable")
+
+
 class AdminPages(Controller):
     """What an administrator manages."""
 
@@ -114,7 +127,7 @@ class AdminPages(Controller):
             request,
             "admin/policy.html",
             rows=rows,
-            cooling_off_hours=round(portal.changes.cooling_off.total_seconds() / 3600, 1),
+            cooling_off=_duration(portal.changes.cooling_off.total_seconds()),
         )
 
 
@@ -193,8 +206,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("admin.policy_roles", "可审批角色", "Who may approve"),
         (
             "admin.policy_cooling",
-            "银行账户变更生效后的付款冷静期：{hours} 小时",
-            "Cooling-off before paying a changed bank account: {hours} hours",
+            "银行账户变更生效后的付款冷静期：{period}",
+            "Cooling-off before paying a changed bank account: {period}",
         ),
         (
             "admin.policy_hint",
