@@ -148,6 +148,21 @@ class WebSettings(_Concern):
     #: Reverse proxies whose X-Forwarded-For/-Proto are believed (IPs or CIDRs, comma-
     #: separated). None by default: a client cannot choose the address it is counted under.
     trusted_proxies: str = _env("PORTAL_TRUSTED_PROXIES", "")
+    #: The zone pages show times in (stored times are UTC); an IANA name.
+    display_timezone: str = _env("PORTAL_DISPLAY_TIMEZONE", "Asia/Shanghai")
+
+    @field_validator("display_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"must be an IANA time zone (e.g. Asia/Shanghai), not {value!r}"
+            ) from exc
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

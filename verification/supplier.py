@@ -65,4 +65,24 @@ def is_validated(states: Mapping[str, State], findings: Sequence[Finding]) -> bo
     )
 
 
-__all__ = ["KEY_FIELDS", "claims_of", "is_validated"]
+def stays_validated(
+    was_validated: bool, states: Mapping[str, State], findings: Sequence[Finding]
+) -> bool:
+    """A supplier validated before stays validated while a source is merely unreachable:
+    its fields read *unknown* (待核验), and only an answer that says otherwise (a mismatch, an
+    error finding) takes ``validated`` away.
+
+    >>> unknown = {name: State.UNKNOWN for name in KEY_FIELDS}
+    >>> stays_validated(True, unknown, []), stays_validated(False, unknown, [])
+    (True, False)
+    >>> stays_validated(True, {**unknown, "name": State.MISMATCH}, [])
+    False
+    """
+    return (
+        was_validated
+        and State.MISMATCH not in states.values()
+        and not any(f.severity is Severity.ERROR for f in findings)
+    )
+
+
+__all__ = ["KEY_FIELDS", "claims_of", "is_validated", "stays_validated"]

@@ -84,6 +84,17 @@ AUDITED_ACTS: Mapping[str, str] = {
     "duplicate.not_the_same": "two suppliers were marked as not duplicates",
     "supplier.merged": "two suppliers were merged",
     "supplier.data_confirmed": "a supplier confirmed its data",
+    "supplier.blocked": "a supplier was blocked; payments held (before: the state; after: "
+    "the new state and the reason)",
+    "supplier.unblocked": "a block was lifted (before: the state; after: the new state and "
+    "the reason)",
+    "invitation.revoked": "an open invitation was withdrawn; its link no longer works "
+    "(after: the reason)",
+    "invitation.resent": "an invitation was sent again with a new link; the old link stopped "
+    "working (after: the new invitation)",
+    "api_client.created": "an API client and its token were created (field_name: role; the "
+    "token itself is never recorded)",
+    "api_client.revoked": "an API client's token was revoked",
     "invitation.created": "a supplier user was invited",
     "invitation.code_sent": "a one-time code to accept an invitation was e-mailed",
     "invitation.accepted": "an invitation was accepted",

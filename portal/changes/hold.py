@@ -14,14 +14,18 @@ from sqlalchemy import Connection, insert, select, update
 from approvals import PaymentHold, evaluate_payment_hold
 from portal.changes.records import OPEN
 from portal.db.approval_tables import PaymentHoldRow
+from portal.db.supplier_store import SUPPLIER
 from portal.db.tables import table_of
+from portal.domain.supplier import LifecycleState
 
 if TYPE_CHECKING:
     from portal.changes.deps import ChangeDeps
 
-__all__ = ["HoldStore", "payment_hold"]
+__all__ = ["BLOCKED", "HoldStore", "payment_hold"]
 
 HOLD = table_of(PaymentHoldRow)
+#: The reason code of the hold a blocked supplier is under (see :mod:`.blocking`).
+BLOCKED = "supplier.blocked"
 
 
 class HoldStore:
@@ -48,7 +52,13 @@ class HoldStore:
 def payment_hold(
     deps: ChangeDeps, conn: Connection, supplier_id: str, now: datetime | None = None
 ) -> PaymentHold:
-    """Whether payments to the supplier are on hold (open bank change, or cooling off)."""
+    """Whether payments to the supplier are on hold (blocked, open bank change, or cooling
+    off)."""
+    state = conn.execute(
+        select(SUPPLIER.c.lifecycle_state).where(SUPPLIER.c.id == supplier_id)
+    ).scalar_one_or_none()
+    if state == LifecycleState.BLOCKED.value:
+        return PaymentHold(on_hold=True, reason_code=BLOCKED, until=None)
     ids = deps.records.ids(conn, supplier_id=supplier_id, statuses=OPEN, bank_only=True)
     return evaluate_payment_hold(
         deps.records.load(conn, ids),

@@ -5,31 +5,48 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from portal.audit.log import AuditContext, AuditLog
 from portal.commands import CommandError
-from portal.commands.common import SubParsers, add_db_options, settings_from
-from portal.db.engine import make_engine
-from portal.db.migrate import upgrade
-from portal.domain.principal import Role
-from portal.identity.api_clients import ApiClientError, create_client, revoke_client
+from portal.commands.common import SubParsers, add_db_options, services_for
+from portal.domain.principal import Principal, Role
+from portal.identity.admin import (
+    ApiTokenInputError,
+    client_id_named,
+    create_api_token,
+    revoke_api_token,
+)
+
+
+def _operator() -> tuple[Principal, AuditContext]:
+    """Whoever runs the command on the server acts as an administrator (the same use case,
+    the same audit entries as the admin screen)."""
+    ctx = AuditContext.cli()
+    return Principal(ctx.actor, Role.ADMIN, "command line"), ctx
 
 
 def _create(args: argparse.Namespace) -> int:
-    engine = make_engine(settings_from(args).database.url)
-    upgrade(engine)
-    try:
-        token = create_client(
-            engine, args.name, Role(args.role), can_reveal=args.reveal, now=datetime.now(UTC)
-        )
-    except ApiClientError as exc:
-        raise CommandError(str(exc)) from exc
+    by, ctx = _operator()
+    with services_for(args) as services:
+        try:
+            token = create_api_token(
+                services.engine, AuditLog(services.sealer), ctx, by, name=args.name,
+                role=args.role, can_reveal=args.reveal, now=datetime.now(UTC),
+            )  # fmt: skip
+        except ApiTokenInputError as exc:
+            raise CommandError(str(exc)) from exc
     print(token)
     return 0
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    engine = make_engine(settings_from(args).database.url)
-    if not revoke_client(engine, args.name, now=datetime.now(UTC)):
-        raise CommandError(f"no active API client named {args.name!r}")
+    by, ctx = _operator()
+    with services_for(args, migrate=False) as services:
+        client_id = client_id_named(services.engine, args.name)
+        if client_id is None:
+            raise CommandError(f"no active API client named {args.name!r}")
+        revoke_api_token(
+            services.engine, AuditLog(services.sealer), ctx, by, client_id, now=datetime.now(UTC)
+        )
     print(f"revoked {args.name}")
     return 0
 

@@ -42,7 +42,36 @@ KEYS: tuple[str, ...] = (
     "invoice_title",
     "invoice_tax_number",
 )
-COLUMNS: tuple[tuple[str, str], ...] = tuple((key, fields.column_title(key)) for key in KEYS)
+#: The last column: whether payments are held, and why (the finance API's ``payment_hold``);
+#: an export-only column, which the import skips without reporting it.
+HOLD_KEY = "payment_hold"
+HOLD_TITLE = "付款暂停 payment_hold"
+COLUMNS: tuple[tuple[str, str], ...] = (
+    *((key, fields.column_title(key)) for key in KEYS),
+    (HOLD_KEY, HOLD_TITLE),
+)
+_HOLD_WORDS = {
+    "supplier.blocked": "供应商已冻结",
+    "bank_change.pending": "银行账户变更审批中",
+    "bank_change.cooling_off": "银行账户变更冷静期",
+}
+
+
+def hold_cell(hold: dict[str, Any] | None) -> str:
+    """``否 no``, or ``暂停 on hold: <why> (<code>)[ until <UTC time>]``.
+
+    >>> hold_cell({"on_hold": True, "reason": "supplier.blocked", "until": None})
+    '暂停 on hold: 供应商已冻结 (supplier.blocked)'
+    >>> hold_cell({"on_hold": False, "reason": None, "until": None}), hold_cell(None)
+    ('否 no', '')
+    """
+    if hold is None:
+        return ""
+    if not hold.get("on_hold"):
+        return "否 no"
+    reason = str(hold.get("reason") or "")
+    cell = f"暂停 on hold: {_HOLD_WORDS.get(reason, reason)} ({reason})"
+    return f"{cell} until {hold['until']}" if hold.get("until") else cell
 
 
 def _value(view: dict[str, Any], account: dict[str, Any], key: str) -> object:
@@ -59,7 +88,8 @@ def flatten(views: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
     for view in views:
         accounts = [a for a in view["bank_accounts"] if not a["retired"]] or [{}]
         for account in accounts:
-            yield [neutralise_cell(str(_value(view, account, key) or "")) for key in KEYS]
+            cells = [neutralise_cell(str(_value(view, account, key) or "")) for key in KEYS]
+            yield [*cells, neutralise_cell(hold_cell(view.get(HOLD_KEY)))]
 
 
 def audited_rows(

@@ -5,4 +5,4 @@
 - :mod:`~portal.identity.idempotency`: the first answer to each client's Idempotency-Key.
 """
 
-__all__ = ["api_clients", "idempotency", "users"]
+__all__ = ["admin", "api_clients", "directory", "idempotency", "users"]

@@ -11,7 +11,7 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.db.tables import ApiClientRow, table_of
@@ -29,16 +29,19 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_client(engine: Engine, name: str, role: Role, *, can_reveal: bool, now: datetime) -> str:
-    """Create a client and return its token (the only time it is visible)."""
+def insert_client(
+    conn: Connection, name: str, role: Role, *, can_reveal: bool, now: datetime
+) -> tuple[str, str]:
+    """Store a client in the caller's transaction; its id and token (visible this once)."""
     if role is Role.SUPPLIER:
         raise ApiClientError("API tokens are for staff systems; suppliers log in through OIDC")
     token = PREFIX + secrets.token_urlsafe(32)
+    client_id = str(uuid.uuid4())
     try:
-        with engine.begin() as conn:
+        with conn.begin_nested():
             conn.execute(
                 insert(_T).values(
-                    id=str(uuid.uuid4()),
+                    id=client_id,
                     name=name,
                     role=role.value,
                     can_reveal=can_reveal,
@@ -48,7 +51,13 @@ def create_client(engine: Engine, name: str, role: Role, *, can_reveal: bool, no
             )
     except IntegrityError as exc:
         raise ApiClientError(f"an API client named {name!r} already exists") from exc
-    return token
+    return client_id, token
+
+
+def create_client(engine: Engine, name: str, role: Role, *, can_reveal: bool, now: datetime) -> str:
+    """Create a client and return its token (the only time it is visible)."""
+    with engine.begin() as conn:
+        return insert_client(conn, name, role, can_reveal=can_reveal, now=now)[1]
 
 
 def revoke_client(engine: Engine, name: str, *, now: datetime) -> bool:

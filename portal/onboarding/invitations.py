@@ -121,9 +121,11 @@ class Invitation:
     accepted_by: str | None = None
 
     def status(self, now: datetime) -> str:
-        """accepted, expired or open."""
+        """accepted, revoked, expired or open."""
         if self.accepted_at is not None:
             return "accepted"
+        if self.expires_at <= self.created_at:  # revoked (portal.onboarding.manage)
+            return "revoked"
         return "expired" if _aware(self.expires_at) <= now else "open"
 
 

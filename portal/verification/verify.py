@@ -53,7 +53,7 @@ from providers.dates import today_in_china
 from verification.model import Answers, State, VerificationResult
 from verification.rules import verify_supplier
 from verification.service import VerificationService
-from verification.supplier import KEY_FIELDS, claims_of, is_validated
+from verification.supplier import KEY_FIELDS, claims_of, is_validated, stays_validated
 
 SYSTEM = AuditContext(actor="system:verification", channel="system:verification")
 _UNAVAILABLE = {"registry.unavailable": "registry", "tax.unavailable": "tax_bureau"}
@@ -144,6 +144,11 @@ def _persist(
     carried = open_findings(conn, sid, exclude_codes=set(_UNAVAILABLE), sources=down)
     states = {name: s.state for name, s in result.fields.items()}
     validated = is_validated(states, [*result.findings, *(f for _, f in carried)])
+    if result.needs_retry and not validated:
+        # unreachable is not "failed": an earlier validated result holds until an answer
+        validated = stays_validated(
+            supplier.validated, states, [*result.findings, *(f for _, f in carried)]
+        )
     values: dict[str, object] = {"validated": validated}
     if answers.record is not None:
         values["registry_status"] = answers.record.status

@@ -13,7 +13,7 @@ from portal.verification.records import FINDING, RUN, STATE, SupplierNotFoundErr
 from portal.verification.schedule import SCHEDULE
 from verification.supplier import KEY_FIELDS
 
-__all__ = ["verification_view"]
+__all__ = ["awaiting_sources", "verification_view"]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -115,3 +115,15 @@ def verification_view(conn: Connection, supplier_id: str, *, runs: int = 5) -> d
 
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def awaiting_sources(conn: Connection, supplier_id: str) -> bool:
+    """Whether the supplier's last check met a source that did not answer (待核验: it is
+    retried by itself; what was validated before stays validated meanwhile)."""
+    last = conn.execute(
+        select(RUN.c.needs_retry)
+        .where(RUN.c.supplier_id == supplier_id)
+        .order_by(RUN.c.started_at.desc(), RUN.c.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return bool(last)

@@ -130,10 +130,13 @@ class FinanceApi(Controller):
         request: Request[Any, Any, Any],
         services: ServicesDep,
         export_audit: ExportAuditDep,
+        payment_holds: PaymentHoldsDep,
         validated: FromQuery[bool] = True,
         lifecycle: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> Stream:
-        rows = _audited_rows(request, services, export_audit, "csv", validated, lifecycle)
+        rows = _audited_rows(
+            request, services, export_audit, "csv", validated, lifecycle, payment_holds
+        )
         return Stream(
             export.csv_chunks(rows),
             media_type="text/csv; charset=utf-8",
@@ -146,10 +149,13 @@ class FinanceApi(Controller):
         request: Request[Any, Any, Any],
         services: ServicesDep,
         export_audit: ExportAuditDep,
+        payment_holds: PaymentHoldsDep,
         validated: FromQuery[bool] = True,
         lifecycle: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> Response[bytes]:
-        rows = _audited_rows(request, services, export_audit, "xlsx", validated, lifecycle)
+        rows = _audited_rows(
+            request, services, export_audit, "xlsx", validated, lifecycle, payment_holds
+        )
         return Response(
             export.xlsx_bytes(rows),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -164,12 +170,14 @@ def _audited_rows(
     file_format: str,
     validated: bool,
     lifecycle: str | None,
+    holds: PaymentHoldView | None = None,
 ) -> list[list[str]]:
-    """The rows of a finance export, its audit entry committed first."""
+    """The rows of a finance export (with each supplier's payment hold), its audit entry
+    committed first."""
     flt = SupplierFilter(lifecycle_state=lifecycle, validated_only=validated)
     criteria = {"validated": "true" if validated else "false", "state": lifecycle}
     return export.audited_rows(
-        _all_views(services, flt),
+        _all_views(services, flt, holds),
         audit,
         audit_context(request),
         file_format=file_format,
@@ -177,12 +185,14 @@ def _audited_rows(
     )
 
 
-def _all_views(services: Services, flt: SupplierFilter) -> Any:
-    """Every matching supplier, page by page, masked."""
+def _all_views(services: Services, flt: SupplierFilter, holds: PaymentHoldView | None) -> Any:
+    """Every matching supplier, page by page, masked, with its payment hold."""
     cursor: str | None = None
     while True:
         with services.engine.connect() as conn:
             page = search_suppliers(conn, services.suppliers, flt, cursor=cursor, limit=500)
+            if holds is not None:
+                _with_payment_hold(holds, conn, page.items)
         yield from page.items
         if page.next_cursor is None:
             return

@@ -32,6 +32,7 @@ from portal.web.api import FinanceApi
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
 from portal.web.feed_api import FeedApi
+from portal.web.filters import register as register_filters
 from portal.web.headers import security_headers, static_files_router
 from portal.web.i18n import add_messages, switch_language, translator
 from portal.web.idempotency import idempotency_middleware
@@ -105,6 +106,12 @@ def create_app(
     tracing = configure_tracing(services.settings.observability)
     shutdown = [*on_shutdown, *([tracing.shutdown] if tracing is not None else [])]
 
+    def names(ids: Any) -> dict[str, str]:
+        from portal.identity.directory import display_names
+
+        with services.engine.connect() as conn:
+            return display_names(conn, ids)
+
     def token_resolver(connection: Any) -> Any:
         token = bearer_token(connection)
         return principal_for_token(services.engine, token) if token else None
@@ -142,7 +149,12 @@ def create_app(
         logging_config=None,
         after_exception=[log_unexpected],
         template_config=TemplateConfig(
-            directory=template_dir or templates_dir(), engine=JinjaTemplateEngine
+            directory=template_dir or templates_dir(),
+            engine=JinjaTemplateEngine,
+            # the filters people read names and local times through, registered once
+            engine_callback=lambda jinja: register_filters(
+                jinja.engine, names, services.settings.web.display_timezone
+            ),
         ),
         openapi_config=OpenAPIConfig(
             title="supplier-portal",

@@ -89,6 +89,18 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "invitation.accepted": ("接受邀请", "invitation accepted"),
     "invitation.refused": ("邀请被拒绝", "invitation refused"),
     "verification.completed": ("完成核验", "verification finished"),
+    "supplier.blocked": ("供应商已冻结", "supplier blocked"),
+    "supplier.unblocked": ("解除冻结", "block lifted"),
+    "invitation.revoked": ("撤销邀请", "invitation revoked"),
+    "invitation.resent": ("重新发送邀请", "invitation sent again"),
+    "api_client.created": ("创建接口令牌", "API token created"),
+    "api_client.revoked": ("吊销接口令牌", "API token revoked"),
+    # payment-hold reasons
+    "bank_change.pending": ("银行账户变更审批中", "bank change under review"),
+    "bank_change.cooling_off": ("银行账户变更后的冷静期", "cooling-off after a bank change"),
+    # lifecycle and records
+    "merged_from": ("由合并而来", "merged from"), "lifecycle_state": ("合作状态", "status"),
+    "invitation": ("邀请", "invitation"), "api_client": ("接口客户端", "API client"),
     # audit subjects and export kinds
     "supplier_list": ("供应商列表", "supplier list"), "audit_log": ("审计日志", "audit log"),
     "finance_suppliers": ("财务供应商导出", "finance supplier export"),

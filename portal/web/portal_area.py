@@ -75,18 +75,25 @@ def page(
 
 def build_portal(services: Services, deps: ChangeDeps) -> Contribution:
     """Everything the area adds to the app, around already-built collaborators."""
+    from portal.web.admin_pages import AdminPages
     from portal.web.audit_pages import AuditPages
     from portal.web.review_pages import MESSAGES as REVIEW_MESSAGES
     from portal.web.review_pages import ReviewPages
     from portal.web.staff_pages import StaffPages
+    from portal.web.staff_tools import MESSAGES as TOOL_MESSAGES
+    from portal.web.staff_tools import StaffTools
     from portal.web.supplier_pages import SupplierPages
 
     add_messages(MESSAGES)
     add_messages(REVIEW_MESSAGES)
+    add_messages(TOOL_MESSAGES)
+    from portal.web.admin_pages import MESSAGES as ADMIN_MESSAGES
+
+    add_messages(ADMIN_MESSAGES)
     runtime = PortalRuntime(services, deps)
     router = Router(
         path="/",
-        route_handlers=[SupplierPages, StaffPages, ReviewPages, AuditPages],
+        route_handlers=[SupplierPages, StaffPages, ReviewPages, AuditPages, StaffTools, AdminPages],
         dependencies={"portal": Provide(lambda: runtime, sync_to_thread=False)},
         exception_handlers=handlers(template="supplier/error.html", pages=True, http=False),
         request_max_body_size=services.settings.web.max_upload_bytes + 64 * 1024,

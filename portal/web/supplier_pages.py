@@ -19,7 +19,9 @@ from approvals import Entity, Status
 from approvals.proposals import EDITABLE, Proposal
 from crypto import mask_bank_account, mask_phone
 from portal.changes import (
+    InvalidProposalError,
     SupplierNotFoundError,
+    UnknownEntityError,
     get_change,
     list_changes,
     payment_hold,
@@ -29,8 +31,10 @@ from portal.changes import (
 from portal.documents import store as docs
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Supplier
+from portal.verification.view import awaiting_sources
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.context import audit_context
+from portal.web.forms import form_again
 from portal.web.portal_area import PortalDep, PortalRuntime, page
 from portal.web.security import principal_of, requires
 
@@ -102,9 +106,11 @@ class SupplierPages(Controller):
         )
         with portal.services.engine.connect() as conn:
             hold = payment_hold(portal.changes, conn, sid)
+            awaiting = awaiting_sources(conn, sid)
         return page(
             request,
             "supplier/dashboard.html",
+            awaiting=awaiting,
             supplier=supplier,
             score=score,
             missing=missing,
@@ -144,9 +150,12 @@ class SupplierPages(Controller):
     @post("/bank-accounts", sync_to_thread=True)
     def add_account(
         self, request: Request[Any, Any, Any], portal: PortalDep, data: Form
-    ) -> Redirect:
+    ) -> Redirect | Template:
         return self._propose(
-            request, portal, Proposal(Entity.BANK_ACCOUNT, None, _values(data, Entity.BANK_ACCOUNT))
+            request,
+            portal,
+            Proposal(Entity.BANK_ACCOUNT, None, _values(data, Entity.BANK_ACCOUNT)),
+            again=("supplier/bank_form.html", data, {"account": None}),
         )
 
     @post("/bank-accounts/{account_id:str}", sync_to_thread=True)
@@ -156,14 +165,19 @@ class SupplierPages(Controller):
         portal: PortalDep,
         account_id: FromPath[str],
         data: Form,
-    ) -> Redirect:
+    ) -> Redirect | Template:
         values = {k: v for k, v in _values(data, Entity.BANK_ACCOUNT).items() if v}
-        return self._propose(request, portal, Proposal(Entity.BANK_ACCOUNT, account_id, values))
+        return self._propose(
+            request,
+            portal,
+            Proposal(Entity.BANK_ACCOUNT, account_id, values),
+            again=("supplier/bank_form.html", data, {"account_id": account_id}),
+        )
 
     @post("/bank-accounts/{account_id:str}/retire", sync_to_thread=True)
     def retire_account(
         self, request: Request[Any, Any, Any], portal: PortalDep, account_id: FromPath[str]
-    ) -> Redirect:
+    ) -> Redirect | Template:
         return self._propose(
             request, portal, Proposal(Entity.BANK_ACCOUNT, account_id, remove=True)
         )
@@ -180,10 +194,15 @@ class SupplierPages(Controller):
     @post("/invoicing", sync_to_thread=True)
     def change_invoicing(
         self, request: Request[Any, Any, Any], portal: PortalDep, data: Form
-    ) -> Redirect:
+    ) -> Redirect | Template:
         _, sid = _me(request)
         values = {k: v for k, v in _values(data, Entity.INVOICING_PROFILE).items() if v}
-        return self._propose(request, portal, Proposal(Entity.INVOICING_PROFILE, sid, values))
+        return self._propose(
+            request,
+            portal,
+            Proposal(Entity.INVOICING_PROFILE, sid, values),
+            again=("supplier/invoicing_form.html", data, {}),
+        )
 
     @get("/contacts/new", sync_to_thread=True)
     def new_contact(self, request: Request[Any, Any, Any], portal: PortalDep) -> Template:
@@ -208,9 +227,12 @@ class SupplierPages(Controller):
     @post("/contacts", sync_to_thread=True)
     def add_contact(
         self, request: Request[Any, Any, Any], portal: PortalDep, data: Form
-    ) -> Redirect:
+    ) -> Redirect | Template:
         return self._propose(
-            request, portal, Proposal(Entity.CONTACT, None, _values(data, Entity.CONTACT))
+            request,
+            portal,
+            Proposal(Entity.CONTACT, None, _values(data, Entity.CONTACT)),
+            again=("supplier/contact_form.html", data, {"contact": None}),
         )
 
     @post("/contacts/{contact_id:str}", sync_to_thread=True)
@@ -220,21 +242,49 @@ class SupplierPages(Controller):
         portal: PortalDep,
         contact_id: FromPath[str],
         data: Form,
-    ) -> Redirect:
+    ) -> Redirect | Template:
         values = {k: v for k, v in _values(data, Entity.CONTACT).items() if v}
-        return self._propose(request, portal, Proposal(Entity.CONTACT, contact_id, values))
+        return self._propose(
+            request,
+            portal,
+            Proposal(Entity.CONTACT, contact_id, values),
+            again=("supplier/contact_form.html", data, {"contact_id": contact_id}),
+        )
 
     @post("/contacts/{contact_id:str}/remove", sync_to_thread=True)
     def remove_contact(
         self, request: Request[Any, Any, Any], portal: PortalDep, contact_id: FromPath[str]
-    ) -> Redirect:
+    ) -> Redirect | Template:
         return self._propose(request, portal, Proposal(Entity.CONTACT, contact_id, remove=True))
 
     def _propose(
-        self, request: Request[Any, Any, Any], portal: PortalRuntime, proposal: Proposal
-    ) -> Redirect:
+        self,
+        request: Request[Any, Any, Any],
+        portal: PortalRuntime,
+        proposal: Proposal,
+        again: tuple[str, dict[str, str], dict[str, Any]] | None = None,
+    ) -> Redirect | Template:
+        """Submit; a form that does not validate comes back filled in (``again``: its
+        template, what was typed, and which account or contact it was for)."""
         me, sid = _me(request)
-        created = submit_change(portal.changes, audit_context(request), me, sid, [proposal])
+        try:
+            created = submit_change(portal.changes, audit_context(request), me, sid, [proposal])
+        except InvalidProposalError as exc:
+            if again is None or isinstance(exc, UnknownEntityError):
+                raise
+            template, typed, context = again
+            supplier = _supplier(portal, sid)
+            if "account_id" in context:
+                context = {"account": next(
+                    (a for a in supplier.bank_accounts if a.id == context["account_id"]), None
+                )}  # fmt: skip
+            if "contact_id" in context:
+                context = {"contact": next(
+                    (c for c in supplier.contacts if c.id == context["contact_id"]), None
+                )}  # fmt: skip
+            return form_again(
+                request, template, exc, typed, supplier=supplier, masked=masked, **context
+            )
         return Redirect(path=f"/portal/changes/{created.id}", status_code=303)
 
     # -- documents -------------------------------------------------------------------

@@ -367,7 +367,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             ("vf.request_id", "请求编号", "Request ID"),
             ("vf.state.verified", "一致", "verified"),
             ("vf.state.mismatch", "不一致", "mismatch"),
-            ("vf.state.unknown", "未知", "unknown"),
+            ("vf.state.unknown", "待核验", "pending verification"),
+            (
+                "vf.pending",
+                "待核验（数据源暂时无法访问，稍后自动重试）",
+                "Pending verification (a source is unreachable; retried automatically)",
+            ),
             ("vf.findings", "核验发现", "Findings"),
             ("vf.no_findings", "无待处理的发现", "No open findings"),
             ("vf.code", "代码", "Code"),

@@ -127,3 +127,21 @@ def test_import_template_command_writes_the_template(tmp_path: Path) -> None:
     target = tmp_path / "模板.xlsx"
     assert main(["import", "template", str(target)]) == 0
     assert load_workbook(target).sheetnames == ["供应商 suppliers", "示例 example", "列名 columns"]
+
+
+def test_api_tokens_from_the_command_line_go_through_the_admin_use_case_and_are_audited(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    capsys.readouterr()
+    argv = ["--data-dir", str(demo_dir)]
+    assert main(["api-token", "create", "erp-test", "--role", "finance", *argv]) == 0
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("spk_")
+    assert main(["api-token", "revoke", "erp-test", *argv]) == 0
+    assert main(["api-token", "revoke", "erp-test", *argv]) == 2  # nothing active left
+    with sqlite3.connect(demo_dir / "portal.db") as db:
+        acts = [r[0] for r in db.execute("SELECT action FROM audit_entry ORDER BY seq")]
+        trail = str(db.execute("SELECT * FROM audit_entry").fetchall())
+    assert acts[-2:] == ["api_client.created", "api_client.revoked"] and token not in trail

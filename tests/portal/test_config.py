@@ -88,3 +88,10 @@ def test_config_check_fails_with_the_message_when_a_value_is_bad(
     monkeypatch.setenv("PORTAL_OCR_MAX_ATTEMPTS", "many")
     assert main(["config", "check"]) == 2
     assert "PORTAL_OCR_MAX_ATTEMPTS must be a whole number" in capsys.readouterr().err
+
+
+def test_the_display_time_zone_is_beijing_unless_set_and_a_bad_one_is_refused() -> None:
+    assert load_settings({}).web.display_timezone == "Asia/Shanghai"
+    assert load_settings({"PORTAL_DISPLAY_TIMEZONE": "Asia/Hong_Kong"}).web.display_timezone
+    with pytest.raises(ConfigError, match=r"^PORTAL_DISPLAY_TIMEZONE must be an IANA time zone"):
+        load_settings({"PORTAL_DISPLAY_TIMEZONE": "Beijing"})

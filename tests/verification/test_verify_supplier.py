@@ -20,7 +20,7 @@ from portal.verification.verify import (
     verify_after_write,
     verify_supplier_now,
 )
-from portal.verification.view import verification_view
+from portal.verification.view import awaiting_sources, verification_view
 from portal.verification.wiring import VerificationSettings, build_verification
 from registry.errors import ProviderUnavailableError, UnavailableReason
 from registry.testing import REVOKED
@@ -271,3 +271,34 @@ def test_without_configuration_nothing_is_verified_and_the_supplier_stays_due(
     assert not validated(services, sid)
     with services.engine.connect() as conn:
         assert [s for s, _ in schedule.due_suppliers(conn, wiring.clock(), 10)] == [sid]
+
+
+def test_a_validated_supplier_stays_validated_while_the_registry_is_down_and_its_fields_read_unknown(
+    services: Services, authorities: Authorities
+) -> None:
+    authorities.know(registered())
+    [sid] = store_suppliers(services, typed())
+    assert verify(services, authorities, sid).validated
+    authorities.clock.advance(hours=1)
+    authorities.registry.fail_next(ProviderUnavailableError("timeout", provider="fake"))
+
+    outage = verify(services, authorities, sid)
+
+    assert outage.outcome == "unavailable" and validated(services, sid)
+    assert states(services, sid)["legal_representative"] == "unknown"
+    with services.engine.connect() as conn:
+        assert awaiting_sources(conn, sid)
+
+
+def test_a_mismatch_found_by_the_source_that_answers_still_takes_validated_away(
+    services: Services, authorities: Authorities
+) -> None:
+    authorities.know(registered())
+    [sid] = store_suppliers(services, typed())
+    verify(services, authorities, sid)
+    authorities.know(registered(), status=TaxStatus.ABNORMAL)
+    authorities.registry.fail_next(ProviderUnavailableError("timeout", provider="fake"))
+
+    verify(services, authorities, sid)
+
+    assert not validated(services, sid)

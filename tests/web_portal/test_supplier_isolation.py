@@ -137,6 +137,31 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
         "/portal/changes/{b_request}/withdraw",
     ),
     ("GET", "/staff"): (DENY, "/staff/"),
+    # Staff tools and admin screens (stafftools): staff or admin only.
+    ("GET", "/staff/suppliers/{supplier_id:str}/manage"): (DENY, "/staff/suppliers/{b}/manage"),
+    ("POST", "/staff/suppliers/{supplier_id:str}/block"): (DENY, "/staff/suppliers/{b}/block"),
+    ("POST", "/staff/suppliers/{supplier_id:str}/unblock"): (
+        DENY,
+        "/staff/suppliers/{b}/unblock",
+    ),
+    ("GET", "/staff/suppliers/{supplier_id:str}/propose"): (DENY, "/staff/suppliers/{b}/propose"),
+    ("POST", "/staff/suppliers/{supplier_id:str}/propose"): (
+        DENY,
+        "/staff/suppliers/{b}/propose",
+    ),
+    ("POST", "/staff/invitations/{invitation_id:str}/revoke"): (
+        DENY,
+        "/staff/invitations/x/revoke",
+    ),
+    ("POST", "/staff/invitations/{invitation_id:str}/resend"): (
+        DENY,
+        "/staff/invitations/x/resend",
+    ),
+    ("GET", "/admin/users"): (DENY, "/admin/users"),
+    ("GET", "/admin/tokens"): (DENY, "/admin/tokens"),
+    ("POST", "/admin/tokens"): (DENY, "/admin/tokens"),
+    ("POST", "/admin/tokens/{client_id:str}/revoke"): (DENY, "/admin/tokens/x/revoke"),
+    ("GET", "/admin/policy"): (DENY, "/admin/policy"),
     # Verification area: the panel and API are staff-only; autofill shows public registry
     # data for a credit code (not our master data); a confirmation link is its own
     # credential (a bogus one here).

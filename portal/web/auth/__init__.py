@@ -29,7 +29,13 @@ from portal.bootstrap import Collaborators
 from portal.core import Services
 from portal.identity.sessions import SessionPolicy
 from portal.onboarding.invitations import InvitationSigner
-from portal.web.auth import admin_routes, invitation_routes, routes, totp_routes
+from portal.web.auth import (
+    admin_routes,
+    invitation_manage,
+    invitation_routes,
+    routes,
+    totp_routes,
+)
 from portal.web.auth.csrf import csrf_middleware
 from portal.web.auth.messages import MESSAGES
 from portal.web.auth.oidc import OidcClient
@@ -133,6 +139,7 @@ def build_auth(
     handlers: list[Any] = [
         *routes.ROUTES,
         *invitation_routes.ROUTES,
+        *invitation_manage.ROUTES,
         *admin_routes.ROUTES,
         *totp_routes.ROUTES,
     ]

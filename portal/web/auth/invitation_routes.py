@@ -37,7 +37,7 @@ from portal.web.context import audit_context
 from portal.web.errors import rule_for
 from portal.web.security import requires
 
-INVITERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR)
+INVITERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.ADMIN)
 
 
 #: Refusals the invitee can put right on the invitation page (type or ask for a code).

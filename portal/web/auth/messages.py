@@ -158,6 +158,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "auth.status.open": {"zh": "待接受", "en": "open"},
     "auth.status.accepted": {"zh": "已接受", "en": "accepted"},
     "auth.status.expired": {"zh": "已过期", "en": "expired"},
+    "auth.status.revoked": {"zh": "已撤销", "en": "revoked"},
+    "auth.invitations.resend": {"zh": "重新发送", "en": "Send again"},
+    "auth.invitations.revoke": {"zh": "撤销", "en": "Revoke"},
     "auth.outbox.title": {"zh": "发件箱（演示）", "en": "Outbox (demo)"},
     "auth.outbox.body": {
         "zh": "演示模式不发送邮件，所有邮件与通知都显示在这里。",

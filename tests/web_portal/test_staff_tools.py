@@ -1,0 +1,164 @@
+"""Staff tools: block and unblock with a reason (finance holds payments meanwhile), propose a
+change for a supplier (the proposer cannot approve it), and the admin's API tokens and policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.audit.log import ENTRY
+from portal.domain.principal import Role
+from tests.support.personas import staff_member
+from tests.web_portal.test_names_and_times import visible_text
+
+
+def manage(site: Any) -> str:
+    return f"/staff/suppliers/{site.a.id}/manage"
+
+
+async def block(site: Any, as_user: Any, who: str = "alice", reason: str = "涉嫌冒用") -> Any:
+    return await as_user(who).post(
+        f"/staff/suppliers/{site.a.id}/block", {"reason": reason}, form_page=manage(site)
+    )
+
+
+def actions(site: Any) -> list[str]:
+    with site.services.engine.connect() as conn:
+        return list(conn.execute(select(ENTRY.c.action).order_by(ENTRY.c.seq)).scalars())
+
+
+async def test_a_blocked_supplier_is_held_in_the_finance_api_with_the_reason_on_screen(
+    site: Any, as_user: Any
+) -> None:
+    assert (await block(site, as_user)).status_code == 303
+
+    view = (await as_user("finance").get(f"/api/v1/suppliers/{site.a.uscc}")).json()
+    assert view["lifecycle_state"] == "blocked"
+    assert view["payment_hold"] == {"on_hold": True, "reason": "supplier.blocked", "until": None}
+    page = (await as_user("clerk").get(manage(site))).text
+    assert "已冻结" in page and "涉嫌冒用" in page
+    assert "supplier.blocked" in actions(site)
+
+
+async def test_lifting_the_block_releases_the_hold_and_is_recorded(site: Any, as_user: Any) -> None:
+    await block(site, as_user)
+    lifted = await as_user("bob").post(
+        f"/staff/suppliers/{site.a.id}/unblock", {"reason": "已核实"}, form_page=manage(site)
+    )
+    assert lifted.status_code == 303
+    view = (await as_user("finance").get(f"/api/v1/suppliers/{site.a.uscc}")).json()
+    assert view["lifecycle_state"] == "active" and not view["payment_hold"]["on_hold"]
+    assert actions(site)[-2:] == ["supplier.blocked", "supplier.unblocked"]
+
+
+async def test_a_clerk_may_not_block_and_blocking_twice_is_a_conflict(
+    site: Any, as_user: Any
+) -> None:
+    assert (await block(site, as_user, "clerk")).status_code == 403
+    await block(site, as_user)
+    again = await block(site, as_user, "bob")
+    assert again.status_code == 409 and "状态不允许" in again.text
+
+
+async def test_a_change_proposed_for_the_supplier_goes_to_approval_and_not_by_its_proposer(
+    site: Any, as_user: Any
+) -> None:
+    page = f"/staff/suppliers/{site.a.id}/propose"
+    typed = {"form": "contact", "name": "王五", "phone": "13700001111", "email": "w5@x.cn"}
+    proposed = await as_user("alice").post(page, typed, form_page=page)
+    assert proposed.status_code == 303
+    change = proposed.headers["location"]
+    review = await as_user("alice").get(change)
+    assert "采购录入" in review.text  # the channel says staff proposed it
+    refused = await as_user("alice").post(f"{change}/approve", {}, form_page=change)
+    assert refused.status_code == 403
+    assert (await as_user("bob").post(f"{change}/approve", {}, form_page=change)).status_code == 303
+
+
+async def test_finance_and_suppliers_cannot_propose_for_a_supplier(site: Any, as_user: Any) -> None:
+    page = f"/staff/suppliers/{site.a.id}/propose"
+    assert (await as_user("finance").get(page)).status_code == 403
+    assert (await as_user("a").get(page)).status_code == 403
+
+
+async def test_a_new_api_token_is_shown_once_works_and_stops_working_when_revoked(
+    site: Any, as_user: Any, client: Any
+) -> None:
+    site.people["admin"] = staff_member("u-admin", Role.ADMIN, "Admin")
+    created = await as_user("admin").post(
+        "/admin/tokens", {"name": "erp-prod", "role": "finance"}, form_page="/admin/tokens"
+    )
+    token = created.text.split('id="new-token" class="secret">')[1].split("<")[0]
+    assert token.startswith("spk_")
+    assert token not in (await as_user("admin").get("/admin/tokens")).text
+    bearer = {"authorization": f"Bearer {token}"}
+    assert (await client.get(f"/api/v1/suppliers/{site.a.uscc}", headers=bearer)).status_code == 200
+
+    listing = (await as_user("admin").get("/admin/tokens")).text
+    client_id = listing.split('action="/admin/tokens/')[1].split("/revoke")[0]
+    await as_user("admin").post(f"/admin/tokens/{client_id}/revoke", {}, form_page="/admin/tokens")
+    assert (await client.get(f"/api/v1/suppliers/{site.a.uscc}", headers=bearer)).status_code == 401
+    with site.services.engine.connect() as conn:
+        trail = " ".join(str(tuple(r)) for r in conn.execute(select(ENTRY)))
+    assert "api_client.created" in trail and "api_client.revoked" in trail and token not in trail
+
+
+async def test_a_token_name_already_taken_comes_back_on_the_form(site: Any, as_user: Any) -> None:
+    site.people["admin"] = staff_member("u-admin", Role.ADMIN, "Admin")
+    data = {"name": "erp-prod", "role": "finance"}
+    await as_user("admin").post("/admin/tokens", data, form_page="/admin/tokens")
+    again = await as_user("admin").post("/admin/tokens", data, form_page="/admin/tokens")
+    assert again.status_code == 422 and 'id="error-name"' in again.text
+    assert 'value="erp-prod"' in again.text
+
+
+async def test_the_policy_screen_reads_the_rules_in_words(site: Any, as_user: Any) -> None:
+    site.people["admin"] = staff_member("u-admin", Role.ADMIN, "Admin")
+    page = (await as_user("admin").get("/admin/policy")).text
+    assert "银行账户变更" in page and "采购主管" in page and "48" in page
+    assert "bank_account_change" not in visible_text(page)
+
+
+async def test_only_an_admin_reaches_the_admin_screens(site: Any, as_user: Any) -> None:
+    for path in ("/admin/users", "/admin/tokens", "/admin/policy"):
+        assert (await as_user("alice").get(path)).status_code == 403
+        assert (await as_user("auditor").get(path)).status_code == 403
+
+
+async def test_the_export_button_downloads_the_finance_export_with_the_payment_hold_column(
+    site: Any, as_user: Any
+) -> None:
+    import csv
+    import io
+
+    await block(site, as_user)
+    listing = (await as_user("finance").get("/staff/suppliers")).text
+    href = listing.split('id="export-csv" href="')[1].split('"')[0].replace("&amp;", "&")
+    assert href.startswith("/api/v1/suppliers/export.csv")
+
+    exported = await as_user("finance").get(href.replace("validated=true", "validated=false"))
+    rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    holds = {r["统一社会信用代码 uscc"]: r["付款暂停 payment_hold"] for r in rows}
+    assert holds[site.a.uscc].startswith("暂停 on hold: 供应商已冻结")
+    assert holds[site.b.uscc] == "否 no"
+    assert "data.exported" in actions(site)
+
+
+async def test_while_a_source_is_down_the_supplier_reads_pending_verification_not_failed(
+    site: Any, as_user: Any
+) -> None:
+    from datetime import timedelta
+
+    from portal.verification.records import run_row
+    from tests.web_portal.conftest import T0
+
+    with site.services.engine.begin() as conn:
+        run_row(conn, "run-outage", site.a, "schedule", T0, "unavailable", True,
+                T0 + timedelta(hours=1), {"outcome": "unavailable"})  # fmt: skip
+    dashboard = visible_text((await as_user("a").get("/portal/")).text)
+    assert "待核验" in dashboard and "未核验" not in dashboard
+    panel = visible_text(
+        (await as_user("alice").get(f"/staff/suppliers/{site.a.id}/verification")).text
+    )
+    assert "待核验" in panel and "未通过核验" not in panel
