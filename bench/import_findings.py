@@ -1,6 +1,11 @@
 """A generated supplier list with planted defects of every finding code, dry-run imported.
 
     python bench/import_findings.py [--good 2000] [--database URL]
+    python bench/import_findings.py --good 30 --error-report out.xlsx [--png out.png]
+
+``--error-report`` also writes the Excel error report of the planted file (the user's sheet back
+with a status and a findings column, bad cells marked); ``--png`` has LibreOffice
+(``soffice``, when installed) open that workbook and save its first page as a picture.
 
 Prints, per code of ``docs/findings.md`` (the catalogue), how many rows carry a planted
 defect of that code and how many rows the import reported it on, and how many rows got a
@@ -13,8 +18,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import re
+import shutil
+import subprocess
 import tempfile
 from collections import Counter
 from datetime import UTC, datetime
@@ -31,6 +39,7 @@ from portal.db.sealing import Sealer
 from portal.db.supplier_store import SupplierStore
 from portal.domain.supplier import BankAccount, Contact, Supplier
 from portal.domain.uscc_factory import legacy_tax_number, make_uscc
+from portal.importing.error_report import write_error_report
 from portal.importing.run import import_suppliers
 from portal.onboarding.registration import register_suppliers
 
@@ -128,10 +137,34 @@ def planted(rng: random.Random, start: int) -> list[tuple[set[str], dict[str, st
     return rows
 
 
+def _picture(workbook: Path, png: Path) -> None:
+    """The workbook as LibreOffice lays it out (its first printed page), as PNG: LibreOffice
+    prints it to PDF and pdfium (already used to read PDF licences) draws that page."""
+    import pypdfium2
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        raise SystemExit("--png needs LibreOffice (apt install libreoffice-calc-nogui)")
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(
+            [soffice, "--headless", "--convert-to", "pdf", "--outdir", out, str(workbook)],
+            check=True,
+            capture_output=True,
+            timeout=180,
+            env={**os.environ, "HOME": out},  # a profile of its own, not the user's
+        )
+        pdf = pypdfium2.PdfDocument(next(Path(out).glob("*.pdf")))
+        pdf[0].render(scale=2).to_pil().save(png)
+        pdf.close()
+    print(f"error report as LibreOffice prints it: {png}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--good", type=int, default=2000)
     parser.add_argument("--database")
+    parser.add_argument("--error-report", type=Path, help="write the Excel error report here")
+    parser.add_argument("--png", type=Path, help="the error report opened in LibreOffice, as PNG")
     args = parser.parse_args()
     rng = random.Random(14)
     with tempfile.TemporaryDirectory() as tmp:
@@ -177,6 +210,11 @@ def main() -> None:
             for _, values in rows:
                 out.writerow([values.get(k, "") for k in COLUMNS])
         report = import_suppliers(path, engine=engine, store=store, dry_run=True)
+        if args.error_report:
+            write_error_report(path, report, args.error_report)
+            print(f"error report: {args.error_report}")
+            if args.png:
+                _picture(args.error_report, args.png)
     expected = {i + 2: codes for i, (codes, _) in enumerate(rows)}
     got = {r.row: {f.code for f in r.findings} for r in report.rows}
     planted_n = Counter(c for codes in expected.values() for c in codes)

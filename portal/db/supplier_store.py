@@ -206,6 +206,19 @@ class SupplierStore:
         return found
 
     @staticmethod
+    def names_of(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
+        """Supplier id -> registered name, for words that name a supplier."""
+        wanted = list(set(ids))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = conn.execute(
+                select(SUPPLIER.c.id, SUPPLIER.c.name).where(SUPPLIER.c.id.in_(chunk))
+            )
+            found.update({r.id: r.name for r in rows})
+        return found
+
+    @staticmethod
     def owners_by_org_code(conn: Connection, org_codes: Iterable[str]) -> dict[str, str]:
         """Suppliers whose credit code embeds one of these organisation codes."""
         wanted = list(set(org_codes))

@@ -116,8 +116,23 @@ class _Collector:
         for member in enum:  # type: ignore[attr-defined]
             if value in (member.value, member.name.lower()):
                 return member  # type: ignore[no-any-return]
-        self.add("value.invalid", key, f"{value} is not one of the known values")
+        en, zh = _words(key)
+        self.add(
+            "value.invalid",
+            key,
+            f"{value} is not one of the known values of {en}",
+            detail_zh=f"「{value}」不是{zh}的可选值",
+        )
         return default
+
+
+def _words(key: str) -> tuple[str, str]:
+    """An import key as words (English, Chinese): findings name fields, never keys."""
+    try:
+        spec = fields.by_import_key(key)
+    except KeyError:
+        return key, key
+    return spec.en, spec.zh
 
 
 def _uscc(c: _Collector) -> tuple[str | None, str | None]:
@@ -227,7 +242,8 @@ def parse_supplier_draft(raw: Raw) -> tuple[Supplier | None, list[Finding]]:
     c = _Collector(raw)
     for key in REQUIRED:
         if raw.get(key) in (None, "") or not str(raw.get(key)).strip():
-            c.add("required.missing", key, key)
+            en, zh = _words(key)
+            c.add("required.missing", key, en, detail_zh=zh)
     credit_code, legacy = _uscc(c)
     raw_name = c.text("name")
     name = names.normalise(raw_name) if raw_name else None

@@ -3,7 +3,10 @@
 Two columns are added after the user's last one, 状态 status and 问题 findings (Chinese
 and English), and every cell a finding names is highlighted (red for an error, amber
 for a warning), so the list is fixed in place and imported again. An ``.xlsx`` keeps its
-formatting and other sheets; a ``.csv`` becomes the first sheet of a new workbook.
+formatting and other sheets; a ``.csv`` becomes the first sheet of a new workbook, with
+columns as wide as their text (a CSV has no widths). The header stays in view while
+scrolling, a filter on it shows only the rows not imported, and the sheet prints one
+page wide in landscape, the new columns included.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.domain.findings import Finding, Severity
@@ -63,6 +67,35 @@ def _columns(sheet: Worksheet, report: ImportReport) -> dict[str, int]:
     return found
 
 
+def _width(value: object) -> float:
+    """How wide a value shows: a Chinese character takes two columns of a Latin one."""
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _fit_columns(sheet: Worksheet, last: int) -> None:
+    """Columns as wide as their text (at most 40), for a sheet that came without widths."""
+    for number in range(1, last + 1):
+        letter = get_column_letter(number)
+        longest = max((_width(c.value) for c in sheet[letter][:200]), default=0)
+        sheet.column_dimensions[letter].width = min(max(longest + 2, 8), 40)
+
+
+def _easy_to_work_in(sheet: Worksheet, header: int, last_column: int) -> None:
+    """Header frozen, a filter on it (unless the user's sheet has its own), one page wide."""
+    if sheet.freeze_panes is None:
+        sheet.freeze_panes = f"A{header + 1}"
+    if not sheet.auto_filter.ref:
+        sheet.auto_filter.ref = f"A{header}:{get_column_letter(last_column)}{sheet.max_row}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    fit = sheet.sheet_properties.pageSetUpPr or PageSetupProperties()
+    fit.fitToPage = True
+    sheet.sheet_properties.pageSetUpPr = fit
+    sheet.print_title_rows = f"{header}:{header}"
+
+
 def _text(findings: list[Finding]) -> str:
     return "\n".join(f"{f.message_zh}\n{f.message_en}" for f in findings)
 
@@ -73,9 +106,14 @@ def write_error_report(source: Path, report: ImportReport, out: io.BytesIO | Pat
     columns = _columns(sheet, report)
     status_col, findings_col = sheet.max_column + 1, sheet.max_column + 2
     header = report.header_rows[-1]
+    if source.suffix.lower() == ".csv":
+        _fit_columns(sheet, status_col - 1)
+        for cell in sheet[header]:
+            cell.font = Font(bold=True)
     for col, title in ((status_col, "状态 status"), (findings_col, "问题 findings")):
         cell = sheet.cell(row=header, column=col, value=title)
         cell.font = Font(bold=True)
+    sheet.column_dimensions[get_column_letter(status_col)].width = 24
     sheet.column_dimensions[get_column_letter(findings_col)].width = 60
     reported = {r.row: r for r in report.rows}
     clean = " ".join(STATUS_WORDS["would_create" if report.dry_run else "created"])
@@ -99,6 +137,7 @@ def write_error_report(source: Path, report: ImportReport, out: io.BytesIO | Pat
             serious = f.severity is Severity.ERROR or target.fill == _ERROR
             target.fill = _ERROR if serious else _WARNING
             target.comment = Comment(_text([f]), "portal")
+    _easy_to_work_in(sheet, header, findings_col)
     book.save(out)
 
 

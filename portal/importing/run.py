@@ -446,6 +446,7 @@ def _screen_rejected(
         return []
     with engine.connect() as conn:
         existing = store.existing_usccs(conn, {r.credit_code for r in rows if r.credit_code})
+        names = store.names_of(conn, existing.values())
         drafts = [r for r in rows if r.draft is not None and r.credit_code not in existing]
         screened = screen_batch(
             conn,
@@ -458,13 +459,15 @@ def _screen_rejected(
         r.findings.extend(found)
     reports = []
     for r in rows:
-        if r.credit_code in existing:
+        known = existing.get(r.credit_code or "", "")
+        if known:
             r.findings.append(
                 finding(
                     "duplicate.uscc",
                     "uscc",
-                    detail=f"{r.credit_code} is supplier {existing[r.credit_code]}",
-                    evidence={"existing_id": existing[r.credit_code]},
+                    detail=f"{r.credit_code} is supplier 「{names.get(known, '')}」 on file",
+                    detail_zh=f"{r.credit_code} 已是供应商「{names.get(known, '')}」",
+                    evidence={"existing_id": known},
                 )
             )
         reports.append(RowReport(r.row, OutcomeStatus.REJECTED.value, r.shown, None, r.findings))
@@ -476,16 +479,17 @@ def _legacy_owner(engine: Engine, store: SupplierStore, legacy: str) -> list[Fin
     org_code = tax_number.organisation_code(legacy)
     with engine.connect() as conn:
         owners = store.owners_by_org_code(conn, [org_code])
-    if org_code not in owners:
+        owner = store.get(conn, owners[org_code]) if org_code in owners else None
+    if owner is None:
         return []
     return [
         finding(
             "duplicate.uscc",
             "uscc",
             detail=f"legacy number {tax_number.compact(legacy)} carries organisation code "
-            f"{org_code} of supplier {owners[org_code]}",
+            f"{org_code} of supplier 「{owner.name}」 ({owner.uscc})",
             detail_zh=f"旧税号 {tax_number.compact(legacy)} 的组织机构代码 {org_code} "
-            f"属于供应商 {owners[org_code]}",
+            f"属于供应商「{owner.name}」（{owner.uscc}）",
             source="dedup",
             evidence={"existing_id": owners[org_code], "matched": "legacy_tax_number"},
         )

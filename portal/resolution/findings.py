@@ -23,15 +23,28 @@ _FIELD: dict[Attribute, str] = {
 }
 
 
+#: What matched, in words (English, Chinese): people read words, never attribute codes.
+_WORDS: dict[Attribute, tuple[str, str]] = {
+    Attribute.USCC: ("credit code", "统一社会信用代码"),
+    Attribute.ORG_CODE: ("organisation code", "组织机构代码"),
+    Attribute.NAME: ("name", "名称"),
+    Attribute.FORMER_NAME: ("former name", "曾用名"),
+    Attribute.BANK_ACCOUNT: ("bank account", "银行账号"),
+    Attribute.PHONE: ("phone", "联系电话"),
+    Attribute.LEGAL_REP_ADDRESS: ("legal representative and address", "法定代表人与地址"),
+}
+
+
 def to_finding(match: Match) -> Finding:
-    """The finding for one match."""
+    """The finding for one match: the other record by its name in the words, its id in the
+    evidence (for the pages that link to it)."""
     if match.other.startswith("#"):
         where_en = f"row {int(match.other[1:]) + 1} of this batch"
         where_zh = f"本批第 {int(match.other[1:]) + 1} 行"
         evidence = {"batch_index": match.other[1:]}
     else:
-        where_en = f"supplier {match.other} ({match.other_name})"
-        where_zh = f"供应商 {match.other}（{match.other_name}）"
+        where_en = f"supplier 「{match.other_name}」"
+        where_zh = f"供应商「{match.other_name}」"
         evidence = {"existing_id": match.other}
     evidence.update(
         existing_name=match.other_name,
@@ -40,12 +53,13 @@ def to_finding(match: Match) -> Finding:
     )
     if match.detail and match.attribute not in (Attribute.BANK_ACCOUNT, Attribute.PHONE):
         evidence["detail"] = match.detail
-    how = f" by {match.attribute.value}" if match.attribute is not Attribute.USCC else ""
+    en, zh = _WORDS[match.attribute]
+    how = f", matched on {en}" if match.attribute is not Attribute.USCC else ""
     return finding(
         match.code,
         _FIELD[match.attribute],
-        detail=f"{where_en}{how}, score {match.score:.2f}",
-        detail_zh=f"{where_zh}，匹配项 {match.attribute.value}，相似度 {match.score:.2f}",
+        detail=f"{where_en}{how}, similarity {match.score:.2f}",
+        detail_zh=f"{where_zh}，依据：{zh}，相似度 {match.score:.2f}",
         source=SOURCE,
         evidence=evidence,
     )
