@@ -351,6 +351,10 @@ def _attempt(
 
 
 _URL = re.compile(r"https?://[^\s<>\"'）)]+")
+_BUTTON = (
+    "display:inline-block;padding:8px 16px;background:#1f5fbf;color:#ffffff;"
+    "text-decoration:none;border-radius:4px"
+)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -384,13 +388,9 @@ def html_of(subject: str, body: str) -> str:
     for paragraph in paragraphs:
         lines = paragraph.split("\n")
         if all(_URL.fullmatch(line.strip()) for line in lines if line.strip()):
-            blocks += [
-                '<p><a href="{0}" style="display:inline-block;padding:8px 16px;'
-                'background:#1f5fbf;color:#ffffff;text-decoration:none;border-radius:4px">'
-                "{0}</a></p>".format(html.escape(line.strip(), quote=True))
-                for line in lines
-                if line.strip()
-            ]
+            for line in (line.strip() for line in lines if line.strip()):
+                url = html.escape(line, quote=True)
+                blocks.append(f'<p><a href="{url}" style="{_BUTTON}">{url}</a></p>')
         else:
             blocks.append("<p>" + "<br>\n".join(_linked(line) for line in lines) + "</p>")
     return (
@@ -411,9 +411,10 @@ def email_of(message: OutboxMessage, sender: str) -> EmailMessage:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(idstring=message.id)
-    email["Content-Language"] = language_of(f"{message.subject}\n{message.body}")
     email.set_content(message.body)
     email.add_alternative(html_of(message.subject, message.body), subtype="html")
+    # after the content: set_content clears the Content-* headers
+    email["Content-Language"] = language_of(f"{message.subject}\n{message.body}")
     return email
 
 
