@@ -227,6 +227,8 @@ class OutboxSettings(_Concern):
     interval_seconds: float = _env("PORTAL_OUTBOX_INTERVAL_SECONDS", 30.0, ge=0)
     webhook_url: SecretStr | None = _env("PORTAL_WEBHOOK_URL", None)
     webhook_flavour: Literal["wecom", "dingtalk"] = _env("PORTAL_WEBHOOK_FLAVOUR", "wecom")
+    # the language of the group robot's messages (a group has no one reader's language)
+    webhook_language: Literal["zh", "en"] = _env("PORTAL_WEBHOOK_LANGUAGE", "zh")
     # personal work notifications (portal/notifications/personal.py): a WeCom application
     # and a DingTalk application, each turned on by its credentials
     wecom_corp_id: str | None = _env("PORTAL_WECOM_CORP_ID", None)

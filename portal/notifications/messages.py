@@ -138,6 +138,8 @@ class OutboxNotifier:
     public_url: str = ""
     approvers: People = approvers_now
     webhook: bool = False
+    #: the group robot's language (``PORTAL_WEBHOOK_LANGUAGE``): ``zh`` or ``en``
+    webhook_language: str = "zh"
     supplier_recipients: SupplierPeople = supplier_people
 
     def submitted_values(
@@ -174,6 +176,12 @@ class OutboxNotifier:
             "url": link(self.public_url, f"/portal/changes/{request.id}"),
         }
 
+    def group_reader(self) -> Recipient:
+        """The group robot's chat as a reader: the supervisors, in the configured language."""
+        if self.webhook_language == "en":
+            return Recipient(name="purchasing supervisors", language="en")
+        return Recipient(name="各位采购主管", language="zh")
+
     def change_submitted(self, conn: Connection, request: ChangeRequest, supplier: str) -> None:
         def message(reader: Recipient) -> Rendered:
             values = self.submitted_values(request, supplier, reader.language)
@@ -182,7 +190,7 @@ class OutboxNotifier:
         notify(conn, "change_submitted", self.approvers(conn), message,
                describe=message(Recipient(name="—")).subject)  # fmt: skip
         if self.webhook:
-            group = message(Recipient(name="采购主管 / purchasing supervisors"))
+            group = message(self.group_reader())
             self.enqueue(conn, "webhook", APPROVERS, group.subject, group.body)
 
     def change_decided(self, conn: Connection, request: ChangeRequest, supplier: str) -> None:
