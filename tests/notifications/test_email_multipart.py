@@ -4,49 +4,17 @@ SMTP server (aiosmtpd on loopback, started here), and its link opens for the rea
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
-
 from portal.notifications.outbox import OutboxWorker, SmtpEmailSender, SmtpSettings
+from tests.notifications.conftest import Inbox
 from tests.web_portal.test_messages_reach_people import LINK, _leaks, directory
 from tests.web_portal.test_portal_flow import propose_bank_change
 
 __all__ = ["directory"]
 
 HREF = re.compile(r'href="([^"]+)"')
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it was given."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append((list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free loopback port (aiosmtpd cannot start on 0)
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def _parts(message: EmailMessage) -> dict[str, str]:

@@ -3,10 +3,6 @@ HTTP server on loopback plays the WeCom/DingTalk robot and keeps what it was pos
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import httpx
@@ -20,34 +16,6 @@ from tests.web_portal.test_messages_reach_people import LINK, _leaks, directory
 from tests.web_portal.test_portal_flow import propose_bank_change
 
 __all__ = ["directory"]
-
-
-@pytest.fixture
-def robot() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    posted: list[dict[str, Any]] = []
-
-    class Robot(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers["Content-Length"])
-            posted.append(json.loads(self.rfile.read(length)))
-            answer = b'{"errcode":0,"errmsg":"ok"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = HTTPServer(("127.0.0.1", 0), Robot)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key=k", posted
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.parametrize(
