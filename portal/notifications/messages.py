@@ -107,7 +107,14 @@ def approvers_now(conn: Connection) -> list[Recipient]:
 
 
 def supplier_people(conn: Connection, supplier_id: str) -> list[Recipient]:
-    """Who hears about a supplier's requests: its portal users, else its contacts on file."""
+    """Who hears about a supplier's requests: its portal users, else its contacts on file;
+    each in the language chosen for the contact with that e-mail (zh when none)."""
+    contacts = conn.execute(
+        select(CONTACT.c.email, CONTACT.c.name, CONTACT.c.language).where(
+            CONTACT.c.supplier_id == supplier_id, CONTACT.c.email.is_not(None)
+        )
+    ).all()
+    language = {(r.email or "").lower(): r.language or "zh" for r in contacts}
     users = conn.execute(
         select(USER.c.email, USER.c.display_name).where(
             USER.c.supplier_id == supplier_id,
@@ -115,15 +122,22 @@ def supplier_people(conn: Connection, supplier_id: str) -> list[Recipient]:
             USER.c.disabled_at.is_(None),
         )
     )
-    found = [Recipient(name=r.display_name or r.email, email=r.email) for r in users if r.email]
+    found = [
+        Recipient(
+            name=r.display_name or r.email,
+            email=r.email,
+            language=language.get(r.email.lower(), "zh"),
+        )
+        for r in users
+        if r.email
+    ]
     if found:
         return found
-    contacts = conn.execute(
-        select(CONTACT.c.email, CONTACT.c.name).where(
-            CONTACT.c.supplier_id == supplier_id, CONTACT.c.email.is_not(None)
-        )
-    )
-    return [Recipient(name=r.name or r.email, email=r.email) for r in contacts if r.email]
+    return [
+        Recipient(name=r.name or r.email, email=r.email, language=r.language or "zh")
+        for r in contacts
+        if r.email
+    ]
 
 
 @dataclass

@@ -13,14 +13,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.params import URLEncodedBody
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from portal.audit.log import AuditLog
 from portal.bootstrap import Collaborators
-from portal.domain.principal import STAFF
+from portal.domain.principal import STAFF, Role
 from portal.notifications.content import EVENTS
 from portal.notifications.digest import DIGEST_AT
+from portal.notifications.preferences import contact_languages, set_contact_language
 from portal.staff_directory import CHANNELS, member_of_account, set_preferences
 from portal.web.auth.runtime import page
 from portal.web.context import audit_context
@@ -30,11 +31,13 @@ from portal.web.notification_admin import MESSAGES as NOTIFY_MESSAGES
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
 
-__all__ = ["HERE", "area"]
+__all__ = ["HERE", "SUPPLIER_HERE", "area"]
 
 Form = URLEncodedBody[dict[str, str]]
 HERE = "/staff/notifications"
 STAFF_ONLY = [requires(*STAFF)]
+SUPPLIER_HERE = "/portal/notifications"
+SUPPLIERS_ONLY = [requires(Role.SUPPLIER)]
 
 MESSAGES: dict[str, dict[str, str]] = {
     key: {"zh": zh, "en": en}
@@ -57,6 +60,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("prefs.language", "消息语言", "Language of my messages"),
         ("prefs.saved", "已保存。", "Saved."),
         ("prefs.address", "发往", "Sent to"),
+        ("prefs.contacts_help",
+         "我方发给贵司联系人的消息（申请结果、执照到期、年度确认）使用的语言。",
+         "The language of our messages to your contacts (decisions, licence expiry, "
+         "yearly confirmation)."),
+        ("prefs.contact", "联系人", "Contact"),
+        ("prefs.no_contacts", "还没有联系人。", "No contacts yet."),
+        ("prefs.save_language", "保存语言", "Save language"),
     )
 }  # fmt: skip
 
@@ -101,8 +111,33 @@ def save_preferences(
     return Redirect(path=f"{HERE}?saved=1", status_code=303)
 
 
+@get(SUPPLIER_HERE, guards=SUPPLIERS_ONLY, sync_to_thread=True)
+def contacts_page(request: Request[Any, Any, Any], services: ServicesDep) -> Template:
+    """The supplier's contacts and the language of their messages."""
+    return page(
+        request,
+        "supplier/notification_language.html",
+        contacts=contact_languages(services.engine, principal_of(request)),
+        saved=request.query_params.get("saved") == "1",
+    )
+
+
+@post(f"{SUPPLIER_HERE}/contacts/{{contact_id:str}}", guards=SUPPLIERS_ONLY, sync_to_thread=True)
+def save_contact_language(
+    request: Request[Any, Any, Any], services: ServicesDep, contact_id: FromPath[str], data: Form
+) -> Redirect:
+    """Set one contact's language (only the supplier's own contacts)."""
+    set_contact_language(
+        services.engine, AuditLog(services.sealer), audit_context(request),
+        principal_of(request), contact_id, data.get("language", ""), now=datetime.now(UTC),
+    )  # fmt: skip
+    return Redirect(path=f"{SUPPLIER_HERE}?saved=1", status_code=303)
+
+
 def area(collaborators: Collaborators) -> Contribution:
-    """Each staff member's own notification settings."""
+    """Each staff member's own notification settings; suppliers' contact languages."""
     add_messages(NOTIFY_MESSAGES)
     add_messages(MESSAGES)
-    return Contribution(route_handlers=[preferences_page, save_preferences])
+    return Contribution(
+        route_handlers=[preferences_page, save_preferences, contacts_page, save_contact_language]
+    )
