@@ -113,9 +113,7 @@ class ContactRow(SQLModel, table=True):
     phone_bidx: str | None = Field(default=None, max_length=64, index=True)
     email: str | None = Field(default=None, max_length=254)
     #: ``zh`` or ``en``: the language of the messages this contact receives
-    language: str = Field(
-        default="zh", max_length=5, sa_column_kwargs={"server_default": "zh"}
-    )
+    language: str = Field(default="zh", max_length=5, sa_column_kwargs={"server_default": "zh"})
 
 
 class DocumentRow(SQLModel, table=True):
