@@ -85,12 +85,6 @@ def set_contact_language(
     now: datetime,
 ) -> ContactLanguage:
     """Set the language of one contact's messages (their supplier's users, or an admin)."""
-    if language not in LANGUAGES:
-        raise ContactPreferenceError(
-            "The language is Chinese (zh) or English (en).",
-            message_zh="语言只能是中文（zh）或英文（en）。",
-            field="language",
-        )
     with engine.begin() as conn:
         row = conn.execute(select(CONTACT).where(CONTACT.c.id == contact_id)).first()
         if row is None or not _may(principal, row.supplier_id):
@@ -101,6 +95,12 @@ def set_contact_language(
                 )
             # another supplier's contact is not shown to exist
             raise _NotFound("There is no such contact.", message_zh="没有这个联系人。")
+        if language not in LANGUAGES:
+            raise ContactPreferenceError(
+                "The language is Chinese (zh) or English (en).",
+                message_zh="语言只能是中文（zh）或英文（en）。",
+                field="language",
+            )
         before = row.language or "zh"
         if before != language:
             conn.execute(update(CONTACT).where(CONTACT.c.id == row.id).values(language=language))
