@@ -172,6 +172,7 @@ def build_change_deps(services: Services) -> ChangeDeps:
             outbox.enqueue,
             public_url=services.settings.web.public_url.rstrip("/"),
             webhook=services.settings.outbox.webhook_url is not None,
+            webhook_language=services.settings.outbox.webhook_language,
         ),
         policy=approval_policy(services.settings),
         cooling_off=cooling_off(services.settings),

@@ -227,6 +227,8 @@ class OutboxSettings(_Concern):
     interval_seconds: float = _env("PORTAL_OUTBOX_INTERVAL_SECONDS", 30.0, ge=0)
     webhook_url: SecretStr | None = _env("PORTAL_WEBHOOK_URL", None)
     webhook_flavour: Literal["wecom", "dingtalk"] = _env("PORTAL_WEBHOOK_FLAVOUR", "wecom")
+    # the language of the group robot's messages (a group has no one reader's language)
+    webhook_language: Literal["zh", "en"] = _env("PORTAL_WEBHOOK_LANGUAGE", "zh")
     # personal work notifications (portal/notifications/personal.py): a WeCom application
     # and a DingTalk application, each turned on by its credentials
     wecom_corp_id: str | None = _env("PORTAL_WECOM_CORP_ID", None)
@@ -242,6 +244,27 @@ class OutboxSettings(_Concern):
     escalate_to: Literal["admin", "purchasing_supervisor", "purchasing_clerk", "finance"] = _env(
         "PORTAL_ESCALATE_TO", "admin"
     )
+    # the escalation as a chain, each step a role and the hours waited before it is told:
+    # "purchasing_supervisor:48,admin:96"; empty: the one step PORTAL_ESCALATE_TO after
+    # PORTAL_ESCALATE_AFTER_HOURS
+    escalation_chain: str = _env("PORTAL_ESCALATION_CHAIN", "")
+
+    @field_validator("escalation_chain")
+    @classmethod
+    def _chain(cls, value: str) -> str:
+        roles = ("admin", "purchasing_supervisor", "purchasing_clerk", "finance")
+        last = 0
+        for item in _split(value):
+            role, _, hours = item.partition(":")
+            if role.strip() not in roles or not hours.strip().isdigit():
+                raise ValueError(
+                    "must be role:hours steps (e.g. purchasing_supervisor:48,admin:96) with "
+                    f"roles among {', '.join(roles)}, not {item!r}"
+                )
+            if int(hours) <= last:
+                raise ValueError(f"each step must come later than the one before, not {item!r}")
+            last = int(hours)
+        return value
 
 
 class ChangeSettings(_Concern):

@@ -121,6 +121,7 @@ AUDITED_ACTS: Mapping[str, str] = {
     "staff.disabled": "a person of the staff directory is no longer told anything",
     "staff.linked": "a first login was matched to a staff directory entry",
     "staff.preferences_changed": "a person's notification channels, events or digest changed",
+    "contact.language_changed": "the language a supplier contact's messages are written in changed",
     "notification.resent": "an administrator sent a message again (subject: the message)",
     "notification.undeliverable_resolved": "an administrator dealt with a message nobody received",
 }

@@ -70,10 +70,9 @@ async def _reminder_loop(services: Services, minutes: float = 10.0) -> None:
 
     settings = ReminderSettings.from_config(services.settings)
     log.info(
-        "reminders: after %s, escalation to %s after %s",
+        "reminders: after %s, escalation %s",
         settings.remind_after,
-        settings.escalate_to,
-        settings.escalate_after,
+        ", then ".join(f"to {role.value} after {after}" for role, after in settings.escalation()),
     )
     while True:
         try:

@@ -112,6 +112,8 @@ class ContactRow(SQLModel, table=True):
     phone_enc: bytes | None = Field(default=None, sa_column=Column(SEALED))
     phone_bidx: str | None = Field(default=None, max_length=64, index=True)
     email: str | None = Field(default=None, max_length=254)
+    #: ``zh`` or ``en``: the language of the messages this contact receives
+    language: str = Field(default="zh", max_length=5, sa_column_kwargs={"server_default": "zh"})
 
 
 class DocumentRow(SQLModel, table=True):

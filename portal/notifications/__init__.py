@@ -9,7 +9,8 @@ outbox, sent by a worker, logged per attempt.
 - :mod:`~portal.notifications.personal`: WeCom and DingTalk personal work notifications;
 - :mod:`~portal.notifications.reminders`: reminders, escalation, licence expiry;
 - :mod:`~portal.notifications.digest`: the daily digest;
-- :mod:`~portal.notifications.admin`: the delivery log, resend, undeliverable messages.
+- :mod:`~portal.notifications.admin`: the delivery log, resend, undeliverable messages;
+- :mod:`~portal.notifications.preferences`: the language of a supplier contact's messages.
 """
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "messages",
     "outbox",
     "personal",
+    "preferences",
     "recipients",
     "reminders",
 ]

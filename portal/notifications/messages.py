@@ -107,7 +107,14 @@ def approvers_now(conn: Connection) -> list[Recipient]:
 
 
 def supplier_people(conn: Connection, supplier_id: str) -> list[Recipient]:
-    """Who hears about a supplier's requests: its portal users, else its contacts on file."""
+    """Who hears about a supplier's requests: its portal users, else its contacts on file;
+    each in the language chosen for the contact with that e-mail (zh when none)."""
+    contacts = conn.execute(
+        select(CONTACT.c.email, CONTACT.c.name, CONTACT.c.language).where(
+            CONTACT.c.supplier_id == supplier_id, CONTACT.c.email.is_not(None)
+        )
+    ).all()
+    language = {(r.email or "").lower(): r.language or "zh" for r in contacts}
     users = conn.execute(
         select(USER.c.email, USER.c.display_name).where(
             USER.c.supplier_id == supplier_id,
@@ -115,15 +122,22 @@ def supplier_people(conn: Connection, supplier_id: str) -> list[Recipient]:
             USER.c.disabled_at.is_(None),
         )
     )
-    found = [Recipient(name=r.display_name or r.email, email=r.email) for r in users if r.email]
+    found = [
+        Recipient(
+            name=r.display_name or r.email,
+            email=r.email,
+            language=language.get(r.email.lower(), "zh"),
+        )
+        for r in users
+        if r.email
+    ]
     if found:
         return found
-    contacts = conn.execute(
-        select(CONTACT.c.email, CONTACT.c.name).where(
-            CONTACT.c.supplier_id == supplier_id, CONTACT.c.email.is_not(None)
-        )
-    )
-    return [Recipient(name=r.name or r.email, email=r.email) for r in contacts if r.email]
+    return [
+        Recipient(name=r.name or r.email, email=r.email, language=r.language or "zh")
+        for r in contacts
+        if r.email
+    ]
 
 
 @dataclass
@@ -138,6 +152,8 @@ class OutboxNotifier:
     public_url: str = ""
     approvers: People = approvers_now
     webhook: bool = False
+    #: the group robot's language (``PORTAL_WEBHOOK_LANGUAGE``): ``zh`` or ``en``
+    webhook_language: str = "zh"
     supplier_recipients: SupplierPeople = supplier_people
 
     def submitted_values(
@@ -174,6 +190,12 @@ class OutboxNotifier:
             "url": link(self.public_url, f"/portal/changes/{request.id}"),
         }
 
+    def group_reader(self) -> Recipient:
+        """The group robot's chat as a reader: the supervisors, in the configured language."""
+        if self.webhook_language == "en":
+            return Recipient(name="purchasing supervisors", language="en")
+        return Recipient(name="各位采购主管", language="zh")
+
     def change_submitted(self, conn: Connection, request: ChangeRequest, supplier: str) -> None:
         def message(reader: Recipient) -> Rendered:
             values = self.submitted_values(request, supplier, reader.language)
@@ -182,7 +204,7 @@ class OutboxNotifier:
         notify(conn, "change_submitted", self.approvers(conn), message,
                describe=message(Recipient(name="—")).subject)  # fmt: skip
         if self.webhook:
-            group = message(Recipient(name="采购主管 / purchasing supervisors"))
+            group = message(self.group_reader())
             self.enqueue(conn, "webhook", APPROVERS, group.subject, group.body)
 
     def change_decided(self, conn: Connection, request: ChangeRequest, supplier: str) -> None:

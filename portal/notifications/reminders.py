@@ -57,15 +57,30 @@ class ReminderSettings:
     escalate_to: Role = Role.ADMIN
     approvers: Role = Role.PURCHASING_SUPERVISOR
     confirm_reminder_after: timedelta = timedelta(days=7)
+    #: the escalation as a chain: (role, waited) steps, each later than the one before;
+    #: empty: the one step (``escalate_to``, ``escalate_after``)
+    chain: tuple[tuple[Role, timedelta], ...] = ()
+
+    def escalation(self) -> tuple[tuple[Role, timedelta], ...]:
+        """The steps of the escalation, in order."""
+        return self.chain or ((self.escalate_to, self.escalate_after),)
 
     @classmethod
     def from_config(cls, settings: Settings) -> ReminderSettings:
-        """From the one settings object."""
+        """From the one settings object (``PORTAL_ESCALATION_CHAIN`` is checked there)."""
+        chain = tuple(
+            (Role(role.strip()), timedelta(hours=int(hours)))
+            for role, _, hours in (
+                step.partition(":") for step in settings.outbox.escalation_chain.split(",")
+            )
+            if role.strip()
+        )
         return cls(
             public_url=settings.web.public_url,
             remind_after=timedelta(hours=settings.outbox.remind_after_hours),
             escalate_after=timedelta(hours=settings.outbox.escalate_after_hours),
             escalate_to=Role(settings.outbox.escalate_to),
+            chain=chain,
         )
 
 
@@ -96,20 +111,34 @@ def _waited(delta: timedelta, language: str) -> str:
     return f"{days} {day} {rest} {hour}" if days else f"{hours} {'hour' if hours == 1 else 'hours'}"
 
 
+def role_words(role: Role, language: str) -> str:
+    """A role as people say it (``系统管理员`` / ``administrators``)."""
+    return words(_ROLE_WORDS.get(role, ("上级", "the next role")), language)
+
+
 def _request_values(
-    settings: ReminderSettings, row: Any, supplier: str, now: datetime, language: str
+    settings: ReminderSettings, row: Any, supplier: str, now: datetime, language: str, step: int
 ) -> dict[str, object]:
+    """Template values; ``step`` is -1 for the reminder, else the escalation step's index."""
     requested: datetime = row.requested_at
     requested = requested if requested.tzinfo else requested.replace(tzinfo=UTC)
+    chain = settings.escalation()
+    coming = chain[step + 1] if step + 1 < len(chain) else None
     return {
         "supplier": supplier,
         "kind": kind_words(row.kind, language),
         "when": shanghai(requested),
         "waited": _waited(now - requested, language),
-        "escalate_after": _waited(settings.escalate_after, language),
-        "next_role": words(_ROLE_WORDS.get(settings.escalate_to, ("上级", "next role")), language),
+        "escalate_after": _waited(coming[1], language) if coming else "",
+        "next_role": role_words(coming[0], language) if coming else "",
+        "earlier": [role_words(role, language) for role, _ in chain[: max(step, 0)]],
         "url": link(settings.public_url, f"/staff/changes/{row.id}"),
     }
+
+
+def _step_key(event: str, step: int, request_id: str) -> str:
+    """The ``reminder_sent`` key of one step (the first escalation keeps its old key)."""
+    return f"{event}:{request_id}" if step <= 0 else f"{event}:{step}:{request_id}"
 
 
 def _waiting_requests(
@@ -128,23 +157,27 @@ def _waiting_requests(
         requested = (
             row.requested_at if row.requested_at.tzinfo else row.requested_at.replace(tzinfo=UTC)
         )
-        steps = [("approval_reminder", settings.approvers)]
-        if now - requested >= settings.escalate_after:
-            steps.append(("approval_escalated", settings.escalate_to))
-        for event, role in steps:
-            if not _claim(conn, f"{event}:{row.id}", now):
+        waited = now - requested
+        steps = [("approval_reminder", -1, settings.approvers)]
+        steps += [
+            ("approval_escalated", index, role)
+            for index, (role, after) in enumerate(settings.escalation())
+            if waited >= after
+        ]
+        for event, index, role in steps:
+            if not _claim(conn, _step_key(event, index, row.id), now):
                 continue
             approvers = ", ".join(p.name for p in holders_of(conn, settings.approvers)) or "—"
 
             def message(
-                reader: Recipient, event: str = event, row: Any = row, approvers: str = approvers
+                reader: Recipient,
+                event: str = event,
+                row: Any = row,
+                approvers: str = approvers,
+                index: int = index,
             ) -> Rendered:
                 values = _request_values(
-                    settings,
-                    row,
-                    row.supplier_name,
-                    now,
-                    reader.language,
+                    settings, row, row.supplier_name, now, reader.language, index
                 )
                 return render(event, reader, {**values, "approvers": approvers})
 

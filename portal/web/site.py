@@ -44,6 +44,7 @@ AREAS: tuple[str, ...] = (
     "portal.web.webhook_admin:area",
     "portal.web.import_pages:area",
     "portal.web.notification_admin:area",
+    "portal.web.preferences_pages:area",
 )
 
 

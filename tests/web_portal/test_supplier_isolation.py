@@ -35,6 +35,13 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/admin/webhooks/{name:str}/remove"): (DENY, "/admin/webhooks/x/remove"),
     ("GET", "/api/v1/events"): (DENY, "/api/v1/events"),
     ("GET", "/admin/notifications"): (DENY, "/admin/notifications"),
+    ("GET", "/staff/notifications"): (DENY, "/staff/notifications"),
+    ("POST", "/staff/notifications/save"): (DENY, "/staff/notifications/save"),
+    ("GET", "/portal/notifications"): (OWN, "/portal/notifications"),
+    ("POST", "/portal/notifications/contacts/{contact_id:str}"): (
+        DENY,
+        "/portal/notifications/contacts/{b_contact}",
+    ),
     ("POST", "/admin/notifications/staff"): (DENY, "/admin/notifications/staff"),
     ("POST", "/admin/notifications/staff/{member_id:str}/disable"): (
         DENY,
