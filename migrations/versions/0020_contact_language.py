@@ -1,7 +1,7 @@
 """supplier contacts choose the language of their messages (zh or en)
 
 Revision ID: 0020
-Revises: 0018 (the brief asks for 0019: the lead re-chains it after 0019 at merge)
+Revises: 0018
 Create Date: 2026-12-03 15:00:00
 """
 
