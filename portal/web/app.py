@@ -29,6 +29,7 @@ from portal.observability.metrics import PortalMetrics
 from portal.observability.tracing import configure_tracing
 from portal.resources import templates_dir
 from portal.web.api import FinanceApi
+from portal.web.api_docs import docs_plugins
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
 from portal.web.feed_api import FeedApi
@@ -160,6 +161,8 @@ def create_app(
             title="supplier-portal",
             version="1",
             path="/schema",
+            # Swagger UI from /static and the JSON document: nothing from a CDN
+            render_plugins=docs_plugins(),
             description="Supplier master data: finance API, portal and staff endpoints.",
         ),
         state=State({**(state or {}), "metrics": observed}),
