@@ -76,7 +76,7 @@ class FinanceApi(Controller):
     path = "/api/v1/suppliers"
     guards = [requires(*FINANCE_READERS)]  # noqa: RUF012
     tags = ["finance"]  # noqa: RUF012
-    security = API_SECURITY  # noqa: RUF012
+    security = API_SECURITY
 
     @get(
         "/",
@@ -146,8 +146,13 @@ class FinanceApi(Controller):
         summary="Export as CSV (UTF-8 with BOM)",
         operation_id="exportSuppliersCsv",
         media_type="text/csv; charset=utf-8",
-        responses={200: ResponseSpec(data_container=bytes, media_type="text/csv; charset=utf-8",
-                                     description="the suppliers as CSV (UTF-8 with BOM)")},
+        responses={
+            200: ResponseSpec(
+                data_container=bytes,
+                media_type="text/csv; charset=utf-8",
+                description="the suppliers as CSV (UTF-8 with BOM)",
+            )
+        },
     )
     def export_csv(
         self,
@@ -175,8 +180,13 @@ class FinanceApi(Controller):
         summary="Export as XLSX",
         operation_id="exportSuppliersXlsx",
         media_type=XLSX,
-        responses={200: ResponseSpec(data_container=bytes, media_type=XLSX,
-                                     description="the suppliers as an XLSX workbook")},
+        responses={
+            200: ResponseSpec(
+                data_container=bytes,
+                media_type=XLSX,
+                description="the suppliers as an XLSX workbook",
+            )
+        },
     )
     def export_xlsx(
         self,

@@ -60,9 +60,7 @@ class ErrorDetail(Struct, kw_only=True, omit_defaults=True):
     message: Annotated[str, Meta(description="English message")]
     message_zh: Annotated[str, Meta(description="中文说明")]
     retryable: Annotated[bool, Meta(description="whether the same request can succeed later")]
-    field: Annotated[str | None, Meta(description="the input field at fault, when one is")] = (
-        None
-    )
+    field: Annotated[str | None, Meta(description="the input field at fault, when one is")] = None
 
 
 class ErrorBody(Struct, kw_only=True):
@@ -147,9 +145,7 @@ class SupplierView(_Closed, kw_only=True):
     aliases: list[str] = []
     entity_type: str | None = None
     legal_representative: str | None = None
-    legal_rep_id_number: Annotated[str | None, Meta(description="masked unless revealed")] = (
-        None
-    )
+    legal_rep_id_number: Annotated[str | None, Meta(description="masked unless revealed")] = None
     registered_capital: CapitalView | None = None
     established_on: Annotated[str | None, Meta(description="ISO 8601 date")] = None
     term_from: str | None = None
@@ -185,9 +181,7 @@ class SupplierPage(_Closed, kw_only=True):
 class ProposalIn(Struct, kw_only=True):
     """One proposed change of one entity."""
 
-    entity: Annotated[
-        str, Meta(description="supplier, bank_account, invoicing_profile or contact")
-    ]
+    entity: Annotated[str, Meta(description="supplier, bank_account, invoicing_profile or contact")]
     entity_id: Annotated[
         str | None, Meta(description="the existing row changed; null to add one")
     ] = None

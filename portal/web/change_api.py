@@ -85,7 +85,7 @@ class ChangeApi(Controller):
 
     path = "/api/v1/changes"
     tags = ["changes"]  # noqa: RUF012
-    security = API_SECURITY  # noqa: RUF012
+    security = API_SECURITY
 
     @post(
         "/",

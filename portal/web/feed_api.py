@@ -39,7 +39,7 @@ class FeedApi(Controller):
     path = "/api/v1/events"
     guards = [requires(*FEED_READERS)]  # noqa: RUF012
     tags = ["feed"]  # noqa: RUF012
-    security = API_SECURITY  # noqa: RUF012
+    security = API_SECURITY
 
     @get(
         "/",

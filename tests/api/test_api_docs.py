@@ -46,7 +46,10 @@ def test_the_docs_page_is_served_under_the_same_policy_as_every_page(
     home = client.get("/").headers["content-security-policy"]
     assert docs == home
     assert "http" not in docs
-    assert "script-src 'self'" in docs and "unsafe-inline" not in docs.split("script-src")[1].split(";")[0]
+    assert (
+        "script-src 'self'" in docs
+        and "unsafe-inline" not in docs.split("script-src")[1].split(";")[0]
+    )
 
 
 def test_the_document_the_docs_show_is_served_as_json(
