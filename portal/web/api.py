@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Stream
 from sqlalchemy import Connection
 
@@ -15,15 +16,19 @@ from portal.core import Services
 from portal.db.supplier_store import SupplierFilter
 from portal.domain import uscc as uscc_number
 from portal.domain.principal import Principal, Role
+from portal.domain.supplier import LifecycleState
 from portal.finance import export
 from portal.finance.ports import ExportAudit, PaymentHoldView, RevealAudit
 from portal.finance.reads import RevealCallback, search_suppliers, supplier_view
 from portal.finance.reveal import require_reveal
 from portal.payments.views import account_versions
+from portal.web.api_docs import API_SECURITY
+from portal.web.api_models import SupplierPage, SupplierView, typed
 from portal.web.context import audit_context
 from portal.web.deps import ExportAuditDep, PaymentHoldsDep, RevealAuditDep, ServicesDep
 from portal.web.security import principal_of, requires
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FINANCE_READERS = (
     Role.FINANCE,
     Role.PURCHASING_CLERK,
@@ -71,8 +76,14 @@ class FinanceApi(Controller):
     path = "/api/v1/suppliers"
     guards = [requires(*FINANCE_READERS)]  # noqa: RUF012
     tags = ["finance"]  # noqa: RUF012
+    security = API_SECURITY
 
-    @get("/", sync_to_thread=True, summary="Search suppliers (cursor pagination)")
+    @get(
+        "/",
+        sync_to_thread=True,
+        summary="Search suppliers (cursor pagination)",
+        operation_id="searchSuppliers",
+    )
     def search(
         self,
         request: Request[Any, Any, Any],
@@ -84,17 +95,17 @@ class FinanceApi(Controller):
         ] = None,
         uscc: Annotated[str | None, QueryParameter(max_length=40)] = None,
         lifecycle: Annotated[
-            str | None, QueryParameter(name="state", description="lifecycle state")
+            LifecycleState | None, QueryParameter(name="state", description="lifecycle state")
         ] = None,
         validated: Annotated[bool, QueryParameter(description="only validated suppliers")] = False,
         cursor: Annotated[str | None, QueryParameter(max_length=500)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
         reveal: Annotated[bool, QueryParameter(description="clear account numbers")] = False,
-    ) -> dict[str, Any]:
+    ) -> SupplierPage:
         flt = SupplierFilter(
             uscc=uscc_number.compact(uscc) if uscc else None,
             name_contains=q,
-            lifecycle_state=lifecycle,
+            lifecycle_state=lifecycle.value if lifecycle else None,
             validated_only=validated,
         )
         callback = _reveal_callback(request, reveal_audit, reveal)
@@ -103,39 +114,59 @@ class FinanceApi(Controller):
                 conn, services.suppliers, flt, cursor=cursor, limit=limit, reveal=callback
             )
             items = _with_payment_hold(payment_holds, conn, page.items)
-        return {"items": items, "next_cursor": page.next_cursor}
+        return typed({"items": items, "next_cursor": page.next_cursor}, SupplierPage)
 
-    @get("/{code:str}", sync_to_thread=True, summary="One supplier by credit code")
+    @get(
+        "/{uscc:str}",
+        sync_to_thread=True,
+        summary="One supplier by credit code",
+        operation_id="getSupplierByUscc",
+    )
     def by_uscc(
         self,
         request: Request[Any, Any, Any],
         services: ServicesDep,
         reveal_audit: RevealAuditDep,
         payment_holds: PaymentHoldsDep,
-        code: FromPath[str],
-        reveal: FromQuery[bool] = False,
-    ) -> dict[str, Any]:
-        canonical = uscc_number.validate(code)
+        uscc: FromPath[str],
+        reveal: Annotated[bool, QueryParameter(description="clear account numbers")] = False,
+    ) -> SupplierView:
+        canonical = uscc_number.validate(uscc)
         callback = _reveal_callback(request, reveal_audit, reveal)
         with services.engine.connect() as conn:
             supplier = services.suppliers.get_by_uscc(conn, canonical)
             if supplier is None:
                 raise NotFoundException(f"no supplier with credit code {canonical}")
             views = [supplier_view(supplier, reveal=callback)]
-            return _with_payment_hold(payment_holds, conn, views)[0]
+            return typed(_with_payment_hold(payment_holds, conn, views)[0], SupplierView)
 
-    @get("/export.csv", sync_to_thread=True, summary="Export as CSV (UTF-8 with BOM)")
+    @get(
+        "/export.csv",
+        sync_to_thread=True,
+        summary="Export as CSV (UTF-8 with BOM)",
+        operation_id="exportSuppliersCsv",
+        media_type="text/csv; charset=utf-8",
+        responses={
+            200: ResponseSpec(
+                data_container=bytes,
+                media_type="text/csv; charset=utf-8",
+                description="the suppliers as CSV (UTF-8 with BOM)",
+            )
+        },
+    )
     def export_csv(
         self,
         request: Request[Any, Any, Any],
         services: ServicesDep,
         export_audit: ExportAuditDep,
         payment_holds: PaymentHoldsDep,
-        validated: FromQuery[bool] = True,
-        lifecycle: Annotated[str | None, QueryParameter(name="state")] = None,
+        validated: Annotated[bool, QueryParameter(description="only validated suppliers")] = True,
+        lifecycle: Annotated[
+            LifecycleState | None, QueryParameter(name="state", description="lifecycle state")
+        ] = None,
     ) -> Stream:
         rows = _audited_rows(
-            request, services, export_audit, "csv", validated, lifecycle, payment_holds
+            request, services, export_audit, "csv", validated, _value(lifecycle), payment_holds
         )
         return Stream(
             export.csv_chunks(rows),
@@ -143,24 +174,43 @@ class FinanceApi(Controller):
             headers={"content-disposition": 'attachment; filename="suppliers.csv"'},
         )
 
-    @get("/export.xlsx", sync_to_thread=True, summary="Export as XLSX")
+    @get(
+        "/export.xlsx",
+        sync_to_thread=True,
+        summary="Export as XLSX",
+        operation_id="exportSuppliersXlsx",
+        media_type=XLSX,
+        responses={
+            200: ResponseSpec(
+                data_container=bytes,
+                media_type=XLSX,
+                description="the suppliers as an XLSX workbook",
+            )
+        },
+    )
     def export_xlsx(
         self,
         request: Request[Any, Any, Any],
         services: ServicesDep,
         export_audit: ExportAuditDep,
         payment_holds: PaymentHoldsDep,
-        validated: FromQuery[bool] = True,
-        lifecycle: Annotated[str | None, QueryParameter(name="state")] = None,
+        validated: Annotated[bool, QueryParameter(description="only validated suppliers")] = True,
+        lifecycle: Annotated[
+            LifecycleState | None, QueryParameter(name="state", description="lifecycle state")
+        ] = None,
     ) -> Response[bytes]:
         rows = _audited_rows(
-            request, services, export_audit, "xlsx", validated, lifecycle, payment_holds
+            request, services, export_audit, "xlsx", validated, _value(lifecycle), payment_holds
         )
         return Response(
             export.xlsx_bytes(rows),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX,
             headers={"content-disposition": 'attachment; filename="suppliers.xlsx"'},
         )
+
+
+def _value(state: LifecycleState | None) -> str | None:
+    return state.value if state is not None else None
 
 
 def _audited_rows(

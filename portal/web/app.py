@@ -29,6 +29,7 @@ from portal.observability.metrics import PortalMetrics
 from portal.observability.tracing import configure_tracing
 from portal.resources import templates_dir
 from portal.web.api import FinanceApi
+from portal.web.api_docs import api_components, docs_plugins, operation_id
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
 from portal.web.feed_api import FeedApi
@@ -160,6 +161,10 @@ def create_app(
             title="supplier-portal",
             version="1",
             path="/schema",
+            # Swagger UI from /static and the JSON document: nothing from a CDN
+            render_plugins=docs_plugins(),
+            components=api_components(),
+            operation_id_creator=operation_id,
             description="Supplier master data: finance API, portal and staff endpoints.",
         ),
         state=State({**(state or {}), "metrics": observed}),

@@ -12,12 +12,15 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
+from msgspec import to_builtins
 
 from approvals import ChangeRequest, Channel, Entity
 from portal.changes import Proposal, get_change, submit_change, supplier_id_for
 from portal.domain import uscc as credit_code
 from portal.domain.errors import DomainValidationError
 from portal.domain.principal import Role
+from portal.web.api_docs import API_SECURITY
+from portal.web.api_models import ChangeRequestIn, ChangeRequestView, typed
 from portal.web.context import audit_context
 from portal.web.portal_area import PortalDep
 from portal.web.security import principal_of, requires
@@ -82,24 +85,40 @@ class ChangeApi(Controller):
 
     path = "/api/v1/changes"
     tags = ["changes"]  # noqa: RUF012
+    security = API_SECURITY
 
-    @post("/", sync_to_thread=True, guards=[requires(*PROPOSING)], status_code=201)
+    @post(
+        "/",
+        sync_to_thread=True,
+        guards=[requires(*PROPOSING)],
+        status_code=201,
+        operation_id="proposeChange",
+        summary="Propose a change to a supplier (goes through approval)",
+    )
     def propose(
-        self, request: Request[Any, Any, Any], portal: PortalDep, data: JSONBody[dict[str, Any]]
-    ) -> dict[str, Any]:
+        self, request: Request[Any, Any, Any], portal: PortalDep, data: JSONBody[ChangeRequestIn]
+    ) -> ChangeRequestView:
         """Body: ``{"supplier_uscc": "...", "proposals": [{"entity": "bank_account",
-        "entity_id": null, "values": {...}}]}``; answers the pending change request."""
-        code = credit_code.validate(str(data.get("supplier_uscc") or ""))
+        "entity_id": null, "values": {...}}]}``; answers the pending change request.
+        Send an ``Idempotency-Key`` header to make a retry safe."""
+        code = credit_code.validate(data.supplier_uscc)
         me = principal_of(request)
         change = submit_change(
             portal.changes, audit_context(request), me, supplier_id_for(portal.changes, me, code),
-            _proposals(data), channel=Channel.API,
+            _proposals(to_builtins(data)), channel=Channel.API,
         )  # fmt: skip
-        return change_view(change)
+        return typed(change_view(change), ChangeRequestView)
 
-    @get("/{request_id:str}", sync_to_thread=True, guards=[requires(*READING)])
+    @get(
+        "/{request_id:str}",
+        sync_to_thread=True,
+        guards=[requires(*READING)],
+        operation_id="getChange",
+        summary="Where a change request stands",
+    )
     def follow(
         self, request: Request[Any, Any, Any], portal: PortalDep, request_id: FromPath[str]
-    ) -> dict[str, Any]:
+    ) -> ChangeRequestView:
         """Where a change request stands."""
-        return change_view(get_change(portal.changes, principal_of(request), request_id))
+        view = change_view(get_change(portal.changes, principal_of(request), request_id))
+        return typed(view, ChangeRequestView)

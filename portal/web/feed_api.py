@@ -16,6 +16,8 @@ from litestar.params import QueryParameter
 from portal.feed import FEED_READERS, read_events
 from portal.finance import RevealCallback
 from portal.finance.ports import RevealAudit
+from portal.web.api_docs import API_SECURITY
+from portal.web.api_models import FeedPage, typed
 from portal.web.context import audit_context
 from portal.web.deps import RevealAuditDep, ServicesDep
 from portal.web.security import principal_of, requires
@@ -37,8 +39,14 @@ class FeedApi(Controller):
     path = "/api/v1/events"
     guards = [requires(*FEED_READERS)]  # noqa: RUF012
     tags = ["feed"]  # noqa: RUF012
+    security = API_SECURITY
 
-    @get("/", sync_to_thread=True, summary="Change feed: events after a sequence number")
+    @get(
+        "/",
+        sync_to_thread=True,
+        summary="Change feed: events after a sequence number",
+        operation_id="listEvents",
+    )
     def events(
         self,
         request: Request[Any, Any, Any],
@@ -49,7 +57,7 @@ class FeedApi(Controller):
         ] = 0,
         limit: Annotated[int, QueryParameter(description="events per page, 1 to 1000")] = 100,
         reveal: Annotated[bool, QueryParameter(description="clear account numbers")] = False,
-    ) -> dict[str, Any]:
+    ) -> FeedPage:
         page = read_events(
             services.engine,
             services.sealer,
@@ -58,4 +66,4 @@ class FeedApi(Controller):
             limit=limit,
             reveal=_reporting(request, reveal_audit, reveal),
         )
-        return {"events": page.events, "next_after": page.next_after}
+        return typed({"events": page.events, "next_after": page.next_after}, FeedPage)

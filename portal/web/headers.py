@@ -8,8 +8,8 @@ secure cookies are on (the service runs behind TLS then). Everything but the sta
 ``Cache-Control: no-store``: pages and API answers show master data, and a shared or back-button
 cache must not keep it.
 
-The OpenAPI UI at ``/schema`` still loads its scripts from a CDN (the API issue replaces it with
-bundled files), so it gets a policy that allows those scripts and nothing else.
+The OpenAPI UI at ``/schema`` is Swagger UI from the product's own static files
+(:mod:`portal.web.api_docs`), so it gets the same policy: nothing from another host.
 """
 
 from __future__ import annotations
@@ -38,18 +38,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
-SCHEMA_UI_POLICY = "; ".join(
-    (
-        "default-src 'self' https://cdn.jsdelivr.net https://unpkg.com https://fonts.googleapis.com"
-        " https://fonts.gstatic.com",
-        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://unpkg.com",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://unpkg.com"
-        " https://fonts.googleapis.com",
-        "img-src 'self' data: https:",
-        "object-src 'none'",
-        "frame-ancestors 'none'",
-    )
-)
+# The API docs (``/schema``) are served from ``/static`` (portal.web.api_docs): no CDN host
+# and no inline script, so they live under the same policy as every page.
+SCHEMA_UI_POLICY = CONTENT_SECURITY_POLICY
 HSTS = "max-age=31536000; includeSubDomains"
 
 

@@ -169,4 +169,4 @@ def test_xlsx_export_opens_in_a_spreadsheet(client: TestClient, services: Servic
 
 def test_openapi_schema_is_served(client: TestClient) -> None:  # type: ignore[type-arg]
     schema = client.get("/schema/openapi.json").json()
-    assert "/api/v1/suppliers/{code}" in schema["paths"]
+    assert "/api/v1/suppliers/{uscc}" in schema["paths"]

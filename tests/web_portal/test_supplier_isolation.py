@@ -72,7 +72,7 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/auth/step-up"): (DENY, "/auth/step-up"),
     ("GET", "/"): (OWN, "/"),
     ("GET", "/lang/{code:str}"): (PUBLIC, "/lang/en"),
-    ("GET", "/api/v1/suppliers/{code:str}"): (DENY, "/api/v1/suppliers/{b_uscc}"),
+    ("GET", "/api/v1/suppliers/{uscc:str}"): (DENY, "/api/v1/suppliers/{b_uscc}"),
     ("GET", "/api/v1/suppliers/export.csv"): (DENY, "/api/v1/suppliers/export.csv"),
     ("GET", "/api/v1/suppliers/export.xlsx"): (DENY, "/api/v1/suppliers/export.xlsx"),
     ("GET", "/api/v1/suppliers"): (DENY, "/api/v1/suppliers?q=乙"),
