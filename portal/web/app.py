@@ -14,6 +14,7 @@ from typing import Any
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import ValidationException
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -39,6 +40,16 @@ from portal.web.i18n import add_messages, switch_language, translator
 from portal.web.idempotency import idempotency_middleware
 from portal.web.observed import ObservedApp, log_unexpected, metrics, readyz
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
+
+
+def refuse_nul(request: Request[Any, Any, Any]) -> None:
+    """400 for a NUL character in the path or the query: no text anyone types holds one,
+    and PostgreSQL can neither store nor compare it (SQLite would; both answer alike)."""
+    query: bytes = request.scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query or "\x00" in request.scope.get("path", ""):
+        raise ValidationException(
+            "the address holds a NUL character (%00), which no field accepts; remove it"
+        )
 
 
 @get("/healthz", sync_to_thread=True, include_in_schema=True, tags=["ops"])
@@ -144,6 +155,7 @@ def create_app(
             ),
         ],
         exception_handlers=handlers(),
+        before_request=refuse_nul,
         before_send=[security_headers(hsts=services.settings.web.secure_cookies)],
         # logging is configured once per process (portal.observability.logs), never by the
         # framework; unexpected errors are logged with their traceback under the request id

@@ -32,6 +32,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from litestar.response import Template
+from sqlalchemy.exc import DataError
 
 from approvals import (
     ApprovalError,
@@ -107,6 +108,9 @@ class Rule:
     refine: Callable[[Any], Rule | None] | None = None
     #: the message may name internals (keys, stored values): say only what happened
     internal: bool = False
+    #: (code, English, Chinese) said instead of the error's own words (a driver's message
+    #: names SQL and values: never shown)
+    says: tuple[str, str, str] | None = None
 
     @property
     def http_status(self) -> int:
@@ -184,6 +188,19 @@ ERRORS: tuple[Rule, ...] = (
     Rule(EngineUnavailableError, ErrorKind.UNAVAILABLE, retryable=True),
     Rule(VerificationNotConfiguredError, ErrorKind.UNAVAILABLE),
     Rule(ProviderError, ErrorKind.UNAVAILABLE, retryable=True, refine=_provider),
+    # a value the database cannot store (a NUL character, a number out of range): the
+    # driver's message quotes the statement and its values, so it is never shown
+    Rule(
+        DataError,
+        ErrorKind.INVALID,
+        400,
+        says=(
+            "request.unstorable_value",
+            "a value in the request cannot be stored (a NUL character, or a number or text "
+            "beyond what the field holds); check what was sent",
+            "请求中有无法保存的值（空字符 NUL，或超出字段范围的数字或文字）；请检查提交的内容",
+        ),
+    ),
     # a stored value cannot be read: never the details
     Rule(BlobStoreUnavailableError, ErrorKind.UNAVAILABLE, retryable=True),
     Rule(CryptoError, ErrorKind.UNAVAILABLE, 500, internal=True),
@@ -213,8 +230,11 @@ def error_body(exc: Exception, rule: Rule) -> dict[str, Any]:
     """The one JSON shape of an error."""
     message = "internal error: a stored value could not be read" if rule.internal else str(exc)
     message_zh = "内部错误：存储的值无法读取" if rule.internal else getattr(exc, "message_zh", None)
+    code = _code(exc)
+    if rule.says is not None:
+        code, message, message_zh = rule.says
     body: dict[str, Any] = {
-        "code": _code(exc),
+        "code": code,
         "message": message,
         "message_zh": message_zh if isinstance(message_zh, str) else message,
         "retryable": rule.retryable,

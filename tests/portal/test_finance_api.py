@@ -170,3 +170,30 @@ def test_xlsx_export_opens_in_a_spreadsheet(client: TestClient, services: Servic
 def test_openapi_schema_is_served(client: TestClient) -> None:  # type: ignore[type-arg]
     schema = client.get("/schema/openapi.json").json()
     assert "/api/v1/suppliers/{uscc}" in schema["paths"]
+
+
+def test_a_nul_character_in_the_address_is_refused_in_words_on_both_databases(
+    client: TestClient,  # type: ignore[type-arg]
+    services: Services,
+) -> None:
+    supervisor = _token(services, Role.PURCHASING_SUPERVISOR)
+    for path in ("/api/v1/suppliers/?q=%00", "/api/v1/suppliers/?q=a%00b&limit=5"):
+        answer = client.get(path, headers=supervisor)
+        assert answer.status_code == 400, (path, answer.text)
+        assert "NUL" in answer.json()["error"]["message"]
+
+
+def test_a_value_the_database_cannot_store_is_a_400_that_quotes_no_sql(
+    client: TestClient,  # type: ignore[type-arg]
+    services: Services,
+) -> None:
+    from sqlalchemy.exc import DataError
+
+    from portal.web.errors import error_body, rule_for
+
+    driver = DataError("INSERT INTO supplier (name) VALUES (%(name)s)", {"name": "x"}, ValueError())
+    rule = rule_for(driver)
+    assert rule is not None and rule.http_status == 400
+    body = error_body(driver, rule)["error"]
+    assert body["code"] == "request.unstorable_value"
+    assert "INSERT" not in body["message"] + body["message_zh"]
