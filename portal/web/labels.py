@@ -110,11 +110,16 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
 
 def _field_labels() -> dict[str, tuple[str, str]]:
     """The supplier's fields, labelled where they are declared (:mod:`portal.domain.fields`);
-    for a name several entities share, the first entity's label is the one shown."""
+    for a name several entities share, the first entity's label is the one shown. English
+    labels start with a capital, as a form label does ("Registered capital").
+
+    >>> _field_labels()["registered_capital"], _field_labels()["name"][1]
+    (('注册资本', 'Registered capital'), 'Name')
+    """
     labels: dict[str, tuple[str, str]] = {}
     for spec in CATALOGUE:
         if spec.editable:
-            labels.setdefault(spec.name, (spec.zh, spec.en))
+            labels.setdefault(spec.name, (spec.zh, spec.en[:1].upper() + spec.en[1:]))
     return labels
 
 
