@@ -210,3 +210,11 @@ async def test_english_field_labels_on_the_staff_pages_are_words_with_capitals(
     assert "entity_type" not in page.split('id="registration"', 1)[1].split("</dl>", 1)[0]
     review = (await as_user("alice").get(f"/staff/changes/{bank}")).text
     assert "Account number" in review and ">account_number<" not in review
+
+
+async def test_the_licence_zoom_script_is_served_from_the_site_not_inline(
+    site: Any, client: Any
+) -> None:
+    script = await client.get("/static/js/licence_zoom.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "licence-zoom" in script.text
