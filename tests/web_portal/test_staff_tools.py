@@ -52,6 +52,49 @@ async def test_lifting_the_block_releases_the_hold_and_is_recorded(site: Any, as
     assert actions(site)[-2:] == ["supplier.blocked", "supplier.unblocked"]
 
 
+def block_on_file(site: Any) -> tuple[str | None, str | None, object]:
+    from portal.db.supplier_store import SUPPLIER
+
+    with site.services.engine.connect() as conn:
+        row = conn.execute(
+            select(SUPPLIER.c.blocked_reason, SUPPLIER.c.blocked_by, SUPPLIER.c.blocked_at).where(
+                SUPPLIER.c.id == site.a.id
+            )
+        ).one()
+    return row.blocked_reason, row.blocked_by, row.blocked_at
+
+
+async def test_the_block_is_kept_on_the_supplier_and_shown_from_there_not_from_the_audit_log(
+    site: Any, as_user: Any
+) -> None:
+    await block(site, as_user, reason="  涉嫌   冒用  ")
+    reason, by, at = block_on_file(site)
+    assert reason == "涉嫌 冒用" and by == "u-alice" and at is not None
+    page = (await as_user("clerk").get(manage(site))).text
+    assert "涉嫌 冒用" in page
+    await as_user("bob").post(
+        f"/staff/suppliers/{site.a.id}/unblock", {"reason": "已核实"}, form_page=manage(site)
+    )
+    assert block_on_file(site) == (None, None, None)  # lifted: nothing left in force
+
+
+async def test_a_block_on_file_without_an_audit_entry_still_shows_its_reason(
+    site: Any, as_user: Any
+) -> None:
+    from portal.db.supplier_store import SUPPLIER
+
+    with site.services.engine.begin() as conn:
+        conn.execute(
+            SUPPLIER.update()
+            .where(SUPPLIER.c.id == site.a.id)
+            .values(lifecycle_state="blocked", blocked_reason="迁移前已冻结",
+                    blocked_by="u-bob", blocked_at=site.deps.clock())
+        )  # fmt: skip
+    assert "supplier.blocked" not in actions(site)
+    page = (await as_user("clerk").get(manage(site))).text
+    assert "迁移前已冻结" in page
+
+
 async def test_a_clerk_may_not_block_and_blocking_twice_is_a_conflict(
     site: Any, as_user: Any
 ) -> None:
