@@ -20,7 +20,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("invitation") as batch:
-        batch.add_column(sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch.add_column(
+            sa.Column("revoked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
         batch.add_column(
             sa.Column("revoked_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
         )
@@ -31,14 +33,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("supplier") as batch:
         batch.add_column(
-            sa.Column(
-                "blocked_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True
-            )
+            sa.Column("blocked_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True)
         )
         batch.add_column(
             sa.Column("blocked_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
         )
-        batch.add_column(sa.Column("blocked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch.add_column(
+            sa.Column("blocked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
     op.create_table(
         "approval_policy",
         sa.Column("version", sa.Integer(), nullable=False),

@@ -95,6 +95,8 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "invitation.resent": ("重新发送邀请", "invitation sent again"),
     "api_client.created": ("创建接口令牌", "API token created"),
     "api_client.revoked": ("吊销接口令牌", "API token revoked"),
+    "approval_policy.changed": ("修改审批规则", "approval policy changed"),
+    "approval_policy": ("审批规则", "approval policy"),
     # payment-hold reasons
     "bank_change.pending": ("银行账户变更审批中", "bank change under review"),
     "bank_change.cooling_off": ("银行账户变更后的冷静期", "cooling-off after a bank change"),

@@ -11,6 +11,7 @@ from portal.audit.log import ENTRY
 from portal.domain.principal import Role
 from tests.support.personas import staff_member
 from tests.web_portal.test_names_and_times import visible_text
+from tests.web_portal.test_portal_flow import propose_bank_change
 
 
 def manage(site: Any) -> str:
@@ -205,3 +206,76 @@ async def test_while_a_source_is_down_the_supplier_reads_pending_verification_no
         (await as_user("alice").get(f"/staff/suppliers/{site.a.id}/verification")).text
     )
     assert "待核验" in panel and "未通过核验" not in panel
+
+
+def policy_form(page: str, **changes: str) -> dict[str, str]:
+    """The policy form as shown, with some inputs changed (``approvals:<rule>`` ...)."""
+    import re
+
+    data: dict[str, str] = {}
+    for name, value in re.findall(
+        r'name="((?:approvals|with_call_back):[^"]+)" value="([^"]*)"', page
+    ):
+        data[name] = value
+    for name in re.findall(r'name="(call_back:[^"]+)" value="1" checked', page):
+        data[name] = "1"
+    data.update(changes)
+    return data
+
+
+async def test_the_admin_edits_the_policy_and_new_requests_follow_the_edit(
+    site: Any, as_user: Any
+) -> None:
+    from portal.changes.records import REQUEST
+
+    site.people["admin"] = staff_member("u-admin", Role.ADMIN, "Admin")
+    page = (await as_user("admin").get("/admin/policy")).text
+    assert 'id="policy-version"' in page and "部署配置" in page
+    data = policy_form(
+        page, **{"approvals:bank_account_change": "3", "reason": "大额付款需三人审批"}
+    )
+    saved = await as_user("admin").post("/admin/policy", data, form_page="/admin/policy")
+    assert saved.status_code == 303, saved.text
+    shown = (await as_user("admin").get("/admin/policy")).text
+    assert "第 1 版" in shown and "大额付款需三人审批" in shown and "u-admin" not in shown
+    assert 'name="approvals:bank_account_change" value="3"' in shown
+    assert actions(site)[-1] == "approval_policy.changed"
+
+    bank = await propose_bank_change(site, as_user)
+    with site.services.engine.connect() as conn:
+        required = conn.execute(
+            select(REQUEST.c.approvals_required).where(REQUEST.c.id == bank)
+        ).scalar_one()
+    assert required == 3  # the rules read the policy in force, not the file
+
+
+async def test_a_policy_edit_that_does_not_validate_comes_back_with_the_numbers_typed(
+    site: Any, as_user: Any
+) -> None:
+    site.people["admin"] = staff_member("u-admin", Role.ADMIN, "Admin")
+    page = (await as_user("admin").get("/admin/policy")).text
+    data = policy_form(page, **{"approvals:default": "9", "reason": "试试"})
+    again = await as_user("admin").post("/admin/policy", data, form_page="/admin/policy")
+    assert again.status_code == 422
+    assert 'id="error-approvals:default"' in again.text and "1 至 5" in again.text
+    assert 'name="approvals:default" value="9"' in again.text
+    no_reason = policy_form(page, **{"approvals:default": "2"})
+    refused = await as_user("admin").post("/admin/policy", no_reason, form_page="/admin/policy")
+    assert refused.status_code == 422 and 'id="error-reason"' in refused.text
+    assert "approval_policy.changed" not in actions(site)
+
+
+async def test_only_an_admin_person_may_edit_the_policy(site: Any) -> None:
+    import pytest
+
+    from portal.audit.log import AuditContext
+    from portal.changes.policy_edits import PolicyEditNotAllowedError, RuleEdit, edit_policy
+
+    for who in (staff_member("u-bob", Role.PURCHASING_SUPERVISOR, "Bob"),):
+        with pytest.raises(PolicyEditNotAllowedError):
+            edit_policy(
+                site.services.engine, site.deps.audit, AuditContext(who.subject), who,
+                site.deps.policy, {"default": RuleEdit(2, None, False)}, "why",
+                now=site.deps.clock(),
+            )  # fmt: skip
+    assert "approval_policy.changed" not in actions(site)
