@@ -95,7 +95,8 @@ CATALOGUE: tuple[FieldSpec, ...] = (
        "sensitive", "revealable", import_key="legal_rep_id_number", headers=(
         "法定代表人身份证号", "法人身份证号", "身份证号", "idnumber", "legalrepidnumber")),
     _f(_S, "registered_capital", "注册资本", "registered capital", *_LIC,
-       import_key="registered_capital", headers=("注册资本", "出资额", "registeredcapital", "capital")),
+       import_key="registered_capital",
+       headers=("注册资本", "出资额", "registeredcapital", "capital")),
     _f(_S, "established_on", "成立日期", "established", *_LIC, import_key="established_on",
        headers=("成立日期", "注册日期", "establishedon", "established")),
     _f(_S, "term_from", "营业期限自", "term from", *_LIC, import_key="term_from",
