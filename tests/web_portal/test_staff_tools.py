@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from portal.audit.log import ENTRY
@@ -118,6 +119,69 @@ async def test_a_change_proposed_for_the_supplier_goes_to_approval_and_not_by_it
     refused = await as_user("alice").post(f"{change}/approve", {}, form_page=change)
     assert refused.status_code == 403
     assert (await as_user("bob").post(f"{change}/approve", {}, form_page=change)).status_code == 303
+
+
+async def kinds_and_fields(site: Any, change_url: str) -> tuple[str, dict[str, str | None]]:
+    from portal.changes.records import FIELD, REQUEST
+
+    request_id = change_url.rsplit("/", 1)[1]
+    with site.services.engine.connect() as conn:
+        kind = conn.execute(select(REQUEST.c.kind).where(REQUEST.c.id == request_id)).scalar_one()
+        rows = conn.execute(
+            select(FIELD.c.field_name, FIELD.c.entity_id).where(FIELD.c.request_id == request_id)
+        ).all()
+    return kind, {r.field_name: r.entity_id for r in rows}
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "changed"),
+    [
+        ({"form": "supplier", "address": "上海市新地址88号"}, "supplier_profile", {"address"}),
+        ({"form": "invoicing_profile", "phone": "02188889999"}, "invoicing_profile", {"phone"}),
+        ({"form": "bank_account", "target": "ACCOUNT", "account_number": "6222020000111122223"},
+         "bank_account_change", {"account_number"}),
+        ({"form": "bank_account", "target": "ACCOUNT", "retire": "1"}, "bank_account_retire",
+         {"retired"}),
+        ({"form": "contact", "target": "CONTACT", "email": "new@x.cn"}, "contact_change",
+         {"email"}),
+        ({"form": "contact", "target": "CONTACT", "retire": "1"}, "contact_remove", {"removed"}),
+    ],
+)  # fmt: skip
+async def test_staff_propose_every_change_the_supplier_could_make_through_the_same_submit(
+    site: Any, as_user: Any, typed: dict[str, str], kind: str, changed: set[str]
+) -> None:
+    page = f"/staff/suppliers/{site.a.id}/propose"
+    ids = {"ACCOUNT": site.a.bank_accounts[0].id, "CONTACT": site.a.contacts[0].id}
+    typed = {k: ids.get(v, v) for k, v in typed.items()}
+    proposed = await as_user("alice").post(page, typed, form_page=page)
+    assert proposed.status_code == 303, proposed.text[-600:]
+    got_kind, fields = await kinds_and_fields(site, proposed.headers["location"])
+    assert got_kind == kind and set(fields) == changed
+    if "target" in typed:
+        assert set(fields.values()) == {typed["target"]}
+    assert "change.submitted" in actions(site)
+
+
+async def test_the_propose_page_prefills_what_is_on_file_but_never_a_sensitive_value(
+    site: Any, as_user: Any
+) -> None:
+    page = (await as_user("alice").get(f"/staff/suppliers/{site.a.id}/propose")).text
+    assert 'id="propose-company"' in page and 'id="change-account-1"' in page
+    assert 'id="retire-account-1"' in page and 'id="remove-contact-1"' in page
+    assert f'value="{site.a.name}"' in page
+    assert "6222021234567891234" not in page and "13812345678" not in page
+    assert 'placeholder="138****5678"' in page
+
+
+async def test_a_proposal_that_changes_nothing_comes_back_on_its_own_form(
+    site: Any, as_user: Any
+) -> None:
+    page = f"/staff/suppliers/{site.a.id}/propose"
+    typed = {"form": "supplier", "name": site.a.name}
+    again = await as_user("alice").post(page, typed, form_page=page)
+    assert again.status_code == 422
+    assert '<details class="card" id="company" open>' in again.text
+    assert "change.submitted" not in actions(site)
 
 
 async def test_finance_and_suppliers_cannot_propose_for_a_supplier(site: Any, as_user: Any) -> None:
