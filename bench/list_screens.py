@@ -22,14 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.list_bench import build_app, seed_requests, seed_suppliers  # noqa: E402
-from crypto import Algorithm, Keyring  # noqa: E402
-from crypto.fakes import InMemoryKeyProvider  # noqa: E402
-from portal.db.engine import make_engine  # noqa: E402
-from portal.db.keystore import SqlDataKeyStore  # noqa: E402
-from portal.db.migrate import upgrade  # noqa: E402
-from portal.db.sealing import Sealer  # noqa: E402
-from portal.db.supplier_store import SupplierStore  # noqa: E402
+from bench.list_bench import build_app, seed_requests, seed_suppliers
+from crypto import Algorithm, Keyring
+from crypto.fakes import InMemoryKeyProvider
+from portal.db.engine import make_engine
+from portal.db.keystore import SqlDataKeyStore
+from portal.db.migrate import upgrade
+from portal.db.sealing import Sealer
+from portal.db.supplier_store import SupplierStore
 
 SHOTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -8,6 +8,8 @@ Create Date: 2026-12-03 15:00:00
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
@@ -41,6 +43,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("blocked_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
         )
+    _blocks_from_the_audit_log()
     op.create_table(
         "approval_policy",
         sa.Column("version", sa.Integer(), nullable=False),
@@ -50,6 +53,37 @@ def upgrade() -> None:
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.PrimaryKeyConstraint("version"),
     )
+
+
+def _blocks_from_the_audit_log() -> None:
+    """Suppliers blocked before this revision: their reason, who and when, from the newest
+    ``supplier.blocked`` entry (where the pages read it until now)."""
+    conn = op.get_bind()
+    blocked = conn.execute(
+        sa.text("SELECT id FROM supplier WHERE lifecycle_state = 'blocked'")
+    ).scalars()
+    for supplier_id in list(blocked):
+        row = conn.execute(
+            sa.text(
+                "SELECT after, actor, at FROM audit_entry WHERE action = 'supplier.blocked' "
+                "AND subject_id = :id ORDER BY seq DESC LIMIT 1"
+            ),
+            {"id": supplier_id},
+        ).first()
+        if row is None:
+            continue
+        try:
+            reason = str(json.loads(row.after or "{}").get("reason", ""))[:500]
+        except ValueError:
+            continue
+        if reason:
+            conn.execute(
+                sa.text(
+                    "UPDATE supplier SET blocked_reason = :reason, blocked_by = :by, "
+                    "blocked_at = :at WHERE id = :id"
+                ),
+                {"reason": reason, "by": row.actor, "at": row.at, "id": supplier_id},
+            )
 
 
 def downgrade() -> None:
