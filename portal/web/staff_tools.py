@@ -195,7 +195,10 @@ class StaffTools(Controller):
         data: Form,
     ) -> Redirect | Template:
         supplier = _supplier(portal, supplier_id)
-        which = f"{data.get('form', '')}:{data.get('target', '') or 'new'}"
+        # which account or contact: in the form's address (ids stay out of what people read)
+        target = request.query_params.get("target") or data.get("target", "")
+        data = {**data, "target": target}
+        which = f"{data.get('form', '')}:{target or 'new'}"
         try:
             which, proposal = _proposal(supplier_id, data)
             created = propose_on_behalf(
