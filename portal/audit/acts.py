@@ -95,6 +95,8 @@ AUDITED_ACTS: Mapping[str, str] = {
     "api_client.created": "an API client and its token were created (field_name: role; the "
     "token itself is never recorded)",
     "api_client.revoked": "an API client's token was revoked",
+    "approval_policy.changed": "an admin saved a new version of the approval policy "
+    "(subject_id: the version; before/after: the rules that changed, and the reason)",
     "invitation.created": "a supplier user was invited",
     "invitation.code_sent": "a one-time code to accept an invitation was e-mailed",
     "invitation.accepted": "an invitation was accepted",

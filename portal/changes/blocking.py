@@ -3,8 +3,9 @@
 A blocked supplier (已冻结) is held in the finance API (``payment_hold`` with the reason
 ``supplier.blocked``) until a supervisor or an admin lifts the block. Both acts take a
 reason, open their transaction, check the role and write their audit entry
-(``supplier.blocked`` / ``supplier.unblocked``, the reason in ``after``); the reason shown
-on the supplier's pages is read back from that entry (:func:`block_reason`).
+(``supplier.blocked`` / ``supplier.unblocked``, the reason in ``after``). The block in force
+is kept on the supplier row (``blocked_reason``/``blocked_by``/``blocked_at``, cleared when
+the block is lifted) and shown from there (:func:`block_reason`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 
-from portal.audit.log import ENTRY, AuditContext
+from portal.audit.log import AuditContext
 from portal.changes.deps import ChangeDeps
 from portal.changes.errors import NotAllowedError, SupplierNotFoundError
 from portal.db.supplier_store import SUPPLIER
@@ -110,10 +111,16 @@ def _move(
                 f"the supplier is {state.value}; it cannot be moved to {to.value}",
                 message_zh="供应商当前状态不允许此操作（已冻结的不能再次冻结，未冻结的无需解冻，已归档的不能冻结）",
             )
+        blocking = to is LifecycleState.BLOCKED
         conn.execute(
             update(SUPPLIER)
             .where(SUPPLIER.c.id == supplier_id, SUPPLIER.c.lifecycle_state == state.value)
-            .values(lifecycle_state=to.value)
+            .values(
+                lifecycle_state=to.value,
+                blocked_reason=text if blocking else None,
+                blocked_by=ctx.actor if blocking else None,
+                blocked_at=now if blocking else None,
+            )
         )
         deps.audit.record(
             conn,
@@ -143,22 +150,18 @@ def unblock_supplier(
 
 
 def block_reason(conn: Connection, supplier_id: str) -> Block | None:
-    """The reason of the block in force, from its audit entry (None when not blocked)."""
-    state = conn.execute(
-        select(SUPPLIER.c.lifecycle_state).where(SUPPLIER.c.id == supplier_id)
-    ).scalar_one_or_none()
-    if state != LifecycleState.BLOCKED.value:
-        return None
+    """The block in force, as recorded on the supplier (None when not blocked, or blocked
+    by an import or before blocks were recorded: no reason on file)."""
     row = conn.execute(
-        select(ENTRY.c.after, ENTRY.c.actor, ENTRY.c.at)
-        .where(ENTRY.c.action == "supplier.blocked", ENTRY.c.subject_id == supplier_id)
-        .order_by(ENTRY.c.seq.desc())
-        .limit(1)
+        select(
+            SUPPLIER.c.lifecycle_state,
+            SUPPLIER.c.blocked_reason,
+            SUPPLIER.c.blocked_by,
+            SUPPLIER.c.blocked_at,
+        ).where(SUPPLIER.c.id == supplier_id)
     ).first()
-    if row is None:  # blocked by an import or before blocks were recorded
+    if row is None or row.lifecycle_state != LifecycleState.BLOCKED.value:
         return None
-    try:
-        reason = str(json.loads(row.after or "{}").get("reason", ""))
-    except ValueError:
-        reason = ""
-    return Block(reason=reason, by=row.actor, at=row.at)
+    if row.blocked_reason is None or row.blocked_at is None:
+        return None
+    return Block(reason=row.blocked_reason, by=row.blocked_by or "", at=row.blocked_at)

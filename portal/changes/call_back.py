@@ -92,7 +92,7 @@ def candidates_for(
 def call_back_options(deps: ChangeDeps, request: ChangeRequest) -> CallBackOptions:
     """The call-back part of the approval form for ``request`` (from :func:`get_change`,
     which decided that the caller may see it)."""
-    rule = deps.policy.rule_for(request)
+    rule = deps.current_policy().rule_for(request)
     first = not request.approvals
     with deps.engine.connect() as conn:
         supplier = deps.suppliers.get(conn, request.supplier_id)

@@ -38,6 +38,7 @@ from portal.audit.log import AuditContext, AuditLog
 from portal.changes.errors import ChangeNotFoundError, SupplierNotFoundError
 from portal.changes.hold import HoldStore
 from portal.changes.master import SupplierRows
+from portal.changes.policy_edits import effective_policy
 from portal.changes.records import ChangeRecords
 from portal.changes.writer import ChangeWriter
 from portal.db.sealing import Sealer
@@ -91,6 +92,16 @@ class ChangeDeps:
     @property
     def sealer(self) -> Sealer:
         return self.suppliers.sealer
+
+    def policy_in(self, conn: Connection) -> ApprovalPolicy:
+        """The approval policy in force: the admin's newest edit, else ``policy`` (the
+        file's or the built-in default)."""
+        return effective_policy(conn, self.policy)
+
+    def current_policy(self) -> ApprovalPolicy:
+        """:meth:`policy_in` on a connection of its own (for pages that only read)."""
+        with self.engine.connect() as conn:
+            return self.policy_in(conn)
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def propose_merge(
             ),
         )
         request, events = draft.submit(now)
-        deps.records.insert(conn, request, deps.policy.approvals_required(request))
+        deps.records.insert(conn, request, deps.policy_in(conn).approvals_required(request))
         audit_events(deps, conn, ctx, events, now)
         follow(deps, conn, events)
     return request

@@ -60,7 +60,8 @@ def approve_change(
     now = deps.clock()
     with deps.engine.begin() as conn:
         request, revision = lock_visible(deps, conn, reviewer, request_id)
-        check_person(deps.policy, request, reviewer.subject, is_person=reviewer.is_person)
+        policy = deps.policy_in(conn)
+        check_person(policy, request, reviewer.subject, is_person=reviewer.is_person)
         if deps.step_up is not None:
             deps.step_up.check(request, authentication_of(reviewer), now)
         supplier = deps.suppliers.get(conn, request.supplier_id)
@@ -86,7 +87,7 @@ def approve_change(
             record,
             rejected_fields=rejected_fields or None,
             contacts_on_file=eligible,
-            policy=deps.policy,
+            policy=policy,
         )
         _store(deps, conn, ctx, request, approved, revision, events, now)
         act = list(events)
@@ -111,13 +112,14 @@ def reject_change(
     with deps.engine.begin() as conn:
         request, revision = lock_visible(deps, conn, reviewer, request_id)
         role = reviewer.role.value
+        policy = deps.policy_in(conn)
         if reason_for_all is not None and not reasons:
             rejected, events = request.reject_all(
-                reviewer.subject, role, now, reason_for_all, policy=deps.policy
+                reviewer.subject, role, now, reason_for_all, policy=policy
             )
         else:
             rejected, events = request.reject(
-                reviewer.subject, role, now, dict(reasons), policy=deps.policy
+                reviewer.subject, role, now, dict(reasons), policy=policy
             )
         _store(deps, conn, ctx, request, rejected, revision, events, now)
         follow(deps, conn, events)

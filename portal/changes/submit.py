@@ -110,7 +110,7 @@ def submit_change(
         )
         draft = replace(draft, risk_flags=_risk_flags(deps, conn, draft, supplier, now))
         request, events = draft.submit(now)
-        deps.records.insert(conn, request, deps.policy.approvals_required(request))
+        deps.records.insert(conn, request, deps.policy_in(conn).approvals_required(request))
         audit_events(deps, conn, ctx, events, now)
         follow(deps, conn, events)
     return request

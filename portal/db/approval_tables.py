@@ -102,3 +102,17 @@ class PaymentHoldRow(SQLModel, table=True):
     supplier_id: str = Field(foreign_key="supplier.id", primary_key=True, max_length=36)
     last_bank_change_applied_at: datetime
     last_request_id: str = Field(max_length=36)
+
+
+class ApprovalPolicyRow(SQLModel, table=True):
+    """One edit of the approval policy (the admin screen). The newest version is in force;
+    with no row, the policy file (or the built-in default) is. ``document`` is the policy
+    as :meth:`approvals.ApprovalPolicy.to_dict` writes it (JSON)."""
+
+    __tablename__ = "approval_policy"
+
+    version: int = Field(primary_key=True)
+    document: str = Field(sa_column=Column(Text, nullable=False))
+    edited_by: str = Field(max_length=200)
+    edited_at: datetime
+    reason: str = Field(default="", max_length=500)

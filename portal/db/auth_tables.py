@@ -68,6 +68,9 @@ class InvitationRow(SQLModel, table=True):
     expires_at: datetime
     accepted_at: datetime | None = None
     accepted_by: str | None = Field(default=None, foreign_key="user_account.id", max_length=36)
+    #: withdrawn by staff (or replaced by a resent invitation): the link shows "revoked"
+    revoked_at: datetime | None = None
+    revoked_by: str | None = Field(default=None, max_length=200)
     # The one-time code e-mailed to the invited address when the login's provider does not
     # vouch for that address (HMAC of the code, never the code), for one account.
     code_hash: str | None = Field(default=None, max_length=64)

@@ -62,6 +62,10 @@ class SupplierRow(SQLModel, table=True):
     version: int = Field(default=1)
     created_at: datetime
     updated_at: datetime
+    #: the block in force (set by ``block_supplier``, cleared by ``unblock_supplier``)
+    blocked_reason: str | None = Field(default=None, max_length=500)
+    blocked_by: str | None = Field(default=None, max_length=200)
+    blocked_at: datetime | None = None
 
 
 class BankAccountRow(SQLModel, table=True):

@@ -94,7 +94,8 @@ CATALOGUE: tuple[FieldSpec, ...] = (
     _f(_S, "legal_rep_id_number", "法定代表人身份证号", "legal representative's ID number",
        "sensitive", "revealable", import_key="legal_rep_id_number", headers=(
         "法定代表人身份证号", "法人身份证号", "身份证号", "idnumber", "legalrepidnumber")),
-    _f(_S, "registered_capital", "注册资本", "capital", *_LIC, import_key="registered_capital",
+    _f(_S, "registered_capital", "注册资本", "registered capital", *_LIC,
+       import_key="registered_capital",
        headers=("注册资本", "出资额", "registeredcapital", "capital")),
     _f(_S, "established_on", "成立日期", "established", *_LIC, import_key="established_on",
        headers=("成立日期", "注册日期", "establishedon", "established")),

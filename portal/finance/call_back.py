@@ -45,7 +45,7 @@ class CallBackRevealRefusedError(PortalError, PermissionError):
 
 def may_reveal_call_back(deps: ChangeDeps, principal: Principal, request: ChangeRequest) -> bool:
     """Whether ``principal`` may see call-back numbers of ``request`` (for the page's button)."""
-    rule = deps.policy.rule_for(request)
+    rule = deps.current_policy().rule_for(request)
     return (
         principal.is_staff
         and principal.role.value in rule.roles

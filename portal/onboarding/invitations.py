@@ -19,6 +19,7 @@ Errors::
     InvitationError
     ├── InvitationTamperedError (ValueError)  the link was altered or made up
     ├── InvitationExpiredError                past its expiry
+    ├── InvitationRevokedError                withdrawn by purchasing (or resent)
     ├── InvitationUsedError                   already accepted
     ├── InvitationBindingError                this login cannot be bound (staff, other supplier)
     │   └── InvitationEmailMismatchError      the login's verified address is another one
@@ -71,6 +72,12 @@ class InvitationExpiredError(InvitationError):
     reason = "expired"
 
 
+class InvitationRevokedError(InvitationError):
+    """Purchasing withdrew the link (or sent a new one in its place)."""
+
+    reason = "revoked"
+
+
 class InvitationUsedError(InvitationError):
     """The link was already used."""
 
@@ -119,12 +126,14 @@ class Invitation:
     expires_at: datetime
     accepted_at: datetime | None = None
     accepted_by: str | None = None
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
 
     def status(self, now: datetime) -> str:
         """accepted, revoked, expired or open."""
         if self.accepted_at is not None:
             return "accepted"
-        if self.expires_at <= self.created_at:  # revoked (portal.onboarding.manage)
+        if self.revoked_at is not None:  # withdrawn or resent (portal.onboarding.manage)
             return "revoked"
         return "expired" if _aware(self.expires_at) <= now else "open"
 
@@ -188,6 +197,8 @@ def _invitation(row: Row[Any]) -> Invitation:
         expires_at=row.expires_at,
         accepted_at=row.accepted_at,
         accepted_by=row.accepted_by,
+        revoked_at=row.revoked_at,
+        revoked_by=row.revoked_by,
     )
 
 
@@ -270,6 +281,8 @@ def check_invitation(
     invitation = _invitation(row)
     if invitation.accepted_at is not None:
         raise InvitationUsedError("this invitation was already used")
+    if invitation.revoked_at is not None:
+        raise InvitationRevokedError("this invitation was withdrawn")
     if _aware(invitation.expires_at) <= now:
         raise InvitationExpiredError("this invitation has expired")
     return invitation

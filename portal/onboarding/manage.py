@@ -90,11 +90,16 @@ def _open_row(conn: Connection, by: Principal, invitation_id: str) -> Invitation
     return invitation
 
 
-def _close(conn: Connection, invitation: Invitation) -> None:
+def _close(conn: Connection, invitation: Invitation, by: str, now: datetime) -> None:
+    """Mark the invitation revoked (once: a second revocation keeps the first's who/when)."""
     conn.execute(
         update(INVITATION)
-        .where(INVITATION.c.id == invitation.id, INVITATION.c.accepted_at.is_(None))
-        .values(expires_at=invitation.created_at)
+        .where(
+            INVITATION.c.id == invitation.id,
+            INVITATION.c.accepted_at.is_(None),
+            INVITATION.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now, revoked_by=by)
     )
 
 
@@ -110,7 +115,7 @@ def revoke_invitation(
     """Withdraw an invitation not accepted yet: its link no longer opens it."""
     with engine.begin() as conn:
         invitation = _open_row(conn, by, invitation_id)
-        _close(conn, invitation)
+        _close(conn, invitation, ctx.actor, now)
         audit.record(
             conn, ctx, "invitation.revoked", subject_type="supplier",
             subject_id=invitation.supplier_id, field_name="invitation", after=invitation.id,
@@ -135,7 +140,7 @@ def resend_invitation(
     """Send the invitation again with a new link (the old one stops working)."""
     with engine.begin() as conn:
         old = _open_row(conn, by, invitation_id)
-        _close(conn, old)
+        _close(conn, old, ctx.actor, now)
         issued = create_invitation(
             conn, signer, supplier_id=old.supplier_id, email=old.email, created_by=ctx.actor,
             now=now, ttl=ttl,
@@ -156,5 +161,5 @@ def resend_invitation(
 
 
 def is_revoked(invitation: Invitation) -> bool:
-    """A revoked invitation expired the moment it was created."""
-    return invitation.accepted_at is None and invitation.expires_at <= invitation.created_at
+    """Whether staff withdrew the invitation (or resent it with a new link)."""
+    return invitation.accepted_at is None and invitation.revoked_at is not None

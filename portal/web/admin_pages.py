@@ -14,6 +14,12 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
+from portal.changes.policy_edits import (
+    PolicyEditError,
+    edit_policy,
+    policy_version,
+    rule_edit,
+)
 from portal.domain.principal import MAY_REVEAL, Role
 from portal.identity.admin import (
     ROLE_RIGHTS,
@@ -122,13 +128,44 @@ class AdminPages(Controller):
 
     @get("/policy", sync_to_thread=True)
     def policy(self, request: Request[Any, Any, Any], portal: PortalDep) -> Template:
-        rows = policy_rows(principal_of(request), portal.changes.policy)
-        return page(
-            request,
-            "admin/policy.html",
-            rows=rows,
-            cooling_off=_duration(portal.changes.cooling_off.total_seconds()),
-        )
+        return page(request, "admin/policy.html", **self._policy(request, portal))
+
+    @staticmethod
+    def _policy(request: Request[Any, Any, Any], portal: PortalRuntime) -> dict[str, Any]:
+        with portal.services.engine.connect() as conn:
+            policy = portal.changes.policy_in(conn)
+            version = policy_version(conn)
+        return {
+            "rows": policy_rows(principal_of(request), policy),
+            "version": version,
+            "cooling_off": _duration(portal.changes.cooling_off.total_seconds()),
+        }
+
+    @post("/policy", sync_to_thread=True)
+    def edit_policy(
+        self, request: Request[Any, Any, Any], portal: PortalDep, data: Form
+    ) -> Template | Redirect:
+        """Save the numbers typed for each rule as the policy's next version (audited)."""
+        try:
+            edits = {
+                key: rule_edit(
+                    key,
+                    data.get(f"approvals:{key}", ""),
+                    data.get(f"with_call_back:{key}", ""),
+                    data.get(f"call_back:{key}") == "1",
+                )
+                for key in (k.split(":", 1)[1] for k in data if k.startswith("approvals:"))
+            }
+            edit_policy(
+                portal.services.engine, portal.audit, audit_context(request),
+                principal_of(request), portal.changes.policy, edits, data.get("reason", ""),
+                now=portal.now(),
+            )  # fmt: skip
+        except PolicyEditError as exc:
+            return form_again(
+                request, "admin/policy.html", exc, data, **self._policy(request, portal)
+            )
+        return Redirect(path="/admin/policy?saved=1", status_code=303)
 
 
 #: The admin screens' messages (Chinese first).
@@ -211,9 +248,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         (
             "admin.policy_hint",
-            "审批规则来自部署配置（PORTAL_APPROVAL_POLICY_FILE）；提交人不能审批自己的申请，同一人不能审批两次。",
-            "The policy comes from the deployment's settings (PORTAL_APPROVAL_POLICY_FILE); "
-            "nobody approves their own request, nobody approves twice.",
+            "默认审批规则来自部署配置（PORTAL_APPROVAL_POLICY_FILE）；在此修改后，新规则立即用于之后提交和审批的申请，"
+            "每次修改都留审计记录。提交人不能审批自己的申请，同一人不能审批两次。",
+            "The default policy comes from the deployment's settings "
+            "(PORTAL_APPROVAL_POLICY_FILE); an edit here applies at once to requests "
+            "submitted and reviewed from then on, and each edit is audited. Nobody approves "
+            "their own request, nobody approves twice.",
+        ),
+        (
+            "admin.policy_from_file",
+            "当前使用部署配置中的默认规则。",
+            "In force: the default from the deployment's settings.",
+        ),
+        (
+            "admin.policy_version",
+            "当前使用第 {version} 版，由 {who} 于 {at} 修改，理由：{reason}",
+            "In force: version {version}, changed by {who} on {at}. Reason: {reason}",
+        ),
+        (
+            "admin.policy_reason",
+            "修改理由（必填，写入审计记录）",
+            "Reason for the change (required, audited)",
+        ),
+        ("admin.policy_save", "保存为新版本", "Save as a new version"),
+        ("admin.policy_saved", "已保存，新规则已生效。", "Saved; the new policy is in force."),
+        (
+            "admin.policy_with_call_back_hint",
+            "留空表示与需审批人数相同",
+            "blank: the same as the approvers",
         ),
     )
 }

@@ -134,6 +134,7 @@ def _invitation(exc: InvitationError) -> Rule | None:
         "tampered": (ErrorKind.INVALID, 400),
         "expired": (ErrorKind.CONFLICT, 410),
         "used": (ErrorKind.CONFLICT, 410),
+        "revoked": (ErrorKind.CONFLICT, 410),
         "binding": (ErrorKind.FORBIDDEN, 403),
         "email_mismatch": (ErrorKind.FORBIDDEN, 403),
         "code_required": (ErrorKind.INVALID, 400),

@@ -95,6 +95,8 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "invitation.resent": ("重新发送邀请", "invitation sent again"),
     "api_client.created": ("创建接口令牌", "API token created"),
     "api_client.revoked": ("吊销接口令牌", "API token revoked"),
+    "approval_policy.changed": ("修改审批规则", "approval policy changed"),
+    "approval_policy": ("审批规则", "approval policy"),
     # payment-hold reasons
     "bank_change.pending": ("银行账户变更审批中", "bank change under review"),
     "bank_change.cooling_off": ("银行账户变更后的冷静期", "cooling-off after a bank change"),
@@ -110,11 +112,16 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
 
 def _field_labels() -> dict[str, tuple[str, str]]:
     """The supplier's fields, labelled where they are declared (:mod:`portal.domain.fields`);
-    for a name several entities share, the first entity's label is the one shown."""
+    for a name several entities share, the first entity's label is the one shown. English
+    labels start with a capital, as a form label does ("Registered capital").
+
+    >>> _field_labels()["registered_capital"], _field_labels()["name"][1]
+    (('注册资本', 'Registered capital'), 'Name')
+    """
     labels: dict[str, tuple[str, str]] = {}
     for spec in CATALOGUE:
         if spec.editable:
-            labels.setdefault(spec.name, (spec.zh, spec.en))
+            labels.setdefault(spec.name, (spec.zh, spec.en[:1].upper() + spec.en[1:]))
     return labels
 
 

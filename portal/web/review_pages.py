@@ -40,7 +40,6 @@ from portal.web.portal_area import PortalDep, PortalRuntime, page
 from portal.web.security import principal_of, requires
 from portal.web.supplier_pages import masked
 from portal.workbench.evidence import change_evidence, licence_code_of
-from portal.workbench.people import shown_at
 from portal.workbench.supplier_360 import supplier_360
 from registry.errors import CompanyNotFoundError, RegistryError
 from registry.model import EnterpriseRecord
@@ -164,7 +163,7 @@ class ReviewPages(Controller):
             evidence=evidence,
             licence_owner=owner,
             revealed_numbers=revealed,
-            shown_at=shown_at,
+            people=evidence.names,
             **context,
         )
 
@@ -239,7 +238,7 @@ class ReviewPages(Controller):
             revealed=revealed,
             can_reveal=may_reveal(me),
             hold=view.hold,
-            shown_at=shown_at,
+            people=view.names,
         )
 
     # -- documents -------------------------------------------------------------------

@@ -16,7 +16,13 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from approvals import Entity
-from approvals.proposals import EDITABLE, InvalidProposalError, Proposal
+from approvals.proposals import (
+    EDITABLE,
+    InvalidProposalError,
+    Proposal,
+    current_values,
+    is_sensitive,
+)
 from portal.changes import SupplierNotFoundError, payment_hold
 from portal.changes.blocking import (
     BLOCKERS,
@@ -26,6 +32,7 @@ from portal.changes.blocking import (
     unblock_supplier,
 )
 from portal.changes.on_behalf import STAFF_PROPOSERS, propose_on_behalf
+from portal.domain import fields
 from portal.domain.principal import STAFF
 from portal.domain.supplier import Supplier
 from portal.web.context import audit_context
@@ -39,10 +46,38 @@ __all__ = ["MESSAGES", "StaffTools"]
 Form = URLEncodedBody[dict[str, str]]
 #: The forms of the propose page: which entity each one proposes for.
 PROPOSE_FORMS = {
+    "supplier": Entity.SUPPLIER,
     "bank_account": Entity.BANK_ACCOUNT,
     "invoicing_profile": Entity.INVOICING_PROFILE,
     "contact": Entity.CONTACT,
 }
+#: Entities edited as the supplier's own (their id is the supplier's).
+_OF_THE_SUPPLIER = (Entity.SUPPLIER, Entity.INVOICING_PROFILE)
+
+
+def _field_label(entity: str, name: str, lang: str) -> str:
+    """A field's label where the catalogue declares it, in the page's language."""
+    found = fields.spec(entity, name)
+    text = found.zh if lang == "zh" else found.en
+    return text if lang == "zh" else text[:1].upper() + text[1:]
+
+
+def _proposal(supplier_id: str, data: dict[str, str]) -> tuple[str, Proposal]:
+    """The form's proposal and which form it was (``<entity>:<id or new>``)."""
+    which = data.get("form", "")
+    entity = PROPOSE_FORMS.get(which)
+    if entity is None:
+        raise InvalidProposalError("choose what to propose: company details, a bank account, "
+                                   "invoicing details or a contact")  # fmt: skip
+    target = supplier_id if entity in _OF_THE_SUPPLIER else (data.get("target", "").strip() or None)
+    form_id = f"{which}:{target or 'new'}"
+    if data.get("retire") == "1":
+        if target is None or entity in _OF_THE_SUPPLIER:
+            raise InvalidProposalError("only an existing bank account or contact can be retired")
+        return form_id, Proposal(entity, target, {}, remove=True)
+    # a blank input keeps the value on file (sensitive values are never pre-filled)
+    values = {k: v.strip() for k, v in data.items() if k in EDITABLE[entity] and v.strip()}
+    return form_id, Proposal(entity, target, values)
 
 
 def _supplier(portal: PortalRuntime, supplier_id: str) -> Supplier:
@@ -137,14 +172,19 @@ class StaffTools(Controller):
     def propose_form(
         self, request: Request[Any, Any, Any], portal: PortalDep, supplier_id: FromPath[str]
     ) -> Template:
-        return page(
-            request,
-            "staff/propose.html",
-            supplier=_supplier(portal, supplier_id),
-            masked=masked,
-            editable=EDITABLE,
-            which=None,
-        )
+        supplier = _supplier(portal, supplier_id)
+        return page(request, "staff/propose.html", **self._propose_context(supplier), which=None)
+
+    @staticmethod
+    def _propose_context(supplier: Supplier) -> dict[str, Any]:
+        return {
+            "supplier": supplier,
+            "masked": masked,
+            "editable": EDITABLE,
+            "current": lambda entity, entity_id: current_values(supplier, entity, entity_id),
+            "sensitive": is_sensitive,
+            "field_label": _field_label,
+        }
 
     @post("/propose", sync_to_thread=True, guards=[requires(*STAFF_PROPOSERS)])
     def propose(
@@ -154,23 +194,21 @@ class StaffTools(Controller):
         supplier_id: FromPath[str],
         data: Form,
     ) -> Redirect | Template:
-        which = data.get("form", "")
-        entity = PROPOSE_FORMS.get(which)
         supplier = _supplier(portal, supplier_id)
+        # which account or contact: in the form's address (ids stay out of what people read)
+        target = request.query_params.get("target") or data.get("target", "")
+        data = {**data, "target": target}
+        which = f"{data.get('form', '')}:{target or 'new'}"
         try:
-            if entity is None:
-                raise InvalidProposalError("choose what to propose: a bank account, "
-                                           "invoicing details or a contact")  # fmt: skip
-            values = {k: v for k, v in data.items() if k in EDITABLE[entity] and v.strip()}
-            target = supplier_id if entity is Entity.INVOICING_PROFILE else None
+            which, proposal = _proposal(supplier_id, data)
             created = propose_on_behalf(
                 portal.changes, audit_context(request), principal_of(request), supplier_id,
-                [Proposal(entity, target, values)],
+                [proposal],
             )  # fmt: skip
         except InvalidProposalError as exc:
             return form_again(
-                request, "staff/propose.html", exc, data, supplier=supplier, masked=masked,
-                editable=EDITABLE, which=which,
+                request, "staff/propose.html", exc, data, **self._propose_context(supplier),
+                which=which,
             )  # fmt: skip
         return Redirect(path=f"/staff/changes/{created.id}", status_code=303)
 
@@ -205,6 +243,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("tools.propose_bank", "新增银行账户", "New bank account"),
         ("tools.propose_invoicing", "修改开票信息", "Change invoicing details"),
         ("tools.propose_contact", "新增联系人", "New contact"),
+        ("tools.propose_company", "修改公司信息", "Change company details"),
+        ("tools.change_account", "修改银行账户", "Change bank account"),
+        ("tools.retire_account", "停用此账户", "Retire this account"),
+        ("tools.change_contact", "修改联系人", "Change contact"),
+        ("tools.remove_contact", "删除此联系人", "Remove this contact"),
+        (
+            "tools.blank_keeps",
+            "留空的项目保持不变；账号、电话等敏感值不预填，需修改时请完整填写。",
+            "Blank inputs keep the value on file; account numbers and phones are not "
+            "pre-filled: type the whole new value to change one.",
+        ),
         ("tools.no_hold", "未暂停付款", "Payments not held"),
         ("tools.export_csv", "导出 CSV（含付款暂停列）", "Export CSV (with payment hold)"),
         ("tools.export_xlsx", "导出 Excel", "Export Excel"),

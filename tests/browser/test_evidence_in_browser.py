@@ -1,15 +1,17 @@
 """The evidence pages in Debian's chromium, as a supervisor sees them: a licence change
 whose licence is another company's (flagged in red beside the image), a bank change whose
 call-back number is revealed for the call, and the supplier 360 page, each in Chinese and
-English at desktop (1280 px) and phone (390 px) width.
+English at desktop (1280 px) and phone (390 px) width; the licence image zooms in place;
+the supplier's own page at phone width.
 
 Runs ``portal demo`` like ``test_bank_change_in_browser`` (its fixture), with the real
-licence reader. Screenshots go to ``artifacts/evidence-*.png``.
+licence reader. Screenshots go to ``artifacts/evidence-*.png`` (and ``issue13-*.png``).
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import httpx
@@ -64,6 +66,7 @@ def test_a_supervisor_decides_on_evidence(
                     page.wait_for_load_state()
                     path = SHOTS / f"evidence-{name}-{lang}-{size}.png"
                     page.screenshot(path=str(path), full_page=True)
+                    shutil.copyfile(path, SHOTS / f"issue13-{name}-{lang}-{size}.png")
             page.set_viewport_size({"width": 1280, "height": 900})
             page.goto(f"{base}/lang/zh")
             page.goto(url)
@@ -103,6 +106,7 @@ def test_a_supervisor_decides_on_evidence(
         page.wait_for_load_state()
         licence_url = re.sub(r".*/portal/changes/", f"{base}/staff/changes/", page.url)
         assert page.locator("#other-company-flag").count() == 0  # staff wording stays staff's
+        shots("supplier-page", f"{base}/portal/profile")  # what the supplier sees, on a phone
         logout()
 
         login("supervisor-a")
@@ -112,6 +116,16 @@ def test_a_supervisor_decides_on_evidence(
         assert other["uscc"] in flag.inner_text() and own["uscc"] in flag.inner_text()
         expect(page.locator("#licence-image")).to_be_visible()
         assert page.locator("#comparison tr[data-mark='mismatch']").count() >= 2
+        # the licence zooms in place: a click fills the window, another doubles it, Esc returns
+        page.click("#licence-link")
+        expect(page.locator("#licence-zoom")).to_have_attribute("data-zoom", "fit")
+        expect(page.locator("#licence-zoom")).to_have_class(re.compile("zoomed"))
+        page.screenshot(path=str(SHOTS / "issue13-licence-zoomed-zh-desktop.png"))
+        page.click("#licence-link")
+        expect(page.locator("#licence-zoom")).to_have_attribute("data-zoom", "double")
+        page.keyboard.press("Escape")
+        expect(page.locator("#licence-zoom")).to_have_attribute("data-zoom", "")
+        assert page.url == licence_url  # zoomed in place, not navigated away
         shots("licence-other-company", licence_url)
 
         page.goto(bank_url)

@@ -187,3 +187,34 @@ async def test_a_new_account_number_says_whether_it_was_ever_on_file(
     bank = await propose_bank_change(site, as_user)
     page = (await as_user("alice").get(f"/staff/changes/{bank}")).text
     assert "此前从未出现在任何供应商档案中" in page  # a number no supplier ever had
+
+
+async def test_the_supplier_360_page_shows_beijing_time_names_and_a_link_to_manage(
+    site: Any, as_user: Any
+) -> None:
+    bank = await propose_bank_change(site, as_user)
+    page = (await as_user("alice").get(f"/staff/suppliers/{site.a.id}")).text
+    line = page.split(f'href="/staff/changes/{bank}">', 1)[1].split("</li>", 1)[0]
+    assert line.startswith("2026-11-02 16:00<")  # requested 08:00 UTC
+    assert "u-supplier-a" not in line and "u-" not in line.split("·", 1)[1]
+    assert f'href="/staff/suppliers/{site.a.id}/manage" id="link-manage"' in page
+
+
+async def test_english_field_labels_on_the_staff_pages_are_words_with_capitals(
+    site: Any, as_user: Any, client: Any
+) -> None:
+    bank = await propose_bank_change(site, as_user)
+    client.cookies.set("lang", "en")
+    page = (await as_user("alice").get(f"/staff/suppliers/{site.a.id}")).text
+    assert "<dt>Entity type</dt>" in page and "<dt>Registered capital</dt>" in page
+    assert "entity_type" not in page.split('id="registration"', 1)[1].split("</dl>", 1)[0]
+    review = (await as_user("alice").get(f"/staff/changes/{bank}")).text
+    assert "Account number" in review and ">account_number<" not in review
+
+
+async def test_the_licence_zoom_script_is_served_from_the_site_not_inline(
+    site: Any, client: Any
+) -> None:
+    script = await client.get("/static/js/licence_zoom.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "licence-zoom" in script.text

@@ -169,6 +169,7 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/admin/tokens"): (DENY, "/admin/tokens"),
     ("POST", "/admin/tokens/{client_id:str}/revoke"): (DENY, "/admin/tokens/x/revoke"),
     ("GET", "/admin/policy"): (DENY, "/admin/policy"),
+    ("POST", "/admin/policy"): (DENY, "/admin/policy"),
     # Verification area: the panel and API are staff-only; autofill shows public registry
     # data for a credit code (not our master data); a confirmation link is its own
     # credential (a bogus one here).

@@ -90,6 +90,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "该邀请链接已过期。请联系采购部门重新发送邀请。",
         "en": "This invitation has expired. Ask purchasing to send a new one.",
     },
+    "auth.invite.revoked.title": {"zh": "邀请已撤销", "en": "Invitation withdrawn"},
+    "auth.invite.revoked.body": {
+        "zh": "采购部门已撤销该邀请链接（或已发送新的邀请，请使用最新邮件中的链接）。"
+        "如有疑问，请联系采购部门。",
+        "en": "Purchasing has withdrawn this invitation link (or sent a new invitation: use "
+        "the link in the newest e-mail). Ask purchasing if in doubt.",
+    },
     "auth.invite.used.title": {"zh": "邀请已被使用", "en": "Invitation already used"},
     "auth.invite.used.body": {
         "zh": "该邀请链接已被使用，每个链接只能使用一次。如需再次邀请，请联系采购部门。",
