@@ -16,12 +16,16 @@ WORKDIR /src
 COPY pyproject.toml uv.lock requirements.lock README.md ./
 RUN uv venv /opt/portal \
  && uv pip install --python /opt/portal/bin/python --require-hashes -r requirements.lock
+# every package of [tool.hatch.build.targets.wheel] (tests/deploy/test_image_recipe.py checks)
 COPY portal ./portal
 COPY crypto ./crypto
 COPY ocr ./ocr
 COPY registry ./registry
 COPY approvals ./approvals
 COPY tax_bureau ./tax_bureau
+COPY providers ./providers
+COPY verification ./verification
+COPY payments ./payments
 COPY templates ./templates
 COPY migrations ./migrations
 RUN uv build --wheel --out-dir /dist . \

@@ -10,8 +10,12 @@ scenario of ``bench/locust_portal.py`` twice with the same users and duration:
 1. **baseline: one instance** (every request to instance A);
 2. **two instances**, round-robin (A, B, A, B, ...), as a simple load balancer would.
 
-Prints users, requests/s, p50/p95/p99 in ms and failures per endpoint, and the two runs'
-ratio. The login rate limit is raised for the run (every user logs in once from 127.0.0.1).
+Prints users, requests/s, p50/p95/p99 in ms and failures per endpoint, every error with its
+count, and the two runs' ratio. ``portal serve`` keeps idle connections 75 s
+(``--keep-alive-seconds``): with uvicorn's 5 s default, a locust user whose round-robin turn
+left one instance's connection idle for more than 5 s had it closed under its next request
+(``ConnectionResetError``, no answer). The login rate limit is raised for the run (every
+user logs in once from 127.0.0.1).
 
 Caveat: load generator, both instances, the worker, PostgreSQL and Redis share this
 machine's cores; on a 2-core machine shared with other work, two instances cannot be twice
@@ -92,9 +96,9 @@ def show(label: str, rows: list[dict[str, str]], users: int, load: str) -> dict[
     print(f"{'endpoint':40} {'requests':>8} {'fails':>5} {'req/s':>7} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")  # fmt: skip
     total: dict[str, str] = {}
+    failures = [row["failure"] for row in rows if "failure" in row]
     for row in rows:
         if "failure" in row:
-            print(f"  failure: {row['failure']}")
             continue
         name = f"{row['Type']} {row['Name']}" if row["Name"] != "Aggregated" else "ALL (aggregated)"
         if row["Name"] == "Aggregated":
@@ -103,6 +107,9 @@ def show(label: str, rows: list[dict[str, str]], users: int, load: str) -> dict[
             f"{name[:40]:40} {row['Request Count']:>8} {row['Failure Count']:>5} "
             f"{float(row['Requests/s']):7.1f} {row['50%']:>7} {row['95%']:>7} {row['99%']:>7}"
         )
+    print(f"errors: {total.get('Failure Count', '?')} of {total.get('Request Count', '?')}")
+    for failure in failures:  # status 0: no answer at all (reset, refused, cut off at stop)
+        print(f"  error: {failure}")
     return total
 
 
@@ -110,6 +117,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument(
+        "--only", choices=("one", "two"), help="run only the one- or the two-instance pass"
+    )
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="portal-load-stack-") as tmp,
@@ -123,20 +133,18 @@ def main() -> int:
         ).json()["items"]
         suppliers = [[s["uscc"], s["name"]] for s in items if s.get("bank_accounts")]
         print(f"{len(suppliers)} seeded suppliers with a bank account; cores: {os.cpu_count()}")
-        load = f"{os.getloadavg()[0]:.1f}"
-        one = show(
-            "baseline: one instance",
-            run_locust([stack.a], stack.prepared, suppliers, args),
-            args.users,
-            load,
-        )
-        load = f"{os.getloadavg()[0]:.1f}"
-        two = show(
-            "two instances, round-robin",
-            run_locust([stack.a, stack.b], stack.prepared, suppliers, args),
-            args.users,
-            load,
-        )
+        runs = {}
+        for label, hosts in (("one", [stack.a]), ("two", [stack.a, stack.b])):
+            if args.only and args.only != label:
+                continue
+            title = "baseline: one instance" if label == "one" else "two instances, round-robin"
+            load = f"{os.getloadavg()[0]:.1f}"
+            runs[label] = show(
+                title, run_locust(hosts, stack.prepared, suppliers, args), args.users, load
+            )
+        if len(runs) < 2:
+            return 0
+        one, two = runs["one"], runs["two"]
         ratio = float(two["Requests/s"]) / max(float(one["Requests/s"]), 1e-9)
         print(
             f"\ntwo instances / one: {ratio:.2f}x requests/s; p95 {one['95%']} -> {two['95%']} ms"

@@ -3,7 +3,8 @@
 Users spread every request round-robin over the instances in ``LOAD_HOSTS`` (comma
 separated), as a simple load balancer would:
 
-- finance systems (weight 3): the finance API's supplier list (50 a page) and one supplier;
+- finance systems (weight 3): the finance API's supplier list (50 a page), one supplier, and
+  now and then the CSV export of every supplier (streamed, audited: one audit entry each);
 - purchasing clerks (weight 2): the staff supplier list (a browser session, logged in through
   the demo provider once) and change submissions through the change API (a new bank account
   for a seeded supplier: a pending change request with its risk flags and audit entries);
@@ -74,6 +75,16 @@ class FinanceSystem(HttpUser):
             f"{host()}/api/v1/suppliers/{random.choice(SUPPLIERS)[0]}", headers=FINANCE,
             name="finance API: one supplier",
         )  # fmt: skip
+
+    @task(1)
+    def export_csv(self) -> None:
+        with self.client.get(
+            f"{host()}/api/v1/suppliers/export.csv", params={"validated": "false"},
+            headers=FINANCE, name="finance API: export CSV", catch_response=True,
+        ) as answer:  # fmt: skip
+            rows = answer.text.count("\n")
+            if answer.status_code != 200 or rows < 2:
+                answer.failure(f"{answer.status_code}: {rows} lines: {answer.text[:200]}")
 
 
 class PurchasingClerk(HttpUser):

@@ -12,7 +12,7 @@ Use cases never import this module; they take their collaborators as arguments.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import httpx
@@ -47,6 +47,7 @@ from portal.notifications import outbox
 from portal.notifications.messages import OutboxNotifier, RobotWebhookSender
 from portal.notifications.outbox import Channel, Sender, SmtpEmailSender, SmtpSettings
 from portal.notifications.personal import DingTalkWorkSender, WeComAppSender
+from portal.observability.providers import ProviderCallMetrics
 from portal.ocr_jobs import OcrJobSettings
 from portal.payments import PaymentDeps
 from portal.payments.attestation import AttestationKeys
@@ -304,6 +305,8 @@ class Collaborators:
     reveal_audit: RevealAudit
     export_audit: ExportAudit
     payment_holds: PaymentHoldView
+    #: every provider call of this process, counted (``/metrics``, ``worker --metrics-port``)
+    provider_calls: ProviderCallMetrics = field(default_factory=ProviderCallMetrics)
 
     def __post_init__(self) -> None:
         require_collaborators(self)
@@ -347,6 +350,7 @@ def build_collaborators(
     """
     settings = services.settings
     changes = changes or build_change_deps(services)
+    provider_calls = ProviderCallMetrics()
     try:
         senders = outbox_senders(settings)
     except ValueError as exc:
@@ -354,7 +358,8 @@ def build_collaborators(
     return Collaborators(
         services=services,
         changes=changes,
-        verification=verification or build_verification(verification_settings(settings)),
+        verification=verification
+        or build_verification(verification_settings(settings), observer=provider_calls),
         ocr=ocr_job_settings(settings),
         ocr_limits=ocr_limits(settings),
         ocr_sandbox=ocr_sandbox(settings),
@@ -362,4 +367,5 @@ def build_collaborators(
         reveal_audit=AuditedReveals(services.engine, changes.audit, changes.clock),
         export_audit=AuditedExports(services.engine, changes.audit, changes.clock),
         payment_holds=ChangePaymentHolds(changes),
+        provider_calls=provider_calls,
     )

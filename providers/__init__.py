@@ -9,6 +9,7 @@
 - :mod:`providers.cache`: :class:`LookupCache` and its in-memory implementation;
 - :mod:`providers.quota`: :class:`TokenBucket` (a :class:`CallPacer`), :class:`QuotaBook`;
 - :mod:`providers.redis_state`: the cache, quota book and pacer shared in Redis;
+- :mod:`providers.observer`: :class:`ProviderCallObserver`, the port every call is reported to;
 - :mod:`providers.codec`: provider answers as tagged JSON (the shared cache's format);
 - :mod:`providers.dates`: provider date quirks, China's calendar day;
 - :mod:`providers.settings`: provider credentials;
@@ -20,6 +21,7 @@ It imports nothing of ours but :mod:`portal.domain`.
 from providers.cache import CachedNotFound, InMemoryLookupCache, LookupCache
 from providers.codec import ValueCodec
 from providers.errors import ErrorContext, ErrorFamily, ProviderError, UnavailableReason
+from providers.observer import ProviderCallObserver, RecordingObserver
 from providers.quota import CallPacer, InMemoryQuotaBook, QuotaBook, TokenBucket
 from providers.resilience import CircuitBreaker, Failover, ResiliencePolicy
 from providers.settings import (
@@ -39,10 +41,12 @@ __all__ = [
     "InMemoryLookupCache",
     "InMemoryQuotaBook",
     "LookupCache",
+    "ProviderCallObserver",
     "ProviderError",
     "QichachaCredentials",
     "QixinCredentials",
     "QuotaBook",
+    "RecordingObserver",
     "RegistrySettings",
     "ResiliencePolicy",
     "TianyanchaCredentials",

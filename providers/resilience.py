@@ -16,13 +16,16 @@ family. For each call:
 5. when no provider answers, the package's *unavailable* error is raised:
    unknown, retry later, never "invalid".
 
-Every attempt leaves a trace in :attr:`Failover.attempts`.
+Every attempt leaves a trace in :attr:`Failover.attempts`, and every call that reached a
+provider is reported to :attr:`Failover.observer` (:mod:`providers.observer`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random as _random
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +40,7 @@ from providers.errors import (
     ProviderUnavailableBase,
     UnavailableReason,
 )
+from providers.observer import NO_OBSERVER, ProviderCallObserver, outcome_of
 from providers.quota import InMemoryQuotaBook, QuotaBook
 
 P = TypeVar("P")
@@ -132,6 +136,10 @@ class Failover(Generic[P]):
     attempts: deque[Attempt] = field(default_factory=lambda: deque(maxlen=200))
     #: who is out of quota today (in this process by default; Redis shares it)
     quota: QuotaBook = field(default_factory=InMemoryQuotaBook)
+    #: told of every call that reached a provider (not cache hits, not skips)
+    observer: ProviderCallObserver = NO_OBSERVER
+    #: the service these providers are called for, in the observer's reports
+    service: str = "provider"
 
     def __post_init__(self) -> None:
         self._states = {
@@ -150,6 +158,11 @@ class Failover(Generic[P]):
             self.policy.backoff_cap_seconds, self.policy.backoff_base_seconds * 2**attempt
         )
         return float(self.random() * ceiling)
+
+    def _observe(self, provider: str, error: BaseException | None, started: float) -> None:
+        seconds = time.monotonic() - started
+        with contextlib.suppress(Exception):  # a broken metric never breaks a lookup
+            self.observer.observe(self.service, provider, outcome_of(error), seconds)
 
     def _trace(self, provider: str, key: str, outcome: str, detail: str = "") -> None:
         self.attempts.append(Attempt(provider, key, outcome, self.clock(), detail))
@@ -220,10 +233,12 @@ class Failover(Generic[P]):
                 if last is not None:
                     raise last
                 return _SKIPPED
+            started = time.monotonic()
             try:
                 async with asyncio.timeout(self.policy.timeout_seconds):
                     result = await operation(provider)
             except TimeoutError as exc:
+                self._observe(name, exc, started)
                 last = self.errors.unavailable(
                     f"{name} did not answer within {self.policy.timeout_seconds} s",
                     provider=name,
@@ -231,8 +246,13 @@ class Failover(Generic[P]):
                 )
                 last.__cause__ = exc
             except ProviderError as exc:
+                self._observe(name, exc, started)
                 last = exc
+            except Exception as exc:
+                self._observe(name, exc, started)
+                raise
             else:
+                self._observe(name, None, started)
                 state.breaker.record_success()
                 self._trace(name, key, "ok")
                 return result

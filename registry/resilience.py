@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from providers.cache import LookupCache
 from providers.dates import utc_now
+from providers.observer import NO_OBSERVER, ProviderCallObserver
 from providers.quota import InMemoryQuotaBook, QuotaBook
 from providers.resilience import Clock, Failover, ResiliencePolicy, Sleep
 from registry.errors import REGISTRY_ERRORS
@@ -28,6 +29,7 @@ class ResilientBusinessRegistry:
         sleep: Sleep = asyncio.sleep,
         random: Callable[[], float] = _random.random,
         quota: QuotaBook | None = None,
+        observer: ProviderCallObserver = NO_OBSERVER,
     ) -> None:
         self.failover: Failover[BusinessRegistry] = Failover(
             providers,
@@ -38,6 +40,8 @@ class ResilientBusinessRegistry:
             sleep,
             random,
             quota=quota or InMemoryQuotaBook(),
+            observer=observer,
+            service="registry",
         )
 
     async def lookup(self, uscc_or_name: str) -> EnterpriseRecord:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from providers.cache import LookupCache
 from providers.dates import utc_now
+from providers.observer import NO_OBSERVER, ProviderCallObserver
 from providers.quota import InMemoryQuotaBook, QuotaBook
 from providers.resilience import Clock, Failover, ResiliencePolicy, Sleep
 from tax_bureau.errors import TAX_ERRORS
@@ -33,6 +34,7 @@ class ResilientTaxBureau:
         sleep: Sleep = asyncio.sleep,
         random: Callable[[], float] = _random.random,
         quota: QuotaBook | None = None,
+        observer: ProviderCallObserver = NO_OBSERVER,
     ) -> None:
         self.failover: Failover[TaxBureau] = Failover(
             providers,
@@ -43,6 +45,8 @@ class ResilientTaxBureau:
             sleep,
             random,
             quota=quota or InMemoryQuotaBook(),
+            observer=observer,
+            service="tax",
         )
 
     async def invoicing_details(self, tax_number: str) -> InvoicingDetails:

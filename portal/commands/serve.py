@@ -20,9 +20,22 @@ from portal.core import MissingCollaboratorError
 from portal.db.migrate import current
 
 log = logging.getLogger("portal.serve")
+#: seconds an idle keep-alive connection stays open. uvicorn's own default (5 s) is shorter
+#: than the idle time of client and proxy connection pools (nginx upstream keepalive 60 s,
+#: requests/locust sessions: unlimited): the server then closes a connection at the moment
+#: the client reuses it, and that request fails with a connection reset and no answer. The
+#: server must outlast its clients, so the client always closes first.
+KEEP_ALIVE_SECONDS = 75
 
 
-def serve(settings: Settings, *, host: str | None, port: int | None, migrate: bool) -> int:
+def serve(
+    settings: Settings,
+    *,
+    host: str | None,
+    port: int | None,
+    migrate: bool,
+    keep_alive_seconds: int = KEEP_ALIVE_SECONDS,
+) -> int:
     """Start uvicorn on the configured host and port."""
     import uvicorn
 
@@ -48,6 +61,7 @@ def serve(settings: Settings, *, host: str | None, port: int | None, migrate: bo
         log_config=None,
         log_level=settings.observability.log_level.lower(),
         access_log=False,
+        timeout_keep_alive=keep_alive_seconds,
         **proxy_options(settings),
     )
     return 0
@@ -73,7 +87,13 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    return serve(settings_from(args), host=args.host, port=args.port, migrate=args.migrate)
+    return serve(
+        settings_from(args),
+        host=args.host,
+        port=args.port,
+        migrate=args.migrate,
+        keep_alive_seconds=args.keep_alive_seconds,
+    )
 
 
 def register(sub: SubParsers) -> None:
@@ -82,5 +102,12 @@ def register(sub: SubParsers) -> None:
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)
     parser.add_argument("--migrate", action="store_true", help="apply migrations first")
+    parser.add_argument(
+        "--keep-alive-seconds",
+        type=int,
+        default=KEEP_ALIVE_SECONDS,
+        help=f"idle keep-alive connections close after this (default {KEEP_ALIVE_SECONDS}; "
+        "keep it above the reverse proxy's upstream keepalive_timeout)",
+    )
     add_db_options(parser)
     parser.set_defaults(handler=_serve)

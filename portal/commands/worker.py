@@ -9,6 +9,8 @@ It runs, until SIGTERM or SIGINT:
 - the monitoring pass, every ``--verify-minutes`` (when verification is configured);
 - reminders and escalation of waiting requests, licence expiry reminders, every 10 minutes
   (``PORTAL_REMIND_AFTER_HOURS``, ``PORTAL_ESCALATE_AFTER_HOURS``, ``PORTAL_ESCALATE_TO``);
+- with ``--metrics-port``, ``GET /metrics`` (provider calls by provider and outcome, the
+  process) for Prometheus to scrape;
 - a signed checkpoint of the audit chain's head, every ``PORTAL_AUDIT_CHECKPOINT_MINUTES``
   (when ``PORTAL_AUDIT_CHECKPOINT_FILE`` and ``PORTAL_AUDIT_SIGNING_KEY_FILE`` are set).
 
@@ -177,16 +179,28 @@ def _import_worker(collaborators: Collaborators) -> ImportWorker:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from portal.observability.metrics import MetricsServer
+
     configure_process_logging(settings_from(args), "worker")
     with services_for(args, migrate=False) as services:
         collaborators = build_collaborators(services)
-        asyncio.run(
-            run_worker(
-                collaborators,
-                outbox_seconds=args.outbox_seconds,
-                verify_minutes=args.verify_minutes,
+        server = None
+        if args.metrics_port is not None:
+            server = MetricsServer(
+                args.metrics_port, args.metrics_host, [collaborators.provider_calls]
             )
-        )
+            log.info("metrics: http://%s:%s/metrics", args.metrics_host, server.port)
+        try:
+            asyncio.run(
+                run_worker(
+                    collaborators,
+                    outbox_seconds=args.outbox_seconds,
+                    verify_minutes=args.verify_minutes,
+                )
+            )
+        finally:
+            if server is not None:
+                server.close()
     return 0
 
 
@@ -198,6 +212,16 @@ def register(sub: SubParsers) -> None:
     )
     parser.add_argument(
         "--verify-minutes", type=float, default=60, help="minutes between monitoring passes"
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="answer GET /metrics (provider calls, process) on this port (0: any free port); "
+        "no token: keep it on loopback or a private network",
+    )
+    parser.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address of --metrics-port (127.0.0.1)"
     )
     add_db_options(parser)
     parser.set_defaults(handler=_worker)

@@ -3,6 +3,7 @@
 :class:`PortalMetrics` owns one registry per app (tests build many apps in one process),
 with
 
+- the provider calls by service, provider and outcome (:mod:`portal.observability.providers`);
 - ``portal_http_requests_total{method,route,status}`` and
   ``portal_http_request_duration_seconds{method,route}``: ``route`` is the route template
   (``/staff/changes/{change_id:str}``), never the raw path, so a token in a URL never
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -36,7 +37,7 @@ from portal.db.ocr_tables import OcrJobRow
 from portal.db.tables import AuditEntryRow, AuditHeadRow, table_of
 from portal.db.verification_tables import VerificationRunRow, VerificationScheduleRow
 
-__all__ = ["CONTENT_TYPE", "PortalMetrics", "QueueCollector"]
+__all__ = ["CONTENT_TYPE", "MetricsServer", "PortalMetrics", "QueueCollector"]
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -204,9 +205,10 @@ def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
 
 
 class PortalMetrics:
-    """One registry: the HTTP families, plus the queue collector when an engine is given."""
+    """One registry: the HTTP families, plus the queue collector when an engine is given,
+    plus ``collectors`` (the process's provider calls, :mod:`portal.observability.providers`)."""
 
-    def __init__(self, engine: Engine | None = None) -> None:
+    def __init__(self, engine: Engine | None = None, collectors: Sequence[Collector] = ()) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "portal_http_requests",
@@ -225,6 +227,8 @@ class PortalMetrics:
         self.registry.register(self.in_flight)
         if engine is not None:
             self.registry.register(QueueCollector(engine))
+        for collector in collectors:
+            self.registry.register(collector)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request."""
@@ -247,3 +251,27 @@ class _InFlight(Collector):
 def monotonic() -> float:
     """The clock request durations are measured with."""
     return time.monotonic()
+
+
+class MetricsServer:
+    """A background HTTP server answering ``GET /metrics`` for a process without a web app
+    (``portal worker --metrics-port``): the provider calls and the process's own families.
+
+    It has no token: bind it to loopback or to a private network only Prometheus reaches.
+    """
+
+    def __init__(self, port: int, host: str, collectors: Sequence[Collector]) -> None:
+        from prometheus_client import PlatformCollector, ProcessCollector, start_http_server
+
+        self.registry = CollectorRegistry(auto_describe=True)
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        for collector in collectors:
+            self.registry.register(collector)
+        self._server, self._thread = start_http_server(port, host, self.registry)
+        self.port = int(self._server.server_address[1])
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

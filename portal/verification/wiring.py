@@ -42,6 +42,7 @@ from portal.domain.status import RegistryStatus, TaxpayerQualification, TaxStatu
 from providers.cache import InMemoryLookupCache, LookupCache
 from providers.codec import ValueCodec
 from providers.dates import utc_now
+from providers.observer import NO_OBSERVER, ProviderCallObserver
 from providers.quota import CallPacer, InMemoryQuotaBook, QuotaBook
 from providers.resilience import ResiliencePolicy
 from providers.settings import (
@@ -241,6 +242,7 @@ def _live_ports(
     *,
     redis_url: str | None = None,
     calls_per_minute: int = 30,
+    observer: ProviderCallObserver = NO_OBSERVER,
 ) -> PortsFactory:
     from registry.adapters.qichacha import QichachaBusinessRegistry
     from registry.adapters.qixin import QixinBusinessRegistry
@@ -296,9 +298,16 @@ def _live_ports(
                     registries.append((name, QixinBusinessRegistry(client, settings.qixin)))
             yield VerificationPorts(
                 ResilientBusinessRegistry(
-                    registries, policy=policy, cache=cache, clock=clock, quota=quota
+                    registries,
+                    policy=policy,
+                    cache=cache,
+                    clock=clock,
+                    quota=quota,
+                    observer=observer,
                 ),
-                ResilientTaxBureau(taxes, policy=policy, cache=cache, clock=clock, quota=quota),
+                ResilientTaxBureau(
+                    taxes, policy=policy, cache=cache, clock=clock, quota=quota, observer=observer
+                ),
                 order,
                 pacer,
             )
@@ -311,9 +320,11 @@ def build_verification(
     *,
     clock: Callable[[], datetime] = utc_now,
     transport: httpx.AsyncBaseTransport | None = None,
+    observer: ProviderCallObserver = NO_OBSERVER,
 ) -> VerificationWiring:
     """The wiring for these settings (real adapters, demo data set, or not configured);
-    ``transport`` is the test seam of the real adapters' HTTP client."""
+    ``transport`` is the test seam of the real adapters' HTTP client; ``observer`` is told
+    of every call the real adapters make (the process's provider metrics)."""
     if settings.mode == "live":
         ports = _live_ports(
             settings.registry,
@@ -321,6 +332,7 @@ def build_verification(
             transport,
             redis_url=settings.redis_url,
             calls_per_minute=settings.calls_per_minute,
+            observer=observer,
         )
         return VerificationWiring(settings, ports, clock)
     if settings.mode == "demo":

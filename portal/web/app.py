@@ -114,7 +114,7 @@ def create_app(
     services = collaborators.services
     add_messages(HOME_MESSAGES)
 
-    observed = PortalMetrics(services.engine)
+    observed = PortalMetrics(services.engine, collectors=[collaborators.provider_calls])
     tracing = configure_tracing(services.settings.observability)
     shutdown = [*on_shutdown, *([tracing.shutdown] if tracing is not None else [])]
 

@@ -31,6 +31,7 @@ from payments.ports import OwnershipVerifier
 from portal.bootstrap import Collaborators, build_payment_deps
 from portal.domain.errors import ErrorKind, PortalError
 from portal.domain.principal import Role
+from portal.observability.providers import ObservedOwnershipVerifier
 from portal.payments import CheckResult, PaymentDeps, adopt_accounts, check_payment_file
 from portal.payments.checking import CHECKERS
 from portal.payments.proving import confirm_small_amount, send_small_amount, verify_ownership
@@ -279,7 +280,9 @@ class OwnershipNotConfiguredError(PortalError):
 
 def ownership_verifier(collaborators: Collaborators) -> OwnershipVerifier | None:
     """The demo's verifier in demo mode; no real provider is configured yet."""
-    return DemoOwnershipVerifier() if collaborators.settings.web.demo else None
+    if not collaborators.settings.web.demo:
+        return None
+    return ObservedOwnershipVerifier(DemoOwnershipVerifier(), collaborators.provider_calls)
 
 
 def area(collaborators: Collaborators) -> Contribution:

@@ -45,6 +45,8 @@ class Stack:
     worker: subprocess.Popen[bytes]
     #: what the migrate step's ``prepare`` returned (tokens, names)
     prepared: dict[str, str] = field(default_factory=dict)
+    #: the worker's ``--metrics-port`` (as compose.yaml runs it)
+    worker_metrics: str = ""
 
 
 def _redis_server(port: int) -> subprocess.Popen[bytes]:
@@ -76,6 +78,7 @@ def running_stack(
     t0 = time.monotonic()
     database = create_pg_database()
     redis_port, port_a, port_b = free_port(), free_port(), free_port()
+    metrics_port = free_port()
     started: list[subprocess.Popen[bytes]] = [_redis_server(redis_port)]
     try:
         with running_s3_server() as s3:
@@ -111,13 +114,13 @@ def running_stack(
 
             web_a = spawn("web-a", ["serve", "--port", str(port_a)])
             web_b = spawn("web-b", ["serve", "--port", str(port_b)])
-            worker = spawn("worker", ["worker", *worker_args])
+            worker = spawn("worker", ["worker", "--metrics-port", str(metrics_port), *worker_args])
             a, b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
             # a shared, busy machine can take minutes to start three Python processes
             wait_for_http(f"{a}/healthz", web_a, seconds=240)
             wait_for_http(f"{b}/healthz", web_b, seconds=240)
             print(f"stack serving {time.monotonic() - t0:.1f} s after the start", flush=True)
-            yield Stack(a, b, worker, prepared)
+            yield Stack(a, b, worker, prepared, f"http://127.0.0.1:{metrics_port}/metrics")
     finally:
         outputs = [stop(process) for process in reversed(started)]
         drop_pg_database(database)

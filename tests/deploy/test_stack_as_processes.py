@@ -86,3 +86,11 @@ def test_both_instances_answer_their_health_check(stack: Stack) -> None:
     for base in (stack.a, stack.b):
         assert httpx.get(f"{base}/healthz").json() == {"status": "ok", "database": "ok"}
     assert stack.worker.poll() is None
+
+
+def test_the_worker_serves_its_metrics_with_the_provider_call_counter(stack: Stack) -> None:
+    answer = httpx.get(stack.worker_metrics, timeout=10)
+
+    assert answer.status_code == 200
+    assert "# TYPE portal_provider_calls_total counter" in answer.text
+    assert "process_resident_memory_bytes" in answer.text
