@@ -72,7 +72,7 @@ def test_with_an_endpoint_each_request_is_a_span_named_by_its_route_template(
         client.get("/api/v1/suppliers/91350100M000100Y?token=SeCrEt")
     # leaving the client shuts the app down, which flushes the spans
     spans = {span.name: span for span in _spans(received)}
-    assert set(spans) == {"GET /healthz", "GET /api/v1/suppliers/{code}"}
+    assert set(spans) == {"GET /healthz", "GET /api/v1/suppliers/{uscc}"}
     health = spans["GET /healthz"]
     assert health.trace_id.hex() == "0af7651916cd43dd8448eb211c80319c"  # the caller's trace
     attributes = {a.key: a.value for a in health.attributes}
