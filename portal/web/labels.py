@@ -29,6 +29,24 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "supplier": ("供应商", "supplier"), "purchasing_clerk": ("采购专员", "purchasing clerk"),
     "purchasing_supervisor": ("采购主管", "purchasing supervisor"), "finance": ("财务", "finance"),
     "auditor": ("审计", "auditor"), "admin": ("管理员", "admin"),
+    # sources a field was checked against ("registry:qichacha" -> words)
+    **{
+        f"{source}:{provider}": (f"{szh}（{pzh}）", f"{sen} ({pen})")
+        for source, szh, sen in (
+            ("registry", "工商登记", "business registry"),
+            ("tax_bureau", "税务", "tax bureau"),
+            ("licence", "营业执照", "licence"),
+            ("ocr", "营业执照识别", "licence reading"),
+        )
+        for provider, pzh, pen in (
+            ("demo", "演示数据源", "demo source"),
+            ("qichacha", "企查查", "Qichacha"),
+            ("tianyancha", "天眼查", "Tianyancha"),
+            ("qixin", "启信宝", "Qixin"),
+            ("vies", "欧盟 VIES", "EU VIES"),
+            ("fake", "测试数据源", "test source"),
+        )
+    },
     # call-back outcomes
     "confirmed": ("已确认", "confirmed"), "denied": ("对方否认", "denied"),
     "unreachable": ("未接通", "unreachable"),

@@ -218,3 +218,10 @@ async def test_the_licence_zoom_script_is_served_from_the_site_not_inline(
     script = await client.get("/static/js/licence_zoom.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert "licence-zoom" in script.text
+
+
+def test_the_source_a_field_was_checked_against_reads_as_words() -> None:
+    from portal.web.i18n import translate
+
+    assert translate("v:registry:qichacha", "zh") == "工商登记（企查查）"
+    assert translate("v:tax_bureau:demo", "en") == "tax bureau (demo source)"
