@@ -178,5 +178,6 @@ def test_a_bank_change_goes_from_the_supplier_to_finance_and_the_mail_goes_out(
     # the supplier reads Chinese: 您的银行账户变更申请已审批通过并生效
     mail = mailbox[0].wait_for("supplier1@demo.example", "生效")
     assert mail["From"] == "portal@stack.example"
-    assert NEW_ACCOUNT not in mail.get_content()  # the account number never goes by mail
+    parts = [part.get_content() for part in mail.walk() if not part.is_multipart()]
+    assert parts and all(NEW_ACCOUNT not in text for text in parts)  # never by mail, any part
     assert stack.worker.poll() is None
