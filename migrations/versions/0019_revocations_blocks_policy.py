@@ -88,10 +88,10 @@ def _blocks_from_the_audit_log() -> None:
 
 def downgrade() -> None:
     op.drop_table("approval_policy")
-    with op.batch_alter_table("supplier") as batch:
-        batch.drop_column("blocked_at")
-        batch.drop_column("blocked_by")
-        batch.drop_column("blocked_reason")
+    # ALTER TABLE … DROP COLUMN, never a batch copy of the supplier table: on SQLite a copy
+    # drops the table every other table points at, which its foreign keys refuse
+    for column in ("blocked_at", "blocked_by", "blocked_reason"):
+        op.drop_column("supplier", column)
     with op.batch_alter_table("invitation") as batch:
         batch.drop_column("revoked_by")
         batch.drop_column("revoked_at")
