@@ -195,41 +195,17 @@ class SupplierStore:
     @staticmethod
     def existing_usccs(conn: Connection, usccs: Iterable[str]) -> dict[str, str]:
         """Which of these credit codes are already stored: uscc -> supplier id."""
-        wanted = list(set(usccs))
-        found: dict[str, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = conn.execute(
-                select(SUPPLIER.c.uscc, SUPPLIER.c.id).where(SUPPLIER.c.uscc.in_(chunk))
-            )
-            found.update({r.uscc: r.id for r in rows})
-        return found
+        return _supplier_map(conn, SUPPLIER.c.uscc, SUPPLIER.c.id, usccs)
 
     @staticmethod
     def names_of(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
         """Supplier id -> registered name, for words that name a supplier."""
-        wanted = list(set(ids))
-        found: dict[str, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = conn.execute(
-                select(SUPPLIER.c.id, SUPPLIER.c.name).where(SUPPLIER.c.id.in_(chunk))
-            )
-            found.update({r.id: r.name for r in rows})
-        return found
+        return _supplier_map(conn, SUPPLIER.c.id, SUPPLIER.c.name, ids)
 
     @staticmethod
     def owners_by_org_code(conn: Connection, org_codes: Iterable[str]) -> dict[str, str]:
         """Suppliers whose credit code embeds one of these organisation codes."""
-        wanted = list(set(org_codes))
-        found: dict[str, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = conn.execute(
-                select(SUPPLIER.c.org_code, SUPPLIER.c.id).where(SUPPLIER.c.org_code.in_(chunk))
-            )
-            found.update({r.org_code: r.id for r in rows})
-        return found
+        return _supplier_map(conn, SUPPLIER.c.org_code, SUPPLIER.c.id, org_codes)
 
     @staticmethod
     def bank_account_owners(conn: Connection, indexes: Iterable[str]) -> dict[str, set[str]]:
@@ -413,3 +389,16 @@ class SupplierStore:
             validated=row.validated,
             unreadable=unreadable,
         )
+
+
+def _supplier_map(
+    conn: Connection, key: Any, value: Any, wanted: Iterable[str], chunk: int = 500
+) -> dict[str, str]:
+    """``key`` -> ``value`` of the supplier rows whose ``key`` is one of ``wanted`` (asked in
+    chunks, so a long list never exceeds the database's parameter limit)."""
+    keys = list(set(wanted))
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), chunk):
+        query = select(key, value).where(key.in_(keys[start : start + chunk]))
+        found.update({row[0]: row[1] for row in conn.execute(query)})
+    return found

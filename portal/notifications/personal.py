@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -79,7 +80,7 @@ class _Token:
     expires_at: float = 0.0
 
 
-class _App:
+class _App(ABC):
     """An application of one platform: its token endpoint and how to call it."""
 
     name = "platform"
@@ -92,8 +93,9 @@ class _App:
         self.clock = clock
         self._token = _Token()
 
+    @abstractmethod
     def _token_request(self) -> httpx.Request:
-        raise NotImplementedError
+        """The platform's access-token request (WeCom and DingTalk differ)."""
 
     def _call(self, request: httpx.Request) -> dict[str, Any]:
         try:
