@@ -144,9 +144,14 @@ async def test_person_without_staff_role_or_invitation_gets_no_access_page(
 
     assert answer.status_code == 403
     assert "无访问权限" in answer.text
+    assert "<strong>供应商主数据门户</strong>" in answer.text
     assert audit_actions(demo_app)[-1] == ("login.failed", None, "no_access")
     client.cookies.set("lang", "en")
-    assert "No access" in (await demo_login(client, "supplier-1")).text
+    english = (await demo_login(client, "supplier-1")).text
+    assert "No access" in english
+    # the site's own name is English too, not only the page's words
+    assert "<strong>Supplier Master Data Portal</strong>" in english
+    assert "供应商主数据门户" not in english
 
 
 async def test_logout_clears_the_session_and_offers_provider_logout(
