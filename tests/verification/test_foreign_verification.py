@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from pathlib import Path
 
-import httpx
 import pytest
 
-from portal.audit.log import AuditLog
 from portal.bootstrap import Services
 from portal.domain.foreign_tax import parse
 from portal.domain.supplier import Supplier
 from portal.verification.verify import (
     SupplierVerification,
-    VerificationDeps,
-    verify_supplier_now,
 )
 from portal.verification.view import verification_view
-from portal.verification.wiring import VerificationPorts
 from registry.testing import FIXED_NOW
-from tax_bureau.adapters.vies import ViesVatChecker
 from tax_bureau.model import VatCheck, VatState
-from tests.support.cassettes import use_cassette
+from tests.support.vies import verify_with_vies
 from tests.verification.conftest import Authorities, store_suppliers
 from verification.foreign import verify_foreign
-
-VIES = Path(__file__).parents[1] / "tax_bureau" / "cassettes" / "vies.yaml"
 
 
 def foreign(number: str, name: str = "Sarl Exemple Fictif") -> Supplier:
@@ -35,25 +26,9 @@ def foreign(number: str, name: str = "Sarl Exemple Fictif") -> Supplier:
 
 
 def verify(services: Services, authorities: Authorities, sid: str) -> SupplierVerification:
-    """Verify with the real VIES adapter replaying the recorded cassette."""
-
-    async def run() -> SupplierVerification:
-        with use_cassette(VIES):
-            async with httpx.AsyncClient() as client:
-                ports = VerificationPorts(
-                    authorities.registry,
-                    authorities.tax,
-                    ("fake",),
-                    vat=ViesVatChecker(client, clock=authorities.clock),
-                )
-                deps = VerificationDeps(
-                    services.suppliers, AuditLog(services.sealer), ports, authorities.settings
-                )
-                return await verify_supplier_now(
-                    services.engine, deps, sid, now=authorities.clock()
-                )
-
-    return asyncio.run(run())
+    return asyncio.run(
+        verify_with_vies(services, sid, clock=authorities.clock, settings=authorities.settings)
+    )
 
 
 def test_a_valid_vat_number_with_the_same_name_validates_the_supplier(
