@@ -42,3 +42,14 @@ async def test_vies_not_answering_reads_as_retried_never_as_invalid(
     page = (await as_user("alice").get(f"/staff/suppliers/{sid}")).text
     assert 'id="vies-answer" data-state="unknown"' in page
     assert "暂无答复（稍后自动重试）" in page and "无效" not in page
+
+
+async def test_the_staff_list_finds_a_foreign_supplier_by_its_vat_number(
+    site: Any, as_user: Any
+) -> None:
+    await foreign_supplier(site, "DE136695976", "Beispiel GmbH")
+    listed = await as_user("alice").get("/staff/suppliers", params={"q": "DE 136 695 976"})
+    assert listed.status_code == 200, listed.text
+    row = listed.text.split('id="suppliers"')[1]
+    assert "Beispiel GmbH" in row and "DE136695976" in row and "<td>DE</td>" in row
+    assert "甲贸易" not in row  # only the supplier with that number
