@@ -25,7 +25,17 @@ from decimal import Decimal
 
 from approvals.model import ChangeKind, Entity, FieldChange
 from approvals.risk import normalise_company_name
-from portal.domain import amounts, bank_account, cnaps, fields, names, phone, text, uscc
+from portal.domain import (
+    amounts,
+    bank_account,
+    cnaps,
+    fields,
+    foreign_tax,
+    names,
+    phone,
+    text,
+    uscc,
+)
 from portal.domain.errors import DomainValidationError
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
@@ -77,6 +87,8 @@ _BLOCKING = frozenset(
         "uscc.invalid_length",
         "uscc.invalid_format",
         "uscc.unknown_region",
+        "foreign_tax_id.invalid",
+        "identity.both",
     }
 )
 
@@ -84,9 +96,12 @@ _BLOCKING = frozenset(
 class InvalidProposalError(ValueError):
     """The proposed values do not validate, or change nothing; ``findings`` say why."""
 
-    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+    def __init__(
+        self, message: str, findings: Sequence[Finding] = (), *, message_zh: str | None = None
+    ) -> None:
         super().__init__(message)
         self.findings = list(findings)
+        self.message_zh = message_zh or message
 
 
 class UnknownEntityError(InvalidProposalError, LookupError):
@@ -151,6 +166,7 @@ def supplier_values(supplier: Supplier) -> dict[str, str | None]:
         "established_on": _iso(supplier.established_on),
         "term_from": _iso(supplier.term_from),
         "term_to": term_to,
+        "foreign_tax_id": supplier.foreign_tax_id.key if supplier.foreign_tax_id else None,
     }
     return {
         name: special[name] if name in special else getattr(supplier, name)
@@ -204,6 +220,8 @@ def _normalise(entity: str, name: str, value: str | None, found: list[Finding]) 
             return phone.validate(value)
         if name == "tax_number":
             return uscc.validate(value)
+        if name == "foreign_tax_id":
+            return foreign_tax.parse(value).key
         if entity == Entity.SUPPLIER and name in _SUPPLIER_DATES | {"registered_capital"}:
             return _licence_value(name, value.strip())
         cleaned = text.clean(value.strip(), key, max_length=_LONG_TEXT.get(name, 200))
@@ -268,6 +286,8 @@ def _proposal_changes(
     wanted = {
         name: _normalise(entity, name, value, found) for name, value in proposal.values.items()
     }
+    if entity == Entity.SUPPLIER and "foreign_tax_id" in wanted:
+        _one_identity(supplier, wanted["foreign_tax_id"], found)
     named = "name" in wanted and wanted["name"] is None
     if (
         entity == Entity.SUPPLIER
@@ -288,6 +308,17 @@ def _proposal_changes(
         for name, after in wanted.items()
         if after != before.get(name) and name in allowed
     ]
+
+
+def _one_identity(supplier: Supplier, foreign_key: str | None, found: list[Finding]) -> None:
+    """A supplier keeps exactly one identity: a foreign tax number only replaces another."""
+    key = f"{Entity.SUPPLIER}.foreign_tax_id"
+    if supplier.uscc is not None:
+        detail = "a supplier with a credit code has no foreign tax number"
+        zh = "有统一社会信用代码的供应商不设境外税号"
+        found.append(finding("identity.both", key, detail=detail, detail_zh=zh))
+    elif foreign_key is None and not any(f.field_name == key for f in found):
+        found.append(finding("required.missing", key, detail="foreign tax number"))
 
 
 def _holder_findings(supplier: Supplier, changes: Sequence[FieldChange]) -> list[Finding]:
@@ -321,7 +352,11 @@ def diff(
         changes += _proposal_changes(supplier, proposal, found)
     blocking = [f for f in found if f.code in _BLOCKING]
     if blocking:
-        raise InvalidProposalError("some values are not valid", blocking)
+        raise InvalidProposalError(
+            "some values are not valid: " + "; ".join(f.message_en for f in blocking),
+            blocking,
+            message_zh="部分取值无效：" + "；".join(f.message_zh for f in blocking),
+        )
     if not changes:
         raise InvalidProposalError(
             "nothing would change: the proposed values are the ones on file",

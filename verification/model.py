@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from portal.domain.findings import Finding
 from registry.model import EnterpriseRecord
-from tax_bureau.model import InvoicingDetails, TaxpayerStatus
+from tax_bureau.model import InvoicingDetails, TaxpayerStatus, VatCheck
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,10 @@ class State(StrEnum):
     UNKNOWN = "unknown"
 
 
+#: The info findings of a source that gave no answer (unknown, retry later).
+UNAVAILABLE_CODES = ("registry.unavailable", "tax.unavailable", "vat.unavailable")
+
+
 @dataclass(frozen=True)
 class FieldState:
     """The state of one field: verified / mismatch / unknown, when, against what."""
@@ -105,7 +109,7 @@ class VerificationResult:
     @property
     def needs_retry(self) -> bool:
         """Whether a source did not answer and the check should run again later."""
-        return any(f.code in ("registry.unavailable", "tax.unavailable") for f in self.findings)
+        return any(f.code in UNAVAILABLE_CODES for f in self.findings)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -134,6 +138,7 @@ class Answers:
 
     registry: EnterpriseRecord | SourceUnavailable | None
     tax: TaxFacts
+    vat: VatCheck | None = None  # a foreign supplier's EU VAT number, as VIES answered
 
     @property
     def record(self) -> EnterpriseRecord | None:
@@ -173,6 +178,7 @@ class Collector:
 
 
 __all__ = [
+    "UNAVAILABLE_CODES",
     "Answers",
     "AutofilledValue",
     "Collector",

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from portal.domain.findings import Finding, Severity
 from portal.domain.supplier import Supplier
+from verification.foreign import FOREIGN_KEY_FIELDS
 from verification.model import InvoicingProfile, State, SupplierClaims
 
 #: Fields that must all be verified before a supplier is ``validated`` (plus every
@@ -45,7 +46,7 @@ def claims_of(supplier: Supplier) -> SupplierClaims:
         )
     return SupplierClaims(
         name=supplier.name,
-        uscc=supplier.uscc,
+        uscc=supplier.uscc or "",
         legal_representative=supplier.legal_representative,
         business_term_end=supplier.term_to,
         business_term_open_ended=supplier.term_to is None and supplier.term_from is not None,
@@ -55,7 +56,12 @@ def claims_of(supplier: Supplier) -> SupplierClaims:
 
 
 def is_validated(states: Mapping[str, State], findings: Sequence[Finding]) -> bool:
-    """Every key field and every account holder verified, and no error finding open."""
+    """Every key field and every account holder verified, and no error finding open (a
+    foreign supplier: its tax number and name, as VIES answered)."""
+    if "foreign_tax_id" in states:
+        return all(states.get(name) is State.VERIFIED for name in FOREIGN_KEY_FIELDS) and not any(
+            f.severity is Severity.ERROR for f in findings
+        )
     holders = [name for name in states if name.startswith("bank_accounts[")]
     wanted = [*KEY_FIELDS, *holders]
     return (

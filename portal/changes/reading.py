@@ -41,9 +41,10 @@ def list_changes(
 
 
 def supplier_id_for(deps: ChangeDeps, viewer: Principal, uscc: str) -> str:
-    """The id of the supplier with this (canonical) credit code, if ``viewer`` may see it."""
+    """The id of the supplier with this canonical credit code (or foreign tax id key, see
+    :func:`portal.domain.foreign_tax.supplier_number`), if ``viewer`` may see it."""
     with deps.engine.connect() as conn:
-        supplier = deps.suppliers.get_by_uscc(conn, uscc)
+        supplier = deps.suppliers.get_by_number(conn, uscc)
     if supplier is None or supplier.id is None:
         raise SupplierNotFoundError(uscc)
     visible_supplier(viewer, supplier.id)

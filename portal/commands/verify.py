@@ -15,7 +15,7 @@ from datetime import datetime
 from portal.audit.log import AuditContext
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, collaborators_of, services_for
-from portal.domain import uscc as uscc_number
+from portal.domain import foreign_tax
 from portal.domain.errors import DomainValidationError
 from portal.verification.confirmations import send_confirmation_requests
 from portal.verification.monitoring import run_due
@@ -29,17 +29,17 @@ def _print(data: object) -> None:
 
 def _supplier(args: argparse.Namespace) -> int:
     try:
-        code = uscc_number.validate(args.uscc)
+        code = foreign_tax.supplier_number(args.uscc)  # a credit code or a foreign tax number
     except DomainValidationError as exc:
-        raise CommandError(f"not a credit code: {exc}") from exc
+        raise CommandError(f"not a credit code or foreign tax number: {exc}") from exc
     with services_for(args) as services:
         wiring = collaborators_of(services).verification
         if not wiring.configured:
             raise CommandError(str(VerificationNotConfiguredError()))
         with services.engine.connect() as conn:
-            supplier = services.suppliers.get_by_uscc(conn, code)
+            supplier = services.suppliers.get_by_number(conn, code)
         if supplier is None or supplier.id is None:
-            raise CommandError(f"no supplier with credit code {code}")
+            raise CommandError(f"no supplier with the number {args.uscc}")
         done: list[SupplierVerification] = asyncio.run(
             averify_after_write(
                 services, [supplier.id], reason="manual", wiring=wiring, ctx=AuditContext.cli()
@@ -83,7 +83,7 @@ def register(sub: SubParsers) -> None:
     parser = sub.add_parser("verify", help="verify suppliers against the registry and tax bureau")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     one = verbs.add_parser("supplier", help="verify one supplier now")
-    one.add_argument("uscc", help="the supplier's credit code")
+    one.add_argument("uscc", help="the supplier's credit code (a foreign supplier: its tax number)")
     add_db_options(one)
     one.set_defaults(handler=_supplier)
     due = verbs.add_parser("due", help="run one monitoring pass (for cron / systemd timers)")

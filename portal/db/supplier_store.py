@@ -19,7 +19,7 @@ from uuid_utils import uuid7
 from portal.db.bulk import insert_rows
 from portal.db.sealing import Sealer
 from portal.db.tables import BankAccountRow, ContactRow, InvoicingProfileRow, SupplierRow, table_of
-from portal.domain import names
+from portal.domain import foreign_tax, names
 from portal.domain.supplier import (
     BankAccount,
     Contact,
@@ -41,6 +41,7 @@ INVOICING = table_of(InvoicingProfileRow)
 # Built once: the finance API reads suppliers by the thousand, and building a statement
 # costs more than SQLite takes to answer it.
 _BY_USCC = select(SUPPLIER).where(SUPPLIER.c.uscc == bindparam("uscc"))
+_BY_FOREIGN = select(SUPPLIER).where(SUPPLIER.c.foreign_tax_id == bindparam("key"))
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 _ACCOUNTS_OF = (
     select(BANK).where(BANK.c.supplier_id.in_(_IDS)).order_by(BANK.c.created_at, BANK.c.id)
@@ -94,7 +95,8 @@ class SupplierStore:
             {
                 "id": sid,
                 "uscc": supplier.uscc,
-                "org_code": supplier.uscc[8:17],
+                "org_code": supplier.uscc[8:17] if supplier.uscc else None,
+                "foreign_tax_id": supplier.foreign_tax_id.key if supplier.foreign_tax_id else None,
                 "legacy_tax_number": supplier.legacy_tax_number,
                 "name": supplier.name,
                 "name_core": names.core(supplier.name),
@@ -198,6 +200,11 @@ class SupplierStore:
         return _supplier_map(conn, SUPPLIER.c.uscc, SUPPLIER.c.id, usccs)
 
     @staticmethod
+    def existing_foreign_ids(conn: Connection, keys: Iterable[str]) -> dict[str, str]:
+        """Which of these foreign tax ids (``ForeignTaxId.key``) are stored: key -> id."""
+        return _supplier_map(conn, SUPPLIER.c.foreign_tax_id, SUPPLIER.c.id, keys)
+
+    @staticmethod
     def names_of(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
         """Supplier id -> registered name, for words that name a supplier."""
         return _supplier_map(conn, SUPPLIER.c.id, SUPPLIER.c.name, ids)
@@ -240,6 +247,14 @@ class SupplierStore:
     def get_by_uscc(self, conn: Connection, uscc: str) -> Supplier | None:
         """Load one supplier by credit code."""
         row = conn.execute(_BY_USCC, {"uscc": uscc}).first()
+        return self._load_many(conn, [row])[0] if row else None
+
+    def get_by_number(self, conn: Connection, number: str) -> Supplier | None:
+        """Load one supplier by credit code or foreign tax id key, as
+        :func:`portal.domain.foreign_tax.supplier_number` gives them."""
+        if ":" not in number:
+            return self.get_by_uscc(conn, number)
+        row = conn.execute(_BY_FOREIGN, {"key": number}).first()
         return self._load_many(conn, [row])[0] if row else None
 
     def page(
@@ -382,6 +397,7 @@ class SupplierStore:
             tax_status=TaxStatus(row.tax_status),
             lifecycle_state=LifecycleState(row.lifecycle_state),
             legacy_tax_number=row.legacy_tax_number,
+            foreign_tax_id=foreign_tax.from_key(row.foreign_tax_id) if row.foreign_tax_id else None,
             bank_accounts=bank_accounts,
             contacts=contact_values,
             invoicing_profile=profile,

@@ -34,8 +34,11 @@ class SupplierRow(SQLModel, table=True):
     __tablename__ = "supplier"
 
     id: str = Field(primary_key=True, max_length=36)
-    uscc: str = Field(max_length=18, unique=True, index=True)
-    org_code: str = Field(max_length=9, index=True)
+    # a foreign supplier has no credit code (and so no organisation code): its
+    # ``foreign_tax_id`` (``<scheme>:<number>``, portal.domain.foreign_tax) instead
+    uscc: str | None = Field(default=None, max_length=18, unique=True, index=True)
+    org_code: str | None = Field(default=None, max_length=9, index=True)
+    foreign_tax_id: str | None = Field(default=None, max_length=40, unique=True, index=True)
     legacy_tax_number: str | None = Field(default=None, max_length=15, index=True)
     name: str = Field(max_length=200, index=True)
     name_core: str = Field(max_length=200)  # searched through ix_supplier_name_core_state

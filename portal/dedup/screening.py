@@ -52,7 +52,7 @@ __all__ = [
 
 def probe_of(sealer: Sealer, supplier: Supplier, ref: str) -> Probe:
     """The probe of a candidate supplier (blind indexes computed under every live key)."""
-    org_code = supplier.uscc[8:17] if len(supplier.uscc) == 18 else None
+    org_code = supplier.uscc[8:17] if supplier.uscc and len(supplier.uscc) == 18 else None
     if org_code is None and supplier.legacy_tax_number:
         org_code = legacy_number.organisation_code(supplier.legacy_tax_number)
     accounts = [a.account_number for a in supplier.bank_accounts if a.account_number]
@@ -65,6 +65,7 @@ def probe_of(sealer: Sealer, supplier: Supplier, ref: str) -> Probe:
         ref=ref,
         names=all_names,
         uscc=supplier.uscc or None,
+        foreign_tax_id=supplier.foreign_tax_id.key if supplier.foreign_tax_id else None,
         org_code=org_code,
         legacy_tax_number=supplier.legacy_tax_number,
         bank_accounts=frozenset(i for a in accounts for i in sealer.candidates("bank_account", a)),
@@ -89,6 +90,7 @@ def load_probes(
             select(
                 SUPPLIER.c.id,
                 SUPPLIER.c.uscc,
+                SUPPLIER.c.foreign_tax_id,
                 SUPPLIER.c.org_code,
                 SUPPLIER.c.legacy_tax_number,
                 SUPPLIER.c.name,
@@ -121,6 +123,7 @@ def load_probes(
             ref=r.id,
             names=(r.name, *json.loads(r.aliases)),
             uscc=r.uscc,
+            foreign_tax_id=r.foreign_tax_id,
             org_code=r.org_code,
             legacy_tax_number=r.legacy_tax_number,
             bank_accounts=frozenset(accounts.get(r.id, ())),
@@ -160,6 +163,7 @@ def _blocked(
     cores_of = {sid: cores for rows in filed.values() for sid, cores in rows}
     by_value: list[tuple[Any, Any, Callable[[Probe], Iterable[str | None]]]] = [
         (SUPPLIER.c.uscc, SUPPLIER.c.id, lambda p: [p.uscc]),
+        (SUPPLIER.c.foreign_tax_id, SUPPLIER.c.id, lambda p: [p.foreign_tax_id]),
         (SUPPLIER.c.org_code, SUPPLIER.c.id, lambda p: [p.org_code]),
         (SUPPLIER.c.legacy_tax_number, SUPPLIER.c.id, lambda p: [p.legacy_tax_number]),
         (SUPPLIER.c.legal_rep_id_number_bidx, SUPPLIER.c.id, lambda p: [p.rep_id]),

@@ -81,6 +81,10 @@ CATALOGUE: tuple[FieldSpec, ...] = (
     _f(_S, "uscc", "统一社会信用代码", "credit code", import_key="uscc", headers=(
         "统一社会信用代码", "社会信用代码", "信用代码", "纳税人识别号", "税号", "uscc",
         "creditcode", "unifiedsocialcreditcode", "taxid", "taxnumber")),
+    _f(_S, "foreign_tax_id", "境外税号", "foreign tax number", "editable",
+       import_key="foreign_tax_id", headers=(
+        "境外税号", "外国税号", "增值税号", "vat号", "vatnumber", "vat", "euvat",
+        "foreigntaxid", "foreigntaxnumber")),
     _f(_S, "name", "名称", "name", *_LIC, import_key="name", headers=(
         "供应商名称", "单位名称", "公司名称", "企业名称", "名称", "供应商", "name",
         "suppliername", "companyname")),

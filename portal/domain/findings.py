@@ -89,6 +89,15 @@ CATALOG: dict[str, CatalogEntry] = {
         "This is a legacy 15-digit tax registration number, not a credit code: {detail}",
         "这是旧版15位税务登记号，不是统一社会信用代码：{detail}",
     ),
+    "foreign_tax_id.invalid": CatalogEntry(
+        E, "Foreign tax number refused: {detail}", "境外税号无效：{detail}"
+    ),
+    "identity.both": CatalogEntry(E, "Two identities: {detail}", "身份重复：{detail}"),
+    "duplicate.foreign_tax_id": CatalogEntry(
+        E,
+        "A supplier with this foreign tax number already exists: {detail}",
+        "该境外税号的供应商已存在：{detail}",
+    ),
     "required.missing": CatalogEntry(
         E, "Required field is missing: {detail}", "必填项缺失：{detail}"
     ),

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 # Re-exported: the supplier's values use the one vocabulary of licence values and statuses.
 from portal.domain.amounts import Money as Money
+from portal.domain.foreign_tax import ForeignTaxId as ForeignTaxId
 from portal.domain.status import RegistryStatus as RegistryStatus
 from portal.domain.status import TaxpayerQualification as TaxpayerQualification
 from portal.domain.status import TaxStatus as TaxStatus
@@ -68,9 +69,10 @@ class Contact:
 
 @dataclass(frozen=True)
 class Supplier:
-    """The master record."""
+    """The master record: a Chinese supplier has its credit code (``uscc``), a foreign one
+    its own country's tax number (``foreign_tax_id``) instead; never neither."""
 
-    uscc: str
+    uscc: str | None
     name: str
     entity_type: str | None = None
     legal_representative: str | None = None
@@ -88,6 +90,7 @@ class Supplier:
     lifecycle_state: LifecycleState = LifecycleState.PROSPECTIVE
     aliases: tuple[str, ...] = ()
     legacy_tax_number: str | None = None
+    foreign_tax_id: ForeignTaxId | None = None
     bank_accounts: tuple[BankAccount, ...] = ()
     invoicing_profile: InvoicingProfile | None = None
     contacts: tuple[Contact, ...] = ()
@@ -96,3 +99,14 @@ class Supplier:
     validated: bool = False
     #: Fields whose stored ciphertext could not be opened: path -> reason.
     unreadable: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_foreign(self) -> bool:
+        return self.uscc is None and self.foreign_tax_id is not None
+
+    @property
+    def identifier(self) -> str:
+        """The number a person knows the supplier by: its credit code or foreign tax number."""
+        if self.uscc is not None:
+            return self.uscc
+        return self.foreign_tax_id.number if self.foreign_tax_id else ""

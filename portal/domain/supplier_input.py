@@ -27,7 +27,17 @@ from typing import TypeVar
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-from portal.domain import bank_account, cnaps, fields, names, phone, tax_number, text, uscc
+from portal.domain import (
+    bank_account,
+    cnaps,
+    fields,
+    foreign_tax,
+    names,
+    phone,
+    tax_number,
+    text,
+    uscc,
+)
 from portal.domain.amounts import is_open_ended, parse_capital, parse_date
 from portal.domain.errors import DomainValidationError
 from portal.domain.findings import Finding, Severity, finding
@@ -49,7 +59,7 @@ T = TypeVar("T")
 #: Every key ``parse_supplier`` reads (from the field catalogue); the import maps
 #: spreadsheet headers onto these.
 FIELDS: tuple[str, ...] = fields.import_keys()
-REQUIRED = ("uscc", "name")
+REQUIRED = ("uscc", "name")  # a foreign supplier gives foreign_tax_id for uscc
 #: Keys whose value is one of a fixed vocabulary (the template offers them as a list).
 VOCABULARIES: dict[str, type[StrEnum]] = {
     "registry_status": RegistryStatus,
@@ -152,6 +162,33 @@ def _uscc(c: _Collector) -> tuple[str | None, str | None]:
     return c.check("uscc", uscc.validate, value), None
 
 
+def _identity(c: _Collector) -> tuple[str | None, str | None, foreign_tax.ForeignTaxId | None]:
+    """The credit code (or the legacy number typed for it), or the foreign tax number: a
+    supplier has exactly one of the two."""
+    raw_foreign = c.text("foreign_tax_id")
+    has_uscc = c.raw.get("uscc") not in (None, "") and str(c.raw.get("uscc")).strip()
+    if raw_foreign is None:
+        if not has_uscc:
+            c.add(
+                "required.missing",
+                "uscc",
+                "credit code (or, for a supplier outside mainland China, its foreign tax number)",
+                detail_zh="统一社会信用代码（境外供应商填写境外税号）",
+            )
+            return None, None, None
+        return *_uscc(c), None
+    if has_uscc:
+        c.add(
+            "identity.both",
+            "foreign_tax_id",
+            "give either the credit code or the foreign tax number, not both",
+            severity=Severity.ERROR,
+            detail_zh="统一社会信用代码与境外税号只填其一",
+        )
+        return None, None, None
+    return None, None, c.check("foreign_tax_id", foreign_tax.parse, raw_foreign)
+
+
 def _bank_account(c: _Collector, name: str | None) -> BankAccount | None:
     if text.is_masked(str(c.raw.get("bank_account") or "")):
         return None  # withheld (our own export masks it): nothing to store or change
@@ -240,11 +277,10 @@ def parse_supplier_draft(raw: Raw) -> tuple[Supplier | None, list[Finding]]:
     ('91110000600037341L', (), ['phone.invalid'])
     """
     c = _Collector(raw)
-    for key in REQUIRED:
-        if raw.get(key) in (None, "") or not str(raw.get(key)).strip():
-            en, zh = _words(key)
-            c.add("required.missing", key, en, detail_zh=zh)
-    credit_code, legacy = _uscc(c)
+    if raw.get("name") in (None, "") or not str(raw.get("name")).strip():
+        en, zh = _words("name")
+        c.add("required.missing", "name", en, detail_zh=zh)
+    credit_code, legacy, foreign = _identity(c)
     raw_name = c.text("name")
     name = names.normalise(raw_name) if raw_name else None
     id_number = c.check("legal_rep_id_number", ric.validate)
@@ -274,7 +310,7 @@ def parse_supplier_draft(raw: Raw) -> tuple[Supplier | None, list[Finding]]:
         c.choice("tax_status", TaxStatus, TaxStatus.UNKNOWN),
         c.choice("lifecycle_state", LifecycleState, LifecycleState.PROSPECTIVE),
     )
-    if not credit_code or not name:
+    if not (credit_code or foreign) or not name:
         return None, c.findings
     return (
         Supplier(
@@ -291,6 +327,7 @@ def parse_supplier_draft(raw: Raw) -> tuple[Supplier | None, list[Finding]]:
             lifecycle_state=statuses[3],
             aliases=aliases,
             legacy_tax_number=legacy,
+            foreign_tax_id=foreign,
             bank_accounts=(account,) if account else (),
             contacts=(contact,) if contact else (),
             invoicing_profile=invoicing,

@@ -68,6 +68,19 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
     return name, sid
 
 
+def _foreign(supplier: Supplier) -> dict[str, str] | None:
+    """A foreign supplier's tax identity (None for a supplier with a credit code)."""
+    tax_id = supplier.foreign_tax_id
+    if tax_id is None:
+        return None
+    return {
+        "scheme": tax_id.scheme,
+        "country": tax_id.country,
+        "number": tax_id.number,
+        "formatted": tax_id.shown,
+    }
+
+
 def supplier_view(supplier: Supplier, *, reveal: RevealCallback | None = None) -> dict[str, Any]:
     """JSON view of a supplier; sensitive values masked unless ``reveal`` is given."""
 
@@ -86,6 +99,7 @@ def supplier_view(supplier: Supplier, *, reveal: RevealCallback | None = None) -
     return {
         "id": supplier.id,
         "uscc": supplier.uscc,
+        "foreign_tax_id": _foreign(supplier),
         "name": supplier.name,
         "aliases": list(supplier.aliases),
         "entity_type": supplier.entity_type,

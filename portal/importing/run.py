@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import chain, islice
@@ -193,13 +193,20 @@ def _mapped(values: Sequence[object]) -> dict[int, str]:
     return found
 
 
+def _names_a_supplier(keys: Iterable[str]) -> bool:
+    """A name column and a number column: the credit code, or a foreign supplier's tax
+    number (a list of foreign suppliers may have no credit-code column at all)."""
+    present = set(keys)
+    return "name" in present and bool({"uscc", "foreign_tax_id"} & present)
+
+
 def _find_header(head: list[RowValues]) -> _Header | None:
     """The first row naming a credit-code and a name column, joined with the row below it
     when that one names further columns (a header merged over two rows: 银行信息 above
     开户行 | 银行账号)."""
     for at, values in enumerate(head):
         mapping = _mapped(values)
-        if not {"uscc", "name"} <= set(mapping.values()):
+        if not _names_a_supplier(mapping.values()):
             continue
         rows = [at + 1]
         if at + 1 < len(head):
@@ -255,7 +262,7 @@ def _records(
         for i, t in enumerate(titles)
         if t not in (None, "") and i not in header.mapping and str(t).strip() != HOLD_TITLE
     ]
-    if "uscc" not in mapping.values() or "name" not in mapping.values():
+    if not _names_a_supplier(mapping.values()):
         raise UnreadableFileError(
             f"{path.name}: the credit-code or the name column is hidden; unhide it "
             "(hidden columns are not imported)"
@@ -341,7 +348,7 @@ def import_suppliers(
             on_created=on_created,
         )
         for (row, supplier, _), outcome in zip(pending, outcomes, strict=True):
-            rep = _row_report(row, supplier.uscc, outcome)
+            rep = _row_report(row, supplier.identifier, outcome)
             if outcome.status is OutcomeStatus.EXISTS and outcome.supplier_id:
                 rep = _existing(rep, outcome.supplier_id, supplier, propose_changes, dry_run)
             report.add(rep)
@@ -361,8 +368,9 @@ def import_suppliers(
                 *(f for f in findings if f.field_name not in damaged),
             ]
         credit_code = draft.uscc if draft is not None else _credit_code(raw)
-        if credit_code:
-            findings += _repeated(seen, credit_code, row, draft.name if draft else None, findings)
+        identity = credit_code or _foreign_key(draft)
+        if identity:
+            findings += _repeated(seen, identity, row, draft.name if draft else None, findings)
         if draft is None or any(f.severity is Severity.ERROR for f in findings):
             uscc = credit_code or (str(raw.get("uscc") or "") or None)
             if any(f.code == "uscc.legacy_tax_number" for f in findings) and uscc:
@@ -400,6 +408,11 @@ def _credit_code(raw: Mapping[str, object]) -> str | None:
         return None
 
 
+def _foreign_key(draft: Supplier | None) -> str | None:
+    """A foreign supplier's identity (``eu_vat:DE…``), what its rows repeat."""
+    return draft.foreign_tax_id.key if draft and draft.foreign_tax_id else None
+
+
 def _repeated(
     seen: dict[str, tuple[int, str | None]],
     credit_code: str,
@@ -407,17 +420,20 @@ def _repeated(
     name: str | None,
     already: list[Finding],
 ) -> list[Finding]:
-    """``duplicate.uscc`` for a row repeating an earlier row's credit code, and
-    ``name.truncated`` when its name is a short form of that row's name."""
+    """``duplicate.uscc`` (``duplicate.foreign_tax_id``) for a row repeating an earlier row's
+    credit code (foreign tax id), and ``name.truncated`` when its name is a short form of
+    that row's name."""
     first, first_name = seen.setdefault(credit_code, (row, name))
     if first == row:
         return []
+    kind = "foreign_tax_id" if ":" in credit_code else "uscc"
+    number = credit_code.rpartition(":")[2]
     found = [
         finding(
-            "duplicate.uscc",
-            "uscc",
-            detail=f"{credit_code} is also on row {first}",
-            detail_zh=f"{credit_code} 与第 {first} 行相同",
+            f"duplicate.{kind}",
+            kind,
+            detail=f"{number} is also on row {first}",
+            detail_zh=f"{number} 与第 {first} 行相同",
             source="import",
             evidence={"row": str(first)},
         )

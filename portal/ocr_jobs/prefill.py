@@ -106,7 +106,7 @@ def prefill(supplier: Supplier, result: Mapping[str, Any], *, min_confidence: fl
         code.get("value"),
         str(code.get("status", "missing")),
         float(code.get("confidence", 0.0)),
-        supplier.uscc,
+        supplier.uscc or "",
     )
 
 

@@ -246,11 +246,25 @@ def create_invitation(
 
 
 def register_prospect(
-    engine: Engine, store: SupplierStore, *, name: str, uscc: str, email: str, now: datetime
+    engine: Engine,
+    store: SupplierStore,
+    *,
+    name: str,
+    email: str,
+    now: datetime,
+    uscc: str = "",
+    foreign_tax_id: str = "",
 ) -> str:
-    """The id of the supplier with this USCC, registering it as prospective if new."""
+    """The id of the supplier with this USCC (or foreign tax id), registering it as
+    prospective if new."""
     supplier, findings = parse_supplier(
-        {"uscc": uscc, "name": name, "lifecycle_state": "prospective", "contact_email": email}
+        {
+            "uscc": uscc,
+            "foreign_tax_id": foreign_tax_id,
+            "name": name,
+            "lifecycle_state": "prospective",
+            "contact_email": email,
+        }
     )
     if supplier is None:
         raise DomainValidationError(

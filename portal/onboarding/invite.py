@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from portal.audit.log import AuditContext, AuditLog
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SupplierStore
+from portal.domain import foreign_tax
 from portal.domain import uscc as uscc_rules
 from portal.domain.errors import DomainValidationError
 from portal.identity.users import UserAccount, get_account
@@ -48,21 +49,49 @@ __all__ = [
 
 
 def supplier_for_invitation(
-    engine: Engine, store: SupplierStore, *, uscc: str, name: str, email: str, now: datetime
+    engine: Engine,
+    store: SupplierStore,
+    *,
+    uscc: str,
+    name: str,
+    email: str,
+    now: datetime,
+    foreign_tax_id: str = "",
+    foreign_scheme: str = "",
 ) -> str:
-    """The supplier an invitation by credit code is for: the one registered under the
-    code, or a new prospective supplier when a name is given."""
-    code = uscc_rules.compact(uscc)
+    """The supplier an invitation is for: the one registered under the credit code (or,
+    for a supplier outside mainland China, the foreign tax number), or a new prospective
+    supplier when a name is given."""
+    foreign = None
+    if foreign_tax_id.strip():
+        if uscc.strip():
+            raise DomainValidationError(
+                "give either the credit code or the foreign tax number, not both",
+                zh="统一社会信用代码与境外税号只填其一",
+            )
+        foreign = foreign_tax.parse(foreign_tax_id, foreign_scheme.strip() or None)
+    code = "" if foreign else uscc_rules.compact(uscc)
+    found = SUPPLIER.c.foreign_tax_id == foreign.key if foreign else SUPPLIER.c.uscc == code
     with engine.connect() as conn:
-        existing = conn.execute(select(SUPPLIER.c.id).where(SUPPLIER.c.uscc == code)).scalar()
+        existing = conn.execute(select(SUPPLIER.c.id).where(found)).scalar()
     if existing:
         return str(existing)
     if not name.strip():
+        en = foreign.words_en if foreign else f"the credit code {code}"
+        zh = foreign.words_zh if foreign else f"统一社会信用代码 {code}"
         raise DomainValidationError(
-            f"没有统一社会信用代码为 {code} 的供应商；邀请新供应商请填写名称 / "
-            f"no supplier has the credit code {code}; give a name to invite a new supplier"
+            f"no supplier has {en}; give a name to invite a new supplier",
+            zh=f"没有{zh}的供应商；邀请新供应商请填写名称",
         )
-    return register_prospect(engine, store, name=name, uscc=code, email=email, now=now)
+    return register_prospect(
+        engine,
+        store,
+        name=name,
+        email=email,
+        now=now,
+        uscc=code,
+        foreign_tax_id=foreign.key if foreign else "",
+    )
 
 
 def invite_supplier(
@@ -78,11 +107,22 @@ def invite_supplier(
     link_for: Callable[[str], str],
     now: datetime,
     ttl: timedelta = DEFAULT_TTL,
+    foreign_tax_id: str = "",
+    foreign_scheme: str = "",
 ) -> Invitation:
-    """Invite a supplier by credit code (registering it as prospective when new): the
-    invitation, its e-mail in the outbox (``link_for`` turns a link token into the URL)
-    and ``invitation.created`` in one transaction."""
-    supplier_id = supplier_for_invitation(engine, store, uscc=uscc, name=name, email=email, now=now)
+    """Invite a supplier by credit code or foreign tax number (registering it as
+    prospective when new): the invitation, its e-mail in the outbox (``link_for`` turns a
+    link token into the URL) and ``invitation.created`` in one transaction."""
+    supplier_id = supplier_for_invitation(
+        engine,
+        store,
+        uscc=uscc,
+        name=name,
+        email=email,
+        now=now,
+        foreign_tax_id=foreign_tax_id,
+        foreign_scheme=foreign_scheme,
+    )
     with engine.begin() as conn:
         issued = create_invitation(
             conn,

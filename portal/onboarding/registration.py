@@ -78,8 +78,8 @@ def register_suppliers(
     """
     outcomes = [Outcome(pos, OutcomeStatus.REJECTED, None, list(f)) for pos, _, f in candidates]
     with engine.connect() as conn:
-        existing = store.existing_usccs(conn, (s.uscc for _, s, _ in candidates))
-        fresh = [i for i, (_, s, _) in enumerate(candidates) if s.uscc not in existing]
+        existing = _existing(conn, store, [s for _, s, _ in candidates])
+        fresh = [i for i, (_, s, _) in enumerate(candidates) if _identity(s) not in existing]
         screened = screen_batch_matches(
             conn, store.sealer, [candidates[i][1] for i in fresh], cache=cache
         )
@@ -87,17 +87,10 @@ def register_suppliers(
         outcomes[i].findings.extend(to_finding(m) for m in found)
     batch, members, filed = RowBatch(), [], []
     for outcome, (_, supplier, _) in zip(outcomes, candidates, strict=True):
-        if supplier.uscc in existing:
+        if _identity(supplier) in existing:
             outcome.status = OutcomeStatus.EXISTS
-            outcome.supplier_id = existing[supplier.uscc]
-            outcome.findings.append(
-                finding(
-                    "duplicate.uscc",
-                    "uscc",
-                    detail=f"{supplier.uscc} is supplier {existing[supplier.uscc]}",
-                    evidence={"existing_id": existing[supplier.uscc]},
-                )
-            )
+            outcome.supplier_id = existing[_identity(supplier)]
+            outcome.findings.append(_duplicate(supplier, outcome.supplier_id))
             continue
         if _has_error(outcome.findings):
             continue
@@ -124,10 +117,39 @@ def register_suppliers(
         if cache is not None:
             cache.add(keys)
     except IntegrityError:
-        _retry_one_by_one(engine, store, batch, members, now, cache, on_created)
+        _retry_one_by_one(
+            engine, store, batch, list(zip(members, filed, strict=True)), now, cache, on_created
+        )
         with engine.begin() as conn:
             remember_pairs(conn, _stored_pairs(screened, fresh, outcomes), now=now)
     return outcomes
+
+
+def _identity(supplier: Supplier) -> str:
+    """The number that makes a supplier the same supplier: its credit code, or its
+    foreign tax id's key (``eu_vat:DE…``, which no credit code can equal)."""
+    if supplier.uscc is not None or supplier.foreign_tax_id is None:
+        return supplier.uscc or ""
+    return supplier.foreign_tax_id.key
+
+
+def _existing(conn: Connection, store: SupplierStore, suppliers: list[Supplier]) -> dict[str, str]:
+    """Identity -> id of the stored suppliers these candidates would repeat."""
+    usccs = [s.uscc for s in suppliers if s.uscc]
+    keys = [s.foreign_tax_id.key for s in suppliers if s.foreign_tax_id and not s.uscc]
+    return store.existing_usccs(conn, usccs) | store.existing_foreign_ids(conn, keys)
+
+
+def _duplicate(supplier: Supplier, existing_id: str | None, *, meanwhile: bool = False) -> Finding:
+    """The finding that a candidate repeats a stored supplier's identity."""
+    how = "was stored meanwhile" if meanwhile else f"is supplier {existing_id}"
+    evidence = {"existing_id": existing_id} if existing_id else {}
+    if supplier.uscc is None and supplier.foreign_tax_id is not None:
+        detail = f"{supplier.foreign_tax_id.number} {how}"
+        return finding(
+            "duplicate.foreign_tax_id", "foreign_tax_id", detail=detail, evidence=evidence
+        )
+    return finding("duplicate.uscc", "uscc", detail=f"{supplier.uscc} {how}", evidence=evidence)
 
 
 def _announce(
@@ -162,13 +184,13 @@ def _retry_one_by_one(
     engine: Engine,
     store: SupplierStore,
     batch: RowBatch,
-    members: list[Outcome],
+    members: list[tuple[Outcome, Supplier]],
     now: datetime,
     cache: PostingCache | None,
     on_created: OnCreated | None,
 ) -> None:
     """Insert each supplier of a failed batch in its own transaction."""
-    for outcome, row in zip(members, batch.suppliers, strict=True):
+    for (outcome, supplier), row in zip(members, batch.suppliers, strict=True):
         sid = row["id"]
         single = RowBatch(
             suppliers=[row],
@@ -190,6 +212,4 @@ def _retry_one_by_one(
         except IntegrityError:
             outcome.status = OutcomeStatus.EXISTS
             outcome.supplier_id = None
-            outcome.findings.append(
-                finding("duplicate.uscc", "uscc", detail=f"{row['uscc']} was stored meanwhile")
-            )
+            outcome.findings.append(_duplicate(supplier, None, meanwhile=True))

@@ -60,6 +60,8 @@ def select_candidates(
 def attribute_keys(probe: Probe) -> set[str]:
     """Exact-match keys of a probe (numbers and blind indexes), for in-batch blocking."""
     keys = {f"u:{probe.uscc}"} if probe.uscc else set()
+    if probe.foreign_tax_id:
+        keys.add(f"f:{probe.foreign_tax_id}")
     if probe.org_code:
         keys.add(f"o:{probe.org_code}")
     keys.update(f"a:{index}" for index in probe.bank_accounts)

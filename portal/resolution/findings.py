@@ -14,6 +14,7 @@ SOURCE = "dedup"
 
 _FIELD: dict[Attribute, str] = {
     Attribute.USCC: "uscc",
+    Attribute.FOREIGN_TAX_ID: "foreign_tax_id",
     Attribute.ORG_CODE: "uscc",
     Attribute.NAME: "name",
     Attribute.FORMER_NAME: "name",
@@ -26,6 +27,7 @@ _FIELD: dict[Attribute, str] = {
 #: What matched, in words (English, Chinese): people read words, never attribute codes.
 _WORDS: dict[Attribute, tuple[str, str]] = {
     Attribute.USCC: ("credit code", "统一社会信用代码"),
+    Attribute.FOREIGN_TAX_ID: ("foreign tax number", "境外税号"),
     Attribute.ORG_CODE: ("organisation code", "组织机构代码"),
     Attribute.NAME: ("name", "名称"),
     Attribute.FORMER_NAME: ("former name", "曾用名"),

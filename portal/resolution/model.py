@@ -21,6 +21,7 @@ class Attribute(StrEnum):
     """Which attribute two records share."""
 
     USCC = "uscc"
+    FOREIGN_TAX_ID = "foreign_tax_id"
     ORG_CODE = "org_code"
     NAME = "name"
     FORMER_NAME = "former_name"
@@ -32,6 +33,7 @@ class Attribute(StrEnum):
 #: The finding code raised for each attribute.
 FINDING_CODE: dict[Attribute, str] = {
     Attribute.USCC: "duplicate.uscc",
+    Attribute.FOREIGN_TAX_ID: "duplicate.foreign_tax_id",
     Attribute.ORG_CODE: "duplicate.uscc",
     Attribute.NAME: "duplicate.similar_name",
     Attribute.FORMER_NAME: "duplicate.similar_name",
@@ -59,6 +61,7 @@ class Probe:
     ref: str
     names: tuple[str, ...]  # registered name first, then former names
     uscc: str | None = None
+    foreign_tax_id: str | None = None  # ``<scheme>:<number>``: a foreign supplier's identity
     org_code: str | None = None
     legacy_tax_number: str | None = None
     bank_accounts: frozenset[str] = frozenset()  # blind indexes

@@ -36,6 +36,7 @@ PLACE_CONFLICT = 0.75
 #: Scores of shared attributes: how strongly each alone suggests one company.
 SCORES: dict[Attribute, float] = {
     Attribute.USCC: 1.0,
+    Attribute.FOREIGN_TAX_ID: 1.0,
     Attribute.ORG_CODE: 0.99,
     Attribute.BANK_ACCOUNT: 0.95,
     Attribute.LEGAL_REP_ADDRESS: 0.9,
@@ -127,7 +128,8 @@ def best_name_match(a: Probe, b: Probe) -> tuple[float, Attribute, str, str]:
 def compare(a: Probe, b: Probe) -> list[Match]:
     """Every reason to believe ``a`` and ``b`` are one company (empty when none).
 
-    Equal credit codes say everything: nothing else is reported for that pair.
+    Equal credit codes (or foreign tax numbers) say everything: nothing else is reported
+    for that pair.
     """
 
     def match(attribute: Attribute, score: float, detail: str) -> Match:
@@ -137,6 +139,9 @@ def compare(a: Probe, b: Probe) -> list[Match]:
         return []
     if a.uscc and a.uscc == b.uscc:
         return [match(Attribute.USCC, SCORES[Attribute.USCC], a.uscc)]
+    if a.foreign_tax_id and a.foreign_tax_id == b.foreign_tax_id:
+        number = a.foreign_tax_id.partition(":")[2]
+        return [match(Attribute.FOREIGN_TAX_ID, SCORES[Attribute.FOREIGN_TAX_ID], number)]
     found: list[Match] = []
     if a.org_code and a.org_code == b.org_code:
         found.append(match(Attribute.ORG_CODE, SCORES[Attribute.ORG_CODE], a.org_code))

@@ -66,7 +66,7 @@ def raise_alerts(
         def message(reader: Recipient) -> Rendered:
             values = {
                 "supplier": supplier.name,
-                "uscc": supplier.uscc,
+                "uscc": supplier.identifier,
                 "what": zh if reader.language == "zh" else en,
                 "url": link(settings.public_url, f"/staff/suppliers/{sid}/verification"),
             }

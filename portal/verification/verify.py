@@ -43,6 +43,7 @@ from portal.verification.records import (
     run_row,
 )
 from portal.verification.schedule import request_verification, reschedule
+from portal.verification.view import vies_summary
 from portal.verification.wiring import (
     VerificationNotConfiguredError,
     VerificationPorts,
@@ -50,13 +51,18 @@ from portal.verification.wiring import (
     VerificationWiring,
 )
 from providers.dates import today_in_china
-from verification.model import Answers, State, VerificationResult
+from verification.foreign import verify_foreign
+from verification.model import Answers, State, TaxFacts, VerificationResult
 from verification.rules import verify_supplier
 from verification.service import VerificationService
 from verification.supplier import KEY_FIELDS, claims_of, is_validated, stays_validated
 
 SYSTEM = AuditContext(actor="system:verification", channel="system:verification")
-_UNAVAILABLE = {"registry.unavailable": "registry", "tax.unavailable": "tax_bureau"}
+_UNAVAILABLE = {
+    "registry.unavailable": "registry",
+    "tax.unavailable": "tax_bureau",
+    "vat.unavailable": "tax_bureau",
+}
 
 __all__ = [
     "KEY_FIELDS",
@@ -114,18 +120,37 @@ async def verify_supplier_now(
     supplier = await asyncio.to_thread(load)
     if supplier is None:
         raise SupplierNotFoundError(supplier_id)
-    claims = claims_of(supplier)
-    service = VerificationService(deps.ports.registry, deps.ports.tax, clock=lambda: now)
-    answers = await service.ask(claims)
-    result = verify_supplier(
-        claims, registry_record=answers.registry, tax=answers.tax, today=today_in_china(now)
-    )
+    if supplier.uscc is None and supplier.foreign_tax_id is not None:
+        result, answers = await _ask_vies(deps, supplier, now)
+    else:
+        claims = claims_of(supplier)
+        service = VerificationService(deps.ports.registry, deps.ports.tax, clock=lambda: now)
+        answers = await service.ask(claims)
+        result = verify_supplier(
+            claims, registry_record=answers.registry, tax=answers.tax, today=today_in_china(now)
+        )
 
     def keep() -> SupplierVerification:
         with engine.begin() as conn:
             return _persist(conn, deps, supplier, result, answers, now, trigger, ctx, claim_token)
 
     return await asyncio.to_thread(keep)
+
+
+async def _ask_vies(
+    deps: VerificationDeps, supplier: Supplier, now: datetime
+) -> tuple[VerificationResult, Answers]:
+    """A foreign supplier: its EU VAT number asked of VIES (no Chinese source knows it).
+    What VIES answered (name, address) goes into the run's summary for the panel."""
+    tax_id = supplier.foreign_tax_id
+    assert tax_id is not None  # the caller's branch
+    check = None
+    if tax_id.scheme == "eu_vat":
+        if deps.ports.vat is None:
+            raise VerificationNotConfiguredError("no VIES checker is configured")
+        check = await deps.ports.vat.check(tax_id.number)
+    result = verify_foreign(supplier.name, tax_id, check, today=today_in_china(now))
+    return result, Answers(None, TaxFacts(), vat=check)
 
 
 def _persist(
@@ -175,6 +200,8 @@ def _persist(
         "mismatch": sorted(n for n, s in states.items() if s is State.MISMATCH),
         "providers": list(deps.ports.providers),
     }
+    if answers.vat is not None:
+        summary["vies"] = vies_summary(answers.vat)
     run_row(
         conn,
         run_id,

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from portal.db.supplier_store import SUPPLIER
+from portal.domain import foreign_tax
 from portal.verification.records import FINDING, RUN, STATE, SupplierNotFoundError
 from portal.verification.schedule import SCHEDULE
+from tax_bureau.model import VatCheck
 from verification.supplier import KEY_FIELDS
 
-__all__ = ["awaiting_sources", "verification_view"]
+__all__ = ["awaiting_sources", "last_vies", "verification_view", "vies_summary"]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -26,7 +29,13 @@ def _field_order(path: str) -> tuple[int, str]:
     order = {
         name: i
         for i, name in enumerate(
-            (*KEY_FIELDS[:4], "business_term_end", "licence_validity", "tax_status")
+            (
+                "foreign_tax_id",
+                *KEY_FIELDS[:4],
+                "business_term_end",
+                "licence_validity",
+                "tax_status",
+            )
         )
     }
     return (order.get(path, 50 if path.startswith("bank_") else 40), path)
@@ -39,6 +48,7 @@ def verification_view(conn: Connection, supplier_id: str, *, runs: int = 5) -> d
             SUPPLIER.c.id,
             SUPPLIER.c.name,
             SUPPLIER.c.uscc,
+            SUPPLIER.c.foreign_tax_id,
             SUPPLIER.c.validated,
             SUPPLIER.c.lifecycle_state,
             SUPPLIER.c.version,
@@ -64,6 +74,7 @@ def verification_view(conn: Connection, supplier_id: str, *, runs: int = 5) -> d
             "id": supplier.id,
             "name": supplier.name,
             "uscc": supplier.uscc,
+            "foreign_tax_id": _foreign(supplier.foreign_tax_id),
             "validated": supplier.validated,
             "lifecycle_state": supplier.lifecycle_state,
             "version": supplier.version,
@@ -92,6 +103,7 @@ def verification_view(conn: Connection, supplier_id: str, *, runs: int = 5) -> d
             }
             for f in sorted(findings, key=lambda f: (_SEVERITY_ORDER.get(f.severity, 9), f.code))
         ],
+        "vies": last_vies(recent),
         "runs": [
             {
                 "id": r.id,
@@ -115,6 +127,43 @@ def verification_view(conn: Connection, supplier_id: str, *, runs: int = 5) -> d
 
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def vies_summary(check: VatCheck) -> dict[str, str | None]:
+    """What VIES answered, as a run keeps it (and the panel shows it)."""
+    return {
+        "state": check.state.value,
+        "vat_number": check.vat_number,
+        "country": check.country_code,
+        "name": check.name,
+        "address": check.address,
+        "error": check.error,
+        "request_identifier": check.request_identifier,
+        "checked_at": _iso(check.checked_at),
+    }
+
+
+def last_vies(runs: Sequence[Any]) -> dict[str, Any] | None:
+    """The newest VIES answer among the recent runs (None: never asked)."""
+    for run in runs:
+        answer = json.loads(run.summary or "{}").get("vies")
+        if answer:
+            return dict(answer)
+    return None
+
+
+def _foreign(key: str | None) -> dict[str, str] | None:
+    if not key:
+        return None
+    tax_id = foreign_tax.from_key(key)
+    return {
+        "key": key,
+        "scheme": tax_id.scheme,
+        "country": tax_id.country,
+        "number": tax_id.number,
+        "words_zh": tax_id.words_zh,
+        "words_en": tax_id.words_en,
+    }
 
 
 def awaiting_sources(conn: Connection, supplier_id: str) -> bool:

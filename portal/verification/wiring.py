@@ -55,7 +55,7 @@ from registry.model import EnterpriseRecord, ThreeElementOutcome, ThreeElementRe
 from registry.ports import BusinessRegistry
 from registry.resilience import ResilientBusinessRegistry
 from tax_bureau.model import InvoicingDetails, TaxpayerStatus
-from tax_bureau.ports import TaxBureau
+from tax_bureau.ports import TaxBureau, VatNumberChecker
 from tax_bureau.resilience import ResilientTaxBureau
 
 __all__ = [
@@ -68,6 +68,9 @@ __all__ = [
     "registry_settings",
     "verification_settings",
 ]
+
+#: Seconds a demo waits for VIES (a member state that does not answer is "unknown").
+VIES_TIMEOUT = 10.0
 
 NOT_CONFIGURED = (
     "verification is not configured: set PORTAL_QICHACHA_KEY/SECRET, PORTAL_TIANYANCHA_TOKEN "
@@ -162,12 +165,13 @@ def verification_settings(settings: Settings) -> VerificationSettings:
 
 @dataclass(frozen=True)
 class VerificationPorts:
-    """The registry and tax ports of one session, and what they are."""
+    """The registry, tax and VIES ports of one session, and what they are."""
 
     registry: BusinessRegistry
     tax: TaxBureau
     providers: tuple[str, ...]
     pacer: CallPacer | None = None  # shared by every instance (Redis); None: a pass's own
+    vat: VatNumberChecker | None = None  # EU VAT numbers of foreign suppliers (VIES)
 
 
 PortsFactory = Callable[[], AbstractAsyncContextManager[VerificationPorts]]
@@ -199,10 +203,11 @@ class VerificationWiring:
         settings: VerificationSettings | None = None,
         *,
         clock: Callable[[], datetime] = utc_now,
+        vat: VatNumberChecker | None = None,
     ) -> VerificationWiring:
         """Always the same ports (fakes, the demo adapters)."""
         provider = str(getattr(registry, "provider", type(registry).__name__))
-        ports = VerificationPorts(registry, tax, (provider,))
+        ports = VerificationPorts(registry, tax, (provider,), vat=vat)
 
         @asynccontextmanager
         async def open_ports() -> AsyncIterator[VerificationPorts]:
@@ -211,17 +216,22 @@ class VerificationWiring:
         return cls(settings or VerificationSettings(mode="demo"), open_ports, clock)
 
 
-def _demo_ports(clock: Callable[[], datetime]) -> PortsFactory:
+def _demo_ports(
+    clock: Callable[[], datetime], transport: httpx.AsyncBaseTransport | None = None
+) -> PortsFactory:
     from registry.adapters.demo import DemoBusinessRegistry
     from tax_bureau.adapters.demo import DemoTaxBureau
+    from tax_bureau.adapters.vies import ViesVatChecker
 
-    ports = VerificationPorts(
-        DemoBusinessRegistry(clock=clock), DemoTaxBureau(clock=clock), ("demo",)
-    )
+    registry, tax = DemoBusinessRegistry(clock=clock), DemoTaxBureau(clock=clock)
 
     @asynccontextmanager
     async def open_ports() -> AsyncIterator[VerificationPorts]:
-        yield ports
+        # VIES is public and free: the demo asks the real one (no answer: unknown, retried)
+        async with httpx.AsyncClient(timeout=VIES_TIMEOUT, transport=transport) as client:
+            yield VerificationPorts(
+                registry, tax, ("demo",), vat=ViesVatChecker(client, clock=clock)
+            )
 
     return open_ports
 
@@ -249,6 +259,7 @@ def _live_ports(
     from registry.adapters.tianyancha import TianyanchaBusinessRegistry
     from tax_bureau.adapters.qichacha import QichachaTaxBureau
     from tax_bureau.adapters.tianyancha import TianyanchaTaxBureau
+    from tax_bureau.adapters.vies import ViesVatChecker
 
     memory_cache = InMemoryLookupCache(clock)  # shared by sessions: one paid lookup a day
     memory_quota = InMemoryQuotaBook()
@@ -297,7 +308,8 @@ def _live_ports(
                 elif name == "qixin" and settings.qixin is not None:
                     registries.append((name, QixinBusinessRegistry(client, settings.qixin)))
             yield VerificationPorts(
-                ResilientBusinessRegistry(
+                vat=ViesVatChecker(client, clock=clock),
+                registry=ResilientBusinessRegistry(
                     registries,
                     policy=policy,
                     cache=cache,
@@ -305,11 +317,11 @@ def _live_ports(
                     quota=quota,
                     observer=observer,
                 ),
-                ResilientTaxBureau(
+                tax=ResilientTaxBureau(
                     taxes, policy=policy, cache=cache, clock=clock, quota=quota, observer=observer
                 ),
-                order,
-                pacer,
+                providers=order,
+                pacer=pacer,
             )
 
     return open_ports
@@ -336,5 +348,5 @@ def build_verification(
         )
         return VerificationWiring(settings, ports, clock)
     if settings.mode == "demo":
-        return VerificationWiring(settings, _demo_ports(clock), clock)
+        return VerificationWiring(settings, _demo_ports(clock, transport), clock)
     return VerificationWiring(settings, None, clock)

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from portal.core import Services
 from portal.db.supplier_store import SupplierFilter
+from portal.domain import foreign_tax
 from portal.domain import uscc as uscc_number
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import LifecycleState
@@ -131,12 +132,13 @@ class FinanceApi(Controller):
         uscc: FromPath[str],
         reveal: Annotated[bool, QueryParameter(description="clear account numbers")] = False,
     ) -> SupplierView:
-        canonical = uscc_number.validate(uscc)
+        canonical = foreign_tax.supplier_number(uscc)  # a credit code or a foreign tax number
         callback = _reveal_callback(request, reveal_audit, reveal)
         with services.engine.connect() as conn:
-            supplier = services.suppliers.get_by_uscc(conn, canonical)
+            supplier = services.suppliers.get_by_number(conn, canonical)
             if supplier is None:
-                raise NotFoundException(f"no supplier with credit code {canonical}")
+                what = "foreign tax number" if ":" in canonical else "credit code"
+                raise NotFoundException(f"no supplier with {what} {canonical.split(':')[-1]}")
             views = [supplier_view(supplier, reveal=callback)]
             return typed(_with_payment_hold(payment_holds, conn, views)[0], SupplierView)
 

@@ -136,11 +136,30 @@ class PaymentHoldView(_Closed, kw_only=True):
     until: Annotated[str | None, Meta(description="ISO 8601 time")] = None
 
 
+class ForeignTaxIdView(_Closed, kw_only=True):
+    """A foreign supplier's tax identity (it has no credit code)."""
+
+    scheme: Annotated[
+        str, Meta(description="eu_vat, gb_vat, ch_vat, no_vat, us_ein, jp_cn, sg_uen, ...")
+    ]
+    country: Annotated[str, Meta(description="ISO 3166 country code (GR for an EL VAT number)")]
+    number: Annotated[str, Meta(description="the number in its compact, canonical form")]
+    formatted: Annotated[str, Meta(description="the number as its country writes it")]
+
+
 class SupplierView(_Closed, kw_only=True):
     """Validated master data of one supplier, as finance reads it."""
 
     id: str
-    uscc: Annotated[str, Meta(description="unified social credit code (统一社会信用代码)")]
+    uscc: Annotated[
+        str | None,
+        Meta(
+            description="unified social credit code (统一社会信用代码); null for a foreign supplier"
+        ),
+    ]
+    foreign_tax_id: Annotated[
+        ForeignTaxIdView | None, Meta(description="a foreign supplier's tax number, else null")
+    ] = None
     name: str
     aliases: list[str] = []
     entity_type: str | None = None
@@ -194,7 +213,9 @@ class ProposalIn(Struct, kw_only=True):
 class ChangeRequestIn(Struct, kw_only=True):
     """``POST /api/v1/changes``: what to change of which supplier."""
 
-    supplier_uscc: Annotated[str, Meta(description="the supplier's credit code")]
+    supplier_uscc: Annotated[
+        str, Meta(description="the supplier's credit code (a foreign supplier: its tax number)")
+    ]
     proposals: list[ProposalIn]
 
 

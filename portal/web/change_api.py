@@ -16,7 +16,7 @@ from msgspec import to_builtins
 
 from approvals import ChangeRequest, Channel, Entity
 from portal.changes import Proposal, get_change, submit_change, supplier_id_for
-from portal.domain import uscc as credit_code
+from portal.domain import foreign_tax
 from portal.domain.errors import DomainValidationError
 from portal.domain.principal import Role
 from portal.web.api_docs import API_SECURITY
@@ -101,7 +101,7 @@ class ChangeApi(Controller):
         """Body: ``{"supplier_uscc": "...", "proposals": [{"entity": "bank_account",
         "entity_id": null, "values": {...}}]}``; answers the pending change request.
         Send an ``Idempotency-Key`` header to make a retry safe."""
-        code = credit_code.validate(data.supplier_uscc)
+        code = foreign_tax.supplier_number(data.supplier_uscc)
         me = principal_of(request)
         change = submit_change(
             portal.changes, audit_context(request), me, supplier_id_for(portal.changes, me, code),

@@ -66,6 +66,7 @@ VALUE_LABELS: dict[str, tuple[str, str]] = {
     "changes.frequent": ("短期内多次变更", "frequent changes"),
     # likely-duplicate reasons (portal.dedup)
     "duplicate.uscc": ("信用代码相同", "same credit code"),
+    "duplicate.foreign_tax_id": ("境外税号相同", "same foreign tax number"),
     "duplicate.bank_account": ("银行账号相同", "same bank account"),
     "duplicate.phone": ("电话相同", "same phone"),
     "duplicate.similar_name": ("名称相近", "similar name"),

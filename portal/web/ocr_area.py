@@ -162,8 +162,10 @@ def _open_registry(request: Request[Any, Any, Any]) -> BusinessRegistry | None:
 
 
 async def _registry_record(
-    registry: BusinessRegistry | None, code: str
+    registry: BusinessRegistry | None, code: str | None
 ) -> tuple[EnterpriseRecord | None, str | None]:
+    if code is None:
+        return None, "境外供应商没有工商登记 / a foreign supplier has no Chinese registry record"
     if registry is None:
         return None, "未配置工商数据源 / no registry source is configured"
     try:

@@ -53,6 +53,10 @@ REVIEWERS = (Role.PURCHASING_SUPERVISOR, Role.ADMIN)
 UNAVAILABLE = "工商数据暂不可用，稍后重试 / the registry did not answer; unknown, retry later"
 NOT_CONFIGURED = "未配置工商数据源 / no registry source is configured"
 NOT_REGISTERED = "工商登记中查无此信用代码 / the registry knows no company with this credit code"
+FOREIGN = (
+    "境外供应商没有工商登记，按境外税号核验 / "
+    "a foreign supplier has no Chinese registry record; its tax number is checked instead"
+)
 
 
 def _supplier(portal: PortalRuntime, supplier_id: str) -> Supplier:
@@ -71,8 +75,10 @@ def _registry(request: Request[Any, Any, Any]) -> BusinessRegistry | None:
 
 
 async def _lookup(
-    registry: BusinessRegistry | None, code: str
+    registry: BusinessRegistry | None, code: str | None
 ) -> tuple[EnterpriseRecord | None, str | None]:
+    if code is None:
+        return None, FOREIGN
     if registry is None:
         return None, NOT_CONFIGURED
     try:
@@ -141,7 +147,7 @@ class ReviewPages(Controller):
         record, note = await _lookup(registry, supplier.uscc)
         read_code = await asyncio.to_thread(licence_code_of, portal.changes, me, found)
         owner: EnterpriseRecord | None = None
-        if read_code and uscc.compact(read_code) != uscc.compact(supplier.uscc):
+        if read_code and uscc.compact(read_code) != uscc.compact(supplier.uscc or ""):
             owner, _ = await _lookup(registry, read_code)  # whose licence it is, if known
         evidence = await asyncio.to_thread(
             change_evidence,

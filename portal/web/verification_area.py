@@ -338,6 +338,7 @@ def area(collaborators: Collaborators) -> Contribution:
 FIELD_LABELS = (
     ("name", "企业名称", "Company name"),
     ("uscc", "统一社会信用代码", "Credit code"),
+    ("foreign_tax_id", "境外税号", "Foreign tax number"),
     ("legal_representative", "法定代表人", "Legal representative"),
     ("registration_status", "登记状态", "Registration status"),
     ("business_term_end", "营业期限", "Business term"),
@@ -396,6 +397,19 @@ MESSAGES: dict[str, dict[str, str]] = {
                 "Verification is not configured: nothing is checked, no field is marked verified.",
             ),
             ("vf.demo", "演示数据源（虚构企业）", "Demo data set (fictional companies)"),
+            ("vf.vies", "欧盟 VIES 答复", "EU VIES answer"),
+            ("vf.vies.valid", "有效", "valid"),
+            ("vf.vies.invalid", "无效", "not valid"),
+            (
+                "vf.vies.unknown",
+                "暂无答复（稍后自动重试）",
+                "no answer yet (retried automatically)",
+            ),
+            ("vf.vies.number", "增值税号", "VAT number"),
+            ("vf.vies.name", "登记名称", "Registered name"),
+            ("vf.vies.address", "登记地址", "Registered address"),
+            ("vf.vies.undisclosed", "该成员国不公开", "not disclosed by the member state"),
+            ("vf.vies.reason", "原因", "Reason"),
             ("vf.error", "出错了", "Something went wrong"),
             ("vf.confirm.title", "请确认贵司信息", "Please confirm your company data"),
             (

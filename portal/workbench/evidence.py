@@ -226,7 +226,7 @@ def _facts(record: EnterpriseRecord) -> RegistryFacts:
 def _other_company(
     supplier: Supplier, licence: LicenceEvidence | None, record: EnterpriseRecord | None
 ) -> tuple[tuple[str, ...], str | None]:
-    own = uscc.compact(supplier.uscc)
+    own = uscc.compact(supplier.uscc or "")
     seen: list[str] = []
     foreign = None
     if licence is not None and licence.uscc_read and uscc.compact(licence.uscc_read) != own:

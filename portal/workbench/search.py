@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Connection, Select, or_, select
 
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, CONTACT, INVOICING, SUPPLIER
-from portal.domain import names
+from portal.domain import foreign_tax, names
 
 _SEPARATORS = re.compile(r"[\s\-]+")
 _CODE = re.compile(r"[0-9A-Z]{4,18}")
@@ -63,6 +63,8 @@ def matching(text: str, sealer: Sealer, conn: Connection | None = None) -> Colum
         core = names.core(typed)
         if core and core != typed:
             found.append(SUPPLIER.c.name_core.like("%" + _escape(core) + "%", escape="\\"))
+    if foreign_tax.is_valid(typed):  # a foreign supplier's VAT number (DE136695976, ...)
+        found.append(SUPPLIER.c.foreign_tax_id == foreign_tax.parse(typed).key)
     code = looks_like_code(typed)
     if code is not None:
         found.append(

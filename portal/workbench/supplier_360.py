@@ -31,6 +31,7 @@ from portal.dedup.tables import PAIR, SUPPLIER
 from portal.documents.store import DocumentInfo, list_documents
 from portal.domain.principal import Principal
 from portal.domain.supplier import Supplier
+from portal.verification.view import last_vies
 from portal.workbench.errors import StaffOnlyError
 from portal.workbench.people import display_names
 
@@ -81,6 +82,8 @@ class Supplier360:
     hold: PaymentHold
     audit: tuple[AuditLine, ...]
     names: Mapping[str, str]
+    #: A foreign supplier's last VIES answer (state, name, address ...; None: never asked)
+    vies: Mapping[str, str | None] | None = None
 
     def name_of(self, subject: str | None) -> str:
         """A person's name; a neutral word for ids without an account."""
@@ -148,12 +151,13 @@ def supplier_360(deps: ChangeDeps, viewer: Principal, supplier_id: str) -> Suppl
         if supplier is None:
             raise SupplierNotFoundError(supplier_id)
         states = conn.execute(select(STATE).where(STATE.c.supplier_id == supplier_id)).all()
-        last = conn.execute(
+        conn_runs = conn.execute(
             select(RUN.c.finished_at, RUN.c.outcome, RUN.c.summary)
             .where(RUN.c.supplier_id == supplier_id)
             .order_by(RUN.c.started_at.desc())
-            .limit(1)
-        ).first()
+            .limit(5)
+        ).all()
+        last = conn_runs[0] if conn_runs else None
         ids = deps.records.ids(conn, supplier_id=supplier_id, limit=50)
         requests = deps.records.load(conn, ids)
         duplicates = _duplicates(conn, supplier_id)
@@ -193,4 +197,5 @@ def supplier_360(deps: ChangeDeps, viewer: Principal, supplier_id: str) -> Suppl
             for a in audit
         ),
         names=names,
+        vies=last_vies(conn_runs) if supplier.foreign_tax_id else None,
     )

@@ -16,6 +16,7 @@ from approvals import Status
 from portal.changes.deps import ChangeDeps
 from portal.changes.records import REQUEST
 from portal.db.supplier_store import SUPPLIER
+from portal.domain import foreign_tax
 from portal.domain.principal import Principal
 from portal.domain.supplier import LifecycleState
 from portal.domain.uscc import PROVINCES
@@ -87,6 +88,11 @@ class SupplierQuery:
         )
 
 
+def _country(key: str) -> str:
+    """A foreign supplier's country, where a domestic one has its province."""
+    return foreign_tax.from_key(key).country
+
+
 @dataclass(frozen=True)
 class SupplierListRow:
     """One line of the list."""
@@ -145,6 +151,7 @@ def list_suppliers(
                 SUPPLIER.c.id,
                 SUPPLIER.c.name,
                 SUPPLIER.c.uscc,
+                SUPPLIER.c.foreign_tax_id,
                 SUPPLIER.c.lifecycle_state,
                 SUPPLIER.c.validated,
             )
@@ -158,8 +165,8 @@ def list_suppliers(
         SupplierListRow(
             id=r.id,
             name=r.name,
-            uscc=r.uscc,
-            region=PROVINCES.get(r.uscc[2:4], ""),
+            uscc=r.uscc or r.foreign_tax_id.partition(":")[2],  # a foreign supplier: its number
+            region=PROVINCES.get(r.uscc[2:4], "") if r.uscc else _country(r.foreign_tax_id),
             state=LifecycleState(r.lifecycle_state),
             validated=bool(r.validated),
             open_requests=counts.get(r.id, (0, False))[0],

@@ -214,7 +214,7 @@ async def test_inviting_an_unknown_credit_code_without_a_name_says_what_is_missi
 
     answer = await invite(client, name="")
 
-    assert answer.status_code == 422 and "give a name to invite a new supplier" in answer.text
+    assert answer.status_code == 422 and "邀请新供应商请填写名称" in answer.text  # page language
 
 
 async def test_only_purchasing_may_invite(client: AsyncTestClient[Litestar]) -> None:

@@ -21,6 +21,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
+from portal.domain import foreign_tax
 from portal.domain.errors import DomainValidationError
 from portal.domain.principal import Role
 from portal.notifications import outbox
@@ -35,6 +36,7 @@ from portal.web.auth.ratelimit import rate_limited
 from portal.web.auth.runtime import AuthDep, AuthRuntime, current_user, landing, message_page, page
 from portal.web.context import audit_context
 from portal.web.errors import rule_for
+from portal.web.i18n import language_of
 from portal.web.security import requires
 
 INVITERS = (Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.ADMIN)
@@ -176,11 +178,14 @@ def send_code(request: Request[Any, Any, Any], auth: AuthDep, link_token: FromPa
 
 @dataclass
 class InvitationForm:
-    """Invite by credit code: an existing supplier, or a new one when a name is given."""
+    """Invite by credit code, or by foreign tax number (and its scheme, or none for an EU
+    or UK VAT number): an existing supplier, or a new one when a name is given."""
 
     uscc: str = ""
     email: str = ""
     name: str = ""
+    foreign_tax_id: str = ""
+    foreign_scheme: str = ""
 
 
 def _invitations_page(
@@ -189,6 +194,7 @@ def _invitations_page(
     with auth.services.engine.connect() as conn:
         invitations = list_invitations(conn)
     context: dict[str, Any] = {"form": InvitationForm(), "sent": None, "error": None} | extra
+    context["schemes"] = foreign_tax.SCHEMES.values()
     return page(
         request,
         "auth/invitations.html",
@@ -221,12 +227,15 @@ def send_invitation(
             uscc=data.uscc,
             email=data.email,
             name=data.name,
+            foreign_tax_id=data.foreign_tax_id,
+            foreign_scheme=data.foreign_scheme,
             link_for=lambda token: auth.link(f"/invite/{token}"),
             now=auth.now(),
             ttl=auth.settings.invitation_ttl,
         )
     except DomainValidationError as exc:
-        return _invitations_page(request, auth, status_code=422, form=data, error=str(exc))
+        error = exc.message_zh if language_of(request) == "zh" else str(exc)
+        return _invitations_page(request, auth, status_code=422, form=data, error=error)
     return _invitations_page(request, auth, sent=invitation.email)
 
 

@@ -150,6 +150,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "auth.invitations.title": {"zh": "供应商邀请", "en": "Supplier invitations"},
     "auth.invitations.new": {"zh": "发送邀请", "en": "Send an invitation"},
     "auth.invitations.uscc": {"zh": "统一社会信用代码", "en": "Unified social credit code"},
+    "auth.invitations.foreign": {
+        "zh": "境外供应商（没有统一社会信用代码）",
+        "en": "Supplier outside mainland China (no credit code)",
+    },
+    "auth.invitations.foreign_tax_id": {"zh": "境外税号", "en": "Foreign tax number"},
+    "auth.invitations.foreign_scheme": {"zh": "税号类型", "en": "Kind of number"},
+    "auth.invitations.scheme_auto": {
+        "zh": "按号码识别（欧盟、英国增值税号，如 DE136695976）",
+        "en": "From the number (EU or UK VAT number, e.g. DE136695976)",
+    },
     "auth.invitations.name": {
         "zh": "供应商名称（新供应商必填）",
         "en": "Supplier name (required for a new supplier)",
