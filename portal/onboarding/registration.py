@@ -118,9 +118,7 @@ def register_suppliers(
             remember_pairs(conn, _stored_pairs(screened, fresh, outcomes), now=now)
             if on_created is not None:
                 on_created(conn, created)
-            _announce(
-                conn, store, created, now, audited=on_created is not None, known=batch.stored
-            )
+            _announce(conn, store, created, now, audited=on_created is not None, known=batch.stored)
         for outcome in members:
             outcome.status = OutcomeStatus.CREATED
         if cache is not None:
