@@ -66,7 +66,7 @@ def _copy_plan(conn: Connection, table: Table, columns: tuple[str, ...]) -> _Pla
     naive = tuple(
         i
         for i, name in enumerate(columns)
-        if isinstance(table.c[name].type, DateTime) and not table.c[name].type.timezone
+        if isinstance(kind := table.c[name].type, DateTime) and not kind.timezone
     )
     return sql, columns, tuple(_processors(conn, table, columns)), naive
 

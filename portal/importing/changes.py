@@ -12,6 +12,7 @@ decrypting, so only rows that may differ are loaded and compared one by one.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,7 +95,7 @@ def _grouped(conn: Connection, query: Any, ids: Collection[str]) -> dict[str, li
     return found
 
 
-def _on_file(sealer: Sealer, kind: str, value: str | None, indexes: Collection[str]) -> bool:
+def _on_file(sealer: Sealer, kind: str, value: str | None, indexes: AbstractSet[str]) -> bool:
     return bool(value) and not indexes.isdisjoint(sealer.candidates(kind, value or ""))
 
 
