@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, insert, select, text
+from sqlalchemy import Engine, insert, select
 from sqlmodel import SQLModel
 
 from crypto import Keyring
@@ -42,7 +42,7 @@ from portal.importing.audited import ImportDeps, import_supplier_list
 from portal.importing.changes import ImportChangeProposer
 from portal.importing.run import ImportReport
 from portal.onboarding import registration
-from tests.conftest import PG_URL
+from tests.conftest import pg_schema_url
 from tests.support.personas import staff_member
 
 CLERK = staff_member("li.na", Role.PURCHASING_CLERK, "李娜")
@@ -83,16 +83,8 @@ def second_url(db_url: str, tmp_path: Path) -> Iterator[str]:
     if db_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path}/plain.db"
         return
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema_url() as url:
+        yield url
 
 
 def _import(engine: Engine, store: SupplierStore, path: Path) -> ImportReport:
