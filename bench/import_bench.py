@@ -1,19 +1,28 @@
-"""Import throughput and finance lookups, next to plain baselines.
+"""Import throughput against its floor, on SQLite or PostgreSQL, with peak memory.
 
-    python bench/import_bench.py --n 100000 [--database URL]
+    python bench/import_bench.py --database sqlite|postgresql --n 20000 [--rounds 2]
+        [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/bench] [--lookups 2000]
 
-Prints, for N generated suppliers (each with a bank account and a contact):
-- our full import path (stream the CSV, validate, duplicate probes, encrypt,
-  blind-index, insert into three tables) in rows/s, with encryption on and off;
-- the same with the entity-resolution screen switched off (only here, to show what
-  fuzzy duplicate screening costs; the product always screens);
-- the plain baseline: a bare ``executemany`` INSERT of the same N rows, four
-  columns, into one table of the same database;
-- SQLite's own share of the full path: the rows the import wrote to its five
-  tables, inserted again as ready tuples with bare ``executemany`` (no Python
-  work at all), which is the floor any implementation of this data model pays;
-- finance lookups by credit code through the store (decrypting) next to a bare
-  ``SELECT`` by primary key on the same data.
+For N generated suppliers (each with a bank account and a contact), in one run:
+- **full path**: the import as the CLI runs it (``import_supplier_list``: stream the
+  CSV, validate, screen for duplicates, encrypt, blind-index, write the five tables,
+  schedule, feed events, audit entries, a change proposer for known suppliers), rows/s;
+- **re-import**: the same file again over the rows it stored (every row unchanged),
+  rows/s, on the same database;
+- **floor**: the rows the full path wrote to its five tables (supplier, bank_account,
+  contact, dedup_key, verification_schedule), read back as ready tuples and written
+  into an empty copy of the schema, foreign keys as shipped, one transaction per batch
+  of the import's size: SQLite ``executemany``, PostgreSQL ``COPY`` (psycopg 3
+  ``cursor.copy``, ``write_row``). No Python work at all: what any implementation
+  of this data model pays. The ratio full/floor is the figure to watch;
+- peak RSS of the process after the import and after the re-import (before the floor
+  loads its tuples), so two runs at different N show whether memory grows with the file;
+- finance lookups by credit code through the store next to a bare ``SELECT``.
+
+With ``--rounds R`` the full import and the floor alternate R times (fresh databases
+each round) and the medians are printed: absolute figures drift on a shared machine,
+ratios much less. PostgreSQL databases ``<name>_full`` and ``<name>_floor`` (``<name>``
+from ``--pg-url``) are dropped and created for each round.
 """
 
 from __future__ import annotations
@@ -21,23 +30,34 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import resource
 import sqlite3
+import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import portal.db.all_tables  # noqa: F401
 from crypto import Algorithm, Keyring
 from crypto.fakes import InMemoryKeyProvider
+from portal.audit.log import AuditContext, AuditLog
+from portal.changes.deps import ChangeDeps
 from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SupplierStore
+from portal.domain.principal import Principal, Role
 from portal.domain.uscc_factory import make_uscc
-from portal.importing.run import BATCH_SIZE, import_suppliers
-from portal.onboarding import registration
+from portal.importing.audited import ImportDeps, import_supplier_list
+from portal.importing.changes import ImportChangeProposer
+from portal.importing.run import BATCH_SIZE
 
 HEADER = [
     "统一社会信用代码",
@@ -49,8 +69,6 @@ HEADER = [
     "联系人",
     "联系电话",
 ]
-
-
 TRADE_CHARS = list(
     "华安达信恒泰瑞丰盛鑫源宏博德海天正新嘉利祥泽旭晨卓越锦鸿荣昌兴隆金银星光明辉阳春秋云峰川江河湖山"
     "林森松柏兰竹梅菊龙凤鹏鹰骏驰腾飞翔远航启创智慧睿思哲诚和合众联通汇聚融邦业成佳美优品尚雅致精益"
@@ -61,6 +79,7 @@ INDUSTRIES = (
     *("医疗器械", "软件", "新材料", "环保", "印务", "汽车配件", "五金", "光电", "仪表"),
 )
 CITIES = ("上海", "北京", "深圳", "广州", "杭州", "苏州", "成都", "武汉", "南京", "宁波", "")
+FLOOR_TABLES = ("supplier", "bank_account", "contact", "dedup_key", "verification_schedule")
 
 
 def company_name(rng: random.Random) -> str:
@@ -89,162 +108,244 @@ def generate(path: Path, n: int, seed: int = 7) -> list[str]:
     return codes
 
 
-class PlainCipher:
-    """No encryption at all: the 'encryption off' comparison only."""
-
-    def encrypt(self, plaintext: str, *, table: str, column: str, row_id: str) -> str:
-        return plaintext
-
-    def decrypt(self, token: str, *, table: str, column: str, row_id: str) -> str:
-        return token
-
-    def encrypt_bytes(self, plaintext: str, *, table: str, column: str, row_id: str) -> bytes:
-        return plaintext.encode()
-
-    def decrypt_bytes(self, token: bytes, *, table: str, column: str, row_id: str) -> str:
-        return token.decode()
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class PlainIndexer:
-    def index(self, kind: str, value: str) -> str:
-        return value
+class Target:
+    """A fresh database pair (full path, floor) of one kind, for one round."""
 
-    def candidates(self, kind: str, value: str) -> list[str]:
-        return [value]
+    def __init__(self, kind: str, folder: Path, pg_url: str, round_no: int) -> None:
+        self.kind = kind
+        if kind == "sqlite":
+            self.full = f"sqlite:///{folder / f'full{round_no}.db'}"
+            self.floor = f"sqlite:///{folder / f'floor{round_no}.db'}"
+            return
+        base = make_url(pg_url)
+        admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        urls = []
+        with admin.connect() as conn:
+            for suffix in ("full", "floor"):
+                name = f"{base.database}_{suffix}"
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                urls.append(base.set(database=name).render_as_string(hide_password=False))
+        admin.dispose()
+        self.full, self.floor = urls
 
 
-def run_import(
-    url: str, csv_path: Path, *, encrypted: bool, screen: bool = True
-) -> tuple[float, SupplierStore]:
-    engine = make_engine(url)
+def import_once(engine: Engine, csv_path: Path, store: SupplierStore) -> dict[str, int]:
+    audit = AuditLog(store.sealer)
+    changes = ChangeDeps(engine=engine, suppliers=store, audit=audit)
+    principal = Principal("import:bench", Role.PURCHASING_CLERK, "import")
+    ctx = AuditContext.cli("import")
+    report = import_supplier_list(
+        ImportDeps(engine, store, audit),
+        ctx,
+        principal,
+        csv_path,
+        propose_changes=ImportChangeProposer(changes, principal, ctx),
+    )
+    return report.counts
+
+
+def open_store(engine: Engine) -> SupplierStore:
     SQLModel.metadata.create_all(engine)
     keyring = Keyring.initialise(
         SqlDataKeyStore(engine), InMemoryKeyProvider(), Algorithm.AES_256_GCM
     )
-    sealer = (
-        Sealer(keyring.field_cipher(), keyring.blind_indexer())
-        if encrypted
-        else Sealer(PlainCipher(), PlainIndexer())  # type: ignore[arg-type]
-    )
-    store = SupplierStore(sealer)
-    real_screen = registration.screen_batch
-    if not screen:  # measure what entity resolution costs; production always screens
-        registration.screen_batch = lambda conn, sealer, candidates, **kw: [[] for _ in candidates]
-    try:
-        start = time.perf_counter()
-        report = import_suppliers(csv_path, engine=engine, store=store)
-        elapsed = time.perf_counter() - start
-    finally:
-        registration.screen_batch = real_screen
-    assert report.counts.get("created") == report.counts["rows"], report.counts
-    return elapsed, store
+    return SupplierStore(Sealer(keyring.field_cipher(), keyring.blind_indexer()))
 
 
-def bare_insert(path: Path, n: int) -> float:
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("CREATE TABLE plain (uscc TEXT PRIMARY KEY, name TEXT, account TEXT, phone TEXT)")
-    rows = [
-        (f"{i:018d}", f"测试{i:07d}科技有限公司", f"6222{i:015d}", f"13{i:09d}") for i in range(n)
-    ]
+def timed_import(engine: Engine, csv_path: Path, store: SupplierStore) -> tuple[float, Any]:
     start = time.perf_counter()
-    conn.executemany("INSERT INTO plain VALUES (?, ?, ?, ?)", rows)
-    conn.commit()
-    elapsed = time.perf_counter() - start
-    conn.close()
-    return elapsed
+    counts = import_once(engine, csv_path, store)
+    return time.perf_counter() - start, counts
 
 
-FLOOR_TABLES = ("supplier", "bank_account", "contact", "dedup_key", "verification_schedule")
+def ready_tuples(url: str) -> tuple[dict[str, list[str]], dict[str, dict[str, list[Any]]]]:
+    """Column names and rows of the five tables, rows grouped by supplier id."""
+    engine = make_engine(url)
+    columns: dict[str, list[str]] = {}
+    grouped: dict[str, dict[str, list[Any]]] = {}
+    with engine.connect() as conn:
+        for table in FLOOR_TABLES:
+            result = conn.execute(text(f"SELECT * FROM {table}"))
+            columns[table] = list(result.keys())
+            owner = columns[table].index("id" if table == "supplier" else "supplier_id")
+            rows: dict[str, list[Any]] = {}
+            for row in result:
+                rows.setdefault(row[owner], []).append(tuple(row))
+            grouped[table] = rows
+    engine.dispose()
+    return columns, grouped
 
 
-def write_floor(source: Path, target_url: str, batches: int) -> tuple[float, int]:
-    """SQLite's own share: the rows the full import wrote (five tables, their indexes),
-    read back as ready tuples and inserted into an empty copy of the schema with bare
-    ``executemany``, one commit per batch. Returns seconds and index entries written."""
-    engine = make_engine(target_url)
+def _batches(grouped: dict[str, dict[str, list[Any]]], size: int) -> Iterator[dict[str, list[Any]]]:
+    ids = sorted(grouped["supplier"])
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        yield {t: [r for sid in chunk for r in grouped[t].get(sid, ())] for t in FLOOR_TABLES}
+
+
+def write_floor(
+    kind: str, url: str, columns: dict[str, list[str]], grouped: dict[str, dict[str, list[Any]]]
+) -> float:
+    """Seconds to write the ready tuples, a transaction per import batch."""
+    engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
     engine.dispose()
-    src = sqlite3.connect(source)
-    data = {t: src.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in FLOOR_TABLES}
-    indexes = {t: 1 + len(src.execute(f"PRAGMA index_list({t})").fetchall()) for t in FLOOR_TABLES}
-    src.close()
-    conn = sqlite3.connect(target_url.removeprefix("sqlite:///"))
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-65536"):
-        conn.execute(f"PRAGMA {pragma}")
-    statements = {
-        t: f"INSERT INTO {t} VALUES ({', '.join('?' * len(rows[0]))})"
-        for t, rows in data.items()
-        if rows
-    }
-    start = time.perf_counter()
-    for b in range(batches):
-        for table, sql in statements.items():
-            rows = data[table]
-            step = -(-len(rows) // batches)
-            conn.executemany(sql, rows[b * step : (b + 1) * step])
-        conn.commit()
-    elapsed = time.perf_counter() - start
-    conn.close()
-    entries = sum(len(rows) * indexes[t] for t, rows in data.items())
-    return elapsed, entries
+    batches = list(_batches(grouped, BATCH_SIZE))  # built before the clock starts
+    if kind == "sqlite":
+        conn = sqlite3.connect(make_url(url).database or "")
+        for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL"):
+            conn.execute(f"PRAGMA {pragma}")
+        conn.execute("PRAGMA cache_size=-65536")
+        sql = {t: f"INSERT INTO {t} VALUES ({', '.join('?' * len(columns[t]))})" for t in columns}
+        start = time.perf_counter()
+        for batch in batches:
+            for table in FLOOR_TABLES:
+                conn.executemany(sql[table], batch[table])
+            conn.commit()
+        elapsed = time.perf_counter() - start
+        conn.close()
+        return elapsed
+    import psycopg
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as pg:
+        copy_sql = {
+            t: f"COPY {t} ({', '.join(chr(34) + c + chr(34) for c in columns[t])}) FROM STDIN"
+            for t in columns
+        }
+        start = time.perf_counter()
+        for batch in batches:
+            with pg.cursor() as cursor:
+                for table in FLOOR_TABLES:
+                    with cursor.copy(copy_sql[table]) as copy:
+                        for row in batch[table]:
+                            copy.write_row(row)
+            pg.commit()
+        return time.perf_counter() - start
 
 
-def lookups(url: str, store: SupplierStore, codes: list[str], k: int) -> tuple[float, float]:
+def index_entries(url: str) -> int:
     engine = make_engine(url)
-    sample = random.Random(3).sample(codes, k)
+    with engine.connect() as conn:
+        counts = {
+            t: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() or 0)
+            for t in FLOOR_TABLES
+        }
+        if engine.dialect.name == "sqlite":
+            per = {
+                t: 1 + len(conn.execute(text(f"PRAGMA index_list({t})")).all())
+                for t in FLOOR_TABLES
+            }
+        else:
+            per = {  # pg_indexes lists the primary key's index too
+                t: int(
+                    conn.execute(
+                        text("SELECT count(*) FROM pg_indexes WHERE tablename = :t"), {"t": t}
+                    ).scalar()
+                    or 0
+                )
+                for t in FLOOR_TABLES
+            }
+    engine.dispose()
+    return sum(counts[t] * per[t] for t in FLOOR_TABLES)
+
+
+def lookups(engine: Engine, store: SupplierStore, codes: list[str], k: int) -> tuple[float, float]:
+    sample = random.Random(3).sample(codes, min(k, len(codes)))
     with engine.connect() as conn:
         start = time.perf_counter()
         for code in sample:
             assert store.get_by_uscc(conn, code) is not None
-        ours = k / (time.perf_counter() - start)
-        raw = conn.connection.driver_connection
-        cursor = raw.cursor()  # type: ignore[union-attr]
+        ours = len(sample) / (time.perf_counter() - start)
         start = time.perf_counter()
         for code in sample:
-            cursor.execute("SELECT * FROM supplier WHERE uscc = ?", (code,))
-            assert cursor.fetchone() is not None
-        bare = k / (time.perf_counter() - start)
+            row = conn.exec_driver_sql(
+                "SELECT * FROM supplier WHERE uscc = "
+                + ("?" if engine.dialect.name == "sqlite" else "%(u)s"),
+                (code,) if engine.dialect.name == "sqlite" else {"u": code},
+            ).first()
+            assert row is not None
+        bare = len(sample) / (time.perf_counter() - start)
     return ours, bare
+
+
+@contextmanager
+def engine_at(url: str) -> Iterator[Engine]:
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument(
+        "--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/import_bench"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="import-bench-"))
     csv_path = folder / "suppliers.csv"
     codes = generate(csv_path, args.n)
-    size = csv_path.stat().st_size / 1e6
-    print(f"{args.n} generated suppliers, CSV {size:.1f} MB, SQLite in {folder}")
-    enc_url = f"sqlite:///{folder / 'enc.db'}"
-    t_enc, store = run_import(enc_url, csv_path, encrypted=True)
-    t_plain, _ = run_import(f"sqlite:///{folder / 'plain.db'}", csv_path, encrypted=False)
-    t_noscreen, _ = run_import(
-        f"sqlite:///{folder / 'noscreen.db'}", csv_path, encrypted=True, screen=False
-    )
-    t_bare = bare_insert(folder / "bare.db", args.n)
-    batches = -(-args.n // BATCH_SIZE)
-    t_floor, entries = write_floor(folder / "enc.db", f"sqlite:///{folder / 'floor.db'}", batches)
-    r_enc, r_plain, r_bare = args.n / t_enc, args.n / t_plain, args.n / t_bare
-    r_noscreen, r_floor = args.n / t_noscreen, args.n / t_floor
-    print(f"{'path':<58} {'rows/s':>10} {'vs bare':>8}")
-    for label, rate in (
-        ("bare executemany INSERT, 4 columns, 1 table (baseline)", r_bare),
-        ("  SQLite alone, our rows: 5 tables, bare executemany", r_floor),
-        ("full import, encryption OFF", r_plain),
-        ("full import, encryption ON (AES-256-GCM + blind indexes)", r_enc),
-        ("  same, entity-resolution screen switched off (bench only)", r_noscreen),
-    ):
-        print(f"{label:<58} {rate:>10,.0f} {rate / r_bare:>8.3f}")
-    print(f"encryption on/off: {r_enc / r_plain:.2f} (goal >= 0.7); full path goal: 10,000 rows/s")
     print(
-        f"SQLite alone writes {entries / args.n:.1f} index entries per supplier "
-        f"({entries:,} in all): {t_floor / args.n * 1e6:.0f} us/supplier of the "
-        f"{t_enc / args.n * 1e6:.0f} us the full path takes"
+        f"{args.n} generated suppliers, CSV {csv_path.stat().st_size / 1e6:.1f} MB, "
+        f"{args.database}, {args.rounds} round(s), batch {BATCH_SIZE}"
     )
-    ours, bare = lookups(enc_url, store, codes, args.lookups)
+    full: list[float] = []
+    again: list[float] = []
+    floor: list[float] = []
+    rss: list[tuple[float, float]] = []
+    for round_no in range(args.rounds):
+        target = Target(args.database, folder, args.pg_url, round_no)
+        with engine_at(target.full) as engine:
+            store = open_store(engine)
+            t_full, counts = timed_import(engine, csv_path, store)
+            assert counts.get("created") == args.n, counts
+            rss_first = peak_rss_mb()
+            t_again, counts = timed_import(engine, csv_path, store)
+            assert counts.get("unchanged") == args.n, counts
+            rss_again = peak_rss_mb()
+            if round_no == args.rounds - 1:
+                ours, bare = lookups(engine, store, codes, args.lookups)
+        columns, grouped = ready_tuples(target.full)
+        t_floor = write_floor(args.database, target.floor, columns, grouped)
+        del columns, grouped
+        full.append(args.n / t_full)
+        again.append(args.n / t_again)
+        floor.append(args.n / t_floor)
+        rss.append((rss_first, rss_again))
+        print(
+            f"round {round_no + 1}: full {full[-1]:,.0f} rows/s, re-import {again[-1]:,.0f}, "
+            f"floor {floor[-1]:,.0f}, full/floor {full[-1] / floor[-1]:.3f}"
+        )
+    r_full, r_again, r_floor = (statistics.median(x) for x in (full, again, floor))
+    floor_name = "executemany" if args.database == "sqlite" else "COPY"
+    entries = index_entries(target.full)
+    print(f"{'measure (median of rounds)':<62} {'rows/s':>10} {'vs floor':>9}")
+    for label, rate in (
+        (f"floor: 5 tables as ready tuples, {floor_name}, FKs as shipped", r_floor),
+        ("full import path (import_supplier_list, encryption, screening)", r_full),
+        ("re-import of the same file over the stored rows (unchanged)", r_again),
+    ):
+        print(f"{label:<62} {rate:>10,.0f} {rate / r_floor:>9.3f}")
+    print(f"re-import / first import: {r_again / r_full:.2f} (goal >= 1.0)")
+    print(
+        f"peak RSS after import {rss[0][0]:.0f} MB, after re-import {rss[0][1]:.0f} MB "
+        f"(first round; compare runs at two N)"
+    )
+    print(
+        f"{entries / args.n:.1f} index entries per supplier; floor "
+        f"{1e6 / r_floor:.0f} us/supplier of the {1e6 / r_full:.0f} us the full path takes"
+    )
     print(
         f"finance lookup by USCC: store (3 tables, decrypt) {ours:,.0f}/s; "
         f"bare SELECT {bare:,.0f}/s; ratio {ours / bare:.3f}"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import BindParameter, Connection, Row, Select, and_, bindparam, or_, select
@@ -63,6 +64,9 @@ class RowBatch:
     bank_accounts: list[dict[str, Any]] = field(default_factory=list)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     invoicing: list[dict[str, Any]] = field(default_factory=list)
+    #: each supplier as :meth:`SupplierStore.get` will read it back once stored (ids,
+    #: version and the stored scale of amounts set), for acts that need its state now
+    stored: list[Supplier] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.suppliers)
@@ -88,9 +92,11 @@ class SupplierStore:
 
     def add_to_batch(self, batch: RowBatch, supplier: Supplier, now: datetime) -> str:
         """Append the rows of a new supplier to ``batch`` and return its id."""
-        sid = supplier.id or new_id()
+        capital = supplier.registered_capital  # stored as given: the column rounds it
+        supplier = _as_stored(supplier)
+        sid = supplier.id or ""
         seal, index = self.sealer.seal_cell, self.sealer.index
-        capital = supplier.registered_capital
+        batch.stored.append(supplier)
         batch.suppliers.append(
             {
                 "id": sid,
@@ -405,6 +411,26 @@ class SupplierStore:
             validated=row.validated,
             unreadable=unreadable,
         )
+
+
+_CENTS = Decimal("0.01")
+
+
+def _as_stored(supplier: Supplier) -> Supplier:
+    """A new supplier with the ids and values its rows will hold (amounts at the
+    column's two decimals, as both databases return them)."""
+    capital = supplier.registered_capital
+    return replace(
+        supplier,
+        id=supplier.id or new_id(),
+        version=1,
+        registered_capital=replace(capital, amount=capital.amount.quantize(_CENTS, ROUND_HALF_UP))
+        if capital is not None
+        else None,
+        bank_accounts=tuple(replace(a, id=a.id or new_id()) for a in supplier.bank_accounts),
+        contacts=tuple(replace(c, id=c.id or new_id()) for c in supplier.contacts),
+        unreadable={},
+    )
 
 
 def _supplier_map(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +28,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from approvals import Approval, FieldChange
 from portal.audit.log import ENTRY, HEAD
+from portal.db.bulk import insert_rows
 from portal.db.feed_tables import (
     FeedEventRow,
     FeedHeadRow,
@@ -158,6 +159,7 @@ def record_events(
     *,
     now: datetime,
     audited: bool = True,
+    known: Mapping[str, Supplier] | None = None,
 ) -> list[int]:
     """Record ``events`` in the caller's transaction; returns their sequence numbers.
 
@@ -173,7 +175,10 @@ def record_events(
             SUBSCRIPTION.c.removed_at.is_(None)
         )
     ).all()
-    suppliers = store.get_many(conn, sorted({e.supplier_id for e in events}))
+    known = known or {}
+    suppliers = dict(known) | store.get_many(
+        conn, sorted({e.supplier_id for e in events} - known.keys())
+    )
     first = _allocate(conn, len(events))
     rows: list[dict[str, Any]] = []
     deliveries: list[dict[str, Any]] = []
@@ -213,7 +218,7 @@ def record_events(
             for sub in subscriptions
             if _wanted(sub.event_types, event.type.value)
         ]
-    conn.execute(insert(EVENT), rows)
+    insert_rows(conn, EVENT, rows)
     if deliveries:
         conn.execute(insert(DELIVERY), deliveries)
     return list(range(first, first + len(events)))

@@ -26,7 +26,7 @@ from portal.domain.findings import Finding, Severity, finding, register
 from portal.domain.supplier import Supplier
 from portal.domain.supplier_input import parse_supplier_draft
 from portal.finance.export import HOLD_TITLE
-from portal.importing.changes import ProposeChanges
+from portal.importing.changes import ProposeChanges, unchanged_rows
 from portal.importing.headers import canonical_header
 from portal.importing.readers import (
     DEFAULT_LIMITS,
@@ -347,10 +347,13 @@ def import_suppliers(
             cache=cache,
             on_created=on_created,
         )
+        quiet = _unchanged(engine, store, pending, outcomes, propose_changes, dry_run)
         for (row, supplier, _), outcome in zip(pending, outcomes, strict=True):
             rep = _row_report(row, supplier.identifier, outcome)
             if outcome.status is OutcomeStatus.EXISTS and outcome.supplier_id:
-                rep = _existing(rep, outcome.supplier_id, supplier, propose_changes, dry_run)
+                rep = _existing(
+                    rep, outcome.supplier_id, supplier, propose_changes, dry_run, row in quiet
+                )
             report.add(rep)
         pending.clear()
         for rep in _screen_rejected(engine, store, rejected, cache):
@@ -512,17 +515,43 @@ def _legacy_owner(engine: Engine, store: SupplierStore, legacy: str) -> list[Fin
     ]
 
 
+def _unchanged(
+    engine: Engine,
+    store: SupplierStore,
+    pending: Sequence[tuple[int, Supplier, list[Finding]]],
+    outcomes: Sequence[Outcome],
+    propose_changes: ProposeChanges | None,
+    dry_run: bool,
+) -> set[int]:
+    """Rows of suppliers on file that repeat what is stored (a re-imported file), told
+    apart for the whole batch at once; the proposer sees only the others."""
+    if propose_changes is None or dry_run:
+        return set()
+    known = [
+        (row, outcome.supplier_id, supplier)
+        for (row, supplier, _), outcome in zip(pending, outcomes, strict=True)
+        if outcome.status is OutcomeStatus.EXISTS and outcome.supplier_id
+    ]
+    if not known:
+        return set()
+    with engine.connect() as conn:
+        verdicts = unchanged_rows(conn, store.sealer, [(sid, s) for _, sid, s in known])
+    return {row for (row, _, _), same in zip(known, verdicts, strict=True) if same}
+
+
 def _existing(
     rep: RowReport,
     supplier_id: str,
     row: Supplier,
     propose_changes: ProposeChanges | None,
     dry_run: bool,
+    unchanged: bool = False,
 ) -> RowReport:
-    """A row of a supplier on file: unchanged, or its differences proposed for approval."""
+    """A row of a supplier on file: unchanged (``unchanged``: known to be, not compared
+    again), or its differences proposed for approval."""
     if propose_changes is None or dry_run:
         return rep
-    change_id = propose_changes(supplier_id, row)
+    change_id = None if unchanged else propose_changes(supplier_id, row)
     if change_id is None:
         rep.status = "unchanged"
         rep.findings = [f for f in rep.findings if f.code != "duplicate.uscc"]

@@ -111,7 +111,7 @@ def register_suppliers(
             remember_pairs(conn, _stored_pairs(screened, fresh, outcomes), now=now)
             if on_created is not None:
                 on_created(conn, created)
-            _announce(conn, store, created, now, audited=on_created is not None)
+            _announce(conn, store, created, now, audited=on_created is not None, known=batch.stored)
         for outcome in members:
             outcome.status = OutcomeStatus.CREATED
         if cache is not None:
@@ -153,13 +153,21 @@ def _duplicate(supplier: Supplier, existing_id: str | None, *, meanwhile: bool =
 
 
 def _announce(
-    conn: Connection, store: SupplierStore, created: list[str], now: datetime, *, audited: bool
+    conn: Connection,
+    store: SupplierStore,
+    created: list[str],
+    now: datetime,
+    *,
+    audited: bool,
+    known: Sequence[Supplier] = (),
 ) -> None:
     """A ``supplier.created`` event per new supplier, last in the transaction (the feed
     head stays locked to the commit). ``audited``: the caller's ``on_created`` wrote the
-    act's audit entry here, whose hash goes with the events."""
+    act's audit entry here, whose hash goes with the events. ``known``: the new
+    suppliers as stored (their state is not read back)."""
     events = [PendingEvent(EventType.CREATED, sid) for sid in created]
-    record_events(conn, store, events, now=now, audited=audited)
+    stored = {s.id: s for s in known if s.id is not None}
+    record_events(conn, store, events, now=now, audited=audited, known=stored)
 
 
 def _stored_pairs(

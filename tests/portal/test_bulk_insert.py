@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.db.bulk import insert_rows
 from portal.db.supplier_store import SUPPLIER
@@ -67,3 +68,31 @@ def test_rows_with_different_columns_are_refused(engine: Engine) -> None:
     rows = [_row(5), {k: v for k, v in _row(6).items() if k != "term_to"}]
     with engine.begin() as conn, pytest.raises(ValueError, match="differ in their columns"):
         insert_rows(conn, SUPPLIER, rows)
+
+
+def test_a_taken_key_fails_the_whole_batch_as_an_integrity_error(engine: Engine) -> None:
+    with engine.begin() as conn:
+        insert_rows(conn, SUPPLIER, [_row(7)])
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        insert_rows(conn, SUPPLIER, [_row(8)])
+        insert_rows(conn, SUPPLIER, [_row(9), _row(7, id="00000000-0000-7000-8000-000000000010")])
+    with engine.connect() as conn:  # nothing of the failed transaction stays
+        assert sorted(conn.execute(select(SUPPLIER.c.id)).scalars()) == [_row(7)["id"]]
+
+
+def test_times_copied_under_another_session_zone_read_back_as_inserted_ones(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the session time zone is PostgreSQL's")
+    when = datetime(2026, 11, 27, 18, 30, tzinfo=timezone(timedelta(hours=8)))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL TimeZone = 'America/New_York'")
+        insert_rows(conn, SUPPLIER, [_row(11, created_at=when)])
+        conn.execute(insert(SUPPLIER), [_row(12, created_at=when)])
+        stored = dict(conn.execute(select(SUPPLIER.c.id, SUPPLIER.c.created_at)).all())
+    assert (
+        stored[_row(11)["id"]]
+        == stored[_row(12)["id"]]
+        == datetime(2026, 11, 27, 10, 30, tzinfo=UTC)
+    )
