@@ -24,6 +24,7 @@ from litestar.response import Redirect, Template
 from portal.audit.log import AuditLog
 from portal.bootstrap import Collaborators
 from portal.domain.principal import Role
+from portal.erp import profiles_of
 from portal.feed import EventType
 from portal.web.auth.runtime import page
 from portal.web.context import audit_context
@@ -213,7 +214,11 @@ class DeliveryTask:
 
     async def start(self) -> None:
         self.http = httpx.Client(timeout=10.0)
-        worker = WebhookWorker(self.services.engine, self.services.sealer, self.http)
+        data_dir = self.services.settings.data_dir
+        worker = WebhookWorker(
+            self.services.engine, self.services.sealer, self.http,
+            profiles=lambda: profiles_of(data_dir),
+        )  # fmt: skip
         self.task = asyncio.create_task(self._loop(worker))
 
     async def stop(self) -> None:
