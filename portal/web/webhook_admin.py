@@ -26,6 +26,7 @@ from portal.bootstrap import Collaborators
 from portal.domain.principal import Role
 from portal.erp import profiles_of
 from portal.feed import EventType
+from portal.identity.idempotency import purge_expired_keys
 from portal.web.auth.runtime import page
 from portal.web.context import audit_context
 from portal.web.deps import ServicesDep
@@ -196,7 +197,8 @@ def remove(request: Request[Any, Any, Any], services: ServicesDep, name: FromPat
 
 class DeliveryTask:
     """Runs the delivery worker every ``interval`` seconds while the app runs (several app
-    instances may: each delivery is claimed by one of them)."""
+    instances may: each delivery is claimed by one of them), and deletes expired
+    Idempotency-Key answers."""
 
     def __init__(self, services: Any, interval: float) -> None:
         self.services = services
@@ -208,6 +210,10 @@ class DeliveryTask:
         while True:
             try:
                 await asyncio.to_thread(worker.run_once)
+                # the API's kept Idempotency-Key answers go when their retention ends
+                await asyncio.to_thread(
+                    purge_expired_keys, self.services.engine, now=datetime.now(UTC)
+                )
             except Exception:  # keep the loop alive; each delivery keeps its last error
                 log.exception("webhook delivery run failed; will retry")
             await asyncio.sleep(self.interval)
