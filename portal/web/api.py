@@ -162,6 +162,7 @@ class FinanceApi(Controller):
                 data_container=bytes,
                 media_type="text/csv; charset=utf-8",
                 description="the suppliers as CSV (UTF-8 with BOM)",
+                generate_examples=False,
             )
         },
     )
@@ -198,6 +199,7 @@ class FinanceApi(Controller):
                 data_container=bytes,
                 media_type=XLSX,
                 description="the suppliers as an XLSX workbook",
+                generate_examples=False,
             )
         },
     )

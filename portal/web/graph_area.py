@@ -283,8 +283,12 @@ def _relations_controller(relation: _Relation) -> type[Controller]:
                 summary=f"Create or update one of the {kind} (201 created, 200 updated)",
                 operation_id=f"upsert{relation.noun}",
                 responses={
-                    200: ResponseSpec(RelationOutcome, description="updated"),
-                    201: ResponseSpec(RelationOutcome, description="created"),
+                    200: ResponseSpec(
+                        RelationOutcome, description="updated", generate_examples=False
+                    ),
+                    201: ResponseSpec(
+                        RelationOutcome, description="created", generate_examples=False
+                    ),
                 },
             )(upsert),
         },

@@ -152,7 +152,11 @@ class PaymentCheckApi(Controller):
         status_code=200,
         summary="Check a payment file",
         operation_id="checkPaymentFile",
-        responses={200: ResponseSpec(PaymentCheckView, description="a verdict for every line")},
+        responses={
+            200: ResponseSpec(
+                PaymentCheckView, description="a verdict for every line", generate_examples=False
+            )
+        },
         operation_class=_SheetOrVerdicts,
     )
     def check(
