@@ -285,7 +285,10 @@ async def read_licence_now(
 ) -> LicenceReadingView:
     upload = data.file
     limit = ocr.services.settings.web.max_upload_bytes
-    content = await upload.read(limit + 1)
+    try:
+        content = await upload.read(limit + 1)
+    finally:
+        await upload.close()  # the spooled file is ours once parsed into the form model
     if len(content) > limit:
         raise UploadTooLargeError(f"the file has more than {limit} bytes")
     await asyncio.to_thread(check_structure, content)

@@ -170,20 +170,21 @@ class PaymentCheckApi(Controller):
         ] = None,
     ) -> Response[Any]:
         """Multipart form with ``file`` (.csv or .xlsx): a verdict for every line."""
-        upload = data.file
+        with data.file.file as spooled:  # closed once read: the form model does not
+            content = spooled.read()
         result = check_payment_file(
             payments,
             audit_context(request),
             principal_of(request),
-            upload.filename or "payments.csv",
-            upload.file.read(),
+            data.file.filename or "payments.csv",
+            content,
         )
         if file_format is None:
             return Response(typed(result_view(result), PaymentCheckView))
-        content, kind = result.sheet_bytes(file_format.value)
+        sheet, kind = result.sheet_bytes(file_format.value)
         name = f"payment-check-{result.id[:8]}.{file_format.value}"
         return Response(
-            content,
+            sheet,
             media_type=kind,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
