@@ -118,6 +118,7 @@ AUDITED_ACTS: Mapping[str, str] = {
     "webhook.subscribed": "an administrator added a webhook subscription (after: URL, types)",
     "webhook.removed": "an administrator removed a webhook subscription",
     "webhook.replayed": "an administrator sent dead-lettered webhook deliveries again",
+    "webhook.profile_set": "an administrator chose the ERP profile of a webhook subscription",
     "staff.registered": "a person was added to the staff directory (field_name: name; "
     "after: roles)",
     "staff.disabled": "a person of the staff directory is no longer told anything",

@@ -15,6 +15,7 @@ from portal.identity.admin import (
     create_api_token,
     revoke_api_token,
 )
+from portal.identity.idempotency import purge_expired_keys
 
 
 def _operator() -> tuple[Principal, AuditContext]:
@@ -51,6 +52,13 @@ def _revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge_keys(args: argparse.Namespace) -> int:
+    with services_for(args, migrate=False) as services:
+        purged = purge_expired_keys(services.engine, now=datetime.now(UTC))
+    print(f"deleted {purged} expired Idempotency-Key answers")
+    return 0
+
+
 def register(sub: SubParsers) -> None:
     """Add the ``api-token`` group."""
     tok = sub.add_parser("api-token", help="API tokens for finance systems")
@@ -63,6 +71,9 @@ def register(sub: SubParsers) -> None:
     create.add_argument("--reveal", action="store_true", help="may ask for clear account numbers")
     revoke = tsub.add_parser("revoke", help="revoke a client's token")
     revoke.add_argument("name")
-    for parser, handler in ((create, _create), (revoke, _revoke)):
+    purge = tsub.add_parser(
+        "purge-keys", help="delete Idempotency-Key answers past their retention (24 h)"
+    )
+    for parser, handler in ((create, _create), (revoke, _revoke), (purge, _purge_keys)):
         add_db_options(parser)
         parser.set_defaults(handler=handler)

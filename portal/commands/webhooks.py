@@ -1,9 +1,12 @@
-"""``portal webhooks add|list|remove|replay|log|deliver|snapshot``: the ERP feed's webhooks.
+"""``portal webhooks add|list|remove|replay|log|deliver|snapshot|profile``: the ERP feed's
+webhooks.
 
 ``add`` prints the signing secret once (keep it in the ERP's receiver; the portal stores it
 sealed). ``deliver`` runs the delivery worker once, or every ``--loop`` seconds. ``replay``
 sends a subscription's dead-lettered deliveries again. ``snapshot`` gives every supplier
 that has no feed event yet a ``supplier.snapshot`` event (run once after upgrading).
+``profile NAME PROFILE`` shapes a subscription's deliveries with an ERP profile
+(``--none``: the feed's JSON again); ``profiles`` lists the profiles and checks their files.
 Acts are done as the administrator running the command, and audited.
 """
 
@@ -17,8 +20,10 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from portal.audit.log import AuditContext, AuditLog
+from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
 from portal.domain.principal import Principal, Role
+from portal.erp import profiles_of
 from portal.feed import EventType, snapshot_existing
 from portal.webhooks import (
     WebhookWorker,
@@ -27,6 +32,7 @@ from portal.webhooks import (
     list_subscriptions,
     remove_subscription,
     replay_dead,
+    set_profile,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -55,8 +61,9 @@ def _list(args: argparse.Namespace) -> int:
     with services_for(args) as services:
         subs = list_subscriptions(services.engine, actor)
     for sub in subs:
-        print(f"{sub.name:20}  {sub.url}  [{', '.join(sub.event_types)}]  "
-              f"delivered {sub.delivered}, pending {sub.pending}, dead {sub.dead}")  # fmt: skip
+        counts = f"delivered {sub.delivered}, pending {sub.pending}, dead {sub.dead}"
+        shape = f"  profile {sub.profile}" if sub.profile else ""
+        print(f"{sub.name:20}  {sub.url}  [{', '.join(sub.event_types)}]  {counts}{shape}")
     if not subs:
         print("no webhook subscriptions")
     return 0
@@ -97,9 +104,11 @@ def _log(args: argparse.Namespace) -> int:
 
 def _deliver(args: argparse.Namespace) -> int:
     with services_for(args) as services, httpx.Client(timeout=args.timeout) as http:
+        data_dir = services.settings.data_dir
         worker = WebhookWorker(
-            services.engine, services.sealer, http, max_attempts=args.max_attempts
-        )
+            services.engine, services.sealer, http, max_attempts=args.max_attempts,
+            profiles=lambda: profiles_of(data_dir),
+        )  # fmt: skip
         while True:
             report = worker.run_once(limit=args.limit)
             print(f"delivered {report.delivered}, retrying {report.retrying}, "
@@ -109,6 +118,27 @@ def _deliver(args: argparse.Namespace) -> int:
             if not args.loop:
                 return 0 if not report.dead else 1
             time.sleep(args.loop)
+
+
+def _profile(args: argparse.Namespace) -> int:
+    actor, ctx = _admin()
+    if (args.profile is None) == (not args.none):
+        raise CommandError("give a profile name, or --none for the feed's own JSON")
+    with services_for(args) as services:
+        set_profile(
+            services.engine, AuditLog(services.sealer), ctx, actor, args.name, args.profile,
+            profiles=profiles_of(services.settings.data_dir), now=datetime.now(UTC),
+        )  # fmt: skip
+    print(f"{args.name}: deliveries {'as ' + args.profile if args.profile else 'as the feed JSON'}")
+    return 0
+
+
+def _profiles(args: argparse.Namespace) -> int:
+    with services_for(args, migrate=False) as services:
+        found = profiles_of(services.settings.data_dir)  # a bad file stops here, named
+    for profile in found.values():
+        print(f"{profile.name:24}  {profile.title}  ({profile.file})")
+    return 0
 
 
 def _snapshot(args: argparse.Namespace) -> int:
@@ -149,7 +179,15 @@ def register(sub: SubParsers) -> None:
     snapshot = commands.add_parser(
         "snapshot", help="backfill: one event per supplier not in the feed"
     )
+    profile = commands.add_parser("profile", help="shape a subscription's deliveries for an ERP")
+    profile.add_argument("name")
+    profile.add_argument(
+        "profile", nargs="?", help="an ERP profile (see: portal webhooks profiles)"
+    )
+    profile.add_argument("--none", action="store_true", help="send the feed's own JSON again")
+    profiles = commands.add_parser("profiles", help="the ERP profiles, their files checked")
     for command, handler in ((add, _add), (listing, _list), (remove, _remove), (replay, _replay),
-                             (log, _log), (deliver, _deliver), (snapshot, _snapshot)):  # fmt: skip
+                             (log, _log), (deliver, _deliver), (snapshot, _snapshot),
+                             (profile, _profile), (profiles, _profiles)):  # fmt: skip
         add_db_options(command)
         command.set_defaults(handler=handler)

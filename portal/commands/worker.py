@@ -11,6 +11,7 @@ It runs, until SIGTERM or SIGINT:
   (``PORTAL_REMIND_AFTER_HOURS``, ``PORTAL_ESCALATE_AFTER_HOURS``, ``PORTAL_ESCALATE_TO``);
 - with ``--metrics-port``, ``GET /metrics`` (provider calls by provider and outcome, the
   process) for Prometheus to scrape;
+- the deletion of Idempotency-Key answers past their retention (24 h), every hour;
 - a signed checkpoint of the audit chain's head, every ``PORTAL_AUDIT_CHECKPOINT_MINUTES``
   (when ``PORTAL_AUDIT_CHECKPOINT_FILE`` and ``PORTAL_AUDIT_SIGNING_KEY_FILE`` are set).
 
@@ -28,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from portal.bootstrap import Collaborators, build_collaborators
@@ -86,6 +87,21 @@ async def _reminder_loop(services: Services, minutes: float = 10.0) -> None:
         await asyncio.sleep(minutes * 60)
 
 
+async def _housekeeping_loop(services: Services, minutes: float = 60.0) -> None:
+    """Delete Idempotency-Key answers past their retention (every ``minutes``)."""
+    from portal.identity.idempotency import purge_expired_keys
+
+    while True:
+        try:
+            now = datetime.now(UTC)
+            purged = await asyncio.to_thread(purge_expired_keys, services.engine, now=now)
+            if purged:
+                log.info("idempotency: deleted %s expired keys", purged)
+        except Exception:  # keep the loop alive: the database may be back next time
+            log.exception("idempotency purge failed")
+        await asyncio.sleep(minutes * 60)
+
+
 async def _checkpoint_loop(services: Services) -> None:
     from portal.audit import Anchoring, AuditSettings
     from portal.audit.anchoring import checkpoint_if_due
@@ -139,6 +155,7 @@ async def run_worker(
     tasks = [
         loop.create_task(_checkpoint_loop(services)),
         loop.create_task(_reminder_loop(services)),
+        loop.create_task(_housekeeping_loop(services)),
     ]
     if outbox_seconds:
         tasks.append(loop.create_task(_outbox_loop(collaborators, outbox_seconds)))

@@ -63,6 +63,8 @@ class WebhookSubscriptionRow(SQLModel, table=True):
     created_by: str = Field(max_length=200)
     created_at: datetime
     removed_at: datetime | None = None
+    #: the ERP profile that shapes the deliveries (``erp_profiles/``); None: the feed's JSON
+    profile: str | None = Field(default=None, max_length=100)
 
 
 class WebhookDeliveryRow(SQLModel, table=True):

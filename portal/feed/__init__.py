@@ -7,6 +7,8 @@ before the feed.
 
 from portal.feed.read import (
     FEED_READERS,
+    MAX_LIMIT,
+    MAX_SEQ,
     FeedPage,
     FeedReadNotAllowedError,
     FeedRequestError,
@@ -20,6 +22,8 @@ from portal.feed.snapshot import snapshot_existing
 __all__ = [
     "EVENT",
     "FEED_READERS",
+    "MAX_LIMIT",
+    "MAX_SEQ",
     "EventType",
     "FeedPage",
     "FeedReadNotAllowedError",

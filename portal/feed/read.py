@@ -25,6 +25,8 @@ from portal.finance.reveal import RevealCallback, require_reveal
 
 __all__ = [
     "FEED_READERS",
+    "MAX_LIMIT",
+    "MAX_SEQ",
     "FeedPage",
     "FeedReadNotAllowedError",
     "FeedRequestError",
@@ -36,6 +38,8 @@ FEED_READERS = frozenset(
     {Role.FINANCE, Role.PURCHASING_CLERK, Role.PURCHASING_SUPERVISOR, Role.ADMIN, Role.AUDITOR}
 )
 MAX_LIMIT = 1000
+#: The largest sequence number the column holds (a signed 64-bit integer).
+MAX_SEQ = 2**63 - 1
 
 
 class FeedReadNotAllowedError(PortalError, PermissionError):
@@ -123,7 +127,7 @@ def read_events(
         raise FeedReadNotAllowedError(viewer.role.value)
     if reveal is not None:
         require_reveal(viewer)
-    if after < 0:
+    if not 0 <= after <= MAX_SEQ:
         raise FeedRequestError(
             "after must be 0 or the seq of an event you processed",
             zh="after 须为 0 或您已处理的事件序号",

@@ -111,11 +111,12 @@ def _header() -> list[str]:
     return [neutralise_cell(title) for _, title in COLUMNS]
 
 
-def csv_chunks(rows: Iterable[list[str]]) -> Iterator[bytes]:
-    """CSV as UTF-8 with BOM (so Chinese Excel opens it correctly), streamed."""
+def csv_chunks(rows: Iterable[list[str]], header: list[str] | None = None) -> Iterator[bytes]:
+    """CSV as UTF-8 with BOM (so Chinese Excel opens it correctly), streamed; ``header``
+    replaces the import's column titles (an ERP profile's field names)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(_header())
+    writer.writerow(header or _header())
     yield ("\ufeff" + buffer.getvalue()).encode()
     for row in rows:
         buffer.seek(0)
@@ -124,11 +125,11 @@ def csv_chunks(rows: Iterable[list[str]]) -> Iterator[bytes]:
         yield buffer.getvalue().encode()
 
 
-def xlsx_bytes(rows: Iterable[list[str]]) -> bytes:
+def xlsx_bytes(rows: Iterable[list[str]], header: list[str] | None = None) -> bytes:
     """An .xlsx workbook (write-only mode, constant memory per row)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("suppliers")
-    sheet.append(_header())
+    sheet.append(header or _header())
     for row in rows:
         sheet.append(row)
     out = io.BytesIO()

@@ -6,7 +6,9 @@ same request gets that first answer again, whatever happened meanwhile; with ano
 it is refused (422), and while the first is still being answered the second is told to retry
 (409). Keys are scoped per client (one ERP cannot replay another's answer) and expire after
 ``ttl`` (an expired key may be used again as new). An answer of 5xx is not kept: the failure
-may be temporary, so the key is released for a retry.
+may be temporary, so the key is released for a retry. Expired keys are deleted by
+:func:`purge_expired_keys` (the worker loops and ``portal api-token purge-keys``): kept
+answers are not held longer than their retention.
 
 Errors::
 
@@ -23,7 +25,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.db.feed_tables import IdempotencyKeyRow
@@ -38,6 +40,7 @@ __all__ = [
     "RequestTooLargeError",
     "StoredAnswer",
     "claim_key",
+    "purge_expired_keys",
     "release_key",
     "request_hash",
     "store_answer",
@@ -187,3 +190,20 @@ def release_key(engine: Engine, client: str, key: str) -> None:
                 KEYS.c.client == client, KEYS.c.key == key, KEYS.c.status_code.is_(None)
             )
         )
+
+
+def purge_expired_keys(engine: Engine, *, now: datetime, batch: int = 1000) -> int:
+    """Delete the keys (and their kept answers) past their retention, ``batch`` rows per
+    transaction so a large backlog never holds a long lock; returns how many."""
+    purged = 0
+    while True:
+        with engine.begin() as conn:
+            expired = conn.execute(
+                select(KEYS.c.client, KEYS.c.key).where(KEYS.c.expires_at <= now).limit(batch)
+            ).all()
+            if expired:
+                pairs = [tuple(row) for row in expired]
+                conn.execute(delete(KEYS).where(tuple_(KEYS.c.client, KEYS.c.key).in_(pairs)))
+        purged += len(expired)
+        if len(expired) < batch:
+            return purged

@@ -18,6 +18,9 @@ from portal.domain import foreign_tax
 from portal.domain import uscc as uscc_number
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import LifecycleState
+from portal.erp import ProfileNotFoundError, profiles_of
+from portal.erp import export as erp_export
+from portal.erp.export import audited_profile_rows
 from portal.finance import export
 from portal.finance.ports import ExportAudit, PaymentHoldView, RevealAudit
 from portal.finance.reads import RevealCallback, search_suppliers, supplier_view
@@ -30,6 +33,14 @@ from portal.web.deps import ExportAuditDep, PaymentHoldsDep, RevealAuditDep, Ser
 from portal.web.security import principal_of, requires
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ProfileParam = Annotated[
+    str | None,
+    QueryParameter(
+        description="an ERP profile (erp_profiles/): its field names as the columns",
+        max_length=100,
+        pattern=r"^[a-z0-9][a-z0-9._-]*$",
+    ),
+]
 FINANCE_READERS = (
     Role.FINANCE,
     Role.PURCHASING_CLERK,
@@ -153,6 +164,7 @@ class FinanceApi(Controller):
                 data_container=bytes,
                 media_type="text/csv; charset=utf-8",
                 description="the suppliers as CSV (UTF-8 with BOM)",
+                generate_examples=False,
             )
         },
     )
@@ -166,12 +178,14 @@ class FinanceApi(Controller):
         lifecycle: Annotated[
             LifecycleState | None, QueryParameter(name="state", description="lifecycle state")
         ] = None,
+        profile: ProfileParam = None,
     ) -> Stream:
-        rows = _audited_rows(
-            request, services, export_audit, "csv", validated, _value(lifecycle), payment_holds
-        )
+        rows, header = _audited_rows(
+            request, services, export_audit, "csv", validated, _value(lifecycle), payment_holds,
+            profile,
+        )  # fmt: skip
         return Stream(
-            export.csv_chunks(rows),
+            export.csv_chunks(rows, header),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": 'attachment; filename="suppliers.csv"'},
         )
@@ -187,6 +201,7 @@ class FinanceApi(Controller):
                 data_container=bytes,
                 media_type=XLSX,
                 description="the suppliers as an XLSX workbook",
+                generate_examples=False,
             )
         },
     )
@@ -200,12 +215,14 @@ class FinanceApi(Controller):
         lifecycle: Annotated[
             LifecycleState | None, QueryParameter(name="state", description="lifecycle state")
         ] = None,
+        profile: ProfileParam = None,
     ) -> Response[bytes]:
-        rows = _audited_rows(
-            request, services, export_audit, "xlsx", validated, _value(lifecycle), payment_holds
-        )
+        rows, header = _audited_rows(
+            request, services, export_audit, "xlsx", validated, _value(lifecycle), payment_holds,
+            profile,
+        )  # fmt: skip
         return Response(
-            export.xlsx_bytes(rows),
+            export.xlsx_bytes(rows, header),
             media_type=XLSX,
             headers={"content-disposition": 'attachment; filename="suppliers.xlsx"'},
         )
@@ -223,18 +240,24 @@ def _audited_rows(
     validated: bool,
     lifecycle: str | None,
     holds: PaymentHoldView | None = None,
-) -> list[list[str]]:
+    profile_name: str | None = None,
+) -> tuple[list[list[str]], list[str] | None]:
     """The rows of a finance export (with each supplier's payment hold), its audit entry
-    committed first."""
+    committed first, and the header when an ERP profile names the columns."""
     flt = SupplierFilter(lifecycle_state=lifecycle, validated_only=validated)
     criteria = {"validated": "true" if validated else "false", "state": lifecycle}
-    return export.audited_rows(
-        _all_views(services, flt, holds),
-        audit,
-        audit_context(request),
-        file_format=file_format,
-        criteria=criteria,
+    views, ctx = _all_views(services, flt, holds), audit_context(request)
+    if profile_name is None:
+        rows = export.audited_rows(views, audit, ctx, file_format=file_format, criteria=criteria)
+        return rows, None
+    profiles = profiles_of(services.settings.data_dir)  # a broken file: 422 naming it
+    if profile_name not in profiles:
+        raise ProfileNotFoundError(profile_name, profiles)
+    profile = profiles[profile_name]
+    rows = audited_profile_rows(
+        profile, views, audit, ctx, file_format=file_format, criteria=criteria
     )
+    return rows, erp_export.header(profile)
 
 
 def _all_views(services: Services, flt: SupplierFilter, holds: PaymentHoldView | None) -> Any:

@@ -106,6 +106,52 @@ def operation_id(handler: Any, method: Method, components: list[Any]) -> str:
     return head.lower() + "".join(p.capitalize() for p in rest)
 
 
+#: The POST each webhook subscription receives (``docs/erp-feed.md``): one event, signed.
+WEBHOOK_HEADERS = {
+    "X-Portal-Event-Id": "the event's id: de-duplicate on it (delivery is at least once)",
+    "X-Portal-Event-Seq": "the event's seq",
+    "X-Portal-Timestamp": "Unix seconds of this attempt (refuse old ones: replay)",
+    "X-Portal-Signature": "v1= and the hex HMAC of '<timestamp>.<raw body>' with the secret",
+    "X-Portal-Signature-Algorithm": "hmac-sha256, or hmac-sm3 under the SM4 profile",
+    "X-Portal-Profile": "the ERP profile that shaped the body, when the subscription names one",
+}
+WEBHOOK_EVENT = "supplierEvent"
+
+
+def webhooks() -> dict[str, Any]:
+    """The ``webhooks`` object (OpenAPI 3.1): what a subscribed URL receives."""
+    parameters = [
+        {
+            "name": name,
+            "in": "header",
+            "required": name != "X-Portal-Profile",
+            "description": description,
+            "schema": {"type": "string"},
+        }
+        for name, description in WEBHOOK_HEADERS.items()
+    ]
+    return {
+        WEBHOOK_EVENT: {
+            "post": {
+                "operationId": "receiveSupplierEvent",
+                "summary": "One applied change of a supplier, in seq order per supplier",
+                "description": (
+                    "Answer 2xx once stored; anything else is retried with backoff. With an "
+                    "ERP profile the body is the profile's mapping of this event instead."
+                ),
+                "parameters": parameters,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/FeedEvent"}}
+                    },
+                },
+                "responses": {"200": {"description": "stored (any 2xx)"}},
+            }
+        }
+    }
+
+
 def finish_document(document: dict[str, Any]) -> dict[str, Any]:
     """The served document: every ``/api/v1`` operation declares the bearer token and
     answers its errors in the one error shape (:class:`~portal.web.api_models.ErrorBody`).
@@ -116,6 +162,7 @@ def finish_document(document: dict[str, Any]) -> dict[str, Any]:
     done = copy.deepcopy(document)
     components = done.setdefault("components", {})
     components.setdefault("schemas", {}).update(error_schema_components())
+    done["webhooks"] = webhooks()
     for path, item in done.get("paths", {}).items():
         if not path.startswith(API_PREFIX):
             continue

@@ -26,15 +26,19 @@ __all__ = [
     "ContactView",
     "ErrorBody",
     "ErrorDetail",
+    "EventSupplier",
     "FeedApprover",
     "FeedEvent",
     "FeedField",
     "FeedPage",
+    "FindingDetail",
     "FindingView",
     "InvoicingProfileView",
+    "Iso",
     "PaymentHoldView",
     "ProposalIn",
     "RiskFlagView",
+    "SupplierData",
     "SupplierPage",
     "SupplierView",
     "error_schema_components",
@@ -50,7 +54,23 @@ class _Closed(Struct, forbid_unknown_fields=True, kw_only=True):
     """Views converted from dicts: an undeclared key is an error, never dropped silently."""
 
 
+Iso = Annotated[str, Meta(description="ISO 8601 time")]
+
 # --- errors -------------------------------------------------------------------------------
+
+
+class FindingDetail(_Closed, kw_only=True):
+    """A finding: what was seen, in both languages, with its evidence."""
+
+    code: str
+    severity: Annotated[str, Meta(description="error, warning or info")]
+    field: str | None = None
+    message_en: str
+    message_zh: str
+    source: str | None = None
+    evidence: dict[str, Any] = {}
+    observed_at: Iso | None = None
+    request_id: str | None = None
 
 
 class ErrorDetail(Struct, kw_only=True, omit_defaults=True):
@@ -61,6 +81,9 @@ class ErrorDetail(Struct, kw_only=True, omit_defaults=True):
     message_zh: Annotated[str, Meta(description="中文说明")]
     retryable: Annotated[bool, Meta(description="whether the same request can succeed later")]
     field: Annotated[str | None, Meta(description="the input field at fault, when one is")] = None
+    findings: Annotated[
+        list[FindingDetail], Meta(description="what was found wrong, when the error lists it")
+    ] = []
 
 
 class ErrorBody(Struct, kw_only=True):
@@ -147,8 +170,8 @@ class ForeignTaxIdView(_Closed, kw_only=True):
     formatted: Annotated[str, Meta(description="the number as its country writes it")]
 
 
-class SupplierView(_Closed, kw_only=True):
-    """Validated master data of one supplier, as finance reads it."""
+class SupplierData(_Closed, kw_only=True):
+    """Master data of one supplier (what the finance API and the change feed share)."""
 
     id: str
     uscc: Annotated[
@@ -184,6 +207,11 @@ class SupplierView(_Closed, kw_only=True):
     unreadable_fields: Annotated[
         dict[str, str], Meta(description="fields whose stored value could not be read, why")
     ] = {}
+
+
+class SupplierView(SupplierData, kw_only=True):
+    """Validated master data of one supplier, as finance reads it."""
+
     payment_hold: PaymentHoldView | None = None
 
 
@@ -270,6 +298,17 @@ class FeedApprover(_Closed, kw_only=True):
     at: Annotated[str, Meta(description="ISO 8601 time")]
 
 
+class EventSupplier(SupplierData, kw_only=True):
+    """The supplier in an event, as it was after the change (the payment hold and the bank
+    accounts' versions are the finance API's: they change without an event); for a merge,
+    what it was merged from or into."""
+
+    event_detail: Annotated[
+        dict[str, Any] | None,
+        Meta(description="merged_from (the absorbed supplier) or merged_into (the survivor)"),
+    ] = None
+
+
 class FeedEvent(_Closed, kw_only=True):
     """One applied change, with the supplier's full state after it."""
 
@@ -282,8 +321,8 @@ class FeedEvent(_Closed, kw_only=True):
     changed_fields: list[FeedField] = []
     approvers: list[FeedApprover] = []
     supplier: Annotated[
-        dict[str, Any],
-        Meta(description="the supplier after the change, as in SupplierView (masked)"),
+        EventSupplier,
+        Meta(description="the supplier after the change, as the finance API shows it (masked)"),
     ]
     audit_entry_id: str | None = None
     audit_hash: str | None = None

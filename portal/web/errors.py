@@ -54,6 +54,7 @@ from portal.changes import (
 )
 from portal.documents.store import DocumentNotFoundError, DocumentRejectedError
 from portal.domain.errors import ErrorKind, PortalError
+from portal.domain.findings import Finding
 from portal.domain.principal import Principal
 from portal.finance.reads import BadCursorError
 from portal.finance.reveal import NothingToRevealError, RevealNotAllowedError
@@ -243,6 +244,9 @@ def error_body(exc: Exception, rule: Rule) -> dict[str, Any]:
     field = getattr(exc, "field", None)
     if isinstance(field, str) and field:
         body["field"] = field
+    findings = [f.as_dict() for f in getattr(exc, "findings", ()) if isinstance(f, Finding)]
+    if findings:
+        body["findings"] = findings
     return {"error": body}
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get
 from litestar.params import QueryParameter
 
-from portal.feed import FEED_READERS, read_events
+from portal.feed import FEED_READERS, MAX_LIMIT, MAX_SEQ, read_events
 from portal.finance import RevealCallback
 from portal.finance.ports import RevealAudit
 from portal.web.api_docs import API_SECURITY
@@ -53,9 +53,14 @@ class FeedApi(Controller):
         services: ServicesDep,
         reveal_audit: RevealAuditDep,
         after: Annotated[
-            int, QueryParameter(description="the seq of the last event processed (0: all)")
+            int,
+            QueryParameter(
+                description="the seq of the last event processed (0: all)", ge=0, le=MAX_SEQ
+            ),
         ] = 0,
-        limit: Annotated[int, QueryParameter(description="events per page, 1 to 1000")] = 100,
+        limit: Annotated[
+            int, QueryParameter(description="events per page, 1 to 1000", ge=1, le=MAX_LIMIT)
+        ] = 100,
         reveal: Annotated[bool, QueryParameter(description="clear account numbers")] = False,
     ) -> FeedPage:
         page = read_events(

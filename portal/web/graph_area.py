@@ -13,8 +13,10 @@ from typing import Annotated, Any, TypeAlias
 
 from litestar import Controller, MediaType, Request, Response, Router, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
+from msgspec import Struct, to_builtins
 
 from portal.audit.log import AuditLog
 from portal.bootstrap import Collaborators
@@ -24,7 +26,8 @@ from portal.dedup import DISMISSERS, decide_not_the_same, open_pairs
 from portal.domain.principal import STAFF, Role
 from portal.graph import neighbourhood as graph
 from portal.graph import relations_import
-from portal.graph.relations import KINDS, upsert_relation
+from portal.graph.relations import upsert_relation
+from portal.web.api_models import FindingDetail, typed
 from portal.web.context import audit_context
 from portal.web.deps import ServicesDep
 from portal.web.errors import handlers
@@ -32,6 +35,23 @@ from portal.web.i18n import add_messages, translator
 from portal.web.paging import page_link
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
+from portal.web.staff_api_models import (
+    ContractIn,
+    ContractPage,
+    DuplicatePage,
+    HealthReportView,
+    InvoiceIn,
+    InvoicePage,
+    InvoiceStatus,
+    NotTheSameDecision,
+    NotTheSameIn,
+    RejectionCause,
+    RelationOutcome,
+    RelationStatus,
+    StoreIn,
+    StorePage,
+    SupplierGraph,
+)
 from portal.workbench.duplicates import DuplicateQuery, list_duplicates
 
 READERS = tuple(sorted(STAFF))
@@ -99,91 +119,149 @@ class GraphApi(Controller):
     tags = ["graph"]  # noqa: RUF012
     exception_handlers = HANDLERS
 
-    @get("/suppliers/{supplier_id:str}/graph", sync_to_thread=True, summary="Neighbourhood")
+    @get(
+        "/suppliers/{supplier_id:str}/graph",
+        sync_to_thread=True,
+        summary="Neighbourhood",
+        operation_id="getSupplierGraph",
+    )
     def supplier_graph(
         self,
         services: ServicesDep,
         supplier_id: FromPath[str],
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 40,
-    ) -> dict[str, Any]:
+    ) -> SupplierGraph:
         with services.engine.connect() as conn:
-            return graph.supplier_graph(conn, services.sealer, supplier_id, limit=limit).as_dict()
+            found = graph.supplier_graph(conn, services.sealer, supplier_id, limit=limit)
+        return typed(found.as_dict(), SupplierGraph)
 
-    @get("/data-health", sync_to_thread=True, summary="Data-health dashboard numbers")
-    def data_health(self, services: ServicesDep) -> dict[str, Any]:
+    @get(
+        "/data-health",
+        sync_to_thread=True,
+        summary="Data-health dashboard numbers",
+        operation_id="getDataHealth",
+    )
+    def data_health(self, services: ServicesDep) -> HealthReportView:
         now = _now()
         with services.engine.connect() as conn:
-            return health.health_report(conn, today=now.date(), now=now).as_dict()
+            report = health.health_report(conn, today=now.date(), now=now)
+        return typed(report.as_dict(), HealthReportView)
 
-    @get("/duplicates", sync_to_thread=True, summary="Open likely duplicates")
+    @get(
+        "/duplicates",
+        sync_to_thread=True,
+        summary="Open likely duplicates",
+        operation_id="listDuplicates",
+    )
     def duplicates(
         self,
         services: ServicesDep,
         supplier_id: Annotated[str | None, QueryParameter(max_length=36)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    ) -> dict[str, Any]:
+    ) -> DuplicatePage:
         with services.engine.connect() as conn:
             pairs = open_pairs(conn, supplier_id=supplier_id, limit=limit)
-        return {"items": [p.as_dict() for p in pairs]}
+        return typed({"items": [p.as_dict() for p in pairs]}, DuplicatePage)
 
     @post(
         "/duplicates/not-the-same",
         sync_to_thread=True,
         guards=[requires(*DECIDERS)],
         summary="Decide that two suppliers are not the same (remembered: never raised again)",
+        operation_id="decideNotTheSame",
     )
     def not_the_same(
         self,
         request: Request[Any, Any, Any],
         graph: GraphDep,
-        data: JSONBody[dict[str, str]],
-    ) -> dict[str, str]:
+        data: JSONBody[NotTheSameIn],
+    ) -> NotTheSameDecision:
         decide_not_the_same(
             graph.services.engine,
             graph.audit,
             audit_context(request),
             principal_of(request),
-            data.get("a_id", ""),
-            data.get("b_id", ""),
+            data.a_id,
+            data.b_id,
             now=_now(),
-            note=data.get("note"),
+            note=data.note,
         )
-        return {"status": "decided", "decision": "not_the_same"}
+        return NotTheSameDecision(status="decided", decision="not_the_same")
 
 
-def _relations_controller(kind: str) -> type[Controller]:
+@dataclass(frozen=True)
+class _Relation:
+    """The typed bodies of one kind of relation."""
+
+    kind: str
+    noun: str  # singular, for the summaries and operation ids
+    body: type[Struct]
+    page: type[Struct]
+
+
+RELATIONS = (
+    _Relation("contracts", "Contract", ContractIn, ContractPage),
+    _Relation("invoices", "Invoice", InvoiceIn, InvoicePage),
+    _Relation("stores", "Store", StoreIn, StorePage),
+)
+
+
+def _listed(services: Services, kind: str, limit: int, **filters: str | None) -> dict[str, Any]:
+    with services.engine.connect() as conn:
+        items = relations_import.list_relations(conn, kind, limit=limit, **filters)
+    return {"items": items, "next_after": items[-1]["id"] if len(items) == limit else None}
+
+
+SupplierFilter = Annotated[str | None, QueryParameter(max_length=36)]
+After = Annotated[str | None, QueryParameter(max_length=36, description="the last id seen")]
+Limit = Annotated[int, QueryParameter(ge=1, le=500)]
+
+
+def _list_invoices(
+    self: Controller,
+    services: ServicesDep,
+    supplier_id: SupplierFilter = None,
+    status: Annotated[InvoiceStatus | None, QueryParameter()] = None,
+    rejection_cause: Annotated[RejectionCause | None, QueryParameter()] = None,
+    after: After = None,
+    limit: Limit = 100,
+) -> InvoicePage:
+    found = _listed(
+        services, "invoices", limit, supplier_id=supplier_id, after=after,
+        status=status.value if status else None,
+        rejection_cause=rejection_cause.value if rejection_cause else None,
+    )  # fmt: skip
+    return typed(found, InvoicePage)
+
+
+def _relations_controller(relation: _Relation) -> type[Controller]:
     """List and upsert endpoints for contracts, invoices or stores."""
+    kind, page = relation.kind, relation.page
 
     def listing(
         self: Controller,
         services: ServicesDep,
-        supplier_id: Annotated[str | None, QueryParameter(max_length=36)] = None,
-        status: Annotated[str | None, QueryParameter(max_length=20)] = None,
-        cause: Annotated[str | None, QueryParameter(max_length=40)] = None,
-        after: Annotated[str | None, QueryParameter(max_length=36)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    ) -> dict[str, Any]:
-        filters = {"status": status, "rejection_cause": cause} if kind == "invoices" else {}
-        with services.engine.connect() as conn:
-            items = relations_import.list_relations(
-                conn, kind, supplier_id=supplier_id, after=after, limit=limit, **filters
-            )
-        return {"items": items, "next_after": items[-1]["id"] if len(items) == limit else None}
+        supplier_id: SupplierFilter = None,
+        after: After = None,
+        limit: Limit = 100,
+    ) -> Any:
+        return typed(_listed(services, kind, limit, supplier_id=supplier_id, after=after), page)
 
-    def upsert(
-        self: Controller, services: ServicesDep, data: JSONBody[dict[str, Any]]
-    ) -> Response[dict[str, Any]]:
-        outcome = upsert_relation(services.engine, kind, data)
-        body = {
-            "status": outcome.status,
-            "id": outcome.row_id,
-            "supplier_id": outcome.ref.supplier_id,
-            "matched_by": outcome.ref.how,
-            "findings": [f.as_dict() for f in outcome.findings],
-        }
-        code = {"created": 201, "updated": 200}.get(outcome.status, 422)
-        return Response(body, status_code=code)
+    def upsert(self: Controller, services: ServicesDep, data: Any) -> Response[RelationOutcome]:
+        outcome = upsert_relation(services.engine, kind, to_builtins(data))
+        body = RelationOutcome(
+            status=RelationStatus(outcome.status),
+            id=outcome.row_id or "",
+            supplier_id=outcome.ref.supplier_id,
+            matched_by=outcome.ref.how,
+            findings=[typed(f.as_dict(), FindingDetail) for f in outcome.findings],
+        )
+        return Response(body, status_code=201 if outcome.status == "created" else 200)
 
+    # the typed signatures differ by kind: the document names each kind's own models
+    listing.__annotations__["return"] = page
+    upsert.__annotations__["data"] = JSONBody[relation.body]  # type: ignore[misc,name-defined]
+    lister = _list_invoices if kind == "invoices" else listing
     return type(
         f"{kind.title()}Api",
         (Controller,),
@@ -192,12 +270,26 @@ def _relations_controller(kind: str) -> type[Controller]:
             "guards": [requires(*READERS)],
             "tags": ["relations"],
             "__doc__": f"{kind.title()} (list, create or update).",
-            "listing": get("/", sync_to_thread=True, summary=f"List {kind}")(listing),
+            "listing": get(
+                "/",
+                sync_to_thread=True,
+                summary=f"List {kind}",
+                operation_id=f"list{relation.noun}s",
+            )(lister),
             "upsert": post(
                 "/",
                 sync_to_thread=True,
                 guards=[requires(*WRITERS)],
-                summary=f"Create or update one of the {kind}",
+                summary=f"Create or update one of the {kind} (201 created, 200 updated)",
+                operation_id=f"upsert{relation.noun}",
+                responses={
+                    200: ResponseSpec(
+                        RelationOutcome, description="updated", generate_examples=False
+                    ),
+                    201: ResponseSpec(
+                        RelationOutcome, description="created", generate_examples=False
+                    ),
+                },
             )(upsert),
         },
     )
@@ -253,7 +345,7 @@ def graph_area(collaborators: Collaborators) -> Contribution:
     runtime = GraphRuntime(services, AuditLog(services.sealer))
     router = Router(
         path="/",
-        route_handlers=[GraphApi, GraphPages, *(_relations_controller(k) for k in KINDS)],
+        route_handlers=[GraphApi, GraphPages, *(_relations_controller(r) for r in RELATIONS)],
         dependencies={"graph": Provide(lambda: runtime, sync_to_thread=False)},
     )
     return Contribution(route_handlers=[router])

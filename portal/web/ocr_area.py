@@ -63,12 +63,14 @@ from portal.ocr_jobs import (
     proposal_from_form,
 )
 from portal.ocr_jobs.evidence import attachment
+from portal.web.api_models import typed
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.context import audit_context
 from portal.web.errors import handlers
 from portal.web.portal_area import PortalRuntime, page
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
+from portal.web.staff_api_models import FileUpload, LicenceReadingView
 from providers.dates import today_in_china
 from registry.errors import RegistryError
 from registry.model import EnterpriseRecord
@@ -278,22 +280,23 @@ class LicencePages(Controller):
     status_code=200,
     tags=["ocr"],
     summary="Read a business licence now; the same JSON as `portal ocr licence FILE --json`",
+    operation_id="readLicence",
 )
-async def read_licence_now(ocr: OcrDep, data: Multipart) -> dict[str, Any]:
-    upload = data.get("file")
-    if not isinstance(upload, UploadFile):
-        raise docs.DocumentRejectedError(
-            "send the licence as the multipart field 'file'", code="document.missing"
-        )
+async def read_licence_now(
+    ocr: OcrDep, data: Annotated[FileUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
+) -> LicenceReadingView:
+    upload = data.file
     limit = ocr.services.settings.web.max_upload_bytes
-    content = await upload.read(limit + 1)
+    try:
+        content = await upload.read(limit + 1)
+    finally:
+        await upload.close()  # the spooled file is ours once parsed into the form model
     if len(content) > limit:
         raise UploadTooLargeError(f"the file has more than {limit} bytes")
     await asyncio.to_thread(check_structure, content)
     async with ocr.api_slot:  # one read at a time per process: each takes seconds of CPU
         reading = await asyncio.to_thread(ocr.reader, content, filename=upload.filename)
-    result: dict[str, Any] = reading.as_dict()
-    return result
+    return typed(reading.as_dict(), LicenceReadingView)
 
 
 def build_ocr(

@@ -14,7 +14,9 @@ instead of JSON.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, TypeAlias
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,15 @@ from litestar import Controller, Request, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Schema,
+)
 from litestar.params import Body, FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Response, Template
 
@@ -36,12 +47,14 @@ from portal.payments import CheckResult, PaymentDeps, adopt_accounts, check_paym
 from portal.payments.checking import CHECKERS
 from portal.payments.proving import confirm_small_amount, send_small_amount, verify_ownership
 from portal.payments.views import version_rows
+from portal.web.api_models import typed
 from portal.web.context import audit_context
 from portal.web.errors import handlers
 from portal.web.i18n import add_messages, language_of
 from portal.web.portal_area import page
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
+from portal.web.staff_api_models import FileUpload, PaymentCheckView
 
 __all__ = [
     "PaymentCheckApi",
@@ -102,6 +115,30 @@ def result_view(result: CheckResult) -> dict[str, Any]:
     }
 
 
+class SheetFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+_SHEET_TYPES = (
+    "text/csv; charset=utf-8",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+
+@dataclass
+class _SheetOrVerdicts(Operation):
+    """The 200 answer is JSON, or with ``format`` the checked sheet: both are documented."""
+
+    def __post_init__(self) -> None:
+        answer = (self.responses or {}).get("200")
+        if isinstance(answer, OpenAPIResponse) and answer.content is not None:
+            sheet = OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+            )
+            answer.content.update(dict.fromkeys(_SHEET_TYPES, sheet))
+
+
 class PaymentCheckApi(Controller):
     """Check a payment batch before it goes to the bank."""
 
@@ -109,37 +146,45 @@ class PaymentCheckApi(Controller):
     guards = [requires(*CHECKERS)]  # noqa: RUF012
     tags = ["finance"]  # noqa: RUF012
 
-    @post("/", sync_to_thread=True, status_code=200, summary="Check a payment file")
+    @post(
+        "/",
+        sync_to_thread=True,
+        status_code=200,
+        summary="Check a payment file",
+        operation_id="checkPaymentFile",
+        responses={
+            200: ResponseSpec(
+                PaymentCheckView, description="a verdict for every line", generate_examples=False
+            )
+        },
+        operation_class=_SheetOrVerdicts,
+    )
     def check(
         self,
         request: Request[Any, Any, Any],
         payments: PaymentsDep,
-        data: Multipart,
+        data: Annotated[FileUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         file_format: Annotated[
-            str | None,
+            SheetFormat | None,
             QueryParameter(name="format", description="csv or xlsx: answer the checked sheet"),
         ] = None,
     ) -> Response[Any]:
         """Multipart form with ``file`` (.csv or .xlsx): a verdict for every line."""
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile):
-            raise PaymentFileError("send the payment file as 'file'",
-                                   message_zh="请以 file 字段上传付款文件")  # fmt: skip
-        if file_format not in (None, "csv", "xlsx"):
-            raise PaymentFileError("format is csv or xlsx", message_zh="format 只能是 csv 或 xlsx")
+        with data.file.file as spooled:  # closed once read: the form model does not
+            content = spooled.read()
         result = check_payment_file(
             payments,
             audit_context(request),
             principal_of(request),
-            upload.filename or "payments.csv",
-            upload.file.read(),
+            data.file.filename or "payments.csv",
+            content,
         )
         if file_format is None:
-            return Response(result_view(result))
-        content, kind = result.sheet_bytes(file_format)
-        name = f"payment-check-{result.id[:8]}.{file_format}"
+            return Response(typed(result_view(result), PaymentCheckView))
+        sheet, kind = result.sheet_bytes(file_format.value)
+        name = f"payment-check-{result.id[:8]}.{file_format.value}"
         return Response(
-            content,
+            sheet,
             media_type=kind,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

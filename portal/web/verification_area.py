@@ -49,11 +49,13 @@ from portal.verification.wiring import (
     VerificationPorts,
     VerificationWiring,
 )
+from portal.web.api_models import typed
 from portal.web.context import audit_context, request_id_of
 from portal.web.errors import handlers
 from portal.web.i18n import add_messages, language_of, translator
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
+from portal.web.staff_api_models import AutofillView, VerificationView
 from providers.dates import CST
 from verification.service import VerificationService
 
@@ -195,21 +197,32 @@ class VerificationApi(Controller):
     path = "/api/v1/suppliers/{supplier_id:str}/verification"
     tags = ["verification"]  # noqa: RUF012
 
-    @get("/", guards=[requires(*READERS)], summary="Per-field states and open findings")
+    @get(
+        "/",
+        guards=[requires(*READERS)],
+        summary="Per-field states and open findings",
+        operation_id="getSupplierVerification",
+    )
     async def show(
         self, verification: VerificationDep, supplier_id: FromPath[str]
-    ) -> dict[str, Any]:
-        return await _view(verification, supplier_id)
+    ) -> VerificationView:
+        return typed(await _view(verification, supplier_id), VerificationView)
 
-    @post("/", guards=[requires(*VERIFIERS)], status_code=200, summary="Verify now")
+    @post(
+        "/",
+        guards=[requires(*VERIFIERS)],
+        status_code=200,
+        summary="Verify now",
+        operation_id="verifySupplierNow",
+    )
     async def verify_now(
         self,
         request: Request[Any, Any, Any],
         verification: VerificationDep,
         supplier_id: FromPath[str],
-    ) -> dict[str, Any]:
+    ) -> VerificationView:
         await _verify(verification, request, supplier_id)
-        return await _view(verification, supplier_id)
+        return typed(await _view(verification, supplier_id), VerificationView)
 
 
 @get(
@@ -217,10 +230,11 @@ class VerificationApi(Controller):
     guards=[requires(*Role)],
     tags=["verification"],
     summary="Form values from the registry and the tax bureau, each with its source",
+    operation_id="autofillByUscc",
 )
 async def autofill(
     request: Request[Any, Any, Any], verification: VerificationDep, uscc: FromPath[str]
-) -> dict[str, Any]:
+) -> AutofillView:
     principal = principal_of(request)
     if principal.role is Role.SUPPLIER:
         # Supplier users look up their own company only: lookups are paid per call.
@@ -230,7 +244,7 @@ async def autofill(
     ports = verification.ports()
     service = VerificationService(ports.registry, ports.tax, clock=verification.now)
     filled = await service.autofill(uscc)
-    return {
+    view = {
         "uscc": filled["uscc"].value if "uscc" in filled else uscc,
         "fields": {
             name: {
@@ -243,6 +257,7 @@ async def autofill(
             for name, v in filled.items()
         },
     }
+    return typed(view, AutofillView)
 
 
 def _own_uscc(verification: VerificationRuntime, supplier_id: str | None) -> str | None:

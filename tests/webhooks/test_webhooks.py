@@ -169,6 +169,13 @@ def test_the_cli_adds_lists_and_removes_a_subscription(
     assert main(["webhooks", "list", *where]) == 0
     listed = capsys.readouterr().out
     assert "kingdee" in listed and "supplier.changed" in listed and "pending 0" in listed
+    assert main(["webhooks", "profile", "kingdee", "kingdee-k3cloud", *where]) == 0
+    assert main(["webhooks", "list", *where]) == 0
+    assert "profile kingdee-k3cloud" in capsys.readouterr().out
+    assert main(["webhooks", "profile", "kingdee", "odoo", *where]) == 3
+    assert "no ERP profile named 'odoo' (known: kingdee-k3cloud" in capsys.readouterr().err
+    assert main(["webhooks", "profiles", *where]) == 0
+    assert "yonyou-u8" in capsys.readouterr().out
     assert main(["webhooks", "remove", "nobody", *where]) == 3  # not found
     assert "no webhook subscription named 'nobody'" in capsys.readouterr().err
     assert main(["webhooks", "remove", "kingdee", *where]) == 0
