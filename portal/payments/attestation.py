@@ -1,27 +1,37 @@
 """The attestation key and the signatures the payment check puts on passing lines.
 
-The Ed25519 private key is made on first use and stored only wrapped by the customer's
-key provider (the KEK that also wraps the data keys: a file outside the database, or a
-PKCS#11 token); without that provider nobody can sign, and the database alone holds
-nothing that signs. The public key is given to verifiers (``portal payments
-attestation-key``). SM2 is not offered: ``cryptography`` has no SM2 signatures (only SM3
-and SM4); see docs/payments.md.
+The private key (Ed25519, or SM2 under the SM4/国密 profile) is made on first use and
+stored only wrapped by the customer's key provider (the KEK that also wraps the data
+keys: a file outside the database, or a PKCS#11 token); without that provider nobody can
+sign, and the database alone holds nothing that signs. The public key is given to
+verifiers (``portal payments attestation-key``). Switching the profile makes a key of the
+new algorithm; the old one stays on file for the sheets it signed.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, insert, select
 
 from crypto import KeyProvider
 from payments import AccountVersion, Payee
-from payments.attestation import ALGORITHM, Statement, account_sha256, attest
+from payments.attestation import (
+    ALGORITHMS,
+    PrivateKey,
+    PublicKey,
+    Statement,
+    account_sha256,
+    algorithm_of,
+    attest,
+    load_public_key,
+)
+from payments.sm2 import Sm2PrivateKey, Sm2PublicKey
 from portal.db.payment_tables import AttestationKeyRow
 from portal.db.tables import table_of
 
@@ -33,41 +43,66 @@ KEY = table_of(AttestationKeyRow)
 @dataclass(frozen=True)
 class Signer:
     key_id: str
-    key: Ed25519PrivateKey
+    key: PrivateKey
 
     def attest(self, payee: Payee, version: AccountVersion, account: str) -> str:
         """The attestation of a line paying ``account`` into ``version`` of ``payee``."""
         assert version.valid_from is not None
+        return self.attest_account(
+            payee.supplier_id, payee.uscc, version.id, version.approvers,
+            version.valid_from.isoformat(), account,
+        )  # fmt: skip
+
+    def attest_account(
+        self, supplier_id: str, credit_code: str, version_id: str,
+        approvers: Sequence[str], valid_from: str, account: str,
+    ) -> str:  # fmt: skip
+        """The attestation of an active version (the finance API's ``attestation``)."""
         statement = Statement(
-            supplier=payee.supplier_id,
-            credit_code=payee.uscc,
+            supplier=supplier_id,
+            credit_code=credit_code,
             account_sha256=account_sha256(account),
-            version=version.id,
-            approvers=version.approvers,
-            valid_from=version.valid_from.isoformat(),
+            version=version_id,
+            approvers=tuple(approvers),
+            valid_from=valid_from,
         )
         return attest(self.key, statement)
 
 
-def _public_pem(key: Ed25519PublicKey) -> str:
+def _public_pem(key: PublicKey) -> str:
+    if isinstance(key, Sm2PublicKey):
+        return key.public_pem()
     return key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode()
 
 
-def load_public_key(pem: bytes) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(pem)
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("the attestation key is an Ed25519 public key (PEM)")
-    return key
+def _private_bytes(key: PrivateKey) -> bytes:
+    if isinstance(key, Sm2PrivateKey):
+        return key.private_der()
+    return key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def _private_key(algorithm: str, secret: bytes) -> PrivateKey:
+    if algorithm == "SM2":
+        return Sm2PrivateKey.from_der(secret)
+    return Ed25519PrivateKey.from_private_bytes(secret)
 
 
 class AttestationKeys:
     """The signing key, unwrapped by the customer's key provider when it is first needed."""
 
-    def __init__(self, engine: Engine, provider: Callable[[], KeyProvider]) -> None:
-        """``provider`` opens the customer's key provider when the key is first needed."""
+    def __init__(
+        self, engine: Engine, provider: Callable[[], KeyProvider], algorithm: str = "Ed25519"
+    ) -> None:
+        """``provider`` opens the customer's key provider when the key is first needed;
+        ``algorithm`` is ``Ed25519`` or ``SM2`` (the SM4/国密 profile)."""
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"attestation algorithm {algorithm!r} is not one of {ALGORITHMS}")
         self.engine = engine
+        self.algorithm = algorithm
         self._provider = provider
         self._signer: Signer | None = None
 
@@ -85,26 +120,29 @@ class AttestationKeys:
 
     def _load(self) -> Signer | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(KEY).order_by(KEY.c.created_at.desc()).limit(1)).first()
+            row = conn.execute(
+                select(KEY)
+                .where(KEY.c.algorithm == self.algorithm)
+                .order_by(KEY.c.created_at.desc())
+                .limit(1)
+            ).first()
         if row is None:
             return None
-        seed = self.provider.unwrap(bytes(row.wrapped_private), row.kek_id)
-        return Signer(row.id, Ed25519PrivateKey.from_private_bytes(seed))
+        secret = self.provider.unwrap(bytes(row.wrapped_private), row.kek_id)
+        return Signer(row.id, _private_key(self.algorithm, secret))
 
     def _create(self, now: datetime) -> Signer:
-        key = Ed25519PrivateKey.generate()
-        seed = key.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
+        key: PrivateKey = (
+            Sm2PrivateKey.generate() if self.algorithm == "SM2" else Ed25519PrivateKey.generate()
         )
+        seed = _private_bytes(key)
         key_id = str(uuid.uuid4())
         provider = self.provider
         with self.engine.begin() as conn:
             conn.execute(
                 insert(KEY).values(
                     id=key_id,
-                    algorithm=ALGORITHM,
+                    algorithm=algorithm_of(key),
                     public_key=_public_pem(key.public_key()),
                     wrapped_private=provider.wrap(seed),
                     kek_id=provider.kek_id,

@@ -14,6 +14,7 @@ instead of JSON.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, TypeAlias
 from zoneinfo import ZoneInfo
@@ -287,7 +288,7 @@ def ownership_verifier(collaborators: Collaborators) -> OwnershipVerifier | None
 
 def area(collaborators: Collaborators) -> Contribution:
     """The payment-check API and pages, with the payment use cases' collaborators."""
-    deps = build_payment_deps(collaborators.changes, collaborators.settings)
+    deps = replace(build_payment_deps(collaborators.changes), attestation=collaborators.attestation)
     return payment_contribution(deps, ownership_verifier(collaborators))
 
 
