@@ -24,6 +24,7 @@ from crypto.adapters.local import LocalKeyProvider
 from crypto.errors import KeyUnavailableError
 from ocr.inputs import InputLimits
 from ocr.sandbox import SandboxSettings
+from payments.ports import OwnershipVerifier
 from portal.audit.log import AuditLog
 from portal.changes import ChangeDeps
 from portal.changes.policy import policy_from_file
@@ -56,6 +57,7 @@ from portal.verification.wiring import (
     build_verification,
     verification_settings,
 )
+from providers.observer import ProviderCallObserver
 
 __all__ = [
     "Collaborators",
@@ -212,6 +214,30 @@ def attestation_keys(
     algorithm = "SM2" if crypto.algorithm == "SM4GCM" else "Ed25519"
     opened = (lambda: provider) if provider is not None else (lambda: key_provider(crypto))
     return AttestationKeys(engine, opened, algorithm)
+
+
+def ownership_verifier(
+    settings: Settings, client: httpx.AsyncClient, observer: ProviderCallObserver | None = None
+) -> OwnershipVerifier | None:
+    """The bank-account ownership service: the demo's offline adapter in the demo, jumdata
+    when ``PORTAL_JUMDATA_APP_ID`` and ``_SECRET`` are set (``client`` is the caller's),
+    else None (then only the small amount proves an account)."""
+    from payments.adapters.demo import DemoOwnershipVerifier
+    from payments.adapters.jumdata import JumdataCredentials, JumdataOwnershipVerifier
+    from portal.observability.providers import ObservedOwnershipVerifier
+
+    config = settings.ownership
+    verifier: OwnershipVerifier
+    if settings.web.demo:
+        verifier = DemoOwnershipVerifier()
+    elif config.jumdata_app_id and config.jumdata_app_secret:
+        credentials = JumdataCredentials(
+            config.jumdata_app_id, config.jumdata_app_secret.get_secret_value()
+        )
+        verifier = JumdataOwnershipVerifier(client, credentials, timeout=config.timeout_seconds)
+    else:
+        return None
+    return verifier if observer is None else ObservedOwnershipVerifier(verifier, observer)
 
 
 def step_up_rule(settings: Settings) -> StepUpRule | None:
