@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Annotated, Any, TypeAlias
 from zoneinfo import ZoneInfo
 
+import httpx
 from litestar import Controller, Request, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
@@ -27,12 +28,11 @@ from litestar.params import Body, FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Response, Template
 
 from payments import REASONS, VERDICTS, PaymentFileError
-from payments.adapters.demo import DemoOwnershipVerifier
 from payments.ports import OwnershipVerifier
 from portal.bootstrap import Collaborators, build_payment_deps
+from portal.bootstrap import ownership_verifier as build_ownership_verifier
 from portal.domain.errors import ErrorKind, PortalError
 from portal.domain.principal import Role
-from portal.observability.providers import ObservedOwnershipVerifier
 from portal.payments import CheckResult, PaymentDeps, adopt_accounts, check_payment_file
 from portal.payments.checking import CHECKERS
 from portal.payments.proving import confirm_small_amount, send_small_amount, verify_ownership
@@ -280,10 +280,13 @@ class OwnershipNotConfiguredError(PortalError):
 
 
 def ownership_verifier(collaborators: Collaborators) -> OwnershipVerifier | None:
-    """The demo's verifier in demo mode; no real provider is configured yet."""
-    if not collaborators.settings.web.demo:
+    """The demo's verifier in demo mode, jumdata when its credentials are set, else None
+    (then the page offers the small amount only). The client lives as long as the app."""
+    settings = collaborators.settings
+    if not settings.web.demo and not settings.ownership.jumdata_app_id:
         return None
-    return ObservedOwnershipVerifier(DemoOwnershipVerifier(), collaborators.provider_calls)
+    client = httpx.AsyncClient(timeout=settings.ownership.timeout_seconds)
+    return build_ownership_verifier(settings, client, collaborators.provider_calls)
 
 
 def area(collaborators: Collaborators) -> Contribution:
