@@ -37,6 +37,7 @@ import hashlib
 import json
 import unicodedata
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -48,6 +49,7 @@ __all__ = [
     "ALGORITHMS",
     "PrivateKey",
     "PublicKey",
+    "SigningKey",
     "Statement",
     "Verified",
     "account_sha256",
@@ -62,7 +64,15 @@ PrivateKey = Ed25519PrivateKey | Sm2PrivateKey
 PublicKey = Ed25519PublicKey | Sm2PublicKey
 
 
-def algorithm_of(key: PrivateKey | PublicKey) -> str:
+class SigningKey(Protocol):
+    """What signs statements: a software key, or one that signs inside an HSM."""
+
+    def sign(self, data: bytes) -> bytes: ...
+
+    def public_key(self) -> PublicKey: ...
+
+
+def algorithm_of(key: object) -> str:
     """The ``alg`` a statement signed (or checked) with ``key`` names."""
     return "SM2" if isinstance(key, Sm2PrivateKey | Sm2PublicKey) else "Ed25519"
 
@@ -110,7 +120,7 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def attest(key: PrivateKey, statement: Statement) -> str:
+def attest(key: SigningKey, statement: Statement) -> str:
     payload = statement.canonical(algorithm_of(key))
     return f"{_b64(payload)}.{_b64(key.sign(payload))}"
 

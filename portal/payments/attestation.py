@@ -14,17 +14,19 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine, insert, select
 
-from crypto import KeyProvider
+from crypto import KeyProvider, KeyUnavailableError
 from payments import AccountVersion, Payee
 from payments.attestation import (
     ALGORITHMS,
     PrivateKey,
     PublicKey,
+    SigningKey,
     Statement,
     account_sha256,
     algorithm_of,
@@ -38,12 +40,31 @@ from portal.db.tables import table_of
 __all__ = ["KEY", "AttestationKeys", "Signer", "load_public_key"]
 
 KEY = table_of(AttestationKeyRow)
+#: the label of the Ed25519 key made inside a PKCS#11 token that has ``CKM_EDDSA``
+HSM_KEY_LABEL = "portal-attestation"
+
+
+@dataclass(frozen=True)
+class _TokenKey:
+    """An Ed25519 key that signs inside the customer's HSM (nothing of it is stored here)."""
+
+    token: Any  # crypto.adapters.pkcs11.Pkcs11SigningKey (imported only with a token)
+    public: Ed25519PublicKey
+
+    def sign(self, data: bytes) -> bytes:
+        return bytes(self.token.sign(data))
+
+    def public_key(self) -> Ed25519PublicKey:
+        return self.public
+
+    def close(self) -> None:
+        self.token.close()
 
 
 @dataclass(frozen=True)
 class Signer:
     key_id: str
-    key: PrivateKey
+    key: SigningKey
 
     def attest(self, payee: Payee, version: AccountVersion, account: str) -> str:
         """The attestation of a line paying ``account`` into ``version`` of ``payee``."""
@@ -115,6 +136,11 @@ class AttestationKeys:
             self._signer = self._load() or self._create(now)
         return self._signer
 
+    def close(self) -> None:
+        """Let go of the HSM's signing session, if the key signs there."""
+        if self._signer is not None and isinstance(self._signer.key, _TokenKey):
+            self._signer.key.close()
+
     def public_pem(self, now: datetime) -> str:
         return _public_pem(self.signer(now).key.public_key())
 
@@ -128,24 +154,51 @@ class AttestationKeys:
             ).first()
         if row is None:
             return None
+        if not row.wrapped_private:  # made inside the HSM: ask the token for it
+            token = self._token()
+            if token is None or token.key_id != row.kek_id:
+                raise KeyUnavailableError(
+                    f"the attestation key {row.kek_id} is in an HSM this portal does not reach"
+                )
+            return Signer(
+                row.id, _TokenKey(token, Ed25519PublicKey.from_public_bytes(token.ensure()))
+            )
         secret = self.provider.unwrap(bytes(row.wrapped_private), row.kek_id)
         return Signer(row.id, _private_key(self.algorithm, secret))
 
+    def _token(self) -> Any:
+        """The HSM's own Ed25519 key when the provider is a PKCS#11 token with ``CKM_EDDSA``
+        and the algorithm is Ed25519 (no HSM we can test offers SM2); else None."""
+        if self.algorithm != "Ed25519":
+            return None
+        from crypto.adapters.pkcs11 import Pkcs11KeyProvider
+
+        provider = self.provider
+        if not isinstance(provider, Pkcs11KeyProvider) or not provider.can_sign_ed25519():
+            return None
+        return provider.signing_key(HSM_KEY_LABEL)
+
     def _create(self, now: datetime) -> Signer:
+        token = self._token()
+        if token is not None:
+            public = Ed25519PublicKey.from_public_bytes(token.ensure())
+            return self._insert(now, _TokenKey(token, public), b"", token.key_id)
         key: PrivateKey = (
             Sm2PrivateKey.generate() if self.algorithm == "SM2" else Ed25519PrivateKey.generate()
         )
-        seed = _private_bytes(key)
-        key_id = str(uuid.uuid4())
         provider = self.provider
+        return self._insert(now, key, provider.wrap(_private_bytes(key)), provider.kek_id)
+
+    def _insert(self, now: datetime, key: SigningKey, wrapped: bytes, kek_id: str) -> Signer:
+        key_id = str(uuid.uuid4())
         with self.engine.begin() as conn:
             conn.execute(
                 insert(KEY).values(
                     id=key_id,
                     algorithm=algorithm_of(key),
                     public_key=_public_pem(key.public_key()),
-                    wrapped_private=provider.wrap(seed),
-                    kek_id=provider.kek_id,
+                    wrapped_private=wrapped,
+                    kek_id=kek_id,
                     created_at=now,
                 )
             )
