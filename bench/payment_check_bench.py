@@ -139,11 +139,13 @@ def bare_lookup(engine: Engine, sealer: Sealer, accounts: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def run(url: str, suppliers: int, lines: int) -> None:
+def run(url: str, suppliers: int, lines: int, profile: str = "default") -> None:
+    """``profile``: ``default`` (AES-256-GCM, Ed25519) or ``sm`` (SM4-GCM, SM2, SM3 indexes)."""
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
     provider = InMemoryKeyProvider()
-    keyring = Keyring.initialise(SqlDataKeyStore(engine), provider, Algorithm.AES_256_GCM)
+    cipher = Algorithm.SM4_GCM if profile == "sm" else Algorithm.AES_256_GCM
+    keyring = Keyring.initialise(SqlDataKeyStore(engine), provider, cipher)
     sealer = Sealer(keyring.field_cipher(), keyring.blind_indexer())
     store = SupplierStore(sealer)
     deps = PaymentDeps(
@@ -151,7 +153,9 @@ def run(url: str, suppliers: int, lines: int) -> None:
         sealer=sealer,
         audit=AuditLog(sealer),
         clock=lambda: NOW,
-        attestation=AttestationKeys(engine, lambda: provider),
+        attestation=AttestationKeys(
+            engine, lambda: provider, "SM2" if profile == "sm" else "Ed25519"
+        ),
     )
     seed(engine, store, suppliers)
     plant(engine, deps, suppliers)
@@ -177,7 +181,8 @@ def run(url: str, suppliers: int, lines: int) -> None:
     held: dict[str, int] = {}
     for g in got:
         held[g] = held.get(g, 0) + 1
-    print(f"database: {engine.dialect.name}; suppliers {suppliers}; lines {len(result.lines)}")
+    print(f"database: {engine.dialect.name}; profile {profile}; suppliers {suppliers}; "
+          f"lines {len(result.lines)}")  # fmt: skip
     print(f"  verdicts: {dict(sorted(held.items()))}")
     print(f"  wrongly passed: {wrongly_passed} (goal 0); wrongly held: {wrongly_held} (goal 0); "
           f"held for another first reason than planted: {other_reason}")  # fmt: skip
@@ -193,17 +198,22 @@ def main() -> None:
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--suppliers", type=int, default=3000)
     parser.add_argument("--lines", type=int, default=10_000)
+    parser.add_argument(
+        "--profile", choices=("default", "sm"), default="default",
+        help="default: AES-256-GCM and Ed25519; sm: the SM4/国密 profile (SM4-GCM, SM2)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.db == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
-            run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.suppliers, args.lines)
+            run(f"sqlite:///{Path(tmp) / 'bench.db'}", args.suppliers, args.lines, args.profile)
         return
     schema = "bench_" + uuid.uuid4().hex[:10]
     admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        run(f"{args.pg_url}?options=-csearch_path%3D{schema}", args.suppliers, args.lines)
+        url = f"{args.pg_url}?options=-csearch_path%3D{schema}"
+        run(url, args.suppliers, args.lines, args.profile)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -171,6 +171,12 @@ class Keyring:
             )
             self._last_refresh = time.monotonic()
 
+    @property
+    def wrapping_provider(self) -> KeyProvider:
+        """The KEK that wraps keys made from now on: other secrets the customer's KEK
+        guards (the payment attestation key) are wrapped by it too."""
+        return self._providers[0]
+
     # -- lookups used by the ciphers ------------------------------------------------
 
     def current(self, purpose: Purpose) -> DataKey:

@@ -11,8 +11,8 @@ Use cases never import this module; they take their collaborators as arguments.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import httpx
@@ -24,6 +24,7 @@ from crypto.adapters.local import LocalKeyProvider
 from crypto.errors import KeyUnavailableError
 from ocr.inputs import InputLimits
 from ocr.sandbox import SandboxSettings
+from payments.ports import OwnershipVerifier
 from portal.audit.log import AuditLog
 from portal.changes import ChangeDeps
 from portal.changes.policy import policy_from_file
@@ -56,6 +57,7 @@ from portal.verification.wiring import (
     build_verification,
     verification_settings,
 )
+from providers.observer import ProviderCallObserver
 
 __all__ = [
     "Collaborators",
@@ -188,20 +190,54 @@ def build_payment_deps(
     clock and cooling-off (one cooling-off for the hold and the account versions); with
     ``settings`` (or a ``provider``), attestations signed by a key the customer's key
     provider wraps, opened when the first line passes."""
-    opened: Callable[[], KeyProvider] | None = None
-    if provider is not None:
-        opened = lambda: provider  # noqa: E731
-    elif settings is not None:
-        crypto = settings.crypto
-        opened = lambda: key_provider(crypto)  # noqa: E731
-    return PaymentDeps(
+    base = PaymentDeps(
         engine=changes.engine,
         sealer=changes.sealer,
         audit=changes.audit,
         cooling_off=changes.cooling_off,
         clock=changes.clock,
-        attestation=None if opened is None else AttestationKeys(changes.engine, opened),
     )
+    if provider is not None:
+        return replace(base, attestation=AttestationKeys(changes.engine, lambda: provider))
+    if settings is not None:
+        return replace(base, attestation=attestation_keys(changes.engine, settings))
+    return base
+
+
+def attestation_keys(
+    engine: Engine, settings: Settings, provider: KeyProvider | None = None
+) -> AttestationKeys:
+    """The attestation key, wrapped by the customer's key provider (``provider``, or the
+    one the settings name, opened when first needed): SM2 under the SM4/国密 profile,
+    Ed25519 otherwise."""
+    crypto = settings.crypto
+    algorithm = "SM2" if crypto.algorithm == "SM4GCM" else "Ed25519"
+    opened = (lambda: provider) if provider is not None else (lambda: key_provider(crypto))
+    return AttestationKeys(engine, opened, algorithm)
+
+
+def ownership_verifier(
+    settings: Settings, client: httpx.AsyncClient, observer: ProviderCallObserver | None = None
+) -> OwnershipVerifier | None:
+    """The bank-account ownership service: the demo's offline adapter in the demo, jumdata
+    when ``PORTAL_JUMDATA_APP_ID`` and ``_SECRET`` are set (``client`` is the caller's),
+    else None (then only the small amount proves an account)."""
+    from payments.adapters.demo import DemoOwnershipVerifier
+    from payments.adapters.jumdata import JumdataCredentials, JumdataOwnershipVerifier
+    from portal.observability.providers import ObservedOwnershipVerifier
+
+    config = settings.ownership
+    verifier: OwnershipVerifier
+    if settings.web.demo:
+        verifier = DemoOwnershipVerifier()
+    elif config.jumdata_app_id and config.jumdata_app_secret:
+        credentials = JumdataCredentials(
+            config.jumdata_app_id, config.jumdata_app_secret.get_secret_value()
+        )
+        verifier = JumdataOwnershipVerifier(client, credentials, timeout=config.timeout_seconds)
+    else:
+        return None
+    return verifier if observer is None else ObservedOwnershipVerifier(verifier, observer)
 
 
 def step_up_rule(settings: Settings) -> StepUpRule | None:
@@ -305,6 +341,9 @@ class Collaborators:
     reveal_audit: RevealAudit
     export_audit: ExportAudit
     payment_holds: PaymentHoldView
+    #: signs what says a payment may go to an account (the check's pass lines, the API's
+    #: active versions); one per process, so the key is made once
+    attestation: AttestationKeys
     #: every provider call of this process, counted (``/metrics``, ``worker --metrics-port``)
     provider_calls: ProviderCallMetrics = field(default_factory=ProviderCallMetrics)
 
@@ -327,6 +366,7 @@ REQUIRED: dict[str, tuple[type, str]] = {
     "reveal_audit": (RevealAudit, "clear values cannot be shown without their audit entry"),
     "export_audit": (ExportAudit, "bulk exports cannot leave without their audit entry"),
     "payment_holds": (PaymentHoldView, "payments cannot be read as held or not held"),
+    "attestation": (AttestationKeys, "nothing could be signed as payable"),
 }
 
 
@@ -367,5 +407,6 @@ def build_collaborators(
         reveal_audit=AuditedReveals(services.engine, changes.audit, changes.clock),
         export_audit=AuditedExports(services.engine, changes.audit, changes.clock),
         payment_holds=ChangePaymentHolds(changes),
+        attestation=attestation_keys(services.engine, settings, services.keyring.wrapping_provider),
         provider_calls=provider_calls,
     )

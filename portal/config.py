@@ -49,6 +49,7 @@ __all__ = [
     "ObservabilitySettings",
     "OcrSettings",
     "OutboxSettings",
+    "OwnershipConfig",
     "RegistryConfig",
     "Settings",
     "SmtpConfig",
@@ -299,6 +300,17 @@ class RegistryConfig(_Concern):
     demo: bool = _env("PORTAL_REGISTRY_DEMO", False)
 
 
+class OwnershipConfig(_Concern):
+    """The bank-account ownership service (对公账户核验) and its retries (``PORTAL_OWNERSHIP_*``,
+    ``PORTAL_JUMDATA_*``). The secret is read here only: never logged, never stored."""
+
+    jumdata_app_id: str | None = _env("PORTAL_JUMDATA_APP_ID", None)
+    jumdata_app_secret: SecretStr | None = _env("PORTAL_JUMDATA_APP_SECRET", None)
+    timeout_seconds: float = _env("PORTAL_OWNERSHIP_TIMEOUT_SECONDS", 15.0, gt=0)
+    #: minutes between the worker's passes over unknown answers that are due again
+    retry_pass_minutes: Positive = _env("PORTAL_OWNERSHIP_RETRY_PASS_MINUTES", 10)
+
+
 class VerificationConfig(_Concern):
     """The monitoring job's knobs (``PORTAL_VERIFY_*``)."""
 
@@ -399,6 +411,7 @@ _CONCERNS: dict[str, type[_Concern]] = {
     "changes": ChangeSettings,
     "registry": RegistryConfig,
     "verification": VerificationConfig,
+    "ownership": OwnershipConfig,
     "ocr": OcrSettings,
     "audit": AuditConfig,
     "documents": DocumentStoreConfig,
@@ -422,6 +435,7 @@ class Settings(_FedOnce):
     changes: ChangeSettings = Field(default_factory=ChangeSettings)
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
     verification: VerificationConfig = Field(default_factory=VerificationConfig)
+    ownership: OwnershipConfig = Field(default_factory=OwnershipConfig)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     documents: DocumentStoreConfig = Field(default_factory=DocumentStoreConfig)

@@ -10,10 +10,15 @@ wrapped by token-side ``CKM_AES_GCM`` encryption (SoftHSM2 2.6 supports it for
 
 Tokens that insist on generating the GCM nonce themselves (some in FIPS mode)
 need a variant of :meth:`Pkcs11KeyProvider.wrap`.
+
+Where the token has ``CKM_EDDSA`` (SoftHSM2 2.6 has), :meth:`Pkcs11KeyProvider.signing_key`
+gives an Ed25519 key generated inside the token (non-extractable): it signs there, and only
+its public key leaves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -28,7 +33,7 @@ from pkcs11.types import DecryptMixin, EncryptMixin
 
 from crypto.errors import InvalidCryptoInputError, KeyUnavailableError
 
-__all__ = ["Pkcs11KeyProvider"]
+__all__ = ["Pkcs11KeyProvider", "Pkcs11SigningKey"]
 
 _FORMAT = b"\x01"
 _T = TypeVar("_T")
@@ -144,6 +149,19 @@ class Pkcs11KeyProvider:
     def __repr__(self) -> str:
         return f"Pkcs11KeyProvider({self._kek_id}, module={self._module_path})"
 
+    def can_sign_ed25519(self) -> bool:
+        """Whether the token generates and uses Ed25519 keys (``CKM_EDDSA``)."""
+
+        def mechanisms(session: pkcs11.Session) -> set[Mechanism]:
+            return set(session.token.slot.get_mechanisms())
+
+        found = self._run("list the token's mechanisms", mechanisms)
+        return {Mechanism.EDDSA, Mechanism.EC_EDWARDS_KEY_PAIR_GEN} <= found
+
+    def signing_key(self, label: str) -> Pkcs11SigningKey:
+        """The token's Ed25519 key labelled ``label`` (made by :meth:`Pkcs11SigningKey.ensure`)."""
+        return Pkcs11SigningKey(self, label)
+
     # -- internals --------------------------------------------------------------------
 
     def _kek(self, session: pkcs11.Session) -> _TokenCipher:
@@ -202,3 +220,97 @@ class Pkcs11KeyProvider:
                 raise KeyUnavailableError(
                     f"cannot {action} with token {self._token_label!r}: {type(exc).__name__}"
                 ) from exc
+
+
+_ED25519_PARAMS = bytes.fromhex("06032b6570")  # DER OID 1.3.101.112 (Ed25519)
+
+
+class Pkcs11SigningKey:
+    """An Ed25519 key pair inside the token: signs with ``CKM_EDDSA``, never extractable."""
+
+    def __init__(self, provider: Pkcs11KeyProvider, label: str) -> None:
+        self._provider = provider
+        self.label = label
+        self.key_id = f"pkcs11:{provider._token_label}/{label}"
+        self._lock = threading.Lock()
+        self._signing: tuple[pkcs11.Session, Any] | None = None
+
+    def ensure(self) -> bytes:
+        """The raw 32-byte public key; the key pair is generated in the token if missing."""
+
+        def public(session: pkcs11.Session) -> bytes:
+            found = list(
+                session.get_objects(
+                    {Attribute.CLASS: ObjectClass.PUBLIC_KEY, Attribute.LABEL: self.label}
+                )
+            )
+            if not found:
+                key, _ = session.generate_keypair(
+                    KeyType.EC_EDWARDS,
+                    mechanism=Mechanism.EC_EDWARDS_KEY_PAIR_GEN,
+                    store=True,
+                    label=self.label,
+                    public_template={Attribute.EC_PARAMS: _ED25519_PARAMS, Attribute.VERIFY: True},
+                    private_template={
+                        Attribute.SENSITIVE: True,
+                        Attribute.EXTRACTABLE: False,
+                        Attribute.PRIVATE: True,
+                        Attribute.SIGN: True,
+                    },
+                )
+                found = [key]
+            point = bytes(found[0][Attribute.EC_POINT])
+            # DER OCTET STRING (04 20 || key) as SoftHSM2 keeps it, or the bare 32 bytes
+            return point[2:] if len(point) == 34 and point[:2] == b"\x04\x20" else point
+
+        return self._provider._run("make or read the signing key", public, rw=True)
+
+    def sign(self, data: bytes) -> bytes:
+        """Ed25519 signature of ``data``, made inside the token. One session is kept open
+        for signing (opening one per signature costs ~20 ms on SoftHSM2); a failed one is
+        dropped and opened again once."""
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    if self._signing is None:
+                        self._signing = self._open()
+                    return bytes(self._signing[1].sign(data, mechanism=Mechanism.EDDSA))
+                except KeyUnavailableError:
+                    raise
+                except p11.PKCS11Error as exc:
+                    self._close()
+                    if attempt == 2:
+                        raise KeyUnavailableError(
+                            f"token {self._provider._token_label!r} did not sign "
+                            f"({type(exc).__name__}); retry later",
+                            permanent=False,
+                        ) from exc
+        raise AssertionError("unreachable")
+
+    def _open(self) -> tuple[pkcs11.Session, Any]:
+        token = _token(self._provider._module_path, self._provider._token_label)
+        try:
+            session = token.open(user_pin=self._provider._pin)
+        except p11.UserAlreadyLoggedIn:
+            session = token.open()
+        try:
+            key = session.get_key(
+                object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.EC_EDWARDS, label=self.label
+            )
+        except p11.NoSuchKey as exc:
+            session.close()
+            raise KeyUnavailableError(
+                f"token {self._provider._token_label!r} has no signing key {self.label!r}"
+            ) from exc
+        return session, key
+
+    def close(self) -> None:
+        """Close the signing session (PKCS#11 login lasts while a session is open)."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self._signing is not None:
+            with contextlib.suppress(p11.PKCS11Error):
+                self._signing[0].close()
+            self._signing = None

@@ -90,6 +90,7 @@ _WHY = {
     "account": "the account number is not the one checked / 账号与核对时不一致",
     "credit_code": "the credit code is not the one checked / 信用代码与核对时不一致",
     "signature": "the signature does not match / 签名不符",
+    "algorithm": "signed with another algorithm than this key's / 签名算法与公钥不符",
     "malformed": "the attestation cell is damaged / 证明内容损坏",
 }
 

@@ -9,6 +9,9 @@ It runs, until SIGTERM or SIGINT:
 - the monitoring pass, every ``--verify-minutes`` (when verification is configured);
 - reminders and escalation of waiting requests, licence expiry reminders, every 10 minutes
   (``PORTAL_REMIND_AFTER_HOURS``, ``PORTAL_ESCALATE_AFTER_HOURS``, ``PORTAL_ESCALATE_TO``);
+- ownership checks of new bank accounts whose service answer was unknown (provider down),
+  asked again when due, every ``PORTAL_OWNERSHIP_RETRY_PASS_MINUTES`` (when a service is
+  configured: ``PORTAL_JUMDATA_APP_ID``/``_SECRET``, or the demo);
 - with ``--metrics-port``, ``GET /metrics`` (provider calls by provider and outcome, the
   process) for Prometheus to scrape;
 - the deletion of Idempotency-Key answers past their retention (24 h), every hour;
@@ -32,7 +35,10 @@ import signal
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from portal.bootstrap import Collaborators, build_collaborators
+import httpx
+
+from payments.ports import OwnershipVerifier
+from portal.bootstrap import Collaborators, build_collaborators, build_payment_deps
 from portal.commands.common import (
     SubParsers,
     add_db_options,
@@ -124,6 +130,39 @@ async def _checkpoint_loop(services: Services) -> None:
         await asyncio.sleep(60)
 
 
+async def ownership_retry_pass(collaborators: Collaborators, verifier: OwnershipVerifier) -> int:
+    """One pass: ask again about the versions whose unknown answer is due; how many asked."""
+    from portal.audit.log import AuditContext
+    from portal.payments.proving import retry_unknown
+
+    deps = build_payment_deps(collaborators.changes)
+    ctx = AuditContext(actor="system:ownership-retry", channel="system:ownership-retry")
+    answers = await retry_unknown(deps, ctx, verifier)
+    if answers:
+        outcomes = ", ".join(sorted(a.outcome.value for a in answers))
+        log.info("ownership: asked again about %s accounts: %s", len(answers), outcomes)
+    return len(answers)
+
+
+async def _ownership_loop(collaborators: Collaborators) -> None:
+    from portal.bootstrap import ownership_verifier
+
+    settings = collaborators.settings
+    minutes = settings.ownership.retry_pass_minutes
+    async with httpx.AsyncClient(timeout=settings.ownership.timeout_seconds) as client:
+        verifier = ownership_verifier(settings, client, collaborators.provider_calls)
+        if verifier is None:
+            log.info("ownership: no verification service configured; not retrying")
+            return
+        log.info("ownership: %s, unknown answers asked again every %s min", verifier.name, minutes)
+        while True:
+            try:
+                await ownership_retry_pass(collaborators, verifier)
+            except Exception:  # keep the loop alive: the database may be back next time
+                log.exception("ownership retry pass failed")
+            await asyncio.sleep(minutes * 60)
+
+
 async def run_worker(
     collaborators: Collaborators, *, outbox_seconds: float, verify_minutes: float
 ) -> None:
@@ -156,6 +195,7 @@ async def run_worker(
         loop.create_task(_checkpoint_loop(services)),
         loop.create_task(_reminder_loop(services)),
         loop.create_task(_housekeeping_loop(services)),
+        loop.create_task(_ownership_loop(collaborators)),
     ]
     if outbox_seconds:
         tasks.append(loop.create_task(_outbox_loop(collaborators, outbox_seconds)))

@@ -46,9 +46,16 @@ KEYS: tuple[str, ...] = (
 #: an export-only column, which the import skips without reporting it.
 HOLD_KEY = "payment_hold"
 HOLD_TITLE = "付款暂停 payment_hold"
+#: Then the account's version id (the finance API's ``version_id``): the version a payment
+#: file should name; export-only too.
+VERSION_KEY = "version_id"
+VERSION_TITLE = "账户版本 account_version"
+#: The titles of the columns only an export has: the import reads past them.
+EXPORT_ONLY_TITLES = frozenset({HOLD_TITLE, VERSION_TITLE})
 COLUMNS: tuple[tuple[str, str], ...] = (
     *((key, fields.column_title(key)) for key in KEYS),
     (HOLD_KEY, HOLD_TITLE),
+    (VERSION_KEY, VERSION_TITLE),
 )
 _HOLD_WORDS = {
     "supplier.blocked": "供应商已冻结",
@@ -89,7 +96,8 @@ def flatten(views: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
         accounts = [a for a in view["bank_accounts"] if not a["retired"]] or [{}]
         for account in accounts:
             cells = [neutralise_cell(str(_value(view, account, key) or "")) for key in KEYS]
-            yield [*cells, neutralise_cell(hold_cell(view.get(HOLD_KEY)))]
+            hold = neutralise_cell(hold_cell(view.get(HOLD_KEY)))
+            yield [*cells, hold, neutralise_cell(str(account.get(VERSION_KEY) or ""))]
 
 
 def audited_rows(

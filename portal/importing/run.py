@@ -25,7 +25,7 @@ from portal.domain.errors import DomainValidationError
 from portal.domain.findings import Finding, Severity, finding, register
 from portal.domain.supplier import Supplier
 from portal.domain.supplier_input import parse_supplier_draft
-from portal.finance.export import HOLD_TITLE
+from portal.finance.export import EXPORT_ONLY_TITLES
 from portal.importing.changes import ProposeChanges, unchanged_rows
 from portal.importing.headers import canonical_header
 from portal.importing.readers import (
@@ -257,10 +257,12 @@ def _records(
         mapping[i] = key
         report.columns[title] = key
         report.column_index[key] = i
-    report.ignored_columns += [  # (the export's payment-hold column is no input)
+    report.ignored_columns += [  # (the export's payment-hold and version columns are no input)
         str(t)
         for i, t in enumerate(titles)
-        if t not in (None, "") and i not in header.mapping and str(t).strip() != HOLD_TITLE
+        if t not in (None, "")
+        and i not in header.mapping
+        and str(t).strip() not in EXPORT_ONLY_TITLES
     ]
     if not _names_a_supplier(mapping.values()):
         raise UnreadableFileError(

@@ -6,6 +6,10 @@ saving its position in ``job_state`` in that same transaction. Killed
 halfway, it resumes where the last committed batch ended; rows written
 meanwhile by the running service under either version stay readable, because
 old versions remain loaded until nothing uses them.
+
+A BLIND_INDEX rotation also re-indexes the payment indexes kept beside bank accounts
+(:func:`reindex_payment_indexes`): each account version of an account's number on file,
+and each open small-amount challenge.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy import Engine, Table, bindparam, insert, select, update
 
 from crypto import DataKeyStore, Keyring, Purpose
 from portal.db.import_tables import ImportJobRow
+from portal.db.payment_tables import AccountVersionRow, OwnershipCheckRow
 from portal.db.sealing import Sealer
 from portal.db.tables import (
     BankAccountRow,
@@ -29,6 +34,11 @@ from portal.db.tables import (
 )
 
 JOB = table_of(JobStateRow)
+VERSION = table_of(AccountVersionRow)
+CHECK = table_of(OwnershipCheckRow)
+BANK = table_of(BankAccountRow)
+#: the small amounts a challenge can be, in cents (portal.payments.proving)
+_CENTS = range(1, 100)
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,8 @@ def run_rotation(
         while _rotate_batch(engine, sealer, column, progress, batch_size):
             if after_batch is not None:
                 after_batch(progress)
+    if progress.purpose is Purpose.BLIND_INDEX:
+        progress.rewritten += reindex_payment_indexes(engine, sealer, batch_size=batch_size)
     progress.done = True
     with engine.begin() as conn:
         conn.execute(
@@ -206,6 +218,77 @@ def _rotate_batch(
             .values(cursor=_cursor(progress), done=progress.rewritten, updated_at=datetime.now(UTC))
         )
     return True
+
+
+def reindex_payment_indexes(engine: Engine, sealer: Sealer, *, batch_size: int = 500) -> int:
+    """Re-index what the payment check finds accounts by; idempotent, so a killed run is
+    simply run again. Returns how many indexes changed.
+
+    * ``account_version.account_bidx``: a version keeps only the index of its number, so
+      it is re-computed from the account's number on file when the version's index is
+      that number's under any loaded key. A retired version of an *older* number cannot
+      be re-indexed (its number is kept nowhere): a payment file naming that old number
+      is then held as ``not_on_file`` instead of ``retired``, a hold either way.
+    * ``ownership_check.challenge_bidx``: the small amount is kept only as the index of
+      ``version:cents``; the cents are found again among the 99 possible amounts.
+    """
+    changed, after = 0, ""
+    while True:
+        with engine.begin() as conn:
+            rows = conn.execute(
+                select(VERSION.c.id, VERSION.c.account_bidx, BANK.c.id.label("bank_id"),
+                       BANK.c.account_number_enc)
+                .join(BANK, BANK.c.id == VERSION.c.bank_account_id)
+                .where(VERSION.c.id > after, BANK.c.account_number_enc.is_not(None))
+                .order_by(VERSION.c.id)
+                .limit(batch_size)
+            ).all()  # fmt: skip
+            if not rows:
+                break
+            changes = []
+            for row in rows:
+                clear = sealer.cipher.decrypt_any(
+                    row.account_number_enc, table="bank_account", column="account_number",
+                    row_id=row.bank_id,
+                )  # fmt: skip
+                if clear and row.account_bidx in sealer.candidates("bank_account", clear):
+                    new = sealer.index("bank_account", clear)
+                    if new != row.account_bidx:
+                        changes.append({"_id": row.id, "account_bidx": new})
+            if changes:
+                conn.execute(
+                    update(VERSION)
+                    .where(VERSION.c.id == bindparam("_id"))
+                    .values(account_bidx=bindparam("account_bidx")),
+                    changes,
+                )
+            changed += len(changes)
+            after = rows[-1].id
+    return changed + _reindex_challenges(engine, sealer)
+
+
+def _reindex_challenges(engine: Engine, sealer: Sealer) -> int:
+    changed = 0
+    with engine.begin() as conn:
+        open_challenges = conn.execute(
+            select(CHECK.c.version_id, CHECK.c.challenge_bidx).where(
+                CHECK.c.challenge_bidx.is_not(None)
+            )
+        ).all()
+        for row in open_challenges:
+            for cents in _CENTS:
+                value = f"{row.version_id}:{cents}"
+                if row.challenge_bidx in sealer.candidates("small_amount", value):
+                    new = sealer.index("small_amount", value)
+                    if new != row.challenge_bidx:
+                        conn.execute(
+                            update(CHECK)
+                            .where(CHECK.c.version_id == row.version_id)
+                            .values(challenge_bidx=new)
+                        )
+                        changed += 1
+                    break
+    return changed
 
 
 def remaining_on_old_keys(engine: Engine, sealer: Sealer) -> int:

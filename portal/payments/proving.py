@@ -3,7 +3,9 @@
 * :func:`verify_ownership`: ask an enterprise-account verification service. ``match``
   proves it; ``no_match`` and ``not_found`` are recorded (the version stays unproven);
   ``unknown`` (the provider down or unsure) is never a pass and never a fail: the version
-  stays unproven and :func:`retry_unknown` asks again from ``retry_at``.
+  stays unproven and :func:`retry_unknown` asks again from ``retry_at`` (one hour, then
+  twice the last wait each time the answer is unknown again, at most a day). Each due row
+  is claimed by a conditional UPDATE, so two workers never ask about it together.
 * :func:`send_small_amount` / :func:`confirm_small_amount`: the customer's payment system
   sends a random number of cents; the supplier types it in. Only a blind index of the
   amount is kept; three wrong answers lock the challenge until a new one is sent.
@@ -29,10 +31,12 @@ from portal.db.tables import table_of
 from portal.domain.errors import ErrorKind, PortalError
 from portal.domain.principal import Principal, Role
 from portal.payments.deps import AccountVersionNotFoundError, PaymentDeps, PaymentForbiddenError
+from portal.payments.versions import VERSION
 
 __all__ = [
     "MAX_ATTEMPTS",
     "RETRY_AFTER",
+    "RETRY_MAX",
     "SENDERS",
     "SmallAmountError",
     "confirm_small_amount",
@@ -44,6 +48,9 @@ __all__ = [
 
 CHECK = table_of(OwnershipCheckRow)
 RETRY_AFTER = timedelta(hours=1)
+RETRY_MAX = timedelta(hours=24)
+#: how long a claimed retry is someone else's: if the worker dies, another asks after it
+CLAIM_LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
 #: Who may ask a verification service or send the small amount: purchasing supervisors,
 #: finance (who pay), admins, and the portal's own worker.
@@ -110,14 +117,28 @@ async def verify_ownership(
     """Ask ``verifier`` whether the version's account is the supplier's; audited."""
     if viewer.role not in SENDERS:
         raise PaymentForbiddenError("verify account ownership", "核验账户归属")
+    return await _ask(deps, ctx, version_id, verifier, RETRY_AFTER)
+
+
+async def _ask(
+    deps: PaymentDeps,
+    ctx: AuditContext,
+    version_id: str,
+    verifier: OwnershipVerifier,
+    wait_if_unknown: timedelta,
+) -> OwnershipAnswer:
     subject = await asyncio.to_thread(_subject, deps, version_id)
     answer = await verifier.verify(subject.query)
-    await asyncio.to_thread(_keep_answer, deps, ctx, subject.version.id, answer)
+    await asyncio.to_thread(_keep_answer, deps, ctx, subject.version.id, answer, wait_if_unknown)
     return answer
 
 
 def _keep_answer(
-    deps: PaymentDeps, ctx: AuditContext, version_id: str, answer: OwnershipAnswer
+    deps: PaymentDeps,
+    ctx: AuditContext,
+    version_id: str,
+    answer: OwnershipAnswer,
+    wait_if_unknown: timedelta = RETRY_AFTER,
 ) -> None:
     now = deps.clock()
     unknown = answer.outcome is OwnershipOutcome.UNKNOWN
@@ -136,7 +157,7 @@ def _keep_answer(
             outcome=answer.outcome.value,
             reference=answer.reference[:100] or None,
             checked_at=now,
-            retry_at=now + RETRY_AFTER if unknown else None,
+            retry_at=now + wait_if_unknown if unknown else None,
         )
         deps.audit.record(
             conn,
@@ -160,24 +181,41 @@ def _keep_answer(
 async def retry_unknown(
     deps: PaymentDeps, ctx: AuditContext, verifier: OwnershipVerifier, *, limit: int = 100
 ) -> list[OwnershipAnswer]:
-    """Ask again about every version whose last answer was unknown and is due."""
+    """Ask again about every unproven version whose last answer was unknown and is due;
+    each row claimed first. An answer unknown again waits twice as long as the last time."""
+    claimed = await asyncio.to_thread(_claim_due, deps, limit)
+    return [await _ask(deps, ctx, vid, verifier, wait) for vid, wait in claimed]
+
+
+def _claim_due(deps: PaymentDeps, limit: int) -> list[tuple[str, timedelta]]:
+    """The due versions this caller won (conditional UPDATE on ``retry_at``), each with
+    how long to wait if the answer is unknown again."""
     now = deps.clock()
-
-    def due() -> list[str]:
-        with deps.engine.connect() as conn:
-            query = (
-                select(CHECK.c.version_id)
-                .where(CHECK.c.outcome == OwnershipOutcome.UNKNOWN.value, CHECK.c.retry_at <= now)
-                .order_by(CHECK.c.retry_at)
-                .limit(limit)
+    with deps.engine.connect() as conn:
+        due = conn.execute(
+            select(CHECK.c.version_id, CHECK.c.retry_at, CHECK.c.checked_at)
+            .join(VERSION, VERSION.c.id == CHECK.c.version_id)
+            .where(
+                CHECK.c.outcome == OwnershipOutcome.UNKNOWN.value,
+                CHECK.c.retry_at <= now,
+                VERSION.c.verified_at.is_(None),
+                VERSION.c.retired_at.is_(None),
             )
-            return list(conn.execute(query).scalars())
-
-    worker = Principal("worker:ownership", Role.ADMIN, "ownership retries")
-    return [
-        await verify_ownership(deps, ctx, worker, vid, verifier)
-        for vid in await asyncio.to_thread(due)
-    ]
+            .order_by(CHECK.c.retry_at)
+            .limit(limit)
+        ).all()
+    claimed = []
+    for row in due:
+        with deps.engine.begin() as conn:
+            won = conn.execute(
+                update(CHECK)
+                .where(CHECK.c.version_id == row.version_id, CHECK.c.retry_at == row.retry_at)
+                .values(retry_at=now + CLAIM_LEASE)
+            ).rowcount
+        if won == 1:
+            waited = row.retry_at - row.checked_at if row.checked_at else RETRY_AFTER
+            claimed.append((row.version_id, min(max(2 * waited, RETRY_AFTER), RETRY_MAX)))
+    return claimed
 
 
 def send_small_amount(

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from payments import PaymentFileError
-from payments.attestation import Verified, verify_line
+from payments.attestation import PublicKey, Verified, verify_line
 from portal.payments.sheets import RESULT_HEADERS, read_payment_file
 
 __all__ = ["LineCheck", "verify_sheet"]
@@ -26,7 +24,7 @@ class LineCheck:
     verified: Verified | None  # None: the line carries no attestation (it did not pass)
 
 
-def verify_sheet(filename: str, content: bytes, public_key: Ed25519PublicKey) -> list[LineCheck]:
+def verify_sheet(filename: str, content: bytes, public_key: PublicKey) -> list[LineCheck]:
     sheet = read_payment_file(filename, content)
     if ATTESTATION not in sheet.header:
         raise PaymentFileError(

@@ -14,9 +14,10 @@ from portal.db.payment_tables import OwnershipCheckRow
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, SUPPLIER
 from portal.db.tables import table_of
+from portal.payments.attestation import AttestationKeys
 from portal.payments.versions import VERSION, to_version
 
-__all__ = ["UNVERSIONED", "account_versions", "version_rows"]
+__all__ = ["UNVERSIONED", "account_versions", "attest_active_accounts", "version_rows"]
 
 CHECK = table_of(OwnershipCheckRow)
 USER = table_of(UserAccountRow)
@@ -54,6 +55,27 @@ def account_versions(
             "approvers": list(version.approvers),
         }
     return found
+
+
+def attest_active_accounts(
+    keys: AttestationKeys | None, views: Iterable[dict[str, Any]], now: datetime, *, revealed: bool
+) -> None:
+    """Give each account of these views (with :func:`account_versions`' fields) its
+    ``attestation``: the same signed statement a passing payment line carries, on an
+    ``active`` version whose number was revealed; ``None`` otherwise. A masked view carries
+    none: the statement holds the SHA-256 of the number, which would undo the mask (the
+    digits a mask hides are few enough to try them all)."""
+    for view in views:
+        for account in view["bank_accounts"]:
+            account["attestation"] = None
+            if keys is None or not revealed or account.get("version_state") != "active":
+                continue
+            if not account.get("account_number") or not account.get("valid_from"):
+                continue
+            account["attestation"] = keys.signer(now).attest_account(
+                view["id"], view["uscc"], account["version_id"], account["approvers"],
+                account["valid_from"], account["account_number"],
+            )  # fmt: skip
 
 
 def people_names(conn: Connection, ids: set[str]) -> dict[str, str]:

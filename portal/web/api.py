@@ -25,11 +25,18 @@ from portal.finance import export
 from portal.finance.ports import ExportAudit, PaymentHoldView, RevealAudit
 from portal.finance.reads import RevealCallback, search_suppliers, supplier_view
 from portal.finance.reveal import require_reveal
-from portal.payments.views import account_versions
+from portal.payments.attestation import AttestationKeys
+from portal.payments.views import account_versions, attest_active_accounts
 from portal.web.api_docs import API_SECURITY
 from portal.web.api_models import SupplierPage, SupplierView, typed
 from portal.web.context import audit_context
-from portal.web.deps import ExportAuditDep, PaymentHoldsDep, RevealAuditDep, ServicesDep
+from portal.web.deps import (
+    AttestationKeysDep,
+    ExportAuditDep,
+    PaymentHoldsDep,
+    RevealAuditDep,
+    ServicesDep,
+)
 from portal.web.security import principal_of, requires
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,15 +75,22 @@ def _reveal_callback(
 
 
 def _with_payment_hold(
-    holds: PaymentHoldView, conn: Connection, views: list[dict[str, Any]]
+    holds: PaymentHoldView,
+    conn: Connection,
+    views: list[dict[str, Any]],
+    keys: AttestationKeys | None = None,
+    *,
+    revealed: bool = False,
 ) -> list[dict[str, Any]]:
     """Add ``payment_hold`` to each view, as the change-request rules decide it, and each
     bank account's version (``version_id``, ``version_state``, ``valid_from``, ``approvers``:
-    a payment may go only to an ``active`` version)."""
+    a payment may go only to an ``active`` version) with its ``attestation`` when revealed."""
     accounts = [a for view in views for a in view["bank_accounts"]]
-    versions = account_versions(conn, [a["id"] for a in accounts], datetime.now(UTC))
+    now = datetime.now(UTC)
+    versions = account_versions(conn, [a["id"] for a in accounts], now)
     for account in accounts:
         account.update(versions[account["id"]])
+    attest_active_accounts(keys, views, now, revealed=revealed)
     for view in views:
         view["payment_hold"] = holds.hold_of(conn, view["id"])
     return views
@@ -102,6 +116,7 @@ class FinanceApi(Controller):
         services: ServicesDep,
         reveal_audit: RevealAuditDep,
         payment_holds: PaymentHoldsDep,
+        attestation_keys: AttestationKeysDep,
         q: Annotated[
             str | None, QueryParameter(description="name fragment", max_length=100)
         ] = None,
@@ -125,7 +140,9 @@ class FinanceApi(Controller):
             page = search_suppliers(
                 conn, services.suppliers, flt, cursor=cursor, limit=limit, reveal=callback
             )
-            items = _with_payment_hold(payment_holds, conn, page.items)
+            items = _with_payment_hold(
+                payment_holds, conn, page.items, attestation_keys, revealed=reveal
+            )
         return typed({"items": items, "next_cursor": page.next_cursor}, SupplierPage)
 
     @get(
@@ -140,6 +157,7 @@ class FinanceApi(Controller):
         services: ServicesDep,
         reveal_audit: RevealAuditDep,
         payment_holds: PaymentHoldsDep,
+        attestation_keys: AttestationKeysDep,
         uscc: FromPath[str],
         reveal: Annotated[bool, QueryParameter(description="clear account numbers")] = False,
     ) -> SupplierView:
@@ -151,7 +169,10 @@ class FinanceApi(Controller):
                 what = "foreign tax number" if ":" in canonical else "credit code"
                 raise NotFoundException(f"no supplier with {what} {canonical.split(':')[-1]}")
             views = [supplier_view(supplier, reveal=callback)]
-            return typed(_with_payment_hold(payment_holds, conn, views)[0], SupplierView)
+            views = _with_payment_hold(
+                payment_holds, conn, views, attestation_keys, revealed=reveal
+            )
+            return typed(views[0], SupplierView)
 
     @get(
         "/export.csv",

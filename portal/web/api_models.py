@@ -128,6 +128,13 @@ class BankAccountView(_Closed, kw_only=True):
     ] = None
     valid_from: Annotated[str | None, Meta(description="ISO 8601 time")] = None
     approvers: list[str] = []
+    attestation: Annotated[
+        str | None,
+        Meta(
+            description="on an active version whose number is revealed: the signed statement a "
+            "passing payment line carries, <base64url(statement)>.<base64url(signature)>"
+        ),
+    ] = None
 
 
 class ContactView(_Closed, kw_only=True):

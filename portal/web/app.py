@@ -145,6 +145,7 @@ def create_app(
             "reveal_audit": Provide(lambda: collaborators.reveal_audit, sync_to_thread=False),
             "export_audit": Provide(lambda: collaborators.export_audit, sync_to_thread=False),
             "payment_holds": Provide(lambda: collaborators.payment_holds, sync_to_thread=False),
+            "attestation_keys": Provide(lambda: collaborators.attestation, sync_to_thread=False),
         },
         middleware=[
             *middleware,

@@ -8,6 +8,7 @@ from litestar.di import NamedDependency
 
 from portal.core import Services
 from portal.finance.ports import ExportAudit, PaymentHoldView, RevealAudit
+from portal.payments.attestation import AttestationKeys
 
 #: ``services: ServicesDep`` in a handler signature gets the app's Services.
 ServicesDep: TypeAlias = NamedDependency[Services]
@@ -17,3 +18,6 @@ RevealAuditDep: TypeAlias = NamedDependency[RevealAudit]
 PaymentHoldsDep: TypeAlias = NamedDependency[PaymentHoldView]
 #: ``export_audit: ExportAuditDep``: records each bulk export before it leaves (required).
 ExportAuditDep: TypeAlias = NamedDependency[ExportAudit]
+#: ``attestation_keys: AttestationKeysDep``: signs each active account version the finance
+#: API reveals (the payment check's attestation key).
+AttestationKeysDep: TypeAlias = NamedDependency[AttestationKeys]

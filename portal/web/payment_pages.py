@@ -14,12 +14,13 @@ instead of JSON.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, TypeAlias
 from zoneinfo import ZoneInfo
 
+import httpx
 from litestar import Controller, Request, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
@@ -37,12 +38,11 @@ from litestar.params import Body, FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Response, Template
 
 from payments import REASONS, VERDICTS, PaymentFileError
-from payments.adapters.demo import DemoOwnershipVerifier
 from payments.ports import OwnershipVerifier
 from portal.bootstrap import Collaborators, build_payment_deps
+from portal.bootstrap import ownership_verifier as build_ownership_verifier
 from portal.domain.errors import ErrorKind, PortalError
 from portal.domain.principal import Role
-from portal.observability.providers import ObservedOwnershipVerifier
 from portal.payments import CheckResult, PaymentDeps, adopt_accounts, check_payment_file
 from portal.payments.checking import CHECKERS
 from portal.payments.proving import confirm_small_amount, send_small_amount, verify_ownership
@@ -324,15 +324,18 @@ class OwnershipNotConfiguredError(PortalError):
 
 
 def ownership_verifier(collaborators: Collaborators) -> OwnershipVerifier | None:
-    """The demo's verifier in demo mode; no real provider is configured yet."""
-    if not collaborators.settings.web.demo:
+    """The demo's verifier in demo mode, jumdata when its credentials are set, else None
+    (then the page offers the small amount only). The client lives as long as the app."""
+    settings = collaborators.settings
+    if not settings.web.demo and not settings.ownership.jumdata_app_id:
         return None
-    return ObservedOwnershipVerifier(DemoOwnershipVerifier(), collaborators.provider_calls)
+    client = httpx.AsyncClient(timeout=settings.ownership.timeout_seconds)
+    return build_ownership_verifier(settings, client, collaborators.provider_calls)
 
 
 def area(collaborators: Collaborators) -> Contribution:
     """The payment-check API and pages, with the payment use cases' collaborators."""
-    deps = build_payment_deps(collaborators.changes, collaborators.settings)
+    deps = replace(build_payment_deps(collaborators.changes), attestation=collaborators.attestation)
     return payment_contribution(deps, ownership_verifier(collaborators))
 
 

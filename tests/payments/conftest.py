@@ -43,3 +43,25 @@ def change_account(
         return request
 
     return run
+
+
+#: The account number a bank change gives supplier A in :func:`new_version`.
+NEW = "6217000011112222333"
+
+
+@pytest.fixture
+def new_version(
+    pay: PaymentDeps,
+    world: Any,  # noqa: F811
+    change_account: Callable[..., Any],
+) -> str:
+    """The version a bank change to ``NEW`` made: approved by Alice and Bob, not proven."""
+    from portal.domain.principal import Principal, Role
+    from portal.payments import adopt_accounts
+
+    admin = AuditContext(actor="u-admin", actor_role="admin")
+    adopt_accounts(pay, admin, Principal("u-admin", Role.ADMIN))
+    request = change_account(world.a, NEW, world.user_a)
+    with pay.engine.connect() as conn:
+        versions = pay.versions.of_supplier(conn, world.a.id)
+    return next(v.id for v in versions if v.change_request_id == request.id)

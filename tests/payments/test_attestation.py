@@ -26,9 +26,9 @@ CTX = AuditContext(actor="u-finance", actor_role="finance")
 A, B = "6222021234567891234", "6222029876543210987"
 
 
-@pytest.fixture
-def signing(pay: PaymentDeps, world: Any) -> PaymentDeps:
-    pay.attestation = AttestationKeys(pay.engine, lambda: PROVIDER)
+@pytest.fixture(params=["Ed25519", "SM2"])
+def signing(pay: PaymentDeps, world: Any, request: pytest.FixtureRequest) -> PaymentDeps:
+    pay.attestation = AttestationKeys(pay.engine, lambda: PROVIDER, request.param)
     adopt_accounts(pay, CTX, Principal("u-admin", Role.ADMIN))
     return pay
 
@@ -95,7 +95,7 @@ def test_the_signing_key_is_stored_only_wrapped_by_the_customers_key(
     with signing.engine.connect() as conn:
         row = conn.execute(select(KEY)).one()
     assert row.kek_id == PROVIDER.kek_id
-    stranger = AttestationKeys(signing.engine, InMemoryKeyProvider)
+    stranger = AttestationKeys(signing.engine, InMemoryKeyProvider, signing.attestation.algorithm)  # type: ignore[union-attr]
     with pytest.raises(KeyUnavailableError):
         stranger.signer(clock.now)
 
@@ -123,3 +123,14 @@ def test_the_documented_verifier_catches_the_altered_line_only(
     assert capsys.readouterr().out.strip() == (
         "row 2: the account or credit code is not the one checked; do not pay"
     )
+
+
+def test_a_line_signed_under_one_profile_fails_against_the_other_profiles_key(
+    signing: PaymentDeps, world: Any, clock: Clock
+) -> None:
+    assert signing.attestation is not None
+    other = "SM2" if signing.attestation.algorithm == "Ed25519" else "Ed25519"
+    stranger = AttestationKeys(signing.engine, lambda: PROVIDER, other)
+    public = load_public_key(stranger.public_pem(clock.now).encode())
+    checks = verify_sheet("run.csv", checked_sheet(signing, world), public)
+    assert {c.verified.reason for c in checks if c.verified} == {"algorithm"}

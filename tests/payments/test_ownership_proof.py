@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,8 +10,7 @@ from payments import VersionState
 from payments.fakes import InMemoryOwnershipVerifier
 from payments.ports import OwnershipOutcome
 from portal.audit.log import AuditContext
-from portal.domain.principal import Principal, Role
-from portal.payments import PaymentDeps, PaymentForbiddenError, adopt_accounts
+from portal.payments import PaymentDeps, PaymentForbiddenError
 from portal.payments.proving import (
     RETRY_AFTER,
     SmallAmountError,
@@ -22,22 +20,11 @@ from portal.payments.proving import (
     send_small_amount,
     verify_ownership,
 )
+from tests.payments.conftest import NEW
 from tests.support import Clock
 from tests.support.personas import STAFF
 
-NEW = "6217000011112222333"
 CTX = AuditContext(actor="u-alice", actor_role="purchasing_supervisor")
-
-
-@pytest.fixture
-def new_version(
-    pay: PaymentDeps, world: Any, change_account: Callable[..., Any], clock: Clock
-) -> str:
-    adopt_accounts(pay, CTX, Principal("u-admin", Role.ADMIN))
-    request = change_account(world.a, NEW, world.user_a)
-    with pay.engine.connect() as conn:
-        versions = pay.versions.of_supplier(conn, world.a.id)
-    return next(v.id for v in versions if v.change_request_id == request.id)
 
 
 def state(pay: PaymentDeps, version_id: str, clock: Clock) -> VersionState:

@@ -6,13 +6,14 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
-from crypto.fakes import InMemoryKeyProvider
+from payments.attestation import load_public_key, verify_line
 from portal.audit.log import AuditContext
 from portal.bootstrap import Services, build_collaborators, build_payment_deps
 from portal.cli import main
@@ -54,19 +55,21 @@ def client(services: Services) -> Iterator[TestClient]:  # type: ignore[type-arg
         AuditContext(actor="u-admin", actor_role="admin"),
         Principal("u-admin", Role.ADMIN),
     )
-    deps = build_payment_deps(collaborators.changes, provider=InMemoryKeyProvider())
+    deps = replace(build_payment_deps(collaborators.changes), attestation=collaborators.attestation)
     routes = payment_contribution(deps).route_handlers
     app = create_app(collaborators, route_handlers=routes)
     with TestClient(app=app) as test_client:
         yield test_client
 
 
-def token(services: Services, role: Role = Role.FINANCE) -> dict[str, str]:
+def token(
+    services: Services, role: Role = Role.FINANCE, *, can_reveal: bool = False
+) -> dict[str, str]:
     secret = create_client(
         services.engine,
         f"c-{role}-{uuid.uuid4().hex[:6]}",
         role,
-        can_reveal=False,
+        can_reveal=can_reveal,
         now=datetime.now(UTC),
     )
     return {"Authorization": f"Bearer {secret}"}
@@ -144,3 +147,37 @@ def test_the_finance_api_names_each_accounts_version_and_state(
     checked = post(client, services, payment_file(GOOD)).json()  # type: ignore[attr-defined]
     assert account["version_state"] == "active" and account["approvers"] == ["u-admin"]
     assert account["version_id"] == checked["lines"][0]["account_version_id"]
+
+
+def test_a_revealed_active_version_carries_the_attestation_a_passing_line_carries(
+    client: TestClient,  # type: ignore[type-arg]
+    services: Services,
+) -> None:
+    headers = token(services, can_reveal=True)
+    url = f"/api/v1/suppliers/{make_uscc(601)}?reveal=true"
+    account = client.get(url, headers=headers).json()["bank_accounts"][0]
+    pem = build_collaborators(services).attestation.public_pem(datetime.now(UTC))
+    key = load_public_key(pem.encode())
+    verified = verify_line(key, account["attestation"], ACCOUNT, make_uscc(601))
+    assert verified.ok and verified.statement["version"] == account["version_id"]  # type: ignore[index]
+    assert not verify_line(key, account["attestation"], ACCOUNT[:-1] + "9").ok
+
+
+def test_a_masked_account_carries_no_attestation(
+    client: TestClient,  # type: ignore[type-arg]
+    services: Services,
+) -> None:
+    view = client.get(f"/api/v1/suppliers/{make_uscc(601)}", headers=token(services)).json()
+    assert view["bank_accounts"][0]["version_state"] == "active"
+    assert view["bank_accounts"][0]["attestation"] is None
+
+
+def test_the_export_names_each_accounts_version(
+    client: TestClient,  # type: ignore[type-arg]
+    services: Services,
+) -> None:
+    view = client.get(f"/api/v1/suppliers/{make_uscc(601)}", headers=token(services)).json()
+    sheet = client.get("/api/v1/suppliers/export.csv", headers=token(services)).content
+    rows = list(csv.reader(io.StringIO(sheet.decode("utf-8-sig"))))
+    assert rows[0][-1] == "账户版本 account_version"
+    assert rows[1][-1] == view["bank_accounts"][0]["version_id"]
