@@ -62,6 +62,8 @@ AUDITED_ACTS: Mapping[str, str] = {
     "after: file SHA-256 and counts of each verdict and reason)",
     "account_version.verified": "ownership of a bank-account version was proven (field_name: "
     "method)",
+    "account_version.approved": "a supervisor approved a bank account filed by an import or "
+    "a registration (two distinct people approve it)",
     "account_version.adopted": "an administrator adopted the accounts on file as versions",
     "account_version.ownership_checked": "a verification service was asked whether an account "
     "is its supplier's (field_name: provider; after: outcome)",
