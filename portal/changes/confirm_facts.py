@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from sqlalchemy import update
 
-from approvals import Channel, ChangeRequest, Status
+from approvals import ChangeRequest, Channel, Status
 from portal.audit.log import AuditContext
 from portal.changes.deps import PROPOSERS, ChangeDeps, audit_events, lock_visible
 from portal.changes.effects import follow

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from portal.audit.log import AuditContext, AuditLog
 from portal.graph.matching import SupplierMatcher
 from portal.graph.rows import UPSERT, RowOutcome
+from portal.payments.hold_findings import review_invoices
 
 __all__ = ["KINDS", "upsert_relation"]
 
@@ -15,10 +18,22 @@ __all__ = ["KINDS", "upsert_relation"]
 KINDS = ("contracts", "invoices", "stores")
 
 
-def upsert_relation(engine: Engine, kind: str, raw: Mapping[str, object]) -> RowOutcome:
+def upsert_relation(
+    engine: Engine,
+    kind: str,
+    raw: Mapping[str, object],
+    *,
+    audit: AuditLog,
+    ctx: AuditContext,
+    now: datetime | None = None,
+) -> RowOutcome:
     """Match the row's supplier and create or update the row, in one transaction (a
-    rejected row writes nothing and says why in its findings)."""
+    rejected row writes nothing and says why in its findings). An invoice is checked
+    against the supplier's record there (:func:`portal.payments.hold_findings.review_invoices`)."""
     if kind not in UPSERT:
         raise ValueError(f"no relation kind {kind!r}; choose one of {', '.join(KINDS)}")
     with engine.begin() as conn:
-        return UPSERT[kind](conn, SupplierMatcher(conn), raw)
+        outcome = UPSERT[kind](conn, SupplierMatcher(conn), raw)
+        if kind == "invoices" and outcome.row_id:
+            review_invoices(conn, audit, ctx, [outcome.row_id], now=now or datetime.now(UTC))
+        return outcome

@@ -209,9 +209,7 @@ def _close(
 ) -> None:
     row_id = getattr(row, "id", "")
     request_id = getattr(row, "change_request_id", None)
-    conn.execute(
-        update(HOLD).where(HOLD.c.id == row_id).values(status="resolved", resolved_at=now)
-    )
+    conn.execute(update(HOLD).where(HOLD.c.id == row_id).values(status="resolved", resolved_at=now))
     withdrawn = False
     records = ChangeRecords(audit.sealer)
     draft = records.get(conn, request_id) if request_id else None

@@ -171,9 +171,15 @@ def _relations_controller(kind: str) -> type[Controller]:
         return {"items": items, "next_after": items[-1]["id"] if len(items) == limit else None}
 
     def upsert(
-        self: Controller, services: ServicesDep, data: JSONBody[dict[str, Any]]
+        self: Controller,
+        request: Request[Any, Any, Any],
+        services: ServicesDep,
+        data: JSONBody[dict[str, Any]],
     ) -> Response[dict[str, Any]]:
-        outcome = upsert_relation(services.engine, kind, data)
+        outcome = upsert_relation(
+            services.engine, kind, data,
+            audit=AuditLog(services.sealer), ctx=audit_context(request),
+        )  # fmt: skip
         body = {
             "status": outcome.status,
             "id": outcome.row_id,

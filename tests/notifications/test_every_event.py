@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, select, update
 
+from portal.audit.log import AuditLog
 from portal.db.supplier_store import SUPPLIER
 from portal.domain.principal import Role
 from portal.domain.status import RegistryStatus
@@ -24,11 +25,10 @@ from portal.notifications.outbox import ATTEMPT, OUTBOX, SmtpEmailSender, SmtpSe
 from portal.notifications.personal import InMemoryPersonalSender
 from portal.notifications.recipients import STAFF_MEMBER, UNDELIVERABLE
 from portal.notifications.reminders import CONFIRMATION, ReminderSettings, run_reminders
-from portal.audit.log import AuditLog
 from portal.verification.alerts import raise_alerts
 from portal.verification.registry_events import follow_registry_events
-from portal.verification.verify import SYSTEM
 from portal.verification.schedule import SCHEDULE
+from portal.verification.verify import SYSTEM
 from portal.verification.wiring import VerificationSettings
 from registry.model import EnterpriseRecord
 from tests.notifications.conftest import Inbox

@@ -16,11 +16,11 @@ from crypto.fakes import InMemoryKeyProvider
 from portal.audit.log import AuditContext
 from portal.bootstrap import Services, build_collaborators, build_payment_deps
 from portal.cli import main
+from portal.db.supplier_store import RowBatch
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import BankAccount, LifecycleState, Supplier
 from portal.domain.uscc_factory import make_uscc
 from portal.identity.api_clients import create_client
-from portal.db.supplier_store import RowBatch
 from portal.payments import adopt_accounts
 from portal.web.app import create_app
 from portal.web.payment_pages import payment_contribution

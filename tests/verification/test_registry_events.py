@@ -20,7 +20,7 @@ from portal.payments import PaymentDeps, check_payment_file, explain
 from registry.model import RegistryStatus
 from tax_bureau.model import TaxStatus
 from tests.support.personas import STAFF, supplier_user
-from tests.verification.conftest import Authorities, days, registered, store_suppliers, typed
+from tests.verification.conftest import Authorities, registered, store_suppliers, typed
 from tests.verification.test_monitoring import outbox, run_pass
 
 HOLD = table_of(HoldFindingRow)
