@@ -8,7 +8,6 @@ Screenshots (zh and en, desktop 1280 and phone 390 px): ``artifacts/holds-*.png`
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from portal.graph.relations import upsert_relation
 from portal.verification.registry_events import follow_registry_events
 from portal.verification.verify import SYSTEM
 from registry.model import EnterpriseRecord, RegistryStatus
+from tests.browser.steps import DemoSteps
 from tests.browser.test_bank_change_in_browser import (  # noqa: F401 (fixtures)
     ARGS,
     CHROMIUM,
@@ -34,10 +34,6 @@ from tests.browser.test_bank_change_in_browser import (  # noqa: F401 (fixtures)
 from verification.model import Answers, FieldState, State, TaxFacts, VerificationResult
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _plant(folder: Path, uscc: str) -> None:
@@ -88,76 +84,38 @@ def test_holds_explain_themselves_to_the_supplier_and_to_staff(
     from playwright.sync_api import expect, sync_playwright
 
     base, folder = demo
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     items = finance.get("/api/v1/suppliers/", params={"limit": 50}).json()["items"]
     supplier = next(s for s in items if s["contacts"] and s["bank_accounts"])
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-
-        def login(user: str) -> None:
-            page.goto(f"{base}/auth/login")
-            page.click(f"#demo-user-{user}")
-            page.wait_for_load_state()
-
-        def logout() -> None:
-            page.click("#logout")
-            page.wait_for_load_state()
-
-        def shots(name: str, path: str) -> None:
-            for lang in ("zh", "en"):
-                page.goto(f"{base}/lang/{lang}")
-                for size, (width, height) in SIZES.items():
-                    page.set_viewport_size({"width": width, "height": height})
-                    page.goto(f"{base}{path}")
-                    text = page.locator("main, body").first.inner_text()
-                    assert not UUID.search(text), (name, lang, size)
-                    page.screenshot(path=str(ARTIFACTS / f"holds-{name}-{lang}-{size}.png"),
-                                    full_page=True)  # fmt: skip
-            page.set_viewport_size({"width": 1280, "height": 900})
-            page.goto(f"{base}/lang/zh")
-            page.goto(f"{base}{path}")
-
-        # supplier-1 becomes the supplier's user (the invitation of the demo)
-        login("clerk")
-        page.goto(f"{base}/staff/invitations")
-        page.fill("#invite-uscc", supplier["uscc"])
-        page.fill("#invite-email", "supplier1@demo.example")
-        page.click("#send-invitation")
-        logout()
-        page.goto(f"{base}/outbox")
-        page.locator("a[href*='/invite/']").first.click()
-        page.wait_for_load_state()
-        page.click("#login-to-accept")
-        page.click("#demo-user-supplier-1")
-        page.wait_for_load_state()
-        page.click("#accept-invitation")
-        page.wait_for_load_state()
+        steps = DemoSteps(page, base)
+        steps.supplier_user_for(supplier["uscc"])
 
         _plant(folder, supplier["uscc"])
         page.goto(f"{base}/portal/")
         expect(page.locator("#facts-to-confirm")).to_contain_text("李新民")
-        shots("supplier-dashboard", "/portal/")
+        steps.shots("holds-supplier-dashboard", "/portal/")
         page.locator("#facts-to-confirm a.btn").first.click()
         page.wait_for_load_state()
         draft = page.url.removeprefix(base)
         expect(page.locator("#confirm-facts")).to_be_visible()
-        shots("supplier-draft", draft)
+        steps.shots("holds-supplier-draft", draft)
         page.click("#confirm-facts")
         page.wait_for_load_state()
         expect(page.locator("[data-page=supplier-change]")).to_have_attribute(
             "data-status", "pending"
         )
-        logout()
+        steps.logout()
 
         for who in ("supervisor-a", "finance"):
-            login(who)
+            steps.login(who)
             page.goto(f"{base}/staff/payments/")
             finding = page.locator("#hold-findings tr[data-code='invoice.seller_mismatch']")
             expect(finding).to_contain_text("3100262130-04521877")
             expect(finding).to_contain_text(make_uscc(977))
             if who == "finance":
-                shots("staff-invoice-finding", "/staff/payments/")
-            logout()
+                steps.shots("holds-staff-invoice-finding", "/staff/payments/")
+            steps.logout()
         browser.close()

@@ -78,7 +78,9 @@ def test_a_deregistration_seen_by_monitoring_holds_payments_and_asks_the_supplie
     assert "registry_inactive" in _codes(held)
     reason = next(r for r in held.reasons if r.code.value == "registry_inactive")
     assert reason.since == authorities.clock() and reason.detail == "注销"
-    assert "工商登记状态显示已不能经营" in explain(held)[1]
+    _, why, clears, _ = explain(held)  # the sheet's and the command line's columns
+    assert "工商登记状态显示已不能经营（注销），自 " in why and "registry shows" in why
+    assert "重新核验显示登记状态为存续" in clears
     [draft] = _drafts(services, sid)
     [change] = draft.changes
     assert (change.field_name, change.after) == ("registry_status", "注销")
