@@ -1,5 +1,6 @@
 """findings that hold payments: registry events seen by monitoring, invoices whose seller
-differs from the master record (with the draft change request asking the supplier)
+differs from the master record (with the draft change request asking the supplier); the
+blind index of the seller's account printed on an invoice
 
 Revision ID: 0025
 Revises: 0020
@@ -37,9 +38,13 @@ def upgrade() -> None:
     op.create_index("ix_hold_finding_supplier_id", "hold_finding", ["supplier_id"])
     op.create_index("ix_hold_finding_opened_at", "hold_finding", ["opened_at"])
     op.create_index("ix_hold_finding_status", "hold_finding", ["status"])
+    with op.batch_alter_table("invoice") as batch:
+        batch.add_column(sa.Column("seller_account_bidx", text(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("invoice") as batch:
+        batch.drop_column("seller_account_bidx")
     op.drop_index("ix_hold_finding_status", table_name="hold_finding")
     op.drop_index("ix_hold_finding_opened_at", table_name="hold_finding")
     op.drop_index("ix_hold_finding_supplier_id", table_name="hold_finding")

@@ -35,5 +35,8 @@ def upsert_relation(
     with engine.begin() as conn:
         outcome = UPSERT[kind](conn, SupplierMatcher(conn), raw)
         if kind == "invoices" and outcome.row_id:
-            review_invoices(conn, audit, ctx, [outcome.row_id], now=now or datetime.now(UTC))
+            review_invoices(
+                conn, audit, ctx, [outcome.row_id], now=now or datetime.now(UTC),
+                printed_accounts={outcome.row_id: raw.get("seller_bank_account")},
+            )  # fmt: skip
         return outcome

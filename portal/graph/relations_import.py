@@ -89,11 +89,11 @@ def import_relations(
             return report
         with engine.connect() as conn:
             matcher = SupplierMatcher(conn)
-            stored: list[str] = []
+            stored: dict[str, object] = {}  # invoice id -> the printed seller account
             for row, raw in batch:
                 outcome = UPSERT[kind](conn, matcher, raw)
                 if outcome.row_id:
-                    stored.append(outcome.row_id)
+                    stored[outcome.row_id] = raw.get("seller_bank_account")
                 status = outcome.status
                 if dry_run and status != "rejected":
                     status = f"would_{'create' if status == 'created' else 'update'}"
@@ -106,7 +106,9 @@ def import_relations(
                 conn.rollback()
             else:
                 if kind == "invoices":
-                    review_invoices(conn, audit, ctx, stored, now=datetime.now(UTC))
+                    review_invoices(
+                        conn, audit, ctx, stored, now=datetime.now(UTC), printed_accounts=stored
+                    )
                 conn.commit()
 
 

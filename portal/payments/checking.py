@@ -41,6 +41,7 @@ from portal.db.verification_tables import FieldStateRow
 from portal.domain.principal import Principal, Role
 from portal.domain.status import RegistryStatus, TaxStatus
 from portal.payments.deps import PaymentDeps, PaymentForbiddenError
+from portal.payments.hold_findings import open_invoice_findings
 from portal.payments.sheets import PaymentLine, PaymentSheet, read_payment_file, result_sheet
 
 __all__ = [
@@ -218,6 +219,7 @@ def _payees(conn: Connection, lines: list[PaymentLine]) -> dict[str, Payee | Non
     rep_changed = _legal_rep_changed(conn, ids)
     invoices = _mismatched_invoices(conn, ids)
     since = _findings_since(conn, ids)
+    flagged = open_invoice_findings(conn, ids)
 
     def payee(row: Any) -> Payee:
         registry = RegistryStatus.from_text(row.registry_status)
@@ -235,7 +237,10 @@ def _payees(conn: Connection, lines: list[PaymentLine]) -> dict[str, Payee | Non
             bank_change_since=open_since.get(row.id),
             legal_rep_changed_since=rep_changed.get(row.id),
             mismatched_invoices=tuple(
-                number for number, code in invoices.get(row.id, []) if code != row.uscc
+                dict.fromkeys(
+                    [number for number, code in invoices.get(row.id, []) if code != row.uscc]
+                    + flagged.get(row.id, [])  # e.g. a seller account not on record
+                )
             ),
         )
 

@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,10 +24,17 @@ from sqlalchemy import Connection, insert, select, update
 
 from portal.audit.log import AuditContext, AuditLog
 from portal.db.hold_tables import HoldFindingRow
-from portal.db.supplier_store import SUPPLIER
+from portal.db.supplier_store import BANK, INVOICING, SUPPLIER
 from portal.db.tables import InvoiceRow, table_of
 
-__all__ = ["HOLD", "INVOICE_MISMATCH", "open_hold_findings", "review_invoices"]
+__all__ = [
+    "HOLD",
+    "INVOICE_MISMATCH",
+    "open_hold_findings",
+    "open_invoice_findings",
+    "printed_account",
+    "review_invoices",
+]
 
 HOLD = table_of(HoldFindingRow)
 INVOICE = table_of(InvoiceRow)
@@ -37,6 +45,51 @@ def _invoice_name(row: Any) -> str:
     return f"{row.invoice_code}-{row.invoice_number}" if row.invoice_code else row.invoice_number
 
 
+def printed_account(text: object) -> str | None:
+    """The account number in a printed 销售方开户行及账号 ("招商银行上海分行 6222 0212 ...").
+
+    >>> printed_account("招商银行上海分行 6222 0212 3456 7891 234")
+    '6222021234567891234'
+    >>> printed_account("") is None
+    True
+    """
+    runs = [re.sub(r"[\s-]", "", r) for r in re.findall(r"\d[\d\s-]{6,}\d", str(text or ""))]
+    return runs[-1] if runs else None
+
+
+def _record_printed_accounts(
+    conn: Connection, audit: AuditLog, printed: Mapping[str, object]
+) -> None:
+    for invoice_id, text in printed.items():
+        number = printed_account(text)
+        if number:
+            conn.execute(
+                update(INVOICE)
+                .where(INVOICE.c.id == invoice_id)
+                .values(seller_account_bidx=audit.sealer.index("bank_account", number))
+            )
+
+
+def _accounts_on_record(conn: Connection, supplier_ids: set[str]) -> dict[str, set[str]]:
+    """Blind indexes of each supplier's accounts in use: bank accounts and the invoicing
+    profile's account (the one printed on its invoices)."""
+    found: dict[str, set[str]] = {}
+    ids = sorted(supplier_ids)
+    for sid, bidx in conn.execute(
+        select(BANK.c.supplier_id, BANK.c.account_number_bidx).where(
+            BANK.c.supplier_id.in_(ids), BANK.c.retired.is_(False)
+        )
+    ):
+        found.setdefault(sid, set()).add(bidx)
+    for sid, bidx in conn.execute(
+        select(INVOICING.c.supplier_id, INVOICING.c.account_number_bidx).where(
+            INVOICING.c.supplier_id.in_(ids)
+        )
+    ):
+        found.setdefault(sid, set()).add(bidx)
+    return found
+
+
 def review_invoices(
     conn: Connection,
     audit: AuditLog,
@@ -44,12 +97,16 @@ def review_invoices(
     invoice_ids: Iterable[str],
     *,
     now: datetime,
+    printed_accounts: Mapping[str, object] | None = None,
 ) -> list[str]:
     """Open or resolve the invoice findings of these invoices (caller's transaction);
-    returns ``+<invoice id>`` / ``-<invoice id>`` for each finding opened or resolved."""
+    ``printed_accounts``: invoice id -> the 销售方开户行及账号 text sent with it (kept as a
+    blind index). Returns ``+<invoice id>`` / ``-<invoice id>`` for each finding opened or
+    resolved."""
     ids = sorted(set(invoice_ids))
     if not ids:
         return []
+    _record_printed_accounts(conn, audit, printed_accounts or {})
     rows = conn.execute(
         select(INVOICE, SUPPLIER.c.uscc, SUPPLIER.c.name.label("supplier_name"))
         .join(SUPPLIER, SUPPLIER.c.id == INVOICE.c.supplier_id)
@@ -63,12 +120,20 @@ def review_invoices(
             )
         )
     }
+    accounts = _accounts_on_record(conn, {r.supplier_id for r in rows})
     done: list[str] = []
     for row in rows:
-        differs = row.status != "rejected" and row.seller_tax_number != row.uscc
+        other_code = row.seller_tax_number != row.uscc
+        other_account = row.seller_account_bidx is not None and (
+            row.seller_account_bidx not in accounts.get(row.supplier_id, set())
+        )
+        differs = row.status != "rejected" and (other_code or other_account)
         found = open_rows.pop(row.id, None)
+        if differs and found is not None and found.evidence != _evidence(row, other_account):
+            _resolve(conn, audit, ctx, found, "changed", now)  # what differs changed
+            found = None
         if differs and found is None:
-            _open(conn, audit, ctx, row, now)
+            _open(conn, audit, ctx, row, other_code, other_account, now)
             done.append(f"+{row.id}")
         elif not differs and found is not None:
             _resolve(conn, audit, ctx, found, row.status, now)
@@ -79,14 +144,39 @@ def review_invoices(
     return done
 
 
-def _open(conn: Connection, audit: AuditLog, ctx: AuditContext, row: Any, now: datetime) -> None:
+def _evidence(row: Any, other_account: bool) -> str:
+    return json.dumps(
+        {
+            "invoice": _invoice_name(row),
+            "number": row.invoice_number,
+            "seller_name": row.seller_name,
+            "printed_credit_code": row.seller_tax_number,
+            "record_credit_code": row.uscc,
+            "account_not_on_record": other_account,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _open(
+    conn: Connection,
+    audit: AuditLog,
+    ctx: AuditContext,
+    row: Any,
+    other_code: bool,
+    other_account: bool,
+    now: datetime,
+) -> None:
     number = _invoice_name(row)
-    evidence = {
-        "invoice": number,
-        "seller_name": row.seller_name,
-        "printed_credit_code": row.seller_tax_number,
-        "record_credit_code": row.uscc,
-    }
+    zh, en = [], []
+    if other_code:
+        zh.append(
+            f"销售方税号为 {row.seller_tax_number}，与档案中的统一社会信用代码 {row.uscc} 不一致"
+        )
+        en.append(f"names seller credit code {row.seller_tax_number}, not {row.uscc} on record")
+    if other_account:
+        zh.append("销售方账号不是档案中的银行账户或开票账户")
+        en.append("prints a seller bank account that is not one of the accounts on record")
     conn.execute(
         insert(HOLD).values(
             id=str(uuid.uuid4()),
@@ -94,24 +184,23 @@ def _open(conn: Connection, audit: AuditLog, ctx: AuditContext, row: Any, now: d
             code=INVOICE_MISMATCH,
             subject_id=row.id,
             message_zh=(
-                f"发票 {number} 的销售方税号为 {row.seller_tax_number}，"
-                f"与供应商「{row.supplier_name}」档案中的统一社会信用代码 {row.uscc} 不一致；"
+                f"供应商「{row.supplier_name}」的发票 {number}：{'；'.join(zh)}；"
                 "付款已暂停，发票更正或退回后解除"
             ),
             message_en=(
-                f"invoice {number} names seller credit code {row.seller_tax_number}, not "
-                f"{row.uscc} of 「{row.supplier_name}」 on record; payments are held until the "
-                "invoice is corrected or rejected"
+                f"invoice {number} of 「{row.supplier_name}」 {' and '.join(en)}; payments are "
+                "held until the invoice is corrected or rejected"
             ),
-            evidence=json.dumps(evidence, ensure_ascii=False),
+            evidence=_evidence(row, other_account),
             opened_at=now,
             status="open",
         )
     )
     audit.record(
         conn, ctx, "invoice_finding.opened", subject_type="supplier",
-        subject_id=row.supplier_id, field_name="seller_tax_number", before=row.uscc,
-        after=json.dumps({"invoice": number, "printed": row.seller_tax_number}), now=now,
+        subject_id=row.supplier_id, field_name="seller", before=row.uscc,
+        after=json.dumps({"invoice": number, "printed_credit_code": row.seller_tax_number,
+                          "account_not_on_record": other_account}), now=now,
     )  # fmt: skip
 
 
@@ -123,9 +212,24 @@ def _resolve(
     )
     audit.record(
         conn, ctx, "invoice_finding.resolved", subject_type="supplier",
-        subject_id=found.supplier_id, field_name="seller_tax_number",
+        subject_id=found.supplier_id, field_name="seller",
         after=json.dumps({"invoice": found.subject_id, "invoice_status": how}), now=now,
     )  # fmt: skip
+
+
+def open_invoice_findings(conn: Connection, supplier_ids: Iterable[str]) -> dict[str, list[str]]:
+    """Supplier id -> invoice numbers with an open invoice finding (the payment check)."""
+    ids = sorted(set(supplier_ids))
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        query = select(HOLD.c.supplier_id, HOLD.c.evidence).where(
+            HOLD.c.supplier_id.in_(ids[start : start + 500]),
+            HOLD.c.code == INVOICE_MISMATCH,
+            HOLD.c.status == "open",
+        )
+        for sid, evidence in conn.execute(query):
+            found.setdefault(sid, []).append(str(json.loads(evidence).get("number", "")))
+    return found
 
 
 def open_hold_findings(

@@ -70,3 +70,19 @@ def test_rejecting_the_invoice_resolves_the_finding(
     _invoice(engine, pay, world.a, PRINTED)
     _invoice(engine, pay, world.a, PRINTED, status="拒收", rejection_reason="销售方税号错误")
     assert _findings(engine) == []
+
+
+def test_an_invoice_printing_a_seller_account_not_on_record_holds_payment(
+    pay: PaymentDeps, world: Any, engine: Engine
+) -> None:
+    adopt_accounts(pay, ADMIN_CTX, _admin())
+    printed = "招商银行上海分行 6214 8301 0000 9999"
+    _invoice(engine, pay, world.a, world.a.uscc, seller_bank_account=printed)
+    assert reasons(check(pay, sheet(line(world.a, A_OLD)))) == [("hold", "invoice_mismatch")]
+    [found] = _findings(engine)
+    assert "销售方账号不是档案中的银行账户或开票账户" in found["message_zh"]
+    assert "6214" not in found["message_zh"] + found["message_en"]  # no number in clear
+    on_record = f"工商银行 {A_OLD}"
+    _invoice(engine, pay, world.a, world.a.uscc, seller_bank_account=on_record)
+    assert _findings(engine) == []
+    assert reasons(check(pay, sheet(line(world.a, A_OLD)))) == [("pass",)]
