@@ -55,16 +55,15 @@ def propose_filed_accounts(
 ) -> int:
     """A proposed version (number 1) for each bank-account row just stored (the
     caller's transaction); a retired account's version is retired. Returns how many."""
-    store = VersionStore()
-    count = 0
+    versions = []
     for row in accounts:
         version = AccountVersion.propose(
             str(uuid.uuid4()), row["supplier_id"], row["id"], 1, row["account_number_bidx"],
             row["bank_name"], row["holder_name"], now,
         )  # fmt: skip
-        store.insert(conn, version.retire(now) if row.get("retired") else version)
-        count += 1
-    return count
+        versions.append(version.retire(now) if row.get("retired") else version)
+    VersionStore.insert_many(conn, versions)
+    return len(versions)
 
 
 def approve_filed_version(
