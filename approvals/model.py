@@ -124,7 +124,9 @@ class Status(StrEnum):
 #: a field rejected while others remain, or an approval short of the policy's count.
 TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType(
     {
-        Status.DRAFT: frozenset({Status.PENDING}),
+        # a draft opened for the supplier (registry facts to confirm) is withdrawn when
+        # the facts agree again before anyone submitted it
+        Status.DRAFT: frozenset({Status.PENDING, Status.WITHDRAWN}),
         # An open request conflicts when another one changed one of its fields (rebase).
         Status.PENDING: frozenset(
             {

@@ -41,6 +41,7 @@ class HoldReason(StrEnum):
     """Why a line is held; the words for each are in :mod:`payments.reasons`."""
 
     PENDING = "pending"  # a bank change under review, or a version not yet approved
+    PROPOSED = "proposed"  # on file from an import or registration: not proven nor approved
     COOLING_OFF = "cooling_off"
     UNVERIFIED = "unverified"  # approved, ownership not proven
     RETIRED = "retired"
@@ -65,6 +66,9 @@ class Payee:
     registry_inactive: bool = False
     registry_status: str = ""
     tax_abnormal: bool = False
+    registry_inactive_since: datetime | None = None  # the monitoring run that saw it
+    tax_abnormal_since: datetime | None = None
+    invoices_since: datetime | None = None  # the first mismatched invoice's finding
     bank_change_since: datetime | None = None  # an open bank change, submitted then
     legal_rep_changed_since: datetime | None = None  # the verification that saw it
     mismatched_invoices: tuple[str, ...] = ()  # invoice numbers whose seller code differs
@@ -133,16 +137,24 @@ def _payee_reasons(payee: Payee) -> list[LineReason]:
     if payee.blocked:
         reasons.append(LineReason(HoldReason.SUPPLIER_BLOCKED))
     if payee.registry_inactive:
-        reasons.append(LineReason(HoldReason.REGISTRY_INACTIVE, detail=payee.registry_status))
+        reasons.append(
+            LineReason(
+                HoldReason.REGISTRY_INACTIVE,
+                since=payee.registry_inactive_since,
+                detail=payee.registry_status,
+            )
+        )
     if payee.tax_abnormal:
-        reasons.append(LineReason(HoldReason.TAX_ABNORMAL))
+        reasons.append(LineReason(HoldReason.TAX_ABNORMAL, since=payee.tax_abnormal_since))
     if payee.legal_rep_changed_since is not None:
         reasons.append(
             LineReason(HoldReason.LEGAL_REP_CHANGED, since=payee.legal_rep_changed_since)
         )
     if payee.mismatched_invoices:
         detail = "、".join(payee.mismatched_invoices[:3])
-        reasons.append(LineReason(HoldReason.INVOICE_MISMATCH, detail=detail))
+        reasons.append(
+            LineReason(HoldReason.INVOICE_MISMATCH, since=payee.invoices_since, detail=detail)
+        )
     if payee.bank_change_since is not None:
         reasons.append(LineReason(HoldReason.PENDING, since=payee.bank_change_since))
     return reasons
@@ -161,4 +173,6 @@ def _version_reason(version: AccountVersion, now: datetime) -> LineReason | None
         return LineReason(HoldReason.UNVERSIONED, since=version.proposed_at)
     if state is VersionState.RETIRED:
         return LineReason(HoldReason.RETIRED, since=version.retired_at)
+    if version.change_request_id is None:  # filed by an import or a registration
+        return LineReason(HoldReason.PROPOSED, since=version.proposed_at)
     return LineReason(HoldReason.PENDING, since=version.proposed_at)

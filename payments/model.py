@@ -134,6 +134,33 @@ class AccountVersion:
         approved = replace(self, approvers=approvers, approved_at=require_utc(now, "now"))
         return approved._start_cooling(now, cooling_off)
 
+    def add_approval(
+        self, approver: str, now: datetime, *, required: int, cooling_off: timedelta
+    ) -> AccountVersion:
+        """One more person approves a version filed outside the change flow (an import);
+        approved once ``required`` distinct people did. Until then ``approvers`` lists
+        those who approved and ``approved_at`` stays empty.
+
+        >>> from datetime import datetime, timedelta, timezone
+        >>> t = datetime(2026, 12, 1, tzinfo=timezone.utc)
+        >>> v = AccountVersion.propose("v-1", "s-1", "a-1", 1, "bidx", "工行", "甲公司", t)
+        >>> v = v.add_approval("alice", t, required=2, cooling_off=timedelta(0))
+        >>> v.state_at(t).value, v.approvers
+        ('proposed', ('alice',))
+        >>> v.add_approval("bob", t, required=2, cooling_off=timedelta(0)).state_at(t).value
+        'approved'
+        """
+        self._ensure_open("approved", now)
+        if self.approved_at is not None:
+            raise VersionTransitionError("approved", "approved")
+        if approver in self.approvers:
+            raise VersionTransitionError("approved twice by one person", "approved")
+        approvers = (*self.approvers, approver)
+        if len(approvers) < required:
+            return replace(self, approvers=approvers)
+        approved = replace(self, approvers=approvers, approved_at=require_utc(now, "now"))
+        return approved._start_cooling(now, cooling_off)
+
     def retire(self, now: datetime) -> AccountVersion:
         """Retired: the account was replaced or closed; final."""
         self._ensure_open("retired", now)

@@ -28,6 +28,13 @@ REASONS: dict[HoldReason, ReasonText] = {
         "变更审批完成（通过或驳回）后自动解除",
         "clears when the change is approved or rejected",
     ),
+    HoldReason.PROPOSED: ReasonText(
+        "账户随导入或注册登记，尚未完成归属验证和审批",
+        "the account came with an import or registration and is not yet proven and approved",
+        "对公账户核验一致或小额打款验证，并经两名采购主管在付款页面审批",
+        "an account-verification match or small-amount verification, and two purchasing "
+        "supervisors approving it on the payments page",
+    ),
     HoldReason.COOLING_OFF: ReasonText(
         "新账户处于冷静期",
         "the new account is cooling off",

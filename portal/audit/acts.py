@@ -62,6 +62,18 @@ AUDITED_ACTS: Mapping[str, str] = {
     "after: file SHA-256 and counts of each verdict and reason)",
     "account_version.verified": "ownership of a bank-account version was proven (field_name: "
     "method)",
+    "account_version.approved": "a supervisor approved a bank account filed by an import or "
+    "a registration (two distinct people approve it)",
+    "registry_event.opened": "monitoring saw a supplier deregistered, with another legal "
+    "representative or abnormal at the tax bureau: payments held, a draft change request "
+    "asks the supplier to confirm",
+    "registry_event.closed": "the registry or tax facts agree again: the hold finding is "
+    "resolved and a draft nobody submitted is withdrawn",
+    "registry_facts.confirmed": "the supplier confirmed the registry's new facts: the draft "
+    "change request was submitted for review",
+    "invoice_finding.opened": "an invoice names another seller credit code or bank account "
+    "than the supplier's approved record",
+    "invoice_finding.resolved": "the mismatched invoice was corrected or rejected",
     "account_version.adopted": "an administrator adopted the accounts on file as versions",
     "account_version.ownership_checked": "a verification service was asked whether an account "
     "is its supplier's (field_name: provider; after: outcome)",

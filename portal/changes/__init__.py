@@ -20,6 +20,7 @@ are drawn in :mod:`.errors`.
 
 from approvals.proposals import Proposal
 from portal.changes.apply import apply_change
+from portal.changes.confirm_facts import confirm_registry_facts
 from portal.changes.deps import CallBackInput, ChangeDeps, visible_supplier
 from portal.changes.errors import (
     ChangeNotFoundError,
@@ -50,6 +51,7 @@ __all__ = [
     "UnknownEntityError",
     "apply_change",
     "approve_change",
+    "confirm_registry_facts",
     "get_change",
     "list_changes",
     "payment_hold",

@@ -24,6 +24,7 @@ from portal.dedup import merge_suppliers
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import LifecycleState
 from portal.feed import EventType, PendingEvent
+from portal.payments.merging import repoint_versions
 
 __all__ = ["MERGED_FROM", "apply_merge", "merge_events", "propose_merge"]
 
@@ -90,7 +91,8 @@ def apply_merge(
     result = merge_suppliers(
         conn, request.supplier_id, absorbed_id, now=now, decided_by=request.requested_by
     )
-    moved = json.dumps(result.moved, sort_keys=True)
+    versions = repoint_versions(conn, request.supplier_id, absorbed_id, now)
+    moved = json.dumps({**result.moved, **versions.as_dict()}, sort_keys=True)
     deps.audit.record(
         conn, ctx, "supplier.merged", subject_type="supplier", subject_id=request.supplier_id,
         field_name=MERGED_FROM, before=None, after=f"{absorbed_id} moved {moved}", now=now,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal import dedup
+from portal.audit.log import AuditContext, AuditLog
 from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
 from portal.commands.progress import CommandProgress
@@ -25,7 +26,10 @@ def _import(args: argparse.Namespace) -> int:
         raise CommandError(f"{path} does not exist or is not a file")
     with services_for(args) as services:
         try:
-            report = import_relations(args.kind, path, engine=services.engine, dry_run=args.dry_run)
+            report = import_relations(
+                args.kind, path, engine=services.engine, dry_run=args.dry_run,
+                audit=AuditLog(services.sealer), ctx=AuditContext.cli("relations import"),
+            )  # fmt: skip
         except UnreadableFileError as exc:
             raise CommandError(str(exc)) from exc
     if args.report:

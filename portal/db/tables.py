@@ -172,6 +172,9 @@ class InvoiceRow(SQLModel, table=True):
     invoice_number: str = Field(max_length=20)
     seller_name: str = Field(max_length=200)
     seller_tax_number: str = Field(max_length=20, index=True)
+    #: blind index of the seller's account printed on the invoice (销售方开户行及账号); the
+    #: number itself is not kept
+    seller_account_bidx: str | None = Field(default=None, max_length=64)
     issued_on: date | None = None
     amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(20, 2)))
     status: str = Field(default="received", max_length=20)

@@ -50,6 +50,13 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "sellertaxnumber",
             "sellertaxid",
         ),
+        "seller_bank_account": (
+            "销售方开户行及账号",
+            "销售方账号",
+            "销方开户行及账号",
+            "sellerbankaccount",
+            "selleraccount",
+        ),
         "issued_on": ("开票日期", "issuedon", "date"),
         "amount": ("价税合计", "金额", "amount", "total"),
         "status": ("状态", "发票状态", "status"),

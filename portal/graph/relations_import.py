@@ -15,17 +15,19 @@ same invoice code and number, same store code).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, select
 
+from portal.audit.log import AuditContext, AuditLog
 from portal.graph.headers import REQUIRED, canonical_header
 from portal.graph.matching import SupplierMatcher
 from portal.graph.rows import CONTRACT, INVOICE, STORE, STORE_SUPPLIER, UPSERT
 from portal.importing.readers import UnreadableFileError, iter_rows
 from portal.importing.run import ImportReport, RowReport
+from portal.payments.hold_findings import review_invoices
 
 __all__ = ["BATCH_SIZE", "import_relations", "list_relations"]
 
@@ -66,9 +68,17 @@ def _records(
 
 
 def import_relations(
-    kind: str, path: Path, *, engine: Engine, dry_run: bool = False, batch_size: int = BATCH_SIZE
+    kind: str,
+    path: Path,
+    *,
+    engine: Engine,
+    audit: AuditLog,
+    ctx: AuditContext,
+    dry_run: bool = False,
+    batch_size: int = BATCH_SIZE,
 ) -> ImportReport:
-    """Import contracts, invoices or stores from a file, a transaction per batch."""
+    """Import contracts, invoices or stores from a file, a transaction per batch; each
+    invoice is checked against its supplier's record in its batch's transaction."""
     if kind not in UPSERT:
         raise ValueError(f"cannot import {kind}; choose one of {', '.join(UPSERT)}")
     report = ImportReport(file=path.name, dry_run=dry_run)
@@ -79,8 +89,11 @@ def import_relations(
             return report
         with engine.connect() as conn:
             matcher = SupplierMatcher(conn)
+            stored: dict[str, object] = {}  # invoice id -> the printed seller account
             for row, raw in batch:
                 outcome = UPSERT[kind](conn, matcher, raw)
+                if outcome.row_id:
+                    stored[outcome.row_id] = raw.get("seller_bank_account")
                 status = outcome.status
                 if dry_run and status != "rejected":
                     status = f"would_{'create' if status == 'created' else 'update'}"
@@ -92,6 +105,10 @@ def import_relations(
             if dry_run:
                 conn.rollback()
             else:
+                if kind == "invoices":
+                    review_invoices(
+                        conn, audit, ctx, stored, now=datetime.now(UTC), printed_accounts=stored
+                    )
                 conn.commit()
 
 

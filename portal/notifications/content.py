@@ -31,6 +31,8 @@ EVENTS: Mapping[str, str] = {
     "approval_escalated": "the next role: a request has waited past the escalation time",
     "licence_expiring": "the supplier: their business licence expires in 30, 7 or 0 days",
     "yearly_confirmation": "the supplier: it is time to confirm their data for the year",
+    "registry_facts_to_confirm": "the supplier: the registry or the tax bureau shows new "
+    "facts; a prefilled draft change request asks them to confirm",
 }
 
 _ENTITY = {

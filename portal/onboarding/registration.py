@@ -29,6 +29,7 @@ from portal.dedup import file_new, index_suppliers, remember_pairs, screen_batch
 from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
 from portal.feed import EventType, PendingEvent, record_events
+from portal.payments.filed import propose_filed_accounts
 from portal.resolution import Match, PostingCache, to_finding
 from portal.verification.schedule import schedule_new
 
@@ -105,6 +106,7 @@ def register_suppliers(
     try:
         with engine.begin() as conn:
             store.insert_batch(conn, batch)
+            propose_filed_accounts(conn, batch.bank_accounts, now)
             created = [row["id"] for row in batch.suppliers]
             keys = file_new(conn, zip(created, filed, strict=True))
             schedule_new(conn, created, now=now, reason="creation")
@@ -209,6 +211,7 @@ def _retry_one_by_one(
         try:
             with engine.begin() as conn:
                 store.insert_batch(conn, single)
+                propose_filed_accounts(conn, single.bank_accounts, now)
                 index_suppliers(conn, [sid])
                 schedule_new(conn, [sid], now=now, reason="creation")
                 if on_created is not None:

@@ -33,6 +33,7 @@ from payments import (
 )
 from portal.audit.log import AuditContext
 from portal.db.approval_tables import ChangeRequestRow
+from portal.db.hold_tables import HoldFindingRow
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, SUPPLIER
 from portal.db.tables import InvoiceRow, table_of
@@ -40,6 +41,7 @@ from portal.db.verification_tables import FieldStateRow
 from portal.domain.principal import Principal, Role
 from portal.domain.status import RegistryStatus, TaxStatus
 from portal.payments.deps import PaymentDeps, PaymentForbiddenError
+from portal.payments.hold_findings import open_invoice_findings
 from portal.payments.sheets import PaymentLine, PaymentSheet, read_payment_file, result_sheet
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
 REQUEST = table_of(ChangeRequestRow)
 INVOICE = table_of(InvoiceRow)
 FIELD_STATE = table_of(FieldStateRow)
+HOLD = table_of(HoldFindingRow)
 _OPEN = (Status.PENDING.value, Status.PARTIALLY_APPROVED.value, Status.APPROVED.value)
 _CHUNK = 500
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -215,6 +218,8 @@ def _payees(conn: Connection, lines: list[PaymentLine]) -> dict[str, Payee | Non
     open_since = _open_bank_changes(conn, ids)
     rep_changed = _legal_rep_changed(conn, ids)
     invoices = _mismatched_invoices(conn, ids)
+    since = _findings_since(conn, ids)
+    flagged = open_invoice_findings(conn, ids)
 
     def payee(row: Any) -> Payee:
         registry = RegistryStatus.from_text(row.registry_status)
@@ -226,10 +231,16 @@ def _payees(conn: Connection, lines: list[PaymentLine]) -> dict[str, Payee | Non
             registry_inactive=registry.is_inactive,
             registry_status=registry.value,
             tax_abnormal=TaxStatus.from_text(row.tax_status) is TaxStatus.ABNORMAL,
+            registry_inactive_since=since.get((row.id, "registry.inactive")),
+            tax_abnormal_since=since.get((row.id, "tax.abnormal")),
+            invoices_since=since.get((row.id, "invoice.seller_mismatch")),
             bank_change_since=open_since.get(row.id),
             legal_rep_changed_since=rep_changed.get(row.id),
             mismatched_invoices=tuple(
-                number for number, code in invoices.get(row.id, []) if code != row.uscc
+                dict.fromkeys(
+                    [number for number, code in invoices.get(row.id, []) if code != row.uscc]
+                    + flagged.get(row.id, [])  # e.g. a seller account not on record
+                )
             ),
         )
 
@@ -282,6 +293,21 @@ def _mismatched_invoices(conn: Connection, supplier_ids: set[str]) -> dict[str, 
                 INVOICE.c.status != "rejected")  # fmt: skip
         for sid, number, code in conn.execute(query):
             found.setdefault(sid, []).append((number, code))
+    return found
+
+
+def _findings_since(conn: Connection, supplier_ids: set[str]) -> dict[tuple[str, str], datetime]:
+    """(supplier, code) -> when the oldest open hold finding of that code was opened (a
+    registry event seen by monitoring, a mismatched invoice): the hold's "since"."""
+    ids = sorted(supplier_ids)
+    found: dict[tuple[str, str], datetime] = {}
+    for start in range(0, len(ids), _CHUNK):
+        query = (
+            select(HOLD.c.supplier_id, HOLD.c.code, func.min(HOLD.c.opened_at))
+            .where(HOLD.c.supplier_id.in_(ids[start : start + _CHUNK]), HOLD.c.status == "open")
+            .group_by(HOLD.c.supplier_id, HOLD.c.code)
+        )
+        found |= {(sid, code): at for sid, code, at in conn.execute(query)}
     return found
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from approvals import ChangeRequest, Entity, FieldChange
 from payments import AccountVersion
+from portal.db.bulk import insert_rows
 from portal.db.payment_tables import AccountVersionRow
 from portal.db.supplier_store import BANK
 from portal.db.tables import table_of
@@ -121,6 +122,11 @@ class VersionStore:
     @staticmethod
     def insert(conn: Connection, version: AccountVersion) -> None:
         conn.execute(insert(VERSION).values(**_to_row(version)))
+
+    @staticmethod
+    def insert_many(conn: Connection, versions: Iterable[AccountVersion]) -> None:
+        """One multi-row INSERT (the bulk paths: an import's batch)."""
+        insert_rows(conn, VERSION, [_to_row(v) for v in versions])
 
     @staticmethod
     def save(conn: Connection, version: AccountVersion) -> None:

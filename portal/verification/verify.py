@@ -42,6 +42,7 @@ from portal.verification.records import (
     replace_states,
     run_row,
 )
+from portal.verification.registry_events import follow_registry_events
 from portal.verification.schedule import request_verification, reschedule
 from portal.verification.view import vies_summary
 from portal.verification.wiring import (
@@ -229,6 +230,10 @@ def _persist(
     alerts = raise_alerts(
         conn, deps.settings, supplier, result, answers.record, answers.tax_status, now=now
     )
+    events = follow_registry_events(
+        conn, deps.audit, ctx, supplier, result, answers, now=now,
+        public_url=deps.settings.public_url,
+    )  # fmt: skip
     deps.audit.record(
         conn,
         ctx,
@@ -236,7 +241,10 @@ def _persist(
         subject_type="supplier",
         subject_id=sid,
         before=json.dumps({"validated": supplier.validated}),
-        after=json.dumps({**summary, "run_id": run_id, "trigger": trigger}, ensure_ascii=False),
+        after=json.dumps(
+            {**summary, "run_id": run_id, "trigger": trigger, "registry_events": events},
+            ensure_ascii=False,
+        ),
         now=now,
     )
     return SupplierVerification(

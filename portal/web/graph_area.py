@@ -247,8 +247,13 @@ def _relations_controller(relation: _Relation) -> type[Controller]:
     ) -> Any:
         return typed(_listed(services, kind, limit, supplier_id=supplier_id, after=after), page)
 
-    def upsert(self: Controller, services: ServicesDep, data: Any) -> Response[RelationOutcome]:
-        outcome = upsert_relation(services.engine, kind, to_builtins(data))
+    def upsert(
+        self: Controller, request: Request[Any, Any, Any], services: ServicesDep, data: Any
+    ) -> Response[RelationOutcome]:
+        outcome = upsert_relation(
+            services.engine, kind, to_builtins(data),
+            audit=AuditLog(services.sealer), ctx=audit_context(request),
+        )  # fmt: skip
         body = RelationOutcome(
             status=RelationStatus(outcome.status),
             id=outcome.row_id or "",

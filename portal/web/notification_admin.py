@@ -89,6 +89,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("notify.event.approval_escalated", "审批超时上报", "overdue approval"),
         ("notify.event.licence_expiring", "营业执照到期", "licence expiring"),
         ("notify.event.yearly_confirmation", "年度资料确认", "yearly confirmation"),
+        ("notify.event.registry_facts_to_confirm", "请确认登记信息", "registry facts to confirm"),
         ("notify.event.", "其他", "other"),
     )
 }

@@ -45,6 +45,8 @@ from portal.domain.errors import ErrorKind, PortalError
 from portal.domain.principal import Role
 from portal.payments import CheckResult, PaymentDeps, adopt_accounts, check_payment_file
 from portal.payments.checking import CHECKERS
+from portal.payments.filed import FILED_APPROVALS, FILED_APPROVERS, approve_filed_version
+from portal.payments.hold_findings import open_hold_findings
 from portal.payments.proving import confirm_small_amount, send_small_amount, verify_ownership
 from portal.payments.views import version_rows
 from portal.web.api_models import typed
@@ -218,10 +220,12 @@ class PaymentPages(Controller):
         now = payments.clock()
         with payments.engine.connect() as conn:
             rows = version_rows(conn, payments.sealer, now, open_only=True)
+            findings = open_hold_findings(conn)
         me = principal_of(request)
         return page(
-            request, "payments/staff.html", rows=rows, local=_local, me=me,
+            request, "payments/staff.html", rows=rows, local=_local, me=me, findings=findings,
             may_check=me.role in CHECKERS, may_adopt=me.role is Role.ADMIN,
+            may_approve=me.role in FILED_APPROVERS, approvals_needed=FILED_APPROVALS,
             reasons=_reason_texts(str(language_of(request))), verdicts=VERDICTS, **extra,
         )  # fmt: skip
 
@@ -271,6 +275,13 @@ class PaymentPages(Controller):
             payments, audit_context(request), principal_of(request), version_id
         )
         return self._show(request, payments, sent=(version_id, amount))
+
+    @post("/versions/{version_id:str}/approve", sync_to_thread=True)
+    def approve(
+        self, request: Request[Any, Any, Any], payments: PaymentsDep, version_id: FromPath[str]
+    ) -> Template:
+        approve_filed_version(payments, audit_context(request), principal_of(request), version_id)
+        return self._show(request, payments, approved=version_id)
 
     @post("/adopt", sync_to_thread=True, guards=[requires(Role.ADMIN)])
     def adopt(self, request: Request[Any, Any, Any], payments: PaymentsDep) -> Template:
@@ -406,6 +417,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         ("pay.answer", "核验结果：{outcome}", "Verification answer: {outcome}"),
         ("pay.adopt", "确认档案中的账户为生效版本", "Adopt the accounts on file as active"),
+        ("pay.approve", "审批此账户", "Approve this account"),
+        (
+            "pay.approved",
+            "已记录您的审批；须两位主管审批并验证归属后进入冷静期。",
+            "Your approval is recorded; two supervisors approve and ownership is proven "
+            "before cooling-off starts.",
+        ),
+        ("pay.approvals_of", "审批 {given}/{needed}", "approvals {given}/{needed}"),
+        ("pay.findings", "暂停付款的发现", "Findings holding payments"),
+        (
+            "pay.findings_hint",
+            "工商/税务监测和发票核对发现的问题；原因消除后自动解除。",
+            "Found by registry and tax monitoring and by the invoice check; each clears by "
+            "itself when its cause is gone.",
+        ),
+        ("pay.no_findings", "没有暂停付款的发现。", "No finding is holding payments."),
+        ("pay.finding", "发现", "Finding"),
+        ("pay.since", "发现时间", "Since"),
+        ("pay.draft", "待供应商确认的变更申请", "change request awaiting the supplier"),
         ("pay.adopted", "已确认 {count} 个账户。", "{count} accounts adopted."),
         ("pay.my_accounts", "收款账户", "Bank accounts"),
         ("pay.earlier", "此前的账号（不再明文保存）", "an earlier number (not kept in clear)"),

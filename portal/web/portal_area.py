@@ -147,6 +147,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("portal.upload", "上传", "Upload"),
         ("portal.upload_hint", "仅接受 PDF、JPEG、PNG 文件", "PDF, JPEG and PNG only"),
         ("portal.withdraw", "撤回申请", "Withdraw"),
+        ("portal.facts_to_confirm", "请确认登记信息", "Please confirm your registration details"),
+        (
+            "portal.facts_hint",
+            "我们已按登记机关的最新信息预填了变更申请。信息无误请确认提交，经采购审批后更新档案；"
+            "如有误请联系采购人员。信息一致前付款暂停。",
+            "We prefilled a change request with the authority's latest details. If they are "
+            "right, confirm and submit it; purchasing reviews it before our record changes. "
+            "If they are wrong, contact purchasing. Payments are held until the details agree.",
+        ),
+        ("portal.check_and_confirm", "核对并确认", "Check and confirm"),
+        ("portal.confirm_facts", "信息无误，确认提交审批", "These details are right: submit them"),
         ("portal.status", "状态", "Status"),
         ("portal.field", "字段", "Field"),
         ("portal.before", "原值", "Before"),

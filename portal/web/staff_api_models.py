@@ -172,6 +172,14 @@ class InvoiceIn(Struct, kw_only=True):
     invoice_number: Text = None
     seller_name: Text = None
     seller_tax_number: Text = None
+    seller_bank_account: Annotated[
+        str | None,
+        Meta(
+            max_length=64,
+            description="the seller's account printed on the invoice; kept only as a blind index "
+            "and compared with the supplier's accounts on file",
+        ),
+    ] = None
     issued_on: Text = None
     amount: Amount = None
     status: Annotated[str | None, Meta(description="received, accepted, rejected, …")] = None

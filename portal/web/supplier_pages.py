@@ -22,6 +22,7 @@ from portal.changes import (
     InvalidProposalError,
     SupplierNotFoundError,
     UnknownEntityError,
+    confirm_registry_facts,
     get_change,
     list_changes,
     payment_hold,
@@ -31,6 +32,7 @@ from portal.changes import (
 from portal.documents import store as docs
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Supplier
+from portal.payments.hold_findings import open_hold_findings
 from portal.verification.view import awaiting_sources
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.context import audit_context
@@ -107,9 +109,11 @@ class SupplierPages(Controller):
         with portal.services.engine.connect() as conn:
             hold = payment_hold(portal.changes, conn, sid)
             awaiting = awaiting_sources(conn, sid)
+            to_confirm = [f for f in open_hold_findings(conn, supplier_id=sid) if f["draft_id"]]
         return page(
             request,
             "supplier/dashboard.html",
+            to_confirm=to_confirm,
             awaiting=awaiting,
             supplier=supplier,
             score=score,
@@ -362,14 +366,27 @@ class SupplierPages(Controller):
     ) -> Template:
         me, _ = _me(request)
         found = get_change(portal.changes, me, request_id)
+        with portal.services.engine.connect() as conn:
+            why = [f for f in open_hold_findings(conn, supplier_id=found.supplier_id)
+                   if f["draft_id"] == found.id]  # fmt: skip
         return page(
             request,
             "supplier/change.html",
             change_request=found,
             masked=masked,
+            why=why,
+            can_confirm=found.status is Status.DRAFT,
             can_withdraw=found.status in (Status.PENDING, Status.PARTIALLY_APPROVED)
             and found.requested_by == me.subject,
         )
+
+    @post("/changes/{request_id:str}/confirm", sync_to_thread=True)
+    def confirm(
+        self, request: Request[Any, Any, Any], portal: PortalDep, request_id: FromPath[str]
+    ) -> Redirect:
+        me, _ = _me(request)
+        confirm_registry_facts(portal.changes, audit_context(request), me, request_id)
+        return Redirect(path=f"/portal/changes/{request_id}", status_code=303)
 
     @post("/changes/{request_id:str}/withdraw", sync_to_thread=True)
     def withdraw(

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 from openpyxl import Workbook
 from sqlalchemy import Engine, select
 
+from portal.audit.log import AuditContext, AuditLog
 from portal.bootstrap import Services, build_collaborators
 from portal.dashboard.health import health_report
 from portal.db.supplier_store import RowBatch, SupplierStore
@@ -29,6 +30,11 @@ from portal.web.graph_area import graph_area
 from tests.support.suppliers import SupplierFactory
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def audited(store: SupplierStore) -> dict[str, object]:
+    """Who imports (invoices are checked against the master record, audited)."""
+    return {"audit": AuditLog(store.sealer), "ctx": AuditContext(actor="u-clerk")}
 
 
 @pytest.fixture
@@ -71,7 +77,7 @@ def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
 
 
 def test_invoices_are_matched_and_master_data_rejections_attributed(
-    engine: Engine, world: dict, tmp_path: Path
+    engine: Engine, store: SupplierStore, world: dict, tmp_path: Path
 ) -> None:
     acme, other = world["acme"], world["other"]
     rows = [
@@ -101,7 +107,9 @@ def test_invoices_are_matched_and_master_data_rejections_attributed(
         ["3100", "0005", "查无此公司", "91000000000000000X", "2026-11-05", "5", "", ""],
         ["3100", "", "缺号码", acme.uscc, "", "", "", ""],
     ]
-    report = import_relations("invoices", write_csv(tmp_path / "inv.csv", rows), engine=engine)
+    report = import_relations(
+        "invoices", write_csv(tmp_path / "inv.csv", rows), engine=engine, **audited(store)
+    )
     assert report.counts == {"rows": 6, "created": 5, "rejected": 1}
     with engine.connect() as conn:
         got = {r.invoice_number: r for r in conn.execute(select(INVOICE))}
@@ -110,7 +118,9 @@ def test_invoices_are_matched_and_master_data_rejections_attributed(
     assert got["0003"].supplier_id == acme.id and got["0003"].rejection_cause == "master_data"
     assert got["0004"].rejection_cause == "other"
     assert got["0005"].supplier_id is None
-    again = import_relations("invoices", write_csv(tmp_path / "inv.csv", rows), engine=engine)
+    again = import_relations(
+        "invoices", write_csv(tmp_path / "inv.csv", rows), engine=engine, **audited(store)
+    )
     assert again.counts["updated"] == 5
     with engine.connect() as conn:
         report_now = health_report(conn, today=NOW.date(), now=NOW)
@@ -128,14 +138,16 @@ def test_contracts_and_stores_import_and_show_in_the_graph(
         ["HT-002", "补充协议", "", "2027-01-01", ""],
     ]
     report = import_relations(
-        "contracts", write_xlsx(tmp_path / "c.xlsx", contracts), engine=engine
+        "contracts", write_xlsx(tmp_path / "c.xlsx", contracts), engine=engine, **audited(store)
     )
     assert report.counts == {"rows": 2, "created": 1, "rejected": 1}
     stores = [
         ["门店编码", "门店名称", "地址", "供应商信用代码"],
         ["SH01", "一号店", "上海", f"{acme.uscc};{twin.uscc}"],
     ]
-    import_relations("stores", write_csv(tmp_path / "s.csv", stores), engine=engine)
+    import_relations(
+        "stores", write_csv(tmp_path / "s.csv", stores), engine=engine, **audited(store)
+    )
     with engine.connect() as conn:
         graph = supplier_graph(conn, store.sealer, acme.id or "").as_dict()
     kinds = {n["kind"] for n in graph["nodes"]}

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, select, update
 
+from portal.audit.log import AuditLog
 from portal.db.supplier_store import SUPPLIER
 from portal.domain.principal import Role
 from portal.domain.status import RegistryStatus
@@ -25,7 +26,9 @@ from portal.notifications.personal import InMemoryPersonalSender
 from portal.notifications.recipients import STAFF_MEMBER, UNDELIVERABLE
 from portal.notifications.reminders import CONFIRMATION, ReminderSettings, run_reminders
 from portal.verification.alerts import raise_alerts
+from portal.verification.registry_events import follow_registry_events
 from portal.verification.schedule import SCHEDULE
+from portal.verification.verify import SYSTEM
 from portal.verification.wiring import VerificationSettings
 from registry.model import EnterpriseRecord
 from tests.notifications.conftest import Inbox
@@ -33,7 +36,7 @@ from tests.support.personas import staff_member
 from tests.web_portal.conftest import BASE_URL, T0
 from tests.web_portal.test_messages_reach_people import LINK, RAW_KEY, UUID
 from tests.web_portal.test_portal_flow import propose_bank_change
-from verification.model import VerificationResult
+from verification.model import Answers, TaxFacts, VerificationResult
 
 #: the staff directory (nobody has logged in): (test user, name, role, language, channels,
 #: e-mail, WeCom id, DingTalk id)
@@ -117,6 +120,12 @@ async def test_every_event_type_reaches_its_people_on_their_channels_in_words_wi
         verification = VerificationSettings(mode="off", public_url=BASE_URL)
         kinds = raise_alerts(conn, verification, site.a, result, record, None, now=clock())
         assert kinds == ["status"]
+        # registry_facts_to_confirm: the supplier is asked to confirm the revocation
+        opened = follow_registry_events(
+            conn, AuditLog(site.services.sealer), SYSTEM, site.a, result,
+            Answers(registry=record, tax=TaxFacts()), now=clock(), public_url=BASE_URL,
+        )  # fmt: skip
+        assert opened == ["+registry.inactive"]
     # licence_expiring (30 days left) and yearly_confirmation (asked 8 days ago)
     with engine.begin() as conn:
         conn.execute(

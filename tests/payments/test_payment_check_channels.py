@@ -17,11 +17,11 @@ from payments.attestation import load_public_key, verify_line
 from portal.audit.log import AuditContext
 from portal.bootstrap import Services, build_collaborators, build_payment_deps
 from portal.cli import main
+from portal.db.supplier_store import RowBatch
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import BankAccount, LifecycleState, Supplier
 from portal.domain.uscc_factory import make_uscc
 from portal.identity.api_clients import create_client
-from portal.onboarding.registration import register_suppliers
 from portal.payments import adopt_accounts
 from portal.web.app import create_app
 from portal.web.payment_pages import payment_contribution
@@ -47,8 +47,12 @@ def client(services: Services) -> Iterator[TestClient]:  # type: ignore[type-arg
         bank_accounts=(BankAccount(bank_name="招商银行", account_number=ACCOUNT,
                                    holder_name=NAME),),
     )  # fmt: skip
-    register_suppliers(services.engine, services.suppliers, [(0, supplier, [])],
-                       now=datetime.now(UTC))  # fmt: skip
+    # on file before account versions existed (a registration now files a proposed
+    # version, tests/payments/test_filed_and_merged_accounts.py): adopted below
+    batch = RowBatch()
+    services.suppliers.add_to_batch(batch, supplier, datetime.now(UTC))
+    with services.engine.begin() as conn:
+        services.suppliers.insert_batch(conn, batch)
     collaborators = build_collaborators(services)
     adopt_accounts(
         build_payment_deps(collaborators.changes),

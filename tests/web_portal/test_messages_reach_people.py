@@ -108,6 +108,9 @@ async def test_every_template_in_both_languages_says_it_in_words_with_working_li
             "url": link(BASE_URL, "/portal/")}),
         "yearly_confirmation": ("a", {"supplier": site.a.name, "due": "2026-12-31",
             "asked_on": "2026-11-02", "url": link(BASE_URL, "/portal/")}),
+        "registry_facts_to_confirm": ("a", {"supplier": site.a.name,
+            "what": "工商登记的法定代表人为「李四」，档案为「张三」，付款已暂停，请供应商确认",
+            "url": link(BASE_URL, "/portal/")}),
     }  # fmt: skip
     assert set(values) == set(EVENTS)
     problems = []

@@ -144,6 +144,10 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
         DENY,
         "/portal/changes/{b_request}/withdraw",
     ),
+    ("POST", "/portal/changes/{request_id:str}/confirm"): (
+        DENY,
+        "/portal/changes/{b_request}/confirm",
+    ),
     ("GET", "/staff"): (DENY, "/staff/"),
     # Staff tools and admin screens (stafftools): staff or admin only.
     ("GET", "/staff/suppliers/{supplier_id:str}/manage"): (DENY, "/staff/suppliers/{b}/manage"),
@@ -234,6 +238,10 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/staff/payments/versions/{version_id:str}/small-amount"): (
         DENY,
         "/staff/payments/versions/x/small-amount",
+    ),
+    ("POST", "/staff/payments/versions/{version_id:str}/approve"): (
+        DENY,
+        "/staff/payments/versions/x/approve",
     ),
     ("GET", "/portal/accounts"): (OWN, "/portal/accounts/"),
     ("POST", "/portal/accounts/{version_id:str}/small-amount"): (

@@ -1,0 +1,64 @@
+"""The pages explain holds: the supplier reads the registry's new facts and confirms the
+prefilled draft; purchasing and finance read the invoice finding in words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.audit.log import AuditContext, AuditLog
+from portal.domain.uscc_factory import make_uscc
+from portal.graph.relations import upsert_relation
+from portal.verification.registry_events import follow_registry_events
+from portal.verification.verify import SYSTEM
+from registry.model import EnterpriseRecord, RegistryStatus
+from verification.model import Answers, TaxFacts, VerificationResult
+
+
+def registry_says_revoked(site: Any) -> None:
+    record = EnterpriseRecord(
+        name=site.a.name, uscc=site.a.uscc, legal_representative="张三",
+        status=RegistryStatus.REVOKED,
+    )  # fmt: skip
+    result = VerificationResult(findings=(), fields={}, verified_on=site.deps.clock().date())
+    with site.services.engine.begin() as conn:
+        follow_registry_events(
+            conn, AuditLog(site.services.sealer), SYSTEM, site.a, result,
+            Answers(registry=record, tax=TaxFacts()), now=site.deps.clock(),
+        )  # fmt: skip
+
+
+def invoice_from_another_seller_code(site: Any) -> None:
+    raw = {"invoice_number": "00012345", "invoice_code": "3100", "seller_name": site.a.name,
+           "seller_tax_number": make_uscc(77), "amount": "1000"}  # fmt: skip
+    upsert_relation(
+        site.services.engine, "invoices", raw, audit=AuditLog(site.services.sealer),
+        ctx=AuditContext(actor="api:erp"), now=site.deps.clock(),
+    )  # fmt: skip
+
+
+async def test_the_supplier_confirms_the_registrys_new_facts_from_its_dashboard(
+    site: Any, as_user: Any
+) -> None:
+    registry_says_revoked(site)
+    supplier = as_user("a")
+    dashboard = (await supplier.get("/portal/")).text
+    assert 'id="facts-to-confirm"' in dashboard and "吊销" in dashboard
+    draft = dashboard.split('href="/portal/changes/')[1].split('"')[0]
+    page = f"/portal/changes/{draft}"
+    shown = (await supplier.get(page)).text
+    assert 'id="confirm-facts"' in shown and 'id="registry-facts"' in shown
+    assert (await as_user("b").get(page)).status_code == 404
+    done = await supplier.post(f"{page}/confirm", form_page=page)
+    assert done.status_code == 303
+    after = (await supplier.get(page)).text
+    assert 'data-status="pending"' in after and 'id="confirm-facts"' not in after
+
+
+async def test_finance_reads_the_invoice_finding_in_words_on_the_payments_page(
+    site: Any, as_user: Any
+) -> None:
+    invoice_from_another_seller_code(site)
+    for who in ("finance", "alice"):
+        listing = (await as_user(who).get("/staff/payments/")).text
+        assert 'data-code="invoice.seller_mismatch"' in listing
+        assert site.a.name in listing and "3100-00012345" in listing and make_uscc(77) in listing
