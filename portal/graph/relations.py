@@ -43,9 +43,10 @@ def upsert_relation(
     ctx: AuditContext,
     now: datetime | None = None,
 ) -> RowOutcome:
-    """Match the row's supplier and create or update the row, in one transaction (a
-    rejected row writes nothing and raises :class:`RelationRejectedError` with its findings). An invoice is checked
-    against the supplier's record there (:func:`portal.payments.hold_findings.review_invoices`)."""
+    """Match the row's supplier and create or update the row, in one transaction; a
+    rejected row writes nothing and raises :class:`RelationRejectedError` with its findings.
+    An invoice is checked against the supplier's record there
+    (:func:`portal.payments.hold_findings.review_invoices`)."""
     if kind not in UPSERT:
         raise ValueError(f"no relation kind {kind!r}; choose one of {', '.join(KINDS)}")
     with engine.begin() as conn:
