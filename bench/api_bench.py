@@ -269,8 +269,9 @@ def run(url: str, args: argparse.Namespace, folder: Path) -> None:
                 f"{median.p99:8.1f} {sum(r.errors for r in rounds):6d}"
             )
         ratios = [r / b for r, b in zip(rates["real"], rates["bare"], strict=True)]
-        print(f"  {name:<36} ratio real/bare per round: "
-              f"{', '.join(f'{x:.2f}' for x in ratios)}; median {statistics.median(ratios):.2f}")  # fmt: skip
+        each = ", ".join(f"{x:.2f}" for x in ratios)
+        print(f"  {name:<36} ratio real/bare per round: {each}; "
+              f"median {statistics.median(ratios):.2f}")  # fmt: skip
 
 
 def main() -> None:
