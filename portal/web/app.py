@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from portal.bootstrap import Collaborators, require_collaborators
 from portal.core import MissingCollaboratorError
-from portal.identity.api_clients import principal_for_token
+from portal.identity.api_clients import TokenVerifier
 from portal.observability.metrics import PortalMetrics
 from portal.observability.tracing import configure_tracing
 from portal.resources import templates_dir
@@ -124,9 +124,11 @@ def create_app(
         with services.engine.connect() as conn:
             return display_names(conn, ids)
 
+    tokens = TokenVerifier(services.engine)
+
     def token_resolver(connection: Any) -> Any:
         token = bearer_token(connection)
-        return principal_for_token(services.engine, token) if token else None
+        return tokens.principal(token) if token else None
 
     app = Litestar(
         route_handlers=[
