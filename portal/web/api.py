@@ -65,8 +65,9 @@ def _with_payment_hold(
     versions = account_versions(conn, [a["id"] for a in accounts], datetime.now(UTC))
     for account in accounts:
         account.update(versions[account["id"]])
+    found = holds.holds_of(conn, {view["id"]: view["lifecycle_state"] for view in views})
     for view in views:
-        view["payment_hold"] = holds.hold_of(conn, view["id"])
+        view["payment_hold"] = found[view["id"]]
     return views
 
 
