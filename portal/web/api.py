@@ -13,6 +13,7 @@ from litestar.response import Response, Stream
 from sqlalchemy import Connection
 
 from portal.core import Services
+from portal.db.engine import read
 from portal.db.supplier_store import SupplierFilter
 from portal.domain import uscc as uscc_number
 from portal.domain.principal import Principal, Role
@@ -110,12 +111,15 @@ class FinanceApi(Controller):
             validated_only=validated,
         )
         callback = _reveal_callback(request, reveal_audit, reveal)
-        with services.engine.connect() as conn:
+
+        def read_page(conn: Connection) -> dict[str, Any]:
             page = search_suppliers(
                 conn, services.suppliers, flt, cursor=cursor, limit=limit, reveal=callback
             )
             items = _with_payment_hold(payment_holds, conn, page.items)
-        return typed({"items": items, "next_cursor": page.next_cursor}, SupplierPage)
+            return {"items": items, "next_cursor": page.next_cursor}
+
+        return typed(read(services.engine, read_page), SupplierPage)
 
     @get(
         "/{uscc:str}",
@@ -134,12 +138,15 @@ class FinanceApi(Controller):
     ) -> SupplierView:
         canonical = uscc_number.validate(uscc)
         callback = _reveal_callback(request, reveal_audit, reveal)
-        with services.engine.connect() as conn:
+
+        def read_one(conn: Connection) -> dict[str, Any]:
             supplier = services.suppliers.get_by_uscc(conn, canonical)
             if supplier is None:
                 raise NotFoundException(f"no supplier with credit code {canonical}")
             views = [supplier_view(supplier, reveal=callback)]
-            return typed(_with_payment_hold(payment_holds, conn, views)[0], SupplierView)
+            return _with_payment_hold(payment_holds, conn, views)[0]
+
+        return typed(read(services.engine, read_one), SupplierView)
 
     @get(
         "/export.csv",
