@@ -41,17 +41,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.list_bench import seed_suppliers  # noqa: E402
+from bench.list_bench import bench_database, seed_suppliers  # noqa: E402
 
 BARE_APP = "bench.api_bench_bare:app"
 
@@ -285,25 +284,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        (folder / "data").mkdir()
-        admin = None
-        schema = "bench_" + uuid.uuid4().hex[:8]
-        if args.database == "sqlite":
-            url = f"sqlite:///{folder / 'bench.db'}"
-        else:
-            admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            url = f"{args.pg_url}?options=-csearch_path%3D{schema}"
-        try:
-            run(url, args, folder)
-        finally:
-            if admin is not None:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        bench_database(args.database, args.pg_url, tmp) as url,
+    ):
+        (Path(tmp) / "data").mkdir()
+        run(url, args, Path(tmp))
 
 
 if __name__ == "__main__":

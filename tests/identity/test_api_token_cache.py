@@ -3,6 +3,7 @@ at once in the process that revoked, within the 30 s in any other."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,25 +69,28 @@ def test_a_valid_token_asks_the_database_once_per_thirty_seconds(
     assert verifier.principal(token) is not None and len(queries) == 2
 
 
-def test_a_token_revoked_in_this_process_is_refused_at_once(
-    engine: Engine, verifier: TokenVerifier
-) -> None:
-    token = create_client(engine, "erp", Role.FINANCE, can_reveal=False, now=NOW)
-    assert verifier.principal(token) is not None
+def _revoke_from_the_command_line(engine: Engine, store: SupplierStore) -> None:
     revoke_client(engine, "erp", now=NOW)
-    assert verifier.principal(token) is None
 
 
-def test_a_token_revoked_by_an_admin_on_the_tokens_page_is_refused_at_once(
-    engine: Engine, verifier: TokenVerifier, store: SupplierStore
-) -> None:
-    token = create_client(engine, "erp", Role.FINANCE, can_reveal=False, now=NOW)
-    assert verifier.principal(token) is not None
+def _revoke_on_the_tokens_page(engine: Engine, store: SupplierStore) -> None:
     with engine.connect() as conn:
         client_id = conn.execute(select(CLIENT.c.id)).scalar_one()
     admin = staff_member("u-admin", Role.ADMIN)
     ctx = AuditContext(actor="u-admin", actor_role="admin")
     revoke_api_token(engine, AuditLog(store.sealer), ctx, admin, client_id, now=NOW)
+
+
+@pytest.mark.parametrize("revoke", [_revoke_from_the_command_line, _revoke_on_the_tokens_page])
+def test_a_token_revoked_in_this_process_is_refused_at_once(
+    engine: Engine,
+    verifier: TokenVerifier,
+    store: SupplierStore,
+    revoke: Callable[[Engine, SupplierStore], None],
+) -> None:
+    token = create_client(engine, "erp", Role.FINANCE, can_reveal=False, now=NOW)
+    assert verifier.principal(token) is not None
+    revoke(engine, store)
     assert verifier.principal(token) is None
 
 
