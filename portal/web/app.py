@@ -42,9 +42,10 @@ from portal.web.observed import ObservedApp, log_unexpected, metrics, readyz
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
 
 
-def refuse_nul(request: Request[Any, Any, Any]) -> None:
+async def refuse_nul(request: Request[Any, Any, Any]) -> None:
     """400 for a NUL character in the path or the query: no text anyone types holds one,
-    and PostgreSQL can neither store nor compare it (SQLite would; both answer alike)."""
+    and PostgreSQL can neither store nor compare it (SQLite would; both answer alike).
+    A coroutine: Litestar runs a plain function hook in a worker thread, a hop per request."""
     query: bytes = request.scope.get("query_string", b"")
     if b"%00" in query or b"\x00" in query or "\x00" in request.scope.get("path", ""):
         raise ValidationException(
