@@ -19,15 +19,21 @@ import logging
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.audit_bench import seed as seed_audit
-from bench.list_bench import build_app, seed_pairs, seed_requests, seed_suppliers, timed
+from bench.list_bench import (
+    bench_database,
+    build_app,
+    seed_pairs,
+    seed_requests,
+    seed_suppliers,
+    timed,
+)
 from crypto import Algorithm, Keyring
 from crypto.fakes import InMemoryKeyProvider
 from portal.changes.records import REQUEST
@@ -105,25 +111,12 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        admin = None
-        schema = "bench_" + uuid.uuid4().hex[:8]
-        if args.db == "sqlite":
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        else:
-            admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            url = f"{args.pg_url}?options=-csearch_path%3D{schema}"
+    with tempfile.TemporaryDirectory() as tmp, bench_database(args.db, args.pg_url, tmp) as url:
         engine = make_engine(url)
         try:
             run(engine, args, Path(tmp) / "data")
         finally:
             engine.dispose()
-            if admin is not None:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
 
 
 if __name__ == "__main__":

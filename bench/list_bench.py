@@ -29,7 +29,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,25 @@ def build_app(engine: Engine, keyring: Keyring, store: SupplierStore, data_dir: 
     )  # fmt: skip
 
 
+@contextmanager
+def bench_database(database: str, pg_url: str, folder: str | Path) -> Iterator[str]:
+    """The URL of an empty database for one run: a SQLite file in ``folder``, or a
+    PostgreSQL schema of its own (dropped afterwards)."""
+    if database == "sqlite":
+        yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    schema = "bench_" + uuid.uuid4().hex[:8]
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{pg_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def timed(action: Callable[[], object], rounds: int) -> tuple[float, float]:
     action()  # warm: templates compiled, statements cached
     samples = []
@@ -286,25 +306,12 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        admin = None
-        schema = "bench_" + uuid.uuid4().hex[:8]
-        if args.db == "sqlite":
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        else:
-            admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            url = f"{args.pg_url}?options=-csearch_path%3D{schema}"
+    with tempfile.TemporaryDirectory() as tmp, bench_database(args.db, args.pg_url, tmp) as url:
         engine = make_engine(url)
         try:
             run(engine, args, Path(tmp) / "data")
         finally:
             engine.dispose()
-            if admin is not None:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin.dispose()
 
 
 if __name__ == "__main__":

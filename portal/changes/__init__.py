@@ -31,7 +31,7 @@ from portal.changes.errors import (
     SupplierNotFoundError,
     UnknownEntityError,
 )
-from portal.changes.hold import payment_hold
+from portal.changes.hold import payment_hold, payment_holds
 from portal.changes.merge import MERGED_FROM, propose_merge
 from portal.changes.reading import get_change, list_changes, supplier_id_for, supplier_names
 from portal.changes.review import approve_change, reject_change
@@ -55,6 +55,7 @@ __all__ = [
     "get_change",
     "list_changes",
     "payment_hold",
+    "payment_holds",
     "propose_merge",
     "reject_change",
     "submit_change",

@@ -1,12 +1,29 @@
-"""Engine construction for SQLite (embedded default) and PostgreSQL."""
+"""Engine construction for SQLite (embedded default) and PostgreSQL.
+
+PostgreSQL connections are not pinged at every checkout (a round trip on every request).
+Dead connections are found otherwise: TCP keepalives close the ones whose server went away
+while they idled, connections are replaced after :data:`RECYCLE_SECONDS`, and a statement
+that meets a dead connection makes SQLAlchemy drop every connection opened before it, so one
+request at most sees the failure; reads avoid even that by running once more (:func:`read`).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
+
+T = TypeVar("T")
+#: A pooled PostgreSQL connection is replaced after this many seconds.
+RECYCLE_SECONDS = 1800
+#: libpq's TCP keepalives: an idle connection whose server is gone is noticed in about a
+#: minute (30 s idle, then 3 probes 10 s apart).
+_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+               "keepalives_count": 3}  # fmt: skip
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -28,7 +45,28 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=10,
+        pool_recycle=RECYCLE_SECONDS,
+        connect_args=_KEEPALIVES,
+    )
+
+
+def read(engine: Engine, work: Callable[[Connection], T]) -> T:
+    """Run read-only ``work`` on a pooled connection; if that connection was dead (the
+    database restarted, or dropped it while idle), run it once more on a fresh one. Only for
+    work that writes nothing, so running it twice changes nothing."""
+    try:
+        with engine.connect() as conn:
+            return work(conn)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with engine.connect() as conn:
+        return work(conn)
 
 
 def _private_file(database: str | None) -> None:

@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, Row, Select, and_, bindparam, or_, select
 from uuid_utils import uuid7
 
+from portal.db import name_search
 from portal.db.bulk import insert_rows
+from portal.db.name_search import FTS
 from portal.db.sealing import Sealer
 from portal.db.tables import BankAccountRow, ContactRow, InvoicingProfileRow, SupplierRow, table_of
 from portal.domain import foreign_tax, names
@@ -271,8 +273,14 @@ class SupplierStore:
         if flt.uscc:
             query = query.where(SUPPLIER.c.uscc == flt.uscc)
         if flt.name_contains:
-            pattern = "%" + flt.name_contains.replace("%", r"\%").replace("_", r"\_") + "%"
-            query = query.where(SUPPLIER.c.name.like(pattern, escape="\\"))
+            fragment = flt.name_contains
+            if name_search.uses_index(conn, fragment):
+                pattern = f"%{fragment}%"
+                found = select(FTS.c.supplier_id).where(FTS.c.name.like(pattern))
+                query = query.where(SUPPLIER.c.id.in_(found), SUPPLIER.c.name.like(pattern))
+            else:  # PostgreSQL's trigram index serves this LIKE itself (see name_search)
+                pattern = "%" + fragment.replace("%", r"\%").replace("_", r"\_") + "%"
+                query = query.where(SUPPLIER.c.name.like(pattern, escape="\\"))
         if flt.lifecycle_state:
             query = query.where(SUPPLIER.c.lifecycle_state == flt.lifecycle_state)
         if flt.validated_only:

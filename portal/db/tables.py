@@ -12,8 +12,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Column, Index, LargeBinary, Numeric, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Numeric, Table, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
+
+from portal.db import name_search
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -69,6 +71,10 @@ class SupplierRow(SQLModel, table=True):
     blocked_reason: str | None = Field(default=None, max_length=500)
     blocked_by: str | None = Field(default=None, max_length=200)
     blocked_at: datetime | None = None
+
+
+# the name-fragment index (trigrams) is built with the table, whichever way it is created
+event.listen(table_of(SupplierRow), "after_create", name_search.on_create)
 
 
 class BankAccountRow(SQLModel, table=True):

@@ -55,10 +55,11 @@ class ExportAudit(Protocol):
 
 @runtime_checkable
 class PaymentHoldView(Protocol):
-    """The finance API's ``payment_hold`` object of one supplier."""
+    """The finance API's ``payment_hold`` object of each supplier of a page."""
 
-    def hold_of(self, conn: Connection, supplier_id: str) -> dict[str, Any]:
-        """``{"on_hold": bool, "reason": str | None, "until": ISO time | None}``."""
+    def holds_of(self, conn: Connection, states: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+        """Supplier id -> ``{"on_hold": bool, "reason": str | None, "until": ISO time |
+        None}``, given each supplier's lifecycle state (read with the supplier)."""
 
 
 class AuditedReveals:
@@ -111,12 +112,14 @@ class ChangePaymentHolds:
     def __init__(self, deps: ChangeDeps) -> None:
         self.deps = deps
 
-    def hold_of(self, conn: Connection, supplier_id: str) -> dict[str, Any]:
-        from portal.changes import payment_hold
+    def holds_of(self, conn: Connection, states: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+        from portal.changes import payment_holds
 
-        hold = payment_hold(self.deps, conn, supplier_id)
         return {
-            "on_hold": hold.on_hold,
-            "reason": hold.reason_code,
-            "until": hold.until.astimezone(UTC).isoformat() if hold.until else None,
+            sid: {
+                "on_hold": hold.on_hold,
+                "reason": hold.reason_code,
+                "until": hold.until.astimezone(UTC).isoformat() if hold.until else None,
+            }
+            for sid, hold in payment_holds(self.deps, conn, states).items()
         }

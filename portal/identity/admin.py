@@ -23,7 +23,7 @@ from portal.audit.log import AuditContext, AuditLog
 from portal.db.tables import ApiClientRow, table_of
 from portal.domain.errors import ErrorKind, PortalError
 from portal.domain.principal import MAY_REVEAL, Principal, Role
-from portal.identity.api_clients import ApiClientError, insert_client
+from portal.identity.api_clients import ApiClientError, insert_client, revoked
 
 __all__ = [
     "ROLE_RIGHTS",
@@ -168,6 +168,7 @@ def revoke_api_token(
             conn, ctx, "api_client.revoked", subject_type="api_client", subject_id=client_id,
             now=now,
         )  # fmt: skip
+    revoked()
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, bindparam, or_, select
 
 from crypto import mask_bank_account
 from portal.db.auth_tables import UserAccountRow
@@ -25,6 +25,10 @@ USER = table_of(UserAccountRow)
 #: ``version_state`` of an account on file that no version covers (held as ``unversioned``).
 UNVERSIONED = "unversioned"
 _CHUNK = 500
+#: Built once: the finance API asks for the accounts of every page it serves.
+_VERSIONS_OF = select(VERSION).where(
+    VERSION.c.bank_account_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def account_versions(
@@ -41,8 +45,7 @@ def account_versions(
     }  # fmt: skip
     newest: dict[str, Any] = {}
     for start in range(0, len(ids), _CHUNK):
-        query = select(VERSION).where(VERSION.c.bank_account_id.in_(ids[start : start + _CHUNK]))
-        for row in conn.execute(query):
+        for row in conn.execute(_VERSIONS_OF, {"ids": ids[start : start + _CHUNK]}):
             held = newest.get(row.bank_account_id)
             if held is None or row.number > held.number:
                 newest[row.bank_account_id] = row

@@ -13,6 +13,7 @@ from litestar.response import Response, Stream
 from sqlalchemy import Connection
 
 from portal.core import Services
+from portal.db.engine import read
 from portal.db.supplier_store import SupplierFilter
 from portal.domain import foreign_tax
 from portal.domain import uscc as uscc_number
@@ -91,8 +92,9 @@ def _with_payment_hold(
     for account in accounts:
         account.update(versions[account["id"]])
     attest_active_accounts(keys, views, now, revealed=revealed)
+    found = holds.holds_of(conn, {view["id"]: view["lifecycle_state"] for view in views})
     for view in views:
-        view["payment_hold"] = holds.hold_of(conn, view["id"])
+        view["payment_hold"] = found[view["id"]]
     return views
 
 
@@ -136,14 +138,17 @@ class FinanceApi(Controller):
             validated_only=validated,
         )
         callback = _reveal_callback(request, reveal_audit, reveal)
-        with services.engine.connect() as conn:
+
+        def read_page(conn: Connection) -> dict[str, Any]:
             page = search_suppliers(
                 conn, services.suppliers, flt, cursor=cursor, limit=limit, reveal=callback
             )
             items = _with_payment_hold(
                 payment_holds, conn, page.items, attestation_keys, revealed=reveal
             )
-        return typed({"items": items, "next_cursor": page.next_cursor}, SupplierPage)
+            return {"items": items, "next_cursor": page.next_cursor}
+
+        return typed(read(services.engine, read_page), SupplierPage)
 
     @get(
         "/{uscc:str}",
@@ -163,7 +168,8 @@ class FinanceApi(Controller):
     ) -> SupplierView:
         canonical = foreign_tax.supplier_number(uscc)  # a credit code or a foreign tax number
         callback = _reveal_callback(request, reveal_audit, reveal)
-        with services.engine.connect() as conn:
+
+        def read_one(conn: Connection) -> dict[str, Any]:
             supplier = services.suppliers.get_by_number(conn, canonical)
             if supplier is None:
                 what = "foreign tax number" if ":" in canonical else "credit code"
@@ -172,7 +178,9 @@ class FinanceApi(Controller):
             views = _with_payment_hold(
                 payment_holds, conn, views, attestation_keys, revealed=reveal
             )
-            return typed(views[0], SupplierView)
+            return views[0]
+
+        return typed(read(services.engine, read_one), SupplierView)
 
     @get(
         "/export.csv",

@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from portal.bootstrap import Collaborators, require_collaborators
 from portal.core import MissingCollaboratorError
-from portal.identity.api_clients import principal_for_token
+from portal.identity.api_clients import TokenVerifier
 from portal.observability.metrics import PortalMetrics
 from portal.observability.tracing import configure_tracing
 from portal.resources import templates_dir
@@ -42,9 +42,10 @@ from portal.web.observed import ObservedApp, log_unexpected, metrics, readyz
 from portal.web.security import PrincipalMiddleware, Resolver, bearer_token
 
 
-def refuse_nul(request: Request[Any, Any, Any]) -> None:
+async def refuse_nul(request: Request[Any, Any, Any]) -> None:
     """400 for a NUL character in the path or the query: no text anyone types holds one,
-    and PostgreSQL can neither store nor compare it (SQLite would; both answer alike)."""
+    and PostgreSQL can neither store nor compare it (SQLite would; both answer alike).
+    A coroutine: Litestar runs a plain function hook in a worker thread, a hop per request."""
     query: bytes = request.scope.get("query_string", b"")
     if b"%00" in query or b"\x00" in query or "\x00" in request.scope.get("path", ""):
         raise ValidationException(
@@ -124,9 +125,11 @@ def create_app(
         with services.engine.connect() as conn:
             return display_names(conn, ids)
 
+    tokens = TokenVerifier(services.engine)
+
     def token_resolver(connection: Any) -> Any:
         token = bearer_token(connection)
-        return principal_for_token(services.engine, token) if token else None
+        return tokens.principal(token) if token else None
 
     app = Litestar(
         route_handlers=[

@@ -197,3 +197,29 @@ def test_a_value_the_database_cannot_store_is_a_400_that_quotes_no_sql(
     body = error_body(driver, rule)["error"]
     assert body["code"] == "request.unstorable_value"
     assert "INSERT" not in body["message"] + body["message_zh"]
+
+
+def test_a_connection_the_database_dropped_costs_no_answer(
+    client: TestClient,  # type: ignore[type-arg]
+    services: Services,
+) -> None:
+    """No pre-ping on checkout: a pooled connection PostgreSQL closed (a restart, an idle
+    timeout) is met by the read itself, which runs once more on a fresh connection."""
+    from sqlalchemy import create_engine, text
+
+    if services.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    headers = _token(services)
+    assert client.get(f"/api/v1/suppliers/{make_uscc(502)}", headers=headers).status_code == 200
+    pooled = [services.engine.connect() for _ in range(services.engine.pool.checkedin())]
+    pids = [conn.execute(text("SELECT pg_backend_pid()")).scalar_one() for conn in pooled]
+    for conn in pooled:
+        conn.close()
+    admin = create_engine(services.engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for pid in pids:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
+    for _ in range(3):
+        answer = client.get(f"/api/v1/suppliers/{make_uscc(502)}", headers=headers)
+        assert answer.status_code == 200, answer.text
