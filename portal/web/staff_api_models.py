@@ -172,14 +172,17 @@ class InvoiceIn(Struct, kw_only=True):
     invoice_number: Text = None
     seller_name: Text = None
     seller_tax_number: Text = None
-    seller_bank_account: Annotated[
-        str | None,
-        Meta(
-            max_length=64,
-            description="the seller's account printed on the invoice; kept only as a blind index "
-            "and compared with the supplier's accounts on file",
-        ),
-    ] = None
+    seller_bank_account: (
+        Annotated[
+            str,
+            Meta(
+                max_length=64,
+                description="the seller's account printed on the invoice; kept only as a blind "
+                "index and compared with the supplier's accounts on file",
+            ),
+        ]
+        | None
+    ) = None
     issued_on: Text = None
     amount: Amount = None
     status: Annotated[str | None, Meta(description="received, accepted, rejected, …")] = None
@@ -281,10 +284,22 @@ class RejectionCause(StrEnum):
 # --- verification ---------------------------------------------------------------------------
 
 
+class VerifiedForeignTaxId(_Closed, kw_only=True):
+    """A foreign supplier's tax number, with its scheme in words."""
+
+    key: Annotated[str, Meta(description="scheme:number, e.g. eu_vat:DE136695976")]
+    scheme: str
+    country: Annotated[str, Meta(description="ISO 3166 country code")]
+    number: str
+    words_zh: str
+    words_en: str
+
+
 class VerifiedSupplier(_Closed, kw_only=True):
     id: str
     name: str
-    uscc: str
+    uscc: Annotated[str | None, Meta(description="null for a foreign supplier")] = None
+    foreign_tax_id: VerifiedForeignTaxId | None = None
     validated: bool
     lifecycle_state: str
     version: int
@@ -314,12 +329,28 @@ class VerificationSchedule(_Closed, kw_only=True):
     last_error: str | None = None
 
 
+class ViesAnswer(_Closed, kw_only=True):
+    """What the EU's VIES service last answered for a foreign supplier's VAT number."""
+
+    state: Annotated[str, Meta(description="valid, invalid or unknown (VIES did not answer)")]
+    vat_number: str | None = None
+    country: str | None = None
+    name: Annotated[str | None, Meta(description="as VIES has it; null if withheld")] = None
+    address: str | None = None
+    error: str | None = None
+    request_identifier: str | None = None
+    checked_at: Iso | None = None
+
+
 class VerificationView(_Closed, kw_only=True):
     """Per-field verification states, open findings and the last runs of one supplier."""
 
     supplier: VerifiedSupplier
     fields: list[FieldState]
     findings: list[FindingDetail]
+    vies: Annotated[
+        ViesAnswer | None, Meta(description="the last VIES answer; null for a domestic supplier")
+    ] = None
     runs: list[VerificationRun]
     schedule: VerificationSchedule | None = None
     configured: Annotated[bool, Meta(description="whether registry and tax bureau are wired")]
