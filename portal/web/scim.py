@@ -35,7 +35,6 @@ from scim2_models import (
     Patch,
     ResourceType,
     Schema,
-    SchemaExtension,
     SCIMException,
     ServiceProviderConfig,
     Sort,
@@ -277,17 +276,19 @@ def _schemas() -> list[Schema]:
     return [User.to_schema(), EnterpriseUser.to_schema(), NotifyUser.to_schema()]
 
 
-def _resource_type(base: str) -> ResourceType:
-    return ResourceType(
-        id="User",
-        name="User",
-        endpoint="/Users",
-        description="Staff told by the supplier portal / 供应商门户的通知对象",
-        schema_=User.to_schema().id,
-        schema_extensions=[
-            SchemaExtension(schema_=EnterpriseUser.to_schema().id, required=False),
-            SchemaExtension(schema_=NotifyUser.to_schema().id, required=False),
-        ],
+def _resource_type() -> ResourceType:
+    return ResourceType.model_validate(
+        {
+            "id": "User",
+            "name": "User",
+            "endpoint": "/Users",
+            "description": "Staff told by the supplier portal / 供应商门户的通知对象",
+            "schema": User.to_schema().id,
+            "schemaExtensions": [
+                {"schema": EnterpriseUser.to_schema().id, "required": False},
+                {"schema": NotifyUser.to_schema().id, "required": False},
+            ],
+        }
     )
 
 
@@ -313,7 +314,7 @@ def schemas(request: Request[Any, Any, Any], services: ServicesDep) -> Response[
 def resource_types(request: Request[Any, Any, Any], services: ServicesDep) -> Response[Any]:
     """One resource type: User."""
     _token_name(request, services)
-    return _scim(_listed([_resource_type(_base_url(request, services))]))
+    return _scim(_listed([_resource_type()]))
 
 
 def area(collaborators: Collaborators) -> Contribution:

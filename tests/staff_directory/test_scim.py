@@ -5,7 +5,7 @@ without that token (a session, an API token, a revoked token) is refused in SCIM
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import select
@@ -54,7 +54,10 @@ def scim(services: Any, client: Any) -> Any:
     )
 
     class Scim:
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+        headers: ClassVar[dict[str, str]] = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/scim+json",
+        }
 
         async def call(self, method: str, url: str, body: Any = None) -> Any:
             return await client.request(method, url, json=body, headers=self.headers)
