@@ -96,6 +96,20 @@ class StaffNotFoundError(StaffDirectoryError):
         )
 
 
+class StaffKeptByProviderError(StaffDirectoryError):
+    kind = ErrorKind.CONFLICT
+    code = "staff.kept_by_provider"
+
+    def __init__(self, name: str, source: str) -> None:
+        provider = "Keycloak" if source == "keycloak" else "SCIM"
+        super().__init__(
+            f"{name} is kept by the identity provider ({provider}): disable them there; the "
+            "next sync disables them here.",
+            message_zh=f"{name} 由身份提供方（{provider}）维护：请在那里停用，"
+            "下次同步时此处随之停用。",
+        )
+
+
 @dataclass(frozen=True)
 class StaffMember:
     """One person of the directory as the admin page and the CLI show them."""
@@ -318,6 +332,8 @@ def disable_staff(
     _require_admin(principal)
     with engine.begin() as conn:
         row = _find(conn, who)
+        if row.source != "manual":
+            raise StaffKeptByProviderError(row.display_name, row.source)
         member_id = row.id
         conn.execute(
             update(STAFF_MEMBER)

@@ -144,3 +144,14 @@ def test_one_worker_claims_the_pull_per_period(engine: Engine) -> None:
     assert claim_pull(engine, "keycloak", hour, now=NOW)
     assert not claim_pull(engine, "keycloak", hour, now=NOW + timedelta(minutes=1))
     assert claim_pull(engine, "keycloak", hour, now=NOW + hour)
+
+
+def test_an_admin_cannot_disable_a_person_the_provider_keeps(
+    engine: Engine, audit: AuditLog
+) -> None:
+    from portal.staff_directory import StaffDirectoryError, disable_staff
+
+    pull_directory(engine, audit, InMemoryPeopleSource(entries=list(REALM_PEOPLE)), now=NOW)
+    with pytest.raises(StaffDirectoryError) as refused:
+        disable_staff(engine, audit, CTX, ADMIN, "wang.fang@buyer.cn", now=NOW)
+    assert "disable them there" in str(refused.value) and "请在那里停用" in refused.value.message_zh
