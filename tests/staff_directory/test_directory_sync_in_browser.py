@@ -51,8 +51,12 @@ def test_an_admin_reads_the_directory_sync_in_words(demo: tuple[str, Path]) -> N
     token = _cli(folder, "scim-token", "create", "Entra ID")
     _cli(folder, "add", "赵敏", "zhao.min@buyer.cn", "--role", "finance")
     scim = httpx.Client(base_url=f"{base}/scim/v2", headers={"Authorization": f"Bearer {token}"})
-    assert scim.post("/Users", json=_user("wang.fang@buyer.cn", "王芳",
-                                          "purchasing_supervisor")).status_code == 201
+    assert (
+        scim.post(
+            "/Users", json=_user("wang.fang@buyer.cn", "王芳", "purchasing_supervisor")
+        ).status_code
+        == 201
+    )
     gone = scim.post("/Users", json=_user("li.lei@buyer.cn", "李雷", "purchasing_supervisor"))
     patched = scim.patch(f"/Users/{gone.json()['id']}", json={
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],

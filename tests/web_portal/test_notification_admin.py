@@ -133,3 +133,33 @@ async def test_the_page_shows_where_people_come_from_and_sync_errors_in_words(
     revoked = await as_user(admin).post(f"{PAGE}/scim-tokens/Entra%20ID/revoke", {}, form_page=PAGE)
     assert revoked.status_code == 303, revoked.text
     assert "已吊销" in (await as_user(admin).get(PAGE)).text
+
+
+async def test_a_dingtalk_message_to_an_unknown_user_is_failed_with_the_answer_in_words(
+    site: Any, as_user: Any, admin: str
+) -> None:
+    from pathlib import Path
+
+    import httpx
+    import vcr
+
+    from portal.notifications.personal import DingTalkWorkSender
+    from tests.notifications.record_cassettes import MESSAGE, UNKNOWN
+
+    stranger = Recipient(name="陈卡罗", email="chen@buyer.cn", dingtalk_userid=UNKNOWN,
+                         channels=("dingtalk",))  # fmt: skip
+    with site.services.engine.begin() as conn:  # the recorded message, to an unknown id
+        notify(conn, "supplier_alert", [stranger],
+               lambda reader: Rendered(MESSAGE.subject, MESSAGE.body), now=T0)  # fmt: skip
+    cassette = Path(__file__).parents[1] / "notifications" / "cassettes" / "dingtalk.yaml"
+    replay = vcr.VCR(record_mode="none", match_on=["method", "host", "path", "body"],
+                     filter_query_parameters=["access_token", "appsecret"])  # fmt: skip
+    with replay.use_cassette(str(cassette), allow_playback_repeats=True):
+        sender = DingTalkWorkSender(httpx.Client(), app_key="dingapp", app_secret="s",
+                                    agent_id=2001)  # fmt: skip
+        worker = OutboxWorker(site.services.engine, {"dingtalk": sender},
+                              sealer=site.services.sealer)  # fmt: skip
+        report = worker.run_once(now=T0)
+    assert (report.sent, report.gave_up) == (0, 1)
+    shown = (await as_user(admin).get(PAGE)).text
+    assert "发送失败" in shown and "钉钉不认识用户 ID NoSuchUser" in shown
