@@ -94,8 +94,10 @@ class SyncReport:
     @property
     def summary(self) -> str:
         return (
-            f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"removed {self.removed}, refused {len(self.refused)}"
+            f"新增 {self.created}、更新 {self.updated}、未变 {self.unchanged}、移除 "
+            f"{self.removed}、拒绝 {len(self.refused)} / created {self.created}, updated "
+            f"{self.updated}, unchanged {self.unchanged}, removed {self.removed}, refused "
+            f"{len(self.refused)}"
         )
 
 
@@ -195,7 +197,8 @@ def pull_directory(
                 with conn.begin_nested():
                     outcome = write_synced(conn, audit, ctx, source, entry, now=now)
             except StaffDirectoryError as exc:
-                report.refused.append(f"{entry.user_name}: {exc} / {exc.message_zh}")
+                who = "" if entry.email and entry.email in str(exc) else f"{entry.user_name}: "
+                report.refused.append(f"{who}{exc} / {exc.message_zh}")
                 continue
             seen.add(outcome.member.id)
             setattr(report, outcome.change, getattr(report, outcome.change) + 1)

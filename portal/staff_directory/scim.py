@@ -76,6 +76,8 @@ __all__ = [
 ]
 
 SOURCE = "scim"
+_CHANGE = {"created": "已新增 / created", "updated": "已更新 / updated",
+           "unchanged": "无变化 / unchanged"}  # fmt: skip
 NOTIFY_URN = "urn:supplier-portal:params:scim:schemas:extension:notifications:2.0:User"
 MAX_COUNT = 200
 
@@ -252,13 +254,13 @@ def _write(
     try:
         with engine.begin() as conn:
             outcome = write_synced(conn, audit, ctx, SOURCE, entry, now=now, member_id=member_id)
-            record_sync(conn, f"scim:{token_name}", now=now,
-                        summary=f"{outcome.change}: {outcome.member.display_name}")  # fmt: skip
+            done = f"{_CHANGE[outcome.change]}: {outcome.member.display_name}"
+            record_sync(conn, f"scim:{token_name}", now=now, summary=done)
     except StaffDirectoryError as exc:
         if not isinstance(exc, StaffNotFoundError):
             with engine.begin() as conn:
                 record_sync(conn, f"scim:{token_name}", now=now,
-                            error=f"{entry.user_name}: {exc} / {exc.message_zh}")  # fmt: skip
+                            error=f"{exc} / {exc.message_zh}")  # fmt: skip
         raise
     return outcome
 
@@ -336,5 +338,5 @@ def scim_remove(
     with engine.begin() as conn:
         member = remove_synced(conn, audit, ctx, SOURCE, member_id, now=now)
         record_sync(conn, f"scim:{token_name}", now=now,
-                    summary=f"removed: {member.display_name}")  # fmt: skip
+                    summary=f"已移除 / removed: {member.display_name}")  # fmt: skip
     return member

@@ -67,6 +67,7 @@ class StaffSyncConflictError(StaffDirectoryError):
     kind = ErrorKind.CONFLICT
 
     def __init__(self, email: str, source: str) -> None:
+        source = "Keycloak" if source == "keycloak" else source.upper()
         super().__init__(
             f"{email} is already in the staff directory, registered by hand or by another "
             f"source; {source} does not overwrite it. Link it (give the entry the provider's "

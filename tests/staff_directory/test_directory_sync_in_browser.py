@@ -72,7 +72,7 @@ def test_an_admin_reads_the_directory_sync_in_words(demo: tuple[str, Path]) -> N
         page.click("#demo-user-admin")
         page.wait_for_load_state()
         for lang in ("zh", "en"):
-            page.context.add_cookies([{"name": "lang", "value": lang, "url": base}])
+            page.goto(f"{base}/lang/{lang}")  # the language switch sets its cookie
             for size, viewport in SIZES.items():
                 page.set_viewport_size(viewport)
                 page.goto(f"{base}/admin/notifications#directory-sync")
