@@ -1,5 +1,5 @@
 """directory sync: where a staff entry comes from (manual, SCIM, Keycloak), SCIM tokens,
-the last sync per source
+the last sync per source; a portal user's own language
 
 Revision ID: 0021
 Revises: 0020
@@ -21,6 +21,8 @@ _TEXT = sqlmodel.sql.sqltypes.AutoString
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("user_account") as batch:
+        batch.add_column(sa.Column("language", _TEXT(length=5), nullable=True))
     with op.batch_alter_table("staff_member") as batch:
         batch.add_column(
             sa.Column("source", _TEXT(length=20), server_default="manual", nullable=False)
@@ -59,3 +61,5 @@ def downgrade() -> None:
         batch.drop_index("ix_staff_member_external_id")
         for column in ("removed_at", "synced_at", "user_name", "external_id", "source"):
             batch.drop_column(column)
+    with op.batch_alter_table("user_account") as batch:
+        batch.drop_column("language")

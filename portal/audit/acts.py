@@ -129,6 +129,7 @@ AUDITED_ACTS: Mapping[str, str] = {
     "staff.removed": "the identity provider removed a person; the entry is kept, disabled",
     "directory.token_created": "an administrator created a SCIM token (field_name: its name)",
     "directory.token_revoked": "an administrator revoked a SCIM token (field_name: its name)",
+    "account.language_changed": "a portal user chose the language of their own messages and pages",
     "contact.language_changed": "the language a supplier contact's messages are written in changed",
     "notification.resent": "an administrator sent a message again (subject: the message)",
     "notification.undeliverable_resolved": "an administrator dealt with a message nobody received",

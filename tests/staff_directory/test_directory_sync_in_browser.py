@@ -50,20 +50,21 @@ def test_an_admin_reads_the_directory_sync_in_words(demo: tuple[str, Path]) -> N
     base, folder = demo
     token = _cli(folder, "scim-token", "create", "Entra ID")
     _cli(folder, "add", "赵敏", "zhao.min@buyer.cn", "--role", "finance")
-    scim = httpx.Client(base_url=f"{base}/scim/v2", headers={"Authorization": f"Bearer {token}"})
-    assert (
-        scim.post(
-            "/Users", json=_user("wang.fang@buyer.cn", "王芳", "purchasing_supervisor")
-        ).status_code
-        == 201
-    )
-    gone = scim.post("/Users", json=_user("li.lei@buyer.cn", "李雷", "purchasing_supervisor"))
-    patched = scim.patch(f"/Users/{gone.json()['id']}", json={
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [{"op": "Replace", "path": "active", "value": "False"}]})  # fmt: skip
-    assert patched.json()["active"] is False
-    clash = scim.post("/Users", json=_user("zhao.min@buyer.cn", "赵敏", "finance"))
-    assert clash.status_code == 409
+    with httpx.Client(base_url=f"{base}/scim/v2",
+                      headers={"Authorization": f"Bearer {token}"}) as scim:  # fmt: skip
+        assert (
+            scim.post(
+                "/Users", json=_user("wang.fang@buyer.cn", "王芳", "purchasing_supervisor")
+            ).status_code
+            == 201
+        )
+        gone = scim.post("/Users", json=_user("li.lei@buyer.cn", "李雷", "purchasing_supervisor"))
+        patched = scim.patch(f"/Users/{gone.json()['id']}", json={
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "Replace", "path": "active", "value": "False"}]})  # fmt: skip
+        assert patched.json()["active"] is False
+        clash = scim.post("/Users", json=_user("zhao.min@buyer.cn", "赵敏", "finance"))
+        assert clash.status_code == 409
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[*ARGS, "--disable-quic"])

@@ -52,6 +52,7 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("GET", "/staff/notifications"): (DENY, "/staff/notifications"),
     ("POST", "/staff/notifications/save"): (DENY, "/staff/notifications/save"),
     ("GET", "/portal/notifications"): (OWN, "/portal/notifications"),
+    ("POST", "/portal/notifications/me"): (OWN, "/portal/notifications/me"),
     ("POST", "/portal/notifications/contacts/{contact_id:str}"): (
         DENY,
         "/portal/notifications/contacts/{b_contact}",
