@@ -54,6 +54,7 @@ from portal.staff_directory.sync import (
     DirectoryEntry,
     RoleMap,
     SyncOutcome,
+    kept_row,
     language_of,
     remove_synced,
     write_synced,
@@ -196,13 +197,7 @@ def user_of(member: StaffMember, base_url: str) -> Any:
 
 
 def _one(conn: Connection, member_id: str) -> StaffMember | None:
-    row = conn.execute(
-        select(STAFF_MEMBER).where(
-            STAFF_MEMBER.c.id == member_id,
-            STAFF_MEMBER.c.source == SOURCE,
-            STAFF_MEMBER.c.removed_at.is_(None),
-        )
-    ).first()
+    row = kept_row(conn, SOURCE, member_id)
     return member_from(row) if row is not None else None
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "RoleMap",
     "StaffSyncConflictError",
     "SyncOutcome",
+    "kept_row",
     "language_of",
     "remove_synced",
     "write_synced",
@@ -162,15 +163,20 @@ def _values(entry: DirectoryEntry) -> dict[str, Any]:
     return values
 
 
+def kept_row(conn: Connection, source: str, member_id: str) -> Any:
+    """The row of a person ``source`` keeps (and has not removed), or None."""
+    return conn.execute(
+        select(STAFF_MEMBER).where(
+            STAFF_MEMBER.c.id == member_id,
+            STAFF_MEMBER.c.source == source,
+            STAFF_MEMBER.c.removed_at.is_(None),
+        )
+    ).first()
+
+
 def _existing(conn: Connection, source: str, entry: DirectoryEntry, member_id: str | None) -> Any:
     if member_id is not None:
-        return conn.execute(
-            select(STAFF_MEMBER).where(
-                STAFF_MEMBER.c.id == member_id,
-                STAFF_MEMBER.c.source == source,
-                STAFF_MEMBER.c.removed_at.is_(None),
-            )
-        ).first()
+        return kept_row(conn, source, member_id)
     if not entry.external_id:
         return None
     # the provider's own entry, or a manual one linked by the provider's id
@@ -289,13 +295,7 @@ def remove_synced(
     now: datetime,
 ) -> StaffMember:
     """The provider removed the person: disable and mark the entry (kept for history)."""
-    row = conn.execute(
-        select(STAFF_MEMBER).where(
-            STAFF_MEMBER.c.id == member_id,
-            STAFF_MEMBER.c.source == source,
-            STAFF_MEMBER.c.removed_at.is_(None),
-        )
-    ).first()
+    row = kept_row(conn, source, member_id)
     if row is None:
         raise StaffNotFoundError(member_id)
     conn.execute(

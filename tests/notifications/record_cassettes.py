@@ -103,13 +103,18 @@ def dingtalk() -> list[dict[str, Any]]:
     return interactions
 
 
-def main() -> None:
-    for name, interactions in (("wecom.yaml", wecom()), ("dingtalk.yaml", dingtalk())):
+def write_cassettes(folder: Path, cassettes: dict[str, list[dict[str, Any]]]) -> None:
+    """Write each cassette (vcrpy's YAML, version 1) and say how many interactions."""
+    for name, interactions in cassettes.items():
         text = yaml.safe_dump(
             {"interactions": interactions, "version": 1}, allow_unicode=True, sort_keys=True
         )
-        (HERE / name).write_text(text, encoding="utf-8")
+        (folder / name).write_text(text, encoding="utf-8")
         print(f"wrote {name}: {len(interactions)} interactions")
+
+
+def main() -> None:
+    write_cassettes(HERE, {"wecom.yaml": wecom(), "dingtalk.yaml": dingtalk()})
 
 
 if __name__ == "__main__":

@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
-import yaml
 
 from portal.staff_directory.keycloak import KeycloakPeople
 from portal.staff_directory.sync import RoleMap
+from tests.notifications.record_cassettes import write_cassettes
 
 HERE = Path(__file__).parent / "cassettes"
 BASE = "https://id.buyer.cn"
@@ -148,12 +148,7 @@ def refused() -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    for name, interactions in (("keycloak.yaml", keycloak()), ("keycloak-refused.yaml", refused())):
-        text = yaml.safe_dump(
-            {"interactions": interactions, "version": 1}, allow_unicode=True, sort_keys=True
-        )
-        (HERE / name).write_text(text, encoding="utf-8")
-        print(f"wrote {name}: {len(interactions)} interactions")
+    write_cassettes(HERE, {"keycloak.yaml": keycloak(), "keycloak-refused.yaml": refused()})
 
 
 if __name__ == "__main__":
