@@ -52,6 +52,9 @@ from portal.observability.providers import ProviderCallMetrics
 from portal.ocr_jobs import OcrJobSettings
 from portal.payments import PaymentDeps
 from portal.payments.attestation import AttestationKeys
+from portal.staff_directory.keycloak import KeycloakPeople
+from portal.staff_directory.pull import PeopleSource
+from portal.staff_directory.sync import RoleMap
 from portal.verification.wiring import (
     VerificationWiring,
     build_verification,
@@ -73,6 +76,7 @@ __all__ = [
     "ocr_limits",
     "ocr_sandbox",
     "outbox_senders",
+    "people_source",
     "require_collaborators",
     "smtp_settings",
 ]
@@ -293,6 +297,25 @@ def outbox_senders(settings: Settings) -> dict[str, Sender]:
             agent_id=box.dingtalk_agent_id,
         )
     return senders
+
+
+def people_source(settings: Settings) -> PeopleSource | None:
+    """The Keycloak pull when its URL, realm and client credentials are set, else None
+    (SCIM needs no setting: a SCIM token turns it on)."""
+    directory = settings.directory
+    if not directory.keycloak_configured:
+        return None
+    assert directory.keycloak_url and directory.keycloak_realm and directory.keycloak_client_id
+    assert directory.keycloak_client_secret is not None
+    return KeycloakPeople(
+        httpx.Client(timeout=20.0),
+        base_url=directory.keycloak_url,
+        realm=directory.keycloak_realm,
+        client_id=directory.keycloak_client_id,
+        client_secret=directory.keycloak_client_secret.get_secret_value(),
+        role_map=RoleMap.parse(directory.role_map),
+        roles_client_id=directory.keycloak_roles_client,
+    )
 
 
 def ocr_job_settings(settings: Settings) -> OcrJobSettings:

@@ -46,6 +46,7 @@ __all__ = [
     "ConfigError",
     "CryptoSettings",
     "DatabaseSettings",
+    "DirectorySettings",
     "ObservabilitySettings",
     "OcrSettings",
     "OutboxSettings",
@@ -268,6 +269,45 @@ class OutboxSettings(_Concern):
         return value
 
 
+class DirectorySettings(_Concern):
+    """Staff directory sync from the identity provider (portal/staff_directory): the role
+    map for SCIM and the pull, and the Keycloak pull (on when its URL, realm and client
+    credentials are set)."""
+
+    # provider group/role names to staff roles: "Purchasing Leads=purchasing_supervisor;…"
+    role_map: str = _env("PORTAL_DIRECTORY_ROLE_MAP", "")
+    keycloak_url: str | None = _env("PORTAL_KEYCLOAK_URL", None)
+    keycloak_realm: str | None = _env("PORTAL_KEYCLOAK_REALM", None)
+    keycloak_client_id: str | None = _env("PORTAL_KEYCLOAK_CLIENT_ID", None)
+    keycloak_client_secret: SecretStr | None = _env("PORTAL_KEYCLOAK_CLIENT_SECRET", None)
+    # whose client roles count besides realm roles (the portal's client id in Keycloak)
+    keycloak_roles_client: str | None = _env("PORTAL_KEYCLOAK_ROLES_CLIENT", None)
+    sync_minutes: Positive = _env("PORTAL_DIRECTORY_SYNC_MINUTES", 60)
+
+    @field_validator("role_map")
+    @classmethod
+    def _role_map(cls, value: str) -> str:
+        roles = ("admin", "purchasing_supervisor", "purchasing_clerk", "finance")
+        for pair in (p for p in value.split(";") if p.strip()):
+            name, sep, role = pair.rpartition("=")
+            if not sep or not name.strip() or role.strip() not in roles:
+                raise ValueError(
+                    "must be 'group name=role' pairs separated by ';' with roles among "
+                    f"{', '.join(roles)}"
+                )
+        return value
+
+    @property
+    def keycloak_configured(self) -> bool:
+        """Whether the Keycloak pull has everything it needs."""
+        return bool(
+            self.keycloak_url
+            and self.keycloak_realm
+            and self.keycloak_client_id
+            and self.keycloak_client_secret
+        )
+
+
 class ChangeSettings(_Concern):
     """The approval policy file and the cooling-off period of bank changes."""
 
@@ -408,6 +448,7 @@ _CONCERNS: dict[str, type[_Concern]] = {
     "auth": AuthConfig,
     "smtp": SmtpConfig,
     "outbox": OutboxSettings,
+    "directory": DirectorySettings,
     "changes": ChangeSettings,
     "registry": RegistryConfig,
     "verification": VerificationConfig,
@@ -432,6 +473,7 @@ class Settings(_FedOnce):
     auth: AuthConfig = Field(default_factory=AuthConfig)
     smtp: SmtpConfig = Field(default_factory=SmtpConfig)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    directory: DirectorySettings = Field(default_factory=DirectorySettings)
     changes: ChangeSettings = Field(default_factory=ChangeSettings)
     registry: RegistryConfig = Field(default_factory=RegistryConfig)
     verification: VerificationConfig = Field(default_factory=VerificationConfig)

@@ -136,6 +136,13 @@ AUDITED_ACTS: Mapping[str, str] = {
     "staff.disabled": "a person of the staff directory is no longer told anything",
     "staff.linked": "a first login was matched to a staff directory entry",
     "staff.preferences_changed": "a person's notification channels, events or digest changed",
+    "staff.synced": "the identity provider created or changed a staff directory entry (channel: "
+    "scim:<token name> or directory sync; after: the roles, or what changed)",
+    "staff.enabled": "the identity provider made a disabled staff directory entry active again",
+    "staff.removed": "the identity provider removed a person; the entry is kept, disabled",
+    "directory.token_created": "an administrator created a SCIM token (field_name: its name)",
+    "directory.token_revoked": "an administrator revoked a SCIM token (field_name: its name)",
+    "account.language_changed": "a portal user chose the language of their own messages and pages",
     "contact.language_changed": "the language a supplier contact's messages are written in changed",
     "notification.resent": "an administrator sent a message again (subject: the message)",
     "notification.undeliverable_resolved": "an administrator dealt with a message nobody received",

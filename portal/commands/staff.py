@@ -1,4 +1,4 @@
-"""``portal staff add|list|disable``: the staff directory from the command line.
+"""``portal staff add|list|disable|sync|scim-token``: the staff directory from the command line.
 
 The person running the command acts as an administrator (whoever can run the CLI on the
 server can read its database anyway); every change is audited with the OS user's name as
@@ -12,9 +12,13 @@ import getpass
 from datetime import UTC, datetime
 
 from portal.audit.log import AuditContext, AuditLog
+from portal.bootstrap import people_source
+from portal.commands import CommandError
 from portal.commands.common import SubParsers, add_db_options, services_for
 from portal.domain.principal import STAFF, Principal, Role
 from portal.staff_directory import add_staff, disable_staff, list_staff
+from portal.staff_directory.pull import pull_directory
+from portal.staff_directory.tokens import create_directory_token, revoke_directory_token
 
 
 def _operator() -> Principal:
@@ -74,6 +78,37 @@ def _disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync(args: argparse.Namespace) -> int:
+    with services_for(args) as services:
+        source = people_source(services.settings)
+        if source is None:
+            raise CommandError(
+                "no directory to pull from: set PORTAL_KEYCLOAK_URL, PORTAL_KEYCLOAK_REALM, "
+                "PORTAL_KEYCLOAK_CLIENT_ID and PORTAL_KEYCLOAK_CLIENT_SECRET"
+            )
+        report = pull_directory(
+            services.engine, AuditLog(services.sealer), source, now=datetime.now(UTC)
+        )
+    if report.error:
+        raise CommandError(report.error)
+    print(f"{source.source}: {report.summary}")
+    for refused in report.refused:
+        print(f"  refused: {refused}")
+    return 1 if report.refused else 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    with services_for(args) as services:
+        audit, ctx, now = AuditLog(services.sealer), AuditContext.cli("staff"), datetime.now(UTC)
+        if args.token_action == "create":  # noqa: S105 (an action, not a password)
+            print(create_directory_token(services.engine, audit, ctx, _operator(), args.name,
+                                         now=now))  # fmt: skip
+        else:
+            revoke_directory_token(services.engine, audit, ctx, _operator(), args.name, now=now)
+            print(f"revoked {args.name}")
+    return 0
+
+
 def register(sub: SubParsers) -> None:
     """Add the ``staff`` group."""
     parser = sub.add_parser("staff", help="the staff directory (people told before login)")
@@ -95,6 +130,12 @@ def register(sub: SubParsers) -> None:
     listing = commands.add_parser("list", help="everyone in the directory")
     disable = commands.add_parser("disable", help="stop telling a person (by e-mail or id)")
     disable.add_argument("who")
-    for command, handler in ((add, _add), (listing, _list), (disable, _disable)):
+    sync = commands.add_parser("sync", help="pull people and roles from Keycloak once")
+    token = commands.add_parser("scim-token", help="the identity provider's SCIM token")
+    token.add_argument("token_action", choices=("create", "revoke"))
+    token.add_argument("name", help="who uses it (e.g. 'Entra ID'); its changes carry it")
+    for command, handler in (
+        (add, _add), (listing, _list), (disable, _disable), (sync, _sync), (token, _token)
+    ):  # fmt: skip
         add_db_options(command)
         command.set_defaults(handler=handler)

@@ -7,6 +7,8 @@ It runs, until SIGTERM or SIGINT:
   verification of the new suppliers, through the provider quota);
 - the outbox sender, every ``--outbox-seconds`` (when e-mail or a webhook is configured);
 - the monitoring pass, every ``--verify-minutes`` (when verification is configured);
+- the pull of people and roles from Keycloak, every ``PORTAL_DIRECTORY_SYNC_MINUTES``
+  (when ``PORTAL_KEYCLOAK_*`` is set);
 - reminders and escalation of waiting requests, licence expiry reminders, every 10 minutes
   (``PORTAL_REMIND_AFTER_HOURS``, ``PORTAL_ESCALATE_AFTER_HOURS``, ``PORTAL_ESCALATE_TO``);
 - ownership checks of new bank accounts whose service answer was unknown (provider down),
@@ -108,6 +110,33 @@ async def _housekeeping_loop(services: Services, minutes: float = 60.0) -> None:
         await asyncio.sleep(minutes * 60)
 
 
+async def _directory_loop(services: Services) -> None:
+    """Pull people and roles from Keycloak every ``PORTAL_DIRECTORY_SYNC_MINUTES`` (one
+    worker per period, claimed by a conditional UPDATE), when it is configured."""
+    from portal.audit.log import AuditLog
+    from portal.bootstrap import people_source
+    from portal.staff_directory.pull import claim_pull, pull_directory
+
+    source = people_source(services.settings)
+    if source is None:
+        log.info("directory: no Keycloak configured; SCIM pushes need no worker")
+        return
+    minutes = services.settings.directory.sync_minutes
+    every = timedelta(minutes=minutes)
+    log.info("directory: pulling %s every %s min", source.source, minutes)
+    while True:
+        try:
+            now = datetime.now(UTC)
+            if await asyncio.to_thread(claim_pull, services.engine, source.source, every, now=now):
+                report = await asyncio.to_thread(
+                    pull_directory, services.engine, AuditLog(services.sealer), source, now=now
+                )
+                log.info("directory: %s %s", report.summary, report.error or "")
+        except Exception:  # keep the loop alive: the database may be back next time
+            log.exception("directory pull failed")
+        await asyncio.sleep(60)
+
+
 async def _checkpoint_loop(services: Services) -> None:
     from portal.audit import Anchoring, AuditSettings
     from portal.audit.anchoring import checkpoint_if_due
@@ -196,6 +225,7 @@ async def run_worker(
         loop.create_task(_reminder_loop(services)),
         loop.create_task(_housekeeping_loop(services)),
         loop.create_task(_ownership_loop(collaborators)),
+        loop.create_task(_directory_loop(services)),
     ]
     if outbox_seconds:
         tasks.append(loop.create_task(_outbox_loop(collaborators, outbox_seconds)))

@@ -32,6 +32,9 @@ class UserAccountRow(SQLModel, table=True):
     created_at: datetime
     last_login_at: datetime | None = None
     disabled_at: datetime | None = None
+    #: ``zh``/``en``: the language this person chose for their own messages and pages
+    #: (a supplier's user; None: the language of the contact with their e-mail, else zh)
+    language: str | None = Field(default=None, max_length=5)
 
 
 class UserSessionRow(SQLModel, table=True):

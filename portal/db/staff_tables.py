@@ -17,7 +17,14 @@ from datetime import datetime
 from sqlalchemy import Column, Text, false
 from sqlmodel import Field, SQLModel
 
-__all__ = ["DeliveryAttemptRow", "ReminderSentRow", "StaffMemberRow", "UndeliverableRow"]
+__all__ = [
+    "DeliveryAttemptRow",
+    "DirectorySyncRow",
+    "DirectoryTokenRow",
+    "ReminderSentRow",
+    "StaffMemberRow",
+    "UndeliverableRow",
+]
 
 
 class StaffMemberRow(SQLModel, table=True):
@@ -47,6 +54,47 @@ class StaffMemberRow(SQLModel, table=True):
     )
     created_at: datetime
     disabled_at: datetime | None = None
+    #: who keeps this entry: ``manual`` (the admin page, the CLI), ``scim`` (pushed by the
+    #: identity provider) or ``keycloak`` (pulled); a sync never overwrites a manual entry
+    source: str = Field(
+        default="manual", max_length=20, sa_column_kwargs={"server_default": "manual"}
+    )
+    #: the identity provider's id of the person (SCIM ``externalId``, Keycloak user id)
+    external_id: str | None = Field(default=None, max_length=255, index=True)
+    #: the SCIM ``userName`` (often the UPN), kept as the provider sent it
+    user_name: str | None = Field(default=None, max_length=320)
+    #: the last time the provider's copy was applied
+    synced_at: datetime | None = None
+    #: the provider removed the person (SCIM DELETE, gone from the pull): kept, disabled
+    removed_at: datetime | None = None
+
+
+class DirectoryTokenRow(SQLModel, table=True):
+    """A bearer token an identity provider uses to push people (SCIM); only its SHA-256
+    is stored, and it opens nothing but ``/scim/v2``."""
+
+    __tablename__ = "directory_token"
+
+    id: str = Field(primary_key=True, max_length=36)
+    name: str = Field(max_length=100, unique=True)
+    token_sha256: str = Field(max_length=64, unique=True)
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class DirectorySyncRow(SQLModel, table=True):
+    """The last sync from one source (``scim:<token name>``, ``keycloak``): when it ran,
+    what it changed and the last error in words (shown on the admin page)."""
+
+    __tablename__ = "directory_sync"
+
+    source: str = Field(primary_key=True, max_length=120)
+    last_run_at: datetime
+    last_ok_at: datetime | None = None
+    summary: str | None = Field(default=None, max_length=500)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    error_at: datetime | None = None
 
 
 class DeliveryAttemptRow(SQLModel, table=True):

@@ -108,7 +108,8 @@ def approvers_now(conn: Connection) -> list[Recipient]:
 
 def supplier_people(conn: Connection, supplier_id: str) -> list[Recipient]:
     """Who hears about a supplier's requests: its portal users, else its contacts on file;
-    each in the language chosen for the contact with that e-mail (zh when none)."""
+    a user in the language they chose for themself, else the one chosen for the contact with
+    that e-mail (zh when none)."""
     contacts = conn.execute(
         select(CONTACT.c.email, CONTACT.c.name, CONTACT.c.language).where(
             CONTACT.c.supplier_id == supplier_id, CONTACT.c.email.is_not(None)
@@ -116,7 +117,7 @@ def supplier_people(conn: Connection, supplier_id: str) -> list[Recipient]:
     ).all()
     language = {(r.email or "").lower(): r.language or "zh" for r in contacts}
     users = conn.execute(
-        select(USER.c.email, USER.c.display_name).where(
+        select(USER.c.email, USER.c.display_name, USER.c.language).where(
             USER.c.supplier_id == supplier_id,
             USER.c.email.is_not(None),
             USER.c.disabled_at.is_(None),
@@ -126,7 +127,7 @@ def supplier_people(conn: Connection, supplier_id: str) -> list[Recipient]:
         Recipient(
             name=r.display_name or r.email,
             email=r.email,
-            language=language.get(r.email.lower(), "zh"),
+            language=r.language or language.get(r.email.lower(), "zh"),
         )
         for r in users
         if r.email

@@ -232,7 +232,45 @@ class DingTalkWorkSender(_App):
                 timeout=self.timeout,
             )
         )
-        return f"task_id {answer.get('task_id', '')}".strip()
+        task = answer.get("task_id")
+        if task is None:
+            return "task_id"
+        return f"task_id {task}{self._refusal_of(message.recipient, task)}"
+
+    def result_request(self, token: str, task_id: Any) -> httpx.Request:
+        """``getsendresult`` of one task: whom DingTalk did not deliver to, and why."""
+        return self.client.build_request(
+            "POST",
+            f"{self.base}/topapi/message/corpconversation/getsendresult",
+            params={"access_token": token},
+            json={"agent_id": self.agent_id, "task_id": task_id},
+            timeout=self.timeout,
+        )
+
+    def _refusal_of(self, recipient: str, task_id: Any) -> str:
+        """Ask once, right after sending, what became of the task: an unknown or forbidden
+        user is a permanent failure in words; a result not yet known is said, not guessed."""
+        try:
+            answer = self._send(lambda token: self.result_request(token, task_id))
+        except SendError as exc:
+            return f" (result not checked: {exc})"
+        result = answer.get("send_result") or {}
+        if recipient in (result.get("invalid_user_id_list") or []):
+            raise SendError(
+                f"钉钉不认识用户 ID {recipient}，请核对员工名录中的钉钉用户 ID / DingTalk does not "
+                f"know the user id {recipient} (invalid_user_id_list): check it in the staff "
+                "directory",
+                permanent=True,
+            )
+        if recipient in (result.get("forbidden_user_id_list") or []):
+            raise SendError(
+                f"钉钉拒绝向 {recipient} 发送（超出每日条数限制或重复内容）/ DingTalk refused to "
+                f"deliver to {recipient} (forbidden_user_id_list: daily limit or same content)",
+                permanent=True,
+            )
+        if recipient in (result.get("failed_user_id_list") or []):
+            raise SendError(f"DingTalk could not deliver to {recipient} (failed_user_id_list)")
+        return ""
 
 
 @dataclass

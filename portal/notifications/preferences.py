@@ -14,7 +14,9 @@ from datetime import datetime
 from sqlalchemy import Engine, select, update
 
 from portal.audit.log import AuditContext, AuditLog
+from portal.db.auth_tables import UserAccountRow
 from portal.db.supplier_store import CONTACT
+from portal.db.tables import table_of
 from portal.domain.errors import ErrorKind, PortalError
 from portal.domain.principal import Principal, Role
 
@@ -23,10 +25,13 @@ __all__ = [
     "ContactLanguage",
     "ContactPreferenceError",
     "contact_languages",
+    "my_language",
     "set_contact_language",
+    "set_my_language",
 ]
 
 LANGUAGES = ("zh", "en")
+USER = table_of(UserAccountRow)
 
 
 class ContactPreferenceError(PortalError):
@@ -116,3 +121,46 @@ def set_contact_language(
                 now=now,
             )
     return ContactLanguage(row.id, row.name, row.email, language)
+
+
+def my_language(engine: Engine, principal: Principal) -> str | None:
+    """The language the logged-in person chose for themself (None: not chosen)."""
+    with engine.connect() as conn:
+        chosen = conn.execute(
+            select(USER.c.language).where(USER.c.id == principal.subject)
+        ).scalar_one_or_none()
+    return str(chosen) if chosen else None
+
+
+def set_my_language(
+    engine: Engine,
+    audit: AuditLog,
+    ctx: AuditContext,
+    principal: Principal,
+    language: str,
+    *,
+    now: datetime,
+) -> str:
+    """A person's own language for their messages and pages (their own account only),
+    apart from the language of any contact with their e-mail."""
+    if language not in LANGUAGES:
+        raise ContactPreferenceError(
+            "The language is Chinese (zh) or English (en).",
+            message_zh="语言只能是中文（zh）或英文（en）。",
+            field="language",
+        )
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(USER.c.id, USER.c.language).where(USER.c.id == principal.subject)
+        ).first()
+        if row is None:
+            raise _NotFound(
+                "Log in once before choosing your language.",
+                message_zh="请先登录一次，再选择语言。",
+            )
+        if row.language != language:
+            conn.execute(update(USER).where(USER.c.id == row.id).values(language=language))
+            audit.record(conn, ctx, "account.language_changed", subject_type="user_account",
+                         subject_id=row.id, field_name="language", before=row.language or "",
+                         after=language, now=now)  # fmt: skip
+    return language

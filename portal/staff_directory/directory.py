@@ -35,7 +35,11 @@ __all__ = [
     "STAFF_MEMBER",
     "StaffDirectoryError",
     "StaffMember",
+    "StaffNotFoundError",
     "add_staff",
+    "check_email",
+    "check_name",
+    "check_user_id",
     "disable_staff",
     "link_on_login",
     "list_staff",
@@ -92,6 +96,20 @@ class StaffNotFoundError(StaffDirectoryError):
         )
 
 
+class StaffKeptByProviderError(StaffDirectoryError):
+    kind = ErrorKind.CONFLICT
+    code = "staff.kept_by_provider"
+
+    def __init__(self, name: str, source: str) -> None:
+        provider = "Keycloak" if source == "keycloak" else "SCIM"
+        super().__init__(
+            f"{name} is kept by the identity provider ({provider}): disable them there; the "
+            "next sync disables them here.",
+            message_zh=f"{name} 由身份提供方（{provider}）维护：请在那里停用，"
+            "下次同步时此处随之停用。",
+        )
+
+
 @dataclass(frozen=True)
 class StaffMember:
     """One person of the directory as the admin page and the CLI show them."""
@@ -108,6 +126,14 @@ class StaffMember:
     dingtalk_userid: str | None = None
     account_id: str | None = None
     disabled: bool = False
+    #: ``manual``, ``scim`` or ``keycloak``: who keeps the entry
+    source: str = "manual"
+    external_id: str | None = None
+    user_name: str | None = None
+    synced_at: datetime | None = None
+    created_at: datetime | None = None
+    #: the identity provider removed the person (the entry stays, disabled)
+    removed: bool = False
 
     @property
     def logged_in(self) -> bool:
@@ -134,6 +160,12 @@ def member_from(r: Any) -> StaffMember:
         dingtalk_userid=r.dingtalk_userid,
         account_id=r.account_id,
         disabled=r.disabled_at is not None,
+        source=r.source,
+        external_id=r.external_id,
+        user_name=r.user_name,
+        synced_at=r.synced_at,
+        created_at=r.created_at,
+        removed=r.removed_at is not None,
     )
 
 
@@ -166,7 +198,8 @@ def _roles(values: Iterable[str]) -> tuple[Role, ...]:
     return tuple(roles)
 
 
-def _user_id(value: str | None, field: str) -> str | None:
+def check_user_id(value: str | None, field: str) -> str | None:
+    """A WeCom/DingTalk user id, stripped, or None; refused in words when malformed."""
     value = (value or "").strip() or None
     if value is not None and not _USER_ID.match(value):
         raise _invalid(
@@ -175,6 +208,22 @@ def _user_id(value: str | None, field: str) -> str | None:
             field,
         )
     return value
+
+
+def check_name(name: str) -> str:
+    """A person's name, stripped; refused when empty or longer than 200 characters."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise _invalid("Give the person's name.", "请填写姓名。", "display_name")
+    return name
+
+
+def check_email(email: str) -> str:
+    """An e-mail address, stripped and lower-cased; refused in words when malformed."""
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 320:
+        raise _invalid(f"{email!r} is not an e-mail address.", f"{email!r} 不是邮箱地址。", "email")
+    return email
 
 
 def add_staff(
@@ -194,17 +243,13 @@ def add_staff(
 ) -> StaffMember:
     """Register a person; their first login with this e-mail links their account."""
     _require_admin(principal)
-    name = name.strip()
-    email = email.strip().lower()
-    if not name or len(name) > 200:
-        raise _invalid("Give the person's name.", "请填写姓名。", "display_name")
-    if not _EMAIL.match(email) or len(email) > 320:
-        raise _invalid(f"{email!r} is not an e-mail address.", f"{email!r} 不是邮箱地址。", "email")
+    name = check_name(name)
+    email = check_email(email)
     if language not in LANGUAGES:
         raise _invalid("The language is zh or en.", "语言只能是 zh 或 en。", "language")
     chosen = _roles(roles)
-    wecom = _user_id(wecom_userid, "wecom_userid")
-    dingtalk = _user_id(dingtalk_userid, "dingtalk_userid")
+    wecom = check_user_id(wecom_userid, "wecom_userid")
+    dingtalk = check_user_id(dingtalk_userid, "dingtalk_userid")
     member_id = str(uuid.uuid4())
     try:
         with engine.begin() as conn:
@@ -287,6 +332,8 @@ def disable_staff(
     _require_admin(principal)
     with engine.begin() as conn:
         row = _find(conn, who)
+        if row.source != "manual":
+            raise StaffKeptByProviderError(row.display_name, row.source)
         member_id = row.id
         conn.execute(
             update(STAFF_MEMBER)

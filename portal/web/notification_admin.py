@@ -19,6 +19,8 @@ from portal.domain.principal import STAFF, Role
 from portal.notifications.admin import delivery_log, resend, resolve_undeliverable, undeliverable
 from portal.notifications.content import EVENTS
 from portal.staff_directory import CHANNELS, add_staff, disable_staff, list_staff, set_preferences
+from portal.staff_directory.pull import sync_status
+from portal.staff_directory.tokens import directory_tokens, revoke_directory_token
 from portal.web.auth.runtime import page
 from portal.web.context import audit_context
 from portal.web.deps import ServicesDep
@@ -91,6 +93,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("notify.event.yearly_confirmation", "年度资料确认", "yearly confirmation"),
         ("notify.event.registry_facts_to_confirm", "请确认登记信息", "registry facts to confirm"),
         ("notify.event.", "其他", "other"),
+        ("notify.sync", "目录同步", "Directory sync"),
+        (
+            "notify.sync_help",
+            "身份提供方（SCIM 推送或 Keycloak 拉取）维护的员工在此自动登记、更新和停用；"
+            "手工登记的员工不会被覆盖。",
+            "People kept by the identity provider (SCIM push or Keycloak pull) are registered, "
+            "updated and disabled here automatically; people registered by hand are never "
+            "overwritten.",
+        ),
+        (
+            "notify.sync_none",
+            "尚未同步。用 portal staff scim-token create 名称 为身份提供方创建 SCIM 令牌，"
+            "或配置 PORTAL_KEYCLOAK_*。",
+            "No sync yet. Create a SCIM token for the identity provider with "
+            "portal staff scim-token create NAME, or set PORTAL_KEYCLOAK_*.",
+        ),
+        ("notify.sync_source", "来源", "Source"),
+        ("notify.sync_last", "最近一次（北京时间）", "Last run (Beijing)"),
+        ("notify.sync_ok", "最近一次成功", "Last clean run"),
+        ("notify.sync_result", "结果", "Result"),
+        ("notify.sync_error", "同步错误", "Sync error"),
+        ("notify.sync_fine", "无错误", "no errors"),
+        ("notify.tokens", "SCIM 令牌", "SCIM tokens"),
+        ("notify.token_used", "最近使用", "last used"),
+        ("notify.token_unused", "从未使用", "never used"),
+        ("notify.token_revoked", "已吊销", "revoked"),
+        ("notify.revoke", "吊销", "Revoke"),
+        ("notify.source", "来源", "Source"),
+        ("notify.source.manual", "手工登记", "registered by hand"),
+        ("notify.source.scim", "SCIM 推送", "pushed by SCIM"),
+        ("notify.source.keycloak", "Keycloak 同步", "pulled from Keycloak"),
+        ("notify.synced_at", "同步于", "synced"),
+        ("notify.removed", "身份提供方已删除", "removed by the provider"),
+        (
+            "notify.kept_by_provider",
+            "由身份提供方维护，请在那里停用",
+            "kept by the identity provider: disable there",
+        ),
     )
 }
 
@@ -118,6 +158,8 @@ def notifications_page(request: Request[Any, Any, Any], services: ServicesDep) -
         events=list(EVENTS),
         channels=CHANNELS,
         shanghai=SHOWN_IN,
+        syncs=sync_status(services.engine),
+        tokens=directory_tokens(services.engine, me),
     )
 
 
@@ -158,6 +200,16 @@ def preferences(
     return Redirect(path=HERE, status_code=303)
 
 
+@post(f"{HERE}/scim-tokens/{{name:str}}/revoke", guards=ADMIN_ONLY, sync_to_thread=True)
+def revoke_token(
+    request: Request[Any, Any, Any], services: ServicesDep, name: FromPath[str]
+) -> Redirect:
+    """Refuse the identity provider holding this SCIM token from now on."""
+    revoke_directory_token(services.engine, AuditLog(services.sealer), audit_context(request),
+                           principal_of(request), name, now=_now())  # fmt: skip
+    return Redirect(path=HERE, status_code=303)
+
+
 @post(f"{HERE}/messages/{{message_id:str}}/resend", guards=ADMIN_ONLY, sync_to_thread=True)
 def resend_message(
     request: Request[Any, Any, Any], services: ServicesDep, message_id: FromPath[str]
@@ -182,5 +234,13 @@ def area(collaborators: Collaborators) -> Contribution:
     """The admin page of messages and the staff directory."""
     add_messages(MESSAGES)
     return Contribution(
-        route_handlers=[notifications_page, register, disable, preferences, resend_message, resolve]
+        route_handlers=[
+            notifications_page,
+            register,
+            disable,
+            preferences,
+            resend_message,
+            resolve,
+            revoke_token,
+        ]
     )

@@ -21,7 +21,12 @@ from portal.bootstrap import Collaborators
 from portal.domain.principal import STAFF, Role
 from portal.notifications.content import EVENTS
 from portal.notifications.digest import DIGEST_AT
-from portal.notifications.preferences import contact_languages, set_contact_language
+from portal.notifications.preferences import (
+    contact_languages,
+    my_language,
+    set_contact_language,
+    set_my_language,
+)
 from portal.staff_directory import CHANNELS, member_of_account, set_preferences
 from portal.web.auth.runtime import page
 from portal.web.context import audit_context
@@ -67,6 +72,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         ("prefs.contact", "联系人", "Contact"),
         ("prefs.no_contacts", "还没有联系人。", "No contacts yet."),
         ("prefs.save_language", "保存语言", "Save language"),
+        ("prefs.mine", "我自己的语言", "My own language"),
+        ("prefs.mine_help",
+         "发给您本人的邮件和门户页面使用的语言（与上面联系人的语言无关）。",
+         "The language of the e-mails to you and of the portal's pages (apart from your "
+         "contacts' languages below)."),
+        ("prefs.mine_unset", "尚未选择：按与您邮箱相同的联系人的语言，否则中文。",
+         "Not chosen: the language of the contact with your e-mail, else Chinese."),
     )
 }  # fmt: skip
 
@@ -118,8 +130,23 @@ def contacts_page(request: Request[Any, Any, Any], services: ServicesDep) -> Tem
         request,
         "supplier/notification_language.html",
         contacts=contact_languages(services.engine, principal_of(request)),
+        mine=my_language(services.engine, principal_of(request)),
         saved=request.query_params.get("saved") == "1",
     )
+
+
+@post(f"{SUPPLIER_HERE}/me", guards=SUPPLIERS_ONLY, sync_to_thread=True)
+def save_my_language(
+    request: Request[Any, Any, Any], services: ServicesDep, data: Form
+) -> Redirect:
+    """The user's own language: their messages from now on, and the pages (the cookie)."""
+    chosen = set_my_language(
+        services.engine, AuditLog(services.sealer), audit_context(request),
+        principal_of(request), data.get("language", ""), now=datetime.now(UTC),
+    )  # fmt: skip
+    response = Redirect(path=f"{SUPPLIER_HERE}?saved=1", status_code=303)
+    response.set_cookie("lang", chosen, max_age=365 * 86400, httponly=True, samesite="lax")
+    return response
 
 
 @post(f"{SUPPLIER_HERE}/contacts/{{contact_id:str}}", guards=SUPPLIERS_ONLY, sync_to_thread=True)
@@ -139,5 +166,11 @@ def area(collaborators: Collaborators) -> Contribution:
     add_messages(NOTIFY_MESSAGES)
     add_messages(MESSAGES)
     return Contribution(
-        route_handlers=[preferences_page, save_preferences, contacts_page, save_contact_language]
+        route_handlers=[
+            preferences_page,
+            save_preferences,
+            contacts_page,
+            save_contact_language,
+            save_my_language,
+        ]
     )

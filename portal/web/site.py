@@ -45,6 +45,7 @@ AREAS: tuple[str, ...] = (
     "portal.web.import_pages:area",
     "portal.web.notification_admin:area",
     "portal.web.preferences_pages:area",
+    "portal.web.scim:area",
 )
 
 

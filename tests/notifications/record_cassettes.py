@@ -67,31 +67,54 @@ def wecom() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _send_result(invalid: list[str]) -> dict[str, Any]:
+    """``getsendresult``'s documented answer: the lists of users by outcome."""
+    return {"errcode": 0, "errmsg": "ok", "request_id": "5pd4wb9ii7ez", "send_result": {
+        "invalid_user_id_list": invalid, "forbidden_user_id_list": [],
+        "failed_user_id_list": [], "read_user_id_list": [],
+        "unread_user_id_list": [] if invalid else [KNOWN], "invalid_dept_id_list": [],
+        "forbidden_list": [],
+    }}  # fmt: skip
+
+
 def dingtalk() -> list[dict[str, Any]]:
     client = httpx.Client()
     sender = DingTalkWorkSender(client, app_key="dingapp", app_secret="FILTERED", agent_id=2001)
     token = sender._token_request()
-    message = OutboxMessage(**{**MESSAGE.__dict__, "channel": "dingtalk"})
-    known = client.build_request(
-        "POST",
-        f"{sender.base}/topapi/message/corpconversation/asyncsend_v2",
-        json=sender.payload(message),
-    )
-    return [
+    interactions = [
         _interaction(token, {"errcode": 0, "errmsg": "ok", "access_token": "FILTERED",
                              "expires_in": 7200}),
-        _interaction(known, {"errcode": 0, "errmsg": "ok", "task_id": 256271667526,
-                             "request_id": "4jzllmte0wau"}),
     ]  # fmt: skip
+    for task, recipient, invalid in ((256271667526, KNOWN, []),
+                                     (256271667527, UNKNOWN, [UNKNOWN])):  # fmt: skip
+        message = OutboxMessage(
+            **{**MESSAGE.__dict__, "channel": "dingtalk", "recipient": recipient}
+        )
+        send = client.build_request(
+            "POST",
+            f"{sender.base}/topapi/message/corpconversation/asyncsend_v2",
+            json=sender.payload(message),
+        )
+        interactions += [
+            _interaction(send, {"errcode": 0, "errmsg": "ok", "task_id": task,
+                                "request_id": "4jzllmte0wau"}),
+            _interaction(sender.result_request("FILTERED", task), _send_result(invalid)),
+        ]  # fmt: skip
+    return interactions
 
 
-def main() -> None:
-    for name, interactions in (("wecom.yaml", wecom()), ("dingtalk.yaml", dingtalk())):
+def write_cassettes(folder: Path, cassettes: dict[str, list[dict[str, Any]]]) -> None:
+    """Write each cassette (vcrpy's YAML, version 1) and say how many interactions."""
+    for name, interactions in cassettes.items():
         text = yaml.safe_dump(
             {"interactions": interactions, "version": 1}, allow_unicode=True, sort_keys=True
         )
-        (HERE / name).write_text(text, encoding="utf-8")
+        (folder / name).write_text(text, encoding="utf-8")
         print(f"wrote {name}: {len(interactions)} interactions")
+
+
+def main() -> None:
+    write_cassettes(HERE, {"wecom.yaml": wecom(), "dingtalk.yaml": dingtalk()})
 
 
 if __name__ == "__main__":

@@ -69,3 +69,34 @@ async def test_a_language_other_than_zh_or_en_is_refused_in_both_languages(
 
 async def test_staff_do_not_open_the_suppliers_page(site: Any, as_user: Any) -> None:
     assert (await as_user("alice").get(PAGE)).status_code in (401, 403)
+
+
+async def test_a_portal_user_reads_their_own_language_apart_from_their_contacts(
+    site: Any, as_user: Any, clock: Any
+) -> None:
+    from sqlalchemy import insert
+
+    from portal.notifications.recipients import USER
+    from tests.web_portal.conftest import T0
+
+    [contact] = [c for c in site.a.contacts if c.email]
+    with site.services.engine.begin() as conn:  # the user logged in once, same e-mail as a contact
+        conn.execute(insert(USER).values(
+            id=site.people["a"].subject, issuer="https://id.buyer.cn", subject="a",
+            email=contact.email, display_name="甲的用户", role="supplier",
+            supplier_id=site.a.id, created_at=T0,
+        ))  # fmt: skip
+    saved = await as_user("a").post(f"{PAGE}/me", {"language": "en"}, form_page=PAGE)
+    assert saved.status_code == 303 and "lang=en" in saved.headers["set-cookie"]
+    with site.services.engine.begin() as conn:
+        contact_language = conn.scalar(select(CONTACT.c.language).where(CONTACT.c.id == contact.id))
+        audited = conn.execute(select(ENTRY.c.after).where(
+            ENTRY.c.action == "account.language_changed")).scalar_one()  # fmt: skip
+        conn.execute(update(SUPPLIER).where(SUPPLIER.c.id == site.a.id)
+                     .values(term_to=clock().date() + timedelta(days=30)))  # fmt: skip
+    assert (contact_language, audited) == ("zh", "en")  # the contact keeps Chinese
+    run_reminders(site.services.engine, ReminderSettings(public_url=BASE_URL), now=clock())
+    [message] = _messages(site)
+    assert message.recipient == contact.email and "licence" in message.subject.lower()
+    page = await as_user("a").get(PAGE)  # the cookie the save set: pages in English too
+    assert "My own language" in page.text and '<option value="en" selected>' in page.text

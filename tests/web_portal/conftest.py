@@ -186,6 +186,9 @@ def as_user(client: AsyncTestClient[Litestar]) -> Any:
         async def get(self, url: str, **kwargs: Any) -> Any:
             return await client.get(url, headers=self.headers, **kwargs)
 
+        async def request(self, method: str, url: str, **kwargs: Any) -> Any:
+            return await client.request(method, url, headers=self.headers, **kwargs)
+
         async def post(
             self, url: str, data: dict[str, str] | None = None, *, form_page: str, **kwargs: Any
         ) -> Any:

@@ -106,3 +106,60 @@ async def test_the_delivery_log_shows_each_attempt_and_a_resend_goes_out_again(
             )
         ).one()
     assert recorded.actor_name == "Ada 管理员" and recorded.subject_id == failed.id
+
+
+async def test_the_page_shows_where_people_come_from_and_sync_errors_in_words(
+    site: Any, as_user: Any, admin: str
+) -> None:
+    from datetime import timedelta
+
+    from portal.audit.log import AuditContext, AuditLog
+    from portal.staff_directory import add_staff
+    from portal.staff_directory.pull import InMemoryPeopleSource, pull_directory
+    from portal.staff_directory.tokens import create_directory_token
+    from tests.staff_directory.test_keycloak_contract import REALM_PEOPLE
+
+    engine, audit = site.services.engine, AuditLog(site.services.sealer)
+    ctx = AuditContext(actor="u-admin", actor_role="admin", channel="portal")
+    add_staff(engine, audit, ctx, site.people[admin], name="王芳（手工）",
+              email="wang.fang@buyer.cn", roles=["finance"], now=T0)  # fmt: skip
+    pull_directory(engine, audit, InMemoryPeopleSource(entries=list(REALM_PEOPLE)),
+                   now=T0 + timedelta(hours=1))  # fmt: skip
+    create_directory_token(engine, audit, ctx, site.people[admin], "Entra ID", now=T0)
+    page = (await as_user(admin).get(PAGE)).text
+    assert "Keycloak 同步" in page and "手工登记" in page and "同步于 2026-11-02 17:00" in page
+    assert "同步错误" in page and "不会覆盖" in page  # the manual 王芳 was not taken over
+    assert "由身份提供方维护，请在那里停用" in page and "Entra ID" in page and "从未使用" in page
+    revoked = await as_user(admin).post(f"{PAGE}/scim-tokens/Entra%20ID/revoke", {}, form_page=PAGE)
+    assert revoked.status_code == 303, revoked.text
+    assert "已吊销" in (await as_user(admin).get(PAGE)).text
+
+
+async def test_a_dingtalk_message_to_an_unknown_user_is_failed_with_the_answer_in_words(
+    site: Any, as_user: Any, admin: str
+) -> None:
+    from pathlib import Path
+
+    import httpx
+    import vcr
+
+    from portal.notifications.personal import DingTalkWorkSender
+    from tests.notifications.record_cassettes import MESSAGE, UNKNOWN
+
+    stranger = Recipient(name="陈卡罗", email="chen@buyer.cn", dingtalk_userid=UNKNOWN,
+                         channels=("dingtalk",))  # fmt: skip
+    with site.services.engine.begin() as conn:  # the recorded message, to an unknown id
+        notify(conn, "supplier_alert", [stranger],
+               lambda reader: Rendered(MESSAGE.subject, MESSAGE.body), now=T0)  # fmt: skip
+    cassette = Path(__file__).parents[1] / "notifications" / "cassettes" / "dingtalk.yaml"
+    replay = vcr.VCR(record_mode="none", match_on=["method", "host", "path", "body"],
+                     filter_query_parameters=["access_token", "appsecret"])  # fmt: skip
+    with replay.use_cassette(str(cassette), allow_playback_repeats=True):
+        sender = DingTalkWorkSender(httpx.Client(), app_key="dingapp", app_secret="s",
+                                    agent_id=2001)  # fmt: skip
+        worker = OutboxWorker(site.services.engine, {"dingtalk": sender},
+                              sealer=site.services.sealer)  # fmt: skip
+        report = worker.run_once(now=T0)
+    assert (report.sent, report.gave_up) == (0, 1)
+    shown = (await as_user(admin).get(PAGE)).text
+    assert "发送失败" in shown and "钉钉不认识用户 ID NoSuchUser" in shown

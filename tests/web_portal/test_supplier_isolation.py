@@ -36,9 +36,24 @@ TABLE: dict[tuple[str, str], tuple[str, str]] = {
     ("POST", "/admin/webhooks/{name:str}/profile"): (DENY, "/admin/webhooks/x/profile"),
     ("GET", "/api/v1/events"): (DENY, "/api/v1/events"),
     ("GET", "/admin/notifications"): (DENY, "/admin/notifications"),
+    ("POST", "/admin/notifications/scim-tokens/{name:str}/revoke"): (
+        DENY,
+        "/admin/notifications/scim-tokens/x/revoke",
+    ),
+    # SCIM: only a SCIM token opens it (a supplier's session is refused like anyone's)
+    ("GET", "/scim/v2/Users"): (DENY, "/scim/v2/Users"),
+    ("POST", "/scim/v2/Users"): (DENY, "/scim/v2/Users"),
+    ("GET", "/scim/v2/Users/{member_id:str}"): (DENY, "/scim/v2/Users/x"),
+    ("PUT", "/scim/v2/Users/{member_id:str}"): (DENY, "/scim/v2/Users/x"),
+    ("PATCH", "/scim/v2/Users/{member_id:str}"): (DENY, "/scim/v2/Users/x"),
+    ("DELETE", "/scim/v2/Users/{member_id:str}"): (DENY, "/scim/v2/Users/x"),
+    ("GET", "/scim/v2/ServiceProviderConfig"): (DENY, "/scim/v2/ServiceProviderConfig"),
+    ("GET", "/scim/v2/Schemas"): (DENY, "/scim/v2/Schemas"),
+    ("GET", "/scim/v2/ResourceTypes"): (DENY, "/scim/v2/ResourceTypes"),
     ("GET", "/staff/notifications"): (DENY, "/staff/notifications"),
     ("POST", "/staff/notifications/save"): (DENY, "/staff/notifications/save"),
     ("GET", "/portal/notifications"): (OWN, "/portal/notifications"),
+    ("POST", "/portal/notifications/me"): (OWN, "/portal/notifications/me"),
     ("POST", "/portal/notifications/contacts/{contact_id:str}"): (
         DENY,
         "/portal/notifications/contacts/{b_contact}",
@@ -315,6 +330,8 @@ async def test_supplier_a_never_gets_supplier_b(
     a = as_user("a")
     if method == "GET":
         response = await a.get(url)
+    elif method in ("PUT", "PATCH", "DELETE"):
+        response = await a.request(method, url, json={})
     else:
         response = await a.post(
             url,
