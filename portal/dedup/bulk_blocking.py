@@ -94,25 +94,37 @@ JOIN (
 WHERE starts_with(p.key, '{REP_ADDRESS}') AND p.sid <> r.sid
 """
 
+# Suppliers and keys are numbered (in id order) so the big join and grouping run on integers.
+_NUMBERED = f"""
+CREATE TABLE key_count AS SELECT key, row_number() OVER () AS kid, count(*) AS n
+    FROM keys GROUP BY key;
+CREATE TABLE sid_num AS SELECT sid, row_number() OVER (ORDER BY sid) AS sn
+    FROM (SELECT sid FROM sup UNION SELECT sid FROM keys);
+CREATE TABLE name_keys AS
+    SELECT c.kid, s.sn, c.n, starts_with(k.key, '{CORE}') AS is_core
+    FROM keys k JOIN key_count c USING (key) JOIN sid_num s USING (sid)
+    WHERE starts_with(k.key, '{CORE}') OR starts_with(k.key, '{BIGRAM}');
+CREATE TABLE live_num AS SELECT s.sn FROM sid_num s JOIN sup USING (sid) WHERE sup.live;
+CREATE TABLE sid_cores AS
+    SELECT sid, any_value(cores) AS cores FROM cores GROUP BY sid;
+"""
+
 _NAME = f"""
 WITH probe_keys AS (
-    SELECT k.sid AS probe, k.key, c.n
-    FROM keys k JOIN key_count c USING (key)
-    WHERE k.sid >= $lo AND k.sid <= $hi AND k.sid IN (SELECT sid FROM sup WHERE live)
-      AND (starts_with(k.key, '{CORE}') OR starts_with(k.key, '{BIGRAM}'))
+    SELECT sn AS probe, kid, n, is_core FROM name_keys
+    WHERE sn >= $lo AND sn <= $hi AND sn IN (SELECT sn FROM live_num)
 ),
 needed AS (
     SELECT probe, greatest(1, ceil({MIN_SHARED!r} * count(*) FILTER (
-        WHERE starts_with(key, '{BIGRAM}') AND n <= {KEY_CAP}))) AS needed
+        WHERE NOT is_core AND n <= {KEY_CAP}))) AS needed
     FROM probe_keys GROUP BY probe
 ),
 hits AS (
-    SELECT p.probe, o.sid AS other,
-           bool_or(starts_with(p.key, '{CORE}')) AS core,
-           count(*) FILTER (WHERE starts_with(p.key, '{BIGRAM}')) AS shared
-    FROM probe_keys p JOIN keys o ON o.key = p.key
+    SELECT p.probe, o.sn AS other, bool_or(p.is_core) AS core,
+           count(*) FILTER (WHERE NOT p.is_core) AS shared
+    FROM probe_keys p JOIN name_keys o ON o.kid = p.kid
     WHERE p.n <= {KEY_CAP}
-    GROUP BY p.probe, o.sid
+    GROUP BY p.probe, o.sn
 ),
 ranked AS (
     SELECT h.probe, h.other, row_number() OVER (
@@ -120,7 +132,11 @@ ranked AS (
     FROM hits h JOIN needed USING (probe)
     WHERE h.core OR h.shared >= needed.needed
 )
-SELECT probe, other FROM ranked WHERE place <= {CANDIDATE_LIMIT} AND probe <> other
+SELECT a.sid, b.sid, coalesce(ca.cores, ''), coalesce(cb.cores, '')
+FROM ranked r
+JOIN sid_num a ON a.sn = r.probe JOIN sid_num b ON b.sn = r.other
+LEFT JOIN sid_cores ca ON ca.sid = a.sid LEFT JOIN sid_cores cb ON cb.sid = b.sid
+WHERE r.place <= {CANDIDATE_LIMIT} AND r.probe <> r.other
 """
 
 
@@ -205,20 +221,25 @@ class BulkBlocker:
             ),
             "phone",
         )
-        self._db.execute(
-            "CREATE TABLE key_count AS SELECT key, count(*) AS n FROM keys GROUP BY key;"
-            "CREATE TABLE sid_cores AS"
-            " SELECT sid, any_value(cores) AS cores FROM cores GROUP BY sid;"
-        )
+        self._db.execute(_NUMBERED)
 
     def _copy(self, conn: Connection, query: Any, table: str) -> None:
-        result = conn.execution_options(stream_results=True, yield_per=_FETCH).execute(query)
-        for rows in result.partitions(_FETCH):
-            columns = list(zip(*rows, strict=True))
-            frame = {f"c{i}": np.array(col, dtype=object) for i, col in enumerate(columns)}
-            self._db.register("frame", frame)
-            self._db.execute(f"INSERT INTO {table} SELECT * FROM frame")
-            self._db.unregister("frame")
+        """Rows of ``query`` into a DuckDB table, ``_FETCH`` at a time, through the driver's
+        cursor (a server-side one on PostgreSQL): millions of rows, no ORM result objects."""
+        sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        raw: Any = conn.connection.dbapi_connection
+        named = conn.dialect.name == "postgresql"
+        cursor = raw.cursor(name=f"sweep_{table}") if named else raw.cursor()
+        try:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(_FETCH):
+                columns = list(zip(*rows, strict=True))
+                frame = {f"c{i}": np.array(col, dtype=object) for i, col in enumerate(columns)}
+                self._db.register("frame", frame)
+                self._db.execute(f"INSERT INTO {table} SELECT * FROM frame")
+                self._db.unregister("frame")
+        finally:
+            cursor.close()
 
     def live_ids(self, after: str, limit: int) -> list[str]:
         """Ids of live suppliers after ``after``, in order, at most ``limit``."""
@@ -240,12 +261,11 @@ class BulkBlocker:
         exact = self._db.execute(
             "SELECT probe, other FROM exact_pairs WHERE probe >= $lo AND probe <= $hi", bounds
         ).fetchall()
-        named = self._db.execute(
-            "SELECT n.probe, n.other, coalesce(a.cores, ''), coalesce(b.cores, '') "
-            f"FROM ({_NAME}) n LEFT JOIN sid_cores a ON a.sid = n.probe "
-            "LEFT JOIN sid_cores b ON b.sid = n.other",
-            bounds,
-        ).fetchall()
+        numbers = self._db.execute(
+            "SELECT min(sn), max(sn) FROM sid_num WHERE sid IN ($lo, $hi)", bounds
+        ).fetchone()
+        lo_n, hi_n = numbers if numbers is not None else (0, -1)
+        named = self._db.execute(_NAME, {"lo": lo_n, "hi": hi_n}).fetchall()
         pairs = {(p, o): CandidatePair(p, o, False, "", "") for p, o in exact}
         for probe, other, probe_cores, other_cores in named:
             if (probe, other) not in pairs:
