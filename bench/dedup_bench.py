@@ -167,7 +167,7 @@ def run_sweep(engine: Engine, planted: list[Planted], args: argparse.Namespace) 
 
     def show(progress: object) -> None:
         screened = getattr(progress, "screened", 0)
-        if getattr(progress, "batches", 0) % 10 == 0 or getattr(progress, "finished", False):
+        if getattr(progress, "batches", 0) % 1 == 0:
             elapsed = time.perf_counter() - started
             print(f"  screened {screened:>9,} in {elapsed:6.1f} s", flush=True)
 
@@ -212,7 +212,7 @@ def main() -> int:
     parser.add_argument("--db", help="SQLite file (default /tmp/dedup_bench_<n>.db)")
     parser.add_argument("--reuse", action="store_true", help="reuse an existing generated file")
     parser.add_argument("--no-sweep", action="store_true")
-    parser.add_argument("--sweep-batch", type=int, default=1000)
+    parser.add_argument("--sweep-batch", type=int, default=20_000, help="suppliers per sweep batch")
     parser.add_argument(
         "--sweep-batches", type=int, help="stop the sweep after N batches and extrapolate"
     )

@@ -21,8 +21,12 @@ suppliers come out of one join. The candidate rules are the ones of
 
 Which candidates are worth scoring and what they score is decided by the rules
 in :mod:`portal.resolution` (``names_may_match``, ``compare``), called by the
-sweep; nothing here scores. DuckDB works in a temporary directory with a memory
-limit and spills there, so memory stays bounded whatever the size of the base.
+sweep; nothing here scores. Name-only candidates whose cores are too far apart
+even by Levenshtein distance (never more than the Indel distance the rules use,
+so the bound drops nothing ``names_may_match`` would keep) stay in DuckDB: most
+candidates found by shared bigrams are such pairs. DuckDB works in a temporary
+directory with a memory limit and spills there, so memory stays bounded whatever
+the size of the base.
 """
 
 # The SQL below inlines only this module's constants and table names; values are bound.
@@ -41,7 +45,7 @@ import numpy as np
 from sqlalchemy import Connection, select
 
 from portal.dedup.tables import ARCHIVED, BANK, CONTACT, INVOICING, KEY, SUPPLIER
-from portal.resolution import KEY_CAP
+from portal.resolution import KEY_CAP, NAME_THRESHOLD
 from portal.resolution.blocking import CANDIDATE_LIMIT, MIN_SHARED
 from portal.resolution.keys import BIGRAM, CORE, REP_ADDRESS
 
@@ -107,6 +111,10 @@ CREATE TABLE name_keys AS
 CREATE TABLE live_num AS SELECT s.sn FROM sid_num s JOIN sup USING (sid) WHERE sup.live;
 CREATE TABLE sid_cores AS
     SELECT sid, any_value(cores) AS cores FROM cores GROUP BY sid;
+CREATE MACRO near_core(a, b) AS a <> '' AND b <> '' AND (
+    a = b OR 1 - levenshtein(a, b) / (length(a) + length(b)) >= {NAME_THRESHOLD!r} - 1e-9);
+CREATE MACRO cores_near(x, y) AS list_bool_or(list_transform(string_split(x, chr(10)),
+    lambda a: list_bool_or(list_transform(string_split(y, chr(10)), lambda b: near_core(a, b)))));
 """
 
 _NAME = f"""
@@ -132,7 +140,8 @@ ranked AS (
     FROM hits h JOIN needed USING (probe)
     WHERE h.core OR h.shared >= needed.needed
 )
-SELECT a.sid, b.sid, coalesce(ca.cores, ''), coalesce(cb.cores, '')
+SELECT a.sid AS probe, b.sid AS other, true AS by_name_only,
+       coalesce(ca.cores, '') AS probe_cores, coalesce(cb.cores, '') AS other_cores
 FROM ranked r
 JOIN sid_num a ON a.sn = r.probe JOIN sid_num b ON b.sn = r.other
 LEFT JOIN sid_cores ca ON ca.sid = a.sid LEFT JOIN sid_cores cb ON cb.sid = b.sid
@@ -257,17 +266,23 @@ class BulkBlocker:
 
     def candidates(self, lo: str, hi: str) -> list[CandidatePair]:
         """Candidate pairs of the live suppliers with ids in ``[lo, hi]``, by probe then other."""
-        bounds = {"lo": lo, "hi": hi}
-        exact = self._db.execute(
-            "SELECT probe, other FROM exact_pairs WHERE probe >= $lo AND probe <= $hi", bounds
-        ).fetchall()
         numbers = self._db.execute(
-            "SELECT min(sn), max(sn) FROM sid_num WHERE sid IN ($lo, $hi)", bounds
+            "SELECT min(sn), max(sn) FROM sid_num WHERE sid IN ($lo, $hi)", {"lo": lo, "hi": hi}
         ).fetchone()
         lo_n, hi_n = numbers if numbers is not None else (0, -1)
-        named = self._db.execute(_NAME, {"lo": lo_n, "hi": hi_n}).fetchall()
-        pairs = {(p, o): CandidatePair(p, o, False, "", "") for p, o in exact}
-        for probe, other, probe_cores, other_cores in named:
-            if (probe, other) not in pairs:
-                pairs[(probe, other)] = CandidatePair(probe, other, True, probe_cores, other_cores)
-        return [pairs[key] for key in sorted(pairs)]
+        rows = self._db.execute(
+            f"""
+            WITH named AS ({_NAME})
+            SELECT probe, other, false, '', '' FROM exact_pairs
+            WHERE probe >= $lo_sid AND probe <= $hi_sid
+            UNION ALL
+            SELECT n.* FROM named n
+            WHERE (n.probe_cores = '' OR n.other_cores = ''
+                   OR cores_near(n.probe_cores, n.other_cores))
+              AND NOT EXISTS (
+                SELECT 1 FROM exact_pairs e WHERE e.probe = n.probe AND e.other = n.other)
+            ORDER BY 1, 2
+            """,
+            {"lo": lo_n, "hi": hi_n, "lo_sid": lo, "hi_sid": hi},
+        ).fetchall()
+        return [CandidatePair(*row) for row in rows]
