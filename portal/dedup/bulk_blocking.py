@@ -42,7 +42,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, literal, select
 
 from portal.dedup.tables import ARCHIVED, BANK, CONTACT, INVOICING, KEY, SUPPLIER
 from portal.resolution import KEY_CAP, NAME_THRESHOLD
@@ -218,7 +218,7 @@ class BulkBlocker:
         )
         self._copy(
             conn,
-            select(INVOICING.c.supplier_id, INVOICING.c.account_number_bidx, True).where(
+            select(INVOICING.c.supplier_id, INVOICING.c.account_number_bidx, literal(True)).where(
                 INVOICING.c.account_number_bidx.is_not(None)
             ),
             "account",
