@@ -28,7 +28,7 @@ from ocr.errors import (
     UploadTooLargeError,
 )
 from ocr.filetype import check_structure, kind_of
-from ocr.limits import InputLimits
+from ocr.limits import InputLimits as InputLimits  # its home is ocr.limits (no cv2)
 from ocr.ports import Image, as_image
 
 
