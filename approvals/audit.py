@@ -157,6 +157,7 @@ _ENCODE_TEXT = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=Fa
 # The JSON object with its keys in place; only the values vary from entry to entry.
 _TEMPLATE = "{" + ",".join(f'"{name}":%s' for name in CANONICAL_FIELDS) + "}"
 _TEMPLATE_V2 = "{" + ",".join(f'"{name}":%s' for name in HASHED_FIELDS[2]) + "}"
+_TEMPLATE_BYTES, _TEMPLATE_V2_BYTES = _TEMPLATE.encode(), _TEMPLATE_V2.encode()
 # version 2's sorted order taken from a row's values (ROW_FIELDS order)
 _V2_ORDER = operator.itemgetter(*(ROW_FIELDS.index(name) for name in HASHED_FIELDS[2]))
 _V1 = len(CANONICAL_FIELDS)
@@ -193,8 +194,11 @@ def canonical_bytes_of(values: Iterable[object]) -> bytes:
             for v in values
         ]
     )
+    # each value is encoded on its own into a bytes template: one non-ASCII value (a
+    # person's name) would otherwise make the whole text wide and its UTF-8 encoding
+    # slow (version 2 entries verified at about half the speed of version 1 ones)
     if len(encoded) == _V1:
-        return (_TEMPLATE % encoded).encode()
+        return _TEMPLATE_BYTES % tuple([e.encode() for e in encoded])
     if len(encoded) != len(ROW_FIELDS):
         raise InvalidInputError(
             f"{len(CANONICAL_FIELDS)} or {len(ROW_FIELDS)} values are hashed, not {len(encoded)}",
@@ -202,9 +206,9 @@ def canonical_bytes_of(values: Iterable[object]) -> bytes:
         )
     name, channel, version = encoded[_V1:]
     if version in ("1", "null") and name == "null" and channel == "null":
-        return (_TEMPLATE % encoded[:_V1]).encode()
+        return _TEMPLATE_BYTES % tuple([e.encode() for e in encoded[:_V1]])
     ordered: tuple[str, ...] = _V2_ORDER(encoded)
-    return (_TEMPLATE_V2 % ordered).encode()
+    return _TEMPLATE_V2_BYTES % tuple([e.encode() for e in ordered])
 
 
 def canonical_bytes(entry: AuditEntry) -> bytes:

@@ -13,18 +13,34 @@ duplicates of every kind, then prints:
 * precision and recall on the planted set, next to a naive baseline that only
   finds an equal credit code or an equal (normalised) name;
 * the time of a full sweep (every supplier screened against the others).
+
+``--sweep`` measures the nightly sweep instead: the planted duplicates (but the
+equal-credit-code kind, which the unique index keeps out; the legacy kind is
+stored with a credit code carrying its original's organisation code) are stored
+in a copy of the generated file (``..._sweep.db``, kept for ``--reuse``), then
+the bulk sweep runs over all of it and prints suppliers/s, total time, and
+precision/recall of the pairs it keeps on the planted set; next to it, the
+per-record sweep's rate over its first ``--baseline-batches`` batches.
+
+    .venv/bin/python bench/dedup_bench.py --n 1000000 --reuse --sweep
+    .venv/bin/python bench/dedup_bench.py --n 100000 --reuse --sweep --pg-url postgresql+psycopg://...
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
+import shutil
 import statistics
 import sys
 import time
+import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, or_, select, text
 from sqlmodel import SQLModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -36,8 +52,8 @@ from portal.db.engine import make_engine
 from portal.db.keystore import SqlDataKeyStore
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SUPPLIER, RowBatch, SupplierStore
-from portal.dedup import keys_of_row, screen_one, sweep
-from portal.dedup.tables import KEY
+from portal.dedup import index_suppliers, key_rows, screen_one, sweep, sweep_per_record
+from portal.dedup.tables import JOB, KEY, PAIR
 from portal.domain import names
 from portal.domain.findings import Finding, finding
 from portal.domain.supplier import Supplier
@@ -48,6 +64,8 @@ from tests.support.suppliers import (
     evaluate,
     plant_all,
 )
+
+SWEEP_KINDS = tuple(k for k in KINDS if k != "uscc")
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 CHUNK = 10_000
@@ -66,10 +84,7 @@ def build(engine: Engine, store: SupplierStore, factory: SupplierFactory, n: int
         keys: list[dict[str, str]] = []
         for s in suppliers:
             sid = store.add_to_batch(batch, s, NOW)
-            keys += [
-                {"key": k, "supplier_id": sid}
-                for k in keys_of_row(s.name, s.aliases, s.legal_representative, s.address)
-            ]
+            keys += key_rows(sid, s.name, s.aliases, s.legal_representative, s.address)
         with engine.begin() as conn:
             store.insert_batch(conn, batch)
             conn.execute(insert(KEY), keys)
@@ -96,6 +111,99 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def storable(planted: list[Planted]) -> list[Planted]:
+    """The planted duplicates a base can hold, each with a fixed id (see the docstring)."""
+    kept: list[Planted] = []
+    for i, p in enumerate(planted):
+        if p.kind == "uscc":
+            continue
+        candidate = p.candidate
+        if p.kind == "legacy":  # the legacy number's organisation code, in a code of its own
+            org = (candidate.legacy_tax_number or "")[6:15]
+            candidate = replace(candidate, uscc=f"91310000{org}Y")
+        sid = str(uuid.uuid5(uuid.NAMESPACE_OID, f"planted-{i}"))
+        kept.append(replace(p, candidate=replace(candidate, id=sid)))
+    return kept
+
+
+def store_planted(engine: Engine, store: SupplierStore, planted: list[Planted]) -> None:
+    with engine.connect() as conn:
+        if conn.scalar(select(SUPPLIER.c.id).where(SUPPLIER.c.id == planted[0].candidate.id)):
+            return  # stored by an earlier run
+    batch = RowBatch()
+    ids = [store.add_to_batch(batch, p.candidate, NOW) for p in planted]
+    with engine.begin() as conn:
+        store.insert_batch(conn, batch)
+        index_suppliers(conn, ids)
+
+
+def sweep_findings(engine: Engine, planted: list[Planted]) -> list[list[Finding]]:
+    """The kept pairs of each planted supplier, as findings pointing at the other one."""
+    ids = {p.candidate.id: i for i, p in enumerate(planted)}
+    found: list[list[Finding]] = [[] for _ in planted]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(PAIR.c.a_id, PAIR.c.b_id, PAIR.c.code).where(
+                or_(PAIR.c.a_id.in_(list(ids)), PAIR.c.b_id.in_(list(ids)))
+            )
+        )
+        for a, b, code in rows:
+            for mine, other in ((a, b), (b, a)):
+                if mine in ids:
+                    found[ids[mine]].append(finding(code, "name", evidence={"existing_id": other}))
+    return found
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_sweep(engine: Engine, planted: list[Planted], args: argparse.Namespace) -> None:
+    with engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(SUPPLIER)) or 0
+    load = os.getloadavg()
+    print(f"\nsweep over {stored:,} suppliers; load average {load[0]:.1f} {load[1]:.1f}")
+    started = time.perf_counter()
+
+    def show(progress: object) -> None:
+        screened = getattr(progress, "screened", 0)
+        if getattr(progress, "batches", 0) % 1 == 0:
+            elapsed = time.perf_counter() - started
+            print(f"  screened {screened:>9,} in {elapsed:6.1f} s", flush=True)
+
+    progress = sweep(engine, batch_size=args.sweep_batch, on_batch=show)
+    elapsed = time.perf_counter() - started
+    scores = evaluate(planted, sweep_findings(engine, planted))
+    with engine.connect() as conn:
+        pairs = conn.scalar(select(func.count()).select_from(PAIR)) or 0
+    print(
+        f"bulk sweep: {progress.screened:,} suppliers in {elapsed:.1f} s "
+        f"({progress.screened / elapsed:,.0f}/s, {elapsed / 60:.1f} min), "
+        f"{pairs:,} pair rows, peak RSS {peak_mb():,.0f} MB"
+    )
+    print(
+        f"  planted {len(planted) - args.negatives} ({', '.join(SWEEP_KINDS)}) "
+        f"+ {args.negatives} negatives: precision {scores.precision:.3f}, "
+        f"recall {scores.recall:.3f}, findings {scores.findings}, "
+        f"false positives {scores.false_positives}"
+    )
+    for kind in SWEEP_KINDS:
+        print(f"  recall {kind:<18} {scores.recall_by_kind.get(kind, 0):.3f}")
+    if args.baseline_batches:
+        t0 = time.perf_counter()
+        base = sweep_per_record(engine, batch_size=1000, max_batches=args.baseline_batches)
+        rate = base.screened / (time.perf_counter() - t0)
+        print(
+            f"per-record sweep (baseline): {base.screened:,} in its first "
+            f"{args.baseline_batches} batches at {rate:,.0f}/s, whole base ~ "
+            f"{stored / rate / 60:.1f} min; bulk / per-record speed "
+            f"{progress.screened / elapsed / rate:.1f}x"
+        )
+        with engine.begin() as conn:  # the baseline's half-done pairs are not the result
+            conn.execute(delete(PAIR))
+            conn.execute(delete(JOB))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000)
@@ -104,17 +212,27 @@ def main() -> int:
     parser.add_argument("--db", help="SQLite file (default /tmp/dedup_bench_<n>.db)")
     parser.add_argument("--reuse", action="store_true", help="reuse an existing generated file")
     parser.add_argument("--no-sweep", action="store_true")
-    parser.add_argument("--sweep-batch", type=int, default=1000)
+    parser.add_argument("--sweep-batch", type=int, default=20_000, help="suppliers per sweep batch")
     parser.add_argument(
         "--sweep-batches", type=int, help="stop the sweep after N batches and extrapolate"
     )
+    parser.add_argument("--sweep", action="store_true", help="measure the bulk sweep")
+    parser.add_argument("--baseline-batches", type=int, default=5)
+    parser.add_argument("--pg-url", help="run --sweep on this PostgreSQL database instead")
     args = parser.parse_args()
 
     path = Path(args.db or f"/tmp/dedup_bench_{args.n}.db")
-    reuse = args.reuse and path.exists()
-    if not reuse:
-        path.unlink(missing_ok=True)
-    engine = make_engine(f"sqlite:///{path}")
+    if args.pg_url:
+        engine = make_engine(args.pg_url)
+        with engine.connect() as conn:
+            reuse = args.reuse and bool(conn.scalar(text("SELECT to_regclass('supplier')")))
+        if not reuse:
+            SQLModel.metadata.drop_all(engine)
+    else:
+        reuse = args.reuse and path.exists()
+        if not reuse:
+            path.unlink(missing_ok=True)
+        engine = make_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(engine)
     kek = InMemoryKeyProvider(kek=b"dedup-bench-kek-32-bytes-long!!!")
     keyring = (
@@ -138,6 +256,8 @@ def main() -> int:
     planted: list[Planted] = plant_all(
         factory, pool, per_kind=args.per_kind, negatives=args.negatives
     )
+    if args.sweep:
+        return sweep_mode(engine, path, args, storable(planted))
     timings: dict[str, list[float]] = {}
     found: list[list[Finding]] = []
     with engine.connect() as conn:
@@ -188,6 +308,26 @@ def main() -> int:
             f"\nsweep: {progress.screened:,} suppliers in {elapsed:.1f} s "
             f"({progress.screened / elapsed:,.0f}/s), {progress.new_pairs:,} pairs found"
         )
+    engine.dispose()
+    return 0
+
+
+def sweep_mode(engine: Engine, path: Path, args: argparse.Namespace, planted: list[Planted]) -> int:
+    """Store the planted duplicates (in a copy of a SQLite base, kept for ``--reuse``;
+    in the PostgreSQL database itself), then sweep."""
+    if not args.pg_url:
+        engine.dispose()
+        copy = path.with_name(path.stem + "_sweep.db")
+        if not (args.reuse and copy.exists()):
+            shutil.copyfile(path, copy)
+        engine = make_engine(f"sqlite:///{copy}")
+    keyring = Keyring.load(
+        SqlDataKeyStore(engine), InMemoryKeyProvider(kek=b"dedup-bench-kek-32-bytes-long!!!")
+    )
+    store_planted(
+        engine, SupplierStore(Sealer(keyring.field_cipher(), keyring.blind_indexer())), planted
+    )
+    run_sweep(engine, planted, args)
     engine.dispose()
     return 0
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -29,17 +28,8 @@ from ocr.errors import (
     UploadTooLargeError,
 )
 from ocr.filetype import check_structure, kind_of
+from ocr.limits import InputLimits as InputLimits  # its home is ocr.limits (no cv2)
 from ocr.ports import Image, as_image
-
-
-@dataclass(frozen=True)
-class InputLimits:
-    """Bounds on what is accepted (the portal's settings give them; the defaults are safe)."""
-
-    max_upload_bytes: int = 20 * 1024 * 1024
-    max_pixels: int = 60_000_000  # a 12-50 MP phone photo passes; a decompression bomb does not
-    working_long_side: int = 3200  # decoded images are reduced to this before processing
-    max_pdf_pages_points: float = 5000.0  # a page side longer than this (in pt) is refused
 
 
 def _mb(n: int) -> str:

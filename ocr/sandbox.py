@@ -50,7 +50,7 @@ from ocr.errors import (
     OcrWorkerCrashedError,
 )
 from ocr.filetype import detect
-from ocr.inputs import InputLimits
+from ocr.limits import InputLimits
 from ocr.model import LicenceReading
 
 __all__ = ["LicenceReaderPool", "SandboxSettings", "WorkerInfo"]

@@ -22,7 +22,7 @@ from approvals import DEFAULT_POLICY, ApprovalPolicy, PolicyConfigError, StepUpR
 from crypto import Algorithm, KeyProvider, Keyring, run_self_test
 from crypto.adapters.local import LocalKeyProvider
 from crypto.errors import KeyUnavailableError
-from ocr.inputs import InputLimits
+from ocr.limits import InputLimits
 from ocr.sandbox import SandboxSettings
 from payments.ports import OwnershipVerifier
 from portal.audit.log import AuditLog

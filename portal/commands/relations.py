@@ -113,8 +113,10 @@ def register(sub: SubParsers) -> None:
     dsub = group.add_subparsers(dest="dedup_command", required=True)
     sw = dsub.add_parser("sweep", help="screen every supplier against the others (resumable)")
     sw.add_argument("--resume", action="store_true", help="go on after the last finished batch")
-    sw.add_argument("--batch-size", type=int, default=1000)
-    sw.add_argument("--every", type=int, default=10, help="print progress every N batches")
+    sw.add_argument(
+        "--batch-size", type=int, default=20_000, help="suppliers screened per transaction"
+    )
+    sw.add_argument("--every", type=int, default=1, help="print progress every N batches")
     add_db_options(sw)
     sw.set_defaults(handler=_sweep)
     ri = dsub.add_parser("reindex", help="rebuild the blocking keys of every supplier")

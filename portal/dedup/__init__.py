@@ -5,7 +5,8 @@
 - :mod:`~portal.dedup.pairs`: likely duplicates kept for a decision;
 - :mod:`~portal.dedup.decisions`: "not the same company" (use case) and decision records;
 - :mod:`~portal.dedup.merge`: folding an approved merge into the surviving supplier;
-- :mod:`~portal.dedup.sweep`: every supplier against the others, resumable.
+- :mod:`~portal.dedup.sweep`: every supplier against the others, resumable;
+- :mod:`~portal.dedup.bulk_blocking`: the sweep's candidate pairs, in DuckDB.
 """
 
 from portal.dedup.decisions import (
@@ -40,7 +41,7 @@ from portal.dedup.screening import (
     screen_batch_matches,
     screen_one,
 )
-from portal.dedup.sweep import SWEEP_JOB, SweepProgress, sweep, sweep_state
+from portal.dedup.sweep import SWEEP_JOB, SweepProgress, sweep, sweep_per_record, sweep_state
 
 __all__ = [
     "DISMISSERS",
@@ -70,6 +71,7 @@ __all__ = [
     "screen_one",
     "shares_bank_account",
     "sweep",
+    "sweep_per_record",
     "sweep_state",
     "unindexed",
 ]

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, select
 
 from crypto.documents import DocumentVault
 from ocr.errors import OcrError
-from ocr.inputs import InputLimits
+from ocr.limits import InputLimits
 from ocr.sandbox import LicenceReaderPool, SandboxSettings
 from portal.audit.log import AuditContext, AuditLog
 from portal.documents import store as documents

@@ -96,8 +96,9 @@ def normalise_address(address: str | None) -> str | None:
     text = _NOISE.sub("", text)
     text = text.removeprefix("中国")
     for place in _PLACES:
-        for suffix in _PLACE_SUFFIX:
-            text = text.replace(place + suffix, place)
+        if place in text:  # the same replacements, without 1,200 scans of every address
+            for suffix in _PLACE_SUFFIX:
+                text = text.replace(place + suffix, place)
     return text or None
 
 

@@ -35,7 +35,7 @@ from litestar.response import Redirect, Template
 
 from approvals import ChangeKind, Channel
 from ocr.errors import UploadTooLargeError
-from ocr.inputs import InputLimits
+from ocr.limits import InputLimits
 from ocr.sandbox import SandboxSettings
 from portal.audit.log import AuditLog
 from portal.bootstrap import Collaborators

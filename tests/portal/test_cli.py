@@ -145,3 +145,14 @@ def test_api_tokens_from_the_command_line_go_through_the_admin_use_case_and_are_
         acts = [r[0] for r in db.execute("SELECT action FROM audit_entry ORDER BY seq")]
         trail = str(db.execute("SELECT * FROM audit_entry").fetchall())
     assert acts[-2:] == ["api_client.created", "api_client.revoked"] and token not in trail
+
+
+def test_dedup_sweep_shows_its_progress_and_finishes(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["dedup", "sweep", "--batch-size", "12", "--data-dir", str(demo_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "screened 12," in out and "screened 24," in out
+    assert "sweep finished:" in out
+    assert main(["dedup", "sweep", "--resume", "--data-dir", str(demo_dir)]) == 0
+    assert "sweep finished:" in capsys.readouterr().out
