@@ -20,6 +20,7 @@ from portal.audit.log import AuditContext
 from portal.changes.deps import ChangeDeps, audit_events
 from portal.changes.effects import follow
 from portal.changes.errors import ChangeNotFoundError, ConcurrentReviewError, SupplierArchivedError
+from portal.changes.identity import refuse_taken_foreign_number
 from portal.changes.merge import apply_merge, merge_events
 from portal.feed import PendingEvent, record_events, type_of_change
 
@@ -62,6 +63,9 @@ def apply_approved(
         closed, events = request.mark_applied(now)
         feed = merge_events(closed)
     else:
+        refuse_taken_foreign_number(
+            deps.suppliers, conn, request.supplier_id, request.approved_changes
+        )
         written = deps.writer.write(conn, request.supplier_id, request.approved_changes, now)
         rebase_others(deps, conn, ctx, request, {c.key for c in written}, now)
         for change in written:

@@ -33,6 +33,7 @@ from portal.changes.errors import (
     SupplierArchivedError,
     SupplierNotFoundError,
 )
+from portal.changes.identity import refuse_taken_foreign_number
 from portal.domain.findings import Finding
 from portal.domain.principal import Principal
 from portal.domain.supplier import LifecycleState, Supplier
@@ -96,6 +97,7 @@ def submit_change(
         if supplier.lifecycle_state is LifecycleState.ARCHIVED:
             raise SupplierArchivedError(supplier_id)
         changes, findings = diff(supplier, proposals)
+        refuse_taken_foreign_number(deps.suppliers, conn, supplier_id, changes)
         draft = ChangeRequest(
             id=str(uuid.uuid4()),
             supplier_id=supplier_id,

@@ -75,3 +75,18 @@ def test_a_malformed_vat_number_is_refused_by_the_api(client: Client, services: 
     refused = propose(client, services, {"foreign_tax_id": "DE136695975"})
     assert refused.status_code == 422  # type: ignore[attr-defined]
     assert "DE136695975 is not a valid EU VAT number" in refused.text  # type: ignore[attr-defined]
+
+
+def test_another_suppliers_vat_number_is_refused_naming_that_supplier(
+    client: Client, services: Services
+) -> None:
+    other = Supplier(uscc=None, name="Muster AG", foreign_tax_id=parse("ATU13585627"))
+    register_suppliers(services.engine, services.suppliers, [(0, other, [])], now=datetime.now(UTC))
+
+    refused = propose(client, services, {"foreign_tax_id": "ATU13585627"})
+
+    assert refused.status_code == 422, refused.text  # type: ignore[attr-defined]
+    assert "Muster AG" in refused.text  # type: ignore[attr-defined]
+    with services.engine.connect() as conn:  # nothing stored: the number stays with its holder
+        holder = services.suppliers.get_by_number(conn, "eu_vat:ATU13585627")
+    assert holder is not None and holder.name == "Muster AG"
