@@ -52,10 +52,14 @@ VERSION_KEY = "version_id"
 VERSION_TITLE = "账户版本 account_version"
 #: The titles of the columns only an export has: the import reads past them.
 EXPORT_ONLY_TITLES = frozenset({HOLD_TITLE, VERSION_TITLE})
+#: Last, a foreign supplier's tax number (added after the columns ERPs already read by
+#: position); the import reads it back like the credit code.
+FOREIGN_KEY = "foreign_tax_id"
 COLUMNS: tuple[tuple[str, str], ...] = (
     *((key, fields.column_title(key)) for key in KEYS),
     (HOLD_KEY, HOLD_TITLE),
     (VERSION_KEY, VERSION_TITLE),
+    (FOREIGN_KEY, fields.column_title(FOREIGN_KEY)),
 )
 _HOLD_WORDS = {
     "supplier.blocked": "供应商已冻结",
@@ -81,6 +85,21 @@ def hold_cell(hold: dict[str, Any] | None) -> str:
     return f"{cell} until {hold['until']}" if hold.get("until") else cell
 
 
+def foreign_cell(tax_id: dict[str, Any] | None) -> str:
+    """A foreign supplier's tax number as the import reads it back: an EU VAT number as
+    printed (its country prefix names the scheme), any other with its scheme.
+
+    >>> foreign_cell({"scheme": "eu_vat", "number": "DE136695976"})
+    'DE136695976'
+    >>> foreign_cell({"scheme": "us_ein", "number": "041234567"}), foreign_cell(None)
+    ('us_ein:041234567', '')
+    """
+    if not tax_id:
+        return ""
+    number = str(tax_id["number"])
+    return number if tax_id["scheme"] == "eu_vat" else f"{tax_id['scheme']}:{number}"
+
+
 def _value(view: dict[str, Any], account: dict[str, Any], key: str) -> object:
     spec = fields.by_import_key(key)
     if spec.entity == "bank_account":
@@ -97,7 +116,8 @@ def flatten(views: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
         for account in accounts:
             cells = [neutralise_cell(str(_value(view, account, key) or "")) for key in KEYS]
             hold = neutralise_cell(hold_cell(view.get(HOLD_KEY)))
-            yield [*cells, hold, neutralise_cell(str(account.get(VERSION_KEY) or ""))]
+            version = neutralise_cell(str(account.get(VERSION_KEY) or ""))
+            yield [*cells, hold, version, neutralise_cell(foreign_cell(view.get(FOREIGN_KEY)))]
 
 
 def audited_rows(

@@ -3,6 +3,8 @@ cassette, visible in the finance API; a malformed number is refused in words on 
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,7 +63,8 @@ async def test_a_foreign_supplier_is_invited_verified_by_vies_and_read_by_financ
     done = await verify_with_vies(services, sid)
     assert (done.outcome, done.validated) == ("validated", True)
 
-    answer = await client.get("/api/v1/suppliers/FR40303265045", headers=finance_token(services))
+    finance = finance_token(services)
+    answer = await client.get("/api/v1/suppliers/FR40303265045", headers=finance)
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["uscc"] is None and body["validated"] is True
@@ -71,6 +74,11 @@ async def test_a_foreign_supplier_is_invited_verified_by_vies_and_read_by_financ
         "number": "FR40303265045",
         "formatted": "FR40303265045",
     }
+    # the export names it too, in the column the import reads back
+    sheet = await client.get("/api/v1/suppliers/export.csv", headers=finance)
+    rows = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
+    column = rows[0].index("境外税号 foreign_tax_id")
+    assert [row[column] for row in rows[1:] if row[column]] == ["FR40303265045"]
 
 
 async def test_the_same_vat_number_invited_again_is_the_same_supplier(
