@@ -151,11 +151,17 @@ def _attested(deps: PaymentDeps, checked: list[CheckedLine], now: datetime) -> l
     if deps.attestation is None or not any(c.result.verdict is Verdict.PASS for c in checked):
         return checked
     signer = deps.attestation.signer(now)
+    # lines paying the same account of the same version share one statement, so they share
+    # its signature: a payment run pays most suppliers several times (SM2 signs in ~2.5 ms)
+    signed: dict[tuple[str, str, str], str] = {}
     out = []
     for c in checked:
         payee, version = c.result.payee, c.result.version
         if c.result.verdict is Verdict.PASS and payee is not None and version is not None:
-            c = replace(c, attestation=signer.attest(payee, version, c.line.account))
+            key = (payee.supplier_id, version.id, c.line.account)
+            if key not in signed:
+                signed[key] = signer.attest(payee, version, c.line.account)
+            c = replace(c, attestation=signed[key])
         out.append(c)
     return out
 
