@@ -25,12 +25,13 @@ request can succeed later (a fact of the error, never guessed from the status). 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Template
 from sqlalchemy.exc import DataError
 
@@ -306,11 +307,14 @@ def _http_error(
 ) -> Response[Any] | Template:
     """Plain HTTP errors (no token, a guard, a bad query) keep their status, in the same shape."""
     status = exc.status_code
+    message, message_zh = exc.detail, exc.detail
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:
+        message, message_zh = _invalid_parameters(exc.extra)
     body = {
         "error": {
             "code": f"http.{status}",
-            "message": exc.detail,
-            "message_zh": exc.detail,
+            "message": message,
+            "message_zh": message_zh,
             "retryable": status in (429, 503),
         }
     }
@@ -319,6 +323,44 @@ def _http_error(
     return Response(
         body, status_code=status, media_type=MediaType.JSON, headers=exc.headers or None
     )
+
+
+#: msgspec's words for a refused value, and how a person reads them (en, zh)
+_CONSTRAINTS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"Expected `\w+` <= (\S+)$"), "must be at most {0}", "须不大于 {0}"),
+    (re.compile(r"Expected `\w+` >= (\S+)$"), "must be at least {0}", "须不小于 {0}"),
+    (re.compile(r"Expected `\w+` < (\S+)$"), "must be below {0}", "须小于 {0}"),
+    (re.compile(r"Expected `\w+` > (\S+)$"), "must be above {0}", "须大于 {0}"),
+    (re.compile(r"Expected `int`, got"), "must be a whole number", "须是整数"),
+    (re.compile(r"Expected `bool`, got"), "must be true or false", "须是 true 或 false"),
+    (re.compile(r"of length <= (\d+)$"), "is longer than {0} characters", "超过 {0} 个字符"),
+    (re.compile(r"of length >= (\d+)$"), "is shorter than {0} characters", "少于 {0} 个字符"),
+    (re.compile(r"Invalid enum value"), "is not one of the listed values", "不是可选的值"),
+)
+
+
+def _invalid_parameters(extra: list[Any]) -> tuple[str, str]:
+    """A refused query, path or header value in words: which parameter and what is wrong.
+
+    >>> _invalid_parameters([{"key": "limit", "message": "Expected `int` <= 1000"}])
+    ('limit must be at most 1000', '参数 limit 须不大于 1000')
+    >>> _invalid_parameters([{"key": "state", "message": "Invalid enum value 'x'"}])[1]
+    '参数 state 不是可选的值'
+    """
+    en: list[str] = []
+    zh: list[str] = []
+    for item in extra:
+        key = str(item.get("key") or "value") if isinstance(item, dict) else "value"
+        said = str(item.get("message") or "") if isinstance(item, dict) else str(item)
+        for pattern, words_en, words_zh in _CONSTRAINTS:
+            if found := pattern.search(said):
+                en.append(f"{key} {words_en.format(*found.groups())}")
+                zh.append(f"参数 {key} {words_zh.format(*found.groups())}")
+                break
+        else:
+            en.append(f"{key} is not valid: {said}" if said else f"{key} is not valid")
+            zh.append(f"参数 {key} 无效：{said}" if said else f"参数 {key} 无效")
+    return "; ".join(en), "；".join(zh)
 
 
 def handlers(

@@ -75,12 +75,13 @@ def test_reveal_shows_clear_numbers_to_a_token_that_may_and_audits_each(
     assert refused.status_code == 403
 
 
-def test_bad_paging_is_a_422_in_both_languages_and_no_token_is_a_401(
+def test_bad_paging_is_a_400_in_both_languages_and_no_token_is_a_401(
     client: TestClient,  # type: ignore[type-arg]
     services: Services,
 ) -> None:
     headers = _auth(services, "erp", Role.FINANCE)
     bad = client.get("/api/v1/events", params={"limit": 5000}, headers=headers)
-    assert bad.status_code == 422
-    assert bad.json()["error"]["message_zh"] == "limit 须在 1 到 1000 之间"
+    assert bad.status_code == 400  # a refused parameter, as the document says of every route
+    assert bad.json()["error"]["message"] == "limit must be at most 1000"
+    assert bad.json()["error"]["message_zh"] == "参数 limit 须不大于 1000"
     assert client.get("/api/v1/events").status_code == 401

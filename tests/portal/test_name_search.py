@@ -91,7 +91,7 @@ def test_renamed_and_deleted_suppliers_are_found_by_their_new_names_only(
 
 
 def test_the_migration_indexes_the_suppliers_already_stored(empty_engine: Engine) -> None:
-    upgrade(empty_engine, "0020")
+    upgrade(empty_engine, "0025")  # the revision before the name index
     keyring = Keyring.initialise(
         SqlDataKeyStore(empty_engine), InMemoryKeyProvider(), Algorithm.AES_256_GCM
     )

@@ -150,7 +150,7 @@ async def test_person_without_staff_role_or_invitation_gets_no_access_page(
     english = (await demo_login(client, "supplier-1")).text
     assert "No access" in english
     # the site's own name is English too, not only the page's words
-    assert "<strong>Supplier Master Data Portal</strong>" in english
+    assert "<strong>Supplier Portal</strong>" in english
     assert "供应商主数据门户" not in english
 
 
