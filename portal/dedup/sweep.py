@@ -68,17 +68,13 @@ def sweep_per_record(
                     .limit(batch_size)
                 )
             )
+            found: list[Match] = []
             if ids:
                 index_suppliers(conn, unindexed(conn, ids))
                 stored = load_probes(conn, ids, with_keys=True)
                 probes = [stored[i] for i in ids if i in stored]
                 found = [m for ms in find_matches(conn, probes) for m in ms]
-                progress.new_pairs += remember_pairs(conn, found, now=clock())
-                progress.cursor = ids[-1]
-                progress.screened += len(ids)
-                progress.batches += 1
-            progress.finished = len(ids) < batch_size
-            _save(conn, progress, now=clock())
+            _close_batch(conn, progress, ids, found, batch_size, clock)
         if on_batch is not None:
             on_batch(progress)
     return progress
@@ -113,17 +109,30 @@ def sweep(
         while not progress.finished and (max_batches is None or progress.batches < max_batches):
             ids = blocker.live_ids(progress.cursor, batch_size)
             with engine.begin() as conn:
-                if ids:
-                    found = _scored(conn, blocker.candidates(ids[0], ids[-1]))
-                    progress.new_pairs += remember_pairs(conn, found, now=clock())
-                    progress.cursor = ids[-1]
-                    progress.screened += len(ids)
-                    progress.batches += 1
-                progress.finished = len(ids) < batch_size
-                _save(conn, progress, now=clock())
+                found = _scored(conn, blocker.candidates(ids[0], ids[-1])) if ids else []
+                _close_batch(conn, progress, ids, found, batch_size, clock)
             if on_batch is not None:
                 on_batch(progress)
     return progress
+
+
+def _close_batch(
+    conn: Connection,
+    progress: SweepProgress,
+    ids: list[str],
+    found: list[Match],
+    batch_size: int,
+    clock: Callable[[], datetime],
+) -> None:
+    """Keep a batch's pairs and move the cursor past it, in the batch's transaction (both
+    sweeps: a resumed sweep goes on after the last batch committed here)."""
+    if ids:
+        progress.new_pairs += remember_pairs(conn, found, now=clock())
+        progress.cursor = ids[-1]
+        progress.screened += len(ids)
+        progress.batches += 1
+    progress.finished = len(ids) < batch_size
+    _save(conn, progress, now=clock())
 
 
 def _file_unindexed(engine: Engine, batch_size: int = 1000) -> None:
