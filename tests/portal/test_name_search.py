@@ -105,6 +105,9 @@ def test_the_migration_indexes_the_suppliers_already_stored(empty_engine: Engine
             assert indexed == len(NAMES)
         else:
             definition = conn.execute(
-                text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_supplier_name_trgm'")
+                text(  # this test's schema: another process's test may hold one too
+                    "SELECT indexdef FROM pg_indexes"
+                    " WHERE indexname = 'ix_supplier_name_trgm' AND schemaname = current_schema()"
+                )
             ).scalar_one()
             assert "gin_trgm_ops" in definition
