@@ -14,6 +14,7 @@ there with the same ``name`` replaces the shipped one)::
     "FBaseInfo.FSOCIALCRECODE" = "uscc"       # a dotted target nests objects
     FForbidStatus = { source = "lifecycle_state", map = { blocked = "B" }, default = "A" }
     "FCreateOrgId.FNumber" = { value = "100" } # a fixed value the ERP needs
+    FNumber = ["uscc", "foreign_tax_id"]      # the first of these that has a value
 
     [bank_accounts]                           # one entry per account in use, a list at `into`
     into = "FBankInfo"
@@ -100,11 +101,12 @@ class ProfileNotFoundError(PortalError, LookupError):
 
 @dataclass(frozen=True)
 class Rule:
-    """Where one ERP field's value comes from: our field, a fixed value, or our field
-    translated through ``map`` (``default`` for a value the map does not list)."""
+    """Where one ERP field's value comes from: our field (or the first of several that has a
+    value), a fixed value, or our field translated through ``map`` (``default`` for a value
+    the map does not list)."""
 
     target: tuple[str, ...]
-    source: str | None = None
+    source: tuple[str, ...] | None = None
     value: Any = None
     mapping: Mapping[str, Any] | None = None
     default: Any = None
@@ -112,7 +114,9 @@ class Rule:
     def apply(self, view: Mapping[str, Any]) -> Any:
         if self.source is None:
             return self.value
-        found = _read(view, self.source)
+        found = next(
+            (v for s in self.source if (v := _read(view, s)) is not None and v != ""), None
+        )
         if self.mapping is None:
             return found
         return self.mapping.get(str(found).lower(), self.default)
@@ -230,7 +234,7 @@ def _rule(file: str, text: str, table: str, target: str, spec: Any, known: froze
     path = tuple(part for part in target.split(".") if part)
     if not path:
         raise refuse("an empty ERP field name", "ERP 字段名为空")
-    if isinstance(spec, str):
+    if isinstance(spec, str | list):
         spec = {"source": spec}
     if not isinstance(spec, dict):
         raise refuse(
@@ -243,17 +247,26 @@ def _rule(file: str, text: str, table: str, target: str, spec: Any, known: froze
             f"{target}: a rule has either source (with map and default) or value",
             f"{target}：规则须有 source（可带 map、default）或 value，二者取一",
         )
-    source = spec.get("source")
-    if source is not None and source not in known:
+    given = spec.get("source")
+    sources = (given,) if isinstance(given, str) else None
+    if isinstance(given, list):
+        sources = tuple(given)
+    if given is not None and (not sources or not all(isinstance(s, str) for s in sources)):
         raise refuse(
-            f"unknown field {source!r} for {target} (known: {', '.join(sorted(known))})",
-            f"{target} 的来源字段 {source!r} 不存在（可用：{', '.join(sorted(known))}）",
+            f"{target}: source is our field's name or a list of names (the first with a value)",
+            f"{target}：source 须为我方字段名，或字段名列表（取第一个有值的）",
         )
+    for source in sources or ():
+        if source not in known:
+            raise refuse(
+                f"unknown field {source!r} for {target} (known: {', '.join(sorted(known))})",
+                f"{target} 的来源字段 {source!r} 不存在（可用：{', '.join(sorted(known))}）",
+            )
     mapping = spec.get("map")
     if mapping is not None and not isinstance(mapping, dict):
         raise refuse(f"{target}: map must be a table", f"{target}：map 须为表")
     folded = {str(k).lower(): v for k, v in mapping.items()} if mapping is not None else None
-    return Rule(path, source, spec.get("value"), folded, spec.get("default"))
+    return Rule(path, sources, spec.get("value"), folded, spec.get("default"))
 
 
 def parse_profile(text: str, file: str) -> Profile:

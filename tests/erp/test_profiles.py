@@ -71,6 +71,27 @@ def test_the_shipped_profiles_map_a_supplier_as_each_erp_names_its_fields() -> N
     assert sap["to_BusinessPartnerBank"][0]["BankNumber"] == "313304000011"
 
 
+def test_a_supplier_abroad_is_sent_under_its_own_tax_number_where_the_erp_wants_a_code() -> None:
+    profiles = load_profiles(SHIPPED)
+    abroad = {**_view(), "uscc": None, "foreign_tax_id": "DE811907980"}
+    kingdee = profiles["kingdee-k3cloud"].record(abroad)
+    assert kingdee["FNumber"] == "DE811907980" and kingdee["FBaseInfo"]["FSOCIALCRECODE"] is None
+    assert profiles["yonyou-u8"].record(abroad)["code"] == "DE811907980"
+    assert profiles["sap-business-partner"].record(abroad)["SearchTerm1"] == "DE811907980"
+    assert profiles["yonyou-u8"].record(_view())["code"] == CODE  # the credit code comes first
+
+
+def test_a_list_of_sources_takes_the_first_with_a_value_and_names_an_unknown_one() -> None:
+    text = '[profile]\nname = "x"\n\n[supplier]\nCode = ["uscc", "foreign_tax_id"]\n'
+    profile = parse_profile(text, "x.toml")
+    assert profile.record({"uscc": "", "foreign_tax_id": "GB123456789"}) == {"Code": "GB123456789"}
+    assert profile.record({"uscc": None}) == {"Code": None}
+    with pytest.raises(ProfileError, match=r"^x.toml, line 5: unknown field 'vat'"):
+        parse_profile(text.replace('"foreign_tax_id"', '"vat"'), "x.toml")
+    with pytest.raises(ProfileError, match=r"line 5: Code: source is our field's name or a list"):
+        parse_profile(text.replace('["uscc", "foreign_tax_id"]', "[]"), "x.toml")
+
+
 def test_a_field_we_do_not_have_is_refused_with_the_file_and_its_line() -> None:
     text = (SHIPPED / "yonyou_u8.toml").read_text(encoding="utf-8")
     broken = text.replace('legal_man = "legal_representative"', 'legal_man = "legal_rep"')
