@@ -236,6 +236,8 @@ def send_small_amount(
             version_id,
             challenge_bidx=deps.sealer.index("small_amount", f"{version_id}:{cents}"),
             challenge_sent_at=now,
+            challenge_provider=None,
+            challenge_reference=None,
             attempts=0,
         )
         deps.audit.record(conn, ctx, "account_version.small_amount_sent",
