@@ -28,7 +28,7 @@ from enum import StrEnum
 
 from payments.model import AccountVersion, VersionState
 
-__all__ = ["HoldReason", "LineReason", "LineVerdict", "Payee", "Verdict", "judge"]
+__all__ = ["HoldReason", "LineReason", "LineVerdict", "Payee", "Verdict", "judge", "payee_reasons"]
 
 
 class Verdict(StrEnum):
@@ -113,7 +113,7 @@ def judge(
     supplier) are ``versions``. ``names`` gives other suppliers' names for the reason."""
     if payee is None:
         return LineVerdict(Verdict.UNKNOWN_PAYEE)
-    reasons = list(_payee_reasons(payee))
+    reasons = list(payee_reasons(payee))
     own = [v for v in versions if v.supplier_id == payee.supplier_id]
     chosen: AccountVersion | None = None
     if own:
@@ -132,7 +132,9 @@ def judge(
     return LineVerdict(verdict, tuple(reasons), chosen, payee)
 
 
-def _payee_reasons(payee: Payee) -> list[LineReason]:
+def payee_reasons(payee: Payee) -> list[LineReason]:
+    """Why every payment to ``payee`` is held, whatever the account (the supplier's own
+    reasons: blocked, registry, tax, invoices, an open bank change)."""
     reasons = []
     if payee.blocked:
         reasons.append(LineReason(HoldReason.SUPPLIER_BLOCKED))

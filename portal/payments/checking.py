@@ -31,6 +31,7 @@ from payments import (
     Verdict,
     judge,
 )
+from payments.check import HoldReason, LineReason, payee_reasons
 from portal.audit.log import AuditContext
 from portal.db.approval_tables import ChangeRequestRow
 from portal.db.hold_tables import HoldFindingRow
@@ -50,7 +51,18 @@ __all__ = [
     "CheckedLine",
     "check_payment_file",
     "explain",
+    "supplier_hold_reasons",
 ]
+
+#: what the registry, the tax bureau or an invoice says about the supplier itself
+REGISTRY_AND_INVOICE = frozenset(
+    {
+        HoldReason.REGISTRY_INACTIVE,
+        HoldReason.TAX_ABNORMAL,
+        HoldReason.LEGAL_REP_CHANGED,
+        HoldReason.INVOICE_MISMATCH,
+    }
+)
 
 REQUEST = table_of(ChangeRequestRow)
 INVOICE = table_of(InvoiceRow)
@@ -253,6 +265,23 @@ def _payees(conn: Connection, lines: list[PaymentLine]) -> dict[str, Payee | Non
     found: dict[str, Payee | None] = {f"c:{r.uscc}": payee(r) for r in rows}
     found |= {f"n:{n}": payee(r) for n, r in unique_names.items()}
     return found
+
+
+def supplier_hold_reasons(conn: Connection, supplier_id: str) -> list[LineReason]:
+    """Why the payment check holds every payment to the supplier because of what the
+    registry, the tax bureau or an invoice says (the check's own rule, so the supplier's
+    dashboard and the payment file never disagree). A supplier known only by a name
+    another supplier shares is not judged here (the check could not tell them apart)."""
+    row = conn.execute(
+        select(SUPPLIER.c.name, SUPPLIER.c.uscc).where(SUPPLIER.c.id == supplier_id)
+    ).first()
+    if row is None:
+        return []
+    line = PaymentLine(0, row.name, row.uscc or "", "", "", None, ())
+    payee = _payees(conn, [line]).get(_payee_key(line))
+    if payee is None or payee.supplier_id != supplier_id:
+        return []
+    return [r for r in payee_reasons(payee) if r.code in REGISTRY_AND_INVOICE]
 
 
 def _open_bank_changes(conn: Connection, supplier_ids: set[str]) -> dict[str, datetime]:
