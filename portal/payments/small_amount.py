@@ -37,10 +37,10 @@ from portal.payments.proving import (
     MAX_ATTEMPTS,
     SENDERS,
     SmallAmountError,
-    _cents,
-    _save_check,
     confirm_small_amount,
     ownership_check,
+    save_check,
+    typed_cents,
 )
 
 __all__ = ["SmallAmountUnavailableError", "answer_small_amount", "send_through_provider"]
@@ -115,7 +115,7 @@ async def send_through_provider(
             if version is None:
                 raise AccountVersionNotFoundError(version_id)
             if answer.outcome is SmallAmountOutcome.SENT:
-                _save_check(conn, version_id, challenge_bidx=None, attempts=0,
+                save_check(conn, version_id, challenge_bidx=None, attempts=0,
                             challenge_provider=answer.provider,
                             challenge_reference=answer.reference[:100],
                             challenge_sent_at=deps.clock())  # fmt: skip
@@ -135,7 +135,6 @@ async def answer_small_amount(
 ) -> bool:
     """The supplier types the amount received: right proves the version. A provider's
     flow is checked by the provider; a challenge of our own by its blind index."""
-    cents = _cents(typed)
 
     def flow() -> tuple[str, str, int] | None:
         with deps.engine.connect() as conn:
@@ -156,6 +155,7 @@ async def answer_small_amount(
     if found is None:
         return await asyncio.to_thread(confirm_small_amount, deps, ctx, viewer, version_id, typed)
     provider, reference, attempts = found
+    cents = typed_cents(typed)
     if attempts >= MAX_ATTEMPTS:
         raise SmallAmountError(
             "three wrong amounts: ask for a new small-amount transfer",
@@ -195,14 +195,18 @@ def _keep_confirmation(
                 deps.versions.save(
                     conn, version.verify("small_amount", now, cooling_off=deps.cooling_off)
                 )
-            _save_check(conn, version_id, challenge_provider=None, challenge_reference=None,
+            save_check(conn, version_id, challenge_provider=None, challenge_reference=None,
                         attempts=0)  # fmt: skip
         elif answer.outcome is SmallAmountOutcome.EXPIRED:
-            _save_check(conn, version_id, attempts=MAX_ATTEMPTS)
+            save_check(conn, version_id, attempts=MAX_ATTEMPTS)
         else:
-            _save_check(conn, version_id, attempts=int(str(check["attempts"])) + 1)
-        act = "small_amount_confirmed" if right else "small_amount_refused"
-        _audit(deps, conn, ctx, f"account_version.{act}", version, answer)
+            save_check(conn, version_id, attempts=int(str(check["attempts"])) + 1)
+        act = (
+            "account_version.small_amount_confirmed"
+            if right
+            else "account_version.small_amount_refused"
+        )
+        _audit(deps, conn, ctx, act, version, answer)
     if answer.outcome is SmallAmountOutcome.EXPIRED:
         raise SmallAmountError(
             "the service ended this transfer: ask for a new small-amount transfer",
