@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
+
 from portal.audit.log import AuditContext, AuditLog
+from portal.db.supplier_store import SUPPLIER
 from portal.domain.uscc_factory import make_uscc
 from portal.graph.relations import upsert_relation
 from portal.verification.records import replace_states
@@ -107,3 +110,19 @@ async def test_an_invoice_naming_another_seller_code_is_a_hold_the_supplier_read
     invoice_from_another_seller_code(site)
     dashboard = (await as_user("a").get("/portal/")).text
     assert 'data-reason="invoice_mismatch"' in dashboard and "请联系采购人员核实该发票" in dashboard
+
+
+async def test_a_revoked_licence_holds_payments_and_says_only_a_corrected_registry_clears_it(
+    site: Any, as_user: Any
+) -> None:
+    registry_says_revoked(site)
+    with site.services.engine.begin() as conn:  # what the verification run writes with it
+        conn.execute(
+            update(SUPPLIER)
+            .where(SUPPLIER.c.id == site.a.id)
+            .values(registry_status=RegistryStatus.REVOKED.value)
+        )
+    dashboard = (await as_user("a").get("/portal/")).text
+    held = dashboard.split('id="payments-held"')[1].split("</div>")[0]
+    assert 'data-reason="registry_inactive"' in held and "吊销" in held
+    assert "如登记有误，请先向登记机关更正" in held
