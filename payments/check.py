@@ -70,6 +70,7 @@ class Payee:
     tax_abnormal_since: datetime | None = None
     invoices_since: datetime | None = None  # the first mismatched invoice's finding
     bank_change_since: datetime | None = None  # an open bank change, submitted then
+    legal_rep_changed: bool = False  # the latest verification: another legal representative
     legal_rep_changed_since: datetime | None = None  # the verification that saw it
     mismatched_invoices: tuple[str, ...] = ()  # invoice numbers whose seller code differs
 
@@ -148,7 +149,7 @@ def payee_reasons(payee: Payee) -> list[LineReason]:
         )
     if payee.tax_abnormal:
         reasons.append(LineReason(HoldReason.TAX_ABNORMAL, since=payee.tax_abnormal_since))
-    if payee.legal_rep_changed_since is not None:
+    if payee.legal_rep_changed or payee.legal_rep_changed_since is not None:
         reasons.append(
             LineReason(HoldReason.LEGAL_REP_CHANGED, since=payee.legal_rep_changed_since)
         )

@@ -253,7 +253,10 @@ def _payees(conn: Connection, lines: list[PaymentLine]) -> dict[str, Payee | Non
             tax_abnormal_since=since.get((row.id, "tax.abnormal")),
             invoices_since=since.get((row.id, "invoice.seller_mismatch")),
             bank_change_since=open_since.get(row.id),
-            legal_rep_changed_since=rep_changed.get(row.id),
+            # a mismatch holds even when the source gave no time (then the finding's)
+            legal_rep_changed=row.id in rep_changed,
+            legal_rep_changed_since=rep_changed.get(row.id)
+            or since.get((row.id, "registry.legal_rep_changed")),
             mismatched_invoices=tuple(
                 dict.fromkeys(
                     [number for number, code in invoices.get(row.id, []) if code != row.uscc]
@@ -301,11 +304,11 @@ def _open_bank_changes(conn: Connection, supplier_ids: set[str]) -> dict[str, da
     return since
 
 
-def _legal_rep_changed(conn: Connection, supplier_ids: set[str]) -> dict[str, datetime]:
+def _legal_rep_changed(conn: Connection, supplier_ids: set[str]) -> dict[str, datetime | None]:
     """Suppliers whose latest verification found another legal representative at the
     registry (``field_state`` mismatch); gone once a verification agrees again."""
     ids = sorted(supplier_ids)
-    found: dict[str, datetime] = {}
+    found: dict[str, datetime | None] = {}
     for start in range(0, len(ids), _CHUNK):
         query = select(FIELD_STATE.c.supplier_id, FIELD_STATE.c.checked_at).where(
             FIELD_STATE.c.supplier_id.in_(ids[start : start + _CHUNK]),
