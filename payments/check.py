@@ -28,7 +28,7 @@ from enum import StrEnum
 
 from payments.model import AccountVersion, VersionState
 
-__all__ = ["HoldReason", "LineReason", "LineVerdict", "Payee", "Verdict", "judge"]
+__all__ = ["HoldReason", "LineReason", "LineVerdict", "Payee", "Verdict", "judge", "payee_reasons"]
 
 
 class Verdict(StrEnum):
@@ -70,6 +70,7 @@ class Payee:
     tax_abnormal_since: datetime | None = None
     invoices_since: datetime | None = None  # the first mismatched invoice's finding
     bank_change_since: datetime | None = None  # an open bank change, submitted then
+    legal_rep_changed: bool = False  # the latest verification: another legal representative
     legal_rep_changed_since: datetime | None = None  # the verification that saw it
     mismatched_invoices: tuple[str, ...] = ()  # invoice numbers whose seller code differs
 
@@ -113,7 +114,7 @@ def judge(
     supplier) are ``versions``. ``names`` gives other suppliers' names for the reason."""
     if payee is None:
         return LineVerdict(Verdict.UNKNOWN_PAYEE)
-    reasons = list(_payee_reasons(payee))
+    reasons = list(payee_reasons(payee))
     own = [v for v in versions if v.supplier_id == payee.supplier_id]
     chosen: AccountVersion | None = None
     if own:
@@ -132,7 +133,9 @@ def judge(
     return LineVerdict(verdict, tuple(reasons), chosen, payee)
 
 
-def _payee_reasons(payee: Payee) -> list[LineReason]:
+def payee_reasons(payee: Payee) -> list[LineReason]:
+    """Why every payment to ``payee`` is held, whatever the account (the supplier's own
+    reasons: blocked, registry, tax, invoices, an open bank change)."""
     reasons = []
     if payee.blocked:
         reasons.append(LineReason(HoldReason.SUPPLIER_BLOCKED))
@@ -146,7 +149,7 @@ def _payee_reasons(payee: Payee) -> list[LineReason]:
         )
     if payee.tax_abnormal:
         reasons.append(LineReason(HoldReason.TAX_ABNORMAL, since=payee.tax_abnormal_since))
-    if payee.legal_rep_changed_since is not None:
+    if payee.legal_rep_changed or payee.legal_rep_changed_since is not None:
         reasons.append(
             LineReason(HoldReason.LEGAL_REP_CHANGED, since=payee.legal_rep_changed_since)
         )

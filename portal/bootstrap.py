@@ -24,7 +24,7 @@ from crypto.adapters.local import LocalKeyProvider
 from crypto.errors import KeyUnavailableError
 from ocr.limits import InputLimits
 from ocr.sandbox import SandboxSettings
-from payments.ports import OwnershipVerifier
+from payments.ports import OwnershipVerifier, SmallAmountTransfer
 from portal.audit.log import AuditLog
 from portal.changes import ChangeDeps
 from portal.changes.policy import policy_from_file
@@ -242,6 +242,23 @@ def ownership_verifier(
     else:
         return None
     return verifier if observer is None else ObservedOwnershipVerifier(verifier, observer)
+
+
+def small_amount_transfer(
+    settings: Settings, client: httpx.AsyncClient
+) -> SmallAmountTransfer | None:
+    """The provider that sends the small amount itself: e签宝 when ``PORTAL_ESIGN_APP_ID``
+    and ``_SECRET`` are set (``client`` is the caller's), else None (then the customer's
+    payment system sends it)."""
+    from payments.adapters.esign import EsignCredentials, EsignSmallAmountTransfer
+
+    config = settings.ownership
+    if not (config.esign_app_id and config.esign_app_secret):
+        return None
+    credentials = EsignCredentials(config.esign_app_id, config.esign_app_secret.get_secret_value())
+    return EsignSmallAmountTransfer(
+        client, credentials, timeout=config.timeout_seconds, base_url=config.esign_url
+    )
 
 
 def step_up_rule(settings: Settings) -> StepUpRule | None:

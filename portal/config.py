@@ -342,10 +342,15 @@ class RegistryConfig(_Concern):
 
 class OwnershipConfig(_Concern):
     """The bank-account ownership service (对公账户核验) and its retries (``PORTAL_OWNERSHIP_*``,
-    ``PORTAL_JUMDATA_*``). The secret is read here only: never logged, never stored."""
+    ``PORTAL_JUMDATA_*``) and the small-amount provider (e签宝 对公打款, ``PORTAL_ESIGN_*``).
+    The secrets are read here only: never logged, never stored."""
 
     jumdata_app_id: str | None = _env("PORTAL_JUMDATA_APP_ID", None)
     jumdata_app_secret: SecretStr | None = _env("PORTAL_JUMDATA_APP_SECRET", None)
+    esign_app_id: str | None = _env("PORTAL_ESIGN_APP_ID", None)
+    esign_app_secret: SecretStr | None = _env("PORTAL_ESIGN_APP_SECRET", None)
+    #: e签宝's API host: production, or the sandbox https://smlopenapi.esign.cn
+    esign_url: str = _env("PORTAL_ESIGN_URL", "https://openapi.esign.cn", pattern=r"^https://\S+$")
     timeout_seconds: float = _env("PORTAL_OWNERSHIP_TIMEOUT_SECONDS", 15.0, gt=0)
     #: minutes between the worker's passes over unknown answers that are due again
     retry_pass_minutes: Positive = _env("PORTAL_OWNERSHIP_RETRY_PASS_MINUTES", 10)

@@ -53,7 +53,8 @@ class AttestationKeyRow(SQLModel, table=True):
 class OwnershipCheckRow(SQLModel, table=True):
     """The last ownership check of a version: the service's answer (an ``unknown`` answer
     is asked again from ``retry_at``) and the small-amount challenge (its amount kept only
-    as a blind index, its attempts counted)."""
+    as a blind index, or a provider's flow whose amount only the provider knows; its
+    attempts counted)."""
 
     __tablename__ = "ownership_check"
 
@@ -65,4 +66,7 @@ class OwnershipCheckRow(SQLModel, table=True):
     retry_at: datetime | None = Field(default=None, index=True)
     challenge_bidx: str | None = Field(default=None, max_length=64)
     challenge_sent_at: datetime | None = None
+    #: a provider's flow (e签宝 对公打款): the amount is the provider's, never ours
+    challenge_provider: str | None = Field(default=None, max_length=40)
+    challenge_reference: str | None = Field(default=None, max_length=100)
     attempts: int = 0

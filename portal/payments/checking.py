@@ -31,6 +31,7 @@ from payments import (
     Verdict,
     judge,
 )
+from payments.check import HoldReason, LineReason, payee_reasons
 from portal.audit.log import AuditContext
 from portal.db.approval_tables import ChangeRequestRow
 from portal.db.hold_tables import HoldFindingRow
@@ -50,7 +51,18 @@ __all__ = [
     "CheckedLine",
     "check_payment_file",
     "explain",
+    "supplier_hold_reasons",
 ]
+
+#: what the registry, the tax bureau or an invoice says about the supplier itself
+REGISTRY_AND_INVOICE = frozenset(
+    {
+        HoldReason.REGISTRY_INACTIVE,
+        HoldReason.TAX_ABNORMAL,
+        HoldReason.LEGAL_REP_CHANGED,
+        HoldReason.INVOICE_MISMATCH,
+    }
+)
 
 REQUEST = table_of(ChangeRequestRow)
 INVOICE = table_of(InvoiceRow)
@@ -241,7 +253,10 @@ def _payees(conn: Connection, lines: list[PaymentLine]) -> dict[str, Payee | Non
             tax_abnormal_since=since.get((row.id, "tax.abnormal")),
             invoices_since=since.get((row.id, "invoice.seller_mismatch")),
             bank_change_since=open_since.get(row.id),
-            legal_rep_changed_since=rep_changed.get(row.id),
+            # a mismatch holds even when the source gave no time (then the finding's)
+            legal_rep_changed=row.id in rep_changed,
+            legal_rep_changed_since=rep_changed.get(row.id)
+            or since.get((row.id, "registry.legal_rep_changed")),
             mismatched_invoices=tuple(
                 dict.fromkeys(
                     [number for number, code in invoices.get(row.id, []) if code != row.uscc]
@@ -253,6 +268,23 @@ def _payees(conn: Connection, lines: list[PaymentLine]) -> dict[str, Payee | Non
     found: dict[str, Payee | None] = {f"c:{r.uscc}": payee(r) for r in rows}
     found |= {f"n:{n}": payee(r) for n, r in unique_names.items()}
     return found
+
+
+def supplier_hold_reasons(conn: Connection, supplier_id: str) -> list[LineReason]:
+    """Why the payment check holds every payment to the supplier because of what the
+    registry, the tax bureau or an invoice says (the check's own rule, so the supplier's
+    dashboard and the payment file never disagree). A supplier known only by a name
+    another supplier shares is not judged here (the check could not tell them apart)."""
+    row = conn.execute(
+        select(SUPPLIER.c.name, SUPPLIER.c.uscc).where(SUPPLIER.c.id == supplier_id)
+    ).first()
+    if row is None:
+        return []
+    line = PaymentLine(0, row.name, row.uscc or "", "", "", None, ())
+    payee = _payees(conn, [line]).get(_payee_key(line))
+    if payee is None or payee.supplier_id != supplier_id:
+        return []
+    return [r for r in payee_reasons(payee) if r.code in REGISTRY_AND_INVOICE]
 
 
 def _open_bank_changes(conn: Connection, supplier_ids: set[str]) -> dict[str, datetime]:
@@ -272,11 +304,11 @@ def _open_bank_changes(conn: Connection, supplier_ids: set[str]) -> dict[str, da
     return since
 
 
-def _legal_rep_changed(conn: Connection, supplier_ids: set[str]) -> dict[str, datetime]:
+def _legal_rep_changed(conn: Connection, supplier_ids: set[str]) -> dict[str, datetime | None]:
     """Suppliers whose latest verification found another legal representative at the
     registry (``field_state`` mismatch); gone once a verification agrees again."""
     ids = sorted(supplier_ids)
-    found: dict[str, datetime] = {}
+    found: dict[str, datetime | None] = {}
     for start in range(0, len(ids), _CHUNK):
         query = select(FIELD_STATE.c.supplier_id, FIELD_STATE.c.checked_at).where(
             FIELD_STATE.c.supplier_id.in_(ids[start : start + _CHUNK]),

@@ -42,7 +42,9 @@ __all__ = [
     "confirm_small_amount",
     "ownership_check",
     "retry_unknown",
+    "save_check",
     "send_small_amount",
+    "typed_cents",
     "verify_ownership",
 ]
 
@@ -75,7 +77,8 @@ def ownership_check(conn: Connection, version_id: str) -> dict[str, object] | No
     return None if row is None else dict(row._mapping)
 
 
-def _save_check(conn: Connection, version_id: str, **values: object) -> None:
+def save_check(conn: Connection, version_id: str, **values: object) -> None:
+    """Update the version's check row, or make it (in the caller's transaction)."""
     done = conn.execute(update(CHECK).where(CHECK.c.version_id == version_id).values(**values))
     if done.rowcount == 0:
         conn.execute(insert(CHECK).values(version_id=version_id, **{"attempts": 0, **values}))
@@ -150,7 +153,7 @@ def _keep_answer(
         if answer.outcome is OwnershipOutcome.MATCH and not proven:
             method = f"service:{answer.provider}"
             deps.versions.save(conn, version.verify(method, now, cooling_off=deps.cooling_off))
-        _save_check(
+        save_check(
             conn,
             version_id,
             provider=answer.provider,
@@ -231,11 +234,13 @@ def send_small_amount(
         version = deps.versions.lock(conn, version_id)
         if version is None:
             raise AccountVersionNotFoundError(version_id)
-        _save_check(
+        save_check(
             conn,
             version_id,
             challenge_bidx=deps.sealer.index("small_amount", f"{version_id}:{cents}"),
             challenge_sent_at=now,
+            challenge_provider=None,
+            challenge_reference=None,
             attempts=0,
         )
         deps.audit.record(conn, ctx, "account_version.small_amount_sent",
@@ -244,7 +249,8 @@ def send_small_amount(
     return Decimal(cents) / 100
 
 
-def _cents(typed: str) -> int:
+def typed_cents(typed: str) -> int:
+    """The amount the supplier typed, in cents ("0.37", "0.37元", "¥0.37" or "37")."""
     try:
         amount = Decimal(typed.strip().replace("元", "").replace("¥", ""))
     except InvalidOperation as exc:
@@ -270,7 +276,7 @@ def confirm_small_amount(
             or (viewer.supplier_id != version.supplier_id)
         ):
             raise AccountVersionNotFoundError(version_id)
-        cents = _cents(typed)
+        cents = typed_cents(typed)
         check = ownership_check(conn, version_id)
         if check is None or check["challenge_bidx"] is None:
             raise SmallAmountError("no small amount was sent to this account yet",
@@ -288,9 +294,9 @@ def confirm_small_amount(
                 deps.versions.save(
                     conn, version.verify("small_amount", now, cooling_off=deps.cooling_off)
                 )
-            _save_check(conn, version_id, challenge_bidx=None, attempts=0)
+            save_check(conn, version_id, challenge_bidx=None, attempts=0)
         else:
-            _save_check(conn, version_id, attempts=int(str(check["attempts"])) + 1)
+            save_check(conn, version_id, attempts=int(str(check["attempts"])) + 1)
         deps.audit.record(
             conn, ctx,
             "account_version.small_amount_confirmed" if right

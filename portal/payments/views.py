@@ -110,7 +110,8 @@ def version_rows(
     query = (
         select(VERSION, SUPPLIER.c.name.label("supplier_name"),
                BANK.c.account_number_enc, CHECK.c.outcome, CHECK.c.provider,
-               CHECK.c.checked_at, CHECK.c.retry_at, CHECK.c.challenge_bidx, CHECK.c.attempts)
+               CHECK.c.checked_at, CHECK.c.retry_at, CHECK.c.challenge_bidx, CHECK.c.attempts,
+               CHECK.c.challenge_provider, CHECK.c.challenge_reference)
         .join(SUPPLIER, SUPPLIER.c.id == VERSION.c.supplier_id)
         .join(BANK, BANK.c.id == VERSION.c.bank_account_id)
         .outerjoin(CHECK, CHECK.c.version_id == VERSION.c.id)
@@ -147,7 +148,9 @@ def version_rows(
                     "provider": row.provider,
                     "checked_at": row.checked_at,
                     "retry_at": row.retry_at,
-                    "challenge_open": row.challenge_bidx is not None,
+                    "challenge_open": row.challenge_bidx is not None
+                    or row.challenge_reference is not None,
+                    "challenge_provider": row.challenge_provider,
                     "attempts": row.attempts or 0,
                 },
             }

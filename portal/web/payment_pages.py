@@ -38,16 +38,18 @@ from litestar.params import Body, FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Response, Template
 
 from payments import REASONS, VERDICTS, PaymentFileError
-from payments.ports import OwnershipVerifier
+from payments.ports import OwnershipVerifier, SmallAmountTransfer
 from portal.bootstrap import Collaborators, build_payment_deps
 from portal.bootstrap import ownership_verifier as build_ownership_verifier
+from portal.bootstrap import small_amount_transfer as build_small_amount_transfer
 from portal.domain.errors import ErrorKind, PortalError
 from portal.domain.principal import Role
 from portal.payments import CheckResult, PaymentDeps, adopt_accounts, check_payment_file
 from portal.payments.checking import CHECKERS
 from portal.payments.filed import FILED_APPROVALS, FILED_APPROVERS, approve_filed_version
 from portal.payments.hold_findings import open_hold_findings
-from portal.payments.proving import confirm_small_amount, send_small_amount, verify_ownership
+from portal.payments.proving import send_small_amount, verify_ownership
+from portal.payments.small_amount import answer_small_amount, send_through_provider
 from portal.payments.views import version_rows
 from portal.web.api_models import typed
 from portal.web.context import audit_context
@@ -69,6 +71,7 @@ __all__ = [
 
 PaymentsDep: TypeAlias = NamedDependency[PaymentDeps]
 OwnershipDep: TypeAlias = NamedDependency[OwnershipVerifier | None]
+SmallAmountDep: TypeAlias = NamedDependency[SmallAmountTransfer | None]
 Form = URLEncodedBody[dict[str, str]]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -267,14 +270,21 @@ class PaymentPages(Controller):
         )
         return await asyncio.to_thread(self._show, request, payments, answer=answer)
 
-    @post("/versions/{version_id:str}/small-amount", sync_to_thread=True)
-    def small_amount(
-        self, request: Request[Any, Any, Any], payments: PaymentsDep, version_id: FromPath[str]
+    @post("/versions/{version_id:str}/small-amount")
+    async def small_amount(
+        self,
+        request: Request[Any, Any, Any],
+        payments: PaymentsDep,
+        small_amount: SmallAmountDep,
+        version_id: FromPath[str],
     ) -> Template:
-        amount = send_small_amount(
-            payments, audit_context(request), principal_of(request), version_id
-        )
-        return self._show(request, payments, sent=(version_id, amount))
+        """The configured provider sends the amount; without one, our payment system does."""
+        ctx, viewer = audit_context(request), principal_of(request)
+        if small_amount is not None:
+            answer = await send_through_provider(payments, ctx, viewer, version_id, small_amount)
+            return await asyncio.to_thread(self._show, request, payments, sent_by=answer)
+        amount = await asyncio.to_thread(send_small_amount, payments, ctx, viewer, version_id)
+        return await asyncio.to_thread(self._show, request, payments, sent=(version_id, amount))
 
     @post("/versions/{version_id:str}/approve", sync_to_thread=True)
     def approve(
@@ -308,19 +318,20 @@ class SupplierAccountPages(Controller):
     def index(self, request: Request[Any, Any, Any], payments: PaymentsDep) -> Template:
         return self._show(request, payments)
 
-    @post("/{version_id:str}/small-amount", sync_to_thread=True)
-    def answer(
+    @post("/{version_id:str}/small-amount")
+    async def answer(
         self,
         request: Request[Any, Any, Any],
         payments: PaymentsDep,
+        small_amount: SmallAmountDep,
         version_id: FromPath[str],
         data: Form,
     ) -> Template:
-        right = confirm_small_amount(
+        right = await answer_small_amount(
             payments, audit_context(request), principal_of(request), version_id,
-            str(data.get("amount") or ""),
+            str(data.get("amount") or ""), small_amount,
         )  # fmt: skip
-        return self._show(request, payments, answered=(version_id, right))
+        return await asyncio.to_thread(self._show, request, payments, answered=(version_id, right))
 
 
 class OwnershipNotConfiguredError(PortalError):
@@ -344,20 +355,35 @@ def ownership_verifier(collaborators: Collaborators) -> OwnershipVerifier | None
     return build_ownership_verifier(settings, client, collaborators.provider_calls)
 
 
+def small_amount_transfer(collaborators: Collaborators) -> SmallAmountTransfer | None:
+    """e签宝 when its credentials are set, else None (our payment system sends the amount).
+    The client lives as long as the app."""
+    settings = collaborators.settings
+    if not settings.ownership.esign_app_id:
+        return None
+    client = httpx.AsyncClient(timeout=settings.ownership.timeout_seconds)
+    return build_small_amount_transfer(settings, client)
+
+
 def area(collaborators: Collaborators) -> Contribution:
     """The payment-check API and pages, with the payment use cases' collaborators."""
     deps = replace(build_payment_deps(collaborators.changes), attestation=collaborators.attestation)
-    return payment_contribution(deps, ownership_verifier(collaborators))
+    return payment_contribution(
+        deps, ownership_verifier(collaborators), small_amount_transfer(collaborators)
+    )
 
 
 def payment_contribution(
-    deps: PaymentDeps, ownership: OwnershipVerifier | None = None
+    deps: PaymentDeps,
+    ownership: OwnershipVerifier | None = None,
+    small_amount: SmallAmountTransfer | None = None,
 ) -> Contribution:
     """The routes of the area around already-built collaborators (tests pass their own)."""
     add_messages(MESSAGES)
     provided = {
         "payments": Provide(lambda: deps, sync_to_thread=False),
         "ownership": Provide(lambda: ownership, sync_to_thread=False),
+        "small_amount": Provide(lambda: small_amount, sync_to_thread=False),
     }
     api = Router(
         path="/",
@@ -414,6 +440,24 @@ MESSAGES: dict[str, dict[str, str]] = {
             "请通过付款系统向该账户打款 {amount} 元，供应商在门户中输入收到的金额。",
             "Have the payment system send {amount} CNY to this account; the supplier types the "
             "amount received in the portal.",
+        ),
+        (
+            "pay.sent_by.sent",
+            "{provider} 正在向该账户打一笔随机金额（1–3 个工作日到账），"
+            "供应商在门户中输入收到的金额。",
+            "{provider} is sending a random small amount to this account (1–3 working days); "
+            "the supplier types the amount received in the portal.",
+        ),
+        (
+            "pay.sent_by.no_match",
+            "企业名称、信用代码或法定代表人与登记不一致：{provider} 未打款。",
+            "The company's name, credit code or legal representative does not match the "
+            "registry: {provider} sent nothing.",
+        ),
+        (
+            "pay.sent_by.unknown",
+            "{provider} 暂时无法打款，未产生任何打款，请稍后再试。",
+            "{provider} cannot send now; nothing was sent, try again later.",
         ),
         ("pay.answer", "核验结果：{outcome}", "Verification answer: {outcome}"),
         ("pay.adopt", "确认档案中的账户为生效版本", "Adopt the accounts on file as active"),

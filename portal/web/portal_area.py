@@ -157,6 +157,39 @@ MESSAGES: dict[str, dict[str, str]] = {
             "If they are wrong, contact purchasing. Payments are held until the details agree.",
         ),
         ("portal.check_and_confirm", "核对并确认", "Check and confirm"),
+        ("portal.held_title", "对贵司的付款已暂停", "Payments to you are on hold"),
+        ("portal.held_since", "自 {since} 起", "since {since}"),
+        ("portal.held_clears", "如何解除：", "What clears it: "),
+        (
+            "portal.held_clears.registry_inactive",
+            "登记机关显示贵司已不能经营，期间无法付款。请核对并确认我们按登记信息预填的变更申请；"
+            "如登记有误，请先向登记机关更正，重新核验显示存续/在业后自动恢复付款。",
+            "the registry shows your company cannot trade, and we cannot pay it meanwhile. "
+            "Check and confirm the change request we prefilled from the registry; if the "
+            "registry is wrong, have it corrected: payments resume once a new verification "
+            "shows the company active.",
+        ),
+        (
+            "portal.held_clears.tax_abnormal",
+            "请核对并确认我们预填的变更申请，并向主管税务机关解除非正常户；"
+            "重新核验显示税务状态正常后自动恢复付款。",
+            "check and confirm the change request we prefilled, and have your tax office lift "
+            "the abnormal status: payments resume once a new verification shows it normal.",
+        ),
+        (
+            "portal.held_clears.legal_rep_changed",
+            "请核对并确认我们按登记信息预填的变更申请（新的法定代表人）；"
+            "经采购审批、重新核验与登记一致后自动恢复付款。",
+            "check and confirm the change request we prefilled from the registry (the new "
+            "legal representative): payments resume once purchasing approves it and a new "
+            "verification agrees with the registry.",
+        ),
+        (
+            "portal.held_clears.invoice_mismatch",
+            "请联系采购人员核实该发票；发票被退回或更正后自动恢复付款。",
+            "contact purchasing about the invoice: payments resume when it is rejected or "
+            "corrected.",
+        ),
         ("portal.confirm_facts", "信息无误，确认提交审批", "These details are right: submit them"),
         ("portal.status", "状态", "Status"),
         ("portal.field", "字段", "Field"),

@@ -18,6 +18,8 @@ from litestar.response import Redirect, Response, Stream, Template
 from approvals import Entity, Status
 from approvals.proposals import EDITABLE, Proposal
 from crypto import mask_bank_account, mask_phone
+from payments import REASONS
+from payments.check import HoldReason
 from portal.changes import (
     InvalidProposalError,
     SupplierNotFoundError,
@@ -32,6 +34,7 @@ from portal.changes import (
 from portal.documents import store as docs
 from portal.domain.principal import Principal, Role
 from portal.domain.supplier import Supplier
+from portal.payments.checking import supplier_hold_reasons
 from portal.payments.hold_findings import open_hold_findings
 from portal.verification.view import awaiting_sources
 from portal.web.auth.ratelimit import rate_limited
@@ -89,6 +92,33 @@ def _values(data: dict[str, str], entity: Entity) -> dict[str, str | None]:
     return {name: data.get(name) for name in EDITABLE[entity] if name in data}
 
 
+#: the hold finding that explains each registry, tax or invoice hold
+_FINDING_OF = {
+    HoldReason.REGISTRY_INACTIVE: "registry.inactive",
+    HoldReason.TAX_ABNORMAL: "tax.abnormal",
+    HoldReason.LEGAL_REP_CHANGED: "registry.legal_rep_changed",
+    HoldReason.INVOICE_MISMATCH: "invoice.seller_mismatch",
+}
+
+
+def _held(reasons: list[Any], findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each reason payments to the supplier are held, in words: why (the finding's own
+    words when one is open, else the rule's), since when, and the draft to confirm."""
+    by_code = {f["code"]: f for f in reversed(findings)}  # the oldest open finding wins
+    held = []
+    for reason in reasons:
+        finding = by_code.get(_FINDING_OF[reason.code], {})
+        text = REASONS[reason.code]
+        held.append({
+            "code": reason.code.value,
+            "why_zh": finding.get("message_zh") or text.zh,
+            "why_en": finding.get("message_en") or text.en,
+            "since": reason.since or finding.get("since"),
+            "draft_id": finding.get("draft_id"),
+        })  # fmt: skip
+    return held
+
+
 class SupplierPages(Controller):
     """The supplier's own pages."""
 
@@ -109,10 +139,13 @@ class SupplierPages(Controller):
         with portal.services.engine.connect() as conn:
             hold = payment_hold(portal.changes, conn, sid)
             awaiting = awaiting_sources(conn, sid)
-            to_confirm = [f for f in open_hold_findings(conn, supplier_id=sid) if f["draft_id"]]
+            findings = open_hold_findings(conn, supplier_id=sid)
+            held = _held(supplier_hold_reasons(conn, sid), findings)
+            to_confirm = [f for f in findings if f["draft_id"]]
         return page(
             request,
             "supplier/dashboard.html",
+            held=held,
             to_confirm=to_confirm,
             awaiting=awaiting,
             supplier=supplier,

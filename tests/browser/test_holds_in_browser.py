@@ -1,7 +1,8 @@
 """Holds explain themselves, in Debian's chromium over ``portal demo``: the registry names
-another legal representative (the supplier reads it on its dashboard and confirms the
-prefilled draft), and an invoice names another seller credit code (purchasing and finance
-read the finding on the payments page).
+another legal representative (the supplier's dashboard says payments are held, why, since
+when and what clears it, and the supplier confirms the prefilled draft), and an invoice
+names another seller credit code (purchasing and finance read the finding on the payments
+page).
 
 Screenshots (zh and en, desktop 1280 and phone 390 px): ``artifacts/holds-*.png``.
 """
@@ -21,6 +22,7 @@ from portal.config import load_settings
 from portal.db.supplier_store import SUPPLIER
 from portal.domain.uscc_factory import make_uscc
 from portal.graph.relations import upsert_relation
+from portal.verification.records import replace_states
 from portal.verification.registry_events import follow_registry_events
 from portal.verification.verify import SYSTEM
 from registry.model import EnterpriseRecord, RegistryStatus
@@ -57,11 +59,12 @@ def _plant(folder: Path, uscc: str) -> None:
                 name=supplier.name, uscc=uscc, legal_representative="李新民",
                 status=RegistryStatus.ACTIVE,
             )  # fmt: skip
-            rep = FieldState(State.MISMATCH)
+            rep = FieldState(State.MISMATCH, now)
             result = VerificationResult(
                 findings=(), fields={"legal_representative": rep},
                 verified_on=now.date(),
             )  # fmt: skip
+            replace_states(conn, supplier.id, "browser-run", result)  # as a verification run
             follow_registry_events(
                 conn, AuditLog(services.sealer), SYSTEM, supplier, result,
                 Answers(registry=record, tax=TaxFacts()), now=now,
@@ -96,6 +99,9 @@ def test_holds_explain_themselves_to_the_supplier_and_to_staff(
         _plant(folder, supplier["uscc"])
         page.goto(f"{base}/portal/")
         expect(page.locator("#facts-to-confirm")).to_contain_text("李新民")
+        held = page.locator("#payments-held li[data-reason='legal_rep_changed']")
+        expect(held).to_contain_text("李新民")
+        expect(held).to_contain_text("请核对并确认我们按登记信息预填的变更申请")
         steps.shots("holds-supplier-dashboard", "/portal/")
         page.locator("#facts-to-confirm a.btn").first.click()
         page.wait_for_load_state()

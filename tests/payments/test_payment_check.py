@@ -204,6 +204,21 @@ def test_a_new_legal_representative_at_the_registry_holds_until_a_verification_a
     assert reasons(check(pay, sheet(line(adopted.a, A_OLD)))) == [("pass",)]
 
 
+def test_a_new_legal_representative_seen_without_a_time_still_holds(
+    pay: PaymentDeps, adopted: Any
+) -> None:
+    from sqlalchemy import insert
+
+    from portal.db.verification_tables import FieldStateRow
+
+    with pay.engine.begin() as conn:
+        conn.execute(insert(table_of(FieldStateRow)).values(
+            supplier_id=adopted.a.id, field_path="legal_representative", state="mismatch",
+            checked_at=None, run_id="run-1"))  # fmt: skip
+    held = check(pay, sheet(line(adopted.a, A_OLD))).lines[0].result.reasons
+    assert [r.code.value for r in held] == ["legal_rep_changed"]
+
+
 def test_an_invoice_naming_another_seller_code_holds_until_it_is_rejected(
     pay: PaymentDeps, adopted: Any
 ) -> None:
