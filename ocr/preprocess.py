@@ -185,28 +185,34 @@ _OVERLAY_MIN_SHARE = 0.02  # stamps measured cover 5-8 % of the page, no stamp a
 
 
 def overlay_mask(grey: Image) -> tuple[Image, Image]:
-    """Where a translucent overlay lies on the (flattened) page, and the background with it.
+    """Where a translucent overlay lies on the page, and the background with it.
+
+    ``grey`` is the page as :func:`flatten` leaves it: paper white, print near black.
 
     The background is a closing that removes strokes narrower than the kernel
     (print) and keeps broader ones (a stamp). A broad grey region counts as
     overlay when it is flat: most of its pixels are as light as the background,
     i.e. it is not thick or blurred print, whose pixels are darker than their
-    closing. The mask is empty when flat grey regions cover less than 2 % of
-    the page (a seal, a bold title, blurred print).
+    closing. The mask is empty when the flat grey regions that hold little ink
+    cover less than 2 % of the page (a seal, a bold title, print blurred into
+    flat bands); otherwise it is every flat grey region, the print crossing
+    them included.
     """
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (_OVERLAY_KERNEL, _OVERLAY_KERNEL))
     background = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, kernel)
     background = cv2.erode(background, np.ones((5, 5), np.uint8))  # cover anti-aliased edges
     broad = ((background < 235) & (background > 120)).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(broad, connectivity=8)
-    flat = (grey.astype(np.int16) >= background.astype(np.int16) - 12).ravel()
-    flat_share = np.bincount(labels.ravel(), weights=flat, minlength=n) / np.maximum(
-        stats[:, cv2.CC_STAT_AREA], 1
-    )
+    area = np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    flat = grey.astype(np.int16) >= background.astype(np.int16) - 12
+    flat_share = np.bincount(labels.ravel(), weights=flat.ravel(), minlength=n) / area
+    ink_share = np.bincount(labels.ravel(), weights=(grey < 120).ravel(), minlength=n) / area
     flat_regions = flat_share > 0.6
     flat_regions[0] = False
-    area = stats[:, cv2.CC_STAT_AREA]
-    if area[flat_regions & (area > 0.0003 * grey.size)].sum() < _OVERLAY_MIN_SHARE * grey.size:
+    # A stamp is there when its flat regions that hold little ink (not print blurred into
+    # a flat band, as in a shaken photo) cover enough of the page.
+    clear = flat_regions & (ink_share < 0.1) & (area > 0.0003 * grey.size)
+    if area[clear].sum() < _OVERLAY_MIN_SHARE * grey.size:
         return as_image(np.zeros_like(grey)), as_image(background)
     mask = (flat_regions & (area > 0.00003 * grey.size))[labels]  # with its smaller pieces
     mask = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
