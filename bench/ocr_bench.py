@@ -67,12 +67,11 @@ def run_ours(data: bytes, name: str, engines: Any) -> dict[str, Any]:
 
 
 def run_baseline(data: bytes, name: str, tesseract: Any) -> dict[str, Any]:
+    from ocr.errors import OcrError
     from ocr.fields import build_reading, uscc_reads_from
     from ocr.inputs import load_image
     from ocr.layout import parse_segments, segments_from_text
     from ocr.model import Layout
-
-    from ocr.errors import OcrError
 
     image = load_image(data, name)
     try:
