@@ -9,6 +9,8 @@ CI runs both and fails, rather than skips, when PostgreSQL is down.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -112,3 +114,17 @@ def services(engine: Engine, keyring: Keyring, store: SupplierStore, tmp_path: P
         suppliers=store,
         documents=keyring.document_vault(FilesystemBlobStorage(settings.documents_dir)),
     )
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ``portal demo`` folder set up once per test process (migrated, keyed, seeded, with
+    its finance token): the browser tests copy it instead of migrating and seeding a demo of
+    their own. Set up by the command itself, in a process of its own, with none of the
+    test's ``PORTAL_`` settings."""
+    folder = tmp_path_factory.mktemp("demo-template") / "demo"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    command = [sys.executable, "-m", "portal.cli", "demo", "--dir", str(folder), "--no-serve"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return folder
