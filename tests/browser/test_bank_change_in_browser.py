@@ -70,7 +70,7 @@ def demo(tmp_path: Path, demo_template: Path) -> Iterator[tuple[str, Path]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180  # start-up took over 90 s at load 25-30
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
