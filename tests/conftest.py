@@ -9,7 +9,10 @@ CI runs both and fails, rather than skips, when PostgreSQL is down.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,3 +115,50 @@ def services(engine: Engine, keyring: Keyring, store: SupplierStore, tmp_path: P
         suppliers=store,
         documents=keyring.document_vault(FilesystemBlobStorage(settings.documents_dir)),
     )
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ``portal demo`` folder set up once per test process (migrated, keyed, seeded, with
+    its finance token): the browser tests copy it instead of migrating and seeding a demo of
+    their own. Set up by the command itself, in a process of its own, with none of the
+    test's ``PORTAL_`` settings."""
+    folder = tmp_path_factory.mktemp("demo-template") / "demo"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    command = [sys.executable, "-m", "portal.cli", "demo", "--dir", str(folder), "--no-serve"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return folder
+
+
+def _cost(item: pytest.Item) -> int:
+    """A file's rough cost class: 2 drives a browser, 1 is marked slow, 0 otherwise."""
+    if item.get_closest_marker("browser"):
+        return 2
+    return 1 if item.get_closest_marker("slow") else 0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, the costliest files first: browser files, then slow ones, then the rest
+    by number of tests (xdist's own order, which ``.ci/test`` turns off with
+    ``--no-loadscope-reorder`` so that this one holds).
+
+    A file runs whole on one worker (``--dist loadfile``); xdist's order (most tests first)
+    put the one-test browser files, a minute or more each, last, so one worker ran the tail
+    of them while the other had nothing left. Longest first leaves the short files to even
+    out the two workers at the end. The tests of a file keep their order."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    cost: dict[str, int] = {}
+    size: Counter[str] = Counter()
+    for item in items:
+        file = item.nodeid.split("::", 1)[0]
+        cost[file] = max(cost.get(file, 0), _cost(item))
+        size[file] += 1
+    order = {file: rank for rank, file in enumerate(cost)}
+
+    def key(item: pytest.Item) -> tuple[int, int, int]:
+        file = item.nodeid.split("::", 1)[0]
+        return (-cost[file], -size[file], order[file])
+
+    items.sort(key=key)

@@ -102,6 +102,7 @@ def _generate(base_url: str) -> Any:
         sys.path.remove(str(into))
 
 
+@pytest.mark.slow  # generates the client through uvx (once a document), then a server
 @pytest.mark.skipif(GENERATOR is None, reason="neither openapi-python-client nor uvx is available")
 def test_a_generated_client_proposes_a_change_and_follows_it_to_approval(
     server: str, services: Services

@@ -51,12 +51,15 @@ def test_enrolment_and_step_up_pages(demo: tuple[str, Path]) -> None:  # noqa: F
         page.wait_for_load_state()
         assert page.locator("#code-error").count() == 1, page.content()[:1500]
         page.screenshot(path=str(ARTIFACTS / "02-enrol-wrong-code-zh-desktop.png"), full_page=True)
-        page.fill("#totp-code", app.now())
+        confirmed_with = app.now()
+        page.fill("#totp-code", confirmed_with)
         page.click("#totp-confirm")
         page.wait_for_load_state()
         page.goto(f"{base}/auth/step-up?next=/staff/")
         shots("03-step-up")
-        page.fill("#step-up-code", app.now())  # already used to confirm: refused
+        # the code already used to confirm (not app.now(): under load a new 30 s window may
+        # have begun, and its fresh code would rightly be accepted): refused
+        page.fill("#step-up-code", confirmed_with)
         page.click("#step-up-submit")
         page.wait_for_load_state()
         assert page.locator("#code-error").count() == 1
