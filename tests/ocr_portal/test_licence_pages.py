@@ -210,7 +210,7 @@ async def test_staff_tools_read_a_licence_through_the_api(
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
-    assert set(body) == {"layout", "qr_payload", "warnings", "fields"}
+    assert set(body) == {"layout", "qr_payload", "qr_uscc", "qr_agrees", "warnings", "fields"}
     assert body["fields"]["uscc"]["value"] == site.a.uscc
     bad = await client.post(
         "/api/v1/ocr/licence",
