@@ -107,7 +107,7 @@ def test_a_qr_mismatch_and_a_doubted_name_are_shown_in_words(
         page.wait_for_load_state()
         change = str(page.url).removeprefix(base).replace("/portal/", "/staff/")
         steps.logout()
-        steps.login("reviewer")
+        steps.login("supervisor-a")
         page.goto(f"{base}{change}")
         flag = page.locator("#qr-mismatch-flag").inner_text()
         assert other["uscc"] in flag and mine["uscc"] in flag
