@@ -43,6 +43,9 @@ def _table(reading: LicenceReading, out: TextIO) -> None:
               file=out)  # fmt: skip
     if data["qr_payload"]:
         print(f"qr: {data['qr_payload']}", file=out)
+    if data["qr_agrees"] is False:
+        print(f"finding: the QR code names another credit code, {data['qr_uscc']}; "
+              "check the licence", file=out)  # fmt: skip
     for warning in data["warnings"]:
         print(f"warning: {warning}", file=out)
 

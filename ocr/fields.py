@@ -97,6 +97,36 @@ def fuse_uscc(reads: Sequence[UsccRead]) -> tuple[FieldReading[str], list[str]]:
     return FieldReading(code, confidence, status, "+".join(sources)), notes
 
 
+def _credit_code(
+    printed: Sequence[UsccRead], from_qr: str | None
+) -> tuple[FieldReading[str], str | None, list[str]]:
+    """The credit code, the QR code's own (when valid), and notes.
+
+    When the printed code reads as one valid code and the QR code carries another valid
+    one, the printed code stays the value, marked ``uncertain``: the disagreement is a
+    finding for a person to see (another company's QR code on this licence?), not a
+    silent "unreadable". Otherwise the QR's code is one more reading to fuse.
+
+    >>> read = [UsccRead("t", "91110000600037341L", 1.0)]
+    >>> code, qr, _ = _credit_code(read, "91120116023704967J")
+    >>> code.value, code.status.value, qr
+    ('91110000600037341L', 'uncertain', '91120116023704967J')
+    >>> _credit_code(read, "91110000600037341L")[0].confidence
+    0.99
+    """
+    qr_read = UsccRead("qr", from_qr, 0.99) if from_qr else None
+    qr_code = repair(from_qr).code if from_qr and repair(from_qr).status == "read" else None
+    if qr_read is None or qr_code is None:
+        code, notes = fuse_uscc([*printed, *([qr_read] if qr_read else [])])
+        return code, None, notes
+    alone, notes = fuse_uscc(printed)
+    if alone.value is not None and alone.value != qr_code:
+        notes.append(f"the QR code names credit code {qr_code}, the licence prints {alone.value}")
+        return alone.doubted(f"the QR code names another credit code ({qr_code})"), qr_code, notes
+    code, notes = fuse_uscc([*printed, qr_read])
+    return code, qr_code, notes
+
+
 def _text(fields: dict[str, FieldText], key: str, source: str) -> FieldReading[str]:
     f = fields.get(key)
     if f is None:
@@ -172,11 +202,7 @@ def build_reading(
 ) -> LicenceReading:
     """Turn the label texts (and the seal and QR readings) into typed fields."""
     warnings: list[str] = []
-    reads = list(uscc_reads)
-    from_qr = qr_uscc(qr_payload)
-    if from_qr:
-        reads.append(UsccRead("qr", from_qr, 0.99))
-    uscc, notes = fuse_uscc(reads)
+    uscc, qr_code, notes = _credit_code(uscc_reads, qr_uscc(qr_payload))
     warnings += notes
     if "registration_number" in fields:
         number = clean_text(fields["registration_number"].text)
@@ -250,5 +276,6 @@ def build_reading(
         registration_authority=authority,
         issued_on=issued,
         qr_payload=qr_payload,
+        qr_uscc=qr_code,
         warnings=tuple(warnings),
     )

@@ -109,7 +109,20 @@ class LicenceReading:
     registration_authority: FieldReading[str] = field(default_factory=_missing)
     issued_on: FieldReading[date] = field(default_factory=_missing)
     qr_payload: str | None = None
+    #: the credit code the QR code carries (``uniscid=``), when it passes its check characters
+    qr_uscc: str | None = None
     warnings: tuple[str, ...] = ()
+
+    @property
+    def qr_agrees(self) -> bool | None:
+        """Whether the QR code's credit code is the printed one (None: nothing to compare).
+
+        A disagreement is a finding for a person: the printed code stays the value (marked
+        ``uncertain``) and the QR's code is kept beside it in ``qr_uscc``.
+        """
+        if self.qr_uscc is None or self.uscc.value is None:
+            return None
+        return self.qr_uscc == self.uscc.value
 
     def field_readings(self) -> dict[str, FieldReading[Any]]:
         return {
@@ -119,10 +132,13 @@ class LicenceReading:
         }
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"layout", "qr_payload", "warnings", "fields": {key: {...}}}``."""
+        """JSON-ready: ``{"layout", "qr_payload", "qr_uscc", "qr_agrees", "warnings",
+        "fields": {key: {...}}}``."""
         return {
             "layout": self.layout.value,
             "qr_payload": self.qr_payload,
+            "qr_uscc": self.qr_uscc,
+            "qr_agrees": self.qr_agrees,
             "warnings": list(self.warnings),
             "fields": {k: r.as_dict() for k, r in self.field_readings().items()},
         }

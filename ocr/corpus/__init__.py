@@ -9,6 +9,7 @@ same files.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -18,13 +19,13 @@ import cv2
 import numpy as np
 from PIL import Image as PilImage
 
-from ocr.corpus.data import LicenceFacts, fictional_licence
+from ocr.corpus.data import LicenceFacts, fictional_licence, other_uscc
 from ocr.corpus.degrade import CONDITIONS, DEGRADE
 from ocr.corpus.draw import QR_URL, render
 from ocr.corpus.styles import photocopy, real_kind, watermark
 from ocr.ports import as_image
 
-__all__ = ["CONDITIONS", "LicenceFacts", "generate", "make_licence", "truth"]
+__all__ = ["CONDITIONS", "LicenceFacts", "generate", "make_licence", "other_uscc", "truth"]
 
 LAYOUTS = ("landscape", "portrait")
 
@@ -37,7 +38,7 @@ def truth(facts: LicenceFacts, layout: str, condition: str) -> dict[str, Any]:
     return {
         "layout": layout,
         "condition": condition,
-        "qr_payload": QR_URL.format(facts.uscc),
+        "qr_payload": QR_URL.format(facts.qr_code),
         "absent": [] if facts.term_printed else ["term_from", "term_to"],
         "licence_number": facts.licence_number,
         "fields": {
@@ -63,17 +64,23 @@ def make_licence(
     layout: str | None = None,
     condition: str | None = None,
     style: str = "tuning",
+    *,
+    qr_mismatch: bool = False,
 ) -> tuple[np.ndarray[Any, np.dtype[np.uint8]], dict[str, Any]]:
     """Draw licence ``index`` of corpus ``seed``: a BGR image and its ground truth.
 
     ``style="heldout"`` draws every kind with its own labels, watermarks and grey
     photocopies (:mod:`ocr.corpus.styles`), which the pipeline was not tuned on; its
     clean odd-numbered licences are written by :func:`generate` as a PDF export.
+    ``qr_mismatch`` plants another valid credit code in the QR code (the truth's
+    ``qr_payload`` names it): the reader must report the disagreement.
     """
     rng = random.Random(f"{seed}:{index}")  # noqa: S311 - reproducible, not secret
     layout = layout or LAYOUTS[index % 2]
     condition = condition or CONDITIONS[index // 2 % len(CONDITIONS)]
     facts = fictional_licence(rng)
+    if qr_mismatch:
+        facts = dataclasses.replace(facts, qr_uscc=other_uscc(facts.uscc, rng))
     extras: list[str] = []
     if style == "heldout":
         facts = real_kind(facts, rng, index)
@@ -95,12 +102,15 @@ def make_licence(
     return degraded, gt
 
 
-def generate(out: Path, n: int, seed: int, style: str = "tuning") -> list[Path]:
-    """Write ``n`` licences and their ground truth into ``out``; return the image paths."""
+def generate(
+    out: Path, n: int, seed: int, style: str = "tuning", *, qr_mismatch: bool = False
+) -> list[Path]:
+    """Write ``n`` licences and their ground truth into ``out``; return the image paths
+    (``qr_mismatch``: each QR code carries another company's credit code)."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(n):
-        img, gt = make_licence(seed, i, style=style)
+        img, gt = make_licence(seed, i, style=style, qr_mismatch=qr_mismatch)
         if "e-licence" in gt["marks"]:
             path = out / f"{i:04d}.pdf"
             rgb = PilImage.fromarray(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))

@@ -14,8 +14,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--qr-mismatch",
+        action="store_true",
+        help="plant another valid credit code in each QR code (the reader must report it)",
+    )
     args = parser.parse_args(argv)
-    paths = generate(args.out, args.n, args.seed)
+    paths = generate(args.out, args.n, args.seed, qr_mismatch=args.qr_mismatch)
     print(f"wrote {len(paths)} licences to {args.out}")
     return 0
 

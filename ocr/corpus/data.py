@@ -114,6 +114,13 @@ class LicenceFacts:
     term_label: str = "营业期限"
     term_printed: bool = True  # a 个体工商户's licence has no term
     extra: tuple[tuple[str, str], ...] = ()  # further labelled rows, e.g. 组成形式
+    # The credit code the QR code carries, when a test plants another company's (a finding).
+    qr_uscc: str | None = None
+
+    @property
+    def qr_code(self) -> str:
+        """The code drawn into the QR code: the printed one unless another was planted."""
+        return self.qr_uscc or self.uscc
 
 
 def make_uscc(rng: random.Random, region: str) -> str:
@@ -131,6 +138,14 @@ def make_uscc(rng: random.Random, region: str) -> str:
     code = first17 + uscc.calc_check_digit(first17)
     assert uscc.is_valid(code), code
     return code
+
+
+def other_uscc(code: str, rng: random.Random) -> str:
+    """Another valid credit code of the same region as ``code`` (for a planted QR code)."""
+    while True:
+        other = make_uscc(rng, code[2:8])
+        if other != code:
+            return other
 
 
 def chinese_amount(wan: int) -> str:

@@ -211,7 +211,7 @@ def render(facts: LicenceFacts, layout: str, rng: random.Random) -> Image.Image:
     draw.text((left, top + 42), facts.uscc, font=code_font, fill=_INK)
     draw.text((left, top + 102), f"证照编号：{facts.licence_number}", font=small, fill=_INK)
     qr_size = 220
-    page.paste(_qr(QR_URL.format(facts.uscc), qr_size), (w - left - qr_size, 270))
+    page.paste(_qr(QR_URL.format(facts.qr_code), qr_size), (w - left - qr_size, 270))
     draw.text((w - left - qr_size - 20, 270 + qr_size + 8), "扫描二维码登录", font=small, fill=_INK)
     line_h = int(st.size * 1.6)
     fields = _fields(facts)

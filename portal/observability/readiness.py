@@ -9,7 +9,8 @@ layer answers 200 when every check passed and 503 naming the ones that failed. C
   serves a newer schema);
 - ``redis``: when a Redis URL is configured, it answers PING (1 s timeout);
 - ``keys``: the keyring is loaded: a value sealed with the data key opens again;
-- ``ocr``: when this process reads licences, its reader processes are warm.
+- ``ocr``: when this process reads licences, its reader processes are warm (and how long
+  the slowest took to load its models: the worker's cold start).
 
 No check reveals a secret: a failed connection is named by its error class only.
 """
@@ -167,7 +168,9 @@ def check_ocr(runs_ocr: bool, reader: object, worker_running: bool) -> Check:
     workers = getattr(reader, "workers", None)
     if workers is None:
         return Check("ocr", True, "in-process reader")
-    warm = len(workers())
-    if warm == 0:
+    ready = workers()
+    if not ready:
         return Check("ocr", False, "the OCR engine is still loading (no warm reader yet)")
-    return Check("ocr", True, f"{warm} warm reader(s)")
+    loaded = [float(s) for s in (getattr(w, "warm_seconds", None) for w in ready) if s is not None]
+    took = f", models loaded in {max(loaded):.1f} s" if loaded else ""
+    return Check("ocr", True, f"{len(ready)} warm reader(s){took}")

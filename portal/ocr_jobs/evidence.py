@@ -20,9 +20,10 @@ from collections.abc import Iterable
 
 from portal.domain.findings import Finding, Severity
 
-__all__ = ["ATTACHED", "attached_reading", "attachment"]
+__all__ = ["ATTACHED", "QR_DISAGREES", "attached_reading", "attachment", "qr_disagreement"]
 
 ATTACHED = "licence.attached"
+QR_DISAGREES = "licence.qr_disagrees"
 
 
 def attachment(job_id: str, document_id: str) -> Finding:
@@ -35,6 +36,25 @@ def attachment(job_id: str, document_id: str) -> Finding:
         message_zh="依据上传的营业执照填写",
         source="ocr",
         evidence={"ocr_job": job_id, "document": document_id},
+    )
+
+
+def qr_disagreement(printed: str, qr_code: str) -> Finding:
+    """The finding a request carries when the licence's QR code names another credit code.
+
+    >>> f = qr_disagreement("91110000600037341L", "91120116023704967J")
+    >>> f.message_zh
+    '营业执照上的二维码指向统一社会信用代码 91120116023704967J，执照上印的是 91110000600037341L'
+    """
+    return Finding(
+        code=QR_DISAGREES,
+        severity=Severity.WARNING,
+        field_name="uscc",
+        message_en=f"The QR code on the licence names credit code {qr_code}; "
+        f"the licence prints {printed}",
+        message_zh=f"营业执照上的二维码指向统一社会信用代码 {qr_code}，执照上印的是 {printed}",
+        source="ocr",
+        evidence={"printed": printed, "qr": qr_code},
     )
 
 

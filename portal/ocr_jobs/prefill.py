@@ -14,6 +14,7 @@ from approvals.proposals import OPEN_ENDED, Proposal, capital_text, supplier_val
 from portal.domain import fields, uscc
 from portal.domain.findings import Finding
 from portal.domain.supplier import Supplier
+from portal.ocr_jobs.reasons import Doubt, doubts_of
 from registry.model import EnterpriseRecord
 from verification import OcrClaims, claims_of, verify_supplier
 from verification.licence import ComparisonRow, compare_fields, licence_findings
@@ -40,9 +41,15 @@ class PrefillField:
     name: str
     read: str | None
     confidence: float
-    status: str  # read, repaired, unreadable, missing
+    status: str  # read, repaired, uncertain, unreadable, missing
     on_file: str | None
     prefilled: bool  # confident enough to put into the input
+    reason: str = ""  # why an ``uncertain`` value is in doubt (the reader's words, English)
+
+    @property
+    def doubts(self) -> tuple[Doubt, ...]:
+        """Why the value is in doubt, in words of both languages (:mod:`.reasons`)."""
+        return doubts_of(self.reason)
 
     @property
     def value(self) -> str:
@@ -62,11 +69,15 @@ class Prefill:
     uscc_status: str
     uscc_confidence: float
     uscc_on_file: str
+    qr_uscc: str | None = None  # the credit code the licence's QR code carries
+    qr_agrees: bool | None = None  # False: the QR names another code (a finding to check)
 
     @property
     def uscc_matches(self) -> bool | None:
-        """True / False, or None when the licence's code could not be read safely."""
-        if self.uscc_read is None or self.uscc_status not in ("read", "repaired"):
+        """True / False, or None when the licence's code could not be read safely (a code
+        in doubt only because the QR code names another one was read safely)."""
+        readable = ("read", "repaired", *(("uncertain",) if self.qr_agrees is False else ()))
+        if self.uscc_read is None or self.uscc_status not in readable:
             return None
         return uscc.compact(self.uscc_read) == uscc.compact(self.uscc_on_file)
 
@@ -97,24 +108,45 @@ def prefill(supplier: Supplier, result: Mapping[str, Any], *, min_confidence: fl
         sure = status in ("read", "repaired") and confidence >= min_confidence
         out.append(
             PrefillField(
-                name, text, confidence, status, on_file.get(name), sure and text is not None
+                name,
+                text,
+                confidence,
+                status,
+                on_file.get(name),
+                sure and text is not None,
+                str(reading.get("reason") or ""),
             )
         )
     code = read_fields.get("uscc", {})
+    qr_agrees = result.get("qr_agrees")  # absent from readings stored before it existed
     return Prefill(
         tuple(out),
         code.get("value"),
         str(code.get("status", "missing")),
         float(code.get("confidence", 0.0)),
         supplier.uscc or "",
+        qr_uscc=result.get("qr_uscc") or None,
+        qr_agrees=qr_agrees if isinstance(qr_agrees, bool) else None,
     )
 
 
-def proposal_from_form(supplier_id: str, form: Mapping[str, str]) -> Proposal:
-    """The supplier change the submitted form asks for (empty inputs change nothing)."""
-    values: dict[str, str | None] = {
-        name: form[name].strip() for name in FORM_FIELDS if (form.get(name) or "").strip()
-    }
+def proposal_from_form(
+    supplier_id: str, form: Mapping[str, str], pre: Prefill | None = None
+) -> Proposal:
+    """The supplier change the submitted form asks for (empty inputs change nothing).
+
+    A value read with doubt is never pre-filled: the supplier types it, or ticks
+    ``confirm_<field>`` to take the value of ``pre`` (the reading, looked up again on the
+    server) after checking it against the licence.
+    """
+    read = {f.name: f.read for f in pre.fields} if pre is not None else {}
+    values: dict[str, str | None] = {}
+    for name in FORM_FIELDS:
+        typed = (form.get(name) or "").strip()
+        if typed:
+            values[name] = typed
+        elif form.get(f"confirm_{name}") and read.get(name):
+            values[name] = read[name]
     return Proposal(Entity.SUPPLIER, supplier_id, values)
 
 

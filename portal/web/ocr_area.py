@@ -62,7 +62,7 @@ from portal.ocr_jobs import (
     prefill,
     proposal_from_form,
 )
-from portal.ocr_jobs.evidence import attachment
+from portal.ocr_jobs.evidence import attachment, qr_disagreement
 from portal.web.api_models import typed
 from portal.web.auth.ratelimit import rate_limited
 from portal.web.context import audit_context
@@ -259,17 +259,23 @@ class LicencePages(Controller):
     ) -> Redirect:
         me, sid = _me(request)
         job = get_job(ocr.services.engine, me, job_id)
-        if job.state is not JobState.DONE:
+        if job.state is not JobState.DONE or job.result is None:
             raise OcrJobNotFoundError(job_id)
+        pre = prefill(
+            _supplier(ocr.services, sid), job.result, min_confidence=ocr.settings.min_confidence
+        )
+        evidence = [attachment(job.id, job.document_id)]
+        if pre.qr_agrees is False and pre.uscc_read and pre.qr_uscc:
+            evidence.append(qr_disagreement(pre.uscc_read, pre.qr_uscc))
         created = submit_change(
             _portal(request).changes,
             audit_context(request),
             me,
             sid,
-            [proposal_from_form(sid, data)],
+            [proposal_from_form(sid, data, pre)],
             channel=Channel.PORTAL,
             kind=ChangeKind.SUPPLIER_PROFILE,
-            evidence=[attachment(job.id, job.document_id)],
+            evidence=evidence,
         )
         return Redirect(path=f"/portal/changes/{created.id}", status_code=303)
 

@@ -397,6 +397,13 @@ class LicenceReadingView(_Closed, kw_only=True):
 
     layout: Annotated[str, Meta(description="landscape (正本) or portrait (副本)")]
     qr_payload: str | None = None
+    qr_uscc: Annotated[
+        str | None, Meta(description="the credit code the QR code carries (uniscid=), if valid")
+    ] = None
+    qr_agrees: Annotated[
+        bool | None,
+        Meta(description="the QR's code is the printed one; false is a finding to check"),
+    ] = None
     warnings: list[str] = []
     fields: dict[str, FieldReadingView]
 

@@ -8,7 +8,8 @@ the field-by-field diff:
   the value read from the licence with its confidence, and the registry's value, marked
   match / mismatch / unknown (:class:`verification.licence.ComparisonRow`);
 - the red flag when the licence's credit code, as read or as registered, is not the
-  supplier's ("another company's licence");
+  supplier's ("another company's licence"), and the red line when the licence's QR code
+  names another credit code than the one printed (with that code's supplier, if on file);
 - the registry's facts with provider, time and request id (looked up by the caller, who
   owns the provider's client; an unreachable registry is "unknown, retry later"), and the
   supplier's stored verification states with the time each was checked;
@@ -85,6 +86,10 @@ class LicenceEvidence:
     uscc_confidence: float
     rows: tuple[EvidenceRow, ...]
     done: bool  # the reading finished (else only the image is there)
+    printed_uscc: str | None = None  # the code printed on the licence, as read
+    qr_uscc: str | None = None  # the code its QR code carries
+    qr_agrees: bool | None = None  # False: a red line naming both codes
+    qr_owner: tuple[str, str] | None = None  # (id, name) of a supplier on file with the QR's code
 
 
 @dataclass(frozen=True)
@@ -202,7 +207,22 @@ def _licence(
         pre.uscc_confidence,
         rows,
         done=True,
+        printed_uscc=pre.uscc_read,
+        qr_uscc=pre.qr_uscc,
+        qr_agrees=pre.qr_agrees,
+        qr_owner=_holder(deps, pre.qr_uscc) if pre.qr_agrees is False else None,
     )
+
+
+def _holder(deps: ChangeDeps, code: str | None) -> tuple[str, str] | None:
+    """The supplier on file with this credit code, as (id, name), if any."""
+    if not code:
+        return None
+    with deps.engine.connect() as conn:
+        row = conn.execute(
+            select(SUPPLIER.c.id, SUPPLIER.c.name).where(SUPPLIER.c.uscc == uscc.compact(code))
+        ).first()
+    return (row.id, row.name) if row is not None else None
 
 
 def _facts(record: EnterpriseRecord) -> RegistryFacts:

@@ -172,6 +172,8 @@ def test_a_process_that_reads_licences_is_not_ready_until_its_readers_are_warm(
 
     warm = SimpleNamespace(workers=lambda: [object(), object()])
     assert check_ocr(True, warm, True).detail == "2 warm reader(s)"
+    timed = SimpleNamespace(workers=lambda: [SimpleNamespace(warm_seconds=6.25)])
+    assert check_ocr(True, timed, True).detail == "1 warm reader(s), models loaded in 6.2 s"
     assert not check_ocr(True, warm, False).ok  # the worker task is not running
     assert check_ocr(False, cold_pool, False).ok  # another process reads licences
 

@@ -45,3 +45,15 @@ def test_the_held_out_style_draws_each_kind_with_its_own_labels():
             assert t["absent"] == ["term_from", "term_to"] and t["fields"]["term_from"] is None
     assert any("watermark" in t["marks"] for t in truths)
     assert any("photocopy" in t["marks"] for t in truths)
+
+
+def test_the_cli_table_names_the_credit_code_a_disagreeing_qr_code_carries():
+    from ocr.cli import _table
+    from ocr.fields import UsccRead, build_reading
+    from ocr.model import Layout
+
+    reads = [UsccRead("t", "91110000600037341L", 1.0)]
+    qr = "http://www.gsxt.gov.cn/index.html?uniscid=91120116023704967J"
+    out = io.StringIO()
+    _table(build_reading({}, Layout.LANDSCAPE, uscc_reads=reads, qr_payload=qr), out)
+    assert "finding: the QR code names another credit code, 91120116023704967J" in out.getvalue()

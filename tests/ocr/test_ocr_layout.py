@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from ocr.fields import build_reading, uscc_reads_from
+from ocr.fields import UsccRead, build_reading, uscc_reads_from
 from ocr.layout import parse_segments, segments_from_text
 from ocr.model import FieldStatus, Layout
 from ocr.ports import TextSegment
@@ -131,17 +131,47 @@ def test_a_misread_authority_place_is_checked_against_the_address():
     assert reading.registration_authority.status is FieldStatus.REPAIRED
 
 
-def test_credit_code_readings_that_disagree_make_it_unreadable():
-    fields = parse_segments(segments_from_text("统一社会信用代码\n91110000600037341L"))
+_PRINTED = "统一社会信用代码\n91110000600037341L"
+_QR = "http://www.gsxt.gov.cn/index.html?uniscid={}"
+
+
+def test_a_qr_code_naming_another_credit_code_keeps_the_printed_one_in_doubt():
+    fields = parse_segments(segments_from_text(_PRINTED))
     reads = uscc_reads_from(fields, "ocr", 1.0)
-    other = "http://www.gsxt.gov.cn/index.html?uniscid=91120116023704967J"
+    other = _QR.format("91120116023704967J")
     reading = build_reading(fields, Layout.LANDSCAPE, uscc_reads=reads, qr_payload=other)
-    assert reading.uscc.value is None
-    assert reading.uscc.status is FieldStatus.UNREADABLE
-    agreeing = "http://www.gsxt.gov.cn/index.html?uniscid=91110000600037341L"
+    assert reading.uscc.value == "91110000600037341L"
+    assert reading.uscc.status is FieldStatus.UNCERTAIN
+    assert "91120116023704967J" in reading.uscc.reason
+    assert (reading.qr_uscc, reading.qr_agrees) == ("91120116023704967J", False)
+    assert reading.as_dict()["qr_agrees"] is False
+
+
+def test_a_qr_code_that_agrees_confirms_the_printed_credit_code():
+    fields = parse_segments(segments_from_text(_PRINTED))
+    reads = uscc_reads_from(fields, "ocr", 1.0)
+    agreeing = _QR.format("91110000600037341L")
     reading = build_reading(fields, Layout.LANDSCAPE, uscc_reads=reads, qr_payload=agreeing)
     assert reading.uscc.value == "91110000600037341L"
     assert reading.uscc.confidence >= 0.99
+    assert reading.qr_agrees is True
+
+
+def test_printed_readings_that_disagree_make_the_credit_code_unreadable():
+    reads = [UsccRead("a", "91110000600037341L", 1.0), UsccRead("b", "91120116023704967J", 1.0)]
+    reading = build_reading({}, Layout.LANDSCAPE, uscc_reads=reads, qr_payload=_QR.format(
+        "91110000600037341L"))  # fmt: skip
+    assert reading.uscc.status is FieldStatus.UNREADABLE
+    assert reading.qr_agrees is None
+
+
+def test_a_qr_code_with_a_wrong_check_character_is_not_compared():
+    fields = parse_segments(segments_from_text(_PRINTED))
+    reads = uscc_reads_from(fields, "ocr", 1.0)
+    broken = _QR.format("91120116023704967X")
+    reading = build_reading(fields, Layout.LANDSCAPE, uscc_reads=reads, qr_payload=broken)
+    assert reading.qr_uscc is None
+    assert reading.qr_agrees is None
 
 
 def test_as_dict_is_json_ready():
@@ -150,7 +180,7 @@ def test_as_dict_is_json_ready():
     fields = parse_segments(segments_from_text(PORTRAIT))
     data = build_reading(fields, Layout.PORTRAIT).as_dict()
     json.dumps(data)
-    assert set(data) == {"layout", "qr_payload", "warnings", "fields"}
+    assert set(data) == {"layout", "qr_payload", "qr_uscc", "qr_agrees", "warnings", "fields"}
     assert data["fields"]["registered_capital"]["value"] == {"amount": "1000000", "currency": "CNY"}
     assert data["fields"]["established_on"]["value"] == "2016-01-23"
     assert data["fields"]["issued_on"]["status"] == "missing"

@@ -76,6 +76,20 @@ def test_a_generated_licence_reads_right(index, condition):
     assert reading.qr_payload == truth["qr_payload"]
 
 
+@pytest.mark.slow
+def test_a_licence_whose_qr_code_names_another_company_is_read_with_both_codes():
+    from ocr.corpus import make_licence
+    from ocr.fields import qr_uscc
+
+    image, truth = make_licence(seed=42, index=0, condition="clean", qr_mismatch=True)
+    reading = read_licence(_png(image), filename="licence.png")
+    planted = qr_uscc(truth["qr_payload"])
+    assert planted != truth["fields"]["uscc"]
+    assert reading.uscc.value == truth["fields"]["uscc"]
+    assert reading.uscc.status is FieldStatus.UNCERTAIN
+    assert (reading.qr_uscc, reading.qr_agrees) == (planted, False)
+
+
 def _scope_page(*, full_stop: bool, comma: bool = False) -> tuple[np.ndarray, list[TextSegment]]:
     """A white 2000×1400 page and the boxes a detector found on it (the lone marks not among them)."""
     segs = [

@@ -77,6 +77,29 @@ async def test_a_licence_of_another_company_is_flagged_in_red_on_the_approval_pa
     assert marks(page)["uscc"] == "mismatch" and marks(page)["name"] == "mismatch"
 
 
+async def test_a_qr_code_naming_another_supplier_is_a_red_line_on_the_approval_page(
+    site: Site, client: Client, ocr: OcrRuntime, fake_reader: FakeReader
+) -> None:
+    fake_reader.outcomes = [reading(site.a.name, site.a.uscc, qr_code=site.b.uscc)]
+    request_id, _ = await submit_licence_change(site, client, ocr)
+    page = (await client.get(f"/staff/changes/{request_id}", headers=ALICE)).text
+    line = page.split('id="qr-mismatch-flag"', 1)[1].split("</div>", 1)[0]
+    assert site.b.uscc in line and site.a.uscc in line
+    assert site.b.name in line  # the QR's code belongs to a supplier on file
+    assert "二维码指向另一个统一社会信用代码" in line
+    assert 'id="other-company-flag"' not in page  # the printed code is the supplier's own
+    [request] = list_changes(site.deps, site.people["a"])
+    assert "licence.qr_disagrees" in {f.code for f in request.findings}
+
+
+async def test_the_approval_page_says_when_the_qr_code_agrees(
+    site: Site, client: Client, ocr: OcrRuntime
+) -> None:
+    request_id, _ = await submit_licence_change(site, client, ocr)
+    page = (await client.get(f"/staff/changes/{request_id}", headers=ALICE)).text
+    assert 'id="qr-agrees"' in page and 'id="qr-mismatch-flag"' not in page
+
+
 async def test_staff_open_the_licence_and_the_opening_is_audited(
     site: Site, client: Client, ocr: OcrRuntime
 ) -> None:

@@ -133,7 +133,8 @@ async def test_the_form_is_prefilled_and_marked_as_read_from_the_licence(
     assert 'data-field="address" data-prefilled="no"' in page
     assert 'data-field="business_scope" data-prefilled="no"' in page
     assert re.search(r'id="field-business_scope"[^>]*></textarea>', page)
-    assert "识别结果：一般项目" in page  # the unsure reading is shown as a hint
+    hint = page.split('id="doubt-business_scope"', 1)[1].split("</div>", 1)[0]
+    assert "一般项目" in hint and "把握不足（55%）" in hint  # the unsure reading, as a hint
     assert 'data-match="yes"' in page and site.a.uscc in page
 
 
@@ -145,6 +146,65 @@ async def test_a_credit_code_that_is_not_the_supplier_s_is_a_clear_warning(
     page = (await client.get(f"/portal/licence/{job_id}", headers={"x-test-user": "a"})).text
     assert 'data-match="no"' in page
     assert "不一致" in page and "is this your company's licence?" in page
+
+
+async def test_a_qr_code_naming_another_credit_code_is_shown_to_the_supplier(
+    site: Site, client: Client, ocr: OcrRuntime, fake_reader: FakeReader
+) -> None:
+    fake_reader.outcomes = [reading(site.a.name, site.a.uscc, qr_code=site.b.uscc)]
+    job_id = await read_one(client, ocr)
+    page = (await client.get(f"/portal/licence/{job_id}", headers={"x-test-user": "a"})).text
+    line = page.split('id="qr-mismatch"', 1)[1].split("</p>", 1)[0]
+    assert site.b.uscc in line and site.a.uscc in line
+    assert "二维码指向另一个统一社会信用代码" in line
+    assert "The QR code on this licence names another credit code" in line
+    assert "please check the licence" in line
+    assert 'data-match="yes"' in page  # the printed code is still the supplier's
+
+
+async def test_a_qr_code_that_agrees_says_so_quietly(
+    site: Site, client: Client, ocr: OcrRuntime
+) -> None:
+    job_id = await read_one(client, ocr)
+    page = (await client.get(f"/portal/licence/{job_id}", headers={"x-test-user": "a"})).text
+    assert 'id="qr-agrees"' in page and 'id="qr-mismatch"' not in page
+
+
+async def test_a_field_read_with_doubt_is_asked_with_its_reason_not_prefilled(
+    site: Site, client: Client, ocr: OcrRuntime, fake_reader: FakeReader
+) -> None:
+    doubted = {"address": "the copy stamp 仅供投标使用 crosses the value"}
+    fake_reader.outcomes = [reading(site.a.name, site.a.uscc, doubted=doubted)]
+    job_id = await read_one(client, ocr)
+    page = (await client.get(f"/portal/licence/{job_id}", headers={"x-test-user": "a"})).text
+    assert field_value(page, "address") == ""
+    assert 'data-field="address" data-prefilled="no"' in page
+    box = page.split('id="doubt-address"', 1)[1].split("</div>", 1)[0]
+    assert "上海市浦东新区张江路88号" in box  # the value read, to compare with the licence
+    assert "复印件上的“仅供投标使用”字样压住了这一栏" in box
+    assert "the stamp “仅供投标使用” covers this line" in box
+    assert 'name="confirm_address"' in box
+    assert "请确认 1 个识别不确定的字段" in page
+    assert "uncertain" not in page.split('id="licence-form"', 1)[1]  # words, not statuses
+
+
+async def test_ticking_use_it_submits_the_value_read_and_an_empty_box_changes_nothing(
+    site: Site, client: Client, ocr: OcrRuntime, fake_reader: FakeReader
+) -> None:
+    doubted = {"address": "some characters were hard to read (0.71)", "name": "x"}
+    fake_reader.outcomes = [reading("新名称有限公司", site.a.uscc, doubted=doubted)]
+    job_id = await read_one(client, ocr)
+    headers = {"x-test-user": "a"}
+    page = (await client.get(f"/portal/licence/{job_id}", headers=headers)).text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page)
+    assert token
+    form = {"_csrf_token": token.group(1), "confirm_address": "1"}
+    response = await client.post(f"/portal/licence/{job_id}", data=form, headers=headers)
+    assert response.status_code == 303, response.text
+    [request] = list_changes(site.deps, site.people["a"])
+    changed = {c.field_name: c.after for c in request.changes}
+    assert changed["address"] == "上海市浦东新区张江路88号"
+    assert "name" not in changed  # doubted and not confirmed: not taken
 
 
 async def test_submitting_the_form_creates_a_supplier_profile_change_request(
@@ -210,7 +270,7 @@ async def test_staff_tools_read_a_licence_through_the_api(
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
-    assert set(body) == {"layout", "qr_payload", "warnings", "fields"}
+    assert set(body) == {"layout", "qr_payload", "qr_uscc", "qr_agrees", "warnings", "fields"}
     assert body["fields"]["uscc"]["value"] == site.a.uscc
     bad = await client.post(
         "/api/v1/ocr/licence",

@@ -31,13 +31,22 @@ def reading(
     low: tuple[str, ...] = (),
     unreadable: tuple[str, ...] = (),
     open_ended: bool = True,
+    doubted: dict[str, str] | None = None,
+    qr_code: str | None = None,
 ) -> LicenceReading:
-    """A licence reading of ``name``/``code``; fields in ``low`` read at 55 %."""
+    """A licence reading of ``name``/``code``; fields in ``low`` read at 55 %, fields in
+    ``doubted`` are ``uncertain`` for the reason given; ``qr_code``: the code its QR code
+    carries (another than ``code`` is the QR finding; default: ``code``)."""
+    qr = qr_code or code
+    doubts = dict(doubted or {})
+    if qr != code:
+        doubts["uscc"] = f"the QR code names another credit code ({qr})"
 
     def f(key: str, value: Any) -> FieldReading[Any]:
         if key in unreadable:
             return FieldReading.unreadable("fake")
-        return FieldReading(value, 0.55 if key in low else 0.97, FieldStatus.READ, "fake")
+        read = FieldReading(value, 0.55 if key in low else 0.97, FieldStatus.READ, "fake")
+        return read.doubted(doubts[key]) if key in doubts else read
 
     return LicenceReading(
         layout=Layout.LANDSCAPE,
@@ -53,7 +62,8 @@ def reading(
         business_scope=f("business_scope", "一般项目:软件开发；货物进出口。"),
         registration_authority=f("registration_authority", "上海市浦东新区市场监督管理局"),
         issued_on=f("issued_on", date(2020, 1, 2)),
-        qr_payload=f"http://www.gsxt.gov.cn/index.html?uniscid={code}",
+        qr_payload=f"http://www.gsxt.gov.cn/index.html?uniscid={qr}",
+        qr_uscc=qr,
     )
 
 
