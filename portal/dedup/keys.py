@@ -29,6 +29,11 @@ __all__ = [
 ]
 
 _POSTING_CHUNK = 100
+#: Statement sizes (keys per statement): a shorter chunk is padded up to the next one with
+#: a key no supplier is filed under, so SQLAlchemy caches five compiled statements, not one
+#: per length (up to a hundred large unions kept for the life of the engine).
+_SIZES = (8, 16, 32, 64, _POSTING_CHUNK)
+_NO_KEY = ""
 
 
 def keys_of_row(
@@ -122,6 +127,8 @@ def filed_under(
     found: dict[str, list[tuple[str, str]]] = {}
     limit = int(cap) + 1
     for chunk in chunks(keys, _POSTING_CHUNK):
+        size = next(n for n in _SIZES if n >= len(chunk))
+        chunk += [_NO_KEY] * (size - len(chunk))
         statement = text(
             " UNION ALL ".join(
                 # only the table name and integers are inlined; keys are bound
@@ -133,6 +140,7 @@ def filed_under(
         rows = conn.execute(statement, {f"k{i}": key for i, key in enumerate(chunk)})
         for key, sid, cores in rows:
             found.setdefault(key, []).append((sid, cores))
+    found.pop(_NO_KEY, None)
     if cache is not None:
         cache.put(found, list(keys))
         found.update(cached)
