@@ -125,6 +125,7 @@ def filed_under(
     if cache is not None:
         cached, keys = cache.get(keys)
     found: dict[str, list[tuple[str, str]]] = {}
+    shared: dict[str, tuple[str, str]] = {}
     limit = int(cap) + 1
     for chunk in chunks(keys, _POSTING_CHUNK):
         size = next(n for n in _SIZES if n >= len(chunk))
@@ -139,7 +140,12 @@ def filed_under(
         )
         rows = conn.execute(statement, {f"k{i}": key for i, key in enumerate(chunk)})
         for key, sid, cores in rows:
-            found.setdefault(key, []).append((sid, cores))
+            # a supplier is filed under several keys: one (id, cores) for all its lists
+            # (the import's posting cache keeps them; separate copies tripled its size)
+            entry = shared.get(sid)
+            if entry is None or entry[1] != cores:
+                entry = shared[sid] = (sid, cores)
+            found.setdefault(key, []).append(entry)
     found.pop(_NO_KEY, None)
     if cache is not None:
         cache.put(found, list(keys))
