@@ -31,7 +31,7 @@ import portal.importing.run as run
 import portal.onboarding.registration as registration
 from portal.db.engine import make_engine
 
-spent: collections.Counter[str] = collections.Counter()
+spent: dict[str, float] = collections.defaultdict(float)
 
 
 def metered(function: Callable[..., Any], label: str) -> Callable[..., Any]:
@@ -76,7 +76,7 @@ def main() -> None:
     store_class = supplier_store.SupplierStore
     add, insert = store_class.add_to_batch, store_class.insert_batch
     store_class.add_to_batch = metered(add, STORE_STEPS[0][1])  # type: ignore[method-assign]
-    store_class.insert_batch = staticmethod(metered(insert, STORE_STEPS[1][1]))  # type: ignore[method-assign,assignment]
+    store_class.insert_batch = staticmethod(metered(insert, STORE_STEPS[1][1]))  # type: ignore[method-assign]
     folder = Path(tempfile.mkdtemp(prefix="import-steps-"))
     csv_path = folder / "suppliers.csv"
     bench.generate(csv_path, args.n)
@@ -91,7 +91,7 @@ def main() -> None:
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"{args.database}, {args.n} rows: wall {wall:.1f} s, CPU {cpu:.1f} s, load {load}")
     print(f"{'CPU us/row':>10} {'share':>6}  step")
-    for label, seconds in spent.most_common():
+    for label, seconds in sorted(spent.items(), key=lambda item: -item[1]):
         print(f"{seconds / args.n * 1e6:>10.1f} {seconds / cpu:>6.1%}  {label}")
     rest = cpu - sum(spent.values())
     print(
