@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import sqlite3
@@ -157,10 +158,27 @@ def open_store(engine: Engine) -> SupplierStore:
     return SupplierStore(Sealer(keyring.field_cipher(), keyring.blind_indexer()))
 
 
-def timed_import(engine: Engine, csv_path: Path, store: SupplierStore) -> tuple[float, Any]:
-    start = time.perf_counter()
-    counts = import_once(engine, csv_path, store)
-    return time.perf_counter() - start, counts
+class Clock:
+    """Wall time, this process's CPU time and the load average over one timed step."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+        self.load = 0.0
+
+    def __enter__(self) -> Clock:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+        self.load = os.getloadavg()[0]
+
+
+def timed_import(engine: Engine, csv_path: Path, store: SupplierStore) -> tuple[Clock, Any]:
+    with Clock() as clock:
+        counts = import_once(engine, csv_path, store)
+    return clock, counts
 
 
 def ready_tuples(url: str) -> tuple[dict[str, list[str]], dict[str, dict[str, list[Any]]]]:
@@ -190,8 +208,8 @@ def _batches(grouped: dict[str, dict[str, list[Any]]], size: int) -> Iterator[di
 
 def write_floor(
     kind: str, url: str, columns: dict[str, list[str]], grouped: dict[str, dict[str, list[Any]]]
-) -> float:
-    """Seconds to write the ready tuples, a transaction per import batch."""
+) -> Clock:
+    """Time to write the ready tuples, a transaction per import batch."""
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
     engine.dispose()
@@ -202,14 +220,13 @@ def write_floor(
             conn.execute(f"PRAGMA {pragma}")
         conn.execute("PRAGMA cache_size=-65536")
         sql = {t: f"INSERT INTO {t} VALUES ({', '.join('?' * len(columns[t]))})" for t in columns}
-        start = time.perf_counter()
-        for batch in batches:
-            for table in FLOOR_TABLES:
-                conn.executemany(sql[table], batch[table])
-            conn.commit()
-        elapsed = time.perf_counter() - start
+        with Clock() as clock:
+            for batch in batches:
+                for table in FLOOR_TABLES:
+                    conn.executemany(sql[table], batch[table])
+                conn.commit()
         conn.close()
-        return elapsed
+        return clock
     import psycopg
 
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -218,15 +235,15 @@ def write_floor(
             t: f"COPY {t} ({', '.join(chr(34) + c + chr(34) for c in columns[t])}) FROM STDIN"
             for t in columns
         }
-        start = time.perf_counter()
-        for batch in batches:
-            with pg.cursor() as cursor:
-                for table in FLOOR_TABLES:
-                    with cursor.copy(copy_sql[table]) as copy:
-                        for row in batch[table]:
-                            copy.write_row(row)
-            pg.commit()
-        return time.perf_counter() - start
+        with Clock() as clock:
+            for batch in batches:
+                with pg.cursor() as cursor:
+                    for table in FLOOR_TABLES:
+                        with cursor.copy(copy_sql[table]) as copy:
+                            for row in batch[table]:
+                                copy.write_row(row)
+                pg.commit()
+        return clock
 
 
 def index_entries(url: str) -> int:
@@ -303,6 +320,7 @@ def main() -> None:
     full: list[float] = []
     again: list[float] = []
     floor: list[float] = []
+    cpu: list[tuple[float, float, float]] = []  # CPU seconds of this process per side
     rss: list[tuple[float, float]] = []
     for round_no in range(args.rounds):
         target = Target(args.database, folder, args.pg_url, round_no)
@@ -319,28 +337,39 @@ def main() -> None:
         columns, grouped = ready_tuples(target.full)
         t_floor = write_floor(args.database, target.floor, columns, grouped)
         del columns, grouped
-        full.append(args.n / t_full)
-        again.append(args.n / t_again)
-        floor.append(args.n / t_floor)
+        full.append(args.n / t_full.wall)
+        again.append(args.n / t_again.wall)
+        floor.append(args.n / t_floor.wall)
+        cpu.append((t_full.cpu, t_again.cpu, t_floor.cpu))
         rss.append((rss_first, rss_again))
         print(
-            f"round {round_no + 1}: full {full[-1]:,.0f} rows/s, re-import {again[-1]:,.0f}, "
-            f"floor {floor[-1]:,.0f}, full/floor {full[-1] / floor[-1]:.3f}"
+            f"round {round_no + 1}: full {full[-1]:,.0f} rows/s (load {t_full.load:.1f}), "
+            f"re-import {again[-1]:,.0f} (load {t_again.load:.1f}), "
+            f"floor {floor[-1]:,.0f} (load {t_floor.load:.1f}), "
+            f"full/floor {full[-1] / floor[-1]:.3f}; CPU s of this process: full "
+            f"{t_full.cpu:.1f} of {t_full.wall:.1f} wall, re-import {t_again.cpu:.1f} of "
+            f"{t_again.wall:.1f}, floor {t_floor.cpu:.1f} of {t_floor.wall:.1f}"
         )
     r_full, r_again, r_floor = (statistics.median(x) for x in (full, again, floor))
+    c_full, c_again, c_floor = (statistics.median(c[i] for c in cpu) for i in range(3))
     floor_name = "executemany" if args.database == "sqlite" else "COPY"
     entries = index_entries(target.full)
-    print(f"{'measure (median of rounds)':<62} {'rows/s':>10} {'vs floor':>9}")
-    for label, rate in (
-        (f"floor: 5 tables as ready tuples, {floor_name}, FKs as shipped", r_floor),
-        ("full import path (import_supplier_list, encryption, screening)", r_full),
-        ("re-import of the same file over the stored rows (unchanged)", r_again),
+    print(f"{'measure (median of rounds)':<62} {'rows/s':>10} {'vs floor':>9} {'CPU us/row':>11}")
+    for label, rate, spent in (
+        (f"floor: 5 tables as ready tuples, {floor_name}, FKs as shipped", r_floor, c_floor),
+        ("full import path (import_supplier_list, encryption, screening)", r_full, c_full),
+        ("re-import of the same file over the stored rows (unchanged)", r_again, c_again),
     ):
-        print(f"{label:<62} {rate:>10,.0f} {rate / r_floor:>9.3f}")
+        print(f"{label:<62} {rate:>10,.0f} {rate / r_floor:>9.3f} {spent / args.n * 1e6:>11.0f}")
     print(f"re-import / first import: {r_again / r_full:.2f} (goal >= 1.0)")
+    if args.database == "sqlite":  # the database works in this process: CPU compares too
+        print(f"full / floor by CPU time of this process: {c_floor / c_full:.3f}")
+    else:
+        print("CPU us/row: this process only (PostgreSQL's own work is in the server)")
     print(
         f"peak RSS after import {rss[0][0]:.0f} MB, after re-import {rss[0][1]:.0f} MB "
-        f"(first round; compare runs at two N)"
+        f"(first round; compare runs at two N); load average now "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
     print(
         f"{entries / args.n:.1f} index entries per supplier; floor "

@@ -29,6 +29,11 @@ __all__ = [
 ]
 
 _POSTING_CHUNK = 100
+#: Statement sizes (keys per statement): a shorter chunk is padded up to the next one with
+#: a key no supplier is filed under, so SQLAlchemy caches five compiled statements, not one
+#: per length (up to a hundred large unions kept for the life of the engine).
+_SIZES = (8, 16, 32, 64, _POSTING_CHUNK)
+_NO_KEY = ""
 
 
 def keys_of_row(
@@ -120,8 +125,11 @@ def filed_under(
     if cache is not None:
         cached, keys = cache.get(keys)
     found: dict[str, list[tuple[str, str]]] = {}
+    shared: dict[str, tuple[str, str]] = {}
     limit = int(cap) + 1
     for chunk in chunks(keys, _POSTING_CHUNK):
+        size = next(n for n in _SIZES if n >= len(chunk))
+        chunk += [_NO_KEY] * (size - len(chunk))
         statement = text(
             " UNION ALL ".join(
                 # only the table name and integers are inlined; keys are bound
@@ -132,7 +140,13 @@ def filed_under(
         )
         rows = conn.execute(statement, {f"k{i}": key for i, key in enumerate(chunk)})
         for key, sid, cores in rows:
-            found.setdefault(key, []).append((sid, cores))
+            # a supplier is filed under several keys: one (id, cores) for all its lists
+            # (the import's posting cache keeps them; separate copies tripled its size)
+            entry = shared.get(sid)
+            if entry is None or entry[1] != cores:
+                entry = shared[sid] = (sid, cores)
+            found.setdefault(key, []).append(entry)
+    found.pop(_NO_KEY, None)
     if cache is not None:
         cache.put(found, list(keys))
         found.update(cached)

@@ -135,9 +135,13 @@ _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}（）])\s+|\s+(?=[{_CJK}（）])")
 _BRACKETED = re.compile(r"（([^（）]*)）")
 _SPACES = re.compile(r"\s+")
+#: Names memoised per function (here and in ``portal.resolution``): the names of about three
+#: import batches (5,000 rows each), where the repeats are. The caches live as long as the
+#: process, so this bound is memory kept: 65,536 entries were about 18 MB per function.
+MEMO_SIZE = 16_384
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=MEMO_SIZE)
 def normalise(name: str) -> str:
     """Return the canonical spelling of a company name (memoised: screening asks for the
     same names many times)."""
@@ -178,7 +182,7 @@ def strip_legal_form(name: str) -> str:
     return stripped if stripped else text
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=MEMO_SIZE)
 def core(name: str) -> str:
     """Return the comparable core of a name (see the module docstring)."""
     text = strip_legal_form(name)

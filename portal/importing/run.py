@@ -27,6 +27,7 @@ from portal.domain.supplier import Supplier
 from portal.domain.supplier_input import parse_supplier_draft
 from portal.finance.export import EXPORT_ONLY_TITLES
 from portal.importing.changes import ProposeChanges, unchanged_rows
+from portal.importing.first_rows import FirstRows
 from portal.importing.headers import canonical_header
 from portal.importing.readers import (
     DEFAULT_LIMITS,
@@ -334,10 +335,31 @@ def import_suppliers(
     the suppliers created); channels call :func:`portal.importing.audited.import_supplier_list`.
     """
     report = ImportReport(file=path.name, dry_run=dry_run)
-    seen: dict[str, tuple[int, str | None]] = {}
+    parsed: list[_Parsed] = []
     pending: list[tuple[int, Supplier, list[Finding]]] = []
     rejected: list[_Rejected] = []
     cache = PostingCache(cap=KEY_CAP)
+
+    def sort(first_rows: FirstRows) -> None:
+        """Each parsed row of the batch to ``pending`` or ``rejected``, a repeat of an
+        earlier row's credit code said (earlier batches asked in one query)."""
+        seen = first_rows.earlier({p.identity for p in parsed if p.identity})
+        firsts: list[tuple[str, int, str | None]] = []
+        for p in parsed:
+            findings = p.findings
+            if p.identity:
+                name = p.draft.name if p.draft else None
+                if p.identity not in seen:
+                    firsts.append((p.identity, p.row, name))
+                findings += _repeated(seen, p.identity, p.row, name, findings)
+            if p.draft is None or any(f.severity is Severity.ERROR for f in findings):
+                if any(f.code == "uscc.legacy_tax_number" for f in findings) and p.shown:
+                    findings += _legacy_owner(engine, store, p.shown)
+                rejected.append(_Rejected(p.row, p.credit_code, p.shown, p.draft, findings))
+            else:
+                pending.append((p.row, p.draft, findings))
+        first_rows.remember(firsts)
+        parsed.clear()
 
     def flush() -> None:
         outcomes = register_suppliers(
@@ -364,31 +386,40 @@ def import_suppliers(
         if on_progress is not None:
             on_progress(report.counts.get("rows", 0))
 
-    for row, raw, damage in _records(path, report, sheet):
-        draft, findings = parse_supplier_draft(raw)
-        if damage:  # the account was blanked above: say why instead of "missing"
-            damaged = {f.field_name for f in damage}
-            findings = [
-                *damage,
-                *(f for f in findings if f.field_name not in damaged),
-            ]
-        credit_code = draft.uscc if draft is not None else _credit_code(raw)
-        identity = credit_code or _foreign_key(draft)
-        if identity:
-            findings += _repeated(seen, identity, row, draft.name if draft else None, findings)
-        if draft is None or any(f.severity is Severity.ERROR for f in findings):
-            uscc = credit_code or (str(raw.get("uscc") or "") or None)
-            if any(f.code == "uscc.legacy_tax_number" for f in findings) and uscc:
-                findings += _legacy_owner(engine, store, uscc)
-            rejected.append(_Rejected(row, credit_code, uscc, draft, findings))
-        else:
-            pending.append((row, draft, findings))
-        if len(pending) + len(rejected) >= batch_size:
+    with FirstRows() as first_rows:
+        for row, raw, damage in _records(path, report, sheet):
+            draft, findings = parse_supplier_draft(raw)
+            if damage:  # the account was blanked above: say why instead of "missing"
+                damaged = {f.field_name for f in damage}
+                findings = [
+                    *damage,
+                    *(f for f in findings if f.field_name not in damaged),
+                ]
+            credit_code = draft.uscc if draft is not None else _credit_code(raw)
+            identity = credit_code or _foreign_key(draft)
+            shown = credit_code or (str(raw.get("uscc") or "") or None)
+            parsed.append(_Parsed(row, draft, findings, credit_code, shown, identity))
+            if len(parsed) >= batch_size:
+                sort(first_rows)
+                flush()
+        if parsed:
+            sort(first_rows)
             flush()
-    if pending or rejected:
-        flush()
     report.rows.sort(key=lambda r: r.row)
     return report
+
+
+@dataclass
+class _Parsed:
+    """A row parsed and validated, waiting for its batch to be told apart from earlier
+    rows with the same credit code."""
+
+    row: int
+    draft: Supplier | None
+    findings: list[Finding]
+    credit_code: str | None  # a valid credit code, when the row has one
+    shown: str | None  # what the row holds in the credit-code column
+    identity: str | None  # the credit code, or a foreign supplier's tax id key
 
 
 @dataclass

@@ -58,7 +58,7 @@ def _strip_place_suffix(text: str) -> str:
     return text[: match.start()]
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=names.MEMO_SIZE)
 def comparable_core(name: str) -> str:
     """The part of a name that identifies the company, folded for comparison."""
     text = names.core(_BRACKET_WORDS.sub("", names.normalise(name)))

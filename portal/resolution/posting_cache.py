@@ -88,11 +88,16 @@ class PostingCache:
 
     def add(self, rows: Iterable[Mapping[str, str]]) -> None:
         """Suppliers filed in a committed transaction of this import."""
+        shared: dict[str, tuple[str, str]] = {}  # one (id, cores) per supplier, in all its lists
         for row in rows:
             posted = self._lists.get(row["key"])
             if posted is None or posted is self._full:
                 continue
-            posted.append((row["supplier_id"], row["cores"]))
+            sid = row["supplier_id"]
+            entry = shared.get(sid)
+            if entry is None or entry[1] != row["cores"]:
+                entry = shared[sid] = (sid, row["cores"])
+            posted.append(entry)
             self._entries += 1
             if len(posted) > self._cap:
                 self._lists[row["key"]] = self._full

@@ -47,7 +47,7 @@ _PLACES = tuple(sorted(names.PROVINCES + names.CITIES, key=len, reverse=True))
 _BRACKETED = re.compile(r"（([^（）]*)）")
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=names.MEMO_SIZE)
 def place_of(name: str) -> str | None:
     """The province or city a name states (as prefix or in brackets), if any."""
     text = names.normalise(name)

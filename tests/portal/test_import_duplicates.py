@@ -91,3 +91,25 @@ def test_duplicates_inside_one_file_are_found_in_a_dry_run(
         )
     report = import_suppliers(path, engine=engine, store=store, dry_run=True).as_dict()
     assert "duplicate.similar_name" in _codes(report, 3)
+
+
+def test_a_credit_code_repeated_batches_later_names_the_first_row_and_its_name(
+    engine: Engine, store: SupplierStore, tmp_path: Path
+) -> None:
+    path = tmp_path / "repeated.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [
+                ["统一社会信用代码", "供应商名称"],
+                [make_uscc(921), "苏州禾丰精密机械有限公司"],
+                *([make_uscc(922 + i), f"无锡第{i}家包装有限公司"] for i in range(5)),
+                [make_uscc(921), "苏州禾丰精密机械"],
+            ]
+        )
+    report = import_suppliers(
+        path, engine=engine, store=store, dry_run=True, batch_size=2
+    ).as_dict()
+    repeat = _codes(report, 8)
+    assert repeat["duplicate.uscc"] == {"row": "2"}
+    assert repeat["name.truncated"] == {"row": "2", "registered": "苏州禾丰精密机械有限公司"}
+    assert report["counts"]["would_create"] == 6
