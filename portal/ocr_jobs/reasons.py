@@ -11,6 +11,8 @@ sentence (never hidden, never a code).
 ['some characters were hard to read']
 >>> [d.zh for d in doubts_of("established on is after issued on")]
 ['成立日期晚于发照日期']
+>>> [d.zh for d in doubts_of("the district 徐区 is not a known place (a character lost?)")]
+['地址中的“徐区”不是已知的区县名，可能漏读或错读了字']
 >>> doubts_of("")
 ()
 >>> doubts_of("a new check")[0].zh
@@ -65,6 +67,13 @@ _RULES: tuple[tuple[str, Words], ...] = (
     (
         r"the address does not end as an address does.*",
         lambda m: ("地址结尾不完整（通常以“…号”“…室”结束）", "the address looks cut off"),
+    ),
+    (
+        r"the district (.+) is not a known place.*",
+        lambda m: (
+            f"地址中的“{m[1]}”不是已知的区县名，可能漏读或错读了字",
+            f"“{m[1]}” is not a known district: a character may be missing or misread",
+        ),
     ),
     (
         r"the authority's place \((.+)\) is not where the address is",

@@ -184,6 +184,25 @@ def test_an_address_that_does_not_end_as_addresses_do_is_uncertain():
     assert checked.address.status is FieldStatus.UNCERTAIN
 
 
+def test_an_address_whose_district_lost_a_character_is_uncertain_even_at_full_score():
+    checked = check_reading(_with(address="上海市徐区建设路1385号1幢518室"))  # 徐汇区, 汇 dropped
+    assert checked.address.status is FieldStatus.UNCERTAIN
+    assert "徐区 is not a known place" in checked.address.reason
+    assert (
+        check_reading(_with(address="北京市朝杨区建国路1号")).address.status
+        is FieldStatus.UNCERTAIN
+    )
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["上海市徐汇区建设路1385号", "合肥市蜀山区望江西路142号", "江苏省苏州市苏州工业园区星湖街328号",
+     "天津市滨海新区黄海路1号", "新疆维吾尔自治区乌鲁木齐市天山区1号", "广东省东莞市长安镇1号"],
+)  # fmt: skip
+def test_an_address_in_a_known_district_or_none_stays_read(address):
+    assert check_reading(_with(address=address)).address.status is FieldStatus.READ
+
+
 def test_the_end_of_its_own_label_at_the_start_of_a_value_is_cut_off():
     checked = check_reading(_with(name="称青岛瑞丰投资中心(有限合伙)"))
     assert checked.name.value == "青岛瑞丰投资中心(有限合伙)"
