@@ -12,7 +12,8 @@ pre-filling it. The checks are what a licence must look like, whatever drew it:
 - the entity type is one of the official list (:data:`ENTITY_TYPES`), and the name
   ends as that type's names do (…公司, …分公司, …(普通合伙));
 - the business scope is a list of items separated by ``;`` that ends in ``。`` or
-  in its closing sentence, with no ``:`` or ``,`` between items (a misread ``;``);
+  in its closing sentence, with no ``:`` or ``,`` between items (a misread ``;``)
+  and no two standard items run together (技术服务技术开发: a skipped ``、``);
 - a person's name (法定代表人, 负责人, 经营者 …) has no digits or Latin letters
   unless it is a foreign name or a partner company;
 - an address ends as addresses do (…号, …室, …层, …幢 …), and the authority's place
@@ -314,6 +315,13 @@ def _name(name: FieldReading[str], kind: FieldReading[str]) -> FieldReading[str]
     return name
 
 
+# the standard wording (经营范围规范表述) lists these as 技术服务、技术开发、技术咨询…: two
+# of them with nothing between is a 、 the engine skipped (技术服务技术开发 at a score of 1.00)
+_RUN_TOGETHER = re.compile(
+    r"技术(?:服务|开发|咨询|交流|转让|推广)技术(?:服务|开发|咨询|交流|转让|推广)"
+)
+
+
 def _scope(reading: FieldReading[str]) -> FieldReading[str]:
     if not _live(reading):
         return reading
@@ -331,6 +339,8 @@ def _scope(reading: FieldReading[str]) -> FieldReading[str]:
         return reading.doubted("the closing sentence (依法须经批准的项目…) is misread")
     if re.search(r"[:,](?![^()]*\))", body):
         return reading.doubted("items are separated by ; and a separator reads as : or ,")
+    if _RUN_TOGETHER.search(body):
+        return reading.doubted("two items run together (a 、 between them was not read)")
     if re.search(r"[A-Za-z]{2,}", body) and not re.search(r"\b(?:5G|IT|App|APP)\b", body):
         return reading.doubted("Latin letters inside the scope (misread characters?)")
     return reading

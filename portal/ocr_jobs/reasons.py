@@ -121,6 +121,13 @@ _RULES: tuple[tuple[str, Words], ...] = (
         ),
     ),
     (
+        r"two items run together.*",
+        lambda m: (
+            "两个经营项目连在一起，中间的“、”可能漏读",
+            "two items run together: a “、” was missed",
+        ),
+    ),
+    (
         r"Latin letters inside the scope.*",
         lambda m: ("经营范围里出现了英文字母，可能是误读", "Latin letters in the scope: misread?"),
     ),

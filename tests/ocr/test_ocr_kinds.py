@@ -203,6 +203,15 @@ def test_an_address_in_a_known_district_or_none_stays_read(address):
     assert check_reading(_with(address=address)).address.status is FieldStatus.READ
 
 
+def test_a_scope_whose_standard_items_run_together_is_uncertain_even_at_full_score():
+    skipped = "一般项目:技术服务技术开发、技术咨询;软件开发。"  # the 、 after 技术服务 not read
+    assert (
+        check_reading(_with(business_scope=skipped)).business_scope.status is FieldStatus.UNCERTAIN
+    )
+    whole = "一般项目:技术服务、技术开发、技术咨询;软件开发。"
+    assert check_reading(_with(business_scope=whole)).business_scope.status is FieldStatus.READ
+
+
 def test_the_end_of_its_own_label_at_the_start_of_a_value_is_cut_off():
     checked = check_reading(_with(name="称青岛瑞丰投资中心(有限合伙)"))
     assert checked.name.value == "青岛瑞丰投资中心(有限合伙)"
