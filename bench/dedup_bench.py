@@ -36,6 +36,7 @@ import statistics
 import sys
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,25 +97,39 @@ def build(engine: Engine, store: SupplierStore, factory: SupplierFactory, n: int
         with conn.begin():
             for ix in indexes:
                 ix.drop(conn, checkfirst=True)
-        for start in range(0, n, LOAD_CHUNK):
-            suppliers = list(factory.suppliers(min(LOAD_CHUNK, n - start)))
-            if len(pool) < POOL:
-                pool += suppliers[: POOL - len(pool)]
-            batch = RowBatch()
-            keys: list[dict[str, str]] = []
-            for s in suppliers:
-                sid = store.add_to_batch(batch, s, NOW)
-                keys += key_rows(sid, s.name, s.aliases, s.legal_representative, s.address)
+
+        def write(batch: RowBatch, keys: list[dict[str, str]]) -> None:
             with conn.begin():
                 store.insert_batch(conn, batch)
                 insert_rows(conn, KEY, keys)
-            done = start + len(suppliers)
-            if done % 100_000 == 0 or done == n:
-                print(
-                    f"  generated {done:>9,} in {time.perf_counter() - started:6.1f} s "
-                    f"(CPU {time.process_time() - cpu:6.1f} s, load {os.getloadavg()[0]:.1f})",
-                    flush=True,
-                )
+
+        # one writer thread: the driver releases the GIL while the database works, so the
+        # next chunk is built while this one is written (the connection is used by one
+        # thread at a time: the writer's result is awaited before the next write)
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            pending: Future[None] | None = None
+            for start in range(0, n, LOAD_CHUNK):
+                suppliers = list(factory.suppliers(min(LOAD_CHUNK, n - start)))
+                if len(pool) < POOL:
+                    pool += suppliers[: POOL - len(pool)]
+                batch = RowBatch()
+                keys: list[dict[str, str]] = []
+                for s in suppliers:
+                    sid = store.add_to_batch(batch, s, NOW)
+                    keys += key_rows(sid, s.name, s.aliases, s.legal_representative, s.address)
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(write, batch, keys)
+                done = start + len(suppliers)
+                if done % 100_000 == 0 or done == n:
+                    print(
+                        f"  generated {done:>9,} in {time.perf_counter() - started:6.1f} s "
+                        f"(CPU {time.process_time() - cpu:6.1f} s, "
+                        f"load {os.getloadavg()[0]:.1f})",
+                        flush=True,
+                    )
+            if pending is not None:
+                pending.result()
         indexed = time.perf_counter()
         with conn.begin():
             for ix in indexes:
