@@ -88,7 +88,7 @@ def build(engine: Engine, store: SupplierStore, factory: SupplierFactory, n: int
     """
     pool: list[Supplier] = []
     started, cpu = time.perf_counter(), time.process_time()
-    indexes = [ix for table in SEEDED for ix in sorted(table.indexes, key=lambda ix: ix.name)]
+    indexes = [ix for table in SEEDED for ix in sorted(table.indexes, key=lambda ix: str(ix.name))]
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
