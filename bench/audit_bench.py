@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import tempfile
 import time
 import uuid
@@ -193,26 +194,36 @@ def run(engine: Engine, args: argparse.Namespace) -> None:
     )
     log = anchoring.log()
 
-    def timed(**kwargs: Any) -> tuple[float, int]:
-        start = time.perf_counter()
+    cpu: dict[str, float] = {}  # the same measures in this process's CPU seconds
+
+    def timed(name: str, **kwargs: Any) -> tuple[float, int]:
+        start, cpu_start = time.perf_counter(), time.process_time()
         check = verify_live(engine, log, **kwargs)
         if not check.ok:
             raise AssertionError(check.problems[:3])
+        used = time.process_time() - cpu_start
+        cpu[name] = min(cpu.get(name, 1e9), used / max(check.entries_checked, 1))
         return time.perf_counter() - start, check.entries_checked
+
+    def bare_timed(rows: list[tuple[Any, ...]]) -> float:
+        cpu_start = time.process_time()
+        rate = bare_same_work(rows)
+        cpu["bare"] = min(cpu.get("bare", 1e9), (time.process_time() - cpu_start) / len(rows))
+        return rate
 
     with engine.connect() as conn:
         rows = [tuple(row) for row in conn.execute(rows_between(1, min(n, 200_000)))]
     # The machine is shared: rounds interleave ours and the baselines, best of each kept.
     best: dict[str, float] = {}
     for _ in range(args.rounds):
-        seconds, count = timed()
+        seconds, count = timed("full")
         best["full"] = max(best.get("full", 0.0), count / seconds)
-        best["bare"] = max(best.get("bare", 0.0), bare_same_work(rows))
-        seconds_p, count_p = timed(workers=args.workers)
+        best["bare"] = max(best.get("bare", 0.0), bare_timed(rows))
+        seconds_p, count_p = timed("parallel", workers=args.workers)
         best["parallel"] = max(best.get("parallel", 0.0), count_p / seconds_p)
         best["floor"] = max(best.get("floor", 0.0), bare_template_loop(rows))
         best["sha"] = max(best.get("sha", 0.0), bare_sha256_chain(rows))
-        incremental_s, inc_count = timed(incremental=True)
+        incremental_s, inc_count = timed("incremental", incremental=True)
         best["incremental"] = min(best.get("incremental", 1e9), incremental_s)
     full, bare, parallel = best["full"], best["bare"], best["parallel"]
     floor, sha, incremental = best["floor"], best["sha"], best["incremental"]
@@ -227,6 +238,14 @@ def run(engine: Engine, args: argparse.Namespace) -> None:
         f"full/bare-with-our-form {full / floor:.2f}, bare/sha256 {bare / sha:.3f}"
     )
     print(f"  incremental verify of {inc_count:,} entries after a checkpoint: {incremental:.3f} s")
+    print(
+        f"  process CPU: full verify {1 / cpu['full']:,.0f} events/CPU-s, bare same-work loop "
+        f"{1 / cpu['bare']:,.0f} events/CPU-s (ratio {cpu['bare'] / cpu['full']:.2f}; on "
+        f"PostgreSQL the server's CPU is not in it); incremental "
+        f"{cpu['incremental'] * inc_count:.3f} CPU-s"
+    )
+    load = os.getloadavg()
+    print(f"  load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     print(f"  (best of {args.rounds} interleaved rounds; the baselines run on the first 200,000)")
     old_n = min(n, 100_000)
     with engine.connect() as conn:
