@@ -13,7 +13,8 @@ pre-filling it. The checks are what a licence must look like, whatever drew it:
   ends as that type's names do (…公司, …分公司, …(普通合伙));
 - the business scope is a list of items separated by ``;`` that ends in ``。`` or
   in its closing sentence, with no ``:`` or ``,`` between items (a misread ``;``)
-  and no two standard items run together (技术服务技术开发: a skipped ``、``);
+  and no two standard items run together (技术服务技术开发: a skipped ``、``), nor an item
+  after a bracket with nothing between (…(不含许可类专业设备制造)建筑材料销售);
 - a person's name (法定代表人, 负责人, 经营者 …) has no digits or Latin letters
   unless it is a foreign name or a partner company;
 - an address ends as addresses do (…号, …室, …层, …幢 …), and the authority's place
@@ -339,6 +340,8 @@ def _scope(reading: FieldReading[str]) -> FieldReading[str]:
         return reading.doubted("the closing sentence (依法须经批准的项目…) is misread")
     if re.search(r"[:,](?![^()]*\))", body):
         return reading.doubted("items are separated by ; and a separator reads as : or ,")
+    if re.search(r"\)(?![;、。)]|$)", body):
+        return reading.doubted("an item ends at a bracket but no ; follows it (a ; not read)")
     if _RUN_TOGETHER.search(body):
         return reading.doubted("two items run together (a 、 between them was not read)")
     if re.search(r"[A-Za-z]{2,}", body) and not re.search(r"\b(?:5G|IT|App|APP)\b", body):

@@ -121,6 +121,10 @@ _RULES: tuple[tuple[str, Words], ...] = (
         ),
     ),
     (
+        r"an item ends at a bracket but no ; follows it.*",
+        lambda m: ("括号后缺少分隔两个项目的“；”，可能漏读", "a “；” after a bracket was missed"),
+    ),
+    (
         r"two items run together.*",
         lambda m: (
             "两个经营项目连在一起，中间的“、”可能漏读",

@@ -212,6 +212,18 @@ def test_a_scope_whose_standard_items_run_together_is_uncertain_even_at_full_sco
     assert check_reading(_with(business_scope=whole)).business_scope.status is FieldStatus.READ
 
 
+def test_a_scope_with_no_separator_after_a_bracketed_item_is_uncertain_even_at_full_score():
+    skipped = "一般项目:专用设备制造(不含许可类专业设备制造)建筑材料销售;企业管理咨询。"
+    assert (
+        check_reading(_with(business_scope=skipped)).business_scope.status is FieldStatus.UNCERTAIN
+    )
+    whole = (
+        "一般项目:专用设备制造(不含许可类专业设备制造);建筑材料销售。"
+        "(除依法须经批准的项目外,凭营业执照依法自主开展经营活动)许可项目:货物进出口。"
+    )
+    assert check_reading(_with(business_scope=whole)).business_scope.status is FieldStatus.READ
+
+
 def test_the_end_of_its_own_label_at_the_start_of_a_value_is_cut_off():
     checked = check_reading(_with(name="称青岛瑞丰投资中心(有限合伙)"))
     assert checked.name.value == "青岛瑞丰投资中心(有限合伙)"
