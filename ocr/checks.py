@@ -36,12 +36,11 @@ pre-filling it. The checks are what a licence must look like, whatever drew it:
 from __future__ import annotations
 
 import dataclasses
-import functools
-import importlib.resources
 import re
 from datetime import date
 from typing import Any
 
+from ocr import places
 from ocr.layout import FIELD_LABELS
 from ocr.model import FieldReading, FieldStatus, LicenceReading
 
@@ -221,45 +220,11 @@ def _address(reading: FieldReading[str]) -> FieldReading[str]:
     return reading
 
 
-_DISTRICT = re.compile(
-    r"^(?:[^省]{2,8}?(?:省|自治区))?(?:[^市]{1,9}?市)?([^市区县旗号路街]{1,8}?(?:区|县|旗))"
-)
-
-
-@functools.cache
-def _districts() -> frozenset[str]:
-    """County-level names of the national list of divisions (python-stdnum's copy of it,
-    which it keeps for the birth places of resident ID numbers)."""
-    text = importlib.resources.files("stdnum.cn").joinpath("loc.dat").read_text("utf-8")
-    names = (  # county="[1983-2001]西市区,[2002-]蜀山区": every name it has had
-        re.sub(r"^\[[^\]]*\]", "", name)
-        for value in re.findall(r'county="([^"]+)"', text)
-        for name in value.split(",")
-    )
-    return frozenset(n for n in names if n and n[-1] in "区县旗" and n not in ("市辖区", "县"))
-
-
 def _near_district(address: str) -> str | None:
     """The address's district when it is not on the list but one character (dropped,
     added or changed) away from a name that is (徐区 for 徐汇区)."""
-    found = _DISTRICT.match(address)
-    if found is None or (read := found.group(1)) in _districts():
-        return None
-    near = (
-        known
-        for known in _districts()
-        if abs(len(known) - len(read)) <= 1 and known[-1] == read[-1] and _one_apart(read, known)
-    )
-    return read if any(near) else None
-
-
-def _one_apart(a: str, b: str) -> bool:
-    """One character dropped, added or changed turns ``a`` into ``b``."""
-    if len(a) > len(b):
-        a, b = b, a
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
+    district = places.district_of(address)
+    return district if district is not None and places.near_known(district) else None
 
 
 _AUTHORITY_SUFFIX = re.compile(r"(市场监督管理局|工商行政管理局|行政审批局|市场监管局|工商局)$")

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlparse
 
 from rapidfuzz.distance import Levenshtein
 
+from ocr import places
 from ocr.layout import FieldText
 from ocr.model import FieldReading, FieldStatus, LicenceReading, Money
 from ocr.normalise import clean_text, parse_capital, parse_date, parse_term
@@ -186,9 +187,23 @@ def authority_reading(
     place, suffix = match.groups()
     if address and not address.startswith(place):
         prefix = address[: len(place)]
-        if Levenshtein.distance(place, prefix) == 1:
+        distance = Levenshtein.distance(place, prefix)
+        if distance == 1 or (distance == 2 and _misread_district(place, prefix)):
             return FieldReading(prefix + suffix, score * 0.9, FieldStatus.REPAIRED, source)
     return FieldReading(value, score, FieldStatus.READ, source)
+
+
+def _misread_district(place: str, address_place: str) -> bool:
+    """Two characters may be put right (温圳市康山区 → 深圳市南山区) only when the seal's
+    district is no place at all and the address's is a known one: a seal that reads a
+    real district elsewhere (a company registered in 福田区, sited in 南山区) stays as read."""
+    read, sited = places.district_of(place), places.district_of(address_place)
+    return (
+        read is not None
+        and sited is not None
+        and not places.is_known(read)
+        and places.is_known(sited)
+    )
 
 
 def build_reading(

@@ -5,7 +5,7 @@ import pytest
 
 from ocr.fields import UsccRead, build_reading, uscc_reads_from
 from ocr.layout import parse_segments, segments_from_text
-from ocr.model import FieldStatus, Layout
+from ocr.model import FieldReading, FieldStatus, Layout
 from ocr.ports import TextSegment
 
 LANDSCAPE = """
@@ -129,6 +129,27 @@ def test_a_misread_authority_place_is_checked_against_the_address():
     )
     assert reading.registration_authority.value == "天津市滨海新区市场监督管理局"
     assert reading.registration_authority.status is FieldStatus.REPAIRED
+
+
+def _authority(seal: str, address: str) -> FieldReading[str]:
+    fields = parse_segments(segments_from_text(f"住    所  {address}"))
+    reading = build_reading(fields, Layout.LANDSCAPE, seal_text=(seal, 0.9, "seal"))
+    return reading.registration_authority
+
+
+def test_a_seal_with_two_characters_misread_in_no_real_district_is_put_right_from_the_address():
+    authority = _authority("温圳市康山区市场监督管理局", "深圳市南山区科技园路1号")
+    assert (authority.value, authority.status) == (
+        "深圳市南山区市场监督管理局",
+        FieldStatus.REPAIRED,
+    )
+    authority = _authority("青岛币币南区市场监督管理局", "青岛市市南区香港中路1号")
+    assert authority.value == "青岛市市南区市场监督管理局"
+
+
+def test_a_seal_naming_a_real_district_other_than_the_address_stays_as_read():
+    authority = _authority("深圳市福田区市场监督管理局", "深圳市南山区科技园路1号")
+    assert authority.value == "深圳市福田区市场监督管理局"  # registered there, sited here
 
 
 _PRINTED = "统一社会信用代码\n91110000600037341L"
