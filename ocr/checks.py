@@ -299,7 +299,11 @@ def _scope(reading: FieldReading[str]) -> FieldReading[str]:
         body = body.replace(head, ";")
     if value.count("(") != value.count(")"):
         return reading.doubted("its brackets do not pair up (text is missing inside)")
-    if not value.endswith(("。", ")")):
+    last_bracket = value[value.rfind("(") :] if value.endswith(")") else ""
+    if not value.endswith("。") and not any(
+        w in last_bracket for w in ("依法", "方可", "经营活动")
+    ):
+        # …(不含许可类专业设备制造) closes an item, not the scope: the rest was not read
         return reading.doubted("the scope does not end with 。 or its closing sentence (cut off?)")
     if "依法须经" in body or "方可开展" in body or "自主开展" in body:
         return reading.doubted("the closing sentence (依法须经批准的项目…) is misread")

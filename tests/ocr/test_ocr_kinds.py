@@ -224,6 +224,13 @@ def test_a_scope_with_no_separator_after_a_bracketed_item_is_uncertain_even_at_f
     assert check_reading(_with(business_scope=whole)).business_scope.status is FieldStatus.READ
 
 
+def test_a_scope_that_stops_at_an_items_bracket_is_uncertain_but_one_ending_in_its_closing_sentence_is_read():
+    cut = "一般项目:普通货物仓储服务(不含危险化学品等需许可审批的项目)"  # the next lines not read
+    assert check_reading(_with(business_scope=cut)).business_scope.status is FieldStatus.UNCERTAIN
+    closed = "一般项目:软件开发(除依法须经批准的项目外,凭营业执照依法自主开展经营活动)"
+    assert check_reading(_with(business_scope=closed)).business_scope.status is FieldStatus.READ
+
+
 def test_the_end_of_its_own_label_at_the_start_of_a_value_is_cut_off():
     checked = check_reading(_with(name="称青岛瑞丰投资中心(有限合伙)"))
     assert checked.name.value == "青岛瑞丰投资中心(有限合伙)"
