@@ -82,7 +82,7 @@ def _query(deps: PaymentDeps, version_id: str) -> tuple[AccountVersion, SmallAmo
     return version, query
 
 
-def _audit(
+def _audit_answer(
     deps: PaymentDeps,
     conn: Connection,
     ctx: AuditContext,
@@ -119,7 +119,7 @@ async def send_through_provider(
                             challenge_provider=answer.provider,
                             challenge_reference=answer.reference[:100],
                             challenge_sent_at=deps.clock())  # fmt: skip
-            _audit(deps, conn, ctx, "account_version.small_amount_sent", version, answer)
+            _audit_answer(deps, conn, ctx, "account_version.small_amount_sent", version, answer)
 
     await asyncio.to_thread(keep)
     return answer
@@ -206,7 +206,7 @@ def _keep_confirmation(
             if right
             else "account_version.small_amount_refused"
         )
-        _audit(deps, conn, ctx, act, version, answer)
+        _audit_answer(deps, conn, ctx, act, version, answer)
     if answer.outcome is SmallAmountOutcome.EXPIRED:
         raise SmallAmountError(
             "the service ended this transfer: ask for a new small-amount transfer",

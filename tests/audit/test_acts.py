@@ -97,6 +97,11 @@ DYNAMIC_ACTIONS = {
     "event.name": set(CHANGE_EVENT_NAMES.values()) - {"change.event"},
     "act.action": set(),  # portal.audit.acts: checked by _record itself
     "action": set(),  # portal.web.auth.routes._audit(...): its callers pass literals
+    "act": {  # portal.payments.small_amount._audit_answer: what the provider answered
+        "account_version.small_amount_sent",
+        "account_version.small_amount_confirmed",
+        "account_version.small_amount_refused",
+    },
 }
 
 
