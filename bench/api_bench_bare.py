@@ -137,7 +137,8 @@ class Bare:
                 hold = {"on_hold": True, "reason": "bank_change.cooling_off", "until": until}
         rep_id = self.open("supplier", "legal_rep_id_number", r.id, r.legal_rep_id_number_enc)
         return {
-            "id": r.id, "uscc": r.uscc, "name": r.name, "aliases": json.loads(r.aliases),
+            "id": r.id, "uscc": r.uscc, "foreign_tax_id": r.foreign_tax_id, "name": r.name,
+            "aliases": json.loads(r.aliases),
             "entity_type": r.entity_type, "legal_representative": r.legal_representative,
             "legal_rep_id_number": _mask(rep_id, mask_id_number),
             "registered_capital": None if r.registered_capital_amount is None else {
@@ -183,6 +184,7 @@ class Bare:
             "account_number": _mask(number, mask_bank_account), "holder_name": a.holder_name,
             "currency": a.currency, "purpose": a.purpose, "department": a.department,
             "is_default": bool(a.is_default), "retired": bool(a.retired), **found,
+            "attestation": None,  # signed only for a revealed active version; none is seeded
         }  # fmt: skip
 
 
