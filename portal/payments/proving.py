@@ -84,7 +84,20 @@ def save_check(conn: Connection, version_id: str, **values: object) -> None:
         conn.execute(insert(CHECK).values(version_id=version_id, **{"attempts": 0, **values}))
 
 
-def _subject(deps: PaymentDeps, version_id: str) -> _Subject:
+@dataclass(frozen=True)
+class AccountFacts:
+    """What a provider is asked about a version's account: its supplier and the number."""
+
+    version: AccountVersion
+    credit_code: str | None
+    name: str
+    legal_person: str
+    cnaps_code: str | None
+    account_number: str
+
+
+def account_facts(deps: PaymentDeps, version_id: str) -> AccountFacts:
+    """The version, its supplier's registered facts and the account number (opened)."""
     with deps.engine.connect() as conn:
         version = deps.versions.get(conn, version_id)
         if version is None:
@@ -95,19 +108,28 @@ def _subject(deps: PaymentDeps, version_id: str) -> _Subject:
             )
         ).one()
         account = conn.execute(
-            select(BANK.c.account_number_enc).where(BANK.c.id == version.bank_account_id)
+            select(BANK.c.account_number_enc, BANK.c.cnaps_code).where(
+                BANK.c.id == version.bank_account_id
+            )
         ).one()
     number = deps.sealer.open(
         "bank_account", "account_number", version.bank_account_id, account.account_number_enc
     ).value
+    return AccountFacts(version, supplier.uscc, supplier.name,
+                        supplier.legal_representative or "", account.cnaps_code,
+                        number or "")  # fmt: skip
+
+
+def _subject(deps: PaymentDeps, version_id: str) -> _Subject:
+    facts = account_facts(deps, version_id)
     query = OwnershipQuery(
-        credit_code=supplier.uscc,
-        enterprise_name=supplier.name,
-        legal_person=supplier.legal_representative or "",
-        bank_name=version.bank_name,
-        account_number=number or "",
+        credit_code=facts.credit_code or "",
+        enterprise_name=facts.name,
+        legal_person=facts.legal_person,
+        bank_name=facts.version.bank_name,
+        account_number=facts.account_number,
     )
-    return _Subject(version, query)
+    return _Subject(facts.version, query)
 
 
 async def verify_ownership(

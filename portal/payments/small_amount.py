@@ -19,7 +19,7 @@ import asyncio
 import json
 from decimal import Decimal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from payments import AccountVersion
 from payments.ports import (
@@ -29,7 +29,6 @@ from payments.ports import (
     SmallAmountTransfer,
 )
 from portal.audit.log import AuditContext
-from portal.db.supplier_store import BANK, SUPPLIER
 from portal.domain.errors import ErrorKind, PortalError
 from portal.domain.principal import Principal, Role
 from portal.payments.deps import AccountVersionNotFoundError, PaymentDeps, PaymentForbiddenError
@@ -37,6 +36,7 @@ from portal.payments.proving import (
     MAX_ATTEMPTS,
     SENDERS,
     SmallAmountError,
+    account_facts,
     confirm_small_amount,
     ownership_check,
     save_check,
@@ -54,32 +54,16 @@ class SmallAmountUnavailableError(PortalError):
 
 
 def _query(deps: PaymentDeps, version_id: str) -> tuple[AccountVersion, SmallAmountQuery]:
-    with deps.engine.connect() as conn:
-        version = deps.versions.get(conn, version_id)
-        if version is None:
-            raise AccountVersionNotFoundError(version_id)
-        supplier = conn.execute(
-            select(SUPPLIER.c.uscc, SUPPLIER.c.name, SUPPLIER.c.legal_representative).where(
-                SUPPLIER.c.id == version.supplier_id
-            )
-        ).one()
-        account = conn.execute(
-            select(BANK.c.account_number_enc, BANK.c.cnaps_code).where(
-                BANK.c.id == version.bank_account_id
-            )
-        ).one()
-    number = deps.sealer.open(
-        "bank_account", "account_number", version.bank_account_id, account.account_number_enc
-    ).value
+    facts = account_facts(deps, version_id)
     query = SmallAmountQuery(
-        credit_code=supplier.uscc or "",
-        enterprise_name=supplier.name,
-        legal_person=supplier.legal_representative or "",
-        bank_name=version.bank_name,
-        cnaps_code=account.cnaps_code or "",
-        account_number=number or "",
+        credit_code=facts.credit_code or "",
+        enterprise_name=facts.name,
+        legal_person=facts.legal_person,
+        bank_name=facts.version.bank_name,
+        cnaps_code=facts.cnaps_code or "",
+        account_number=facts.account_number,
     )
-    return version, query
+    return facts.version, query
 
 
 def _audit_answer(
