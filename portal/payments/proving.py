@@ -284,6 +284,18 @@ def typed_cents(typed: str) -> int:
     return int(amount * 100) if amount < 1 else int(amount)
 
 
+def suppliers_own(
+    viewer: Principal, version: AccountVersion | None, version_id: str
+) -> AccountVersion:
+    """The version, when it is the viewing supplier's own; anyone else is told it does not
+    exist (the small-amount answer is the supplier's alone)."""
+    if version is None or viewer.role is not Role.SUPPLIER:
+        raise AccountVersionNotFoundError(version_id)
+    if viewer.supplier_id != version.supplier_id:
+        raise AccountVersionNotFoundError(version_id)
+    return version
+
+
 def confirm_small_amount(
     deps: PaymentDeps, ctx: AuditContext, viewer: Principal, version_id: str, typed: str
 ) -> bool:
@@ -291,13 +303,7 @@ def confirm_small_amount(
     counted; the third locks the challenge."""
     now = deps.clock()
     with deps.engine.begin() as conn:
-        version = deps.versions.lock(conn, version_id)
-        if (
-            version is None
-            or viewer.role is not Role.SUPPLIER
-            or (viewer.supplier_id != version.supplier_id)
-        ):
-            raise AccountVersionNotFoundError(version_id)
+        version = suppliers_own(viewer, deps.versions.lock(conn, version_id), version_id)
         cents = typed_cents(typed)
         check = ownership_check(conn, version_id)
         if check is None or check["challenge_bidx"] is None:

@@ -30,7 +30,7 @@ from payments.ports import (
 )
 from portal.audit.log import AuditContext
 from portal.domain.errors import ErrorKind, PortalError
-from portal.domain.principal import Principal, Role
+from portal.domain.principal import Principal
 from portal.payments.deps import AccountVersionNotFoundError, PaymentDeps, PaymentForbiddenError
 from portal.payments.proving import (
     MAX_ATTEMPTS,
@@ -40,6 +40,7 @@ from portal.payments.proving import (
     confirm_small_amount,
     ownership_check,
     save_check,
+    suppliers_own,
     typed_cents,
 )
 
@@ -122,13 +123,7 @@ async def answer_small_amount(
 
     def flow() -> tuple[str, str, int] | None:
         with deps.engine.connect() as conn:
-            version = deps.versions.get(conn, version_id)
-            if (
-                version is None
-                or viewer.role is not Role.SUPPLIER
-                or (viewer.supplier_id != version.supplier_id)
-            ):
-                raise AccountVersionNotFoundError(version_id)
+            suppliers_own(viewer, deps.versions.get(conn, version_id), version_id)
             check = ownership_check(conn, version_id)
         if check is None or not check["challenge_reference"]:
             return None
