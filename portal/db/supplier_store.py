@@ -7,6 +7,8 @@ one ORM flush per row. Sensitive values are sealed here and nowhere else.
 
 from __future__ import annotations
 
+import copy
+
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -89,6 +91,13 @@ class SupplierStore:
 
     def __init__(self, sealer: Sealer) -> None:
         self.sealer = sealer
+
+    def for_batch(self) -> SupplierStore:
+        """This store with a sealer that computes each blind index once for one batch
+        (:meth:`Sealer.remembering`): screening and storing the batch share them."""
+        batch = copy.copy(self)
+        batch.sealer = self.sealer.remembering()
+        return batch
 
     # -- writing ----------------------------------------------------------------
 
