@@ -8,7 +8,6 @@ one ORM flush per row. Sensitive values are sealed here and nowhere else.
 from __future__ import annotations
 
 import copy
-
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
