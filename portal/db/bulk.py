@@ -35,6 +35,7 @@ Processor = Callable[[Any], Any]
 _Plan = tuple[str, tuple[str, ...], tuple[tuple[int, Processor], ...], tuple[int, ...]]
 _plans: dict[tuple[str, str, tuple[str, ...]], _Plan | None] = {}
 _ZONE = "portal_bulk_session_zone"
+_NOTHING = object()
 
 
 def _processors(conn: Connection, table: Table, order: Sequence[str]) -> list[tuple[int, Any]]:
@@ -92,10 +93,18 @@ def _tuples(
     zone: ZoneInfo | None,
 ) -> list[tuple[Any, ...]]:
     params: list[tuple[Any, ...]] = []
+    # a batch repeats values in a column (its ``now``, True, None): each processor's last
+    # input and output are kept, so a value met again is not converted again
+    last: list[list[Any]] = [[_NOTHING, None] for _ in processors]
     for row in rows:
         values = [row[name] for name in order]
-        for i, process in processors:
-            values[i] = process(values[i])
+        for (i, process), seen in zip(processors, last, strict=True):
+            value = values[i]
+            if value is seen[0]:
+                values[i] = seen[1]
+            else:
+                values[i] = seen[1] = process(value)
+                seen[0] = value
         for i in naive:
             value = values[i]
             if isinstance(value, datetime) and value.tzinfo is not None:
