@@ -29,7 +29,9 @@ portal.domain.errors.InvalidFormat: name starts with =, which spreadsheets run a
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import unicodedata
 
 from portal.domain.errors import InvalidFormat, InvalidLength
@@ -89,7 +91,15 @@ def strip_invisible(value: str) -> str:
     """``value`` without invisible or direction-changing characters (Unicode category Cf)."""
     if value.isascii():
         return value
-    return "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+    return _format_characters().sub("", value)
+
+
+@functools.cache
+def _format_characters() -> re.Pattern[str]:
+    """Every character of category Cf in this Python's Unicode tables, as one character
+    class (built once, on the first text that is not ASCII: about 70 ms)."""
+    found = (chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
+    return re.compile("[" + "".join(re.escape(ch) for ch in found) + "]")
 
 
 def neutralise_cell(value: str) -> str:
