@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 from portal.db.sealing import Sealer
 from portal.dedup.keys import filed_under
 from portal.dedup.pairs import decided_pairs
-from portal.dedup.tables import ARCHIVED, BANK, CONTACT, INVOICING, SUPPLIER, chunks
+from portal.dedup.tables import ARCHIVED, BANK, CONTACT, INVOICING, SUPPLIER, chunks, member_of
 from portal.domain import names
 from portal.domain import tax_number as legacy_number
 from portal.domain.findings import Finding
@@ -146,7 +146,8 @@ def _owners(
     """value -> ids of rows whose ``column`` holds it."""
     owners: dict[str, set[str]] = {}
     for chunk in chunks(values):
-        for value, sid in conn.execute(select(column, id_column).where(column.in_(chunk), *extra)):
+        found = select(column, id_column).where(member_of(conn, column, chunk), *extra)
+        for value, sid in conn.execute(found):
             owners.setdefault(value, set()).add(sid)
     return owners
 
