@@ -19,7 +19,7 @@ from sqlalchemy import BindParameter, Connection, Row, Select, and_, bindparam, 
 from uuid_utils import uuid7
 
 from portal.db import name_search
-from portal.db.bulk import insert_rows
+from portal.db.bulk import insert_rows, member_of
 from portal.db.name_search import FTS
 from portal.db.sealing import Sealer
 from portal.db.tables import BankAccountRow, ContactRow, InvoicingProfileRow, SupplierRow, table_of
@@ -457,6 +457,6 @@ def _supplier_map(
     keys = list(set(wanted))
     found: dict[str, str] = {}
     for start in range(0, len(keys), chunk):
-        query = select(key, value).where(key.in_(keys[start : start + chunk]))
+        query = select(key, value).where(member_of(conn, key, keys[start : start + chunk]))
         found.update({row[0]: row[1] for row in conn.execute(query)})
     return found

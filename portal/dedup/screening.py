@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from portal.db.bulk import member_of
 from portal.db.sealing import Sealer
 from portal.dedup.keys import filed_under
 from portal.dedup.pairs import decided_pairs
-from portal.dedup.tables import ARCHIVED, BANK, CONTACT, INVOICING, SUPPLIER, chunks, member_of
+from portal.dedup.tables import ARCHIVED, BANK, CONTACT, INVOICING, SUPPLIER, chunks
 from portal.domain import names
 from portal.domain import tax_number as legacy_number
 from portal.domain.findings import Finding
