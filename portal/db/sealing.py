@@ -60,3 +60,28 @@ class Sealer:
     def candidates(self, kind: str, value: str) -> list[str]:
         """Index values of every live key version, for lookups during rotation."""
         return self.indexer.candidates(kind, value)
+
+    def remembering(self) -> Sealer:
+        """A sealer for one batch that computes each blind index once: the indexes a
+        screen probed with are the ones its rows are stored with. Drop it with the batch
+        (it holds the values it indexed)."""
+        return _RememberingSealer(self.cipher, self.indexer)
+
+
+class _RememberingSealer(Sealer):
+    """:meth:`Sealer.remembering`: indexes kept by (kind, value), current key first."""
+
+    def __init__(self, cipher: FieldCipher, indexer: BlindIndexer) -> None:
+        super().__init__(cipher, indexer)
+        self._seen: dict[tuple[str, str], list[str]] = {}
+
+    def index(self, kind: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return self.candidates(kind, value)[0]
+
+    def candidates(self, kind: str, value: str) -> list[str]:
+        found = self._seen.get((kind, value))
+        if found is None:
+            found = self._seen[(kind, value)] = self.indexer.candidates(kind, value)
+        return list(found)

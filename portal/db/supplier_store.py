@@ -7,6 +7,7 @@ one ORM flush per row. Sensitive values are sealed here and nowhere else.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from sqlalchemy import BindParameter, Connection, Row, Select, and_, bindparam, 
 from uuid_utils import uuid7
 
 from portal.db import name_search
-from portal.db.bulk import insert_rows
+from portal.db.bulk import insert_rows, member_of
 from portal.db.name_search import FTS
 from portal.db.sealing import Sealer
 from portal.db.tables import BankAccountRow, ContactRow, InvoicingProfileRow, SupplierRow, table_of
@@ -89,6 +90,13 @@ class SupplierStore:
 
     def __init__(self, sealer: Sealer) -> None:
         self.sealer = sealer
+
+    def for_batch(self) -> SupplierStore:
+        """This store with a sealer that computes each blind index once for one batch
+        (:meth:`Sealer.remembering`): screening and storing the batch share them."""
+        batch = copy.copy(self)
+        batch.sealer = self.sealer.remembering()
+        return batch
 
     # -- writing ----------------------------------------------------------------
 
@@ -449,6 +457,6 @@ def _supplier_map(
     keys = list(set(wanted))
     found: dict[str, str] = {}
     for start in range(0, len(keys), chunk):
-        query = select(key, value).where(key.in_(keys[start : start + chunk]))
+        query = select(key, value).where(member_of(conn, key, keys[start : start + chunk]))
         found.update({row[0]: row[1] for row in conn.execute(query)})
     return found

@@ -8,10 +8,11 @@ connection and transaction.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Collection, Iterable, Sequence
 
-from sqlalchemy import Connection, delete, insert, select, text
+from sqlalchemy import Connection, TextClause, delete, insert, select, text
 
 from portal.db.bulk import insert_rows
 from portal.dedup.tables import ARCHIVED, KEY, SUPPLIER, chunks
@@ -107,6 +108,32 @@ def unindexed(conn: Connection, supplier_ids: Collection[str]) -> set[str]:
     return missing
 
 
+@functools.cache
+def _postings_union(size: int, limit: int) -> TextClause:
+    """``size`` keys' postings, each read up to ``limit`` (built once per size: building
+    a hundred-part union cost more than the database needs to answer it)."""
+    return text(
+        " UNION ALL ".join(
+            # only the table name and integers are inlined; keys are bound
+            f'SELECT * FROM (SELECT "key", supplier_id, cores FROM {KEY.name} '  # noqa: S608
+            f'WHERE "key" = :k{i} LIMIT {limit}) AS p{i}'
+            for i in range(size)
+        )
+    )
+
+
+@functools.cache
+def _postings_of_array(limit: int) -> TextClause:
+    """The same on PostgreSQL, the keys in one array parameter (psycopg parses a statement
+    of more than 50 parameters again on every execution)."""
+    return text(
+        # only the table name and an integer are inlined; the keys are bound
+        f'SELECT k."key", p.supplier_id, p.cores FROM unnest(CAST(:keys AS text[])) AS k("key") '  # noqa: S608
+        f"CROSS JOIN LATERAL (SELECT supplier_id, cores FROM {KEY.name} "
+        f'WHERE "key" = k."key" LIMIT {limit}) AS p'
+    )
+
+
 def filed_under(
     conn: Connection,
     keys: Collection[str],
@@ -117,8 +144,9 @@ def filed_under(
     """(supplier id, cores) filed under each key, at most ``cap + 1`` per key.
 
     One statement per hundred keys, each key read through the primary-key index up
-    to its cap. Written as text: building a hundred-part union with the expression
-    language costs more than the database needs to answer it. With a ``cache``,
+    to its cap (a union of one part per key; on PostgreSQL a lateral join over the
+    keys as one array). Written as text, built once: building a hundred-part union with
+    the expression language costs more than the database needs to answer it. With a ``cache``,
     bigrams it holds are not read again.
     """
     cached: dict[str, list[tuple[str, str]]] = {}
@@ -127,18 +155,16 @@ def filed_under(
     found: dict[str, list[tuple[str, str]]] = {}
     shared: dict[str, tuple[str, str]] = {}
     limit = int(cap) + 1
+    postgresql = conn.dialect.name == "postgresql"
     for chunk in chunks(keys, _POSTING_CHUNK):
-        size = next(n for n in _SIZES if n >= len(chunk))
-        chunk += [_NO_KEY] * (size - len(chunk))
-        statement = text(
-            " UNION ALL ".join(
-                # only the table name and integers are inlined; keys are bound
-                f'SELECT * FROM (SELECT "key", supplier_id, cores FROM {KEY.name} '  # noqa: S608
-                f'WHERE "key" = :k{i} LIMIT {limit}) AS p{i}'
-                for i in range(len(chunk))
+        if postgresql:
+            rows = conn.execute(_postings_of_array(limit), {"keys": chunk})
+        else:
+            size = next(n for n in _SIZES if n >= len(chunk))
+            chunk += [_NO_KEY] * (size - len(chunk))
+            rows = conn.execute(
+                _postings_union(size, limit), {f"k{i}": key for i, key in enumerate(chunk)}
             )
-        )
-        rows = conn.execute(statement, {f"k{i}": key for i, key in enumerate(chunk)})
         for key, sid, cores in rows:
             # a supplier is filed under several keys: one (id, cores) for all its lists
             # (the import's posting cache keeps them; separate copies tripled its size)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from portal.db.bulk import member_of
 from portal.db.sealing import Sealer
 from portal.dedup.keys import filed_under
 from portal.dedup.pairs import decided_pairs
@@ -146,7 +147,8 @@ def _owners(
     """value -> ids of rows whose ``column`` holds it."""
     owners: dict[str, set[str]] = {}
     for chunk in chunks(values):
-        for value, sid in conn.execute(select(column, id_column).where(column.in_(chunk), *extra)):
+        found = select(column, id_column).where(member_of(conn, column, chunk), *extra)
+        for value, sid in conn.execute(found):
             owners.setdefault(value, set()).add(sid)
     return owners
 

@@ -24,6 +24,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection, insert, select, update
 
 from approvals import Approval, FieldChange
@@ -38,7 +39,7 @@ from portal.db.feed_tables import (
 from portal.db.supplier_store import SupplierStore
 from portal.db.tables import table_of
 from portal.domain.supplier import Supplier
-from portal.finance.reads import supplier_view
+from portal.finance.reads import supplier_views
 
 __all__ = ["EVENT", "FEED_HEAD", "EventType", "PendingEvent", "record_events"]
 
@@ -123,18 +124,21 @@ def _states(
     """The masked after-state, and the clear one sealed for the event row (None: no secret)."""
     if supplier is None:
         return {"id": supplier_id}, None
-    reveals: list[list[str]] = []
-    clear = supplier_view(supplier, reveal=lambda t, c, r: reveals.append([t, c, r]))
-    masked = supplier_view(supplier)
+    masked, clear, reveals = supplier_views(supplier)
     if not reveals:
         return masked, None
     sealed = store.sealer.seal(
-        "feed_event",
-        "revealed",
-        event_id,
-        json.dumps({"state": clear, "reveals": reveals}, ensure_ascii=False),
+        "feed_event", "revealed", event_id, _json({"state": clear, "reveals": reveals})
     )
     return masked, sealed
+
+
+def _json(value: Any) -> str:
+    """JSON text of a state or list (UTF-8, compact; readers decode it with msgspec)."""
+    return _encode(value).decode()
+
+
+_encode = msgspec.json.Encoder().encode
 
 
 def _approvers(approvals: Sequence[Approval]) -> list[dict[str, str]]:
@@ -147,8 +151,7 @@ def _fields(changes: Sequence[FieldChange]) -> list[dict[str, str]]:
     ]
 
 
-def _wanted(types_json: str, event_type: str) -> bool:
-    types = json.loads(types_json)
+def _wanted(types: Sequence[str], event_type: str) -> bool:
     return "*" in types or event_type in types
 
 
@@ -170,11 +173,14 @@ def record_events(
     if not events:
         return []
     entry_id, entry_hash = _audit_head(conn) if audited else (None, None)
-    subscriptions = conn.execute(
-        select(SUBSCRIPTION.c.id, SUBSCRIPTION.c.event_types).where(
-            SUBSCRIPTION.c.removed_at.is_(None)
+    subscriptions = [
+        (sub_id, json.loads(types))  # read once for all the events
+        for sub_id, types in conn.execute(
+            select(SUBSCRIPTION.c.id, SUBSCRIPTION.c.event_types).where(
+                SUBSCRIPTION.c.removed_at.is_(None)
+            )
         )
-    ).all()
+    ]
     known = known or {}
     suppliers = dict(known) | store.get_many(
         conn, sorted({e.supplier_id for e in events} - known.keys())
@@ -196,9 +202,9 @@ def record_events(
                 "supplier_id": event.supplier_id,
                 "at": now,
                 "request_id": event.request_id,
-                "changed_fields": json.dumps(_fields(event.changes), ensure_ascii=False),
-                "approvers": json.dumps(_approvers(event.approvals), ensure_ascii=False),
-                "state": json.dumps(state, ensure_ascii=False),
+                "changed_fields": _json(_fields(event.changes)),
+                "approvers": _json(_approvers(event.approvals)),
+                "state": _json(state),
                 "revealed": sealed,
                 "audit_entry_id": entry_id,
                 "audit_hash": entry_hash,
@@ -207,7 +213,7 @@ def record_events(
         deliveries += [
             {
                 "id": str(uuid.uuid4()),
-                "subscription_id": sub.id,
+                "subscription_id": sub_id,
                 "event_seq": seq,
                 "supplier_id": event.supplier_id,
                 "status": "pending",
@@ -215,8 +221,8 @@ def record_events(
                 "next_attempt_at": now,
                 "created_at": now,
             }
-            for sub in subscriptions
-            if _wanted(sub.event_types, event.type.value)
+            for sub_id, types in subscriptions
+            if _wanted(types, event.type.value)
         ]
     insert_rows(conn, EVENT, rows)
     if deliveries:

@@ -28,6 +28,7 @@ __all__ = [
     "encode_cursor",
     "search_suppliers",
     "supplier_view",
+    "supplier_views",
 ]
 
 #: How each kind of sensitive value is masked (the fields are in the catalogue).
@@ -169,6 +170,40 @@ def supplier_view(supplier: Supplier, *, reveal: RevealCallback | None = None) -
         ],
         "unreadable_fields": dict(supplier.unreadable),
     }
+
+
+#: the list of a supplier's view holding the rows of an entity whose values can be revealed
+_ROWS_OF = {"bank_account": "bank_accounts", "contact": "contacts"}
+
+
+def supplier_views(
+    supplier: Supplier,
+) -> tuple[dict[str, Any], dict[str, Any], list[list[str]]]:
+    """The masked view, the clear one and what the clear one reveals (``[table, column,
+    row id]`` each), built in one pass: the masked view is the clear one with each
+    revealed value masked again, equal to ``supplier_view(supplier)``.
+
+    For acts that keep both (the change feed seals the clear state beside the masked one).
+    """
+    reveals: list[list[str]] = []
+    clear = supplier_view(supplier, reveal=lambda t, c, r: reveals.append([t, c, r]))
+    if not reveals:
+        return clear, clear, reveals
+    masked = dict(clear)
+    copied: set[str] = set()
+    for table, column, row_id in reveals:
+        mask = _MASKS[column]
+        if table == "supplier":
+            masked[column] = mask(clear[column])
+            continue
+        rows = _ROWS_OF[table]
+        if rows not in copied:
+            masked[rows] = [dict(entry) for entry in clear[rows]]
+            copied.add(rows)
+        for entry in masked[rows]:
+            if entry["id"] == row_id:
+                entry[column] = mask(entry[column])
+    return masked, clear, reveals
 
 
 def _iso(value: object) -> str | None:

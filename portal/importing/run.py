@@ -27,6 +27,7 @@ from portal.domain.supplier import Supplier
 from portal.domain.supplier_input import parse_supplier_draft
 from portal.finance.export import EXPORT_ONLY_TITLES
 from portal.importing.changes import ProposeChanges, unchanged_rows
+from portal.importing.collector import fewer_collections
 from portal.importing.first_rows import FirstRows
 from portal.importing.headers import canonical_header
 from portal.importing.readers import (
@@ -386,7 +387,7 @@ def import_suppliers(
         if on_progress is not None:
             on_progress(report.counts.get("rows", 0))
 
-    with FirstRows() as first_rows:
+    with fewer_collections(), FirstRows() as first_rows:
         for row, raw, damage in _records(path, report, sheet):
             draft, findings = parse_supplier_draft(raw)
             if damage:  # the account was blanked above: say why instead of "missing"

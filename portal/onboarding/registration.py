@@ -78,6 +78,7 @@ def register_suppliers(
     batches and learns the suppliers this call files.
     """
     outcomes = [Outcome(pos, OutcomeStatus.REJECTED, None, list(f)) for pos, _, f in candidates]
+    store = store.for_batch()  # the blind indexes probed are the ones stored
     with engine.connect() as conn:
         existing = _existing(conn, store, [s for _, s, _ in candidates])
         fresh = [i for i, (_, s, _) in enumerate(candidates) if _identity(s) not in existing]

@@ -84,15 +84,16 @@ def screen_within(probes: Sequence[Probe], *, cap: int = KEY_CAP) -> list[list[M
     postings: dict[str, list[str]] = {}
     exact: dict[str, list[int]] = {}
     by_ref = {p.ref: i for i, p in enumerate(probes)}
-    for i, probe in enumerate(probes):
+    attributes = [attribute_keys(probe) for probe in probes]
+    for i, (probe, keys) in enumerate(zip(probes, attributes, strict=True)):
         for key in probe.name_keys:
             postings.setdefault(key, []).append(probe.ref)
-        for key in attribute_keys(probe):
+        for key in keys:
             exact.setdefault(key, []).append(i)
     results: list[list[Match]] = [[] for _ in probes]
-    for i, probe in enumerate(probes):
+    for i, (probe, keys) in enumerate(zip(probes, attributes, strict=True)):
         others: set[int] = set()
-        for key in attribute_keys(probe):
+        for key in keys:
             others.update(exact[key])
         for ref in select_candidates(probe.name_keys, postings, cap=cap):
             j = by_ref[ref]

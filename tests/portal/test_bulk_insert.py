@@ -10,7 +10,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.db.bulk import insert_rows
-from portal.db.supplier_store import SUPPLIER
+from portal.db.supplier_store import SUPPLIER, SupplierStore
 from portal.domain.uscc_factory import make_uscc
 
 
@@ -96,3 +96,27 @@ def test_times_copied_under_another_session_zone_read_back_as_inserted_ones(
         == stored[_row(12)["id"]]
         == datetime(2026, 11, 27, 10, 30, tzinfo=UTC)
     )
+
+
+def test_a_time_shared_by_some_rows_and_not_others_is_stored_for_each_as_given(
+    engine: Engine,
+) -> None:
+    now = datetime(2026, 12, 4, 9, 0, 1, 250000, tzinfo=UTC)
+    later = datetime(2026, 12, 4, 9, 0, 2, tzinfo=UTC)
+    when = (now, now, later, now)
+    with engine.begin() as conn:
+        insert_rows(conn, SUPPLIER, [_row(n, created_at=t) for n, t in enumerate(when, 5)])
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(SUPPLIER.c.id, SUPPLIER.c.created_at)).all())
+    assert [stored[_row(n)["id"]].replace(tzinfo=UTC) for n in range(5, 9)] == list(when)  # type: ignore[index]
+
+
+def test_a_lookup_of_more_codes_than_a_statement_holds_finds_every_stored_one(
+    engine: Engine,
+) -> None:
+    with engine.begin() as conn:
+        insert_rows(conn, SUPPLIER, [_row(n) for n in range(10, 13)])
+    asked = [make_uscc(800 + n) for n in range(10, 13)] + [make_uscc(2000 + n) for n in range(600)]
+    with engine.connect() as conn:
+        found = SupplierStore(None).existing_usccs(conn, asked)  # type: ignore[arg-type]
+    assert found == {make_uscc(800 + n): _row(n)["id"] for n in range(10, 13)}
