@@ -224,8 +224,9 @@ def _read_seal(page: PreparedPage, engine: OcrEngine) -> tuple[str, float, str] 
     if seal is None:
         return None
     text, score = engine.read_line(seal_strip(page.colour, seal, grey=grey))
-    if not grey and not authority_reading(text, score, "", None).is_confident:
-        second, second_score = engine.read_line(seal_strip(page.colour, seal, soft=True))
+    if not authority_reading(text, score, "", None).is_confident:
+        soft = seal_strip(page.colour, seal, soft=True, grey=grey)
+        second, second_score = engine.read_line(soft)
         if authority_reading(second, second_score, "", None).is_confident:
             text, score = second, second_score
     return text, score, f"{engine.name}:seal"
