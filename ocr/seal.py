@@ -57,7 +57,7 @@ def find_grey_seal(page: Image) -> tuple[float, float, float] | None:
     circumference (text lines and the QR code do not), and the best is fitted again at full
     size to the outer edge of its ring, which the unwrapping needs.
     """
-    grey = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY) if page.ndim == 3 else page
+    grey = as_image(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY) if page.ndim == 3 else page)
     h, w = grey.shape
     f = _SMALL / max(h, w)
     small = cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
@@ -71,7 +71,9 @@ def find_grey_seal(page: Image) -> tuple[float, float, float] | None:
     )  # fmt: skip
     if circles is None:
         return None
-    scored = [(_ring_cover(ink, float(x), float(y), float(r)), x, y, r) for x, y, r in circles[0][:30]]
+    scored = [
+        (_ring_cover(ink, float(x), float(y), float(r)), x, y, r) for x, y, r in circles[0][:30]
+    ]
     cover, x, y, r = max(scored)
     if cover < 0.75:
         return None

@@ -64,12 +64,16 @@ def test_the_grey_seal_of_a_blurred_or_photographed_photocopy_is_read(index):
 
 
 def test_ring_noise_after_the_authority_s_ending_is_not_part_of_it():
-    reading = authority_reading("青岛市市南区市场监督管理局专U七", 0.95, "seal", "青岛市市南区香港中路1号")
+    reading = authority_reading(
+        "青岛市市南区市场监督管理局专U七", 0.95, "seal", "青岛市市南区香港中路1号"
+    )
     assert (reading.value, reading.status) == ("青岛市市南区市场监督管理局", FieldStatus.READ)
 
 
 def test_one_stray_character_before_the_address_s_own_place_is_dropped():
-    reading = authority_reading("元广州市天河区市场监督管理局", 0.95, "seal", "广州市天河区天河路1号")
+    reading = authority_reading(
+        "元广州市天河区市场监督管理局", 0.95, "seal", "广州市天河区天河路1号"
+    )
     assert (reading.value, reading.status) == ("广州市天河区市场监督管理局", FieldStatus.REPAIRED)
 
 
