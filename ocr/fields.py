@@ -174,8 +174,10 @@ def authority_reading(
     text: str, score: float, source: str, address: str | None
 ) -> FieldReading[str]:
     """The 登记机关 as read from the seal, its place name checked against the address."""
-    # Noise of the seal's ring read as digits or letters at either end is not part of it.
+    # Noise of the seal's ring read as digits or letters at either end is not part of it,
+    # nor is what follows a whole authority's ending (the date's digits read as 专U七).
     value = re.sub(r"^[^\u4e00-\u9fff]+|[^\u4e00-\u9fff]+$", "", clean_text(text))
+    value = re.sub(r"(市场监督管理局|工商行政管理局|行政审批局).{1,3}$", r"\1", value)
     match = _AUTHORITY.match(value)
     if not match:
         near = re.match(r"^([\u4e00-\u9fff]{2,14}?)市场[监临][督瞥督普最督]?管理局$", value)
@@ -185,12 +187,26 @@ def authority_reading(
         match = _AUTHORITY.match(value)
         assert match is not None
     place, suffix = match.groups()
+    if address and not address.startswith(place) and _stray_first(place, address):
+        return FieldReading(place[1:] + suffix, score * 0.9, FieldStatus.REPAIRED, source)
     if address and not address.startswith(place):
         prefix = address[: len(place)]
         distance = Levenshtein.distance(place, prefix)
         if distance == 1 or (distance == 2 and _misread_district(place, prefix)):
             return FieldReading(prefix + suffix, score * 0.9, FieldStatus.REPAIRED, source)
     return FieldReading(value, score, FieldStatus.READ, source)
+
+
+def _stray_first(place: str, address: str) -> bool:
+    """One character of the ring's noise before the place (元广州市天河区): the rest is the
+    address's own place, down to a known district, so no real place name is lost with it."""
+    rest = places.district_of(place[1:])
+    return (
+        address.startswith(place[1:])
+        and rest is not None
+        and place[1:].endswith(rest)
+        and places.is_known(rest)
+    )
 
 
 def _misread_district(place: str, address_place: str) -> bool:

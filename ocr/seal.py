@@ -12,6 +12,7 @@ import math
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from ocr.ports import Image, as_image
 
@@ -24,36 +25,112 @@ def red_mask(page: Image) -> Image:
 
 
 def find_seal(page: Image) -> tuple[float, float, float] | None:
-    """Centre and radius of the seal (the largest red blob in the lower half)."""
+    """Centre and radius of the seal: the largest red blob in the lower half that is shaped
+    like one (round, and inside the page: a reddish desk at the edge of a photo is not)."""
     mask = red_mask(page)
     h, w = mask.shape
     mask[: h // 2] = 0
     mask = as_image(cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8)))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
-        return None
-    biggest = max(contours, key=cv2.contourArea)
-    (cx, cy), r = cv2.minEnclosingCircle(biggest)
-    if r < 0.03 * max(h, w) or r > 0.2 * max(h, w):
-        return None
-    return float(cx), float(cy), float(r)
+    for blob in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
+        (cx, cy), r = cv2.minEnclosingCircle(blob)
+        if not 0.03 * max(h, w) <= r <= 0.2 * max(h, w):
+            continue
+        inside = r <= cx <= w - r and r <= cy <= h - r * 0.5
+        if inside and cv2.contourArea(blob) >= 0.5 * math.pi * r * r:
+            return float(cx), float(cy), float(r)
+    return None
+
+
+# The seal's diameter is 40-42 mm on a licence 297-420 mm long: its radius is 3.5-10 % of
+# the page's long side, whatever the copy's scale.
+_RADIUS = (0.035, 0.10)
+_SMALL = 500  # long side (px) at which circles are looked for: fast, and blur matters less
 
 
 def find_grey_seal(page: Image) -> tuple[float, float, float] | None:
-    """Centre and radius of a seal that lost its red (a grey photocopy): the strongest
-    circle of seal size in the lower half, found by its outline."""
-    grey = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY) if page.ndim == 3 else page
+    """Centre and radius of a seal that lost its red (a grey photocopy, blurred or
+    photographed): a circle of seal size in the lower half whose whole outline is ink.
+
+    Circles are proposed on the page scaled down (blur and JPEG noise matter less there
+    and it takes milliseconds), each is kept only if ink runs along at least 3/4 of its
+    circumference (text lines and the QR code do not), and the best is fitted again at full
+    size to the outer edge of its ring, which the unwrapping needs.
+    """
+    grey = as_image(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY) if page.ndim == 3 else page)
     h, w = grey.shape
-    side = max(h, w)
-    lower = cv2.medianBlur(as_image(grey[h // 2 :]), 5)
+    f = _SMALL / max(h, w)
+    small = cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    top = small.shape[0] // 2
+    lower = as_image(small[top:])
+    ink = _ink(lower, 21) > 40
+    low, high = (round(v * _SMALL) for v in _RADIUS)
     circles = cv2.HoughCircles(
-        lower, cv2.HOUGH_GRADIENT, dp=1.5, minDist=side // 4, param1=120, param2=60,
-        minRadius=round(0.03 * side), maxRadius=round(0.2 * side),
+        cv2.GaussianBlur(lower, (3, 3), 0), cv2.HOUGH_GRADIENT, dp=1, minDist=low,
+        param1=80, param2=18, minRadius=low, maxRadius=high,
     )  # fmt: skip
     if circles is None:
         return None
-    cx, cy, r = (float(v) for v in circles[0][0])
-    return cx, cy + h // 2, r * 1.02
+    scored = [
+        (_ring_cover(ink, float(x), float(y), float(r)), x, y, r) for x, y, r in circles[0][:30]
+    ]
+    cover, x, y, r = max(scored)
+    if cover < 0.75:
+        return None
+    return _fit_ring(grey, float(x) / f, float(y + top) / f, float(r) / f)
+
+
+def _ink(grey: Image, size: int) -> NDArray[np.int16]:
+    """How much darker than the paper around it each pixel is."""
+    paper = cv2.medianBlur(grey, size | 1)
+    return paper.astype(np.int16) - grey.astype(np.int16)
+
+
+def _ring_cover(ink: NDArray[np.bool_], cx: float, cy: float, r: float) -> float:
+    """Share of the angles at which the circle (give or take a pixel and a half) is inked."""
+    h, w = ink.shape
+    angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    hit = np.zeros(angles.shape, bool)
+    for dr in (-1.5, -0.75, 0.0, 0.75, 1.5):
+        xs = np.clip(np.round(cx + (r + dr) * np.cos(angles)).astype(int), 0, w - 1)
+        ys = np.clip(np.round(cy + (r + dr) * np.sin(angles)).astype(int), 0, h - 1)
+        hit |= ink[ys, xs]
+    return float(hit.mean())
+
+
+def _fit_ring(grey: Image, cx: float, cy: float, r: float) -> tuple[float, float, float]:
+    """The circle through the outer edge of the ring near (cx, cy, r), at full size: at each
+    angle the outermost ink between 0.85 and 1.25 r, fitted by least squares twice (the
+    second time without the points off the first circle: print touching the ring)."""
+    reach = 1.25 * r
+    polar = cv2.warpPolar(grey, (round(reach), 360), (cx, cy), reach, cv2.WARP_POLAR_LINEAR)
+    inner = round(0.85 * r)
+    band = polar[:, inner:].astype(np.float32)
+    paper = float(np.percentile(band, 90))
+    dark = paper - band
+    inked = dark > 0.5 * max(1.0, float(np.percentile(dark, 99)))
+    rows = np.flatnonzero(inked.any(axis=1))
+    if len(rows) < 180:
+        return cx, cy, r * 1.02
+    last = band.shape[1] - 1 - np.argmax(inked[rows, ::-1], axis=1)
+    radius = inner + last + 0.5
+    theta = rows * (2 * np.pi / 360)
+    xs, ys = cx + radius * np.cos(theta), cy + radius * np.sin(theta)
+    keep = np.ones(len(xs), bool)
+    fit = (cx, cy, r * 1.02)
+    for _ in range(2):
+        a = np.column_stack([xs[keep], ys[keep], np.ones(int(keep.sum()))])
+        b = -(xs[keep] ** 2 + ys[keep] ** 2)
+        (p, q, c), *_ = np.linalg.lstsq(a, b, rcond=None)
+        fx, fy = -p / 2, -q / 2
+        fr = math.sqrt(max(0.0, fx * fx + fy * fy - c))
+        if not 0.85 * r <= fr <= 1.25 * r or math.hypot(fx - cx, fy - cy) > 0.15 * r:
+            return fit
+        fit = (float(fx), float(fy), float(fr))
+        keep = np.abs(np.hypot(xs - fx, ys - fy) - fr) < 0.04 * r
+        if keep.sum() < 120:
+            return fit
+    return fit
 
 
 def seal_strip(
@@ -83,7 +160,11 @@ def seal_strip(
         if run > best:
             best, best_end = run, i
     start = (best_end - best // 2) % n_angles
-    if soft and not grey:
+    if soft and grey:  # how much darker than the paper, scaled to the darkest
+        dark = float(np.percentile(band_grey, 90)) - band_grey.astype(np.float32)
+        dark = np.clip(dark, 0, None)
+        redness = as_image(np.clip(dark * (255 / max(1.0, float(np.percentile(dark, 99)))), 0, 255))
+    elif soft:
         bgr = band.astype(np.int16)
         red = np.clip(bgr[:, :, 2] - np.maximum(bgr[:, :, 0], bgr[:, :, 1]), 0, None)
         redness = as_image(np.clip(red * (255 / max(1.0, float(np.percentile(red, 99)))), 0, 255))

@@ -195,7 +195,7 @@ def read_image(
         )
     _recover_punctuation(fields, segments, page.text, eng.page)
     say("seal", 0.8)
-    seal_text = _read_seal(page, eng.page)
+    seal_text = read_seal(page, eng.page)
     say("check", 0.9)
     reads = uscc_reads_from(fields, eng.page.name, 1.0)
     if not reads:
@@ -215,7 +215,7 @@ def read_image(
     return reading
 
 
-def _read_seal(page: PreparedPage, engine: OcrEngine) -> tuple[str, float, str] | None:
+def read_seal(page: PreparedPage, engine: OcrEngine) -> tuple[str, float, str] | None:
     """The seal's text: from the crisp strip, or the soft one when that does not read as a
     registration authority (``…市场监督管理局``; a blurred seal's strokes run together)."""
     red = find_seal(page.colour)
@@ -224,8 +224,9 @@ def _read_seal(page: PreparedPage, engine: OcrEngine) -> tuple[str, float, str] 
     if seal is None:
         return None
     text, score = engine.read_line(seal_strip(page.colour, seal, grey=grey))
-    if not grey and not authority_reading(text, score, "", None).is_confident:
-        second, second_score = engine.read_line(seal_strip(page.colour, seal, soft=True))
+    if not authority_reading(text, score, "", None).is_confident:
+        soft = seal_strip(page.colour, seal, soft=True, grey=grey)
+        second, second_score = engine.read_line(soft)
         if authority_reading(second, second_score, "", None).is_confident:
             text, score = second, second_score
     return text, score, f"{engine.name}:seal"
