@@ -24,7 +24,14 @@ the real server's requests/s to the bare one's. Endpoints: one supplier by credi
 (``GET /api/v1/suppliers/?q=...``, 50 per page).
 
 Load generator, both servers and the database share this machine's cores: read the ratio,
-not the absolute numbers.
+not the absolute numbers. What other work on the machine moves much less is the CPU time each
+side spends per request, also printed (median round): the server process's user + system time
+and, on PostgreSQL, that of its database sessions (found by ``application_name``), read from
+``/proc`` before and after each round and polled during it (a session that closes mid-round
+counts up to its last poll).
+
+``--py-spy PATH`` records both servers with that sampling profiler during the measured rounds
+(``--py-spy-dir``: one collapsed-stack file per endpoint and server, for flame graphs or grep).
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +69,65 @@ class Result:
     p95: float
     p99: float
     errors: int
+    cpu_ms: float = 0.0  # server process CPU per request
+    db_cpu_ms: float = 0.0  # its PostgreSQL sessions' CPU per request
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system time of a live process (None once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return sum(int(value) for value in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds a server spends, and those of its PostgreSQL sessions, over one round."""
+
+    def __init__(self, pid: int, app_name: str | None, admin_url: str | None) -> None:
+        self.pid, self.app_name = pid, app_name
+        self.admin = None
+        if app_name and admin_url:
+            from sqlalchemy import create_engine
+
+            self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1)
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+
+    def backends(self) -> list[int]:
+        if self.admin is None:
+            return []
+        with self.admin.connect() as conn:
+            query = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
+            return list(conn.execute(query, {"name": self.app_name}).scalars())
+
+    def poll(self, *, starting: bool = False) -> None:
+        for pid in self.backends():
+            seconds = cpu_seconds(pid)
+            if seconds is None:
+                continue
+            # a session opened during the round: all its time is this round's
+            self.first.setdefault(pid, seconds if starting else 0.0)
+            self.last[pid] = seconds
+
+    async def measure(self, work: Any) -> tuple[Any, float, float]:
+        """Run ``work`` (a coroutine); its result, server CPU s, database sessions' CPU s."""
+        self.first, self.last = {}, {}
+        self.poll(starting=True)
+        server = cpu_seconds(self.pid) or 0.0
+        task = asyncio.ensure_future(work)
+        while not task.done():
+            await asyncio.wait({task}, timeout=0.1)
+            await asyncio.to_thread(self.poll)
+        self.poll()
+        server = (cpu_seconds(self.pid) or 0.0) - server
+        db = sum(self.last[pid] - self.first[pid] for pid in self.last)
+        return task.result(), server, db
+
+    def close(self) -> None:
+        if self.admin is not None:
+            self.admin.dispose()
 
 
 def free_port() -> int:
@@ -133,15 +199,27 @@ def start_servers(
     env["PORTAL_PUBLIC_URL"] = f"http://127.0.0.1:{real_port}"
     real = subprocess.Popen(
         [sys.executable, "-m", "portal.cli", "serve", "--port", str(real_port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+        env={**env, "PORTAL_DATABASE_URL": named(url, "real")}, cwd=ROOT,
+        stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    bare_env = {**env, "BENCH_TOKEN_SHA256": hashlib.sha256(token.encode()).hexdigest()}
+    bare_env = {
+        **env, "PORTAL_DATABASE_URL": named(url, "bare"),
+        "BENCH_TOKEN_SHA256": hashlib.sha256(token.encode()).hexdigest(),
+    }  # fmt: skip
     bare = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", BARE_APP, "--port", str(bare_port),
          "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", "75"],
         env=bare_env, cwd=ROOT, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     return [real, bare], f"http://127.0.0.1:{real_port}", f"http://127.0.0.1:{bare_port}"
+
+
+def named(url: str, side: str) -> str:
+    """The URL with the side's name as the PostgreSQL ``application_name`` (which sessions
+    are whose, for the CPU meter); a SQLite URL as it is."""
+    if not url.startswith("postgresql"):
+        return url
+    return f"{url}{'&' if '?' in url else '?'}application_name=api_bench_{side}"
 
 
 async def wait_up(base: str, headers: dict[str, str], probe: str) -> None:
@@ -212,6 +290,11 @@ def run(url: str, args: argparse.Namespace, folder: Path) -> None:
     token, usccs, fragments = prepare(url, folder, args.n)
     headers = {"Authorization": f"Bearer {token}"}
     processes, real, bare = start_servers(url, folder, token)
+    admin = args.pg_url if url.startswith("postgresql") else None
+    meters = {
+        real: CpuMeter(processes[0].pid, "api_bench_real", admin),
+        bare: CpuMeter(processes[1].pid, "api_bench_bare", admin),
+    }
     rng = random.Random(9)
     endpoints = {
         "lookup by credit code": [
@@ -236,14 +319,27 @@ def run(url: str, args: argparse.Namespace, folder: Path) -> None:
             for name, paths in endpoints.items():
                 for base in (real, bare):  # warm: statements cached, pools filled
                     await load(base, headers, paths[: args.clients * 4], args.clients)
+                spies = profilers(args, name, {"real": processes[0].pid, "bare": processes[1].pid})
                 for _ in range(args.rounds):
                     for label, base in (("real", real), ("bare", bare)):
-                        outcome = await load(base, headers, paths, args.clients)
+                        outcome, cpu, db = await meters[base].measure(
+                            load(base, headers, paths, args.clients)
+                        )
+                        outcome = replace(
+                            outcome,
+                            cpu_ms=cpu * 1000 / len(paths),
+                            db_cpu_ms=db * 1000 / len(paths),
+                        )
                         results.setdefault((name, label), []).append(outcome)
+                for spy in spies:
+                    spy.send_signal(signal.SIGINT)
+                    spy.wait(timeout=60)
             return results
 
         results = asyncio.run(measure())
     finally:
+        for meter in meters.values():
+            meter.close()
         for process in processes:
             process.send_signal(signal.SIGINT)
         for process in processes:
@@ -251,26 +347,72 @@ def run(url: str, args: argparse.Namespace, folder: Path) -> None:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+    report(args, endpoints, results)
+
+
+def profilers(
+    args: argparse.Namespace, endpoint: str, pids: dict[str, int]
+) -> list[subprocess.Popen[bytes]]:
+    """py-spy recording each server during one endpoint's measured rounds (when asked)."""
+    if not args.py_spy:
+        return []
+    folder = Path(args.py_spy_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = endpoint.split()[0]
+    return [
+        subprocess.Popen(
+            [
+                args.py_spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--format",
+                "raw",
+                "--nonblocking",
+                "--gil",
+                "--rate",
+                "200",
+                "--output",
+                str(folder / f"{args.database}-{slug}-{label}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for label, pid in pids.items()
+    ]
+
+
+def report(
+    args: argparse.Namespace,
+    endpoints: dict[str, list[str]],
+    results: dict[tuple[str, str], list[Result]],
+) -> None:
     print(
         f"\nfinance API, {args.database}, {args.n:,} suppliers, {args.clients} clients, "
-        f"{args.rounds} interleaved rounds (median round shown)"
+        f"{args.rounds} interleaved rounds (median round shown; load average "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())})"
     )
     print(f"  {'endpoint':<36} {'server':<6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'p99 ms':>8} {'errors':>6}")  # fmt: skip
+          f"{'p99 ms':>8} {'errors':>6} {'CPU ms/req':>10} {'DB CPU':>7}")  # fmt: skip
     for name in endpoints:
-        rates = {}
+        rates, cpus = {}, {}
         for label in ("real", "bare"):
             rounds = results[(name, label)]
             median = sorted(rounds, key=lambda r: r.rps)[len(rounds) // 2]
             rates[label] = [r.rps for r in rounds]
+            cpus[label] = statistics.median(r.cpu_ms + r.db_cpu_ms for r in rounds)
             print(
                 f"  {name:<36} {label:<6} {median.rps:8.1f} {median.p50:8.1f} {median.p95:8.1f} "
-                f"{median.p99:8.1f} {sum(r.errors for r in rounds):6d}"
+                f"{median.p99:8.1f} {sum(r.errors for r in rounds):6d} "
+                f"{statistics.median(r.cpu_ms for r in rounds):10.2f} "
+                f"{statistics.median(r.db_cpu_ms for r in rounds):7.2f}"
             )
         ratios = [r / b for r, b in zip(rates["real"], rates["bare"], strict=True)]
         each = ", ".join(f"{x:.2f}" for x in ratios)
         print(f"  {name:<36} ratio real/bare per round: {each}; "
               f"median {statistics.median(ratios):.2f}")  # fmt: skip
+        print(f"  {name:<36} CPU per request (server + database) bare/real: "
+              f"{cpus['bare'] / cpus['real']:.2f}")  # fmt: skip
 
 
 def main() -> None:
@@ -283,6 +425,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2_000, help="lookups per round")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--py-spy", default=None, help="path of py-spy, to profile the servers")
+    parser.add_argument("--py-spy-dir", default="artifacts/api_bench_profiles")
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as tmp,

@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BindParameter, Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from approvals import ChangeRequest, PaymentHold, evaluate_payment_hold
 from portal.changes.records import OPEN, REQUEST
 from portal.db.approval_tables import PaymentHoldRow
+from portal.db.keyed import ByKeys
 from portal.db.supplier_store import SUPPLIER
 from portal.db.tables import table_of
 from portal.domain.supplier import LifecycleState
@@ -27,14 +28,18 @@ __all__ = ["BLOCKED", "HoldStore", "payment_hold", "payment_holds"]
 HOLD = table_of(PaymentHoldRow)
 # Built once (the finance API asks for every page it serves): building costs more than
 # the database takes to answer.
-_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
-_LAST_CHANGES = select(HOLD.c.supplier_id, HOLD.c.last_bank_change_applied_at).where(
-    HOLD.c.supplier_id.in_(_IDS)
+_LAST_CHANGES = ByKeys(
+    lambda among: select(HOLD.c.supplier_id, HOLD.c.last_bank_change_applied_at).where(
+        among(HOLD.c.supplier_id)
+    )
 )
-_OPEN_BANK_CHANGES = select(REQUEST.c.supplier_id, REQUEST.c.id).where(
-    REQUEST.c.supplier_id.in_(_IDS),
-    REQUEST.c.status.in_([s.value for s in OPEN]),
-    REQUEST.c.touches_bank.is_(True),
+_OPEN_BANK_CHANGES = ByKeys(
+    lambda among: select(REQUEST.c.supplier_id, REQUEST.c.id).where(
+        among(REQUEST.c.supplier_id),
+        # not ``in_([...])``: a list is an expanding parameter, rendered again on every call
+        or_(*(REQUEST.c.status == s.value for s in OPEN)),
+        REQUEST.c.touches_bank.is_(True),
+    )
 )
 #: The reason code of the hold a blocked supplier is under (see :mod:`.blocking`).
 BLOCKED = "supplier.blocked"
@@ -52,7 +57,7 @@ class HoldStore:
     @staticmethod
     def last_bank_changes(conn: Connection, supplier_ids: list[str]) -> dict[str, datetime]:
         """:meth:`last_bank_change` of several suppliers in one query (those that have one)."""
-        return {sid: at for sid, at in conn.execute(_LAST_CHANGES, {"ids": supplier_ids})}
+        return {sid: at for sid, at in conn.execute(_LAST_CHANGES.on(conn), {"ids": supplier_ids})}
 
     @staticmethod
     def record_bank_change(
@@ -88,7 +93,7 @@ def payment_holds(
     open_ids: dict[str, list[str]] = {}
     last: dict[str, datetime] = {}
     if ids:
-        for sid, rid in conn.execute(_OPEN_BANK_CHANGES, {"ids": ids}):
+        for sid, rid in conn.execute(_OPEN_BANK_CHANGES.on(conn), {"ids": ids}):
             open_ids.setdefault(sid, []).append(rid)
         last = deps.holds.last_bank_changes(conn, ids)
     requests = deps.records.load(conn, [rid for rids in open_ids.values() for rid in rids])

@@ -5,6 +5,14 @@ Dead connections are found otherwise: TCP keepalives close the ones whose server
 while they idled, connections are replaced after :data:`RECYCLE_SECONDS`, and a statement
 that meets a dead connection makes SQLAlchemy drop every connection opened before it, so one
 request at most sees the failure; reads avoid even that by running once more (:func:`read`).
+
+psycopg makes a statement a server-side prepared statement from its fifth run on a
+connection, and PostgreSQL may then plan it once for any parameters (a generic plan). That
+suits lookups by key; it does not suit a statement whose best plan depends on its values:
+the name search's ``LIKE '%...%'`` can use the trigram index only when the planner sees the
+pattern (a generic plan walks the whole name index instead: 25 ms rather than 1.4 ms at
+20,000 suppliers). Such a statement carries the execution option :data:`UNPREPARED` and is
+sent unprepared, planned for its values every time.
 """
 
 from __future__ import annotations
@@ -24,6 +32,9 @@ RECYCLE_SECONDS = 1800
 #: minute (30 s idle, then 3 probes 10 s apart).
 _KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
                "keepalives_count": 3}  # fmt: skip
+#: Execution options of a statement PostgreSQL must plan for its parameters on every run
+#: (never a prepared statement): ``statement.execution_options(**UNPREPARED)``.
+UNPREPARED: dict[str, Any] = {"portal_unprepared": True}
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -45,7 +56,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_size=10,
@@ -53,6 +64,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         pool_recycle=RECYCLE_SECONDS,
         connect_args=_KEEPALIVES,
     )
+    event.listen(engine, "do_execute", _unprepared)
+    return engine
+
+
+def _unprepared(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
+    """Send a statement marked :data:`UNPREPARED` with psycopg's ``prepare=False``; True
+    when done here, False to let SQLAlchemy execute it as usual."""
+    if not context.execution_options.get("portal_unprepared"):
+        return False
+    cursor.execute(statement, parameters, prepare=False)
+    return True
 
 
 def read(engine: Engine, work: Callable[[Connection], T]) -> T:

@@ -15,11 +15,13 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, Row, Select, and_, bindparam, or_, select
+from sqlalchemy import Connection, Row, Select, and_, bindparam, or_, select
 from uuid_utils import uuid7
 
 from portal.db import name_search
 from portal.db.bulk import insert_rows, member_of
+from portal.db.engine import UNPREPARED
+from portal.db.keyed import ByKeys
 from portal.db.name_search import FTS
 from portal.db.sealing import Sealer
 from portal.db.tables import BankAccountRow, ContactRow, InvoicingProfileRow, SupplierRow, table_of
@@ -46,12 +48,15 @@ INVOICING = table_of(InvoicingProfileRow)
 # costs more than SQLite takes to answer it.
 _BY_USCC = select(SUPPLIER).where(SUPPLIER.c.uscc == bindparam("uscc"))
 _BY_FOREIGN = select(SUPPLIER).where(SUPPLIER.c.foreign_tax_id == bindparam("key"))
-_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
-_ACCOUNTS_OF = (
-    select(BANK).where(BANK.c.supplier_id.in_(_IDS)).order_by(BANK.c.created_at, BANK.c.id)
+_ACCOUNTS_OF = ByKeys(
+    lambda among: (
+        select(BANK).where(among(BANK.c.supplier_id)).order_by(BANK.c.created_at, BANK.c.id)
+    )
 )
-_CONTACTS_OF = select(CONTACT).where(CONTACT.c.supplier_id.in_(_IDS)).order_by(CONTACT.c.id)
-_INVOICING_OF = select(INVOICING).where(INVOICING.c.supplier_id.in_(_IDS))
+_CONTACTS_OF = ByKeys(
+    lambda among: select(CONTACT).where(among(CONTACT.c.supplier_id)).order_by(CONTACT.c.id)
+)
+_INVOICING_OF = ByKeys(lambda among: select(INVOICING).where(among(INVOICING.c.supplier_id)))
 
 
 def new_id() -> str:
@@ -289,6 +294,8 @@ class SupplierStore:
             else:  # PostgreSQL's trigram index serves this LIKE itself (see name_search)
                 pattern = "%" + fragment.replace("%", r"\%").replace("_", r"\_") + "%"
                 query = query.where(SUPPLIER.c.name.like(pattern, escape="\\"))
+                # planned for this pattern each time: a generic plan cannot use the index
+                query = query.execution_options(**UNPREPARED)
         if flt.lifecycle_state:
             query = query.where(SUPPLIER.c.lifecycle_state == flt.lifecycle_state)
         if flt.validated_only:
@@ -306,12 +313,12 @@ class SupplierStore:
         if not ids:
             return []
         accounts: dict[str, list[Row[Any]]] = {}
-        for r in conn.execute(_ACCOUNTS_OF, {"ids": ids}):
+        for r in conn.execute(_ACCOUNTS_OF.on(conn), {"ids": ids}):
             accounts.setdefault(r.supplier_id, []).append(r)
         contacts: dict[str, list[Row[Any]]] = {}
-        for r in conn.execute(_CONTACTS_OF, {"ids": ids}):
+        for r in conn.execute(_CONTACTS_OF.on(conn), {"ids": ids}):
             contacts.setdefault(r.supplier_id, []).append(r)
-        invoicing = {r.supplier_id: r for r in conn.execute(_INVOICING_OF, {"ids": ids})}
+        invoicing = {r.supplier_id: r for r in conn.execute(_INVOICING_OF.on(conn), {"ids": ids})}
         return [
             self._to_domain(r, accounts.get(r.id, []), contacts.get(r.id, []), invoicing.get(r.id))
             for r in rows

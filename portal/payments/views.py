@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, or_, select
+from sqlalchemy import Connection, or_, select
 
 from crypto import mask_bank_account
 from portal.db.auth_tables import UserAccountRow
+from portal.db.keyed import ByKeys
 from portal.db.payment_tables import OwnershipCheckRow
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import BANK, SUPPLIER
@@ -26,9 +27,7 @@ USER = table_of(UserAccountRow)
 UNVERSIONED = "unversioned"
 _CHUNK = 500
 #: Built once: the finance API asks for the accounts of every page it serves.
-_VERSIONS_OF = select(VERSION).where(
-    VERSION.c.bank_account_id.in_(bindparam("ids", expanding=True))
-)
+_VERSIONS_OF = ByKeys(lambda among: select(VERSION).where(among(VERSION.c.bank_account_id)))
 
 
 def account_versions(
@@ -45,7 +44,7 @@ def account_versions(
     }  # fmt: skip
     newest: dict[str, Any] = {}
     for start in range(0, len(ids), _CHUNK):
-        for row in conn.execute(_VERSIONS_OF, {"ids": ids[start : start + _CHUNK]}):
+        for row in conn.execute(_VERSIONS_OF.on(conn), {"ids": ids[start : start + _CHUNK]}):
             held = newest.get(row.bank_account_id)
             if held is None or row.number > held.number:
                 newest[row.bank_account_id] = row

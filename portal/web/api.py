@@ -31,13 +31,7 @@ from portal.payments.views import account_versions, attest_active_accounts
 from portal.web.api_docs import API_SECURITY
 from portal.web.api_models import SupplierPage, SupplierView, typed
 from portal.web.context import audit_context
-from portal.web.deps import (
-    AttestationKeysDep,
-    ExportAuditDep,
-    PaymentHoldsDep,
-    RevealAuditDep,
-    ServicesDep,
-)
+from portal.web.deps import FinanceDep
 from portal.web.security import principal_of, requires
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -115,10 +109,7 @@ class FinanceApi(Controller):
     def search(
         self,
         request: Request[Any, Any, Any],
-        services: ServicesDep,
-        reveal_audit: RevealAuditDep,
-        payment_holds: PaymentHoldsDep,
-        attestation_keys: AttestationKeysDep,
+        finance: FinanceDep,
         q: Annotated[
             str | None, QueryParameter(description="name fragment", max_length=100)
         ] = None,
@@ -137,14 +128,15 @@ class FinanceApi(Controller):
             lifecycle_state=lifecycle.value if lifecycle else None,
             validated_only=validated,
         )
-        callback = _reveal_callback(request, reveal_audit, reveal)
+        callback = _reveal_callback(request, finance.reveal_audit, reveal)
+        services = finance.services
 
         def read_page(conn: Connection) -> dict[str, Any]:
             page = search_suppliers(
                 conn, services.suppliers, flt, cursor=cursor, limit=limit, reveal=callback
             )
             items = _with_payment_hold(
-                payment_holds, conn, page.items, attestation_keys, revealed=reveal
+                finance.payment_holds, conn, page.items, finance.attestation_keys, revealed=reveal
             )
             return {"items": items, "next_cursor": page.next_cursor}
 
@@ -159,15 +151,13 @@ class FinanceApi(Controller):
     def by_uscc(
         self,
         request: Request[Any, Any, Any],
-        services: ServicesDep,
-        reveal_audit: RevealAuditDep,
-        payment_holds: PaymentHoldsDep,
-        attestation_keys: AttestationKeysDep,
+        finance: FinanceDep,
         uscc: FromPath[str],
         reveal: Annotated[bool, QueryParameter(description="clear account numbers")] = False,
     ) -> SupplierView:
         canonical = foreign_tax.supplier_number(uscc)  # a credit code or a foreign tax number
-        callback = _reveal_callback(request, reveal_audit, reveal)
+        callback = _reveal_callback(request, finance.reveal_audit, reveal)
+        services = finance.services
 
         def read_one(conn: Connection) -> dict[str, Any]:
             supplier = services.suppliers.get_by_number(conn, canonical)
@@ -176,7 +166,7 @@ class FinanceApi(Controller):
                 raise NotFoundException(f"no supplier with {what} {canonical.split(':')[-1]}")
             views = [supplier_view(supplier, reveal=callback)]
             views = _with_payment_hold(
-                payment_holds, conn, views, attestation_keys, revealed=reveal
+                finance.payment_holds, conn, views, finance.attestation_keys, revealed=reveal
             )
             return views[0]
 
@@ -200,9 +190,7 @@ class FinanceApi(Controller):
     def export_csv(
         self,
         request: Request[Any, Any, Any],
-        services: ServicesDep,
-        export_audit: ExportAuditDep,
-        payment_holds: PaymentHoldsDep,
+        finance: FinanceDep,
         validated: Annotated[bool, QueryParameter(description="only validated suppliers")] = True,
         lifecycle: Annotated[
             LifecycleState | None, QueryParameter(name="state", description="lifecycle state")
@@ -210,8 +198,8 @@ class FinanceApi(Controller):
         profile: ProfileParam = None,
     ) -> Stream:
         rows, header = _audited_rows(
-            request, services, export_audit, "csv", validated, _value(lifecycle), payment_holds,
-            profile,
+            request, finance.services, finance.export_audit, "csv", validated, _value(lifecycle),
+            finance.payment_holds, profile,
         )  # fmt: skip
         return Stream(
             export.csv_chunks(rows, header),
@@ -237,9 +225,7 @@ class FinanceApi(Controller):
     def export_xlsx(
         self,
         request: Request[Any, Any, Any],
-        services: ServicesDep,
-        export_audit: ExportAuditDep,
-        payment_holds: PaymentHoldsDep,
+        finance: FinanceDep,
         validated: Annotated[bool, QueryParameter(description="only validated suppliers")] = True,
         lifecycle: Annotated[
             LifecycleState | None, QueryParameter(name="state", description="lifecycle state")
@@ -247,8 +233,8 @@ class FinanceApi(Controller):
         profile: ProfileParam = None,
     ) -> Response[bytes]:
         rows, header = _audited_rows(
-            request, services, export_audit, "xlsx", validated, _value(lifecycle), payment_holds,
-            profile,
+            request, finance.services, finance.export_audit, "xlsx", validated, _value(lifecycle),
+            finance.payment_holds, profile,
         )  # fmt: skip
         return Response(
             export.xlsx_bytes(rows, header),

@@ -31,7 +31,7 @@ from portal.observability.tracing import configure_tracing
 from portal.resources import templates_dir
 from portal.web.api import FinanceApi
 from portal.web.api_docs import api_components, docs_plugins, operation_id
-from portal.web.deps import ServicesDep
+from portal.web.deps import FinanceApiParts, ServicesDep
 from portal.web.errors import handlers
 from portal.web.feed_api import FeedApi
 from portal.web.filters import register as register_filters
@@ -126,6 +126,13 @@ def create_app(
             return display_names(conn, ids)
 
     tokens = TokenVerifier(services.engine)
+    finance = FinanceApiParts(
+        services=services,
+        reveal_audit=collaborators.reveal_audit,
+        export_audit=collaborators.export_audit,
+        payment_holds=collaborators.payment_holds,
+        attestation_keys=collaborators.attestation,
+    )
 
     def token_resolver(connection: Any) -> Any:
         token = bearer_token(connection)
@@ -149,6 +156,7 @@ def create_app(
             "export_audit": Provide(lambda: collaborators.export_audit, sync_to_thread=False),
             "payment_holds": Provide(lambda: collaborators.payment_holds, sync_to_thread=False),
             "attestation_keys": Provide(lambda: collaborators.attestation, sync_to_thread=False),
+            "finance": Provide(lambda: finance, sync_to_thread=False),
         },
         middleware=[
             *middleware,

@@ -6,6 +6,10 @@ five years) and puts the SHA-256 of its value in the request's state. The audit 
 keeps only :func:`device_id` (never the cookie, which would let whoever reads the log
 pose as that browser). The id says "the same browser as before", not who holds it; a
 cleared cookie is a new device.
+
+A call with an API token (``Authorization: Bearer``) is a program's, not a browser's: it
+gets no cookie. Its audit entries name the token's channel and no device, and a client that
+keeps no cookies would be sent a new one, 256 random bits and a ``Set-Cookie``, on every call.
 """
 
 from __future__ import annotations
@@ -50,6 +54,14 @@ def _cookie_of(scope: Scope) -> str | None:
     return None
 
 
+def _sends_token(scope: Scope) -> bool:
+    """Whether the request carries an API token (see :func:`portal.web.security.bearer_token`)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            return bool(value[:7].lower() == b"bearer ")
+    return False
+
+
 def device_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The hashed device id of this request (None outside the middleware, e.g. an API call
     whose client keeps no cookies gets one per request, which says nothing)."""
@@ -67,6 +79,9 @@ class DeviceCookieMiddleware(ASGIMiddleware):
         self.secure = secure
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if _sends_token(scope):
+            await next_app(scope, receive, send)
+            return
         value = _cookie_of(scope)
         fresh = value is None
         if value is None:

@@ -143,3 +143,13 @@ async def test_an_api_token_is_named_as_the_channel_without_a_device(
     assert entry is not None
     assert entry.channel == "api:erp-sync" and entry.device is None
     assert entry.actor_name == "erp-sync" and entry.ip
+
+
+async def test_an_api_call_is_sent_no_device_cookie(site: Any, client: Any) -> None:
+    token = create_client(site.services.engine, "erp-sync", Role.FINANCE, can_reveal=False, now=T0)
+    client.cookies.clear()  # a program keeps no cookies
+    answer = await client.get(
+        f"/api/v1/suppliers/{site.a.uscc}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert not any(DEVICE_COOKIE in c for c in answer.headers.get_list("set-cookie"))
