@@ -19,9 +19,9 @@ from sqlalchemy import Connection, Row, Select, and_, bindparam, or_, select
 from uuid_utils import uuid7
 
 from portal.db import name_search
-from portal.db.bulk import insert_rows, member_of
+from portal.db.bulk import insert_rows
 from portal.db.engine import UNPREPARED
-from portal.db.keyed import ByKeys
+from portal.db.keyed import ByKeys, member_of
 from portal.db.name_search import FTS
 from portal.db.sealing import Sealer
 from portal.db.tables import BankAccountRow, ContactRow, InvoicingProfileRow, SupplierRow, table_of

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from portal.db.bulk import member_of
+from portal.db.keyed import member_of
 from portal.db.sealing import Sealer
 from portal.dedup.keys import filed_under
 from portal.dedup.pairs import decided_pairs
