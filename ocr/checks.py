@@ -10,7 +10,8 @@ pre-filling it. The checks are what a licence must look like, whatever drew it:
   character was a guess: 脱权教资 for 股权投资 came back at 0.69);
 - dates in order: established ≤ term from, established ≤ issued, none before 1949;
 - the entity type is one of the official list (:data:`ENTITY_TYPES`), and the name
-  ends as that type's names do (…公司, …分公司, …(普通合伙));
+  ends as that type's names do (…公司, …分公司, …(普通合伙)); one character read twice
+  over (有有限合伙企业) is repaired when dropping it gives exactly one official type;
 - the business scope is a list of items separated by ``;`` that ends in ``。`` or
   in its closing sentence, with no ``:`` or ``,`` between items (a misread ``;``)
   and no two standard items run together (技术服务技术开发: a skipped ``、``), nor an item
@@ -66,6 +67,7 @@ class Why(enum.StrEnum):
     AUTHORITY_ELSEWHERE = "authority_elsewhere"  # about: (the authority's place,)
     HARD_TO_READ = "hard_to_read"  # about: (the engine's score, e.g. "0.69",)
     NOT_ENTITY_TYPE = "not_entity_type"
+    AFTER_ENTITY_TYPE = "after_entity_type"  # about: (the characters after it,)
     ENTITY_TYPE_IN_NAME = "entity_type_in_name"
     NAME_ENDING = "name_ending"  # about: (entity type, the ending its names have)
     SCOPE_BRACKETS = "scope_brackets"
@@ -302,10 +304,35 @@ def _scored(reading: FieldReading[str]) -> FieldReading[str]:
 
 def _entity_type(reading: FieldReading[str]) -> FieldReading[str]:
     if _live(reading) and reading.value not in ENTITY_TYPES:
+        value = str(reading.value)
+        undoubled = _undoubled(value)
+        if undoubled is not None:
+            return dataclasses.replace(reading, value=undoubled, status=FieldStatus.REPAIRED)
+        head = max((t for t in ENTITY_TYPES if value.startswith(t)), key=len, default=None)
+        if head is not None and head.endswith(")") and len(value) - len(head) <= 6:
+            # …(法人独资)使用: a stamp's or the next line's characters read on after it
+            rest = value[len(head) :]
+            text = f"characters after the entity type ({rest}) were read into it"
+            return reading.doubted(reason(Why.AFTER_ENTITY_TYPE, text, rest), head)
         return reading.doubted(
             reason(Why.NOT_ENTITY_TYPE, "not an entity type of the official list")
         )
     return reading
+
+
+def _undoubled(value: str) -> str | None:
+    """The one official entity type that ``value`` is with a character read twice over
+    (有有限合伙企业, held-out seed 29), or None (no such type, or more than one).
+
+    >>> _undoubled("有有限合伙企业"), _undoubled("有限合伙伙企业"), _undoubled("有限合伙企")
+    ('有限合伙企业', '有限合伙企业', None)
+    """
+    found = {
+        value[:i] + value[i + 1 :]
+        for i in range(1, len(value))
+        if value[i] == value[i - 1] and value[:i] + value[i + 1 :] in ENTITY_TYPES
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 _NAME_END = re.compile(r"(公司|\)|中心|店|行|部|厂|社|所)(.{1,2})$")

@@ -92,6 +92,10 @@ WORDS: dict[Why, Words] = {
         "不是登记的企业类型之一",
         "not one of the registered entity types",
     ),
+    Why.AFTER_ENTITY_TYPE: lambda a: (
+        f"企业类型后面多读了“{a[0]}”",
+        f"“{a[0]}” was read after the entity type",
+    ),
     Why.ENTITY_TYPE_IN_NAME: lambda a: (
         "企业类型被读进了名称",
         "the entity type was read into the name",
