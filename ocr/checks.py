@@ -10,7 +10,8 @@ pre-filling it. The checks are what a licence must look like, whatever drew it:
   character was a guess: 脱权教资 for 股权投资 came back at 0.69);
 - dates in order: established ≤ term from, established ≤ issued, none before 1949;
 - the entity type is one of the official list (:data:`ENTITY_TYPES`), and the name
-  ends as that type's names do (…公司, …分公司, …(普通合伙));
+  ends as that type's names do (…公司, …分公司, …(普通合伙)); one character read twice
+  over (有有限合伙企业) is repaired when dropping it gives exactly one official type;
 - the business scope is a list of items separated by ``;`` that ends in ``。`` or
   in its closing sentence, with no ``:`` or ``,`` between items (a misread ``;``)
   and no two standard items run together (技术服务技术开发: a skipped ``、``), nor an item
@@ -31,18 +32,61 @@ pre-filling it. The checks are what a licence must look like, whatever drew it:
 >>> checked = check_reading(LicenceReading(Layout.LANDSCAPE, address=read("某市某路1号组成形式")))
 >>> checked.address.value, checked.address.status.value, checked.address.reason
 ('某市某路1号', 'uncertain', 'the label 组成形式 was read into the value')
+
+Each reason carries a stable code (:class:`Why`) and what it is about, so the portal
+words it in Chinese and English by its code, never by the English text:
+
+>>> checked.address.reasons[0].code, checked.address.reasons[0].about
+('label_in_value', ('组成形式',))
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import re
 from datetime import date
 from typing import Any
 
 from ocr import places
 from ocr.layout import FIELD_LABELS
-from ocr.model import FieldReading, FieldStatus, LicenceReading
+from ocr.model import FieldReading, FieldStatus, LicenceReading, Reason
+
+
+class Why(enum.StrEnum):
+    """The stable code of each reason a value is in doubt (stored with the reading; the
+    portal's words for each are in ``portal/ocr_jobs/reasons.py``). Never rename one:
+    add a new code instead."""
+
+    LABEL_IN_VALUE = "label_in_value"  # about: (label,)
+    LABEL_TAIL = "label_tail"  # about: (the end of the label,)
+    LABEL_AFTER_NAME = "label_after_name"  # about: (the start of the next label,)
+    COPY_STAMP = "copy_stamp"  # about: (the stamp,)
+    ADDRESS_CUT_OFF = "address_cut_off"
+    UNKNOWN_DISTRICT = "unknown_district"  # about: (district,)
+    AUTHORITY_ELSEWHERE = "authority_elsewhere"  # about: (the authority's place,)
+    HARD_TO_READ = "hard_to_read"  # about: (the engine's score, e.g. "0.69",)
+    NOT_ENTITY_TYPE = "not_entity_type"
+    AFTER_ENTITY_TYPE = "after_entity_type"  # about: (the characters after it,)
+    ENTITY_TYPE_IN_NAME = "entity_type_in_name"
+    NAME_ENDING = "name_ending"  # about: (entity type, the ending its names have)
+    SCOPE_BRACKETS = "scope_brackets"
+    SCOPE_CUT_OFF = "scope_cut_off"
+    SCOPE_CLOSING_MISREAD = "scope_closing_misread"
+    SCOPE_SEPARATOR = "scope_separator"
+    SCOPE_BRACKET_NO_SEPARATOR = "scope_bracket_no_separator"
+    SCOPE_RUN_TOGETHER = "scope_run_together"
+    SCOPE_LATIN = "scope_latin"
+    NOT_A_PERSON = "not_a_person"
+    DATE_BEFORE_1949 = "date_before_1949"
+    DATES_OUT_OF_ORDER = "dates_out_of_order"  # about: (field key, field key), first is after
+    QR_OTHER_CODE = "qr_other_code"  # about: (the QR code's credit code,)
+
+
+def reason(code: Why, text: str, *about: str) -> Reason:
+    """A reason with its code (``text``: the reader's English words)."""
+    return Reason(code.value, text, about)
+
 
 MIN_SCORE = 0.90
 """Below this engine score a text value is uncertain (tuned on the tuning seeds only)."""
@@ -182,7 +226,7 @@ def _without_labels(reading: FieldReading[str], *, keep_value: bool) -> FieldRea
     if not found:
         return reading
     at, word = min(found)
-    why = f"the label {word} was read into the value"
+    why = reason(Why.LABEL_IN_VALUE, f"the label {word} was read into the value", word)
     if keep_value or at == 0:
         return reading.doubted(why)
     return reading.doubted(why, value[:at].rstrip(":"))
@@ -196,7 +240,8 @@ def _without_label_tail(key: str, reading: FieldReading[str]) -> FieldReading[st
     tails = {label[i:] for label in FIELD_LABELS.get(key, ()) for i in range(1, len(label))}
     for tail in sorted(tails, key=len, reverse=True):
         if value.startswith(tail) and len(value) > len(tail) + 1:
-            why = f"the end of its label ({tail}) was read into the value"
+            text = f"the end of its label ({tail}) was read into the value"
+            why = reason(Why.LABEL_TAIL, text, tail)
             return reading.doubted(why, value[len(tail) :])
     return reading
 
@@ -209,14 +254,20 @@ def _stamped(key: str, reading: FieldReading[str], stamp: str) -> FieldReading[s
         crossed = any(stamp[i : i + 2] in value for i in range(len(stamp) - 1))
     else:
         crossed = any(c in value for c in stamp)
-    return reading.doubted(f"the copy stamp {stamp} crosses the value") if crossed else reading
+    if not crossed:
+        return reading
+    return reading.doubted(
+        reason(Why.COPY_STAMP, f"the copy stamp {stamp} crosses the value", stamp)
+    )
 
 
 def _address(reading: FieldReading[str]) -> FieldReading[str]:
     if _live(reading) and not str(reading.value).endswith(_ADDRESS_ENDS):
-        return reading.doubted("the address does not end as an address does (…号, …室)")
+        text = "the address does not end as an address does (…号, …室)"
+        return reading.doubted(reason(Why.ADDRESS_CUT_OFF, text))
     if _live(reading) and (district := _near_district(str(reading.value))) is not None:
-        return reading.doubted(f"the district {district} is not a known place (a character lost?)")
+        text = f"the district {district} is not a known place (a character lost?)"
+        return reading.doubted(reason(Why.UNKNOWN_DISTRICT, text, district))
     return reading
 
 
@@ -237,20 +288,51 @@ def _authority(authority: FieldReading[str], address: FieldReading[str]) -> Fiel
     place = _AUTHORITY_SUFFIX.sub("", str(authority.value))
     short = place.removesuffix("市") if place.endswith("市") and len(place) > 2 else place
     if not str(address.value).startswith((place, short)):
-        return authority.doubted(f"the authority's place ({place}) is not where the address is")
+        text = f"the authority's place ({place}) is not where the address is"
+        return authority.doubted(reason(Why.AUTHORITY_ELSEWHERE, text, place))
     return authority
 
 
 def _scored(reading: FieldReading[str]) -> FieldReading[str]:
     if _live(reading) and reading.confidence < MIN_SCORE:
-        return reading.doubted(f"some characters were hard to read ({reading.confidence:.2f})")
+        score = f"{reading.confidence:.2f}"
+        return reading.doubted(
+            reason(Why.HARD_TO_READ, f"some characters were hard to read ({score})", score)
+        )
     return reading
 
 
 def _entity_type(reading: FieldReading[str]) -> FieldReading[str]:
     if _live(reading) and reading.value not in ENTITY_TYPES:
-        return reading.doubted("not an entity type of the official list")
+        value = str(reading.value)
+        undoubled = _undoubled(value)
+        if undoubled is not None:
+            return dataclasses.replace(reading, value=undoubled, status=FieldStatus.REPAIRED)
+        head = max((t for t in ENTITY_TYPES if value.startswith(t)), key=len, default=None)
+        if head is not None and head.endswith(")") and len(value) - len(head) <= 6:
+            # …(法人独资)使用: a stamp's or the next line's characters read on after it
+            rest = value[len(head) :]
+            text = f"characters after the entity type ({rest}) were read into it"
+            return reading.doubted(reason(Why.AFTER_ENTITY_TYPE, text, rest), head)
+        return reading.doubted(
+            reason(Why.NOT_ENTITY_TYPE, "not an entity type of the official list")
+        )
     return reading
+
+
+def _undoubled(value: str) -> str | None:
+    """The one official entity type that ``value`` is with a character read twice over
+    (有有限合伙企业, held-out seed 29), or None (no such type, or more than one).
+
+    >>> _undoubled("有有限合伙企业"), _undoubled("有限合伙伙企业"), _undoubled("有限合伙企")
+    ('有限合伙企业', '有限合伙企业', None)
+    """
+    found = {
+        value[:i] + value[i + 1 :]
+        for i in range(1, len(value))
+        if value[i] == value[i - 1] and value[:i] + value[i + 1 :] in ENTITY_TYPES
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 _NAME_END = re.compile(r"(公司|\)|中心|店|行|部|厂|社|所)(.{1,2})$")
@@ -262,13 +344,16 @@ def _name(name: FieldReading[str], kind: FieldReading[str]) -> FieldReading[str]
         return name
     glued = _NAME_END.search(str(name.value))
     if glued and glued.group(2) in _LABEL_HEADS:  # …(有限合伙)类: 类型's first character
-        why = f"the start of a label ({glued.group(2)}) was read after the name"
+        text = f"the start of a label ({glued.group(2)}) was read after the name"
+        why = reason(Why.LABEL_AFTER_NAME, text, glued.group(2))
         return name.doubted(why, str(name.value)[: glued.start(2)])
     if not _live(kind) or kind.status is not FieldStatus.READ:
         return name
     value, entity = str(name.value), str(kind.value)
     if any(value.endswith(t) for t in ENTITY_TYPES if len(t) > 3) or "型个体" in value:
-        return name.doubted("the entity type was read into the name")
+        return name.doubted(
+            reason(Why.ENTITY_TYPE_IN_NAME, "the entity type was read into the name")
+        )
     expected = (
         ("分公司",) if "分公司" in entity
         else ("公司",) if entity.endswith(("公司", ")")) and "公司" in entity
@@ -277,7 +362,8 @@ def _name(name: FieldReading[str], kind: FieldReading[str]) -> FieldReading[str]
         else ()
     )  # fmt: skip
     if expected and not value.endswith(expected):
-        return name.doubted(f"a {entity}'s name ends in {expected[0]}")
+        text = f"a {entity}'s name ends in {expected[0]}"
+        return name.doubted(reason(Why.NAME_ENDING, text, entity, expected[0]))
     return name
 
 
@@ -298,23 +384,31 @@ def _scope(reading: FieldReading[str]) -> FieldReading[str]:
     for head in _HEADS:
         body = body.replace(head, ";")
     if value.count("(") != value.count(")"):
-        return reading.doubted("its brackets do not pair up (text is missing inside)")
+        return reading.doubted(
+            reason(Why.SCOPE_BRACKETS, "its brackets do not pair up (text is missing inside)")
+        )
     last_bracket = value[value.rfind("(") :] if value.endswith(")") else ""
     if not value.endswith("。") and not any(
         w in last_bracket for w in ("依法", "方可", "经营活动")
     ):
         # …(不含许可类专业设备制造) closes an item, not the scope: the rest was not read
-        return reading.doubted("the scope does not end with 。 or its closing sentence (cut off?)")
+        text = "the scope does not end with 。 or its closing sentence (cut off?)"
+        return reading.doubted(reason(Why.SCOPE_CUT_OFF, text))
     if "依法须经" in body or "方可开展" in body or "自主开展" in body:
-        return reading.doubted("the closing sentence (依法须经批准的项目…) is misread")
+        text = "the closing sentence (依法须经批准的项目…) is misread"
+        return reading.doubted(reason(Why.SCOPE_CLOSING_MISREAD, text))
     if re.search(r"[:,](?![^()]*\))", body):
-        return reading.doubted("items are separated by ; and a separator reads as : or ,")
+        text = "items are separated by ; and a separator reads as : or ,"
+        return reading.doubted(reason(Why.SCOPE_SEPARATOR, text))
     if re.search(r"\)(?![;、。)]|$)", body):
-        return reading.doubted("an item ends at a bracket but no ; follows it (a ; not read)")
+        text = "an item ends at a bracket but no ; follows it (a ; not read)"
+        return reading.doubted(reason(Why.SCOPE_BRACKET_NO_SEPARATOR, text))
     if _RUN_TOGETHER.search(body):
-        return reading.doubted("two items run together (a 、 between them was not read)")
+        text = "two items run together (a 、 between them was not read)"
+        return reading.doubted(reason(Why.SCOPE_RUN_TOGETHER, text))
     if re.search(r"[A-Za-z]{2,}", body) and not re.search(r"\b(?:5G|IT|App|APP)\b", body):
-        return reading.doubted("Latin letters inside the scope (misread characters?)")
+        text = "Latin letters inside the scope (misread characters?)"
+        return reading.doubted(reason(Why.SCOPE_LATIN, text))
     return reading
 
 
@@ -325,7 +419,7 @@ def _person(reading: FieldReading[str]) -> FieldReading[str]:
     if "公司" in value or "合伙" in value:  # a partner company (委派代表)
         return reading
     if re.search(r"\d", value) or not (2 <= len(value) <= 20):
-        return reading.doubted("not the shape of a person's name")
+        return reading.doubted(reason(Why.NOT_A_PERSON, "not the shape of a person's name"))
     return reading
 
 
@@ -334,7 +428,7 @@ def _dates(fields: dict[str, FieldReading[Any]]) -> dict[str, FieldReading[Any]]
     days = {k: fields[k].value for k in ("established_on", "term_from", "issued_on")}
     for key, day in days.items():
         if isinstance(day, date) and day.year < 1949:
-            out[key] = fields[key].doubted("a date before 1949")
+            out[key] = fields[key].doubted(reason(Why.DATE_BEFORE_1949, "a date before 1949"))
     est, start, issued = days["established_on"], days["term_from"], days["issued_on"]
     pairs = [
         ("established_on", est, "term_from", start),
@@ -342,7 +436,8 @@ def _dates(fields: dict[str, FieldReading[Any]]) -> dict[str, FieldReading[Any]]
     ]
     for a, first, b, then in pairs:
         if isinstance(first, date) and isinstance(then, date) and first > then:
-            why = f"{a.replace('_', ' ')} is after {b.replace('_', ' ')}"
+            text = f"{a.replace('_', ' ')} is after {b.replace('_', ' ')}"
+            why = reason(Why.DATES_OUT_OF_ORDER, text, a, b)
             out[a] = out.get(a, fields[a]).doubted(why)
             out[b] = out.get(b, fields[b]).doubted(why)
     return out

@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlparse
 from rapidfuzz.distance import Levenshtein
 
 from ocr import places
+from ocr.checks import Why, reason
 from ocr.layout import FieldText
 from ocr.model import FieldReading, FieldStatus, LicenceReading, Money
 from ocr.normalise import clean_text, parse_capital, parse_date, parse_term
@@ -123,7 +124,8 @@ def _credit_code(
     alone, notes = fuse_uscc(printed)
     if alone.value is not None and alone.value != qr_code:
         notes.append(f"the QR code names credit code {qr_code}, the licence prints {alone.value}")
-        return alone.doubted(f"the QR code names another credit code ({qr_code})"), qr_code, notes
+        text = f"the QR code names another credit code ({qr_code})"
+        return alone.doubted(reason(Why.QR_OTHER_CODE, text, qr_code)), qr_code, notes
     code, notes = fuse_uscc([*printed, qr_read])
     return code, qr_code, notes
 

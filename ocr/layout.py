@@ -316,14 +316,23 @@ def _column_starts(xs: list[float], line_h: float) -> list[float]:
 def _column_owner(
     fields: Iterable[FieldText], x0: float, cy: float, line_h: float
 ) -> FieldText | None:
-    """The field whose column holds a line starting at ``x0`` just below it."""
+    """The field whose column holds a line starting at ``x0`` just below it.
+
+    The column is the rightmost one whose label starts left of the line; labels of one
+    column start within a line's height of each other (营业期限 a few pixels right of
+    经营范围 on a photocopy), and among them the field nearest above owns the line.
+    """
     best: FieldText | None = None
     for f in fields:
         if f.key in _NO_CONTINUATION or f.x0 > x0 + line_h or cy - f.last_y > 2.6 * line_h:
             continue
         if cy - f.last_y < line_h / 2:  # same row: the text is not below this field
             continue
-        if best is None or (f.x0, f.last_y) > (best.x0, best.last_y):
+        if (
+            best is None
+            or f.x0 > best.x0 + line_h
+            or (abs(f.x0 - best.x0) <= line_h and f.last_y > best.last_y)
+        ):
             best = f
     return best
 

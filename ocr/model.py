@@ -35,6 +35,23 @@ class Layout(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a value is in doubt: a stable ``code`` (one of :class:`ocr.checks.Why`), what it
+    is about (``about``: the label, stamp or district concerned) and the reader's ``text``.
+
+    The portal words a reason by its code; ``text`` is the reader's own English, kept for
+    the JSON result, logs-free debugging and anything that does not know the code yet.
+    """
+
+    code: str
+    text: str
+    about: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "about": list(self.about), "text": self.text}
+
+
+@dataclass(frozen=True)
 class FieldReading(Generic[T]):
     """One field: its value, how sure we are (0..1), and how it was obtained."""
 
@@ -42,7 +59,7 @@ class FieldReading(Generic[T]):
     confidence: float
     status: FieldStatus
     source: str = ""  # the engine (or "qr") the value came from
-    reason: str = ""  # why the value is uncertain, for the person who confirms it
+    reasons: tuple[Reason, ...] = ()  # why the value is uncertain, for the person who confirms it
 
     @classmethod
     def missing(cls) -> FieldReading[Any]:
@@ -52,13 +69,18 @@ class FieldReading(Generic[T]):
     def unreadable(cls, source: str = "") -> FieldReading[Any]:
         return cls(None, 0.0, FieldStatus.UNREADABLE, source)
 
-    def doubted(self, reason: str, value: T | None = None) -> FieldReading[T]:
+    def doubted(self, reason: Reason, value: T | None = None) -> FieldReading[T]:
         """This reading marked ``uncertain`` (with ``value`` instead, when given)."""
         if self.status in (FieldStatus.MISSING, FieldStatus.UNREADABLE):
             return self
         kept = self.value if value is None else value
-        why = f"{self.reason}; {reason}" if self.reason else reason
+        why = (*self.reasons, reason)
         return FieldReading(kept, self.confidence, FieldStatus.UNCERTAIN, self.source, why)
+
+    @property
+    def reason(self) -> str:
+        """The reasons in the reader's words, joined by ``; `` (empty: no doubt)."""
+        return "; ".join(r.text for r in self.reasons)
 
     @property
     def is_confident(self) -> bool:
@@ -71,6 +93,7 @@ class FieldReading(Generic[T]):
             "status": self.status.value,
             "source": self.source,
             "reason": self.reason,
+            "reasons": [r.as_dict() for r in self.reasons],
         }
 
 

@@ -45,11 +45,13 @@ class PrefillField:
     on_file: str | None
     prefilled: bool  # confident enough to put into the input
     reason: str = ""  # why an ``uncertain`` value is in doubt (the reader's words, English)
+    #: the same reasons with their codes (``{"code", "about", "text"}``), worded by code
+    reasons: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def doubts(self) -> tuple[Doubt, ...]:
         """Why the value is in doubt, in words of both languages (:mod:`.reasons`)."""
-        return doubts_of(self.reason)
+        return doubts_of(self.reasons, self.reason)
 
     @property
     def value(self) -> str:
@@ -115,6 +117,7 @@ def prefill(supplier: Supplier, result: Mapping[str, Any], *, min_confidence: fl
                 on_file.get(name),
                 sure and text is not None,
                 str(reading.get("reason") or ""),
+                tuple(reading.get("reasons") or ()),
             )
         )
     code = read_fields.get("uscc", {})

