@@ -15,14 +15,10 @@ import httpx
 import pytest
 
 from tests.browser.steps import ARTIFACTS, SIZES, UUID, DemoSteps
-from tests.browser.test_bank_change_in_browser import (  # noqa: F401 (fixtures)
-    ARGS,
-    CHROMIUM,
-    demo,
-    finance,
-)
+from tests.browser.test_bank_change_in_browser import ARGS, CHROMIUM, demo, finance
 
 pytestmark = pytest.mark.browser
+__all__ = ["demo", "finance"]  # the running demo and its finance API client (fixtures)
 
 # Boxes wider than the screen: the page itself, or anything that scrolls inside it.
 OVERFLOW = """() => {
