@@ -52,6 +52,7 @@ from crypto.model import Algorithm, StoredDocument
 from portal.audit.log import AuditContext, AuditLog
 from portal.changes import ChangeDeps
 from portal.db.import_tables import ImportJobRow, ImportJobSupplierRow
+from portal.db.lease import claim_each
 from portal.db.sealing import Sealer
 from portal.db.supplier_store import SupplierStore
 from portal.db.tables import table_of
@@ -531,28 +532,21 @@ def claim_next(deps: ImportJobDeps) -> ImportJob | None:
     the one whose UPDATE matched (row count 1) has it.
     """
     now = deps.clock()
-    with deps.engine.connect() as conn:
-        candidates = conn.execute(
-            select(JOB.c.id, JOB.c.state).where(_claimable(now)).order_by(JOB.c.created_at).limit(5)
-        ).all()
-    for job_id, state in candidates:
-        running = QUEUED.get(JobState(state), JobState(state))
-        with deps.engine.begin() as conn:
-            taken = conn.execute(
-                update(JOB)
-                .where(JOB.c.id == job_id, JOB.c.state == state, _claimable(now))
-                .values(
-                    state=running.value,
-                    claimed_by=deps.worker_id,
-                    lease_until=now + deps.lease,
-                    attempts=JOB.c.attempts + 1,
-                    phase_started_at=now,
-                )
-            )
-            if taken.rowcount == 1:
-                row = conn.execute(select(JOB).where(JOB.c.id == job_id)).one()
-                return _job(row)
-    return None
+    taken = claim_each(
+        deps.engine,
+        JOB,
+        select(JOB.c.id, JOB.c.state).where(_claimable(now)).order_by(JOB.c.created_at).limit(5),
+        guard=lambda row: and_(JOB.c.id == row.id, JOB.c.state == row.state, _claimable(now)),
+        lease=lambda row: {
+            "state": QUEUED.get(JobState(row.state), JobState(row.state)).value,
+            "claimed_by": deps.worker_id,
+            "lease_until": now + deps.lease,
+            "attempts": JOB.c.attempts + 1,
+            "phase_started_at": now,
+        },
+        then=lambda conn, row: _job(conn.execute(select(JOB).where(JOB.c.id == row.id)).one()),
+    )
+    return next(taken, None)
 
 
 def mine(deps: ImportJobDeps, job_id: str) -> Any:

@@ -34,9 +34,10 @@ from email.utils import make_msgid
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from portal.db.auth_tables import OutboxMessageRow
+from portal.db.lease import backoff, claim_one
 from portal.db.sealing import Sealer
 from portal.db.staff_tables import DeliveryAttemptRow
 from portal.db.tables import table_of
@@ -236,8 +237,7 @@ class OutboxWorker:
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff after the ``attempts``-th failed attempt."""
-        delay: timedelta = self.backoff * 2 ** max(attempts - 1, 0)
-        return min(delay, self.max_backoff)
+        return backoff(self.backoff, attempts, cap=self.max_backoff)
 
     def run_once(self, *, now: datetime | None = None, limit: int = 50) -> WorkerReport:
         """Send what is due now (at most ``limit`` messages)."""
@@ -264,20 +264,20 @@ class OutboxWorker:
 
     def _claim(self, message_id: str, seen_attempts: int, now: datetime) -> OutboxMessage | None:
         """Take the row if nobody else did since we looked; lease it for a while."""
-        with self.engine.begin() as conn:
-            claimed = conn.execute(
-                update(OUTBOX)
-                .where(
-                    OUTBOX.c.id == message_id,
-                    OUTBOX.c.sent_at.is_(None),
-                    OUTBOX.c.attempts == seen_attempts,
-                    OUTBOX.c.next_attempt_at <= now,
-                )
-                .values(attempts=seen_attempts + 1, next_attempt_at=now + self.lease)
-            )
-            if claimed.rowcount != 1:
-                return None
-            row = conn.execute(select(OUTBOX).where(OUTBOX.c.id == message_id)).one()
+        row = claim_one(
+            self.engine,
+            OUTBOX,
+            and_(
+                OUTBOX.c.id == message_id,
+                OUTBOX.c.sent_at.is_(None),
+                OUTBOX.c.attempts == seen_attempts,
+                OUTBOX.c.next_attempt_at <= now,
+            ),
+            {"attempts": seen_attempts + 1, "next_attempt_at": now + self.lease},
+            lambda conn: conn.execute(select(OUTBOX).where(OUTBOX.c.id == message_id)).one(),
+        )
+        if row is None:
+            return None
         return OutboxMessage(
             id=row.id,
             channel=row.channel,

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, and_, insert, or_, select, update
 
 from crypto.documents import DocumentVault
 from portal.audit.log import AuditContext, AuditLog
+from portal.db.lease import claim_each
 from portal.db.ocr_tables import OcrJobRow
 from portal.db.tables import table_of
 from portal.documents import store as documents
@@ -208,30 +209,23 @@ def claim_next(engine: Engine, worker: str, *, now: datetime, lease: timedelta) 
     The UPDATE repeats the claimable condition, so of two workers racing for a row only
     the one whose UPDATE matched (row count 1) has it.
     """
-    with engine.connect() as conn:
-        candidates: list[str] = list(
-            conn.scalars(
-                select(JOB.c.id).where(_claimable(now)).order_by(JOB.c.created_at).limit(5)
-            )
-        )
-    for job_id in candidates:
-        with engine.begin() as conn:
-            taken = conn.execute(
-                update(JOB)
-                .where(JOB.c.id == job_id, _claimable(now))
-                .values(
-                    state=JobState.RUNNING.value,
-                    claimed_by=worker,
-                    lease_until=now + lease,
-                    started_at=now,
-                    attempts=JOB.c.attempts + 1,
-                    stage="load",
-                    progress=0.0,
-                )
-            )
-            if taken.rowcount == 1:
-                return job_id
-    return None
+    taken = claim_each(
+        engine,
+        JOB,
+        select(JOB.c.id).where(_claimable(now)).order_by(JOB.c.created_at).limit(5),
+        guard=lambda row: and_(JOB.c.id == row.id, _claimable(now)),
+        lease=lambda row: {
+            "state": JobState.RUNNING.value,
+            "claimed_by": worker,
+            "lease_until": now + lease,
+            "started_at": now,
+            "attempts": JOB.c.attempts + 1,
+            "stage": "load",
+            "progress": 0.0,
+        },
+        then=lambda conn, row: str(row.id),
+    )
+    return next(taken, None)
 
 
 def mine(job_id: str, worker: str) -> Any:

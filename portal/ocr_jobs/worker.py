@@ -25,6 +25,7 @@ from ocr.errors import OcrError
 from ocr.limits import InputLimits
 from ocr.sandbox import LicenceReaderPool, SandboxSettings
 from portal.audit.log import AuditContext, AuditLog
+from portal.db.lease import backoff
 from portal.documents import store as documents
 from portal.domain.principal import Principal, Role
 from portal.observability.context import bind_request_id, new_request_id
@@ -172,7 +173,7 @@ def _retry(deps: OcrWorkerDeps, job_id: str, attempts: int, message: str, code: 
     if attempts >= deps.settings.max_attempts:
         _give_up(deps, job_id, message, code)
         return
-    delay = timedelta(seconds=deps.settings.backoff_seconds * 2 ** (attempts - 1))
+    delay = backoff(timedelta(seconds=deps.settings.backoff_seconds), attempts)
     settle(
         deps.engine,
         job_id,

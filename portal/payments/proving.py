@@ -19,12 +19,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, insert, select, update
 
 from payments import AccountVersion
 from payments.ports import OwnershipAnswer, OwnershipOutcome, OwnershipQuery, OwnershipVerifier
 from portal.audit.log import AuditContext
+from portal.db.lease import claim_each
 from portal.db.payment_tables import OwnershipCheckRow
 from portal.db.supplier_store import BANK, SUPPLIER
 from portal.db.tables import table_of
@@ -216,31 +218,36 @@ def _claim_due(deps: PaymentDeps, limit: int) -> list[tuple[str, timedelta]]:
     """The due versions this caller won (conditional UPDATE on ``retry_at``), each with
     how long to wait if the answer is unknown again."""
     now = deps.clock()
-    with deps.engine.connect() as conn:
-        due = conn.execute(
-            select(CHECK.c.version_id, CHECK.c.retry_at, CHECK.c.checked_at)
-            .join(VERSION, VERSION.c.id == CHECK.c.version_id)
-            .where(
-                CHECK.c.outcome == OwnershipOutcome.UNKNOWN.value,
-                CHECK.c.retry_at <= now,
-                VERSION.c.verified_at.is_(None),
-                VERSION.c.retired_at.is_(None),
-            )
-            .order_by(CHECK.c.retry_at)
-            .limit(limit)
-        ).all()
-    claimed = []
-    for row in due:
-        with deps.engine.begin() as conn:
-            won = conn.execute(
-                update(CHECK)
-                .where(CHECK.c.version_id == row.version_id, CHECK.c.retry_at == row.retry_at)
-                .values(retry_at=now + CLAIM_LEASE)
-            ).rowcount
-        if won == 1:
-            waited = row.retry_at - row.checked_at if row.checked_at else RETRY_AFTER
-            claimed.append((row.version_id, min(max(2 * waited, RETRY_AFTER), RETRY_MAX)))
-    return claimed
+    due = (
+        select(CHECK.c.version_id, CHECK.c.retry_at, CHECK.c.checked_at)
+        .join(VERSION, VERSION.c.id == CHECK.c.version_id)
+        .where(
+            CHECK.c.outcome == OwnershipOutcome.UNKNOWN.value,
+            CHECK.c.retry_at <= now,
+            VERSION.c.verified_at.is_(None),
+            VERSION.c.retired_at.is_(None),
+        )
+        .order_by(CHECK.c.retry_at)
+        .limit(limit)
+    )
+    return list(
+        claim_each(
+            deps.engine,
+            CHECK,
+            due,
+            guard=lambda row: and_(
+                CHECK.c.version_id == row.version_id, CHECK.c.retry_at == row.retry_at
+            ),
+            lease=lambda row: {"retry_at": now + CLAIM_LEASE},
+            then=lambda conn, row: (row.version_id, _next_wait(row)),
+        )
+    )
+
+
+def _next_wait(row: Any) -> timedelta:
+    """Twice as long as the last wait, within RETRY_AFTER and RETRY_MAX."""
+    waited = row.retry_at - row.checked_at if row.checked_at else RETRY_AFTER
+    return min(max(2 * waited, RETRY_AFTER), RETRY_MAX)
 
 
 def send_small_amount(

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.db.bulk import insert_rows
+from portal.db.lease import claim_one
 from portal.db.supplier_store import SUPPLIER
 from portal.db.tables import table_of
 from portal.db.verification_tables import VerificationScheduleRow
@@ -139,10 +140,10 @@ def due_suppliers(conn: Connection, now: datetime, limit: int) -> list[tuple[str
 def claim(engine: Engine, supplier_id: str, now: datetime, lease: timedelta) -> str | None:
     """Take the supplier for this worker if still due and unclaimed; the claim token or None."""
     token = str(uuid.uuid4())
-    with engine.begin() as conn:
-        done = conn.execute(
-            update(SCHEDULE)
-            .where(SCHEDULE.c.supplier_id == supplier_id, _claimable(now))
-            .values(claimed_until=now + lease, claim_token=token, attempts=SCHEDULE.c.attempts + 1)
-        )
-    return token if done.rowcount == 1 else None
+    return claim_one(
+        engine,
+        SCHEDULE,
+        and_(SCHEDULE.c.supplier_id == supplier_id, _claimable(now)),
+        {"claimed_until": now + lease, "claim_token": token, "attempts": SCHEDULE.c.attempts + 1},
+        lambda conn: token,
+    )

@@ -26,10 +26,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, and_, exists, insert, select, update
+from sqlalchemy import Connection, Engine, Row, and_, exists, insert, select, update
 from sqlalchemy.orm import aliased
 
 from portal.db.feed_tables import WebhookAttemptRow
+from portal.db.lease import backoff, claim_one
 from portal.db.sealing import Sealer
 from portal.db.tables import table_of
 from portal.erp import SHIPPED, Profile, ProfileError, load_profiles
@@ -131,8 +132,7 @@ class WebhookWorker:
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Exponential backoff after the ``attempts``-th failed attempt."""
-        delay: timedelta = self.backoff * 2 ** max(attempts - 1, 0)
-        return min(delay, self.max_backoff)
+        return backoff(self.backoff, attempts, cap=self.max_backoff)
 
     def run_once(self, *, limit: int = 100) -> DeliveryReport:
         """Send what is due now, oldest event first (at most ``limit`` deliveries)."""
@@ -148,25 +148,30 @@ class WebhookWorker:
 
     def _claim(self, delivery_id: str, seen: int) -> _Claimed | None:
         now = self.clock()
-        with self.engine.begin() as conn:
-            taken = conn.execute(
-                update(DELIVERY)
-                .where(
-                    DELIVERY.c.id == delivery_id,
-                    DELIVERY.c.status == "pending",
-                    DELIVERY.c.attempts == seen,
-                    DELIVERY.c.next_attempt_at <= now,
-                )
-                .values(attempts=seen + 1, next_attempt_at=now + self.lease)
-            )
-            if taken.rowcount != 1:
-                return None
+
+        def read(conn: Connection) -> tuple[Row[Any], Row[Any]]:
             row = conn.execute(
                 select(DELIVERY, SUBSCRIPTION.c.url, SUBSCRIPTION.c.secret, SUBSCRIPTION.c.profile)
                 .join(SUBSCRIPTION, SUBSCRIPTION.c.id == DELIVERY.c.subscription_id)
                 .where(DELIVERY.c.id == delivery_id)
             ).one()
-            event = conn.execute(select(EVENT).where(EVENT.c.seq == row.event_seq)).one()
+            return row, conn.execute(select(EVENT).where(EVENT.c.seq == row.event_seq)).one()
+
+        taken = claim_one(
+            self.engine,
+            DELIVERY,
+            and_(
+                DELIVERY.c.id == delivery_id,
+                DELIVERY.c.status == "pending",
+                DELIVERY.c.attempts == seen,
+                DELIVERY.c.next_attempt_at <= now,
+            ),
+            {"attempts": seen + 1, "next_attempt_at": now + self.lease},
+            read,
+        )
+        if taken is None:
+            return None
+        row, event = taken
         opened = self.sealer.open("webhook_subscription", "secret", row.subscription_id, row.secret)
         view, problem = event_view(event, json.loads(event.state)), None
         if row.profile is not None:

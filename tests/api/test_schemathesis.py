@@ -106,11 +106,4 @@ def test_schemathesis_finds_no_server_error_and_every_operation_conforms(
 pytestmark = [
     pytest.mark.slow,  # 15 cases for each of some 22 operations, on both databases
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
-    # KNOWN, NOT FIXED: under schemathesis some refused multipart request leaves a spooled
-    # upload unclosed (a ResourceWarning when it is collected). Our two upload handlers close
-    # theirs; the request that leaks it was not found yet (see the branch report of issue 16).
-    pytest.mark.filterwarnings(
-        "ignore:Exception ignored in. <function SpooledTemporaryFile.__del__"
-        ":pytest.PytestUnraisableExceptionWarning"
-    ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -185,6 +186,17 @@ async def test_a_form_post_without_csrf_token_is_refused(
     assert answer.status_code == 403 and "CSRF" in answer.text
     assert logout.status_code == 403
     assert (await client.get("/staff/invitations")).status_code == 200  # still logged in
+
+
+async def test_an_upload_refused_for_its_missing_csrf_token_leaves_no_file_open(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    await demo_login(client, "clerk")
+
+    answer = await client.post("/staff/invitations", files={"licence": ("licence.png", b"\x89PNG")})
+    gc.collect()  # an unclosed spooled upload warns here, and warnings are errors
+
+    assert answer.status_code == 403 and "CSRF" in answer.text
 
 
 async def test_a_forged_csrf_token_is_refused(client: AsyncTestClient[Litestar]) -> None:

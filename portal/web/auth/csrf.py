@@ -17,11 +17,13 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import FormMultiDict
 from litestar.enums import ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Empty, Receive, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 from portal.web.auth.settings import AuthSettings
 
@@ -87,7 +89,20 @@ class BearerAwareCsrfMiddleware(CSRFMiddleware):
             raise PermissionDeniedException(
                 "this form was sent from another site; open the page on this site and try again"
             )
-        await super().__call__(scope, receive, send)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await _close_uploads(scope)
+
+
+async def _close_uploads(scope: Scope) -> None:
+    """Close the files of a multipart form parsed here. Litestar's check reads the form for
+    its ``_csrf_token`` field and, when it refuses the request (403), leaves the spooled
+    uploads open (its route closes them only for a request that reached the route; closing
+    twice is harmless)."""
+    form = ScopeState.from_scope(scope).form
+    if form is not Empty:
+        await FormMultiDict.from_form_data(form).close()
 
 
 def csrf_config(settings: AuthSettings) -> CSRFConfig:
