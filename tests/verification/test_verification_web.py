@@ -168,6 +168,10 @@ def test_the_panel_shows_per_field_states_of_a_demo_supplier(
     assert re.search(r'data-field="uscc">.*?data-state="verified"', html, re.S)
     assert 'data-code="name.truncated"' in html and "DEMO" in html  # the provider's request id
     assert 'id="verify-now"' not in html  # auditors read only
+    shown = re.sub(r"<[^>]+>", " ", html)  # what a person reads, without the markup
+    # the finding in words: no rule code, severity, source or evidence key as the program names it
+    assert "name.truncated" not in shown and "warning" not in shown and "provider" not in shown
+    assert "工商登记" in shown and "数据源" in shown
 
 
 def test_the_demo_suppliers_show_their_defects(
