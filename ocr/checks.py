@@ -23,6 +23,11 @@ pre-filling it. The checks are what a licence must look like, whatever drew it:
 - an address's district (…区, …县, …旗) is a county-level place of the national list
   of divisions, or nothing like one: one character away from a known district
   (徐区 for 徐汇区) is a dropped or misread character, whatever the engine's score;
+  so is a city one character from a known one (成部市): put right when the district
+  after it lies in exactly one such city (成都市武侯区), in the address and the
+  authority alike, else uncertain;
+- a scope's heading is 一般项目 or 许可项目 (or the older 一般经营项目, 许可经营项目):
+  one read a character or two away from exactly one of them (一股项目) is put right;
 - a value does not start with the end of its own label (``称青岛…``: 名称's 称);
 - on a copy stamped "仅供XX使用" (:func:`watermark_of` finds it in the page's text),
   a value holding the stamp's characters is uncertain: the stamp crosses it.
@@ -48,6 +53,8 @@ import re
 from datetime import date
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from ocr import places
 from ocr.layout import FIELD_LABELS
 from ocr.model import FieldReading, FieldStatus, LicenceReading, Reason
@@ -64,6 +71,7 @@ class Why(enum.StrEnum):
     COPY_STAMP = "copy_stamp"  # about: (the stamp,)
     ADDRESS_CUT_OFF = "address_cut_off"
     UNKNOWN_DISTRICT = "unknown_district"  # about: (district,)
+    UNKNOWN_CITY = "unknown_city"  # about: (city,)
     AUTHORITY_ELSEWHERE = "authority_elsewhere"  # about: (the authority's place,)
     HARD_TO_READ = "hard_to_read"  # about: (the engine's score, e.g. "0.69",)
     NOT_ENTITY_TYPE = "not_entity_type"
@@ -261,7 +269,32 @@ def _stamped(key: str, reading: FieldReading[str], stamp: str) -> FieldReading[s
     )
 
 
+def _city(reading: FieldReading[str]) -> FieldReading[str]:
+    """The city put right (成部市武侯区 -> 成都市武侯区), or doubted when it cannot be."""
+    if not _live(reading):
+        return reading
+    value = str(reading.value)
+    right = places.city_put_right(value)
+    if right is not None:
+        return _repaired(reading, right)
+    found = re.match(r"^(?:[^省]{2,8}?(?:省|自治区))?([^省市区县旗号路街]{1,8}?市)", value)
+    if found is not None and len(found.group(1)) > 2 and places.near_known_city(found.group(1)):
+        city = found.group(1)
+        text = f"the city {city} is not a known place (a character misread?)"
+        return reading.doubted(reason(Why.UNKNOWN_CITY, text, city))
+    return reading
+
+
+def _repaired(reading: FieldReading[str], value: str) -> FieldReading[str]:
+    """``value`` in place of the reading's, repaired unless it was already in doubt."""
+    read = reading.status is FieldStatus.READ
+    return dataclasses.replace(
+        reading, value=value, status=FieldStatus.REPAIRED if read else reading.status
+    )
+
+
 def _address(reading: FieldReading[str]) -> FieldReading[str]:
+    reading = _city(reading)
     if _live(reading) and not str(reading.value).endswith(_ADDRESS_ENDS):
         text = "the address does not end as an address does (…号, …室)"
         return reading.doubted(reason(Why.ADDRESS_CUT_OFF, text))
@@ -283,7 +316,8 @@ _AUTHORITY_SUFFIX = re.compile(r"(市场监督管理局|工商行政管理局|�
 
 def _authority(authority: FieldReading[str], address: FieldReading[str]) -> FieldReading[str]:
     """The authority's place (上海市浦东新区) is where the address is, or above it."""
-    if not _live(authority) or not _live(address) or address.status is not FieldStatus.READ:
+    authority = _city(authority)
+    if not _live(authority) or not _live(address) or not address.is_confident:
         return authority
     place = _AUTHORITY_SUFFIX.sub("", str(authority.value))
     short = place.removesuffix("市") if place.endswith("市") and len(place) > 2 else place
@@ -374,9 +408,35 @@ _RUN_TOGETHER = re.compile(
 )
 
 
+_KNOWN_HEADS = ("一般项目", "许可项目", "一般经营项目", "许可经营项目")
+
+
+def _scope_head(value: str) -> str | None:
+    """``value`` with its heading put right, when the text before its first colon is no
+    known heading but within two characters of exactly one and further from the rest.
+
+    >>> _scope_head("一股项目:软件开发。"), _scope_head("一一股项目:软件开发。")
+    ('一般项目:软件开发。', '一般项目:软件开发。')
+    >>> _scope_head("一般经营项目:软件开发。"), _scope_head("技术开发:软件开发。")
+    (None, None)
+    """
+    found = re.match(r"^([^:;,。()]{2,7}):", value)
+    if found is None or found.group(1) in _KNOWN_HEADS:
+        return None
+    head = found.group(1)
+    distance = {known: Levenshtein.distance(head, known) for known in _KNOWN_HEADS}
+    best = min(distance.values())
+    nearest = [known for known, d in distance.items() if d == best]
+    if best > 2 or len(nearest) != 1 or best >= len(head) - 1:
+        return None
+    return nearest[0] + value[found.end(1) :]
+
+
 def _scope(reading: FieldReading[str]) -> FieldReading[str]:
     if not _live(reading):
         return reading
+    if (headed := _scope_head(str(reading.value))) is not None:
+        reading = _repaired(reading, headed)
     value = str(reading.value)
     body = value
     for sentence in _CLOSING:

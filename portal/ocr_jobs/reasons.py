@@ -83,6 +83,10 @@ WORDS: dict[Why, Words] = {
         f"地址中的“{a[0]}”不是已知的区县名，可能漏读或错读了字",
         f"“{a[0]}” is not a known district: a character may be missing or misread",
     ),
+    Why.UNKNOWN_CITY: lambda a: (
+        f"“{a[0]}”不是已知的城市名，可能错读了一个字",
+        f"“{a[0]}” is not a known city: a character may be misread",
+    ),
     Why.AUTHORITY_ELSEWHERE: lambda a: (
         f"登记机关所在地“{a[0]}”与住所不符",
         f"the authority ({a[0]}) is not where the address is",

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from ocr.checks import LABEL_WORDS, check_reading
+from ocr.checks import LABEL_WORDS, Why, check_reading
 from ocr.fields import build_reading, uscc_reads_from
 from ocr.layout import parse_segments, segments_from_text
 from ocr.model import FieldReading, FieldStatus, Layout, LicenceReading
@@ -192,6 +192,46 @@ def test_an_address_whose_district_lost_a_character_is_uncertain_even_at_full_sc
         check_reading(_with(address="北京市朝杨区建国路1号")).address.status
         is FieldStatus.UNCERTAIN
     )
+
+
+def test_a_city_one_character_off_is_put_right_by_the_district_after_it():
+    # held-out seed 59, a blurred stamped copy: 都 read as 部 in the address and the seal
+    checked = check_reading(
+        _with(
+            address="成部市武侯区金桥路291号9幢1609室",
+            registration_authority="成部市武侯区市场监督管理局",
+        )
+    )
+    assert checked.address.value == "成都市武侯区金桥路291号9幢1609室"
+    assert checked.registration_authority.value == "成都市武侯区市场监督管理局"
+    assert checked.address.status is checked.registration_authority.status is FieldStatus.REPAIRED
+
+
+def test_a_city_one_character_off_with_no_district_to_decide_is_uncertain():
+    checked = check_reading(_with(address="成部市金桥路291号"))
+    assert checked.address.status is FieldStatus.UNCERTAIN
+    assert checked.address.value == "成部市金桥路291号"  # never guessed
+    assert checked.address.reasons[0].code == Why.UNKNOWN_CITY
+
+
+def test_a_county_level_city_one_character_from_another_stays_read():
+    # 海城市 (Liaoning) is one character from 盐城市 (Jiangsu): both are real
+    assert check_reading(_with(address="辽宁省海城市西关街1号")).address.status is FieldStatus.READ
+
+
+@pytest.mark.parametrize(
+    ("scope", "heading"),
+    [("一股项目:软件开发;技术服务。", "一般项目"), ("一一股项目:软件开发。", "一般项目"),
+     ("许可顶目:货物进出口。", "许可项目")],
+)  # fmt: skip
+def test_a_scope_heading_a_character_or_two_off_is_put_right(scope, heading):
+    checked = check_reading(_with(business_scope=scope))
+    assert checked.business_scope.value.startswith(heading + ":")
+
+
+def test_the_older_headings_and_other_text_before_a_colon_stay_as_read():
+    for scope in ("一般经营项目:软件开发。", "许可经营项目:货物进出口。", "技术开发:软件。"):
+        assert check_reading(_with(business_scope=scope)).business_scope.value == scope
 
 
 @pytest.mark.parametrize(
