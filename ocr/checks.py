@@ -72,6 +72,7 @@ class Why(enum.StrEnum):
     ADDRESS_CUT_OFF = "address_cut_off"
     UNKNOWN_DISTRICT = "unknown_district"  # about: (district,)
     UNKNOWN_CITY = "unknown_city"  # about: (city,)
+    ADDRESS_ODD_UNIT = "address_odd_unit"  # about: (the character between two numbers,)
     AUTHORITY_ELSEWHERE = "authority_elsewhere"  # about: (the authority's place,)
     HARD_TO_READ = "hard_to_read"  # about: (the engine's score, e.g. "0.69",)
     NOT_ENTITY_TYPE = "not_entity_type"
@@ -293,8 +294,17 @@ def _repaired(reading: FieldReading[str], value: str) -> FieldReading[str]:
     )
 
 
+#: what stands between two numbers of an address (1450号19幢2803室, 3-2, 5栋1单元)
+_BETWEEN_NUMBERS = frozenset("号幢栋座楼层室单元弄巷区街路道村组户院期排第-—－~～/之#、,.()至及")
+_NUMBER_GAP = re.compile(r"\d([^\d])\d")
+
+
 def _address(reading: FieldReading[str]) -> FieldReading[str]:
     reading = _city(reading)
+    gaps = _NUMBER_GAP.findall(str(reading.value)) if _live(reading) else []
+    if odd := [c for c in gaps if c not in _BETWEEN_NUMBERS]:
+        text = f"{odd[0]} between two numbers is not part of an address (幢, 号, 室 misread?)"
+        return reading.doubted(reason(Why.ADDRESS_ODD_UNIT, text, odd[0]))
     if _live(reading) and not str(reading.value).endswith(_ADDRESS_ENDS):
         text = "the address does not end as an address does (…号, …室)"
         return reading.doubted(reason(Why.ADDRESS_CUT_OFF, text))
@@ -370,6 +380,11 @@ def _undoubled(value: str) -> str | None:
 
 
 _NAME_END = re.compile(r"(公司|\)|中心|店|行|部|厂|社|所)(.{1,2})$")
+_TYPE_AFTER_NAME = re.compile(
+    r"(公司|\)|中心|店|行|部|厂|社|所)((?:类型|型)(?:"
+    + "|".join(re.escape(t) for t in sorted(ENTITY_TYPES, key=len, reverse=True))
+    + r"))$"
+)
 _LABEL_HEADS = frozenset(w[:i] for w in LABEL_WORDS for i in (1, 2))
 
 
@@ -381,6 +396,10 @@ def _name(name: FieldReading[str], kind: FieldReading[str]) -> FieldReading[str]
         text = f"the start of a label ({glued.group(2)}) was read after the name"
         why = reason(Why.LABEL_AFTER_NAME, text, glued.group(2))
         return name.doubted(why, str(name.value)[: glued.start(2)])
+    leaked = _TYPE_AFTER_NAME.search(str(name.value))
+    if leaked:  # …(有限合伙)型有限合伙企业: 类型's end and its value read on after the name
+        why = reason(Why.ENTITY_TYPE_IN_NAME, "the entity type was read into the name")
+        return name.doubted(why, str(name.value)[: leaked.start(2)])
     if not _live(kind) or kind.status is not FieldStatus.READ:
         return name
     value, entity = str(name.value), str(kind.value)

@@ -87,6 +87,10 @@ WORDS: dict[Why, Words] = {
         f"“{a[0]}”不是已知的城市名，可能错读了一个字",
         f"“{a[0]}” is not a known city: a character may be misread",
     ),
+    Why.ADDRESS_ODD_UNIT: lambda a: (
+        f"地址中数字之间的“{a[0]}”不像门牌用字（幢、号、室），可能错读",
+        f"“{a[0]}” between two numbers is not an address word (幢, 号, 室): misread?",
+    ),
     Why.AUTHORITY_ELSEWHERE: lambda a: (
         f"登记机关所在地“{a[0]}”与住所不符",
         f"the authority ({a[0]}) is not where the address is",

@@ -214,6 +214,26 @@ def test_a_city_one_character_off_with_no_district_to_decide_is_uncertain():
     assert checked.address.reasons[0].code == Why.UNKNOWN_CITY
 
 
+def test_the_entity_type_read_on_after_a_name_is_cut_off_and_doubted():
+    # held-out seed 79, a rotated photocopy: 类型's 型 and its value ran into the name line
+    checked = check_reading(_with(name="深圳远景润达物流投资中心(有限合伙)型有限合伙企业"))
+    assert checked.name.value == "深圳远景润达物流投资中心(有限合伙)"
+    assert checked.name.status is FieldStatus.UNCERTAIN
+    # a name that merely holds 型 stays as read
+    kept = check_reading(_with(name="苏州新型建材有限公司"))
+    assert kept.name.status is FieldStatus.READ
+
+
+@pytest.mark.parametrize(
+    ("address", "doubted"),
+    [("上海市浦东新区长江路1450号19峰2803室", True), ("上海市浦东新区长江路1450号19幢2803室", False),
+     ("杭州市西湖区文三路3-2号", False), ("苏州市吴中区科苑路5栋1单元101、102室", False)],
+)  # fmt: skip
+def test_a_character_between_two_numbers_must_be_an_address_word(address, doubted):
+    checked = check_reading(_with(address=address))
+    assert (checked.address.status is FieldStatus.UNCERTAIN) is doubted
+
+
 def test_a_county_level_city_one_character_from_another_stays_read():
     # 海城市 (Liaoning) is one character from 盐城市 (Jiangsu): both are real
     assert check_reading(_with(address="辽宁省海城市西关街1号")).address.status is FieldStatus.READ
