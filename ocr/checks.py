@@ -86,6 +86,7 @@ class Why(enum.StrEnum):
     SCOPE_BRACKET_NO_SEPARATOR = "scope_bracket_no_separator"
     SCOPE_RUN_TOGETHER = "scope_run_together"
     SCOPE_LATIN = "scope_latin"
+    SCOPE_SHORT_ITEM = "scope_short_item"  # about: (the item,)
     NOT_A_PERSON = "not_a_person"
     DATE_BEFORE_1949 = "date_before_1949"
     DATES_OUT_OF_ORDER = "dates_out_of_order"  # about: (field key, field key), first is after
@@ -488,6 +489,10 @@ def _scope(reading: FieldReading[str]) -> FieldReading[str]:
     if re.search(r"[A-Za-z]{2,}", body) and not re.search(r"\b(?:5G|IT|App|APP)\b", body):
         text = "Latin letters inside the scope (misread characters?)"
         return reading.doubted(reason(Why.SCOPE_LATIN, text))
+    short = [item for item in re.split(r"[;、。]", body) if len(item.strip()) == 1]
+    if short:  # …;计;会议及展览服务。: the rest of an item (计算机…零售) was lost
+        text = f"an item of one character ({short[0]}) is what is left of a longer one"
+        return reading.doubted(reason(Why.SCOPE_SHORT_ITEM, text, short[0]))
     return reading
 
 

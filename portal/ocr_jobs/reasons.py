@@ -140,6 +140,10 @@ WORDS: dict[Why, Words] = {
         "经营范围里出现了英文字母，可能是误读",
         "Latin letters in the scope: misread?",
     ),
+    Why.SCOPE_SHORT_ITEM: lambda a: (
+        f"经营项目“{a[0]}”只有一个字，其余部分可能漏读",
+        f"the item “{a[0]}” is a single character: the rest of it was not read",
+    ),
     Why.NOT_A_PERSON: lambda a: ("不像一个人的姓名", "does not look like a person's name"),
     Why.DATE_BEFORE_1949: lambda a: ("日期早于1949年", "a date before 1949"),
     Why.DATES_OUT_OF_ORDER: _dates,

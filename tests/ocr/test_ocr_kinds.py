@@ -249,6 +249,16 @@ def test_a_scope_heading_a_character_or_two_off_is_put_right(scope, heading):
     assert checked.business_scope.value.startswith(heading + ":")
 
 
+def test_a_scope_item_of_one_character_is_what_is_left_of_a_longer_one():
+    # held-out seed 107, a blurred copy: 计算机软硬件及辅助设备零售；工程管理服务 read as 计
+    scope = "一般项目:办公用品销售;普通货物仓储服务(不含危险化学品等需许可审批的项目);计;会议及展览服务。"
+    checked = check_reading(_with(business_scope=scope))
+    assert checked.business_scope.status is FieldStatus.UNCERTAIN
+    assert checked.business_scope.reasons[0].code == Why.SCOPE_SHORT_ITEM
+    whole = "一般项目:办公用品销售;会议及展览服务。"
+    assert check_reading(_with(business_scope=whole)).business_scope.status is FieldStatus.READ
+
+
 def test_the_older_headings_and_other_text_before_a_colon_stay_as_read():
     for scope in ("一般经营项目:软件开发。", "许可经营项目:货物进出口。", "技术开发:软件。"):
         assert check_reading(_with(business_scope=scope)).business_scope.value == scope
