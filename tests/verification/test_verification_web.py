@@ -172,6 +172,7 @@ def test_the_panel_shows_per_field_states_of_a_demo_supplier(
     # the finding in words: no rule code, severity, source or evidence key as the program names it
     assert "name.truncated" not in shown and "warning" not in shown and "provider" not in shown
     assert "工商登记" in shown and "数据源" in shown
+    assert "validated" not in shown and "findings" not in shown  # the runs' outcomes in words
 
 
 def test_the_demo_suppliers_show_their_defects(
