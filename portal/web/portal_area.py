@@ -192,6 +192,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         ("portal.confirm_facts", "信息无误，确认提交审批", "These details are right: submit them"),
         ("portal.status", "状态", "Status"),
+        ("portal.approved_by", "已有 {n} 人批准", "approved by {n}"),
         ("portal.field", "字段", "Field"),
         ("portal.before", "原值", "Before"),
         ("portal.after", "新值", "After"),

@@ -39,3 +39,22 @@ async def test_the_queue_shows_requests_waiting_longer_than_asked(
     assert old in waiting.text and fresh not in waiting.text
     none = await as_user("alice").get("/staff/?pending_days=30")
     assert "没有符合筛选条件的待审申请" in none.text
+
+
+async def test_the_queue_says_in_words_how_many_have_approved(
+    site: Any, as_user: Any, clock: Any
+) -> None:
+    request_id = await propose_bank_change(site, as_user)
+    waiting = await as_user("alice").get("/staff/")
+    assert "人批准" not in waiting.text  # nobody yet: no bare 0 beside the state
+    page = f"/staff/changes/{request_id}"
+    clock.advance(minutes=5)
+    call_back = {
+        "call_back_contact": site.a.contacts[0].id,
+        "call_back_outcome": "confirmed",
+        "call_back_note": "王经理确认",
+    }
+    first = await as_user("alice").post(f"{page}/approve", call_back, form_page=page)
+    assert first.status_code == 303, first.text
+    after = await as_user("bob").get("/staff/")
+    assert "已有 1 人批准" in after.text
