@@ -34,10 +34,13 @@ class Handler(BaseHTTPRequestHandler):
         event = json.loads(body)
         line = {"id": event["id"], "seq": event["seq"], "supplier": event["supplier_id"],
                 "valid": valid, "header_id": self.headers.get("x-portal-event-id")}  # fmt: skip
-        with open(LOG, "a", encoding="utf-8") as log:
-            log.write(json.dumps(line) + "\n")
-            log.flush()
-            os.fsync(log.fileno())
+        record = (json.dumps(line) + "\n").encode()
+        fd = os.open(LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:  # one write of the whole line: a kill leaves it whole or, at worst, cut short
+            os.write(fd, record)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         self.send_response(200 if valid else 401)
         self.send_header("content-length", "0")
         self.end_headers()
@@ -53,6 +56,12 @@ class Server(ThreadingHTTPServer):
 if __name__ == "__main__":
     SECRET = sys.stdin.readline().strip().encode()
     LOG = sys.argv[2]
+    # a receiver killed mid-line left that line unfinished: start on a line of our own
+    if os.path.exists(LOG) and os.path.getsize(LOG) > 0:
+        with open(LOG, "rb+") as log:
+            log.seek(-1, os.SEEK_END)
+            if log.read(1) != b"\n":
+                log.write(b"\n")
     server = Server(("127.0.0.1", int(sys.argv[1])), Handler)
     print("ready", flush=True)
     server.serve_forever()
