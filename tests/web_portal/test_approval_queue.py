@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.web_portal.test_portal_flow import propose_bank_change, request_id_of
+from tests.web_portal.test_portal_flow import (
+    confirmed_call_back,
+    propose_bank_change,
+    request_id_of,
+)
 
 
 async def _propose_contact_change(site: Any, as_user: Any) -> str:
@@ -49,11 +53,7 @@ async def test_the_queue_says_in_words_how_many_have_approved(
     assert "人批准" not in waiting.text  # nobody yet: no bare 0 beside the state
     page = f"/staff/changes/{request_id}"
     clock.advance(minutes=5)
-    call_back = {
-        "call_back_contact": site.a.contacts[0].id,
-        "call_back_outcome": "confirmed",
-        "call_back_note": "王经理确认",
-    }
+    call_back = confirmed_call_back(site)
     first = await as_user("alice").post(f"{page}/approve", call_back, form_page=page)
     assert first.status_code == 303, first.text
     after = await as_user("bob").get("/staff/")

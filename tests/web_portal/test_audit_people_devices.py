@@ -15,7 +15,7 @@ from portal.domain.principal import Role
 from portal.identity.api_clients import create_client
 from portal.web.device import DEVICE_COOKIE, device_id
 from tests.web_portal.conftest import T0, csrf_of
-from tests.web_portal.test_portal_flow import NEW
+from tests.web_portal.test_portal_flow import NEW, confirmed_call_back
 
 
 class Browser:
@@ -80,11 +80,7 @@ async def test_the_export_of_a_bank_change_names_people_ip_device_and_values_per
     request_id = submitted.headers["location"].rstrip("/").split("/")[-1]
     page = f"/staff/changes/{request_id}"
     clock.advance(minutes=5)
-    call_back = {
-        "call_back_contact": site.a.contacts[0].id,
-        "call_back_outcome": "confirmed",
-        "call_back_note": "王经理确认",
-    }
+    call_back = confirmed_call_back(site)
     assert (await _post(alice, f"{page}/approve", call_back, page)).status_code == 303
     clock.advance(minutes=5)
     assert (await _post(bob, f"{page}/approve", {}, page)).status_code == 303

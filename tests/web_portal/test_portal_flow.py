@@ -19,6 +19,15 @@ def request_id_of(response: Any) -> str:
     return match.group(1)
 
 
+def confirmed_call_back(site: Any) -> dict[str, str]:
+    """The approval form's call-back fields: supplier A's contact on file confirmed it."""
+    return {
+        "call_back_contact": site.a.contacts[0].id,
+        "call_back_outcome": "confirmed",
+        "call_back_note": "王经理确认",
+    }
+
+
 async def propose_bank_change(site: Any, as_user: Any) -> str:
     account = site.a.bank_accounts[0].id
     form = f"/portal/bank-accounts/{account}/edit"
