@@ -279,9 +279,8 @@ def _city(reading: FieldReading[str]) -> FieldReading[str]:
     right = places.city_put_right(value)
     if right is not None:
         return _repaired(reading, right)
-    found = re.match(r"^(?:[^省]{2,8}?(?:省|自治区))?([^省市区县旗号路街]{1,8}?市)", value)
-    if found is not None and len(found.group(1)) > 2 and places.near_known_city(found.group(1)):
-        city = found.group(1)
+    city = places.city_of(value)
+    if city is not None and len(city) > 2 and places.near_known_city(city):
         text = f"the city {city} is not a known place (a character misread?)"
         return reading.doubted(reason(Why.UNKNOWN_CITY, text, city))
     return reading

@@ -27,6 +27,7 @@ import importlib.resources
 import re
 
 __all__ = [
+    "city_of",
     "city_put_right",
     "district_of",
     "districts",
@@ -80,6 +81,12 @@ def _cities() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
             for name in city:
                 under[name].update(names)
     return frozenset(every), {k: frozenset(v) for k, v in under.items()}
+
+
+def city_of(place: str) -> str | None:
+    """The city at the start of an address or place (after its province), if any."""
+    found = _CITY.match(place)
+    return found.group(1) if found else None
 
 
 def near_known_city(city: str) -> bool:
