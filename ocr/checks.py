@@ -351,7 +351,7 @@ def _entity_type(reading: FieldReading[str]) -> FieldReading[str]:
         value = str(reading.value)
         undoubled = _undoubled(value)
         if undoubled is not None:
-            return dataclasses.replace(reading, value=undoubled, status=FieldStatus.REPAIRED)
+            return _repaired(reading, undoubled)
         head = max((t for t in ENTITY_TYPES if value.startswith(t)), key=len, default=None)
         if head is not None and head.endswith(")") and len(value) - len(head) <= 6:
             # …(法人独资)使用: a stamp's or the next line's characters read on after it
