@@ -7,9 +7,11 @@ row, what happened and every finding with its code.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import chain, islice
@@ -337,13 +339,13 @@ def import_suppliers(
     """
     report = ImportReport(file=path.name, dry_run=dry_run)
     parsed: list[_Parsed] = []
-    pending: list[tuple[int, Supplier, list[Finding]]] = []
-    rejected: list[_Rejected] = []
     cache = PostingCache(cap=KEY_CAP)
 
-    def sort(first_rows: FirstRows) -> None:
+    def sort(first_rows: FirstRows) -> _Sorted:
         """Each parsed row of the batch to ``pending`` or ``rejected``, a repeat of an
         earlier row's credit code said (earlier batches asked in one query)."""
+        pending: list[tuple[int, Supplier, list[Finding]]] = []
+        rejected: list[_Rejected] = []
         seen = first_rows.earlier({p.identity for p in parsed if p.identity})
         firsts: list[tuple[str, int, str | None]] = []
         for p in parsed:
@@ -361,8 +363,11 @@ def import_suppliers(
                 pending.append((p.row, p.draft, findings))
         first_rows.remember(firsts)
         parsed.clear()
+        return pending, rejected
 
-    def flush() -> None:
+    def flush(pending: _Pending, rejected: list[_Rejected]) -> list[RowReport]:
+        """Screen and store one sorted batch; its rows' reports (added by the caller)."""
+        reports: list[RowReport] = []
         outcomes = register_suppliers(
             engine,
             store,
@@ -379,15 +384,17 @@ def import_suppliers(
                 rep = _existing(
                     rep, outcome.supplier_id, supplier, propose_changes, dry_run, row in quiet
                 )
+            reports.append(rep)
+        reports += _screen_rejected(engine, store, rejected, cache)
+        return reports
+
+    def done(reports: list[RowReport]) -> None:
+        for rep in reports:
             report.add(rep)
-        pending.clear()
-        for rep in _screen_rejected(engine, store, rejected, cache):
-            report.add(rep)
-        rejected.clear()
         if on_progress is not None:
             on_progress(report.counts.get("rows", 0))
 
-    with fewer_collections(), FirstRows() as first_rows:
+    with fewer_collections(), FirstRows() as first_rows, _Behind() as behind:
         for row, raw, damage in _records(path, report, sheet):
             draft, findings = parse_supplier_draft(raw)
             if damage:  # the account was blanked above: say why instead of "missing"
@@ -401,13 +408,54 @@ def import_suppliers(
             shown = credit_code or (str(raw.get("uscc") or "") or None)
             parsed.append(_Parsed(row, draft, findings, credit_code, shown, identity))
             if len(parsed) >= batch_size:
-                sort(first_rows)
-                flush()
+                behind.wait(done)  # the batch before is stored: this one is sorted and
+                behind.start(flush, *sort(first_rows))  # stored while the next is read
+        behind.wait(done)
         if parsed:
-            sort(first_rows)
-            flush()
+            done(flush(*sort(first_rows)))
     report.rows.sort(key=lambda r: r.row)
     return report
+
+
+_Pending = list[tuple[int, Supplier, list[Finding]]]
+_Sorted = tuple[_Pending, list["_Rejected"]]
+
+
+class _Behind:
+    """One batch stored behind the reading of the next, in a thread of its own.
+
+    Reading and parsing a batch needs no database; storing the one before it mostly
+    waits on the database (PostgreSQL works in its own process; SQLite's C code runs
+    without the interpreter lock), so the two overlap. At most one batch is stored at a
+    time and each is stored in full (screened against everything stored before it,
+    in its own transaction) before the next is sorted: the same outcomes, findings and
+    order as one batch after the other. A failure in the thread is raised here, at
+    :meth:`wait`; the thread runs in a copy of the caller's context."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-store")
+        self._running: Future[list[RowReport]] | None = None
+
+    def __enter__(self) -> _Behind:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._running is not None:  # an error in the reading: let the store end
+                wait([self._running])
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def start(self, flush: Callable[..., list[RowReport]], *args: object) -> None:
+        """Store a sorted batch behind the caller (after :meth:`wait`)."""
+        context = contextvars.copy_context()
+        self._running = self._pool.submit(context.run, flush, *args)
+
+    def wait(self, done: Callable[[list[RowReport]], None]) -> None:
+        """Wait for the batch being stored, then hand its reports to ``done``."""
+        running, self._running = self._running, None
+        if running is not None:
+            done(running.result())
 
 
 @dataclass
