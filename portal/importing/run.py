@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from portal.db.supplier_store import SupplierStore
-from portal.dedup import screen_batch
+from portal.dedup import probe_of, screen_batch
 from portal.domain import fields, names, tax_number, text, uscc
 from portal.domain.errors import DomainValidationError
 from portal.domain.findings import Finding, Severity, finding, register
@@ -51,7 +51,7 @@ from portal.onboarding.registration import (
     OutcomeStatus,
     register_suppliers,
 )
-from portal.resolution import KEY_CAP, PostingCache
+from portal.resolution import KEY_CAP, PostingCache, Probe
 
 BATCH_SIZE = 5000
 
@@ -343,9 +343,12 @@ def import_suppliers(
 
     def sort(first_rows: FirstRows) -> _Sorted:
         """Each parsed row of the batch to ``pending`` or ``rejected``, a repeat of an
-        earlier row's credit code said (earlier batches asked in one query)."""
+        earlier row's credit code said (earlier batches asked in one query), and the
+        pending rows' probes for the duplicate screen. Needs nothing the batch before
+        stores: it runs while that one is stored."""
         pending: list[tuple[int, Supplier, list[Finding]]] = []
         rejected: list[_Rejected] = []
+        batch_store = store.for_batch()
         seen = first_rows.earlier({p.identity for p in parsed if p.identity})
         firsts: list[tuple[str, int, str | None]] = []
         for p in parsed:
@@ -356,26 +359,32 @@ def import_suppliers(
                     firsts.append((p.identity, p.row, name))
                 findings += _repeated(seen, p.identity, p.row, name, findings)
             if p.draft is None or any(f.severity is Severity.ERROR for f in findings):
-                if any(f.code == "uscc.legacy_tax_number" for f in findings) and p.shown:
-                    findings += _legacy_owner(engine, store, p.shown)
                 rejected.append(_Rejected(p.row, p.credit_code, p.shown, p.draft, findings))
             else:
                 pending.append((p.row, p.draft, findings))
         first_rows.remember(firsts)
         parsed.clear()
-        return pending, rejected
+        probes = [
+            probe_of(batch_store.sealer, s, s.id or f"#{i}") for i, (_, s, _) in enumerate(pending)
+        ]
+        return _Sorted(pending, rejected, batch_store, probes)
 
-    def flush(pending: _Pending, rejected: list[_Rejected]) -> list[RowReport]:
+    def flush(batch: _Sorted) -> list[RowReport]:
         """Screen and store one sorted batch; its rows' reports (added by the caller)."""
         reports: list[RowReport] = []
+        pending, rejected = batch.pending, batch.rejected
+        for r in rejected:  # a supplier stored by the batch before counts
+            if r.shown and any(f.code == "uscc.legacy_tax_number" for f in r.findings):
+                r.findings += _legacy_owner(engine, store, r.shown)
         outcomes = register_suppliers(
             engine,
-            store,
+            batch.store,
             pending,
             now=clock(),
             dry_run=dry_run,
             cache=cache,
             on_created=on_created,
+            probes=batch.probes,
         )
         quiet = _unchanged(engine, store, pending, outcomes, propose_changes, dry_run)
         for (row, supplier, _), outcome in zip(pending, outcomes, strict=True):
@@ -408,17 +417,25 @@ def import_suppliers(
             shown = credit_code or (str(raw.get("uscc") or "") or None)
             parsed.append(_Parsed(row, draft, findings, credit_code, shown, identity))
             if len(parsed) >= batch_size:
-                behind.wait(done)  # the batch before is stored: this one is sorted and
-                behind.start(flush, *sort(first_rows))  # stored while the next is read
+                batch = sort(first_rows)
+                behind.wait(done)  # the batch before is stored: this one is stored while
+                behind.start(flush, batch)  # the next is read
         behind.wait(done)
         if parsed:
-            done(flush(*sort(first_rows)))
+            done(flush(sort(first_rows)))
     report.rows.sort(key=lambda r: r.row)
     return report
 
 
-_Pending = list[tuple[int, Supplier, list[Finding]]]
-_Sorted = tuple[_Pending, list["_Rejected"]]
+@dataclass(frozen=True)
+class _Sorted:
+    """A batch ready to be stored: its rows to register (with their probes, built with
+    the sealer of ``store``, a store for this batch) and its rejected rows."""
+
+    pending: list[tuple[int, Supplier, list[Finding]]]
+    rejected: list[_Rejected]
+    store: SupplierStore
+    probes: list[Probe]
 
 
 class _Behind:
