@@ -80,11 +80,6 @@ class _RememberingSealer(Sealer):
             return None
         return self.candidates(kind, value)[0]
 
-    def remembering(self) -> Sealer:
-        """Itself: a batch prepared ahead (its probes built while the batch before is
-        stored) is stored with the indexes it was probed with."""
-        return self
-
     def candidates(self, kind: str, value: str) -> list[str]:
         found = self._seen.get((kind, value))
         if found is None:

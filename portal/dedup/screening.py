@@ -238,16 +238,10 @@ def screen_batch_matches(
     *,
     within_batch: bool = True,
     cache: PostingCache | None = None,
-    probes: Sequence[Probe] | None = None,
 ) -> list[list[Match]]:
     """The matches behind :func:`screen_batch` (refs ``#<index>`` for candidates without
-    an id), for a caller that files them as open pairs once the candidates are stored.
-    ``probes``: the candidates' probes, built ahead by the caller (:func:`probe_of`, refs
-    as above)."""
-    if probes is None:
-        probes = [probe_of(sealer, c, c.id or f"#{i}") for i, c in enumerate(candidates)]
-    elif len(probes) != len(candidates):
-        raise ValueError("one probe per candidate")
+    an id), for a caller that files them as open pairs once the candidates are stored."""
+    probes = [probe_of(sealer, c, c.id or f"#{i}") for i, c in enumerate(candidates)]
     matches = find_matches(conn, probes, cache)
     if within_batch:
         for found, inside in zip(matches, screen_within(probes), strict=True):

@@ -7,11 +7,9 @@ row, what happened and every finding with its code.
 
 from __future__ import annotations
 
-import contextvars
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import chain, islice
@@ -21,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from portal.db.supplier_store import SupplierStore
-from portal.dedup import probe_of, screen_batch
+from portal.dedup import screen_batch
 from portal.domain import fields, names, tax_number, text, uscc
 from portal.domain.errors import DomainValidationError
 from portal.domain.findings import Finding, Severity, finding, register
@@ -51,7 +49,7 @@ from portal.onboarding.registration import (
     OutcomeStatus,
     register_suppliers,
 )
-from portal.resolution import KEY_CAP, PostingCache, Probe
+from portal.resolution import KEY_CAP, PostingCache
 
 BATCH_SIZE = 5000
 
@@ -339,16 +337,13 @@ def import_suppliers(
     """
     report = ImportReport(file=path.name, dry_run=dry_run)
     parsed: list[_Parsed] = []
+    pending: list[tuple[int, Supplier, list[Finding]]] = []
+    rejected: list[_Rejected] = []
     cache = PostingCache(cap=KEY_CAP)
 
-    def sort(first_rows: FirstRows) -> _Sorted:
+    def sort(first_rows: FirstRows) -> None:
         """Each parsed row of the batch to ``pending`` or ``rejected``, a repeat of an
-        earlier row's credit code said (earlier batches asked in one query), and the
-        pending rows' probes for the duplicate screen. Needs nothing the batch before
-        stores: it runs while that one is stored."""
-        pending: list[tuple[int, Supplier, list[Finding]]] = []
-        rejected: list[_Rejected] = []
-        batch_store = store.for_batch()
+        earlier row's credit code said (earlier batches asked in one query)."""
         seen = first_rows.earlier({p.identity for p in parsed if p.identity})
         firsts: list[tuple[str, int, str | None]] = []
         for p in parsed:
@@ -359,32 +354,23 @@ def import_suppliers(
                     firsts.append((p.identity, p.row, name))
                 findings += _repeated(seen, p.identity, p.row, name, findings)
             if p.draft is None or any(f.severity is Severity.ERROR for f in findings):
+                if any(f.code == "uscc.legacy_tax_number" for f in findings) and p.shown:
+                    findings += _legacy_owner(engine, store, p.shown)
                 rejected.append(_Rejected(p.row, p.credit_code, p.shown, p.draft, findings))
             else:
                 pending.append((p.row, p.draft, findings))
         first_rows.remember(firsts)
         parsed.clear()
-        probes = [
-            probe_of(batch_store.sealer, s, s.id or f"#{i}") for i, (_, s, _) in enumerate(pending)
-        ]
-        return _Sorted(pending, rejected, batch_store, probes)
 
-    def flush(batch: _Sorted) -> list[RowReport]:
-        """Screen and store one sorted batch; its rows' reports (added by the caller)."""
-        reports: list[RowReport] = []
-        pending, rejected = batch.pending, batch.rejected
-        for r in rejected:  # a supplier stored by the batch before counts
-            if r.shown and any(f.code == "uscc.legacy_tax_number" for f in r.findings):
-                r.findings += _legacy_owner(engine, store, r.shown)
+    def flush() -> None:
         outcomes = register_suppliers(
             engine,
-            batch.store,
+            store,
             pending,
             now=clock(),
             dry_run=dry_run,
             cache=cache,
             on_created=on_created,
-            probes=batch.probes,
         )
         quiet = _unchanged(engine, store, pending, outcomes, propose_changes, dry_run)
         for (row, supplier, _), outcome in zip(pending, outcomes, strict=True):
@@ -393,17 +379,15 @@ def import_suppliers(
                 rep = _existing(
                     rep, outcome.supplier_id, supplier, propose_changes, dry_run, row in quiet
                 )
-            reports.append(rep)
-        reports += _screen_rejected(engine, store, rejected, cache)
-        return reports
-
-    def done(reports: list[RowReport]) -> None:
-        for rep in reports:
             report.add(rep)
+        pending.clear()
+        for rep in _screen_rejected(engine, store, rejected, cache):
+            report.add(rep)
+        rejected.clear()
         if on_progress is not None:
             on_progress(report.counts.get("rows", 0))
 
-    with fewer_collections(), FirstRows() as first_rows, _Behind() as behind:
+    with fewer_collections(), FirstRows() as first_rows:
         for row, raw, damage in _records(path, report, sheet):
             draft, findings = parse_supplier_draft(raw)
             if damage:  # the account was blanked above: say why instead of "missing"
@@ -417,62 +401,13 @@ def import_suppliers(
             shown = credit_code or (str(raw.get("uscc") or "") or None)
             parsed.append(_Parsed(row, draft, findings, credit_code, shown, identity))
             if len(parsed) >= batch_size:
-                batch = sort(first_rows)
-                behind.wait(done)  # the batch before is stored: this one is stored while
-                behind.start(flush, batch)  # the next is read
-        behind.wait(done)
+                sort(first_rows)
+                flush()
         if parsed:
-            done(flush(sort(first_rows)))
+            sort(first_rows)
+            flush()
     report.rows.sort(key=lambda r: r.row)
     return report
-
-
-@dataclass(frozen=True)
-class _Sorted:
-    """A batch ready to be stored: its rows to register (with their probes, built with
-    the sealer of ``store``, a store for this batch) and its rejected rows."""
-
-    pending: list[tuple[int, Supplier, list[Finding]]]
-    rejected: list[_Rejected]
-    store: SupplierStore
-    probes: list[Probe]
-
-
-class _Behind:
-    """One batch stored behind the reading of the next, in a thread of its own.
-
-    Reading and parsing a batch needs no database; storing the one before it mostly
-    waits on the database (PostgreSQL works in its own process; SQLite's C code runs
-    without the interpreter lock), so the two overlap. At most one batch is stored at a
-    time and each is stored in full (screened against everything stored before it,
-    in its own transaction) before the next is sorted: the same outcomes, findings and
-    order as one batch after the other. A failure in the thread is raised here, at
-    :meth:`wait`; the thread runs in a copy of the caller's context."""
-
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-store")
-        self._running: Future[list[RowReport]] | None = None
-
-    def __enter__(self) -> _Behind:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            if self._running is not None:  # an error in the reading: let the store end
-                wait([self._running])
-        finally:
-            self._pool.shutdown(wait=True)
-
-    def start(self, flush: Callable[..., list[RowReport]], *args: object) -> None:
-        """Store a sorted batch behind the caller (after :meth:`wait`)."""
-        context = contextvars.copy_context()
-        self._running = self._pool.submit(context.run, flush, *args)
-
-    def wait(self, done: Callable[[list[RowReport]], None]) -> None:
-        """Wait for the batch being stored, then hand its reports to ``done``."""
-        running, self._running = self._running, None
-        if running is not None:
-            done(running.result())
 
 
 @dataclass

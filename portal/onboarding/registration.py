@@ -30,7 +30,7 @@ from portal.domain.findings import Finding, Severity, finding
 from portal.domain.supplier import Supplier
 from portal.feed import EventType, PendingEvent, record_events
 from portal.payments.filed import propose_filed_accounts
-from portal.resolution import Match, PostingCache, Probe, to_finding
+from portal.resolution import Match, PostingCache, to_finding
 from portal.verification.schedule import schedule_new
 
 
@@ -71,15 +71,11 @@ def register_suppliers(
     dry_run: bool = False,
     cache: PostingCache | None = None,
     on_created: OnCreated | None = None,
-    probes: Sequence[Probe] | None = None,
 ) -> list[Outcome]:
     """Create the candidates that pass validation and the duplicate probes.
 
     A ``cache`` (one per import) keeps the posting lists of name bigrams between
-    batches and learns the suppliers this call files. ``probes``: the candidates' probes
-    built ahead (:func:`portal.dedup.probe_of`, ref ``#<position>``) with the sealer of
-    ``store.for_batch()``, which ``store`` then is (the import builds them while the batch
-    before is stored).
+    batches and learns the suppliers this call files.
     """
     outcomes = [Outcome(pos, OutcomeStatus.REJECTED, None, list(f)) for pos, _, f in candidates]
     store = store.for_batch()  # the blind indexes probed are the ones stored
@@ -87,11 +83,7 @@ def register_suppliers(
         existing = _existing(conn, store, [s for _, s, _ in candidates])
         fresh = [i for i, (_, s, _) in enumerate(candidates) if _identity(s) not in existing]
         screened = screen_batch_matches(
-            conn,
-            store.sealer,
-            [candidates[i][1] for i in fresh],
-            cache=cache,
-            probes=None if probes is None else [_at(probes[i], k) for k, i in enumerate(fresh)],
+            conn, store.sealer, [candidates[i][1] for i in fresh], cache=cache
         )
     for i, found in zip(fresh, screened, strict=True):
         outcomes[i].findings.extend(to_finding(m) for m in found)
@@ -134,12 +126,6 @@ def register_suppliers(
         with engine.begin() as conn:
             remember_pairs(conn, _stored_pairs(screened, fresh, outcomes), now=now)
     return outcomes
-
-
-def _at(probe: Probe, position: int) -> Probe:
-    """A candidate's probe as the ``position``-th of those screened (refs ``#<position>``)."""
-    ref = f"#{position}"
-    return probe if probe.ref == ref or not probe.ref.startswith("#") else replace(probe, ref=ref)
 
 
 def _identity(supplier: Supplier) -> str:

@@ -1,7 +1,7 @@
-"""Each batch of an import is stored while the next is read: the outcomes are those of
-one batch after the other (a later batch sees every supplier an earlier one stored), the
-progress comes batch by batch, and a batch that fails to store stops the import with its
-error while the batches before it stay stored."""
+"""An import in several batches: a later batch sees every supplier an earlier one stored
+(its legacy numbers, accounts and names), the progress comes batch by batch, and a batch
+that fails to store stops the import with its error while the batches before it stay
+stored, each whole."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_a_later_batch_finds_what_an_earlier_batch_of_the_file_stored(
         [
             [first, name, "招商银行", ACCOUNT, name],  # row 2, batch 1
             [make_uscc(960), "无关的第一家贸易有限公司", "", "", ""],
-            # batch 2, sorted while batch 1 is being stored
+            # batch 2
             [legacy_tax_number(first), "宁波澜川精密模具", "", "", ""],  # row 4
             [make_uscc(951), other, "招商银行", ACCOUNT, other],  # row 5
             [make_uscc(961), "无关的第二家贸易有限公司", "", "", ""],  # batch 3
