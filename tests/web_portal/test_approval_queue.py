@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.web_portal.test_portal_flow import (
@@ -58,3 +59,25 @@ async def test_the_queue_says_in_words_how_many_have_approved(
     assert first.status_code == 303, first.text
     after = await as_user("bob").get("/staff/")
     assert "已有 1 人批准" in after.text
+
+
+async def test_a_risk_flag_in_the_queue_is_explained_in_words_not_by_its_code(
+    site: Any, as_user: Any, client: Any
+) -> None:
+    account = site.a.bank_accounts[0].id
+    form = f"/portal/bank-accounts/{account}/edit"
+    response = await as_user("a").post(
+        f"/portal/bank-accounts/{account}",
+        {"account_number": "6222020200112233445", "holder_name": "王小明"},
+        form_page=form,
+    )
+    assert response.status_code == 303, response.text
+    for language in ("zh", "en"):
+        client.cookies.set("lang", language)
+        queue = await as_user("alice").get("/staff/")
+        tags = re.findall(r'<span class="tag bad" data-code="([^"]+)" title="([^"]*)">', queue.text)
+        assert tags, queue.text
+        for code, title in tags:
+            assert title and title != code and code not in title
+            words = title.replace("王小明", "").replace(site.a.name, "")  # the names stay as is
+            assert bool(re.search(r"[\u4e00-\u9fff]", words)) == (language == "zh"), title
