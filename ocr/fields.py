@@ -130,6 +130,23 @@ def _credit_code(
     return code, qr_code, notes
 
 
+_REGISTRATION_NUMBER = re.compile(r"\d{13,15}")
+
+
+def registration_number(text: str) -> str:
+    """The 注册号 of an old-style licence as printed (13 or 15 digits: a word read on
+    after it on the same line, such as the title 营业执照, is not part of it).
+
+    >>> registration_number("320506256932963营业执照")
+    '320506256932963'
+    >>> registration_number("第 3205 号")
+    '第3205号'
+    """
+    value = clean_text(text)
+    found = _REGISTRATION_NUMBER.search(value.replace(" ", ""))
+    return found.group() if found else value
+
+
 def _text(fields: dict[str, FieldText], key: str, source: str) -> FieldReading[str]:
     f = fields.get(key)
     if f is None:
@@ -238,11 +255,13 @@ def build_reading(
     uscc, qr_code, notes = _credit_code(uscc_reads, qr_uscc(qr_payload))
     warnings += notes
     if "registration_number" in fields:
-        number = clean_text(fields["registration_number"].text)
+        number = registration_number(fields["registration_number"].text)
         warnings.append(
             f"旧版执照 / an old-style licence (注册号 {number}, before the 2016 five-in-one "
             "reform): its credit code is not printed and must be confirmed"
         )
+        if uscc.value is None:  # not printed on such a licence: nothing was misread
+            uscc = FieldReading.missing()
 
     capital: FieldReading[Money] = FieldReading.missing()
     if "registered_capital" in fields:

@@ -19,7 +19,12 @@ import cv2
 import numpy as np
 from PIL import Image as PilImage
 
-from ocr.corpus.data import LicenceFacts, fictional_licence, other_uscc
+from ocr.corpus.data import (
+    LicenceFacts,
+    fictional_licence,
+    make_registration_number,
+    other_uscc,
+)
 from ocr.corpus.degrade import CONDITIONS, DEGRADE
 from ocr.corpus.draw import QR_URL, render
 from ocr.corpus.styles import photocopy, real_kind, watermark
@@ -39,7 +44,9 @@ def truth(facts: LicenceFacts, layout: str, condition: str) -> dict[str, Any]:
         "layout": layout,
         "condition": condition,
         "qr_payload": QR_URL.format(facts.qr_code),
-        "absent": [] if facts.term_printed else ["term_from", "term_to"],
+        "absent": ([] if facts.term_printed else ["term_from", "term_to"])
+        + (["uscc"] if facts.registration_number else []),
+        "registration_number": facts.registration_number,
         "licence_number": facts.licence_number,
         "fields": {
             "name": facts.name,
@@ -82,15 +89,19 @@ def make_licence(
     if qr_mismatch:
         facts = dataclasses.replace(facts, qr_uscc=other_uscc(facts.uscc, rng))
     extras: list[str] = []
-    if style == "heldout":
+    if style in ("heldout", "old"):
         facts = real_kind(facts, rng, index)
+    if style == "old":  # before the 2016 reform: a 注册号 of the credit code's region
+        number = make_registration_number(rng, facts.uscc[2:8])
+        facts = dataclasses.replace(facts, registration_number=number)
+        extras.append("old-style")
     page = render(facts, layout, rng)
-    if style == "heldout" and index % 2 == 0:
+    if style in ("heldout", "old") and index % 2 == 0:
         page = watermark(page, rng)
         extras.append("watermark")
     bgr = as_image(cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR))
     noise = np.random.default_rng([seed, index])
-    if style == "heldout" and index % 3 == 0:
+    if style in ("heldout", "old") and index % 3 == 0:
         bgr = photocopy(bgr, noise)
         extras.append("photocopy")
     if style == "heldout" and condition == "clean" and index % 2 == 1:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from stdnum.iso7064 import mod_11_10
+
 from portal.domain import orgcode, uscc
 
 
@@ -116,11 +118,21 @@ class LicenceFacts:
     extra: tuple[tuple[str, str], ...] = ()  # further labelled rows, e.g. 组成形式
     # The credit code the QR code carries, when a test plants another company's (a finding).
     qr_uscc: str | None = None
+    # An old-style licence (before the 2016 five-in-one reform): its 15-digit 注册号 is
+    # printed where the credit code is now, and it has no QR code.
+    registration_number: str | None = None
 
     @property
     def qr_code(self) -> str:
         """The code drawn into the QR code: the printed one unless another was planted."""
         return self.qr_uscc or self.uscc
+
+
+def make_registration_number(rng: random.Random, region: str) -> str:
+    """A 15-digit 注册号 of an old-style licence: the registering authority's 6-digit
+    region code, 8 digits and the ISO 7064 MOD 11,10 check digit (GS15-2006)."""
+    body = region[:6].ljust(6, "0") + "".join(rng.choice("0123456789") for _ in range(8))
+    return body + mod_11_10.calc_check_digit(body)
 
 
 def make_uscc(rng: random.Random, region: str) -> str:

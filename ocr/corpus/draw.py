@@ -207,12 +207,24 @@ def render(facts: LicenceFacts, layout: str, rng: random.Random) -> Image.Image:
     code_font = font(rng.choice(["sans", "serif"]), 40)
     left = 170
     top = 330 if layout == "landscape" else 540
-    draw.text((left, top), "统一社会信用代码", font=small, fill=_INK)
-    draw.text((left, top + 42), facts.uscc, font=code_font, fill=_INK)
-    draw.text((left, top + 102), f"证照编号：{facts.licence_number}", font=small, fill=_INK)
-    qr_size = 220
-    page.paste(_qr(QR_URL.format(facts.qr_code), qr_size), (w - left - qr_size, 270))
-    draw.text((w - left - qr_size - 20, 270 + qr_size + 8), "扫描二维码登录", font=small, fill=_INK)
+    if facts.registration_number:  # an old-style licence: 注册号, no credit code, no QR code
+        number_font = font(st.label_font, st.size)
+        _spaced(draw, left + 40, top + 42, "注册号", number_font, 4 * st.size)
+        draw.text(
+            (left + 40 + 5 * st.size, top + 42),
+            facts.registration_number,
+            font=code_font,
+            fill=_INK,
+        )
+    else:
+        draw.text((left, top), "统一社会信用代码", font=small, fill=_INK)
+        draw.text((left, top + 42), facts.uscc, font=code_font, fill=_INK)
+        draw.text((left, top + 102), f"证照编号：{facts.licence_number}", font=small, fill=_INK)
+        qr_size = 220
+        page.paste(_qr(QR_URL.format(facts.qr_code), qr_size), (w - left - qr_size, 270))
+        draw.text(
+            (w - left - qr_size - 20, 270 + qr_size + 8), "扫描二维码登录", font=small, fill=_INK
+        )
     line_h = int(st.size * 1.6)
     fields = _fields(facts)
     if layout == "landscape":

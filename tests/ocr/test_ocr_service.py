@@ -90,6 +90,22 @@ def test_a_licence_whose_qr_code_names_another_company_is_read_with_both_codes()
     assert (reading.qr_uscc, reading.qr_agrees) == (planted, False)
 
 
+@pytest.mark.slow
+def test_an_old_style_licence_is_flagged_and_no_credit_code_is_made_up():
+    from ocr.corpus import make_licence
+
+    image, truth = make_licence(seed=2, index=0, condition="clean", style="old")
+    number = truth["registration_number"]
+    assert number and len(number) == 15
+    reading = read_licence(_png(image), filename="licence.png")
+    assert reading.uscc.value is None
+    assert reading.uscc.status is FieldStatus.MISSING  # not printed: nothing was misread
+    assert reading.qr_payload is None
+    [flag] = [w for w in reading.warnings if "旧版执照" in w]
+    assert f"(注册号 {number}," in flag  # the number alone, not the title read on after it
+    assert reading.name.value == truth["fields"]["name"]
+
+
 def _scope_page(*, full_stop: bool, comma: bool = False) -> tuple[np.ndarray, list[TextSegment]]:
     """A white 2000×1400 page and the boxes a detector found on it (the lone marks not among them)."""
     segs = [
