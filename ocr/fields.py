@@ -254,6 +254,7 @@ def build_reading(
     warnings: list[str] = []
     uscc, qr_code, notes = _credit_code(uscc_reads, qr_uscc(qr_payload))
     warnings += notes
+    number: str | None = None
     if "registration_number" in fields:
         number = registration_number(fields["registration_number"].text)
         warnings.append(
@@ -330,4 +331,5 @@ def build_reading(
         qr_payload=qr_payload,
         qr_uscc=qr_code,
         warnings=tuple(warnings),
+        registration_number=number,
     )

@@ -135,6 +135,9 @@ class LicenceReading:
     #: the credit code the QR code carries (``uniscid=``), when it passes its check characters
     qr_uscc: str | None = None
     warnings: tuple[str, ...] = ()
+    #: the 注册号 of an old-style licence (before the 2016 five-in-one reform): such a
+    #: licence prints no credit code and has been replaced by a current one
+    registration_number: str | None = None
 
     @property
     def qr_agrees(self) -> bool | None:
@@ -156,13 +159,14 @@ class LicenceReading:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"layout", "qr_payload", "qr_uscc", "qr_agrees", "warnings",
-        "fields": {key: {...}}}``."""
+        "registration_number", "fields": {key: {...}}}``."""
         return {
             "layout": self.layout.value,
             "qr_payload": self.qr_payload,
             "qr_uscc": self.qr_uscc,
             "qr_agrees": self.qr_agrees,
             "warnings": list(self.warnings),
+            "registration_number": self.registration_number,
             "fields": {k: r.as_dict() for k, r in self.field_readings().items()},
         }
 

@@ -73,6 +73,8 @@ class Prefill:
     uscc_on_file: str
     qr_uscc: str | None = None  # the credit code the licence's QR code carries
     qr_agrees: bool | None = None  # False: the QR names another code (a finding to check)
+    #: an old-style licence's 注册号: it prints no credit code and has been replaced since
+    registration_number: str | None = None
 
     @property
     def uscc_matches(self) -> bool | None:
@@ -130,6 +132,7 @@ def prefill(supplier: Supplier, result: Mapping[str, Any], *, min_confidence: fl
         supplier.uscc or "",
         qr_uscc=result.get("qr_uscc") or None,
         qr_agrees=qr_agrees if isinstance(qr_agrees, bool) else None,
+        registration_number=result.get("registration_number") or None,
     )
 
 

@@ -414,6 +414,13 @@ class LicenceReadingView(_Closed, kw_only=True):
         Meta(description="the QR's code is the printed one; false is a finding to check"),
     ] = None
     warnings: list[str] = []
+    registration_number: Annotated[
+        str | None,
+        Meta(
+            description="the 注册号 of an old-style licence (before the 2016 five-in-one "
+            "reform): it prints no credit code and has been replaced by a current licence"
+        ),
+    ] = None
     fields: dict[str, FieldReadingView]
 
 

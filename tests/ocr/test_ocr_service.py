@@ -103,6 +103,7 @@ def test_an_old_style_licence_is_flagged_and_no_credit_code_is_made_up():
     assert reading.qr_payload is None
     [flag] = [w for w in reading.warnings if "旧版执照" in w]
     assert f"(注册号 {number}," in flag  # the number alone, not the title read on after it
+    assert reading.registration_number == number
     assert reading.name.value == truth["fields"]["name"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from litestar.testing import AsyncTestClient
 from approvals import ChangeKind, Channel, Status
 from ocr.checks import Why, reason
 from ocr.errors import NotALicenceError
+from ocr.model import FieldReading
 from portal.changes import list_changes
 from portal.documents import store as documents
 from portal.domain.principal import Role
@@ -163,6 +165,28 @@ async def test_a_qr_code_naming_another_credit_code_is_shown_to_the_supplier(
     assert 'data-match="yes"' in page  # the printed code is still the supplier's
 
 
+async def test_an_old_style_licence_is_named_as_such_and_the_current_one_asked_for(
+    site: Site, client: Client, ocr: OcrRuntime, fake_reader: FakeReader
+) -> None:
+    old = reading(site.a.name, site.a.uscc)
+    fake_reader.outcomes = [
+        dataclasses.replace(
+            old,
+            uscc=FieldReading.missing(),
+            qr_payload=None,
+            qr_uscc=None,
+            registration_number="310115000123456",
+        )
+    ]
+    job_id = await read_one(client, ocr)
+    page = (await client.get(f"/portal/licence/{job_id}", headers={"x-test-user": "a"})).text
+    line = page.split('id="old-style"', 1)[1].split("</p>", 1)[0]
+    assert "310115000123456" in line
+    assert "旧版营业执照" in line and "请上传换发后的新版营业执照" in line
+    assert "old-style licence" in line and "Please upload your current licence" in line
+    assert 'id="uscc-check"' not in page  # no "could not be read": it is not printed
+
+
 async def test_a_qr_code_that_agrees_says_so_quietly(
     site: Site, client: Client, ocr: OcrRuntime
 ) -> None:
@@ -277,7 +301,10 @@ async def test_staff_tools_read_a_licence_through_the_api(
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
-    assert set(body) == {"layout", "qr_payload", "qr_uscc", "qr_agrees", "warnings", "fields"}
+    assert set(body) == {
+        *("layout", "qr_payload", "qr_uscc", "qr_agrees", "warnings"),
+        *("registration_number", "fields"),
+    }
     assert body["fields"]["uscc"]["value"] == site.a.uscc
     bad = await client.post(
         "/api/v1/ocr/licence",
