@@ -368,3 +368,23 @@ def test_a_copy_stamp_glyph_over_two_lines_does_not_join_them_into_one_row():
         "一般项目：办公用品销售；普通货物仓储服务(不含危险化学品等需许可审批的项目)；"
         "计算机软硬件及辅助设备零售；工程管理服务；会议及展览服务。"
     )
+
+
+def test_a_label_character_boxed_two_rows_high_is_kept():
+    # held-out seed 89: the detector boxed 型 of 类　　型 115 px high (lines are 42)
+    segs = [
+        TextSegment("名", 132, 583, 185, 643),
+        TextSegment("称", 235, 589, 279, 636),
+        TextSegment("上海瑞丰金石电子科技有限公司", 323, 589, 788, 628),
+        TextSegment("类", 132, 643, 185, 704),
+        TextSegment("型", 229, 613, 283, 728),
+        TextSegment("有限责任公司(自然人独资)", 321, 654, 709, 694),
+        TextSegment("住", 132, 704, 185, 764),
+        TextSegment("所", 235, 711, 279, 758),
+        TextSegment("上海市徐汇区长江路253号", 322, 718, 709, 760),
+        TextSegment("法定代表人", 139, 782, 308, 824),
+        TextSegment("王桂", 348, 781, 429, 827),
+    ]
+    fields = parse_segments(segs)
+    assert fields["name"].text == "上海瑞丰金石电子科技有限公司"
+    assert fields["entity_type"].text == "有限责任公司(自然人独资)"
