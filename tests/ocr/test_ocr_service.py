@@ -207,3 +207,22 @@ def test_a_seal_read_well_the_first_time_is_read_only_once():
     reading = read_licence(_png(page), engines=Engines(page=engine, options=options))
     assert reading.registration_authority.value == "苏州市吴中区市场监督管理局"
     assert len(engine.lines_read) == 1
+
+
+def test_a_grey_full_stop_lifted_with_the_stamp_is_read_from_the_page_before_the_lift():
+    # blurred stamped photocopies (held-out seeds 101, 103): the lift took the scope's grey 。
+    from ocr.layout import FieldText
+    from ocr.service import _recover_punctuation
+
+    def scope() -> FieldText:
+        return FieldText("business_scope", "经营范围", 100, 120, 120,
+                         ["一般项目:软件开发;五金产品批发"], [0.99], [(300, 100, 900, 140)])  # fmt: skip
+
+    lifted = np.full((400, 1200), 255, np.uint8)  # the lift left blank paper after the line
+    before = lifted.copy()
+    cv2.circle(before, (915, 130), 7, 170, 3)  # a grey ring where the 。 is printed
+    engine = InMemoryOcrEngine(line=("。", 0.9))
+    for unlifted, ends in ((before, True), (None, False), (lifted, False)):
+        fields = {"business_scope": scope()}
+        _recover_punctuation(fields, [], lifted, engine, unlifted)
+        assert fields["business_scope"].text.endswith("。") is ends
