@@ -92,6 +92,7 @@ class Why(enum.StrEnum):
     SCOPE_LATIN = "scope_latin"
     SCOPE_SHORT_ITEM = "scope_short_item"  # about: (the item,)
     SCOPE_ITEM_NEAR = "scope_item_near"  # about: (the item as read, its standard wording)
+    SCOPE_ITEMS_JOINED = "scope_items_joined"  # about: (the items as read, run together)
     NOT_A_PERSON = "not_a_person"
     DATE_BEFORE_1949 = "date_before_1949"
     DATES_OUT_OF_ORDER = "dates_out_of_order"  # about: (field key, field key), first is after
@@ -482,6 +483,10 @@ def _scope_items(reading: FieldReading[str]) -> FieldReading[str]:
             text = f"the item {item} is one character from the standard wording {standard}"
             why.append(reason(Why.SCOPE_ITEM_NEAR, text, item, standard))
             items[i] = standard
+        elif (parts := scope_items.run_together(item)) is not None:
+            text = f"{item} is standard items run together (a ; between them not read)"
+            why.append(reason(Why.SCOPE_ITEMS_JOINED, text, item))
+            items[i] = ";".join(parts)
     for i, separator in enumerate(separators):
         # with no known heading, the first colon may close an unknown one (技术开发:软件。)
         if separator == ":" and scope_items.is_item(items[i]) and (head or i > 0):

@@ -20,7 +20,7 @@ import functools
 
 from rapidfuzz.distance import Levenshtein
 
-__all__ = ["ITEMS", "is_item", "near_item"]
+__all__ = ["ITEMS", "is_item", "near_item", "run_together"]
 
 # One item a line; items the catalogue writes with 、 inside (广告设计、代理) stay whole,
 # and the technology items are listed one by one as well as in their usual run.
@@ -245,6 +245,35 @@ ITEMS: frozenset[str] = frozenset(line for line in _CATALOGUE.split() if line)
 def is_item(text: str) -> bool:
     """Whether ``text`` is one of the standard wordings."""
     return text in ITEMS
+
+
+_LONGEST = max(len(item) for item in ITEMS)
+
+
+@functools.cache
+def run_together(text: str) -> tuple[str, ...] | None:
+    """``text`` as two or more standard wordings run together (the ； between them not
+    read), in the fewest such parts; None when it is one already or no split exists.
+    Every part is a whole wording of 4 characters or more.
+
+    >>> run_together("电子产品销售建筑材料销售")
+    ('电子产品销售', '建筑材料销售')
+    >>> run_together("电子产品销售"), run_together("电子产品销售及维修")
+    (None, None)
+    """
+    if text in ITEMS or len(text) < 8:
+        return None
+    best: list[tuple[str, ...] | None] = [(), *([None] * len(text))]
+    for end in range(4, len(text) + 1):
+        for start in range(max(0, end - _LONGEST), end - 3):
+            head = best[start]
+            if head is not None and text[start:end] in ITEMS:
+                found = (*head, text[start:end])
+                now = best[end]
+                if now is None or len(found) < len(now):
+                    best[end] = found
+    parts = best[len(text)]
+    return parts if parts is not None and len(parts) >= 2 else None
 
 
 @functools.cache

@@ -148,6 +148,10 @@ WORDS: dict[Why, Words] = {
         f"经营项目“{a[0]}”与规范表述“{a[1]}”只差一个字，已按规范表述填写，请核对",
         f"the item “{a[0]}” is one character from the standard wording “{a[1]}”: please check",
     ),
+    Why.SCOPE_ITEMS_JOINED: lambda a: (
+        f"“{a[0]}”是几个规范表述的经营项目连在一起，中间漏读的“；”已补上，请核对",
+        f"“{a[0]}” is standard items run together: the missed “；” was put back, please check",
+    ),
     Why.NOT_A_PERSON: lambda a: ("不像一个人的姓名", "does not look like a person's name"),
     Why.DATE_BEFORE_1949: lambda a: ("日期早于1949年", "a date before 1949"),
     Why.DATES_OUT_OF_ORDER: _dates,

@@ -434,3 +434,35 @@ def test_no_true_scope_of_the_generated_licences_is_changed_by_the_standard_word
             scope = clean_text(fictional_licence(random.Random(f"{seed}:{index}")).business_scope)
             checked = check_reading(_with(business_scope=scope)).business_scope
             assert (checked.value, checked.status) == (scope, FieldStatus.READ), (seed, index)
+
+
+@pytest.mark.parametrize(
+    ("scope", "right"),
+    [
+        (  # a rotated photocopy: the ; between two items not read, and the scope read
+            "一般项目:软件开发;电子产品销售建筑材料销售。",
+            "一般项目:软件开发;电子产品销售;建筑材料销售。",
+        ),
+        (  # three run together, the middle one a run of 、-separated items
+            "一般项目:会议及展览服务技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广"
+            "电子产品销售。",
+            "一般项目:会议及展览服务;技术服务、技术开发、技术咨询、技术交流、技术转让、技术推广;"
+            "电子产品销售。",
+        ),
+        (  # after a bracket
+            "一般项目:专用设备制造(不含许可类专业设备制造)市场营销策划;软件开发。",
+            "一般项目:专用设备制造(不含许可类专业设备制造);市场营销策划;软件开发。",
+        ),
+    ],
+)
+def test_standard_items_run_together_get_their_semicolon_back_and_stay_uncertain(scope, right):
+    checked = check_reading(_with(business_scope=scope)).business_scope
+    assert checked.value == right
+    assert checked.status is FieldStatus.UNCERTAIN
+    assert checked.reasons[0].code == Why.SCOPE_ITEMS_JOINED
+
+
+def test_an_item_that_is_no_run_of_standard_items_is_left_as_read():
+    scope = "一般项目:电子产品销售及售后维修服务;软件开发。"  # 电子产品销售 + a non-standard tail
+    checked = check_reading(_with(business_scope=scope)).business_scope
+    assert (checked.value, checked.status) == (scope, FieldStatus.READ)
