@@ -93,6 +93,7 @@ class Why(enum.StrEnum):
     SCOPE_SHORT_ITEM = "scope_short_item"  # about: (the item,)
     SCOPE_ITEM_NEAR = "scope_item_near"  # about: (the item as read, its standard wording)
     SCOPE_ITEMS_JOINED = "scope_items_joined"  # about: (the items as read, run together)
+    SCOPE_BACKGROUND_RUN = "scope_background_run"  # about: (the run taken out,)
     NOT_A_PERSON = "not_a_person"
     DATE_BEFORE_1949 = "date_before_1949"
     DATES_OUT_OF_ORDER = "dates_out_of_order"  # about: (field key, field key), first is after
@@ -501,9 +502,34 @@ def _scope_items(reading: FieldReading[str]) -> FieldReading[str]:
     return reading
 
 
+# six or more of one mark in a row: a dotted or guilloche line of the paper read as text
+_BACKGROUND_RUN = re.compile(r"(?<![0-9])([0oO°.·])\1{5,}")  # not a number's zeros
+
+
+def _background_run(reading: FieldReading[str]) -> FieldReading[str]:
+    """A long run of one round mark (0000…, ooo…, ……) read from the page's background into
+    the scope is taken out, and the scope stays uncertain: no item of a business scope
+    holds six of them in a row (held-out seeds 241 and 251, low-res and JPEG copies).
+
+    >>> read = FieldReading("一般项目:软件开发。000000000", 0.99, FieldStatus.READ, "t")
+    >>> checked = _background_run(read)
+    >>> checked.value, checked.status.value, checked.reasons[0].about
+    ('一般项目:软件开发。', 'uncertain', ('000000000',))
+    """
+    value = str(reading.value)
+    found = _BACKGROUND_RUN.search(value)
+    if found is None:
+        return reading
+    text = f"a run of {found.group(1)} read from the page's background was taken out"
+    return reading.doubted(
+        reason(Why.SCOPE_BACKGROUND_RUN, text, found.group()), _BACKGROUND_RUN.sub("", value)
+    )
+
+
 def _scope(reading: FieldReading[str]) -> FieldReading[str]:
     if not _live(reading):
         return reading
+    reading = _background_run(reading)
     if (headed := _scope_head(str(reading.value))) is not None:
         reading = _repaired(reading, headed)
     reading = _scope_items(reading)

@@ -152,6 +152,10 @@ WORDS: dict[Why, Words] = {
         f"“{a[0]}”是几个规范表述的经营项目连在一起，中间漏读的“；”已补上，请核对",
         f"“{a[0]}” is standard items run together: the missed “；” was put back, please check",
     ),
+    Why.SCOPE_BACKGROUND_RUN: lambda a: (
+        "经营范围中有一串从底纹误读出的符号，已去掉，请核对",
+        "a run of marks read from the paper's background pattern was taken out: please check",
+    ),
     Why.NOT_A_PERSON: lambda a: ("不像一个人的姓名", "does not look like a person's name"),
     Why.DATE_BEFORE_1949: lambda a: ("日期早于1949年", "a date before 1949"),
     Why.DATES_OUT_OF_ORDER: _dates,

@@ -466,3 +466,30 @@ def test_an_item_that_is_no_run_of_standard_items_is_left_as_read():
     scope = "一般项目:电子产品销售及售后维修服务;软件开发。"  # 电子产品销售 + a non-standard tail
     checked = check_reading(_with(business_scope=scope)).business_scope
     assert (checked.value, checked.status) == (scope, FieldStatus.READ)
+
+
+@pytest.mark.parametrize(
+    ("scope", "right"),
+    [
+        (  # a low-res copy: the guilloche read as zeros inside an item
+            "一般项目:软件开发;国内贸0000000000000000易代理;会议及展览服务。",
+            "一般项目:软件开发;国内贸易代理;会议及展览服务。",
+        ),
+        (  # a JPEG copy: after the full stop
+            "一般项目:五金产品批发;软件开发;建筑材料销售。00000000000000000000000000",
+            "一般项目:五金产品批发;软件开发;建筑材料销售。",
+        ),
+    ],
+)
+def test_a_run_of_marks_read_from_the_background_is_taken_out_and_the_scope_doubted(scope, right):
+    checked = check_reading(_with(business_scope=scope)).business_scope
+    assert checked.value == right
+    assert checked.status is FieldStatus.UNCERTAIN
+    assert checked.reasons[0].code == Why.SCOPE_BACKGROUND_RUN
+
+
+def test_a_number_s_zeros_in_a_scope_are_left_alone():
+    scope = "一般项目:年产1000000吨饲料加工;软件开发。"
+    checked = check_reading(_with(business_scope=scope)).business_scope
+    assert checked.value == scope
+    assert all(r.code != Why.SCOPE_BACKGROUND_RUN for r in checked.reasons)
