@@ -16,6 +16,7 @@ from portal.db.supplier_store import SupplierStore
 from portal.db.tables import SupplierRow
 from portal.domain.uscc_factory import legacy_tax_number, make_uscc
 from portal.importing.run import import_suppliers
+from tests.portal.test_import_duplicates import _codes
 
 ACCOUNT = "31050161393600000456"
 
@@ -26,13 +27,6 @@ def _write(path: Path, rows: list[list[str]]) -> Path:
             [["统一社会信用代码", "供应商名称", "开户行", "银行账号", "户名"], *rows]
         )
     return path
-
-
-def _findings(report: dict[str, object], row: int) -> dict[str, dict[str, str]]:
-    rows = report["rows"]
-    assert isinstance(rows, list)
-    found = next(r for r in rows if r["row"] == row)
-    return {f["code"]: f["evidence"] for f in found["findings"]}
 
 
 def test_a_later_batch_finds_what_an_earlier_batch_of_the_file_stored(
@@ -59,8 +53,8 @@ def test_a_later_batch_finds_what_an_earlier_batch_of_the_file_stored(
     with engine.connect() as conn:
         stored = store.get_by_uscc(conn, first)
     assert stored is not None and stored.id
-    assert _findings(report, 5)["duplicate.bank_account"]["existing_id"] == stored.id
-    legacy = _findings(report, 4)
+    assert _codes(report, 5)["duplicate.bank_account"]["existing_id"] == stored.id
+    legacy = _codes(report, 4)
     assert "uscc.legacy_tax_number" in legacy
     assert legacy["duplicate.uscc"]["existing_id"] == stored.id
     assert seen == [2, 4, 5]  # after each batch, in order
